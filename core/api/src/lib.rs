@@ -1,0 +1,196 @@
+//! The one definition of every type that crosses the IPC boundary between the Yew UI (wasm)
+//! and the Tauri shell, which forwards to `cairn_core`. Plain serde data only, so it compiles
+//! for wasm32 as well as for the host; the core converts its own types into these.
+
+use serde::{Deserialize, Serialize};
+
+/// Names of the shell's commands, shared so the UI cannot invoke a typo.
+pub mod cmd {
+    pub const STATUS: &str = "wallet_status";
+    pub const CREATE: &str = "create_wallet";
+    pub const UNLOCK: &str = "unlock_wallet";
+    pub const LOCK: &str = "lock_wallet";
+    pub const BALANCE: &str = "account_balance";
+    pub const DEVNET_FUND: &str = "devnet_fund";
+}
+
+/// Names of the events the shell emits to the UI.
+pub mod event {
+    pub const LOCKED: &str = "wallet://locked";
+}
+
+/// The network the wallet is talking to, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    pub chain_id: u64,
+    pub name: String,
+    pub currency_symbol: String,
+    pub rpc_url: String,
+    /// A local development chain: the UI may offer the devnet faucet.
+    pub is_devnet: bool,
+}
+
+/// Where the wallet stands: no vault yet, locked, or unlocked with its accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum WalletStatus {
+    NoVault { network: NetworkInfo },
+    Locked { network: NetworkInfo },
+    Unlocked { network: NetworkInfo, accounts: Vec<Account> },
+}
+
+/// One account of the wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// EIP-55 checksummed address.
+    pub address: String,
+    pub name: String,
+    /// BIP-44 derivation path, e.g. `m/44'/60'/0'/0/0`.
+    pub path: String,
+}
+
+/// The 12 or 24 words of a new wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WordCount {
+    #[serde(rename = "12")]
+    Twelve,
+    #[serde(rename = "24")]
+    TwentyFour,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateWalletRequest {
+    pub password: String,
+    pub words: WordCount,
+}
+
+impl std::fmt::Debug for CreateWalletRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateWalletRequest")
+            .field("password", &"<redacted>")
+            .field("words", &self.words)
+            .finish()
+    }
+}
+
+/// The result of creating a wallet: the first account, and the recovery phrase, shown once
+/// for the user to write down and never again without the export flow.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedWallet {
+    pub account: Account,
+    pub mnemonic: String,
+}
+
+impl std::fmt::Debug for CreatedWallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedWallet")
+            .field("account", &self.account)
+            .field("mnemonic", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockRequest {
+    pub password: String,
+}
+
+impl std::fmt::Debug for UnlockRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnlockRequest { password: <redacted> }")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressRequest {
+    pub address: String,
+}
+
+/// A balance read from the chain, in integer base units plus its display form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balance {
+    pub address: String,
+    /// Base units (wei) as a decimal string: JSON numbers cannot hold a U256.
+    pub wei: String,
+    /// `wei` formatted in the currency's decimals, e.g. `10.0`.
+    pub formatted: String,
+    pub symbol: String,
+    pub block_number: u64,
+}
+
+/// A devnet faucet transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funded {
+    pub tx_hash: String,
+    pub balance: Balance,
+}
+
+/// Every error the shell returns to the UI: a stable machine code plus a message that is safe
+/// to show (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    WeakPassword,
+    WrongPassword,
+    VaultExists,
+    NoVault,
+    Locked,
+    Network,
+    NotDevnet,
+    Storage,
+    Internal,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_tagged_for_the_ui() {
+        let network = NetworkInfo {
+            chain_id: 31337,
+            name: "Devnet".into(),
+            currency_symbol: "ETH".into(),
+            rpc_url: "http://127.0.0.1:8545".into(),
+            is_devnet: true,
+        };
+        let json = serde_json::to_value(WalletStatus::Locked { network }).unwrap();
+        assert_eq!(json["state"], "locked");
+        assert_eq!(json["network"]["chain_id"], 31337);
+    }
+
+    #[test]
+    fn secrets_do_not_reach_debug_output() {
+        let req = CreateWalletRequest { password: "hunter2-secret".into(), words: WordCount::Twelve };
+        assert!(!format!("{req:?}").contains("hunter2"));
+        let created = CreatedWallet {
+            account: Account { address: "0x0".into(), name: "a".into(), path: "m".into() },
+            mnemonic: "abandon ability able".into(),
+        };
+        assert!(!format!("{created:?}").contains("abandon"));
+        let unlock = UnlockRequest { password: "hunter2-secret".into() };
+        assert!(!format!("{unlock:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn word_count_crosses_as_a_string() {
+        let req: CreateWalletRequest =
+            serde_json::from_str(r#"{"password":"p","words":"24"}"#).unwrap();
+        assert_eq!(req.words, WordCount::TwentyFour);
+    }
+}

@@ -1,0 +1,70 @@
+//! The core's error type: one variant per module error, plus the states a caller can be in
+//! wrongly. Converts to the UI's structured [`cairn_api::ApiError`].
+
+use cairn_api::{ApiError, ErrorCode};
+
+use crate::chain::ChainError;
+use crate::keys::KeyError;
+use crate::ledger::LedgerError;
+use crate::logging::LoggingError;
+use crate::units::{AddressError, AmountError};
+use crate::vault::VaultError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    #[error(transparent)]
+    Logging(#[from] LoggingError),
+    #[error("the wallet is locked: unlock it first")]
+    Locked,
+    #[error("the wallet has no account yet")]
+    NoAccount,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The stable code the UI switches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Vault(VaultError::WrongPassword) => ErrorCode::WrongPassword,
+            Error::Vault(VaultError::WeakPassword) => ErrorCode::WeakPassword,
+            Error::Vault(VaultError::Exists(_)) => ErrorCode::VaultExists,
+            Error::Vault(VaultError::Missing(_)) => ErrorCode::NoVault,
+            Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,
+            Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
+            Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
+            Error::Chain(ChainError::NotDevnet) => ErrorCode::NotDevnet,
+            Error::Chain(ChainError::BadUrl(_)) => ErrorCode::InvalidInput,
+            Error::Chain(_) => ErrorCode::Network,
+            Error::Locked => ErrorCode::Locked,
+            Error::NoAccount => ErrorCode::InvalidInput,
+            Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<&Error> for ApiError {
+    fn from(e: &Error) -> ApiError {
+        ApiError { code: e.code(), message: e.to_string() }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError::from(&e)
+    }
+}

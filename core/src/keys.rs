@@ -1,0 +1,143 @@
+//! Key material: BIP-39 mnemonics (generated from the OS's CSPRNG through ring) and BIP-32/44
+//! derivation of Ethereum accounts on m/44'/60'/0'/0/i. Secrets stay in zeroizing types.
+
+use alloy::primitives::Address;
+use alloy::signers::local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
+use ring::rand::{SecureRandom, SystemRandom};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+/// Why a mnemonic or a derivation failed. Never carries the words themselves.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("word {position} (\"{word}\") is not in the BIP-39 English word list")]
+    UnknownWord { position: usize, word: String },
+    #[error("a recovery phrase has 12, 15, 18, 21 or 24 words, not {0}")]
+    BadWordCount(usize),
+    #[error("the recovery phrase's checksum does not match: a word is wrong or out of order")]
+    BadChecksum,
+    #[error("the system's random number generator failed")]
+    Rng,
+    #[error("key derivation failed")]
+    Derivation,
+}
+
+/// The standard Ethereum path of HD account `index`.
+pub fn account_path(index: u32) -> String {
+    format!("m/44'/60'/0'/0/{index}")
+}
+
+/// A new English BIP-39 mnemonic of 12 or 24 words, from 128 or 256 bits of OS entropy.
+pub fn generate_mnemonic(words: usize) -> Result<SecretString, KeyError> {
+    let bytes = match words {
+        12 => 16,
+        24 => 32,
+        n => return Err(KeyError::BadWordCount(n)),
+    };
+    let mut entropy = Zeroizing::new([0u8; 32]);
+    SystemRandom::new()
+        .fill(&mut entropy[..bytes])
+        .map_err(|_| KeyError::Rng)?;
+    let mnemonic =
+        bip39::Mnemonic::from_entropy(&entropy[..bytes]).map_err(|_| KeyError::Derivation)?;
+    Ok(SecretString::from(mnemonic.to_string()))
+}
+
+/// Checks a phrase typed by a user and says precisely what is wrong with it. Words are
+/// normalised (lowercase, single spaces) before checking.
+pub fn validate_mnemonic(phrase: &SecretString) -> Result<SecretString, KeyError> {
+    let normalised = Zeroizing::new(
+        phrase
+            .expose_secret()
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+    let list = bip39::Language::English;
+    for (i, word) in words.iter().enumerate() {
+        if list.find_word(word).is_none() {
+            return Err(KeyError::UnknownWord { position: i + 1, word: (*word).to_string() });
+        }
+    }
+    if ![12, 15, 18, 21, 24].contains(&words.len()) {
+        return Err(KeyError::BadWordCount(words.len()));
+    }
+    bip39::Mnemonic::parse_in_normalized(list, &normalised).map_err(|e| match e {
+        bip39::Error::InvalidChecksum => KeyError::BadChecksum,
+        _ => KeyError::Derivation,
+    })?;
+    Ok(SecretString::from(normalised.to_string()))
+}
+
+/// The signer of HD account `index` of `phrase` (with an optional BIP-39 passphrase).
+pub fn derive_signer(
+    phrase: &SecretString,
+    passphrase: Option<&SecretString>,
+    index: u32,
+) -> Result<PrivateKeySigner, KeyError> {
+    let mut builder = MnemonicBuilder::<English>::default()
+        .phrase(phrase.expose_secret())
+        .derivation_path(account_path(index))
+        .map_err(|_| KeyError::Derivation)?;
+    if let Some(passphrase) = passphrase {
+        builder = builder.password(passphrase.expose_secret());
+    }
+    builder.build().map_err(|_| KeyError::Derivation)
+}
+
+/// The address of HD account `index`.
+pub fn derive_address(phrase: &SecretString, index: u32) -> Result<Address, KeyError> {
+    Ok(derive_signer(phrase, None, index)?.address())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANVIL: &str = "test test test test test test test test test test test junk";
+
+    #[test]
+    fn anvil_dev_mnemonic_gives_the_known_accounts() {
+        let phrase = SecretString::from(ANVIL);
+        assert_eq!(
+            crate::units::format_address(&derive_address(&phrase, 0).unwrap()),
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
+        assert_eq!(
+            crate::units::format_address(&derive_address(&phrase, 1).unwrap()),
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+        );
+    }
+
+    #[test]
+    fn generated_mnemonics_are_valid_and_distinct() {
+        let a = generate_mnemonic(12).unwrap();
+        let b = generate_mnemonic(24).unwrap();
+        assert_eq!(a.expose_secret().split(' ').count(), 12);
+        assert_eq!(b.expose_secret().split(' ').count(), 24);
+        validate_mnemonic(&a).unwrap();
+        validate_mnemonic(&b).unwrap();
+        assert_ne!(a.expose_secret(), generate_mnemonic(12).unwrap().expose_secret());
+        assert!(matches!(generate_mnemonic(13), Err(KeyError::BadWordCount(13))));
+    }
+
+    #[test]
+    fn typos_are_named_precisely() {
+        let typo = SecretString::from("test test test tset test test test test test test test junk");
+        match validate_mnemonic(&typo) {
+            Err(KeyError::UnknownWord { position, word }) => {
+                assert_eq!(position, 4);
+                assert_eq!(word, "tset");
+            }
+            other => panic!("expected UnknownWord, got {other:?}"),
+        }
+        let swapped = SecretString::from("junk test test test test test test test test test test test");
+        assert!(matches!(validate_mnemonic(&swapped), Err(KeyError::BadChecksum)));
+        let short = SecretString::from("test test test");
+        assert!(matches!(validate_mnemonic(&short), Err(KeyError::BadWordCount(3))));
+        let messy = SecretString::from("  TEST test\ttest test test test test test test test test junk ");
+        assert_eq!(validate_mnemonic(&messy).unwrap().expose_secret(), ANVIL);
+    }
+}

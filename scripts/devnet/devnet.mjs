@@ -1,0 +1,241 @@
+// Starts Cairn's local test peers, all on 127.0.0.1 and on free ports:
+//   anvil → EntryPoint v0.6/v0.7/v0.8 + SimpleAccount factories at their canonical CREATE2
+//   addresses → the alto bundler → an ERC-7677 mock paymaster.
+// Prints one line `CAIRN_DEVNET_READY {json endpoints}` on stdout when every peer answers, and
+// writes the same JSON to --out FILE if given.
+//
+// Lifetime: the stack lives until SIGINT/SIGTERM, or until stdin closes when started with
+// --watch-stdin (the test fixture does this, so a test process that dies in any way — panic,
+// SIGKILL — takes its peers with it; nothing is left listening).
+import { spawn } from "node:child_process"
+import { createServer } from "node:net"
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, dirname } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const mods = join(here, "node_modules")
+const args = process.argv.slice(2)
+const flag = (name) => args.includes(name)
+const opt = (name) => {
+    const i = args.indexOf(name)
+    return i >= 0 ? args[i + 1] : undefined
+}
+
+const CHAIN_ID = Number(opt("--chain-id") ?? 31337)
+const CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C"
+// anvil dev accounts #0 (deployer/funder), #1 (bundler executor), #2 (bundler utility)
+const DEV_ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+const EXECUTOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+const UTILITY_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
+
+const ZERO_SALT = "0x" + "00".repeat(32)
+const CONTRACTS = [
+    { name: "entryPointV06", pkg: "aa-contracts-v06", artifact: "EntryPoint", salt: ZERO_SALT, address: "0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789" },
+    { name: "entryPointV07", pkg: "@account-abstraction/contracts", artifact: "EntryPoint", salt: "0x90d8084deab30c2a37c45e8d47f49f2f7965183cb6990a98943ef94940681de3", address: "0x0000000071727De22E5E9d8BAf0edAc6f37da032" },
+    { name: "entryPointV08", pkg: "aa-contracts-v08", artifact: "EntryPoint", salt: "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9", address: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108" },
+    { name: "simpleAccountFactoryV07", pkg: "@account-abstraction/contracts", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV07", address: "0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985" },
+    { name: "simpleAccountFactoryV08", pkg: "aa-contracts-v08", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV08", address: "0x13E9ed32155810FDbd067D4522C492D6f68E5944" },
+]
+
+const children = []
+const tempDirs = []
+let stopping = false
+
+function log(msg) {
+    process.stderr.write(`devnet: ${msg}\n`)
+}
+
+async function stop(code) {
+    if (stopping) return
+    stopping = true
+    for (const child of children.reverse()) {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+    }
+    const deadline = Date.now() + 3000
+    while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) {
+        await sleep(50)
+    }
+    for (const child of children) {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    }
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
+    process.exit(code)
+}
+
+process.on("SIGINT", () => stop(0))
+process.on("SIGTERM", () => stop(0))
+process.on("SIGHUP", () => stop(0))
+process.on("uncaughtException", (e) => {
+    log(`fatal: ${e?.stack ?? e}`)
+    stop(1)
+})
+process.on("unhandledRejection", (e) => {
+    log(`fatal: ${e?.stack ?? e}`)
+    stop(1)
+})
+if (flag("--watch-stdin")) {
+    process.stdin.on("end", () => stop(0))
+    process.stdin.on("close", () => stop(0))
+    process.stdin.resume()
+}
+
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms))
+}
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = createServer()
+        srv.unref()
+        srv.on("error", reject)
+        srv.listen(0, "127.0.0.1", () => {
+            const { port } = srv.address()
+            srv.close(() => resolve(port))
+        })
+    })
+}
+
+async function rpc(url, method, params = []) {
+    const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+        signal: AbortSignal.timeout(5000),
+    })
+    const body = await res.json()
+    if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`)
+    return body.result
+}
+
+async function waitFor(what, probe, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs
+    let last
+    while (Date.now() < deadline) {
+        if (stopping) throw new Error("stopping")
+        try {
+            const v = await probe()
+            if (v) return v
+        } catch (e) {
+            last = e
+        }
+        await sleep(100)
+    }
+    throw new Error(`${what} did not become ready in ${timeoutMs} ms: ${last?.message ?? last}`)
+}
+
+function startChild(name, cmd, cmdArgs, extra = {}) {
+    const child = spawn(cmd, cmdArgs, { stdio: ["ignore", "pipe", "pipe"], ...extra })
+    children.push(child)
+    const tail = []
+    const keep = (buf) => {
+        for (const line of buf.toString().split("\n")) {
+            if (line.trim()) tail.push(line)
+        }
+        while (tail.length > 40) tail.shift()
+    }
+    child.stdout.on("data", keep)
+    child.stderr.on("data", keep)
+    child.on("exit", (code, signal) => {
+        if (!stopping) {
+            log(`${name} exited unexpectedly (code ${code}, signal ${signal}); its last lines:\n${tail.join("\n")}`)
+            stop(1)
+        }
+    })
+    return child
+}
+
+function initCode(c, deployed) {
+    const artifact = JSON.parse(readFileSync(join(mods, c.pkg, "artifacts", `${c.artifact}.json`), "utf8"))
+    let code = artifact.bytecode
+    if (c.ctorAddress) code += deployed[c.ctorAddress].slice(2).toLowerCase().padStart(64, "0")
+    return code
+}
+
+async function deployContracts(anvilUrl) {
+    const deployed = {}
+    for (const c of CONTRACTS) {
+        const data = c.salt + initCode(c, deployed).slice(2)
+        const txHash = await rpc(anvilUrl, "eth_sendTransaction", [
+            { from: DEV_ACCOUNT_0, to: CREATE2_DEPLOYER, data, gas: "0x1c9c380" },
+        ])
+        const receipt = await waitFor(`receipt of ${c.name}`, () => rpc(anvilUrl, "eth_getTransactionReceipt", [txHash]))
+        if (receipt.status !== "0x1") throw new Error(`deploying ${c.name} reverted`)
+        const code = await rpc(anvilUrl, "eth_getCode", [c.address, "latest"])
+        if (!code || code === "0x") throw new Error(`${c.name} is not at its canonical address ${c.address}`)
+        deployed[c.name] = c.address
+    }
+    return deployed
+}
+
+async function main() {
+    const t0 = Date.now()
+    const [anvilPort, altoPort, paymasterPort] = [await freePort(), await freePort(), await freePort()]
+    const anvilUrl = `http://127.0.0.1:${anvilPort}`
+    const altoUrl = `http://127.0.0.1:${altoPort}`
+    const paymasterUrl = `http://127.0.0.1:${paymasterPort}`
+
+    startChild("anvil", join(mods, ".bin", "anvil"), [
+        "--host", "127.0.0.1", "--port", String(anvilPort), "--chain-id", String(CHAIN_ID), "--silent",
+    ])
+    await waitFor("anvil", async () => (await rpc(anvilUrl, "eth_chainId")) !== undefined)
+    log(`anvil on ${anvilUrl} (${Date.now() - t0} ms)`)
+
+    const deployed = await deployContracts(anvilUrl)
+    log(`contracts deployed (${Date.now() - t0} ms)`)
+
+    let bundlerUrl = null
+    let paymaster = null
+    if (!flag("--no-bundler")) {
+        const tmp = mkdtempSync(join(tmpdir(), "cairn-alto-"))
+        tempDirs.push(tmp)
+        startChild(
+            "alto",
+            process.execPath,
+            [
+                "--require", join(here, "loopback.cjs"),
+                join(mods, "@pimlico", "alto", "esm", "cli", "alto.js"),
+                "--entrypoints", [deployed.entryPointV06, deployed.entryPointV07, deployed.entryPointV08].join(","),
+                "--rpc-url", anvilUrl,
+                "--port", String(altoPort),
+                "--executor-private-keys", EXECUTOR_KEY,
+                "--utility-private-key", UTILITY_KEY,
+                "--safe-mode", "false",
+                "--log-level", "warn",
+            ],
+            { cwd: tmp },
+        )
+        await waitFor("alto", async () => Array.isArray(await rpc(altoUrl, "eth_supportedEntryPoints")), 60000)
+        bundlerUrl = altoUrl
+        log(`alto on ${altoUrl} (${Date.now() - t0} ms)`)
+
+        if (!flag("--no-paymaster")) {
+            await import("./polyfills.mjs")
+            const { paymaster: mockPaymaster } = await import("@pimlico/mock-paymaster")
+            paymaster = mockPaymaster({ anvilRpc: anvilUrl, altoRpc: altoUrl, host: "127.0.0.1", port: paymasterPort })
+            await paymaster.start()
+            await waitFor("paymaster", async () => (await fetch(`${paymasterUrl}/ping`)).ok)
+            log(`paymaster on ${paymasterUrl} (${Date.now() - t0} ms)`)
+        }
+    }
+
+    const endpoints = {
+        chainId: CHAIN_ID,
+        rpcUrl: anvilUrl,
+        bundlerUrl,
+        paymasterUrl: paymaster ? paymasterUrl : null,
+        contracts: deployed,
+        pid: process.pid,
+        readyMs: Date.now() - t0,
+    }
+    const json = JSON.stringify(endpoints)
+    const out = opt("--out")
+    if (out) writeFileSync(out, json + "\n")
+    process.stdout.write(`CAIRN_DEVNET_READY ${json}\n`)
+}
+
+main().catch((e) => {
+    log(`failed: ${e?.stack ?? e}`)
+    stop(1)
+})
