@@ -7,6 +7,7 @@ use crate::chain::ChainError;
 use crate::keys::KeyError;
 use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
+use crate::network::NetworkConfigError;
 use crate::units::{AddressError, AmountError};
 use crate::vault::VaultError;
 
@@ -26,6 +27,8 @@ pub enum Error {
     Amount(#[from] AmountError),
     #[error(transparent)]
     Logging(#[from] LoggingError),
+    #[error(transparent)]
+    NetworkConfig(#[from] NetworkConfigError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -48,7 +51,7 @@ impl Error {
             Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
             Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
             Error::Chain(ChainError::NotDevnet) => ErrorCode::NotDevnet,
-            Error::Chain(ChainError::BadUrl(_)) => ErrorCode::InvalidInput,
+            Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) => ErrorCode::InvalidInput,
             Error::Chain(_) => ErrorCode::Network,
             Error::Locked => ErrorCode::Locked,
             Error::NoAccount => ErrorCode::InvalidInput,

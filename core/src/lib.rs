@@ -23,4 +23,4 @@ pub mod wallet;
 pub use error::{Error, Result};
 pub use network::Network;
 pub use vault::KdfParams;
-pub use wallet::{NewWallet, Wallet, WalletConfig};
+pub use wallet::{DoctorReport, NewWallet, Wallet, WalletConfig};

@@ -37,6 +37,8 @@ fn filter() -> EnvFilter {
 pub fn init(log_dir: Option<&Path>, console: bool) -> Result<LogGuard, LoggingError> {
     let (file_layer, guard) = match log_dir {
         Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| LoggingError::Dir { path: dir.to_path_buf(), reason: e.to_string() })?;
             let appender = Builder::new()
                 .rotation(Rotation::DAILY)
                 .filename_prefix("cairn")

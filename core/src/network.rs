@@ -44,3 +44,34 @@ impl Network {
         }
     }
 }
+
+/// Why the network configuration from the environment was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkConfigError {
+    #[error("CAIRN_CHAIN_ID must be a positive integer, not {0:?}")]
+    BadChainId(String),
+}
+
+/// The default endpoint: the local devnet that `make run` starts.
+pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
+
+impl Network {
+    /// The network given by `CAIRN_RPC_URL` and `CAIRN_CHAIN_ID`, by default the local devnet.
+    pub fn from_env() -> Result<Network, NetworkConfigError> {
+        let rpc_url = std::env::var("CAIRN_RPC_URL").unwrap_or_else(|_| DEFAULT_RPC_URL.into());
+        let mut network = Network::devnet(rpc_url);
+        if let Ok(text) = std::env::var("CAIRN_CHAIN_ID") {
+            let id: u64 = text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or(NetworkConfigError::BadChainId(text.clone()))?;
+            if id != DEVNET_CHAIN_ID {
+                network.chain_id = id;
+                network.name = format!("Chain {id}");
+            }
+        }
+        Ok(network)
+    }
+}

@@ -34,6 +34,12 @@ pub struct NewWallet {
     pub mnemonic: SecretString,
 }
 
+/// What `cairn doctor` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DoctorReport {
+    pub integrity: String,
+}
+
 struct Session {
     ledger: Ledger,
     // Held for signing and export, which arrive with the next issues.
@@ -172,6 +178,14 @@ impl Wallet {
         if self.session.lock().await.take().is_some() {
             tracing::info!("wallet locked");
         }
+    }
+
+    /// Health of the unlocked ledger (`PRAGMA integrity_check`).
+    pub async fn doctor(&self) -> Result<DoctorReport> {
+        let session = self.session.lock().await;
+        let s = session.as_ref().ok_or(Error::Locked)?;
+        s.ledger.integrity_check()?;
+        Ok(DoctorReport { integrity: "ok".into() })
     }
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {

@@ -1,0 +1,140 @@
+//! The first vertical slice, headless: a wallet created through the core API (and through the
+//! `cairn` CLI) has an address derived from its BIP-39 phrase, and reads its balance from a
+//! real devnet node — the same balance an independent client reads.
+
+use std::process::Command;
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use cairn_core::{keys, units, KdfParams, Network, Wallet, WalletConfig};
+use cairn_tests::devnet::{Devnet, Peers};
+use secrecy::SecretString;
+
+fn wallet(dir: &std::path::Path, rpc_url: &str) -> Wallet {
+    Wallet::new(WalletConfig {
+        data_dir: dir.to_path_buf(),
+        network: Network::devnet(rpc_url),
+        kdf: KdfParams::RELEASE,
+    })
+    .unwrap()
+}
+
+async fn chain_balance(rpc_url: &str, address: &str) -> U256 {
+    let provider = ProviderBuilder::new().connect_http(rpc_url.parse().unwrap());
+    provider.get_balance(address.parse::<Address>().unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn create_derive_fund_and_read_balance() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let rpc = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let w = wallet(dir.path(), &rpc);
+
+    let created = w.create(SecretString::from("a long passphrase"), 24).await.unwrap();
+    let from_phrase = keys::derive_address(&created.mnemonic, 0).unwrap();
+    assert_eq!(created.account.address, units::format_address(&from_phrase));
+    assert_eq!(units::parse_address(&created.account.address).unwrap(), from_phrase, "EIP-55 form");
+
+    let before = w.balance(&created.account.address).await.unwrap();
+    assert_eq!(before.wei, "0");
+    assert_eq!(before.formatted, "0.0");
+
+    let funded = w.devnet_fund(&created.account.address, "10").await.unwrap();
+    assert_eq!(funded.balance.wei, "10000000000000000000");
+    assert_eq!(funded.balance.formatted, "10.0");
+    assert_eq!(funded.balance.symbol, "ETH");
+    assert!(funded.balance.block_number > before.block_number);
+    assert_eq!(chain_balance(&rpc, &created.account.address).await, U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64)));
+
+    // After a restart the same account comes back from the encrypted ledger.
+    drop(w);
+    let w = wallet(dir.path(), &rpc);
+    let accounts = w.unlock(SecretString::from("a long passphrase")).await.unwrap();
+    assert_eq!(accounts, vec![created.account.clone()]);
+    assert_eq!(w.balance(&accounts[0].address).await.unwrap().formatted, "10.0");
+}
+
+#[tokio::test]
+async fn a_node_on_another_chain_is_refused() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let mut network = Network::devnet(devnet.endpoints.rpc_url.clone());
+    network.chain_id = 1;
+    let dir = tempfile::tempdir().unwrap();
+    let w = Wallet::new(WalletConfig { data_dir: dir.path().into(), network, kdf: KdfParams::RELEASE }).unwrap();
+    let err = w.balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await.unwrap_err();
+    assert!(
+        matches!(err, cairn_core::Error::Chain(cairn_core::chain::ChainError::WrongChain { expected: 1, actual: 31337, .. })),
+        "{err}"
+    );
+    // And the faucet refuses to run off the devnet.
+    assert_eq!(
+        w.devnet_fund("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1").await.unwrap_err().code(),
+        cairn_api::ErrorCode::NotDevnet
+    );
+}
+
+fn cairn(dir: &std::path::Path, rpc: &str, args: &[&str]) -> std::process::Output {
+    let bin = cairn_tests::gui::sibling_binary("cairn");
+    assert!(bin.exists(), "{} missing: build the workspace first (make test does)", bin.display());
+    Command::new(bin)
+        .args(args)
+        .env("CAIRN_DATA_DIR", dir)
+        .env("CAIRN_RPC_URL", rpc)
+        .env("CAIRN_PASSWORD", "cli passphrase")
+        .env_remove("CAIRN_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_creates_funds_and_reports_as_json() {
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let rpc = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+
+    let out = cairn(dir.path(), &rpc, &["create", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let address = created["account"]["address"].as_str().unwrap().to_string();
+    let phrase = SecretString::from(created["mnemonic"].as_str().unwrap().to_string());
+    assert_eq!(address, units::format_address(&keys::derive_address(&phrase, 0).unwrap()));
+
+    let out = cairn(dir.path(), &rpc, &["devnet-fund", "--eth", "2.5", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cairn(dir.path(), &rpc, &["balance", "--json"]);
+    let balance: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(balance["address"], address.as_str());
+    assert_eq!(balance["formatted"], "2.5");
+
+    let out = cairn(dir.path(), &rpc, &["doctor", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A second create must not touch the first wallet, and says why in a typed error.
+    let out = cairn(dir.path(), &rpc, &["create", "--json"]);
+    assert!(!out.status.success());
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "VaultExists");
+
+    // A malformed address is refused before any network call.
+    let out = cairn(dir.path(), &rpc, &["balance", "0x1234", "--json"]);
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "InvalidInput");
+
+    // A wrong password: typed error, the wallet still opens with the right one.
+    let bin = cairn_tests::gui::sibling_binary("cairn");
+    let out = Command::new(&bin)
+        .args(["accounts", "--json"])
+        .env("CAIRN_DATA_DIR", dir.path())
+        .env("CAIRN_RPC_URL", &rpc)
+        .env("CAIRN_PASSWORD", "not the password")
+        .output()
+        .unwrap();
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "WrongPassword");
+    let out = cairn(dir.path(), &rpc, &["accounts", "--json"]);
+    let accounts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(accounts[0]["address"], address.as_str());
+}

@@ -1,0 +1,42 @@
+//! The UI's only door to the wallet: Tauri's `invoke`, typed with the shared `cairn_api`
+//! requests and responses. Errors arrive as `ApiError`s from the shell.
+
+use cairn_api::{ApiError, ErrorCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn internal(message: impl Into<String>) -> ApiError {
+    ApiError { code: ErrorCode::Internal, message: message.into() }
+}
+
+/// Calls shell command `cmd` with `args` (an object whose keys are the command's parameters).
+pub async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, ApiError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = args
+        .serialize(&serializer)
+        .map_err(|e| internal(format!("could not encode the request: {e}")))?;
+    match tauri_invoke(cmd, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))),
+        Err(err) => Err(serde_wasm_bindgen::from_value::<ApiError>(err.clone()).unwrap_or_else(|_| {
+            internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+        })),
+    }
+}
+
+/// No arguments.
+#[derive(Serialize)]
+pub struct NoArgs {}
+
+/// Arguments wrapped as the shell's commands name them (`request`).
+#[derive(Serialize)]
+pub struct Request<'a, T: Serialize> {
+    pub request: &'a T,
+}
