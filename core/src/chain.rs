@@ -20,7 +20,11 @@ pub enum ChainError {
     #[error("the node at {url} could not be reached: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("the node at {url} is on chain {actual}, not chain {expected}: refusing to use it")]
-    WrongChain { url: String, expected: u64, actual: u64 },
+    WrongChain {
+        url: String,
+        expected: u64,
+        actual: u64,
+    },
     #[error("the node at {url} answered with an error: {reason}")]
     Rpc { url: String, reason: String },
     #[error("the devnet faucet is only available on the local devnet (chain 31337)")]
@@ -69,11 +73,18 @@ impl Chain {
             .timeout(network.request_timeout)
             .connect_timeout(network.request_timeout)
             .build()
-            .map_err(|e| ChainError::Unreachable { url: network.rpc_url.clone(), reason: e.to_string() })?;
+            .map_err(|e| ChainError::Unreachable {
+                url: network.rpc_url.clone(),
+                reason: e.to_string(),
+            })?;
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()
             .connect_reqwest(client, url);
-        Ok(Chain { network, provider, verified: OnceCell::new() })
+        Ok(Chain {
+            network,
+            provider,
+            verified: OnceCell::new(),
+        })
     }
 
     pub fn network(&self) -> &Network {
@@ -84,12 +95,22 @@ impl Chain {
         let url = self.network.rpc_url.clone();
         match e {
             // Refused, timed out, HTTP 5xx: the endpoint is not usable right now.
-            RpcError::Transport(kind) => ChainError::Unreachable { url, reason: kind.to_string() },
-            RpcError::ErrorResp(payload) => ChainError::Rpc { url, reason: payload.message.to_string() },
-            RpcError::DeserError { .. } => {
-                ChainError::Rpc { url, reason: "the answer was not valid JSON-RPC".into() }
-            }
-            other => ChainError::Rpc { url, reason: other.to_string() },
+            RpcError::Transport(kind) => ChainError::Unreachable {
+                url,
+                reason: kind.to_string(),
+            },
+            RpcError::ErrorResp(payload) => ChainError::Rpc {
+                url,
+                reason: payload.message.to_string(),
+            },
+            RpcError::DeserError { .. } => ChainError::Rpc {
+                url,
+                reason: "the answer was not valid JSON-RPC".into(),
+            },
+            other => ChainError::Rpc {
+                url,
+                reason: other.to_string(),
+            },
         }
     }
 
@@ -97,7 +118,11 @@ impl Chain {
     pub async fn verify_chain(&self) -> Result<(), ChainError> {
         self.verified
             .get_or_try_init(|| async {
-                let actual = self.provider.get_chain_id().await.map_err(|e| self.rpc_error(e))?;
+                let actual = self
+                    .provider
+                    .get_chain_id()
+                    .await
+                    .map_err(|e| self.rpc_error(e))?;
                 if actual != self.network.chain_id {
                     return Err(ChainError::WrongChain {
                         url: self.network.rpc_url.clone(),
@@ -115,7 +140,11 @@ impl Chain {
     /// at the same block so they agree.
     pub async fn balance(&self, address: Address) -> Result<BalanceAt, ChainError> {
         self.verify_chain().await?;
-        let block_number = self.provider.get_block_number().await.map_err(|e| self.rpc_error(e))?;
+        let block_number = self
+            .provider
+            .get_block_number()
+            .await
+            .map_err(|e| self.rpc_error(e))?;
         let wei = self
             .provider
             .get_balance(address)
@@ -133,12 +162,19 @@ impl Chain {
             return Err(ChainError::NotDevnet);
         }
         self.verify_chain().await?;
-        let accounts = self.provider.get_accounts().await.map_err(|e| self.rpc_error(e))?;
+        let accounts = self
+            .provider
+            .get_accounts()
+            .await
+            .map_err(|e| self.rpc_error(e))?;
         let from = accounts.first().copied().ok_or_else(|| ChainError::Rpc {
             url: self.network.rpc_url.clone(),
             reason: "the devnet node has no unlocked dev account".into(),
         })?;
-        let tx = TransactionRequest::default().with_from(from).with_to(to).with_value(amount);
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_value(amount);
         let hash: TxHash = self
             .provider
             .raw_request("eth_sendTransaction".into(), (tx,))

@@ -51,7 +51,9 @@ impl Error {
             Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
             Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
             Error::Chain(ChainError::NotDevnet) => ErrorCode::NotDevnet,
-            Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) => ErrorCode::InvalidInput,
+            Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) => {
+                ErrorCode::InvalidInput
+            }
             Error::Chain(_) => ErrorCode::Network,
             Error::Locked => ErrorCode::Locked,
             Error::NoAccount => ErrorCode::InvalidInput,
@@ -62,7 +64,10 @@ impl Error {
 
 impl From<&Error> for ApiError {
     fn from(e: &Error) -> ApiError {
-        ApiError { code: e.code(), message: e.to_string() }
+        ApiError {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 

@@ -58,7 +58,10 @@ pub fn validate_mnemonic(phrase: &SecretString) -> Result<SecretString, KeyError
     let list = bip39::Language::English;
     for (i, word) in words.iter().enumerate() {
         if list.find_word(word).is_none() {
-            return Err(KeyError::UnknownWord { position: i + 1, word: (*word).to_string() });
+            return Err(KeyError::UnknownWord {
+                position: i + 1,
+                word: (*word).to_string(),
+            });
         }
     }
     if ![12, 15, 18, 21, 24].contains(&words.len()) {
@@ -119,13 +122,20 @@ mod tests {
         assert_eq!(b.expose_secret().split(' ').count(), 24);
         validate_mnemonic(&a).unwrap();
         validate_mnemonic(&b).unwrap();
-        assert_ne!(a.expose_secret(), generate_mnemonic(12).unwrap().expose_secret());
-        assert!(matches!(generate_mnemonic(13), Err(KeyError::BadWordCount(13))));
+        assert_ne!(
+            a.expose_secret(),
+            generate_mnemonic(12).unwrap().expose_secret()
+        );
+        assert!(matches!(
+            generate_mnemonic(13),
+            Err(KeyError::BadWordCount(13))
+        ));
     }
 
     #[test]
     fn typos_are_named_precisely() {
-        let typo = SecretString::from("test test test tset test test test test test test test junk");
+        let typo =
+            SecretString::from("test test test tset test test test test test test test junk");
         match validate_mnemonic(&typo) {
             Err(KeyError::UnknownWord { position, word }) => {
                 assert_eq!(position, 4);
@@ -133,11 +143,19 @@ mod tests {
             }
             other => panic!("expected UnknownWord, got {other:?}"),
         }
-        let swapped = SecretString::from("junk test test test test test test test test test test test");
-        assert!(matches!(validate_mnemonic(&swapped), Err(KeyError::BadChecksum)));
+        let swapped =
+            SecretString::from("junk test test test test test test test test test test test");
+        assert!(matches!(
+            validate_mnemonic(&swapped),
+            Err(KeyError::BadChecksum)
+        ));
         let short = SecretString::from("test test test");
-        assert!(matches!(validate_mnemonic(&short), Err(KeyError::BadWordCount(3))));
-        let messy = SecretString::from("  TEST test\ttest test test test test test test test test junk ");
+        assert!(matches!(
+            validate_mnemonic(&short),
+            Err(KeyError::BadWordCount(3))
+        ));
+        let messy =
+            SecretString::from("  TEST test\ttest test test test test test test test test junk ");
         assert_eq!(validate_mnemonic(&messy).unwrap().expose_secret(), ANVIL);
     }
 }

@@ -60,7 +60,9 @@ impl Ledger {
         let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(key)));
         conn.execute_batch(&pragma)?;
         // The first read is where a wrong key shows.
-        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
             Ok(_) => {}
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::NotADatabase =>
@@ -83,7 +85,9 @@ impl Ledger {
 
     /// `PRAGMA integrity_check`: `Ok` when SQLite finds nothing wrong.
     pub fn integrity_check(&self) -> Result<(), LedgerError> {
-        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" {
             Ok(())
         } else {
@@ -113,9 +117,15 @@ impl Ledger {
             // Dropping the transaction rolls the half-written source back.
             Err(e) => return Ok(Err(e)),
         };
-        tx.execute("UPDATE key_sources SET sealed = ?1 WHERE id = ?2", params![sealed, source_id])?;
-        let position: i64 =
-            tx.query_row("SELECT coalesce(max(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
+        tx.execute(
+            "UPDATE key_sources SET sealed = ?1 WHERE id = ?2",
+            params![sealed, source_id],
+        )?;
+        let position: i64 = tx.query_row(
+            "SELECT coalesce(max(position) + 1, 0) FROM accounts",
+            [],
+            |r| r.get(0),
+        )?;
         tx.execute(
             "INSERT INTO accounts (key_source_id, derivation_index, address, name, position, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -154,7 +164,9 @@ impl Ledger {
     pub fn sealed_key_source(&self, id: i64) -> Result<Option<Vec<u8>>, LedgerError> {
         Ok(self
             .conn
-            .query_row("SELECT sealed FROM key_sources WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT sealed FROM key_sources WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 }
@@ -170,7 +182,14 @@ mod tests {
         {
             let mut ledger = Ledger::open(dir.path(), &key).unwrap();
             ledger
-                .insert_key_source_with_account::<()>("mnemonic", "Main", |_| Ok(vec![1, 2, 3]), Some(0), "0xabc", "Account 1")
+                .insert_key_source_with_account::<()>(
+                    "mnemonic",
+                    "Main",
+                    |_| Ok(vec![1, 2, 3]),
+                    Some(0),
+                    "0xabc",
+                    "Account 1",
+                )
                 .unwrap()
                 .unwrap();
         }
@@ -179,7 +198,10 @@ mod tests {
         let accounts = ledger.accounts().unwrap();
         assert_eq!(accounts.len(), 1);
         assert_eq!(accounts[0].name, "Account 1");
-        assert_eq!(ledger.sealed_key_source(accounts[0].key_source_id).unwrap(), Some(vec![1, 2, 3]));
+        assert_eq!(
+            ledger.sealed_key_source(accounts[0].key_source_id).unwrap(),
+            Some(vec![1, 2, 3])
+        );
     }
 
     #[test]
@@ -187,7 +209,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(Ledger::open(dir.path(), &[1u8; 32]).unwrap());
         let before = std::fs::read(ledger_path(dir.path())).unwrap();
-        assert!(matches!(Ledger::open(dir.path(), &[2u8; 32]), Err(LedgerError::WrongKey)));
+        assert!(matches!(
+            Ledger::open(dir.path(), &[2u8; 32]),
+            Err(LedgerError::WrongKey)
+        ));
         assert_eq!(before, std::fs::read(ledger_path(dir.path())).unwrap());
     }
 
@@ -196,7 +221,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut ledger = Ledger::open(dir.path(), &[3u8; 32]).unwrap();
         let result = ledger
-            .insert_key_source_with_account("mnemonic", "Main", |_| Err("no"), Some(0), "0xabc", "A")
+            .insert_key_source_with_account(
+                "mnemonic",
+                "Main",
+                |_| Err("no"),
+                Some(0),
+                "0xabc",
+                "A",
+            )
             .unwrap();
         assert_eq!(result, Err("no"));
         assert!(ledger.accounts().unwrap().is_empty());
@@ -209,13 +241,26 @@ mod tests {
         {
             let mut ledger = Ledger::open(dir.path(), &[4u8; 32]).unwrap();
             ledger
-                .insert_key_source_with_account::<()>("mnemonic", "Savings", |_| Ok(vec![0; 8]), Some(0), "0xfeedface", "Rainy day")
+                .insert_key_source_with_account::<()>(
+                    "mnemonic",
+                    "Savings",
+                    |_| Ok(vec![0; 8]),
+                    Some(0),
+                    "0xfeedface",
+                    "Rainy day",
+                )
                 .unwrap()
                 .unwrap();
         }
         for file in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(file.unwrap().path()).unwrap();
-            for needle in [&b"Rainy day"[..], b"0xfeedface", b"Savings", b"CREATE TABLE", b"SQLite format"] {
+            for needle in [
+                &b"Rainy day"[..],
+                b"0xfeedface",
+                b"Savings",
+                b"CREATE TABLE",
+                b"SQLite format",
+            ] {
                 assert!(!bytes.windows(needle.len()).any(|w| w == needle));
             }
         }

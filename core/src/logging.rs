@@ -37,15 +37,20 @@ fn filter() -> EnvFilter {
 pub fn init(log_dir: Option<&Path>, console: bool) -> Result<LogGuard, LoggingError> {
     let (file_layer, guard) = match log_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| LoggingError::Dir { path: dir.to_path_buf(), reason: e.to_string() })?;
+            std::fs::create_dir_all(dir).map_err(|e| LoggingError::Dir {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
             let appender = Builder::new()
                 .rotation(Rotation::DAILY)
                 .filename_prefix("cairn")
                 .filename_suffix("log")
                 .max_log_files(KEEP_FILES)
                 .build(dir)
-                .map_err(|e| LoggingError::Dir { path: dir.to_path_buf(), reason: e.to_string() })?;
+                .map_err(|e| LoggingError::Dir {
+                    path: dir.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
             let (writer, guard) = tracing_appender::non_blocking(appender);
             let layer = fmt::layer()
                 .json()
@@ -58,7 +63,11 @@ pub fn init(log_dir: Option<&Path>, console: bool) -> Result<LogGuard, LoggingEr
         None => (None, None),
     };
     let console_layer = console.then(|| {
-        fmt::layer().compact().with_target(false).with_writer(std::io::stderr).with_filter(filter())
+        fmt::layer()
+            .compact()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .with_filter(filter())
     });
     tracing_subscriber::registry()
         .with(file_layer)

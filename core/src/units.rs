@@ -130,7 +130,10 @@ mod tests {
         let one_and_half = U256::from(1_500_000_000_000_000_000u128);
         assert_eq!(format_units(one_and_half, 18).unwrap(), "1.5");
         assert_eq!(format_units(U256::ZERO, 18).unwrap(), "0.0");
-        assert_eq!(format_units(U256::from(1u8), 18).unwrap(), "0.000000000000000001");
+        assert_eq!(
+            format_units(U256::from(1u8), 18).unwrap(),
+            "0.000000000000000001"
+        );
         assert_eq!(format_units(U256::from(1234u32), 0).unwrap(), "1234");
         assert_eq!(format_units(U256::MAX, 18).unwrap().len(), 78 + 1);
         assert!(matches!(
@@ -141,7 +144,10 @@ mod tests {
 
     #[test]
     fn parses_what_a_user_types() {
-        assert_eq!(parse_units("1.5", 18).unwrap(), U256::from(1_500_000_000_000_000_000u128));
+        assert_eq!(
+            parse_units("1.5", 18).unwrap(),
+            U256::from(1_500_000_000_000_000_000u128)
+        );
         assert_eq!(parse_units(".25", 2).unwrap(), U256::from(25u8));
         assert_eq!(parse_units("7.", 6).unwrap(), U256::from(7_000_000u32));
         assert_eq!(parse_units(" 42 ", 0).unwrap(), U256::from(42u8));
@@ -155,10 +161,16 @@ mod tests {
         assert_eq!(parse_units("1e18", 18), Err(AmountError::InvalidCharacter));
         assert_eq!(parse_units("1,5", 18), Err(AmountError::InvalidCharacter));
         assert_eq!(parse_units("1.2.3", 18), Err(AmountError::InvalidCharacter));
-        assert_eq!(parse_units("0.1234567", 6), Err(AmountError::TooManyDecimals { decimals: 6 }));
+        assert_eq!(
+            parse_units("0.1234567", 6),
+            Err(AmountError::TooManyDecimals { decimals: 6 })
+        );
         let too_big = format!("{}0", U256::MAX);
         assert_eq!(parse_units(&too_big, 0), Err(AmountError::Overflow));
-        assert_eq!(parse_units(&U256::MAX.to_string(), 1), Err(AmountError::Overflow));
+        assert_eq!(
+            parse_units(&U256::MAX.to_string(), 1),
+            Err(AmountError::Overflow)
+        );
     }
 
     // EIP-55's published examples.
@@ -175,7 +187,10 @@ mod tests {
             let address = parse_address(text).unwrap();
             assert_eq!(format_address(&address), text);
             assert_eq!(parse_address(&text.to_lowercase()).unwrap(), address);
-            assert_eq!(parse_address(&format!("0x{}", text[2..].to_uppercase())).unwrap(), address);
+            assert_eq!(
+                parse_address(&format!("0x{}", text[2..].to_uppercase())).unwrap(),
+                address
+            );
         }
     }
 
@@ -183,9 +198,18 @@ mod tests {
     fn a_flipped_case_is_a_checksum_error() {
         let typo = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
         assert_eq!(parse_address(typo), Err(AddressError::BadChecksum));
-        assert_eq!(parse_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe"), Err(AddressError::Malformed));
-        assert_eq!(parse_address("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), Err(AddressError::Malformed));
-        assert_eq!(parse_address("0xzaAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), Err(AddressError::Malformed));
+        assert_eq!(
+            parse_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe"),
+            Err(AddressError::Malformed)
+        );
+        assert_eq!(
+            parse_address("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+            Err(AddressError::Malformed)
+        );
+        assert_eq!(
+            parse_address("0xzaAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+            Err(AddressError::Malformed)
+        );
     }
 
     proptest! {

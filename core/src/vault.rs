@@ -58,14 +58,27 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// What every release vault uses: 64 MiB, 3 passes, 4 lanes (~150 ms on a laptop core).
-    pub const RELEASE: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 4 };
+    pub const RELEASE: KdfParams = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 4,
+    };
 
     fn argon2(&self) -> Result<argon2::Argon2<'static>, VaultError> {
-        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
-            .map_err(|e| VaultError::BadKdfParams(e.to_string()))?;
-        Ok(argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params))
+        let params =
+            argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+                .map_err(|e| VaultError::BadKdfParams(e.to_string()))?;
+        Ok(argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params,
+        ))
     }
 }
+
+// The architecture's floor for release vaults, enforced when compiling rather than in a test.
+const _: () =
+    assert!(KdfParams::RELEASE.memory_kib >= 64 * 1024 && KdfParams::RELEASE.iterations >= 3);
 
 /// The on-disk header. Public data only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,7 +128,9 @@ fn aad(vault_id: &[u8]) -> Vec<u8> {
 
 fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, VaultError> {
     let mut out = Zeroizing::new([0u8; N]);
-    SystemRandom::new().fill(&mut out[..]).map_err(|_| VaultError::Rng)?;
+    SystemRandom::new()
+        .fill(&mut out[..])
+        .map_err(|_| VaultError::Rng)?;
     Ok(out)
 }
 
@@ -138,7 +153,11 @@ impl hkdf::KeyType for Okm32 {
     }
 }
 
-fn expand(vault_key: &[u8; 32], vault_id: &[u8], label: &[u8]) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+fn expand(
+    vault_key: &[u8; 32],
+    vault_id: &[u8],
+    label: &[u8],
+) -> Result<Zeroizing<[u8; 32]>, VaultError> {
     let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, vault_id).extract(vault_key);
     let info = [label];
     let okm = prk.expand(&info, Okm32).map_err(|_| VaultError::Crypto)?;
@@ -155,7 +174,11 @@ fn keys_from(vault_key: &[u8; 32], vault_id: &[u8]) -> Result<VaultKeys, VaultEr
 }
 
 /// Creates a new vault header in `dir` and returns the keys it yields. Refuses to overwrite.
-pub fn create(dir: &Path, password: &SecretString, kdf: KdfParams) -> Result<VaultKeys, VaultError> {
+pub fn create(
+    dir: &Path,
+    password: &SecretString,
+    kdf: KdfParams,
+) -> Result<VaultKeys, VaultError> {
     if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
         return Err(VaultError::WeakPassword);
     }
@@ -169,7 +192,8 @@ pub fn create(dir: &Path, password: &SecretString, kdf: KdfParams) -> Result<Vau
     let kek = derive_kek(password, &salt[..], &kdf)?;
 
     let nonce = random::<NONCE_LEN>()?;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
+    let key =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
     let mut sealed = Zeroizing::new(vault_key.to_vec());
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(*nonce),
@@ -189,7 +213,8 @@ pub fn create(dir: &Path, password: &SecretString, kdf: KdfParams) -> Result<Vau
         wrapped_key: hex::encode(wrapped),
     };
     fs::create_dir_all(dir)?;
-    let json = serde_json::to_vec_pretty(&header).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(&header).map_err(|e| VaultError::Corrupt(e.to_string()))?;
     write_atomically(&path, &json)?;
     keys_from(&vault_key, &vault_id[..])
 }
@@ -209,17 +234,22 @@ pub fn unlock(dir: &Path, password: &SecretString) -> Result<VaultKeys, VaultErr
     if header.format > FORMAT_VERSION {
         return Err(VaultError::UnsupportedFormat(header.format));
     }
-    let decode = |field: &str, v: &str| hex::decode(v).map_err(|_| VaultError::Corrupt(format!("{field} is not hex")));
+    let decode = |field: &str, v: &str| {
+        hex::decode(v).map_err(|_| VaultError::Corrupt(format!("{field} is not hex")))
+    };
     let vault_id = decode("vault_id", &header.vault_id)?;
     let salt = decode("salt", &header.salt)?;
     let wrapped = decode("wrapped_key", &header.wrapped_key)?;
     if wrapped.len() != NONCE_LEN + 32 + AES_256_GCM.tag_len() {
-        return Err(VaultError::Corrupt("wrapped_key has the wrong length".into()));
+        return Err(VaultError::Corrupt(
+            "wrapped_key has the wrong length".into(),
+        ));
     }
     let kek = derive_kek(password, &salt, &header.kdf)?;
     let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Crypto)?;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
+    let key =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
     let mut buf = Zeroizing::new(sealed.to_vec());
     let plain = key
         .open_in_place(nonce, Aad::from(aad(&vault_id)), &mut buf)
@@ -233,7 +263,9 @@ pub fn unlock(dir: &Path, password: &SecretString) -> Result<VaultKeys, VaultErr
 /// is (e.g. `key_source:1`) and is bound as associated data, so sealed blobs cannot be swapped.
 pub fn seal(sealing_key: &[u8; 32], label: &str, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let nonce = random::<NONCE_LEN>()?;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, sealing_key).map_err(|_| VaultError::Crypto)?);
+    let key = LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, sealing_key).map_err(|_| VaultError::Crypto)?,
+    );
     let mut buf = Zeroizing::new(plaintext.to_vec());
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(*nonce),
@@ -247,17 +279,27 @@ pub fn seal(sealing_key: &[u8; 32], label: &str, plaintext: &[u8]) -> Result<Vec
 }
 
 /// Opens what [`seal`] sealed under the same label.
-pub fn unseal(sealing_key: &[u8; 32], label: &str, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+pub fn unseal(
+    sealing_key: &[u8; 32],
+    label: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
         return Err(VaultError::Corrupt("sealed secret is truncated".into()));
     }
     let (nonce, body) = sealed.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Crypto)?;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, sealing_key).map_err(|_| VaultError::Crypto)?);
+    let key = LessSafeKey::new(
+        UnboundKey::new(&AES_256_GCM, sealing_key).map_err(|_| VaultError::Crypto)?,
+    );
     let mut buf = Zeroizing::new(body.to_vec());
     let len = key
         .open_in_place(nonce, Aad::from(label.as_bytes()), &mut buf)
-        .map_err(|_| VaultError::Corrupt("a sealed secret does not open: the ledger was tampered with".into()))?
+        .map_err(|_| {
+            VaultError::Corrupt(
+                "a sealed secret does not open: the ledger was tampered with".into(),
+            )
+        })?
         .len();
     buf.truncate(len);
     Ok(buf)
@@ -283,7 +325,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 
 /// Cheap parameters for unit tests of everything *around* the KDF. Never used by the app.
 #[cfg(test)]
-pub(crate) const TEST_KDF: KdfParams = KdfParams { memory_kib: 1024, iterations: 1, parallelism: 1 };
+pub(crate) const TEST_KDF: KdfParams = KdfParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
 
 #[cfg(test)]
 mod tests {
@@ -308,18 +354,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         create(dir.path(), &pw("correct horse"), TEST_KDF).unwrap();
         let before = fs::read(header_path(dir.path())).unwrap();
-        assert!(matches!(unlock(dir.path(), &pw("correct horsE")), Err(VaultError::WrongPassword)));
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horsE")),
+            Err(VaultError::WrongPassword)
+        ));
         assert_eq!(before, fs::read(header_path(dir.path())).unwrap());
     }
 
     #[test]
     fn refuses_weak_passwords_and_overwrites() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(create(dir.path(), &pw("short"), TEST_KDF), Err(VaultError::WeakPassword)));
+        assert!(matches!(
+            create(dir.path(), &pw("short"), TEST_KDF),
+            Err(VaultError::WeakPassword)
+        ));
         create(dir.path(), &pw("long enough"), TEST_KDF).unwrap();
-        assert!(matches!(create(dir.path(), &pw("long enough"), TEST_KDF), Err(VaultError::Exists(_))));
+        assert!(matches!(
+            create(dir.path(), &pw("long enough"), TEST_KDF),
+            Err(VaultError::Exists(_))
+        ));
         let empty = tempfile::tempdir().unwrap();
-        assert!(matches!(unlock(empty.path(), &pw("long enough")), Err(VaultError::Missing(_))));
+        assert!(matches!(
+            unlock(empty.path(), &pw("long enough")),
+            Err(VaultError::Missing(_))
+        ));
     }
 
     #[test]
@@ -330,9 +388,15 @@ mod tests {
         let mut header: Header = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         header.vault_id = "00".repeat(16);
         fs::write(&path, serde_json::to_vec(&header).unwrap()).unwrap();
-        assert!(matches!(unlock(dir.path(), &pw("correct horse")), Err(VaultError::WrongPassword)));
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse")),
+            Err(VaultError::WrongPassword)
+        ));
         fs::write(&path, b"{not json").unwrap();
-        assert!(matches!(unlock(dir.path(), &pw("correct horse")), Err(VaultError::Corrupt(_))));
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse")),
+            Err(VaultError::Corrupt(_))
+        ));
     }
 
     #[test]
@@ -349,15 +413,12 @@ mod tests {
     fn sealed_secrets_are_bound_to_their_label() {
         let key = [7u8; 32];
         let sealed = seal(&key, "key_source:1", b"abandon abandon").unwrap();
-        assert_eq!(&unseal(&key, "key_source:1", &sealed).unwrap()[..], b"abandon abandon");
+        assert_eq!(
+            &unseal(&key, "key_source:1", &sealed).unwrap()[..],
+            b"abandon abandon"
+        );
         assert!(unseal(&key, "key_source:2", &sealed).is_err());
         assert!(unseal(&[8u8; 32], "key_source:1", &sealed).is_err());
         assert!(unseal(&key, "key_source:1", &sealed[..10]).is_err());
-    }
-
-    #[test]
-    fn release_parameters_meet_the_floor() {
-        assert!(KdfParams::RELEASE.memory_kib >= 64 * 1024);
-        assert!(KdfParams::RELEASE.iterations >= 3);
     }
 }

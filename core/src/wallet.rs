@@ -64,7 +64,10 @@ fn to_account(row: &AccountRow) -> Account {
     Account {
         address: row.address.clone(),
         name: row.name.clone(),
-        path: row.derivation_index.map(keys::account_path).unwrap_or_default(),
+        path: row
+            .derivation_index
+            .map(keys::account_path)
+            .unwrap_or_default(),
     }
 }
 
@@ -80,7 +83,11 @@ impl Wallet {
     /// wallet starts locked (or without a vault) and works offline.
     pub fn new(config: WalletConfig) -> Result<Wallet> {
         let chain = Chain::new(config.network.clone())?;
-        Ok(Wallet { config, chain, session: Mutex::new(None) })
+        Ok(Wallet {
+            config,
+            chain,
+            session: Mutex::new(None),
+        })
     }
 
     pub fn network(&self) -> &Network {
@@ -125,7 +132,13 @@ impl Wallet {
             let row = ledger.insert_key_source_with_account(
                 "mnemonic",
                 "Recovery phrase 1",
-                |id| vault::seal(&keys.sealing_key, &format!("key_source:{id}"), mnemonic.expose_secret().as_bytes()),
+                |id| {
+                    vault::seal(
+                        &keys.sealing_key,
+                        &format!("key_source:{id}"),
+                        mnemonic.expose_secret().as_bytes(),
+                    )
+                },
                 Some(0),
                 &address,
                 "Account 1",
@@ -137,7 +150,10 @@ impl Wallet {
             Ok((ledger, row)) => {
                 tracing::info!(address = %row.address, "wallet created");
                 *session = Some(Session { ledger, keys });
-                Ok(NewWallet { account: to_account(&row), mnemonic })
+                Ok(NewWallet {
+                    account: to_account(&row),
+                    mnemonic,
+                })
             }
             Err(e) => {
                 tracing::warn!(error = %e, "wallet creation failed; removing its partial files");
@@ -185,7 +201,9 @@ impl Wallet {
         let session = self.session.lock().await;
         let s = session.as_ref().ok_or(Error::Locked)?;
         s.ledger.integrity_check()?;
-        Ok(DoctorReport { integrity: "ok".into() })
+        Ok(DoctorReport {
+            integrity: "ok".into(),
+        })
     }
 
     pub async fn accounts(&self) -> Result<Vec<Account>> {
@@ -214,7 +232,10 @@ impl Wallet {
         let wei: U256 = parse_units(amount, self.network().currency_decimals)?;
         let hash = self.chain.devnet_fund(to, wei).await?;
         tracing::info!(to = %format_address(&to), %amount, tx = %hash, "devnet faucet sent");
-        Ok(Funded { tx_hash: hash.to_string(), balance: self.balance(address).await? })
+        Ok(Funded {
+            tx_hash: hash.to_string(),
+            balance: self.balance(address).await?,
+        })
     }
 }
 
@@ -237,15 +258,24 @@ mod tests {
     async fn create_lock_unlock_keeps_the_account() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        assert!(matches!(w.status().await.unwrap(), WalletStatus::NoVault { .. }));
-        let created = w.create(SecretString::from("correct horse"), 12).await.unwrap();
+        assert!(matches!(
+            w.status().await.unwrap(),
+            WalletStatus::NoVault { .. }
+        ));
+        let created = w
+            .create(SecretString::from("correct horse"), 12)
+            .await
+            .unwrap();
         assert_eq!(created.mnemonic.expose_secret().split(' ').count(), 12);
         let expected = format_address(&keys::derive_address(&created.mnemonic, 0).unwrap());
         assert_eq!(created.account.address, expected);
         assert_eq!(created.account.path, "m/44'/60'/0'/0/0");
 
         w.lock().await;
-        assert!(matches!(w.status().await.unwrap(), WalletStatus::Locked { .. }));
+        assert!(matches!(
+            w.status().await.unwrap(),
+            WalletStatus::Locked { .. }
+        ));
         assert!(matches!(w.accounts().await, Err(Error::Locked)));
         assert!(matches!(
             w.unlock(SecretString::from("wrong horse")).await,
@@ -262,13 +292,19 @@ mod tests {
     async fn a_second_create_is_refused_and_keeps_the_first_wallet() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        let first = w.create(SecretString::from("correct horse"), 12).await.unwrap();
+        let first = w
+            .create(SecretString::from("correct horse"), 12)
+            .await
+            .unwrap();
         assert!(matches!(
             w.create(SecretString::from("another pass"), 12).await,
             Err(Error::Vault(vault::VaultError::Exists(_)))
         ));
         w.lock().await;
-        assert_eq!(w.unlock(SecretString::from("correct horse")).await.unwrap()[0], first.account);
+        assert_eq!(
+            w.unlock(SecretString::from("correct horse")).await.unwrap()[0],
+            first.account
+        );
     }
 
     #[tokio::test]
@@ -286,7 +322,10 @@ mod tests {
     async fn a_dead_node_is_a_network_error_not_a_hang() {
         let dir = tempfile::tempdir().unwrap();
         let w = wallet(dir.path());
-        let err = w.balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await.unwrap_err();
+        let err = w
+            .balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::Network, "{err}");
         let err = w.balance("0xnot-an-address").await.unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::InvalidInput);

@@ -5,8 +5,8 @@
 use std::future::Future;
 
 use cairn_api::{
-    event, Account, AddressRequest, ApiError, Balance, CreateWalletRequest, CreatedWallet,
-    Funded, UnlockRequest, WalletStatus, WordCount,
+    event, Account, AddressRequest, ApiError, Balance, CreateWalletRequest, CreatedWallet, Funded,
+    UnlockRequest, WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
 use secrecy::{ExposeSecret, SecretString};
@@ -97,5 +97,9 @@ pub async fn devnet_fund(
     state: State<'_, AppState>,
     request: AddressRequest,
 ) -> Result<Funded, ApiError> {
-    traced("devnet_fund", state.wallet.devnet_fund(&request.address, DEVNET_FUND_ETH)).await
+    traced(
+        "devnet_fund",
+        state.wallet.devnet_fund(&request.address, DEVNET_FUND_ETH),
+    )
+    .await
 }

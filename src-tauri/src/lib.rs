@@ -57,6 +57,10 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
         version = env!("CARGO_PKG_VERSION"),
         "cairn starting"
     );
-    let wallet = Wallet::new(WalletConfig { data_dir, network, kdf: KdfParams::RELEASE })?;
+    let wallet = Wallet::new(WalletConfig {
+        data_dir,
+        network,
+        kdf: KdfParams::RELEASE,
+    })?;
     Ok(AppState { wallet, _log: log })
 }

@@ -14,7 +14,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DevnetError {
-    #[error("could not start node for the devnet script (is node installed? run scripts/setup.sh): {0}")]
+    #[error(
+        "could not start node for the devnet script (is node installed? run scripts/setup.sh): {0}"
+    )]
     Spawn(std::io::Error),
     #[error("the devnet did not become ready: {0}")]
     NotReady(String),
@@ -79,7 +81,8 @@ impl Devnet {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(json) = line.strip_prefix(READY) {
-                    let _ = tx.send(serde_json::from_str::<Endpoints>(json).map_err(|e| e.to_string()));
+                    let _ =
+                        tx.send(serde_json::from_str::<Endpoints>(json).map_err(|e| e.to_string()));
                 }
             }
             let _ = tx.send(Err("the devnet script exited before it was ready".into()));
@@ -108,7 +111,9 @@ impl Devnet {
                 Ok(devnet)
             }
             Ok(Err(e)) => Err(DevnetError::NotReady(e)),
-            Err(_) => Err(DevnetError::NotReady(format!("no ready line within {START_TIMEOUT:?}"))),
+            Err(_) => Err(DevnetError::NotReady(format!(
+                "no ready line within {START_TIMEOUT:?}"
+            ))),
         }
     }
 

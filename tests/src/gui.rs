@@ -24,13 +24,26 @@ struct Watched {
     stdin: Option<ChildStdin>,
 }
 
-fn watched(what: &'static str, program: &str, args: &[&str], envs: &[(&str, String)], stdout: Stdio) -> Result<Watched, GuiError> {
+fn watched(
+    what: &'static str,
+    program: &str,
+    args: &[&str],
+    envs: &[(&str, String)],
+    stdout: Stdio,
+) -> Result<Watched, GuiError> {
     let mut cmd = Command::new("node");
-    cmd.arg(crate::repo_root().join("scripts/watchdog.mjs")).arg(program).args(args);
+    cmd.arg(crate::repo_root().join("scripts/watchdog.mjs"))
+        .arg(program)
+        .args(args);
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd.stdin(Stdio::piped()).stdout(stdout).stderr(Stdio::inherit()).spawn().map_err(|e| GuiError::Spawn(what, e))?;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| GuiError::Spawn(what, e))?;
     let stdin = child.stdin.take();
     Ok(Watched { child, stdin })
 }
@@ -63,11 +76,23 @@ impl Display {
         let mut xvfb = watched(
             "Xvfb",
             "Xvfb",
-            &["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            &[
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ],
             &[],
             Stdio::piped(),
         )?;
-        let stdout = xvfb.child.stdout.take().ok_or_else(|| GuiError::NotReady("Xvfb", "no stdout".into()))?;
+        let stdout = xvfb
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| GuiError::NotReady("Xvfb", "no stdout".into()))?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut line = String::new();
@@ -81,7 +106,10 @@ impl Display {
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(GuiError::NotReady("Xvfb", format!("printed {number:?}")));
         }
-        Ok(Display { name: format!(":{number}"), _xvfb: xvfb })
+        Ok(Display {
+            name: format!(":{number}"),
+            _xvfb: xvfb,
+        })
     }
 
     /// A PNG of the whole screen, as a person would see it (ImageMagick's `import`).
@@ -93,7 +121,9 @@ impl Display {
         if status.success() {
             Ok(())
         } else {
-            Err(std::io::Error::other(format!("import exited with {status}")))
+            Err(std::io::Error::other(format!(
+                "import exited with {status}"
+            )))
         }
     }
 }
@@ -114,7 +144,12 @@ impl Driver {
         let process = watched(
             "tauri-driver",
             &tauri_driver_path(),
-            &["--port", &port.to_string(), "--native-port", &native.to_string()],
+            &[
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ],
             &envs,
             Stdio::inherit(),
         )?;
@@ -128,11 +163,17 @@ impl Driver {
                 }
             }
             if Instant::now() > deadline {
-                return Err(GuiError::NotReady("tauri-driver", format!("{url}/status did not answer")));
+                return Err(GuiError::NotReady(
+                    "tauri-driver",
+                    format!("{url}/status did not answer"),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(Driver { url, _process: process })
+        Ok(Driver {
+            url,
+            _process: process,
+        })
     }
 }
 
@@ -168,6 +209,10 @@ pub fn sibling_binary(name: &str) -> PathBuf {
     // The test runs as <target>/<profile>/deps/<test>-<hash>.
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().and_then(Path::parent).map(|dir| dir.join(name)))
+        .and_then(|exe| {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|dir| dir.join(name))
+        })
         .unwrap_or_else(|| PathBuf::from(name))
 }

@@ -19,12 +19,16 @@ pub fn repo_root() -> PathBuf {
 /// Where tests put what a person should look at (screenshots): `CAIRN_TEST_OUTPUT` or
 /// `test-output/` at the workspace root.
 pub fn output_dir() -> PathBuf {
-    std::env::var_os("CAIRN_TEST_OUTPUT").map(PathBuf::from).unwrap_or_else(|| repo_root().join("test-output"))
+    std::env::var_os("CAIRN_TEST_OUTPUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("test-output"))
 }
 
 /// A free TCP port on 127.0.0.1 (released before returning; the caller binds it next).
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Installs rustls's crypto provider once for the test process's own HTTP clients.

@@ -33,7 +33,12 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Element(String);
 
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value, WebDriverError> {
     let mut req = http.request(method, url);
     if let Some(body) = body {
         req = req.json(&body);
@@ -43,7 +48,11 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: 
     if let Some(error) = value.get("error").and_then(Value::as_str) {
         return Err(WebDriverError::Protocol {
             error: error.to_string(),
-            message: value.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+            message: value
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         });
     }
     Ok(value)
@@ -52,7 +61,9 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: 
 impl Session {
     /// Opens a session on the WebDriver server at `base` (e.g. `http://127.0.0.1:4444`).
     pub async fn new(base: &str, capabilities: Value) -> Result<Session, WebDriverError> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
         let value = call(
             &http,
             reqwest::Method::POST,
@@ -65,17 +76,42 @@ impl Session {
             .and_then(Value::as_str)
             .ok_or_else(|| WebDriverError::Unexpected(value.to_string()))?
             .to_string();
-        Ok(Session { http, base: base.to_string(), id })
+        Ok(Session {
+            http,
+            base: base.to_string(),
+            id,
+        })
     }
 
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, WebDriverError> {
-        call(&self.http, method, &format!("{}/session/{}{}", self.base, self.id, path), body).await
+    async fn cmd(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, WebDriverError> {
+        call(
+            &self.http,
+            method,
+            &format!("{}/session/{}{}", self.base, self.id, path),
+            body,
+        )
+        .await
     }
 
     /// The element matching a CSS selector, if there is one now.
     pub async fn find(&self, css: &str) -> Result<Option<Element>, WebDriverError> {
-        match self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await {
-            Ok(v) => Ok(v.get(ELEMENT_KEY).and_then(Value::as_str).map(|id| Element(id.to_string()))),
+        match self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await
+        {
+            Ok(v) => Ok(v
+                .get(ELEMENT_KEY)
+                .and_then(Value::as_str)
+                .map(|id| Element(id.to_string()))),
             Err(WebDriverError::Protocol { error, .. }) if error == "no such element" => Ok(None),
             Err(e) => Err(e),
         }
@@ -115,40 +151,77 @@ impl Session {
                 }
             }
             if start.elapsed() > timeout {
-                return Err(WebDriverError::Timeout(timeout, format!("text of {css} (last: {last:?})")));
+                return Err(WebDriverError::Timeout(
+                    timeout,
+                    format!("text of {css} (last: {last:?})"),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     pub async fn click(&self, el: &Element) -> Result<(), WebDriverError> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/click", el.0), Some(json!({}))).await.map(|_| ())
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", el.0),
+            Some(json!({})),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn type_text(&self, el: &Element, text: &str) -> Result<(), WebDriverError> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/value", el.0), Some(json!({"text": text}))).await.map(|_| ())
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", el.0),
+            Some(json!({"text": text})),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn text(&self, el: &Element) -> Result<String, WebDriverError> {
-        let v = self.cmd(reqwest::Method::GET, &format!("/element/{}/text", el.0), None).await?;
-        v.as_str().map(str::to_string).ok_or_else(|| WebDriverError::Unexpected(v.to_string()))
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", el.0),
+                None,
+            )
+            .await?;
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| WebDriverError::Unexpected(v.to_string()))
     }
 
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str) -> Result<Value, WebDriverError> {
-        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// A PNG of the window's viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, WebDriverError> {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;
-        let b64 = v.as_str().ok_or_else(|| WebDriverError::Screenshot("no image in the reply".into()))?;
+        let b64 = v
+            .as_str()
+            .ok_or_else(|| WebDriverError::Screenshot("no image in the reply".into()))?;
         base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|e| WebDriverError::Screenshot(e.to_string()))
     }
 
     pub async fn close(self) -> Result<(), WebDriverError> {
-        call(&self.http, reqwest::Method::DELETE, &format!("{}/session/{}", self.base, self.id), None).await.map(|_| ())
+        call(
+            &self.http,
+            reqwest::Method::DELETE,
+            &format!("{}/session/{}", self.base, self.id),
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 }

@@ -1,6 +1,9 @@
 //! The devnet fixture itself: every peer answers, the ERC-4337 contracts sit at their canonical
 //! addresses, everything listens on loopback only, and nothing is left listening after it stops.
 
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -22,7 +25,12 @@ async fn rpc(url: &str, method: &str, params: Value) -> Value {
 }
 
 fn port_of(url: &str) -> u16 {
-    url.rsplit(':').next().unwrap().trim_end_matches('/').parse().unwrap()
+    url.rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -33,7 +41,10 @@ async fn full_stack_answers_and_leaves_nothing_behind() {
     assert_eq!(e.chain_id, 31337);
     assert!(e.rpc_url.starts_with("http://127.0.0.1:"));
 
-    assert_eq!(rpc(&e.rpc_url, "eth_chainId", json!([])).await, json!("0x7a69"));
+    assert_eq!(
+        rpc(&e.rpc_url, "eth_chainId", json!([])).await,
+        json!("0x7a69")
+    );
     for address in [
         &e.contracts.entry_point_v06,
         &e.contracts.entry_point_v07,
@@ -42,16 +53,32 @@ async fn full_stack_answers_and_leaves_nothing_behind() {
         &e.contracts.simple_account_factory_v08,
     ] {
         let code = rpc(&e.rpc_url, "eth_getCode", json!([address, "latest"])).await;
-        assert!(code.as_str().unwrap().len() > 1000, "no contract at {address}");
+        assert!(
+            code.as_str().unwrap().len() > 1000,
+            "no contract at {address}"
+        );
     }
-    assert_eq!(e.contracts.entry_point_v07, "0x0000000071727De22E5E9d8BAf0edAc6f37da032");
+    assert_eq!(
+        e.contracts.entry_point_v07,
+        "0x0000000071727De22E5E9d8BAf0edAc6f37da032"
+    );
 
     let bundler = e.bundler_url.clone().expect("bundler");
     let supported = rpc(&bundler, "eth_supportedEntryPoints", json!([])).await;
-    let supported: Vec<String> =
-        supported.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_lowercase()).collect();
-    assert!(supported.contains(&e.contracts.entry_point_v07.to_lowercase()), "{supported:?}");
-    assert!(supported.contains(&e.contracts.entry_point_v08.to_lowercase()), "{supported:?}");
+    let supported: Vec<String> = supported
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        supported.contains(&e.contracts.entry_point_v07.to_lowercase()),
+        "{supported:?}"
+    );
+    assert!(
+        supported.contains(&e.contracts.entry_point_v08.to_lowercase()),
+        "{supported:?}"
+    );
 
     let paymaster = e.paymaster_url.clone().expect("paymaster");
     let ping = reqwest::get(format!("{paymaster}/ping")).await.unwrap();
@@ -60,16 +87,30 @@ async fn full_stack_answers_and_leaves_nothing_behind() {
     // Loopback only: the same ports are not reachable on another local address.
     let ports = [port_of(&e.rpc_url), port_of(&bundler), port_of(&paymaster)];
     for port in ports {
-        let ss = std::process::Command::new("ss").args(["-ltnH", &format!("sport = :{port}")]).output().unwrap();
+        let ss = std::process::Command::new("ss")
+            .args(["-ltnH", &format!("sport = :{port}")])
+            .output()
+            .unwrap();
         let listing = String::from_utf8_lossy(&ss.stdout).to_string();
-        assert!(listing.contains(&format!("127.0.0.1:{port}")), "port {port}: {listing}");
-        assert!(!listing.contains(&format!("0.0.0.0:{port}")) && !listing.contains(&format!("*:{port}")), "port {port} is not loopback-only: {listing}");
+        assert!(
+            listing.contains(&format!("127.0.0.1:{port}")),
+            "port {port}: {listing}"
+        );
+        assert!(
+            !listing.contains(&format!("0.0.0.0:{port}"))
+                && !listing.contains(&format!("*:{port}")),
+            "port {port} is not loopback-only: {listing}"
+        );
     }
 
     devnet.stop();
     for port in ports {
         assert!(
-            TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().unwrap(), Duration::from_millis(300)).is_err(),
+            TcpStream::connect_timeout(
+                &format!("127.0.0.1:{port}").parse().unwrap(),
+                Duration::from_millis(300)
+            )
+            .is_err(),
             "port {port} still listening after stop"
         );
     }

@@ -3,6 +3,9 @@
 //! account's EIP-55 address and its balance from the devnet, fund it, lock and unlock.
 //! Screenshots go to test-output/ (or CAIRN_TEST_OUTPUT).
 
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use cairn_core::{keys, units};
@@ -44,21 +47,39 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // Onboarding: a mismatched confirmation is caught before anything is created.
     let password = s.wait_for("#password", WAIT).await.unwrap();
     println!("first screen interactive after {:?}", started.elapsed());
-    s.type_text(&password, "correct horse battery").await.unwrap();
+    s.type_text(&password, "correct horse battery")
+        .await
+        .unwrap();
     let confirm = s.wait_for("#password-confirm", WAIT).await.unwrap();
-    s.type_text(&confirm, "correct horse batterY").await.unwrap();
-    s.click(&s.wait_for("#create", WAIT).await.unwrap()).await.unwrap();
-    let error = s.wait_for_text("#error", WAIT, |t| !t.is_empty()).await.unwrap();
+    s.type_text(&confirm, "correct horse batterY")
+        .await
+        .unwrap();
+    s.click(&s.wait_for("#create", WAIT).await.unwrap())
+        .await
+        .unwrap();
+    let error = s
+        .wait_for_text("#error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
     assert!(error.contains("differ"), "{error}");
     assert!(!data_dir.path().join("vault.json").exists());
 
     let confirm = s.wait_for("#password-confirm", WAIT).await.unwrap();
-    s.execute("document.getElementById('password-confirm').value = ''").await.unwrap();
-    s.type_text(&confirm, "correct horse battery").await.unwrap();
+    s.execute("document.getElementById('password-confirm').value = ''")
+        .await
+        .unwrap();
+    s.type_text(&confirm, "correct horse battery")
+        .await
+        .unwrap();
     // The input event must reach Yew's state, so type rather than set the value.
-    let value = s.execute("return document.getElementById('password-confirm').value").await.unwrap();
+    let value = s
+        .execute("return document.getElementById('password-confirm').value")
+        .await
+        .unwrap();
     assert_eq!(value, json!("correct horse battery"));
-    s.click(&s.wait_for("#create", WAIT).await.unwrap()).await.unwrap();
+    s.click(&s.wait_for("#create", WAIT).await.unwrap())
+        .await
+        .unwrap();
 
     // Backup: the words shown are the wallet's real BIP-39 phrase.
     s.wait_for("#backup-words li", WAIT).await.unwrap();
@@ -71,39 +92,71 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let phrase = SecretString::from(words);
     let expected = units::format_address(&keys::derive_address(&phrase, 0).unwrap());
     let done = s.wait_for("#backup-done", WAIT).await.unwrap();
-    s.click(&s.wait_for("#backup-confirm", WAIT).await.unwrap()).await.unwrap();
+    s.click(&s.wait_for("#backup-confirm", WAIT).await.unwrap())
+        .await
+        .unwrap();
     s.click(&done).await.unwrap();
 
     // Dashboard: the derived EIP-55 address and its balance read from the devnet.
-    let address = s.wait_for_text("#address", WAIT, |t| t.starts_with("0x")).await.unwrap();
+    let address = s
+        .wait_for_text("#address", WAIT, |t| t.starts_with("0x"))
+        .await
+        .unwrap();
     assert_eq!(address, expected);
-    let balance = s.wait_for_text("#balance", WAIT, |t| t.ends_with("ETH")).await.unwrap();
+    let balance = s
+        .wait_for_text("#balance", WAIT, |t| t.ends_with("ETH"))
+        .await
+        .unwrap();
     assert_eq!(balance, "0.0 ETH");
-    s.click(&s.wait_for("#fund", WAIT).await.unwrap()).await.unwrap();
-    let balance = s.wait_for_text("#balance", WAIT, |t| t == "10.0 ETH").await.unwrap();
+    s.click(&s.wait_for("#fund", WAIT).await.unwrap())
+        .await
+        .unwrap();
+    let balance = s
+        .wait_for_text("#balance", WAIT, |t| t == "10.0 ETH")
+        .await
+        .unwrap();
     assert_eq!(balance, "10.0 ETH");
-    let network = s.wait_for_text("#network", WAIT, |t| !t.is_empty()).await.unwrap();
+    let network = s
+        .wait_for_text("#network", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
     assert!(network.contains("31337"), "{network}");
 
     let shot = s.screenshot().await.unwrap();
     assert!(shot.starts_with(b"\x89PNG"), "not a PNG");
     std::fs::write(out.join("gui-dashboard.png"), &shot).unwrap();
-    display.screenshot(&out.join("gui-dashboard-screen.png")).unwrap();
+    display
+        .screenshot(&out.join("gui-dashboard-screen.png"))
+        .unwrap();
     println!("screenshots in {}", out.display());
 
     // Lock, then a wrong password is refused with a clear message, the right one unlocks.
-    s.click(&s.wait_for("#lock", WAIT).await.unwrap()).await.unwrap();
+    s.click(&s.wait_for("#lock", WAIT).await.unwrap())
+        .await
+        .unwrap();
     let field = s.wait_for("#unlock-password", WAIT).await.unwrap();
     s.type_text(&field, "wrong password").await.unwrap();
-    s.click(&s.wait_for("#unlock", WAIT).await.unwrap()).await.unwrap();
-    let error = s.wait_for_text("#error", WAIT, |t| !t.is_empty()).await.unwrap();
+    s.click(&s.wait_for("#unlock", WAIT).await.unwrap())
+        .await
+        .unwrap();
+    let error = s
+        .wait_for_text("#error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
     assert!(error.contains("password is wrong"), "{error}");
     let field = s.wait_for("#unlock-password", WAIT).await.unwrap();
     s.type_text(&field, "correct horse battery").await.unwrap();
-    s.click(&s.wait_for("#unlock", WAIT).await.unwrap()).await.unwrap();
-    let again = s.wait_for_text("#address", WAIT, |t| t.starts_with("0x")).await.unwrap();
+    s.click(&s.wait_for("#unlock", WAIT).await.unwrap())
+        .await
+        .unwrap();
+    let again = s
+        .wait_for_text("#address", WAIT, |t| t.starts_with("0x"))
+        .await
+        .unwrap();
     assert_eq!(again, expected);
-    s.wait_for_text("#balance", WAIT, |t| t == "10.0 ETH").await.unwrap();
+    s.wait_for_text("#balance", WAIT, |t| t == "10.0 ETH")
+        .await
+        .unwrap();
 
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
@@ -113,10 +166,16 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     }
     assert!(text.contains("\"cid\""), "no correlation ids in the log");
     assert!(text.contains("create_wallet"));
-    assert!(!text.contains("correct horse"), "the password reached the log");
+    assert!(
+        !text.contains("correct horse"),
+        "the password reached the log"
+    );
     // Any three consecutive words of the phrase would be a leak; single words are common English.
     for run in phrase_words(&phrase).windows(3) {
-        assert!(!text.contains(&run.join(" ")), "recovery words reached the log");
+        assert!(
+            !text.contains(&run.join(" ")),
+            "recovery words reached the log"
+        );
     }
 
     s.close().await.unwrap();
@@ -124,5 +183,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
 
 fn phrase_words(phrase: &SecretString) -> Vec<String> {
     use secrecy::ExposeSecret;
-    phrase.expose_secret().split(' ').map(str::to_string).collect()
+    phrase
+        .expose_secret()
+        .split(' ')
+        .map(str::to_string)
+        .collect()
 }

@@ -2,6 +2,9 @@
 //! `cairn` CLI) has an address derived from its BIP-39 phrase, and reads its balance from a
 //! real devnet node — the same balance an independent client reads.
 
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Command;
 
 use alloy::primitives::{Address, U256};
@@ -21,7 +24,10 @@ fn wallet(dir: &std::path::Path, rpc_url: &str) -> Wallet {
 
 async fn chain_balance(rpc_url: &str, address: &str) -> U256 {
     let provider = ProviderBuilder::new().connect_http(rpc_url.parse().unwrap());
-    provider.get_balance(address.parse::<Address>().unwrap()).await.unwrap()
+    provider
+        .get_balance(address.parse::<Address>().unwrap())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -32,10 +38,17 @@ async fn create_derive_fund_and_read_balance() {
     let dir = tempfile::tempdir().unwrap();
     let w = wallet(dir.path(), &rpc);
 
-    let created = w.create(SecretString::from("a long passphrase"), 24).await.unwrap();
+    let created = w
+        .create(SecretString::from("a long passphrase"), 24)
+        .await
+        .unwrap();
     let from_phrase = keys::derive_address(&created.mnemonic, 0).unwrap();
     assert_eq!(created.account.address, units::format_address(&from_phrase));
-    assert_eq!(units::parse_address(&created.account.address).unwrap(), from_phrase, "EIP-55 form");
+    assert_eq!(
+        units::parse_address(&created.account.address).unwrap(),
+        from_phrase,
+        "EIP-55 form"
+    );
 
     let before = w.balance(&created.account.address).await.unwrap();
     assert_eq!(before.wei, "0");
@@ -46,14 +59,23 @@ async fn create_derive_fund_and_read_balance() {
     assert_eq!(funded.balance.formatted, "10.0");
     assert_eq!(funded.balance.symbol, "ETH");
     assert!(funded.balance.block_number > before.block_number);
-    assert_eq!(chain_balance(&rpc, &created.account.address).await, U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64)));
+    assert_eq!(
+        chain_balance(&rpc, &created.account.address).await,
+        U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64))
+    );
 
     // After a restart the same account comes back from the encrypted ledger.
     drop(w);
     let w = wallet(dir.path(), &rpc);
-    let accounts = w.unlock(SecretString::from("a long passphrase")).await.unwrap();
+    let accounts = w
+        .unlock(SecretString::from("a long passphrase"))
+        .await
+        .unwrap();
     assert_eq!(accounts, vec![created.account.clone()]);
-    assert_eq!(w.balance(&accounts[0].address).await.unwrap().formatted, "10.0");
+    assert_eq!(
+        w.balance(&accounts[0].address).await.unwrap().formatted,
+        "10.0"
+    );
 }
 
 #[tokio::test]
@@ -63,22 +85,44 @@ async fn a_node_on_another_chain_is_refused() {
     let mut network = Network::devnet(devnet.endpoints.rpc_url.clone());
     network.chain_id = 1;
     let dir = tempfile::tempdir().unwrap();
-    let w = Wallet::new(WalletConfig { data_dir: dir.path().into(), network, kdf: KdfParams::RELEASE }).unwrap();
-    let err = w.balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266").await.unwrap_err();
+    let w = Wallet::new(WalletConfig {
+        data_dir: dir.path().into(),
+        network,
+        kdf: KdfParams::RELEASE,
+    })
+    .unwrap();
+    let err = w
+        .balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+        .await
+        .unwrap_err();
     assert!(
-        matches!(err, cairn_core::Error::Chain(cairn_core::chain::ChainError::WrongChain { expected: 1, actual: 31337, .. })),
+        matches!(
+            err,
+            cairn_core::Error::Chain(cairn_core::chain::ChainError::WrongChain {
+                expected: 1,
+                actual: 31337,
+                ..
+            })
+        ),
         "{err}"
     );
     // And the faucet refuses to run off the devnet.
     assert_eq!(
-        w.devnet_fund("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1").await.unwrap_err().code(),
+        w.devnet_fund("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "1")
+            .await
+            .unwrap_err()
+            .code(),
         cairn_api::ErrorCode::NotDevnet
     );
 }
 
 fn cairn(dir: &std::path::Path, rpc: &str, args: &[&str]) -> std::process::Output {
     let bin = cairn_tests::gui::sibling_binary("cairn");
-    assert!(bin.exists(), "{} missing: build the workspace first (make test does)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} missing: build the workspace first (make test does)",
+        bin.display()
+    );
     Command::new(bin)
         .args(args)
         .env("CAIRN_DATA_DIR", dir)
@@ -96,21 +140,36 @@ fn the_cli_creates_funds_and_reports_as_json() {
     let dir = tempfile::tempdir().unwrap();
 
     let out = cairn(dir.path(), &rpc, &["create", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let address = created["account"]["address"].as_str().unwrap().to_string();
     let phrase = SecretString::from(created["mnemonic"].as_str().unwrap().to_string());
-    assert_eq!(address, units::format_address(&keys::derive_address(&phrase, 0).unwrap()));
+    assert_eq!(
+        address,
+        units::format_address(&keys::derive_address(&phrase, 0).unwrap())
+    );
 
     let out = cairn(dir.path(), &rpc, &["devnet-fund", "--eth", "2.5", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = cairn(dir.path(), &rpc, &["balance", "--json"]);
     let balance: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(balance["address"], address.as_str());
     assert_eq!(balance["formatted"], "2.5");
 
     let out = cairn(dir.path(), &rpc, &["doctor", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A second create must not touch the first wallet, and says why in a typed error.
     let out = cairn(dir.path(), &rpc, &["create", "--json"]);

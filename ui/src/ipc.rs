@@ -13,7 +13,10 @@ extern "C" {
 }
 
 fn internal(message: impl Into<String>) -> ApiError {
-    ApiError { code: ErrorCode::Internal, message: message.into() }
+    ApiError {
+        code: ErrorCode::Internal,
+        message: message.into(),
+    }
 }
 
 /// Calls shell command `cmd` with `args` (an object whose keys are the command's parameters).
@@ -25,9 +28,11 @@ pub async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Res
     match tauri_invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value)
             .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))),
-        Err(err) => Err(serde_wasm_bindgen::from_value::<ApiError>(err.clone()).unwrap_or_else(|_| {
-            internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
-        })),
+        Err(err) => Err(
+            serde_wasm_bindgen::from_value::<ApiError>(err.clone()).unwrap_or_else(|_| {
+                internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+            }),
+        ),
     }
 }
 

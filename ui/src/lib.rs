@@ -18,9 +18,15 @@ enum Screen {
     Loading,
     Failed(String),
     Onboarding(NetworkInfo),
-    Backup { network: NetworkInfo, created: CreatedWallet },
+    Backup {
+        network: NetworkInfo,
+        created: CreatedWallet,
+    },
     Locked(NetworkInfo),
-    Dashboard { network: NetworkInfo, accounts: Vec<Account> },
+    Dashboard {
+        network: NetworkInfo,
+        accounts: Vec<Account>,
+    },
 }
 
 fn screen_for(status: WalletStatus) -> Screen {
@@ -57,9 +63,13 @@ pub fn app() -> Html {
         Screen::Loading => html! { <p class="muted" id="loading">{ "Loading…" }</p> },
         Screen::Failed(message) => html! { <p class="error" role="alert">{ message }</p> },
         Screen::Onboarding(network) => html! { <Onboarding {network} go={go.clone()} /> },
-        Screen::Backup { network, created } => html! { <Backup {network} {created} go={go.clone()} /> },
+        Screen::Backup { network, created } => {
+            html! { <Backup {network} {created} go={go.clone()} /> }
+        }
         Screen::Locked(network) => html! { <Unlock {network} go={go.clone()} /> },
-        Screen::Dashboard { network, accounts } => html! { <Dashboard {network} {accounts} go={go.clone()} /> },
+        Screen::Dashboard { network, accounts } => {
+            html! { <Dashboard {network} {accounts} go={go.clone()} /> }
+        }
     };
     html! {
         <main class="app">
@@ -84,8 +94,13 @@ fn onboarding(props: &ScreenProps) -> Html {
     let busy = use_state(|| false);
 
     let onsubmit = {
-        let (password, confirm, words, error, busy) =
-            (password.clone(), confirm.clone(), words.clone(), error.clone(), busy.clone());
+        let (password, confirm, words, error, busy) = (
+            password.clone(),
+            confirm.clone(),
+            words.clone(),
+            error.clone(),
+            busy.clone(),
+        );
         let (network, go) = (props.network.clone(), props.go.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -93,8 +108,12 @@ fn onboarding(props: &ScreenProps) -> Html {
                 error.set(Some("The two passwords differ.".into()));
                 return;
             }
-            let request = CreateWalletRequest { password: (*password).clone(), words: *words };
-            let (error, busy, network, go) = (error.clone(), busy.clone(), network.clone(), go.clone());
+            let request = CreateWalletRequest {
+                password: (*password).clone(),
+                words: *words,
+            };
+            let (error, busy, network, go) =
+                (error.clone(), busy.clone(), network.clone(), go.clone());
             busy.set(true);
             error.set(None);
             spawn_local(async move {
@@ -156,11 +175,22 @@ fn backup(props: &BackupProps) -> Html {
     let confirmed = use_state(|| false);
     let toggle = {
         let confirmed = confirmed.clone();
-        Callback::from(move |e: Event| confirmed.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+        Callback::from(move |e: Event| {
+            confirmed.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
     };
     let done = {
-        let (network, account, go) = (props.network.clone(), props.created.account.clone(), props.go.clone());
-        Callback::from(move |_| go.emit(Screen::Dashboard { network: network.clone(), accounts: vec![account.clone()] }))
+        let (network, account, go) = (
+            props.network.clone(),
+            props.created.account.clone(),
+            props.go.clone(),
+        );
+        Callback::from(move |_| {
+            go.emit(Screen::Dashboard {
+                network: network.clone(),
+                accounts: vec![account.clone()],
+            })
+        })
     };
     html! {
         <section class="card">
@@ -185,8 +215,16 @@ fn unlock(props: &ScreenProps) -> Html {
         let (network, go) = (props.network.clone(), props.go.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let request = UnlockRequest { password: (*password).clone() };
-            let (error, busy, network, go, password) = (error.clone(), busy.clone(), network.clone(), go.clone(), password.clone());
+            let request = UnlockRequest {
+                password: (*password).clone(),
+            };
+            let (error, busy, network, go, password) = (
+                error.clone(),
+                busy.clone(),
+                network.clone(),
+                go.clone(),
+                password.clone(),
+            );
             busy.set(true);
             spawn_local(async move {
                 match call::<_, Vec<Account>>(cmd::UNLOCK, &Request { request: &request }).await {
@@ -261,9 +299,16 @@ fn account_card(props: &AccountProps) -> Html {
     let refresh = {
         let (balance, address) = (balance.clone(), props.account.address.clone());
         Callback::from(move |_: ()| {
-            let (balance, request) = (balance.clone(), AddressRequest { address: address.clone() });
+            let (balance, request) = (
+                balance.clone(),
+                AddressRequest {
+                    address: address.clone(),
+                },
+            );
             spawn_local(async move {
-                balance.set(Some(call::<_, Balance>(cmd::BALANCE, &Request { request: &request }).await));
+                balance.set(Some(
+                    call::<_, Balance>(cmd::BALANCE, &Request { request: &request }).await,
+                ));
             });
         })
     };
@@ -272,12 +317,23 @@ fn account_card(props: &AccountProps) -> Html {
         use_effect_with(props.account.address.clone(), move |_| refresh.emit(()));
     }
     let fund = {
-        let (balance, funding, address) = (balance.clone(), funding.clone(), props.account.address.clone());
+        let (balance, funding, address) = (
+            balance.clone(),
+            funding.clone(),
+            props.account.address.clone(),
+        );
         Callback::from(move |_| {
-            let (balance, funding, request) = (balance.clone(), funding.clone(), AddressRequest { address: address.clone() });
+            let (balance, funding, request) = (
+                balance.clone(),
+                funding.clone(),
+                AddressRequest {
+                    address: address.clone(),
+                },
+            );
             funding.set(true);
             spawn_local(async move {
-                let result = call::<_, Funded>(cmd::DEVNET_FUND, &Request { request: &request }).await;
+                let result =
+                    call::<_, Funded>(cmd::DEVNET_FUND, &Request { request: &request }).await;
                 balance.set(Some(result.map(|f| f.balance)));
                 funding.set(false);
             });
@@ -291,7 +347,9 @@ fn account_card(props: &AccountProps) -> Html {
                 <p class="muted small" id="balance-block">{ format!("at block {}", b.block_number) }</p>
             </>
         },
-        Some(Err(e)) => html! { <p class="error" role="alert" id="balance-error">{ &e.message }</p> },
+        Some(Err(e)) => {
+            html! { <p class="error" role="alert" id="balance-error">{ &e.message }</p> }
+        }
     };
     html! {
         <section class="card account">

@@ -34,9 +34,16 @@ pub struct NetworkInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum WalletStatus {
-    NoVault { network: NetworkInfo },
-    Locked { network: NetworkInfo },
-    Unlocked { network: NetworkInfo, accounts: Vec<Account> },
+    NoVault {
+        network: NetworkInfo,
+    },
+    Locked {
+        network: NetworkInfo,
+    },
+    Unlocked {
+        network: NetworkInfo,
+        accounts: Vec<Account>,
+    },
 }
 
 /// One account of the wallet.
@@ -176,14 +183,23 @@ mod tests {
 
     #[test]
     fn secrets_do_not_reach_debug_output() {
-        let req = CreateWalletRequest { password: "hunter2-secret".into(), words: WordCount::Twelve };
+        let req = CreateWalletRequest {
+            password: "hunter2-secret".into(),
+            words: WordCount::Twelve,
+        };
         assert!(!format!("{req:?}").contains("hunter2"));
         let created = CreatedWallet {
-            account: Account { address: "0x0".into(), name: "a".into(), path: "m".into() },
+            account: Account {
+                address: "0x0".into(),
+                name: "a".into(),
+                path: "m".into(),
+            },
             mnemonic: "abandon ability able".into(),
         };
         assert!(!format!("{created:?}").contains("abandon"));
-        let unlock = UnlockRequest { password: "hunter2-secret".into() };
+        let unlock = UnlockRequest {
+            password: "hunter2-secret".into(),
+        };
         assert!(!format!("{unlock:?}").contains("hunter2"));
     }
 

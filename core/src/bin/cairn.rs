@@ -13,7 +13,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
-#[command(name = "cairn", version, about = "Cairn wallet core, from the command line")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn wallet core, from the command line"
+)]
 struct Cli {
     /// Profile directory (vault header + ledger).
     #[arg(long, env = "CAIRN_DATA_DIR", global = true)]
@@ -97,7 +101,9 @@ fn read_password(cli: &Cli, prompt: &str) -> Result<SecretString, CliError> {
         return Ok(SecretString::from(pw));
     }
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(prompt).map(SecretString::from).map_err(CliError::PasswordRead);
+        return rpassword::prompt_password(prompt)
+            .map(SecretString::from)
+            .map_err(CliError::PasswordRead);
     }
     Err(CliError::NoPassword)
 }
@@ -116,7 +122,11 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
 async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
     wallet.unlock(read_password(cli, "Password: ")?).await?;
     let accounts = wallet.accounts().await?;
-    Ok(accounts.first().ok_or(cairn_core::Error::NoAccount)?.address.clone())
+    Ok(accounts
+        .first()
+        .ok_or(cairn_core::Error::NoAccount)?
+        .address
+        .clone())
 }
 
 async fn run(cli: &Cli) -> Result<(), CliError> {
@@ -125,7 +135,11 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
         None => default_data_dir()?,
     };
     let network = Network::from_env().map_err(cairn_core::Error::from)?;
-    let wallet = Wallet::new(WalletConfig { data_dir, network, kdf: KdfParams::RELEASE })?;
+    let wallet = Wallet::new(WalletConfig {
+        data_dir,
+        network,
+        kdf: KdfParams::RELEASE,
+    })?;
     match &cli.command {
         Command::Status => {
             let status = wallet.status().await?;
@@ -139,7 +153,10 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 account: &'a cairn_api::Account,
                 mnemonic: &'a str,
             }
-            let out = Out { account: &created.account, mnemonic: created.mnemonic.expose_secret() };
+            let out = Out {
+                account: &created.account,
+                mnemonic: created.mnemonic.expose_secret(),
+            };
             print(cli.json, &out, |o| {
                 format!(
                     "Created {} ({})\nRecovery phrase, shown once: write it down and keep it offline:\n{}",
@@ -150,7 +167,10 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Accounts => {
             let accounts = wallet.unlock(read_password(cli, "Password: ")?).await?;
             print(cli.json, &accounts, |a| {
-                a.iter().map(|a| format!("{}  {}  {}", a.address, a.path, a.name)).collect::<Vec<_>>().join("\n")
+                a.iter()
+                    .map(|a| format!("{}  {}  {}", a.address, a.path, a.name))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             });
         }
         Command::Balance { address } => {
@@ -159,7 +179,12 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 None => first_account(cli, &wallet).await?,
             };
             let balance = wallet.balance(&address).await?;
-            print(cli.json, &balance, |b| format!("{} {} ({} at block {})", b.formatted, b.symbol, b.address, b.block_number));
+            print(cli.json, &balance, |b| {
+                format!(
+                    "{} {} ({} at block {})",
+                    b.formatted, b.symbol, b.address, b.block_number
+                )
+            });
         }
         Command::DevnetFund { address, eth } => {
             let address = match address {
@@ -167,12 +192,19 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 None => first_account(cli, &wallet).await?,
             };
             let funded = wallet.devnet_fund(&address, eth).await?;
-            print(cli.json, &funded, |f| format!("sent {eth} ETH in {}; balance now {} {}", f.tx_hash, f.balance.formatted, f.balance.symbol));
+            print(cli.json, &funded, |f| {
+                format!(
+                    "sent {eth} ETH in {}; balance now {} {}",
+                    f.tx_hash, f.balance.formatted, f.balance.symbol
+                )
+            });
         }
         Command::Doctor => {
             wallet.unlock(read_password(cli, "Password: ")?).await?;
             let report = wallet.doctor().await?;
-            print(cli.json, &report, |r| format!("ledger integrity: {}", r.integrity));
+            print(cli.json, &report, |r| {
+                format!("ledger integrity: {}", r.integrity)
+            });
         }
     }
     Ok(())
@@ -181,8 +213,15 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Console logging only when asked (CAIRN_LOG), so stdout stays clean for scripts.
-    let _log = if std::env::var_os("CAIRN_LOG").is_some() { logging::init(None, true).ok() } else { None };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let _log = if std::env::var_os("CAIRN_LOG").is_some() {
+        logging::init(None, true).ok()
+    } else {
+        None
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cairn: {}", CliError::Runtime(e));
@@ -193,7 +232,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if cli.json {
-                let err = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                let err =
+                    serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
                 eprintln!("{err}");
             } else {
                 eprintln!("cairn: {e}");
