@@ -10,8 +10,11 @@ SHELL := /bin/bash
 run: setup ui app
 	scripts/run-app.sh
 
+TEST_LOG := $(CARGO_TARGET_DIR)/cairn-test.log
+
 ## The whole suite, as CI runs it.
 test: setup fmt-check ui app clippy android-check tests no-listeners
+	@scripts/test-summary.sh "$(TEST_LOG)"
 
 setup:
 	scripts/setup.sh
@@ -37,7 +40,8 @@ android-check:
 
 # Unit, property, headless end-to-end (devnet) and GUI (Xvfb + WebDriver) tests.
 tests: app
-	cargo test --workspace --locked --no-fail-fast
+	@mkdir -p "$(dir $(TEST_LOG))"
+	set -o pipefail; cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$(TEST_LOG)"
 
 no-listeners:
 	scripts/check-no-listeners.sh

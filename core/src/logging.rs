@@ -2,6 +2,7 @@
 //! week) plus readable lines on stderr, and one correlation id per command so a UI action can be
 //! followed through the core. Filter with `CAIRN_LOG` (e.g. `CAIRN_LOG=debug`).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ring::rand::{SecureRandom, SystemRandom};
@@ -66,6 +67,7 @@ pub fn init(log_dir: Option<&Path>, console: bool) -> Result<LogGuard, LoggingEr
         fmt::layer()
             .compact()
             .with_target(false)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .with_filter(filter())
     });

@@ -2,10 +2,11 @@
 //! WebKit view through Debian's WebKitWebDriver) and the built `cairn-app` binary. Each helper
 //! runs under `scripts/watchdog.mjs`, so it ends with the fixture or with the test process.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::process::Supervised;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuiError {
@@ -17,57 +18,29 @@ pub enum GuiError {
     NoApp(PathBuf),
 }
 
-/// A helper process under the watchdog; ended (with its whole process group) on drop.
-#[derive(Debug)]
-struct Watched {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
 fn watched(
     what: &'static str,
     program: &str,
     args: &[&str],
     envs: &[(&str, String)],
     stdout: Stdio,
-) -> Result<Watched, GuiError> {
+) -> Result<Supervised, GuiError> {
     let mut cmd = Command::new("node");
     cmd.arg(crate::repo_root().join("scripts/watchdog.mjs"))
         .arg(program)
-        .args(args);
+        .args(args)
+        .stderr(Stdio::inherit());
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(stdout)
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| GuiError::Spawn(what, e))?;
-    let stdin = child.stdin.take();
-    Ok(Watched { child, stdin })
-}
-
-impl Drop for Watched {
-    fn drop(&mut self) {
-        self.stdin.take();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Supervised::spawn(cmd, stdout).map_err(|e| GuiError::Spawn(what, e))
 }
 
 /// A virtual X display of its own (never one a person is using).
 #[derive(Debug)]
 pub struct Display {
     pub name: String,
-    _xvfb: Watched,
+    _xvfb: Supervised,
 }
 
 impl Display {
@@ -88,24 +61,12 @@ impl Display {
             &[],
             Stdio::piped(),
         )?;
-        let stdout = xvfb
-            .child
-            .stdout
-            .take()
-            .ok_or_else(|| GuiError::NotReady("Xvfb", "no stdout".into()))?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let number = rx
-            .recv_timeout(Duration::from_secs(20))
-            .map_err(|_| GuiError::NotReady("Xvfb", "no display number within 20 s".into()))?;
-        let number = number.trim();
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(GuiError::NotReady("Xvfb", format!("printed {number:?}")));
-        }
+        let number = xvfb
+            .wait_for_line(Duration::from_secs(20), |line| {
+                let n = line.trim();
+                (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| n.to_string())
+            })
+            .map_err(|e| GuiError::NotReady("Xvfb", e))?;
         Ok(Display {
             name: format!(":{number}"),
             _xvfb: xvfb,
@@ -132,7 +93,7 @@ impl Display {
 #[derive(Debug)]
 pub struct Driver {
     pub url: String,
-    _process: Watched,
+    _process: Supervised,
 }
 
 impl Driver {

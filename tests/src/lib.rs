@@ -7,6 +7,7 @@
 
 pub mod devnet;
 pub mod gui;
+pub mod process;
 pub mod webdriver;
 
 use std::path::PathBuf;

@@ -203,6 +203,17 @@ impl Session {
         .await
     }
 
+    /// Resizes the window, as a user dragging its corner (or a phone's screen) would.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<(), WebDriverError> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// A PNG of the window's viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>, WebDriverError> {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;

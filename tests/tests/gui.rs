@@ -130,6 +130,21 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     println!("screenshots in {}", out.display());
 
+    // Phone-sized: the same screen fits a 390×844 window without sideways scrolling.
+    s.set_window_size(390, 844).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let fits = s
+        .execute("return [window.innerWidth, document.documentElement.scrollWidth]")
+        .await
+        .unwrap();
+    let (inner, scroll) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+    assert!(inner <= 390, "the window did not shrink: {inner}");
+    assert!(
+        scroll <= inner,
+        "content overflows a phone-width window: {scroll} > {inner}"
+    );
+    std::fs::write(out.join("gui-phone.png"), s.screenshot().await.unwrap()).unwrap();
+
     // Lock, then a wrong password is refused with a clear message, the right one unlocks.
     s.click(&s.wait_for("#lock", WAIT).await.unwrap())
         .await
