@@ -160,6 +160,23 @@ impl Session {
         }
     }
 
+    /// Waits for the element matching `css` (up to `timeout`), then clicks it.
+    pub async fn click_on(&self, css: &str, timeout: Duration) -> Result<(), WebDriverError> {
+        let el = self.wait_for(css, timeout).await?;
+        self.click(&el).await
+    }
+
+    /// Waits for the element matching `css` (up to `timeout`), then types `text` into it.
+    pub async fn type_into(
+        &self,
+        css: &str,
+        text: &str,
+        timeout: Duration,
+    ) -> Result<(), WebDriverError> {
+        let el = self.wait_for(css, timeout).await?;
+        self.type_text(&el, text).await
+    }
+
     pub async fn click(&self, el: &Element) -> Result<(), WebDriverError> {
         self.cmd(
             reqwest::Method::POST,

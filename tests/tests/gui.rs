@@ -50,13 +50,10 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.type_text(&password, "correct horse battery")
         .await
         .unwrap();
-    let confirm = s.wait_for("#password-confirm", WAIT).await.unwrap();
-    s.type_text(&confirm, "correct horse batterY")
+    s.type_into("#password-confirm", "correct horse batterY", WAIT)
         .await
         .unwrap();
-    s.click(&s.wait_for("#create", WAIT).await.unwrap())
-        .await
-        .unwrap();
+    s.click_on("#create", WAIT).await.unwrap();
     let error = s
         .wait_for_text("#error", WAIT, |t| !t.is_empty())
         .await
@@ -77,9 +74,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(value, json!("correct horse battery"));
-    s.click(&s.wait_for("#create", WAIT).await.unwrap())
-        .await
-        .unwrap();
+    s.click_on("#create", WAIT).await.unwrap();
 
     // Backup: the words shown are the wallet's real BIP-39 phrase.
     s.wait_for("#backup-words li", WAIT).await.unwrap();
@@ -91,11 +86,15 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert_eq!(words.split(' ').count(), 12, "{words}");
     let phrase = SecretString::from(words);
     let expected = units::format_address(&keys::derive_address(&phrase, 0).unwrap());
-    let done = s.wait_for("#backup-done", WAIT).await.unwrap();
-    s.click(&s.wait_for("#backup-confirm", WAIT).await.unwrap())
-        .await
-        .unwrap();
-    s.click(&done).await.unwrap();
+    let disabled = "return document.getElementById('backup-done').disabled";
+    assert_eq!(
+        s.execute(disabled).await.unwrap(),
+        json!(true),
+        "continue before confirming the backup"
+    );
+    s.click_on("#backup-confirm", WAIT).await.unwrap();
+    assert_eq!(s.execute(disabled).await.unwrap(), json!(false));
+    s.click_on("#backup-done", WAIT).await.unwrap();
 
     // Dashboard: the derived EIP-55 address and its balance read from the devnet.
     let address = s
@@ -108,9 +107,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(balance, "0.0 ETH");
-    s.click(&s.wait_for("#fund", WAIT).await.unwrap())
-        .await
-        .unwrap();
+    s.click_on("#fund", WAIT).await.unwrap();
     let balance = s
         .wait_for_text("#balance", WAIT, |t| t == "10.0 ETH")
         .await
@@ -146,24 +143,20 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     std::fs::write(out.join("gui-phone.png"), s.screenshot().await.unwrap()).unwrap();
 
     // Lock, then a wrong password is refused with a clear message, the right one unlocks.
-    s.click(&s.wait_for("#lock", WAIT).await.unwrap())
+    s.click_on("#lock", WAIT).await.unwrap();
+    s.type_into("#unlock-password", "wrong password", WAIT)
         .await
         .unwrap();
-    let field = s.wait_for("#unlock-password", WAIT).await.unwrap();
-    s.type_text(&field, "wrong password").await.unwrap();
-    s.click(&s.wait_for("#unlock", WAIT).await.unwrap())
-        .await
-        .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
     let error = s
         .wait_for_text("#error", WAIT, |t| !t.is_empty())
         .await
         .unwrap();
     assert!(error.contains("password is wrong"), "{error}");
-    let field = s.wait_for("#unlock-password", WAIT).await.unwrap();
-    s.type_text(&field, "correct horse battery").await.unwrap();
-    s.click(&s.wait_for("#unlock", WAIT).await.unwrap())
+    s.type_into("#unlock-password", "correct horse battery", WAIT)
         .await
         .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
     let again = s
         .wait_for_text("#address", WAIT, |t| t.starts_with("0x"))
         .await
