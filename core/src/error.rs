@@ -8,6 +8,7 @@ use crate::keys::KeyError;
 use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
 use crate::network::NetworkConfigError;
+use crate::profiles::ProfileError;
 use crate::units::{AddressError, AmountError};
 use crate::vault::VaultError;
 
@@ -29,10 +30,18 @@ pub enum Error {
     Logging(#[from] LoggingError),
     #[error(transparent)]
     NetworkConfig(#[from] NetworkConfigError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
     NoAccount,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("an account name is 1 to 64 characters")]
+    InvalidName,
+    #[error("auto-lock must be between 1 and 15 minutes")]
+    AutoLockRange,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -47,18 +56,35 @@ impl Error {
             Error::Vault(VaultError::WeakPassword) => ErrorCode::WeakPassword,
             Error::Vault(VaultError::Exists(_)) => ErrorCode::VaultExists,
             Error::Vault(VaultError::Missing(_)) => ErrorCode::NoVault,
+            Error::Vault(VaultError::Throttled { .. }) => ErrorCode::Throttled,
+            Error::Vault(VaultError::Keychain(_)) => ErrorCode::KeychainMissing,
+            Error::Ledger(LedgerError::NotFound(_)) => ErrorCode::NotFound,
+            Error::Ledger(LedgerError::Duplicate(_)) => ErrorCode::Duplicate,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,
             Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
             Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
             Error::Chain(ChainError::NotDevnet) => ErrorCode::NotDevnet,
-            Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) => {
+            Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) | Error::Profile(_) => {
                 ErrorCode::InvalidInput
             }
             Error::Chain(_) => ErrorCode::Network,
             Error::Locked => ErrorCode::Locked,
-            Error::NoAccount => ErrorCode::InvalidInput,
+            Error::NoAccount
+            | Error::Unsupported(_)
+            | Error::InvalidName
+            | Error::AutoLockRange => ErrorCode::InvalidInput,
             Error::Internal(_) => ErrorCode::Internal,
         }
+    }
+}
+
+impl Error {
+    /// The code as a short word, for logs and audit details.
+    pub fn code_str(&self) -> String {
+        serde_json::to_value(self.code())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "internal".into())
     }
 }
 

@@ -20,6 +20,10 @@ pub enum KeyError {
     Rng,
     #[error("key derivation failed")]
     Derivation,
+    #[error(
+        "a private key is 0x followed by 64 hex characters, and must be a valid secp256k1 key"
+    )]
+    BadPrivateKey,
 }
 
 /// The standard Ethereum path of HD account `index`.
@@ -88,6 +92,18 @@ pub fn derive_signer(
         builder = builder.password(passphrase.expose_secret());
     }
     builder.build().map_err(|_| KeyError::Derivation)
+}
+
+/// A raw private key as typed: 0x + 64 hex digits, in the curve's range.
+pub fn parse_private_key(key: &SecretString) -> Result<PrivateKeySigner, KeyError> {
+    let text = key.expose_secret().trim();
+    let hex_part = text.strip_prefix("0x").ok_or(KeyError::BadPrivateKey)?;
+    if hex_part.len() != 64 {
+        return Err(KeyError::BadPrivateKey);
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(hex_part, &mut bytes[..]).map_err(|_| KeyError::BadPrivateKey)?;
+    PrivateKeySigner::from_slice(&bytes[..]).map_err(|_| KeyError::BadPrivateKey)
 }
 
 /// The address of HD account `index`.

@@ -1,18 +1,23 @@
 //! The ledger: one SQLCipher database per profile, opened with the raw key the vault derives
 //! (so SQLCipher's own PBKDF2 is not paid on top of Argon2id), schema by refinery migrations from
-//! `migrations/`, WAL with full sync so a killed process reopens consistent.
+//! `migrations/`, WAL with full sync so a killed process reopens consistent. Every change is one
+//! transaction together with its audit row (`audit`).
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use ring::hmac;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
+use crate::vault::VaultKeys;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");
 }
 
-/// Why the ledger could not be opened or written.
+/// Why the ledger could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("the ledger does not open with this key: wrong vault or a damaged file")]
@@ -21,11 +26,17 @@ pub enum LedgerError {
     Migration(String),
     #[error("the ledger failed its integrity check: {0}")]
     Integrity(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("{0} is already in the wallet")]
+    Duplicate(String),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
 
-/// A row of `accounts`, as the core uses it.
+/// A row of `accounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
     pub id: i64,
@@ -33,31 +44,79 @@ pub struct AccountRow {
     pub derivation_index: Option<u32>,
     pub address: String,
     pub name: String,
+    pub hidden: bool,
 }
 
-#[derive(Debug)]
+/// A row of `key_sources`, its secret still sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySourceRow {
+    pub id: i64,
+    pub kind: String,
+    pub label: String,
+    pub sealed: Vec<u8>,
+}
+
+/// An account to insert.
+#[derive(Debug, Clone)]
+pub struct NewAccount<'a> {
+    pub derivation_index: Option<u32>,
+    pub address: &'a str,
+    pub name: &'a str,
+}
+
 pub struct Ledger {
     conn: Connection,
+    dir: PathBuf,
+    audit_key: hmac::Key,
+    device_id: String,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 pub fn ledger_path(dir: &Path) -> PathBuf {
     dir.join("ledger.db")
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
 
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+const ACCOUNT_COLUMNS: &str = "id, key_source_id, derivation_index, address, name, hidden";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok(AccountRow {
+        id: r.get(0)?,
+        key_source_id: r.get(1)?,
+        derivation_index: r.get(2)?,
+        address: r.get(3)?,
+        name: r.get(4)?,
+        hidden: r.get(5)?,
+    })
+}
+
 impl Ledger {
-    /// Opens (creating if absent) the ledger in `dir` with its raw key and migrates it.
-    pub fn open(dir: &Path, key: &[u8; 32]) -> Result<Ledger, LedgerError> {
+    /// Opens (creating if absent) the ledger in `dir` with the vault's keys and migrates it.
+    pub fn open(dir: &Path, keys: &VaultKeys) -> Result<Ledger, LedgerError> {
         let mut conn = Connection::open(ledger_path(dir))?;
         // Silences SQLCipher's "hmac check failed" lines on a wrong key; the error is ours to say.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex::encode(key)));
+        let pragma = Zeroizing::new(format!(
+            "PRAGMA key = \"x'{}'\";",
+            hex::encode(*keys.ledger_key)
+        ));
         conn.execute_batch(&pragma)?;
         // The first read is where a wrong key shows.
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -80,7 +139,87 @@ impl Ledger {
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|e| LedgerError::Migration(e.to_string()))?;
-        Ok(Ledger { conn })
+        Ok(Ledger {
+            conn,
+            dir: dir.to_path_buf(),
+            audit_key: audit::chain_key(&keys.audit_key),
+            device_id: keys.device_id.clone(),
+        })
+    }
+
+    /// Runs `change` and appends its audit row in one transaction, then moves the audit head.
+    fn audited<T>(
+        &mut self,
+        event: AuditEvent,
+        detail: &str,
+        change: impl FnOnce(&Transaction<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let tx = self.conn.transaction()?;
+        let value = change(&tx)?;
+        let (seq, hash) = audit::append(
+            &tx,
+            &self.audit_key,
+            now(),
+            &self.device_id,
+            event,
+            Outcome::Ok,
+            detail,
+        )?;
+        tx.commit()?;
+        audit::write_head(&self.dir, seq, &hash)?;
+        Ok(value)
+    }
+
+    /// Records an event that changes nothing else (unlock, lock, export, …).
+    pub fn audit(
+        &mut self,
+        event: AuditEvent,
+        outcome: Outcome,
+        detail: &str,
+    ) -> Result<(), LedgerError> {
+        self.audit_at(&[now()], event, outcome, detail)
+    }
+
+    /// Records the same event at several past times, in one transaction (failed unlocks, which
+    /// happen while the ledger cannot be opened and are written at the next unlock).
+    pub fn audit_at(
+        &mut self,
+        times: &[i64],
+        event: AuditEvent,
+        outcome: Outcome,
+        detail: &str,
+    ) -> Result<(), LedgerError> {
+        let tx = self.conn.transaction()?;
+        let mut last = None;
+        for at in times {
+            last = Some(audit::append(
+                &tx,
+                &self.audit_key,
+                *at,
+                &self.device_id,
+                event,
+                outcome,
+                detail,
+            )?);
+        }
+        tx.commit()?;
+        if let Some((seq, hash)) = last {
+            audit::write_head(&self.dir, seq, &hash)?;
+        }
+        Ok(())
+    }
+
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditRow>, LedgerError> {
+        Ok(audit::list(&self.conn, limit)?)
+    }
+
+    /// Checks the whole audit chain; `Ok(n)`: n rows, intact.
+    pub fn verify_audit(&self) -> Result<i64, LedgerError> {
+        Ok(audit::verify(
+            &self.conn,
+            &self.audit_key,
+            audit::read_head(&self.dir).as_ref(),
+        )?)
     }
 
     /// `PRAGMA integrity_check`: `Ok` when SQLite finds nothing wrong.
@@ -97,77 +236,252 @@ impl Ledger {
 
     /// Stores a new key source with its first account, in one transaction. `seal` turns the
     /// secret into its sealed form once the row id (part of the AEAD label) is known.
-    pub fn insert_key_source_with_account<E>(
+    pub fn insert_key_source(
         &mut self,
         kind: &str,
         label: &str,
-        seal: impl FnOnce(i64) -> Result<Vec<u8>, E>,
-        derivation_index: Option<u32>,
-        address: &str,
-        name: &str,
-    ) -> Result<Result<AccountRow, E>, LedgerError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO key_sources (kind, label, sealed, created_at) VALUES (?1, ?2, x'', ?3)",
-            params![kind, label, now()],
-        )?;
-        let source_id = tx.last_insert_rowid();
-        let sealed = match seal(source_id) {
-            Ok(s) => s,
-            // Dropping the transaction rolls the half-written source back.
-            Err(e) => return Ok(Err(e)),
-        };
-        tx.execute(
-            "UPDATE key_sources SET sealed = ?1 WHERE id = ?2",
-            params![sealed, source_id],
-        )?;
-        let position: i64 = tx.query_row(
-            "SELECT coalesce(max(position) + 1, 0) FROM accounts",
-            [],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO accounts (key_source_id, derivation_index, address, name, position, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![source_id, derivation_index, address, name, position, now()],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(Ok(AccountRow {
-            id,
-            key_source_id: source_id,
-            derivation_index,
-            address: address.to_string(),
-            name: name.to_string(),
-        }))
+        seal: impl FnOnce(i64) -> Result<Vec<u8>, LedgerError>,
+        account: NewAccount<'_>,
+        event: AuditEvent,
+    ) -> Result<AccountRow, LedgerError> {
+        let detail = format!("{kind} {}", account.address);
+        self.audited(event, &detail, |tx| {
+            tx.execute(
+                "INSERT INTO key_sources (kind, label, sealed, created_at) VALUES (?1, ?2, x'', ?3)",
+                params![kind, label, now()],
+            )?;
+            let source_id = tx.last_insert_rowid();
+            let sealed = seal(source_id)?;
+            tx.execute("UPDATE key_sources SET sealed = ?1 WHERE id = ?2", params![sealed, source_id])?;
+            insert_account(tx, source_id, &account)
+        })
     }
 
-    /// Visible accounts in the user's order.
-    pub fn accounts(&self) -> Result<Vec<AccountRow>, LedgerError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, key_source_id, derivation_index, address, name FROM accounts
-             WHERE hidden = 0 ORDER BY position, id",
+    /// Adds an account to an existing key source.
+    pub fn add_account(
+        &mut self,
+        key_source_id: i64,
+        account: NewAccount<'_>,
+    ) -> Result<AccountRow, LedgerError> {
+        let detail = account.address.to_string();
+        self.audited(AuditEvent::AccountAdded, &detail, |tx| {
+            insert_account(tx, key_source_id, &account)
+        })
+    }
+
+    /// The next unused BIP-44 index of a key source.
+    pub fn next_derivation_index(&self, key_source_id: i64) -> Result<u32, LedgerError> {
+        let max: Option<u32> = self.conn.query_row(
+            "SELECT max(derivation_index) FROM accounts WHERE key_source_id = ?1",
+            [key_source_id],
+            |r| r.get(0),
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AccountRow {
-                id: r.get(0)?,
-                key_source_id: r.get(1)?,
-                derivation_index: r.get(2)?,
-                address: r.get(3)?,
-                name: r.get(4)?,
-            })
-        })?;
+        Ok(max.map_or(0, |m| m + 1))
+    }
+
+    /// Accounts in the user's order; hidden ones only if asked for.
+    pub fn accounts(&self, include_hidden: bool) -> Result<Vec<AccountRow>, LedgerError> {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE hidden = 0 OR ?1 ORDER BY position, id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([include_hidden], account_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The sealed secret of a key source.
-    pub fn sealed_key_source(&self, id: i64) -> Result<Option<Vec<u8>>, LedgerError> {
+    pub fn account(&self, address: &str) -> Result<AccountRow, LedgerError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE address = ?1"),
+                [address],
+                account_row,
+            )
+            .optional()?
+            .ok_or_else(|| LedgerError::NotFound(format!("account {address}")))
+    }
+
+    pub fn rename_account(&mut self, address: &str, name: &str) -> Result<(), LedgerError> {
+        let detail = address.to_string();
+        self.audited(AuditEvent::AccountRenamed, &detail, |tx| {
+            match tx.execute(
+                "UPDATE accounts SET name = ?1 WHERE address = ?2",
+                params![name, address],
+            )? {
+                0 => Err(LedgerError::NotFound(format!("account {address}"))),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    pub fn set_hidden(&mut self, address: &str, hidden: bool) -> Result<(), LedgerError> {
+        let event = if hidden {
+            AuditEvent::AccountHidden
+        } else {
+            AuditEvent::AccountShown
+        };
+        let detail = address.to_string();
+        self.audited(event, &detail, |tx| {
+            match tx.execute(
+                "UPDATE accounts SET hidden = ?1 WHERE address = ?2",
+                params![hidden, address],
+            )? {
+                0 => Err(LedgerError::NotFound(format!("account {address}"))),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    /// Puts the given accounts first, in this order; the others keep their order after them.
+    pub fn reorder(&mut self, addresses: &[String]) -> Result<(), LedgerError> {
+        let current: Vec<String> = self
+            .accounts(true)?
+            .into_iter()
+            .map(|a| a.address)
+            .collect();
+        for address in addresses {
+            if !current.contains(address) {
+                return Err(LedgerError::NotFound(format!("account {address}")));
+            }
+        }
+        let order: Vec<&String> = addresses
+            .iter()
+            .chain(current.iter().filter(|a| !addresses.contains(a)))
+            .collect();
+        self.audited(AuditEvent::AccountsReordered, "", |tx| {
+            for (position, address) in order.iter().enumerate() {
+                tx.execute(
+                    "UPDATE accounts SET position = ?1 WHERE address = ?2",
+                    params![position as i64, address],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn key_source(&self, id: i64) -> Result<KeySourceRow, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT id, kind, label, sealed FROM key_sources WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(KeySourceRow {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        label: r.get(2)?,
+                        sealed: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| LedgerError::NotFound(format!("key source {id}")))
+    }
+
+    pub fn key_source_count(&self) -> Result<i64, LedgerError> {
         Ok(self
             .conn
-            .query_row("SELECT sealed FROM key_sources WHERE id = ?1", [id], |r| {
+            .query_row("SELECT count(*) FROM key_sources", [], |r| r.get(0))?)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
                 r.get(0)
             })
             .optional()?)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), LedgerError> {
+        let detail = format!("{key}={value}");
+        self.audited(AuditEvent::SettingChanged, &detail, |tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records a new operation (state `draft`) with its first transition.
+    pub fn record_operation(
+        &mut self,
+        account_id: i64,
+        chain_id: u64,
+        kind: &str,
+        to: &str,
+        amount: &str,
+    ) -> Result<i64, LedgerError> {
+        let detail = format!("{kind} to {to}");
+        self.audited(AuditEvent::OperationRecorded, &detail, |tx| {
+            let at = now();
+            tx.execute(
+                "INSERT INTO operations (account_id, chain_id, kind, state, to_address, amount, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?6)",
+                params![account_id, chain_id as i64, kind, to, amount, at],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO operation_transitions (operation_id, from_state, to_state, at) VALUES (?1, NULL, 'draft', ?2)",
+                params![id, at],
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Number of operations and of transitions (for consistency checks).
+    pub fn operation_counts(&self) -> Result<(i64, i64), LedgerError> {
+        Ok((
+            self.conn
+                .query_row("SELECT count(*) FROM operations", [], |r| r.get(0))?,
+            self.conn
+                .query_row("SELECT count(*) FROM operation_transitions", [], |r| {
+                    r.get(0)
+                })?,
+        ))
+    }
+}
+
+fn insert_account(
+    tx: &Transaction<'_>,
+    key_source_id: i64,
+    account: &NewAccount<'_>,
+) -> Result<AccountRow, LedgerError> {
+    let position: i64 = tx.query_row(
+        "SELECT coalesce(max(position) + 1, 0) FROM accounts",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO accounts (key_source_id, derivation_index, address, name, position, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![key_source_id, account.derivation_index, account.address, account.name, position, now()],
+    )
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            LedgerError::Duplicate(format!("account {}", account.address))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(AccountRow {
+        id: tx.last_insert_rowid(),
+        key_source_id,
+        derivation_index: account.derivation_index,
+        address: account.address.to_string(),
+        name: account.name.to_string(),
+        hidden: false,
+    })
+}
+
+#[cfg(test)]
+pub(crate) fn test_keys(byte: u8) -> VaultKeys {
+    VaultKeys {
+        ledger_key: Zeroizing::new([byte; 32]),
+        sealing_key: Zeroizing::new([byte ^ 1; 32]),
+        audit_key: Zeroizing::new([byte ^ 2; 32]),
+        device_id: "d1".into(),
+        device_secret: false,
     }
 }
 
@@ -175,94 +489,234 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    fn new_account(address: &str) -> NewAccount<'_> {
+        NewAccount {
+            derivation_index: Some(0),
+            address,
+            name: "Account 1",
+        }
+    }
+
+    fn with_one_account(dir: &Path, keys: &VaultKeys) -> Ledger {
+        let mut ledger = Ledger::open(dir, keys).unwrap();
+        ledger
+            .insert_key_source(
+                "mnemonic",
+                "Main",
+                |_| Ok(vec![1, 2, 3]),
+                new_account("0xabc"),
+                AuditEvent::WalletCreated,
+            )
+            .unwrap();
+        ledger
+    }
+
     #[test]
     fn opens_migrates_and_reopens_with_the_same_key() {
         let dir = tempfile::tempdir().unwrap();
-        let key = [42u8; 32];
-        {
-            let mut ledger = Ledger::open(dir.path(), &key).unwrap();
-            ledger
-                .insert_key_source_with_account::<()>(
-                    "mnemonic",
-                    "Main",
-                    |_| Ok(vec![1, 2, 3]),
-                    Some(0),
-                    "0xabc",
-                    "Account 1",
-                )
-                .unwrap()
-                .unwrap();
-        }
-        let ledger = Ledger::open(dir.path(), &key).unwrap();
+        let keys = test_keys(42);
+        drop(with_one_account(dir.path(), &keys));
+        let ledger = Ledger::open(dir.path(), &keys).unwrap();
         ledger.integrity_check().unwrap();
-        let accounts = ledger.accounts().unwrap();
+        let accounts = ledger.accounts(false).unwrap();
         assert_eq!(accounts.len(), 1);
         assert_eq!(accounts[0].name, "Account 1");
         assert_eq!(
-            ledger.sealed_key_source(accounts[0].key_source_id).unwrap(),
-            Some(vec![1, 2, 3])
+            ledger.key_source(accounts[0].key_source_id).unwrap().sealed,
+            vec![1, 2, 3]
         );
+        assert_eq!(ledger.verify_audit().unwrap(), 1);
     }
 
     #[test]
     fn a_wrong_key_is_a_typed_error_and_leaves_the_file_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        drop(Ledger::open(dir.path(), &[1u8; 32]).unwrap());
+        drop(Ledger::open(dir.path(), &test_keys(1)).unwrap());
         let before = std::fs::read(ledger_path(dir.path())).unwrap();
         assert!(matches!(
-            Ledger::open(dir.path(), &[2u8; 32]),
+            Ledger::open(dir.path(), &test_keys(2)),
             Err(LedgerError::WrongKey)
         ));
         assert_eq!(before, std::fs::read(ledger_path(dir.path())).unwrap());
     }
 
     #[test]
-    fn a_failed_seal_leaves_no_half_written_key_source() {
+    fn a_failed_seal_leaves_no_half_written_key_source_or_audit_row() {
         let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(dir.path(), &[3u8; 32]).unwrap();
-        let result = ledger
-            .insert_key_source_with_account(
-                "mnemonic",
-                "Main",
-                |_| Err("no"),
-                Some(0),
-                "0xabc",
-                "A",
+        let mut ledger = Ledger::open(dir.path(), &test_keys(3)).unwrap();
+        let result = ledger.insert_key_source(
+            "mnemonic",
+            "Main",
+            |_| Err(LedgerError::NotFound("x".into())),
+            new_account("0xabc"),
+            AuditEvent::WalletCreated,
+        );
+        assert!(result.is_err());
+        assert!(ledger.accounts(true).unwrap().is_empty());
+        assert_eq!(ledger.key_source_count().unwrap(), 0);
+        assert_eq!(ledger.verify_audit().unwrap(), 0);
+    }
+
+    #[test]
+    fn accounts_are_added_renamed_hidden_and_reordered() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = with_one_account(dir.path(), &test_keys(5));
+        let source = ledger.accounts(false).unwrap()[0].key_source_id;
+        assert_eq!(ledger.next_derivation_index(source).unwrap(), 1);
+        ledger
+            .add_account(
+                source,
+                NewAccount {
+                    derivation_index: Some(1),
+                    address: "0xdef",
+                    name: "Account 2",
+                },
             )
             .unwrap();
-        assert_eq!(result, Err("no"));
-        assert!(ledger.accounts().unwrap().is_empty());
-        assert_eq!(ledger.sealed_key_source(1).unwrap(), None);
+        assert!(matches!(
+            ledger.add_account(
+                source,
+                NewAccount {
+                    derivation_index: Some(2),
+                    address: "0xdef",
+                    name: "again"
+                }
+            ),
+            Err(LedgerError::Duplicate(_))
+        ));
+        ledger.rename_account("0xdef", "Savings").unwrap();
+        ledger.reorder(&["0xdef".to_string()]).unwrap();
+        let names: Vec<String> = ledger
+            .accounts(false)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, vec!["Savings", "Account 1"]);
+        ledger.set_hidden("0xabc", true).unwrap();
+        assert_eq!(ledger.accounts(false).unwrap().len(), 1);
+        assert_eq!(ledger.accounts(true).unwrap().len(), 2);
+        assert!(matches!(
+            ledger.rename_account("0x999", "x"),
+            Err(LedgerError::NotFound(_))
+        ));
+        assert!(matches!(
+            ledger.reorder(&["0x999".to_string()]),
+            Err(LedgerError::NotFound(_))
+        ));
+        // created, added, renamed, reordered, hidden: five audit rows, chain intact.
+        assert_eq!(ledger.verify_audit().unwrap(), 5);
     }
 
     #[test]
     fn the_file_holds_no_plaintext() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let mut ledger = Ledger::open(dir.path(), &[4u8; 32]).unwrap();
+            let mut ledger = Ledger::open(dir.path(), &test_keys(4)).unwrap();
             ledger
-                .insert_key_source_with_account::<()>(
+                .insert_key_source(
                     "mnemonic",
                     "Savings",
                     |_| Ok(vec![0; 8]),
-                    Some(0),
-                    "0xfeedface",
-                    "Rainy day",
+                    NewAccount {
+                        derivation_index: Some(0),
+                        address: "0xfeedface",
+                        name: "Rainy day",
+                    },
+                    AuditEvent::WalletCreated,
                 )
-                .unwrap()
                 .unwrap();
         }
         for file in std::fs::read_dir(dir.path()).unwrap() {
-            let bytes = std::fs::read(file.unwrap().path()).unwrap();
+            let path = file.unwrap().path();
+            if path == audit::head_path(dir.path()) {
+                continue;
+            }
+            let bytes = std::fs::read(path).unwrap();
             for needle in [
                 &b"Rainy day"[..],
                 b"0xfeedface",
                 b"Savings",
                 b"CREATE TABLE",
                 b"SQLite format",
+                b"wallet_created",
             ] {
                 assert!(!bytes.windows(needle.len()).any(|w| w == needle));
             }
         }
+    }
+
+    /// Opens the ledger file with the key but without the app: what a tamperer could do.
+    fn raw(dir: &Path, keys: &VaultKeys) -> Connection {
+        let conn = Connection::open(ledger_path(dir)).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";",
+            hex::encode(*keys.ledger_key)
+        ))
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn the_audit_log_refuses_updates_and_names_the_tampered_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = test_keys(6);
+        let mut ledger = with_one_account(dir.path(), &keys);
+        for _ in 0..4 {
+            ledger.audit(AuditEvent::Unlock, Outcome::Ok, "").unwrap();
+        }
+        assert_eq!(ledger.verify_audit().unwrap(), 5);
+        drop(ledger);
+
+        let conn = raw(dir.path(), &keys);
+        assert!(conn
+            .execute("UPDATE audit_log SET outcome = 'failed' WHERE seq = 3", [])
+            .is_err());
+        assert!(conn
+            .execute("DELETE FROM audit_log WHERE seq = 3", [])
+            .is_err());
+
+        // A tamperer who drops the triggers is still caught, at the right row.
+        conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+            .unwrap();
+        conn.execute("UPDATE audit_log SET outcome = 'failed' WHERE seq = 3", [])
+            .unwrap();
+        let ledger = Ledger::open(dir.path(), &keys).unwrap();
+        assert!(matches!(
+            ledger.verify_audit(),
+            Err(LedgerError::Audit(AuditError::Edited { seq: 3 }))
+        ));
+        drop(ledger);
+        conn.execute("UPDATE audit_log SET outcome = 'ok' WHERE seq = 3", [])
+            .unwrap();
+        conn.execute("DELETE FROM audit_log WHERE seq = 2", [])
+            .unwrap();
+        let ledger = Ledger::open(dir.path(), &keys).unwrap();
+        assert!(matches!(
+            ledger.verify_audit(),
+            Err(LedgerError::Audit(AuditError::Deleted { seq: 2, next: 3 }))
+        ));
+    }
+
+    #[test]
+    fn cutting_rows_off_the_end_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = test_keys(7);
+        let mut ledger = with_one_account(dir.path(), &keys);
+        ledger.audit(AuditEvent::Lock, Outcome::Ok, "").unwrap();
+        drop(ledger);
+        let conn = raw(dir.path(), &keys);
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;",
+        )
+        .unwrap();
+        let ledger = Ledger::open(dir.path(), &keys).unwrap();
+        assert!(matches!(
+            ledger.verify_audit(),
+            Err(LedgerError::Audit(AuditError::Truncated {
+                last: 1,
+                head: 2
+            }))
+        ));
     }
 }

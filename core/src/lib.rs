@@ -5,17 +5,23 @@
 //! - [`vault`]: password → Argon2id → vault key → ledger and sealing keys.
 //! - [`keys`]: BIP-39 mnemonics and BIP-32/44 account derivation.
 //! - [`ledger`]: the SQLCipher database and its migrations.
+//! - [`audit`]: the append-only, hash-chained audit log inside the ledger.
+//! - [`keychain`]: the OS keychain's per-device secret, behind a trait.
 //! - [`chain`]: JSON-RPC access to a node.
 //! - [`network`]: which chain and endpoint.
+//! - [`profiles`]: several independent wallets on one device.
 //! - [`units`]: amounts and addresses, text ⇄ value.
 //! - [`logging`]: file + console tracing with correlation ids.
 
+pub mod audit;
 pub mod chain;
 pub mod error;
+pub mod keychain;
 pub mod keys;
 pub mod ledger;
 pub mod logging;
 pub mod network;
+pub mod profiles;
 pub mod units;
 pub mod vault;
 pub mod wallet;
@@ -23,4 +29,4 @@ pub mod wallet;
 pub use error::{Error, Result};
 pub use network::Network;
 pub use vault::KdfParams;
-pub use wallet::{DoctorReport, NewWallet, Wallet, WalletConfig};
+pub use wallet::{DoctorReport, KeySpec, LockReason, NewWallet, Wallet, WalletConfig, WalletEvent};

@@ -6,17 +6,25 @@
 //! The header (`vault.json`) holds only public parameters and the wrapped vault key; the AEAD's
 //! associated data binds the vault id and format version, so a header spliced from another vault
 //! or edited to another version does not open. Changing the password rewraps the vault key only.
+//! Where the OS keychain answers, a random device secret kept there is mixed into the
+//! key-encryption key (HMAC-SHA256 keyed by it over the Argon2id output); the header says so.
+//!
+//! Wrong passwords are counted in `unlock-attempts.json` (plain: it must be readable while
+//! locked, and holds only counts and times); from the first failure on, each try must wait
+//! 2^(failures−1) s, at most 5 minutes, before the KDF is even run.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use ring::hkdf;
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{hkdf, hmac};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+
+use crate::keychain::{DeviceSecretStore, KeychainError};
 
 /// The header format this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,6 +36,10 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub enum VaultError {
     #[error("the password is wrong")]
     WrongPassword,
+    #[error("too many wrong passwords: try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
     #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
     WeakPassword,
     #[error("a wallet already exists in {0}")]
@@ -86,11 +98,12 @@ struct Header {
     format: u32,
     /// Random, hex; bound into the AEAD's associated data and the HKDF salt.
     vault_id: String,
+    /// Random, hex; names this device in the audit log.
+    device_id: String,
     kdf: KdfParams,
     /// Argon2 salt, hex.
     salt: String,
-    /// Whether an OS-keychain device secret is mixed into the key-encryption key. Not yet used:
-    /// the keychain arrives with the full vault; recorded now so old headers say what they need.
+    /// Whether an OS-keychain device secret is mixed into the key-encryption key.
     device_secret: bool,
     /// nonce ‖ AES-256-GCM(vault key) ‖ tag, hex.
     wrapped_key: String,
@@ -102,6 +115,12 @@ pub struct VaultKeys {
     pub ledger_key: Zeroizing<[u8; 32]>,
     /// AEAD key for secrets sealed inside the ledger.
     pub sealing_key: Zeroizing<[u8; 32]>,
+    /// HMAC key of the audit log's hash chain.
+    pub audit_key: Zeroizing<[u8; 32]>,
+    /// This device's id (public).
+    pub device_id: String,
+    /// Whether the OS keychain's device secret protects this vault.
+    pub device_secret: bool,
 }
 
 impl std::fmt::Debug for VaultKeys {
@@ -138,12 +157,106 @@ fn derive_kek(
     password: &SecretString,
     salt: &[u8],
     kdf: &KdfParams,
+    device_secret: Option<&[u8]>,
 ) -> Result<Zeroizing<[u8; 32]>, VaultError> {
     let mut kek = Zeroizing::new([0u8; 32]);
     kdf.argon2()?
         .hash_password_into(password.expose_secret().as_bytes(), salt, &mut kek[..])
         .map_err(|e| VaultError::BadKdfParams(e.to_string()))?;
+    if let Some(secret) = device_secret {
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), &kek[..]);
+        kek.copy_from_slice(tag.as_ref());
+    }
     Ok(kek)
+}
+
+fn wrap(kek: &[u8; 32], vault_id: &[u8], vault_key: &[u8; 32]) -> Result<String, VaultError> {
+    let nonce = random::<NONCE_LEN>()?;
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, kek).map_err(|_| VaultError::Crypto)?);
+    let mut sealed = Zeroizing::new(vault_key.to_vec());
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(*nonce),
+        Aad::from(aad(vault_id)),
+        &mut *sealed,
+    )
+    .map_err(|_| VaultError::Crypto)?;
+    let mut wrapped = nonce.to_vec();
+    wrapped.extend_from_slice(&sealed);
+    Ok(hex::encode(wrapped))
+}
+
+fn read_header(dir: &Path) -> Result<Header, VaultError> {
+    let bytes = match fs::read(header_path(dir)) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(VaultError::Missing(dir.to_path_buf()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let header: Header =
+        serde_json::from_slice(&bytes).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+    if header.format > FORMAT_VERSION {
+        return Err(VaultError::UnsupportedFormat(header.format));
+    }
+    Ok(header)
+}
+
+fn write_header(dir: &Path, header: &Header) -> Result<(), VaultError> {
+    let json = serde_json::to_vec_pretty(header).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+    write_atomically(&header_path(dir), &json)
+}
+
+fn device_secret_for(
+    header: &Header,
+    keychain: &dyn DeviceSecretStore,
+) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+    if !header.device_secret {
+        return Ok(None);
+    }
+    match keychain.get(&header.vault_id)? {
+        Some(secret) => Ok(Some(secret)),
+        None => Err(KeychainError::SecretMissing.into()),
+    }
+}
+
+/// An unwrapped vault key and its vault id.
+type Opened = (Zeroizing<[u8; 32]>, Vec<u8>);
+
+/// Unwraps the vault key with `password`. No throttling here: callers go through [`guarded`].
+fn open_vault_key(
+    header: &Header,
+    password: &SecretString,
+    keychain: &dyn DeviceSecretStore,
+) -> Result<Opened, VaultError> {
+    let decode = |field: &str, v: &str| {
+        hex::decode(v).map_err(|_| VaultError::Corrupt(format!("{field} is not hex")))
+    };
+    let vault_id = decode("vault_id", &header.vault_id)?;
+    let salt = decode("salt", &header.salt)?;
+    let wrapped = decode("wrapped_key", &header.wrapped_key)?;
+    if wrapped.len() != NONCE_LEN + 32 + AES_256_GCM.tag_len() {
+        return Err(VaultError::Corrupt(
+            "wrapped_key has the wrong length".into(),
+        ));
+    }
+    let device_secret = device_secret_for(header, keychain)?;
+    let kek = derive_kek(
+        password,
+        &salt,
+        &header.kdf,
+        device_secret.as_deref().map(|v| &v[..]),
+    )?;
+    let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Crypto)?;
+    let key =
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
+    let mut buf = Zeroizing::new(sealed.to_vec());
+    let plain = key
+        .open_in_place(nonce, Aad::from(aad(&vault_id)), &mut buf)
+        .map_err(|_| VaultError::WrongPassword)?;
+    let mut vault_key = Zeroizing::new([0u8; 32]);
+    vault_key.copy_from_slice(plain);
+    Ok((vault_key, vault_id))
 }
 
 struct Okm32;
@@ -166,97 +279,216 @@ fn expand(
     Ok(out)
 }
 
-fn keys_from(vault_key: &[u8; 32], vault_id: &[u8]) -> Result<VaultKeys, VaultError> {
+fn keys_from(
+    vault_key: &[u8; 32],
+    vault_id: &[u8],
+    header: &Header,
+) -> Result<VaultKeys, VaultError> {
     Ok(VaultKeys {
         ledger_key: expand(vault_key, vault_id, b"cairn/v1/ledger-sqlcipher")?,
         sealing_key: expand(vault_key, vault_id, b"cairn/v1/sealing")?,
+        audit_key: expand(vault_key, vault_id, b"cairn/v1/audit")?,
+        device_id: header.device_id.clone(),
+        device_secret: header.device_secret,
     })
 }
 
 /// Creates a new vault header in `dir` and returns the keys it yields. Refuses to overwrite.
+/// A device secret is put in `keychain` when it accepts one; otherwise the vault relies on the
+/// password alone and its header says so.
 pub fn create(
     dir: &Path,
     password: &SecretString,
     kdf: KdfParams,
+    keychain: &dyn DeviceSecretStore,
 ) -> Result<VaultKeys, VaultError> {
     if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
         return Err(VaultError::WeakPassword);
     }
-    let path = header_path(dir);
-    if path.exists() {
+    if header_path(dir).exists() {
         return Err(VaultError::Exists(dir.to_path_buf()));
     }
     let vault_id = random::<16>()?;
+    let device_id = random::<8>()?;
     let salt = random::<32>()?;
     let vault_key = random::<32>()?;
-    let kek = derive_kek(password, &salt[..], &kdf)?;
-
-    let nonce = random::<NONCE_LEN>()?;
-    let key =
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
-    let mut sealed = Zeroizing::new(vault_key.to_vec());
-    key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(*nonce),
-        Aad::from(aad(&vault_id[..])),
-        &mut *sealed,
-    )
-    .map_err(|_| VaultError::Crypto)?;
-    let mut wrapped = nonce.to_vec();
-    wrapped.extend_from_slice(&sealed);
-
+    let vault_id_hex = hex::encode(&vault_id[..]);
+    let secret = random::<32>()?;
+    let device_secret = match keychain.set(&vault_id_hex, &secret[..]) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::info!(reason = %e, "no device secret: the vault relies on the password alone");
+            false
+        }
+    };
+    let kek = derive_kek(
+        password,
+        &salt[..],
+        &kdf,
+        device_secret.then_some(&secret[..]),
+    )?;
     let header = Header {
         format: FORMAT_VERSION,
-        vault_id: hex::encode(&vault_id[..]),
+        vault_id: vault_id_hex,
+        device_id: hex::encode(&device_id[..]),
         kdf,
         salt: hex::encode(&salt[..]),
-        device_secret: false,
-        wrapped_key: hex::encode(wrapped),
+        device_secret,
+        wrapped_key: wrap(&kek, &vault_id[..], &vault_key)?,
     };
     fs::create_dir_all(dir)?;
-    let json =
-        serde_json::to_vec_pretty(&header).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-    write_atomically(&path, &json)?;
-    keys_from(&vault_key, &vault_id[..])
+    write_header(dir, &header)?;
+    keys_from(&vault_key, &vault_id[..], &header)
 }
 
-/// Opens the vault in `dir` with `password`.
-pub fn unlock(dir: &Path, password: &SecretString) -> Result<VaultKeys, VaultError> {
-    let path = header_path(dir);
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(VaultError::Missing(dir.to_path_buf()))
+/// What a successful unlock yields: the keys, and the times (unix seconds) of wrong passwords
+/// tried since the last success, for the audit log.
+#[derive(Debug)]
+pub struct Unlocked {
+    pub keys: VaultKeys,
+    pub failed_attempts: Vec<u64>,
+}
+
+/// Opens the vault in `dir` with `password`, subject to the attempt throttle.
+pub fn unlock(
+    dir: &Path,
+    password: &SecretString,
+    keychain: &dyn DeviceSecretStore,
+) -> Result<Unlocked, VaultError> {
+    let header = read_header(dir)?;
+    let ((vault_key, vault_id), failed_attempts) =
+        guarded(dir, || open_vault_key(&header, password, keychain))?;
+    Ok(Unlocked {
+        keys: keys_from(&vault_key, &vault_id, &header)?,
+        failed_attempts,
+    })
+}
+
+/// Rewraps the vault key under `new` (fresh salt, current KDF parameters); the ledger and every
+/// sealed secret stay as they are. Counts as an attempt for the throttle.
+pub fn change_password(
+    dir: &Path,
+    old: &SecretString,
+    new: &SecretString,
+    kdf: KdfParams,
+    keychain: &dyn DeviceSecretStore,
+) -> Result<Vec<u64>, VaultError> {
+    if new.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(VaultError::WeakPassword);
+    }
+    let mut header = read_header(dir)?;
+    let ((vault_key, vault_id), failed) = guarded(dir, || open_vault_key(&header, old, keychain))?;
+    let salt = random::<32>()?;
+    let device_secret = device_secret_for(&header, keychain)?;
+    let kek = derive_kek(
+        new,
+        &salt[..],
+        &kdf,
+        device_secret.as_deref().map(|v| &v[..]),
+    )?;
+    header.salt = hex::encode(&salt[..]);
+    header.kdf = kdf;
+    header.wrapped_key = wrap(&kek, &vault_id, &vault_key)?;
+    write_header(dir, &header)?;
+    Ok(failed)
+}
+
+/// Seconds until the next password attempt is allowed (0: now).
+pub fn retry_after(dir: &Path) -> u64 {
+    Attempts::load(dir).wait_secs(now_secs())
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The persisted wrong-password record.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Attempts {
+    failures: u32,
+    last_failure: u64,
+    /// Failure times not yet written to the (encrypted) audit log.
+    unaudited: Vec<u64>,
+}
+
+/// Longest wait between attempts.
+const MAX_DELAY_SECS: u64 = 300;
+/// At most this many unaudited failure times are kept; beyond it the count still grows.
+const MAX_UNAUDITED: usize = 1000;
+
+impl Attempts {
+    fn path(dir: &Path) -> PathBuf {
+        dir.join("unlock-attempts.json")
+    }
+
+    fn load(dir: &Path) -> Attempts {
+        // A damaged file must not lock the owner out; it only resets the delay.
+        fs::read(Self::path(dir))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), VaultError> {
+        let json = serde_json::to_vec(self).map_err(|e| VaultError::Corrupt(e.to_string()))?;
+        write_atomically(&Self::path(dir), &json)
+    }
+
+    fn delay_secs(failures: u32) -> u64 {
+        if failures == 0 {
+            return 0;
         }
-        Err(e) => return Err(e.into()),
-    };
-    let header: Header =
-        serde_json::from_slice(&bytes).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-    if header.format > FORMAT_VERSION {
-        return Err(VaultError::UnsupportedFormat(header.format));
+        1u64.checked_shl(failures - 1)
+            .unwrap_or(u64::MAX)
+            .min(MAX_DELAY_SECS)
     }
-    let decode = |field: &str, v: &str| {
-        hex::decode(v).map_err(|_| VaultError::Corrupt(format!("{field} is not hex")))
-    };
-    let vault_id = decode("vault_id", &header.vault_id)?;
-    let salt = decode("salt", &header.salt)?;
-    let wrapped = decode("wrapped_key", &header.wrapped_key)?;
-    if wrapped.len() != NONCE_LEN + 32 + AES_256_GCM.tag_len() {
-        return Err(VaultError::Corrupt(
-            "wrapped_key has the wrong length".into(),
-        ));
+
+    fn wait_secs(&self, now: u64) -> u64 {
+        (self.last_failure + Self::delay_secs(self.failures)).saturating_sub(now)
     }
-    let kek = derive_kek(password, &salt, &header.kdf)?;
-    let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
-    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| VaultError::Crypto)?;
-    let key =
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &kek[..]).map_err(|_| VaultError::Crypto)?);
-    let mut buf = Zeroizing::new(sealed.to_vec());
-    let plain = key
-        .open_in_place(nonce, Aad::from(aad(&vault_id)), &mut buf)
-        .map_err(|_| VaultError::WrongPassword)?;
-    let mut vault_key = Zeroizing::new([0u8; 32]);
-    vault_key.copy_from_slice(plain);
-    keys_from(&vault_key, &vault_id)
+}
+
+/// Runs a password check under the throttle: refuses early while a delay runs, records a wrong
+/// password, and on success clears the record and hands back the failures to audit.
+fn guarded(
+    dir: &Path,
+    check: impl FnOnce() -> Result<Opened, VaultError>,
+) -> Result<(Opened, Vec<u64>), VaultError> {
+    let mut attempts = Attempts::load(dir);
+    let now = now_secs();
+    let wait = attempts.wait_secs(now);
+    if wait > 0 {
+        return Err(VaultError::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+    match check() {
+        Ok((key, id)) => {
+            if attempts.failures > 0 || !attempts.unaudited.is_empty() {
+                fs::remove_file(Attempts::path(dir)).or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
+            }
+            Ok(((key, id), attempts.unaudited))
+        }
+        Err(VaultError::WrongPassword) => {
+            attempts.failures = attempts.failures.saturating_add(1);
+            attempts.last_failure = now;
+            if attempts.unaudited.len() < MAX_UNAUDITED {
+                attempts.unaudited.push(now);
+            }
+            attempts.save(dir)?;
+            Err(VaultError::WrongPassword)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Seals a secret with the vault's sealing key: nonce ‖ ciphertext ‖ tag. `label` names what it
@@ -334,6 +566,7 @@ pub(crate) const TEST_KDF: KdfParams = KdfParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keychain::{MemoryKeychain, NoKeychain};
 
     fn pw(s: &str) -> SecretString {
         SecretString::from(s)
@@ -342,8 +575,10 @@ mod tests {
     #[test]
     fn the_right_password_yields_the_same_keys() {
         let dir = tempfile::tempdir().unwrap();
-        let created = create(dir.path(), &pw("correct horse"), TEST_KDF).unwrap();
-        let opened = unlock(dir.path(), &pw("correct horse")).unwrap();
+        let created = create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain)
+            .unwrap()
+            .keys;
         assert_eq!(*created.ledger_key, *opened.ledger_key);
         assert_eq!(*created.sealing_key, *opened.sealing_key);
         assert_ne!(*opened.ledger_key, *opened.sealing_key);
@@ -352,10 +587,10 @@ mod tests {
     #[test]
     fn a_wrong_password_is_a_typed_error_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        create(dir.path(), &pw("correct horse"), TEST_KDF).unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
         let before = fs::read(header_path(dir.path())).unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horsE")),
+            unlock(dir.path(), &pw("correct horsE"), &NoKeychain),
             Err(VaultError::WrongPassword)
         ));
         assert_eq!(before, fs::read(header_path(dir.path())).unwrap());
@@ -365,17 +600,17 @@ mod tests {
     fn refuses_weak_passwords_and_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
-            create(dir.path(), &pw("short"), TEST_KDF),
+            create(dir.path(), &pw("short"), TEST_KDF, &NoKeychain),
             Err(VaultError::WeakPassword)
         ));
-        create(dir.path(), &pw("long enough"), TEST_KDF).unwrap();
+        create(dir.path(), &pw("long enough"), TEST_KDF, &NoKeychain).unwrap();
         assert!(matches!(
-            create(dir.path(), &pw("long enough"), TEST_KDF),
+            create(dir.path(), &pw("long enough"), TEST_KDF, &NoKeychain),
             Err(VaultError::Exists(_))
         ));
         let empty = tempfile::tempdir().unwrap();
         assert!(matches!(
-            unlock(empty.path(), &pw("long enough")),
+            unlock(empty.path(), &pw("long enough"), &NoKeychain),
             Err(VaultError::Missing(_))
         ));
     }
@@ -383,18 +618,18 @@ mod tests {
     #[test]
     fn a_header_with_another_vault_id_does_not_open() {
         let dir = tempfile::tempdir().unwrap();
-        create(dir.path(), &pw("correct horse"), TEST_KDF).unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
         let path = header_path(dir.path());
         let mut header: Header = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         header.vault_id = "00".repeat(16);
         fs::write(&path, serde_json::to_vec(&header).unwrap()).unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse")),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
             Err(VaultError::WrongPassword)
         ));
         fs::write(&path, b"{not json").unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse")),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
             Err(VaultError::Corrupt(_))
         ));
     }
@@ -402,7 +637,7 @@ mod tests {
     #[test]
     fn the_header_holds_no_key_material_in_clear() {
         let dir = tempfile::tempdir().unwrap();
-        let keys = create(dir.path(), &pw("correct horse"), TEST_KDF).unwrap();
+        let keys = create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
         let text = fs::read_to_string(header_path(dir.path())).unwrap();
         assert!(!text.contains(&hex::encode(*keys.ledger_key)));
         assert!(!text.contains(&hex::encode(*keys.sealing_key)));
@@ -420,5 +655,107 @@ mod tests {
         assert!(unseal(&key, "key_source:2", &sealed).is_err());
         assert!(unseal(&[8u8; 32], "key_source:1", &sealed).is_err());
         assert!(unseal(&key, "key_source:1", &sealed[..10]).is_err());
+    }
+
+    #[test]
+    fn wrong_passwords_make_the_next_try_wait_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        assert_eq!(retry_after(dir.path()), 0);
+        assert!(matches!(
+            unlock(dir.path(), &pw("nope nope"), &NoKeychain),
+            Err(VaultError::WrongPassword)
+        ));
+        // Even the right password waits while the delay runs: the KDF is not run at all.
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            Err(VaultError::Throttled {
+                retry_after_secs: 1
+            })
+        ));
+        // The record survives a restart (it is a file), and the delay doubles.
+        let mut attempts = Attempts::load(dir.path());
+        assert_eq!(attempts.failures, 1);
+        attempts.last_failure -= 1;
+        attempts.save(dir.path()).unwrap();
+        assert!(matches!(
+            unlock(dir.path(), &pw("nope again"), &NoKeychain),
+            Err(VaultError::WrongPassword)
+        ));
+        assert_eq!(retry_after(dir.path()), 2);
+        let mut attempts = Attempts::load(dir.path());
+        attempts.last_failure -= 2;
+        attempts.save(dir.path()).unwrap();
+        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain).unwrap();
+        assert_eq!(opened.failed_attempts.len(), 2);
+        assert_eq!(retry_after(dir.path()), 0);
+        assert!(unlock(dir.path(), &pw("correct horse"), &NoKeychain)
+            .unwrap()
+            .failed_attempts
+            .is_empty());
+    }
+
+    #[test]
+    fn delays_grow_and_are_capped() {
+        let delays: Vec<u64> = (0..12).map(Attempts::delay_secs).collect();
+        assert_eq!(&delays[..6], &[0, 1, 2, 4, 8, 16]);
+        assert_eq!(Attempts::delay_secs(10), 300);
+        assert_eq!(Attempts::delay_secs(u32::MAX), 300);
+    }
+
+    #[test]
+    fn a_device_secret_is_needed_when_the_header_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = MemoryKeychain::default();
+        let created = create(dir.path(), &pw("correct horse"), TEST_KDF, &keychain).unwrap();
+        assert!(created.device_secret);
+        let opened = unlock(dir.path(), &pw("correct horse"), &keychain)
+            .unwrap()
+            .keys;
+        assert_eq!(*created.ledger_key, *opened.ledger_key);
+        // The header and ledger copied to a machine without that keychain entry do not open.
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            Err(VaultError::Keychain(KeychainError::Unavailable))
+        ));
+        keychain.clear();
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse"), &keychain),
+            Err(VaultError::Keychain(KeychainError::SecretMissing))
+        ));
+    }
+
+    #[test]
+    fn changing_the_password_keeps_every_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        assert!(matches!(
+            change_password(
+                dir.path(),
+                &pw("correct horse"),
+                &pw("short"),
+                TEST_KDF,
+                &NoKeychain
+            ),
+            Err(VaultError::WeakPassword)
+        ));
+        change_password(
+            dir.path(),
+            &pw("correct horse"),
+            &pw("battery staple"),
+            TEST_KDF,
+            &NoKeychain,
+        )
+        .unwrap();
+        let after = unlock(dir.path(), &pw("battery staple"), &NoKeychain)
+            .unwrap()
+            .keys;
+        assert_eq!(*before.ledger_key, *after.ledger_key);
+        assert_eq!(*before.sealing_key, *after.sealing_key);
+        assert_eq!(*before.audit_key, *after.audit_key);
+        assert!(matches!(
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            Err(VaultError::WrongPassword)
+        ));
     }
 }

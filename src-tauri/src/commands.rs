@@ -3,14 +3,18 @@
 //! `SecretString`s at once and never logged.
 
 use std::future::Future;
+use std::time::Duration;
 
 use cairn_api::{
-    event, Account, AddressRequest, ApiError, Balance, CreateWalletRequest, CreatedWallet, Funded,
-    UnlockRequest, WalletStatus, WordCount,
+    Account, AddAccountRequest, AddressRequest, ApiError, AuditLog, Balance, ChangePasswordRequest,
+    CreateWalletRequest, CreatedWallet, ExportRequest, ExportedSecret, Funded, ImportWalletRequest,
+    RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings, UnlockRequest,
+    WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
+use cairn_core::KeySpec;
 use secrecy::{ExposeSecret, SecretString};
-use tauri::{AppHandle, Emitter, State};
+use tauri::State;
 use tracing::Instrument;
 
 use crate::AppState;
@@ -53,12 +57,45 @@ pub async fn create_wallet(
         WordCount::Twelve => 12,
         WordCount::TwentyFour => 24,
     };
-    let created = traced("create_wallet", state.wallet.create(password, words)).await?;
+    let spec = KeySpec::NewMnemonic { words };
+    let created = traced("create_wallet", state.wallet.create(password, spec)).await?;
     // The phrase crosses to the UI exactly once, for the backup screen.
     Ok(CreatedWallet {
         account: created.account,
-        mnemonic: created.mnemonic.expose_secret().to_string(),
+        mnemonic: created
+            .mnemonic
+            .map(|m| m.expose_secret().to_string())
+            .unwrap_or_default(),
     })
+}
+
+/// Creates the wallet from an existing phrase or key, or adds it to the unlocked wallet.
+#[tauri::command]
+pub async fn import_wallet(
+    state: State<'_, AppState>,
+    request: ImportWalletRequest,
+) -> Result<Account, ApiError> {
+    let ImportWalletRequest {
+        password,
+        secret,
+        passphrase,
+    } = request;
+    let spec = KeySpec::from_secret(
+        SecretString::from(secret),
+        passphrase.map(SecretString::from),
+    );
+    traced("import_wallet", async {
+        if cairn_core::vault::exists(state.wallet.data_dir()) {
+            state.wallet.import(spec).await
+        } else {
+            Ok(state
+                .wallet
+                .create(SecretString::from(password), spec)
+                .await?
+                .account)
+        }
+    })
+    .await
 }
 
 #[tauri::command]
@@ -70,18 +107,107 @@ pub async fn unlock_wallet(
     traced("unlock_wallet", state.wallet.unlock(password)).await
 }
 
+/// Locks; the core's lock event reaches every window through `forward_events`.
 #[tauri::command]
-pub async fn lock_wallet(app: AppHandle, state: State<'_, AppState>) -> Result<(), ApiError> {
+pub async fn lock_wallet(state: State<'_, AppState>) -> Result<(), ApiError> {
     traced("lock_wallet", async {
         state.wallet.lock().await;
         Ok(())
     })
+    .await
+}
+
+#[tauri::command]
+pub async fn add_account(
+    state: State<'_, AppState>,
+    request: AddAccountRequest,
+) -> Result<Account, ApiError> {
+    traced(
+        "add_account",
+        state.wallet.add_account(request.key_source_id),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn rename_account(
+    state: State<'_, AppState>,
+    request: RenameAccountRequest,
+) -> Result<(), ApiError> {
+    traced(
+        "rename_account",
+        state.wallet.rename_account(&request.address, &request.name),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn set_account_hidden(
+    state: State<'_, AppState>,
+    request: SetHiddenRequest,
+) -> Result<(), ApiError> {
+    let work = state
+        .wallet
+        .set_account_hidden(&request.address, request.hidden);
+    traced("set_account_hidden", work).await
+}
+
+#[tauri::command]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    request: ChangePasswordRequest,
+) -> Result<(), ApiError> {
+    let old = SecretString::from(request.old_password);
+    let new = SecretString::from(request.new_password);
+    traced("change_password", state.wallet.change_password(old, new)).await
+}
+
+/// The recovery phrase, after the password is entered again.
+#[tauri::command]
+pub async fn export_mnemonic(
+    state: State<'_, AppState>,
+    request: ExportRequest,
+) -> Result<ExportedSecret, ApiError> {
+    let password = SecretString::from(request.password);
+    let secret = traced(
+        "export_mnemonic",
+        state.wallet.export_secret(password, request.key_source_id),
+    )
     .await?;
-    // The UI listens so every window returns to the lock screen, whoever locked.
-    if let Err(e) = app.emit(event::LOCKED, ()) {
-        tracing::warn!(error = %e, "could not emit the lock event");
-    }
-    Ok(())
+    Ok(ExportedSecret {
+        secret: secret.expose_secret().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn wallet_settings(state: State<'_, AppState>) -> Result<Settings, ApiError> {
+    traced("wallet_settings", state.wallet.settings()).await
+}
+
+#[tauri::command]
+pub async fn set_auto_lock(
+    state: State<'_, AppState>,
+    request: SetAutoLockRequest,
+) -> Result<(), ApiError> {
+    let timeout = Duration::from_secs(request.secs);
+    traced("set_auto_lock", state.wallet.set_auto_lock(timeout)).await
+}
+
+/// The newest 200 audit rows and whether the chain verifies.
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>) -> Result<AuditLog, ApiError> {
+    traced("audit_log", async {
+        let entries = state.wallet.audit_log(200).await?;
+        let tampered = match state.wallet.verify_audit().await {
+            Ok(_) => None,
+            Err(e @ cairn_core::Error::Ledger(cairn_core::ledger::LedgerError::Audit(_))) => {
+                Some(e.to_string())
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(AuditLog { entries, tampered })
+    })
+    .await
 }
 
 #[tauri::command]

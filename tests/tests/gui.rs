@@ -59,7 +59,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(error.contains("differ"), "{error}");
-    assert!(!data_dir.path().join("vault.json").exists());
+    assert!(!data_dir.path().join("profiles/default/vault.json").exists());
 
     let confirm = s.wait_for("#password-confirm", WAIT).await.unwrap();
     s.execute("document.getElementById('password-confirm').value = ''")

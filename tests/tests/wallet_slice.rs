@@ -9,7 +9,10 @@ use std::process::Command;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
-use cairn_core::{keys, units, KdfParams, Network, Wallet, WalletConfig};
+use std::sync::Arc;
+
+use cairn_core::keychain::NoKeychain;
+use cairn_core::{keys, units, KdfParams, KeySpec, Network, Wallet, WalletConfig};
 use cairn_tests::devnet::{Devnet, Peers};
 use secrecy::SecretString;
 
@@ -18,6 +21,7 @@ fn wallet(dir: &std::path::Path, rpc_url: &str) -> Wallet {
         data_dir: dir.to_path_buf(),
         network: Network::devnet(rpc_url),
         kdf: KdfParams::RELEASE,
+        keychain: Arc::new(NoKeychain),
     })
     .unwrap()
 }
@@ -39,10 +43,13 @@ async fn create_derive_fund_and_read_balance() {
     let w = wallet(dir.path(), &rpc);
 
     let created = w
-        .create(SecretString::from("a long passphrase"), 24)
+        .create(
+            SecretString::from("a long passphrase"),
+            KeySpec::NewMnemonic { words: 24 },
+        )
         .await
         .unwrap();
-    let from_phrase = keys::derive_address(&created.mnemonic, 0).unwrap();
+    let from_phrase = keys::derive_address(created.mnemonic.as_ref().unwrap(), 0).unwrap();
     assert_eq!(created.account.address, units::format_address(&from_phrase));
     assert_eq!(
         units::parse_address(&created.account.address).unwrap(),
@@ -89,6 +96,7 @@ async fn a_node_on_another_chain_is_refused() {
         data_dir: dir.path().into(),
         network,
         kdf: KdfParams::RELEASE,
+        keychain: Arc::new(NoKeychain),
     })
     .unwrap();
     let err = w
@@ -193,6 +201,11 @@ fn the_cli_creates_funds_and_reports_as_json() {
         .unwrap();
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["code"], "WrongPassword");
+    // Straight after, even the right password waits: the delay is persisted, not per process.
+    let out = cairn(dir.path(), &rpc, &["accounts", "--json"]);
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "Throttled", "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = cairn(dir.path(), &rpc, &["accounts", "--json"]);
     let accounts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(accounts[0]["address"], address.as_str());

@@ -32,7 +32,7 @@ enum Screen {
 fn screen_for(status: WalletStatus) -> Screen {
     match status {
         WalletStatus::NoVault { network } => Screen::Onboarding(network),
-        WalletStatus::Locked { network } => Screen::Locked(network),
+        WalletStatus::Locked { network, .. } => Screen::Locked(network),
         WalletStatus::Unlocked { network, accounts } => Screen::Dashboard { network, accounts },
     }
 }

@@ -7,6 +7,15 @@ use serde::{Deserialize, Serialize};
 /// Names of the shell's commands, shared so the UI cannot invoke a typo.
 pub mod cmd {
     pub const STATUS: &str = "wallet_status";
+    pub const IMPORT_WALLET: &str = "import_wallet";
+    pub const ADD_ACCOUNT: &str = "add_account";
+    pub const RENAME_ACCOUNT: &str = "rename_account";
+    pub const SET_ACCOUNT_HIDDEN: &str = "set_account_hidden";
+    pub const CHANGE_PASSWORD: &str = "change_password";
+    pub const EXPORT_MNEMONIC: &str = "export_mnemonic";
+    pub const SETTINGS: &str = "wallet_settings";
+    pub const SET_AUTO_LOCK: &str = "set_auto_lock";
+    pub const AUDIT_LOG: &str = "audit_log";
     pub const CREATE: &str = "create_wallet";
     pub const UNLOCK: &str = "unlock_wallet";
     pub const LOCK: &str = "lock_wallet";
@@ -39,6 +48,8 @@ pub enum WalletStatus {
     },
     Locked {
         network: NetworkInfo,
+        /// Seconds before another password may be tried (after wrong ones).
+        retry_after_secs: u64,
     },
     Unlocked {
         network: NetworkInfo,
@@ -52,8 +63,11 @@ pub struct Account {
     /// EIP-55 checksummed address.
     pub address: String,
     pub name: String,
-    /// BIP-44 derivation path, e.g. `m/44'/60'/0'/0/0`.
+    /// BIP-44 derivation path, e.g. `m/44'/60'/0'/0/0`; empty for an imported private key.
     pub path: String,
+    /// The recovery phrase or imported key this account comes from.
+    pub key_source_id: i64,
+    pub hidden: bool,
 }
 
 /// The 12 or 24 words of a new wallet.
@@ -108,6 +122,110 @@ impl std::fmt::Debug for UnlockRequest {
     }
 }
 
+/// Creating a wallet from an existing recovery phrase or private key.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportWalletRequest {
+    pub password: String,
+    /// A BIP-39 phrase, or a 0x-prefixed 32-byte private key.
+    pub secret: String,
+    /// Optional BIP-39 passphrase ("25th word"); ignored for a private key.
+    pub passphrase: Option<String>,
+}
+
+impl std::fmt::Debug for ImportWalletRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ImportWalletRequest { <redacted> }")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddAccountRequest {
+    pub key_source_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenameAccountRequest {
+    pub address: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetHiddenRequest {
+    pub address: String,
+    pub hidden: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangePasswordRequest { <redacted> }")
+    }
+}
+
+/// Export needs the password again, whatever the lock state.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub password: String,
+    pub key_source_id: i64,
+}
+
+impl std::fmt::Debug for ExportRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ExportRequest {{ password: <redacted>, key_source_id: {} }}",
+            self.key_source_id
+        )
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedSecret {
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ExportedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExportedSecret(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub auto_lock_secs: u64,
+    pub device_secret: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAutoLockRequest {
+    pub secs: u64,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub event: String,
+    pub outcome: String,
+    pub device_id: String,
+    pub detail: String,
+}
+
+/// The audit log page: newest first, and whether the chain verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntry>,
+    /// `None` when intact, else what verification found.
+    pub tampered: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressRequest {
     pub address: String,
@@ -147,6 +265,10 @@ pub enum ErrorCode {
     WeakPassword,
     WrongPassword,
     VaultExists,
+    Throttled,
+    KeychainMissing,
+    NotFound,
+    Duplicate,
     NoVault,
     Locked,
     Network,
@@ -176,7 +298,11 @@ mod tests {
             rpc_url: "http://127.0.0.1:8545".into(),
             is_devnet: true,
         };
-        let json = serde_json::to_value(WalletStatus::Locked { network }).unwrap();
+        let json = serde_json::to_value(WalletStatus::Locked {
+            network,
+            retry_after_secs: 0,
+        })
+        .unwrap();
         assert_eq!(json["state"], "locked");
         assert_eq!(json["network"]["chain_id"], 31337);
     }
@@ -193,10 +319,30 @@ mod tests {
                 address: "0x0".into(),
                 name: "a".into(),
                 path: "m".into(),
+                key_source_id: 1,
+                hidden: false,
             },
             mnemonic: "abandon ability able".into(),
         };
         assert!(!format!("{created:?}").contains("abandon"));
+        let export = ExportRequest {
+            password: "hunter2-secret".into(),
+            key_source_id: 1,
+        };
+        assert!(!format!("{export:?}").contains("hunter2"));
+        let exported = ExportedSecret {
+            secret: "abandon ability".into(),
+        };
+        assert!(!format!("{exported:?}").contains("abandon"));
+        let import = ImportWalletRequest {
+            password: "hunter2-secret".into(),
+            secret: "abandon ability".into(),
+            passphrase: Some("extra words".into()),
+        };
+        assert!(
+            !format!("{import:?}").contains("hunter2")
+                && !format!("{import:?}").contains("abandon")
+        );
         let unlock = UnlockRequest {
             password: "hunter2-secret".into(),
         };

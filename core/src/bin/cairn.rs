@@ -1,13 +1,17 @@
 //! `cairn`: the core's command line, for testers and scripts. Same `Wallet` API as the app.
-//! Passwords come from `CAIRN_PASSWORD`, a file descriptor (`--password-fd`) or a prompt;
+//! Passwords and secrets come from environment variables, a file descriptor or a prompt —
 //! never from an argument, where `ps` and shell history would see them.
+//! Errors at this edge are printed (as JSON with `--json`) and turned into a non-zero exit.
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use cairn_core::logging;
-use cairn_core::{KdfParams, Network, Wallet, WalletConfig};
+use cairn_core::keychain::NoKeychain;
+use cairn_core::{logging, profiles};
+use cairn_core::{KdfParams, KeySpec, Network, Wallet, WalletConfig};
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -19,9 +23,12 @@ use serde::Serialize;
     about = "Cairn wallet core, from the command line"
 )]
 struct Cli {
-    /// Profile directory (vault header + ledger).
+    /// Root data directory; profiles live in <root>/profiles/<name>.
     #[arg(long, env = "CAIRN_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
+    /// Which wallet profile.
+    #[arg(long, env = "CAIRN_PROFILE", global = true, default_value = profiles::DEFAULT_PROFILE)]
+    profile: String,
     /// Read the password from this file descriptor instead of CAIRN_PASSWORD or a prompt.
     #[arg(long, global = true)]
     password_fd: Option<u32>,
@@ -34,16 +41,41 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Whether a wallet exists and which network is configured.
+    /// Whether a wallet exists, whether a wrong-password delay runs, which network.
     Status,
-    /// Create a new wallet; prints its recovery phrase once.
+    /// The profiles on this device that hold a wallet.
+    Profiles,
+    /// Create a new wallet with a new recovery phrase; prints the phrase once.
     Create {
         /// 12 or 24 words.
         #[arg(long, default_value_t = 12)]
         words: usize,
     },
-    /// List the accounts (needs the password).
-    Accounts,
+    /// Import a recovery phrase or a 0x private key (from CAIRN_SECRET, --secret-fd or a
+    /// prompt; BIP-39 passphrase from CAIRN_BIP39_PASSPHRASE). Creates the wallet if there is none.
+    Import {
+        #[arg(long)]
+        secret_fd: Option<u32>,
+    },
+    /// List the accounts.
+    Accounts {
+        /// Include hidden accounts.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Change the password (new one from CAIRN_NEW_PASSWORD or a prompt).
+    ChangePassword,
+    /// Show a secret after entering the password again.
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Set the idle time before the wallet locks itself, in seconds (60–900).
+    AutoLock { secs: u64 },
     /// Native balance of an address, or of the first account.
     Balance { address: Option<String> },
     /// Devnet only: fund an address (or the first account) from the node's dev account.
@@ -52,18 +84,64 @@ enum Command {
         #[arg(long, default_value = "10")]
         eth: String,
     },
-    /// Check the ledger's integrity (needs the password).
+    /// Check the ledger's integrity and the audit chain.
     Doctor,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCmd {
+    /// Derive the next account of a recovery phrase.
+    Add {
+        #[arg(long)]
+        source: i64,
+    },
+    Rename {
+        address: String,
+        name: String,
+    },
+    Hide {
+        address: String,
+    },
+    Show {
+        address: String,
+    },
+    /// Put these accounts first, in this order.
+    Reorder {
+        addresses: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCmd {
+    /// The recovery phrase (or imported key) of a key source.
+    Phrase {
+        #[arg(long)]
+        source: i64,
+    },
+    /// The private key of one account.
+    Key { address: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Verify the hash chain; fails naming the first tampered row.
+    Verify,
 }
 
 #[derive(Debug, thiserror::Error)]
 enum CliError {
     #[error(transparent)]
     Core(#[from] cairn_core::Error),
-    #[error("no password given: set CAIRN_PASSWORD, pass --password-fd, or run in a terminal")]
-    NoPassword,
-    #[error("could not read the password: {0}")]
-    PasswordRead(std::io::Error),
+    #[error(
+        "no {0} given: set it in the environment, pass a file descriptor, or run in a terminal"
+    )]
+    NoSecret(&'static str),
+    #[error("could not read the {0}: {1}")]
+    Read(&'static str, std::io::Error),
     #[error("cannot find a data directory: set CAIRN_DATA_DIR or HOME")]
     NoDataDir,
     #[error("could not start the async runtime: {0}")]
@@ -79,7 +157,7 @@ impl CliError {
     }
 }
 
-fn default_data_dir() -> Result<PathBuf, CliError> {
+fn default_root() -> Result<PathBuf, CliError> {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(xdg).join("org.cairn.wallet"));
     }
@@ -87,25 +165,35 @@ fn default_data_dir() -> Result<PathBuf, CliError> {
     Ok(PathBuf::from(home).join(".local/share/org.cairn.wallet"))
 }
 
-fn read_password(cli: &Cli, prompt: &str) -> Result<SecretString, CliError> {
-    if let Some(fd) = cli.password_fd {
-        let mut text = String::new();
+/// A secret from a file descriptor, else an environment variable, else a hidden prompt.
+fn read_secret(
+    what: &'static str,
+    fd: Option<u32>,
+    env: &str,
+    prompt: &str,
+) -> Result<SecretString, CliError> {
+    if let Some(fd) = fd {
+        let mut text = zeroize::Zeroizing::new(String::new());
         std::fs::File::open(format!("/dev/fd/{fd}"))
             .and_then(|mut f| f.read_to_string(&mut text))
-            .map_err(CliError::PasswordRead)?;
-        let trimmed = text.trim_end_matches(['\n', '\r']).to_string();
-        zeroize::Zeroize::zeroize(&mut text);
-        return Ok(SecretString::from(trimmed));
+            .map_err(|e| CliError::Read(what, e))?;
+        return Ok(SecretString::from(
+            text.trim_end_matches(['\n', '\r']).to_string(),
+        ));
     }
-    if let Ok(pw) = std::env::var("CAIRN_PASSWORD") {
-        return Ok(SecretString::from(pw));
+    if let Ok(value) = std::env::var(env) {
+        return Ok(SecretString::from(value));
     }
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password(prompt)
             .map(SecretString::from)
-            .map_err(CliError::PasswordRead);
+            .map_err(|e| CliError::Read(what, e));
     }
-    Err(CliError::NoPassword)
+    Err(CliError::NoSecret(what))
+}
+
+fn password(cli: &Cli) -> Result<SecretString, CliError> {
+    read_secret("password", cli.password_fd, "CAIRN_PASSWORD", "Password: ")
 }
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
@@ -119,9 +207,15 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
     }
 }
 
+fn ok(cli: &Cli, what: &str) {
+    print(cli.json, &serde_json::json!({ "ok": what }), |_| {
+        what.to_string()
+    });
+}
+
 async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
-    wallet.unlock(read_password(cli, "Password: ")?).await?;
-    let accounts = wallet.accounts().await?;
+    wallet.unlock(password(cli)?).await?;
+    let accounts = wallet.accounts(false).await?;
     Ok(accounts
         .first()
         .ok_or(cairn_core::Error::NoAccount)?
@@ -130,32 +224,45 @@ async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
 }
 
 async fn run(cli: &Cli) -> Result<(), CliError> {
-    let data_dir = match &cli.data_dir {
+    let root = match &cli.data_dir {
         Some(d) => d.clone(),
-        None => default_data_dir()?,
+        None => default_root()?,
     };
+    let data_dir = profiles::dir(&root, &cli.profile).map_err(cairn_core::Error::from)?;
     let network = Network::from_env().map_err(cairn_core::Error::from)?;
     let wallet = Wallet::new(WalletConfig {
         data_dir,
         network,
         kdf: KdfParams::RELEASE,
+        keychain: Arc::new(NoKeychain),
     })?;
+    let unlock = || async { wallet.unlock(password(cli)?).await.map_err(CliError::from) };
     match &cli.command {
         Command::Status => {
             let status = wallet.status().await?;
             print(cli.json, &status, |s| format!("{s:?}"));
         }
+        Command::Profiles => {
+            let names = profiles::list(&root).map_err(cairn_core::Error::from)?;
+            print(cli.json, &names, |n| n.join("\n"));
+        }
         Command::Create { words } => {
-            let password = read_password(cli, "New password: ")?;
-            let created = wallet.create(password, *words).await?;
+            let created = wallet
+                .create(password(cli)?, KeySpec::NewMnemonic { words: *words })
+                .await?;
             #[derive(Serialize)]
             struct Out<'a> {
                 account: &'a cairn_api::Account,
                 mnemonic: &'a str,
             }
+            let phrase = created
+                .mnemonic
+                .as_ref()
+                .map(|m| m.expose_secret())
+                .unwrap_or_default();
             let out = Out {
                 account: &created.account,
-                mnemonic: created.mnemonic.expose_secret(),
+                mnemonic: phrase,
             };
             print(cli.json, &out, |o| {
                 format!(
@@ -164,14 +271,132 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 )
             });
         }
-        Command::Accounts => {
-            let accounts = wallet.unlock(read_password(cli, "Password: ")?).await?;
+        Command::Import { secret_fd } => {
+            let secret = read_secret(
+                "recovery phrase or key",
+                *secret_fd,
+                "CAIRN_SECRET",
+                "Recovery phrase or 0x key: ",
+            )?;
+            let passphrase = std::env::var("CAIRN_BIP39_PASSPHRASE")
+                .ok()
+                .map(SecretString::from);
+            let spec = KeySpec::from_secret(secret, passphrase);
+            let account = if cairn_core::vault::exists(wallet.data_dir()) {
+                unlock().await?;
+                wallet.import(spec).await?
+            } else {
+                wallet.create(password(cli)?, spec).await?.account
+            };
+            print(cli.json, &account, |a| {
+                format!("Imported {} {}", a.address, a.path)
+            });
+        }
+        Command::Accounts { all } => {
+            unlock().await?;
+            let accounts = wallet.accounts(*all).await?;
             print(cli.json, &accounts, |a| {
                 a.iter()
-                    .map(|a| format!("{}  {}  {}", a.address, a.path, a.name))
+                    .map(|a| {
+                        let hidden = if a.hidden { "  (hidden)" } else { "" };
+                        format!(
+                            "{}  {:<18}  source {}  {}{hidden}",
+                            a.address, a.path, a.key_source_id, a.name
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        Command::Account(cmd) => {
+            unlock().await?;
+            match cmd {
+                AccountCmd::Add { source } => {
+                    let account = wallet.add_account(*source).await?;
+                    print(cli.json, &account, |a| {
+                        format!("Added {} {}", a.address, a.path)
+                    });
+                }
+                AccountCmd::Rename { address, name } => {
+                    wallet.rename_account(address, name).await?;
+                    ok(cli, "renamed");
+                }
+                AccountCmd::Hide { address } => {
+                    wallet.set_account_hidden(address, true).await?;
+                    ok(cli, "hidden");
+                }
+                AccountCmd::Show { address } => {
+                    wallet.set_account_hidden(address, false).await?;
+                    ok(cli, "shown");
+                }
+                AccountCmd::Reorder { addresses } => {
+                    wallet.reorder_accounts(addresses).await?;
+                    ok(cli, "reordered");
+                }
+            }
+        }
+        Command::ChangePassword => {
+            let old = password(cli)?;
+            wallet
+                .unlock(SecretString::from(old.expose_secret().to_string()))
+                .await?;
+            let new = read_secret("new password", None, "CAIRN_NEW_PASSWORD", "New password: ")?;
+            wallet.change_password(old, new).await?;
+            ok(cli, "password changed");
+        }
+        Command::Export(cmd) => {
+            let pw = password(cli)?;
+            wallet
+                .unlock(SecretString::from(pw.expose_secret().to_string()))
+                .await?;
+            // The export flow asks for the password again even right after an unlock.
+            let again = read_secret(
+                "password (again, to export)",
+                None,
+                "CAIRN_EXPORT_PASSWORD",
+                "Password again to export: ",
+            )?;
+            let secret = match cmd {
+                ExportCmd::Phrase { source } => wallet.export_secret(again, *source).await?,
+                ExportCmd::Key { address } => wallet.export_private_key(again, address).await?,
+            };
+            print(
+                cli.json,
+                &serde_json::json!({ "secret": secret.expose_secret() }),
+                |v| v["secret"].as_str().unwrap_or_default().to_string(),
+            );
+        }
+        Command::Audit(cmd) => {
+            unlock().await?;
+            match cmd {
+                AuditCmd::List { limit } => {
+                    let log = wallet.audit_log(*limit).await?;
+                    print(cli.json, &log, |rows| {
+                        rows.iter()
+                            .map(|r| {
+                                format!(
+                                    "{:>5}  {}  {:<20} {:<7} {}  {}",
+                                    r.seq, r.at, r.event, r.outcome, r.device_id, r.detail
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                }
+                AuditCmd::Verify => {
+                    let rows = wallet.verify_audit().await?;
+                    print(
+                        cli.json,
+                        &serde_json::json!({ "intact": true, "rows": rows }),
+                        |_| format!("audit log intact: {rows} rows"),
+                    );
+                }
+            }
+        }
+        Command::AutoLock { secs } => {
+            unlock().await?;
+            wallet.set_auto_lock(Duration::from_secs(*secs)).await?;
+            ok(cli, "auto-lock set");
         }
         Command::Balance { address } => {
             let address = match address {
@@ -200,13 +425,17 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             });
         }
         Command::Doctor => {
-            wallet.unlock(read_password(cli, "Password: ")?).await?;
+            unlock().await?;
             let report = wallet.doctor().await?;
             print(cli.json, &report, |r| {
-                format!("ledger integrity: {}", r.integrity)
+                format!(
+                    "ledger integrity: {}\naudit log: intact, {} rows",
+                    r.integrity, r.audit_rows
+                )
             });
         }
     }
+    wallet.lock().await;
     Ok(())
 }
 

@@ -1,0 +1,273 @@
+//! The audit log: append-only and hash-chained. Each row carries HMAC-SHA256 (keyed by the
+//! vault's audit key) over the previous row's hash and its own fields, so an edited, inserted or
+//! deleted row breaks the chain at a row `verify` can name. Triggers refuse UPDATE and DELETE;
+//! the chain catches whoever removes the triggers. The newest (seq, hash) is also kept in
+//! `audit-head.json` beside the ledger, so cutting rows off the end is caught too.
+//! Rows say what happened, when, with what outcome, on which device — never a secret.
+
+use std::path::{Path, PathBuf};
+
+use ring::hmac;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+/// What the log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditEvent {
+    WalletCreated,
+    Unlock,
+    UnlockFailed,
+    Lock,
+    AutoLock,
+    KeySourceImported,
+    Export,
+    PasswordChanged,
+    AccountAdded,
+    AccountRenamed,
+    AccountHidden,
+    AccountShown,
+    AccountsReordered,
+    SettingChanged,
+    OperationRecorded,
+}
+
+impl AuditEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditEvent::WalletCreated => "wallet_created",
+            AuditEvent::Unlock => "unlock",
+            AuditEvent::UnlockFailed => "unlock_failed",
+            AuditEvent::Lock => "lock",
+            AuditEvent::AutoLock => "auto_lock",
+            AuditEvent::KeySourceImported => "key_source_imported",
+            AuditEvent::Export => "export",
+            AuditEvent::PasswordChanged => "password_changed",
+            AuditEvent::AccountAdded => "account_added",
+            AuditEvent::AccountRenamed => "account_renamed",
+            AuditEvent::AccountHidden => "account_hidden",
+            AuditEvent::AccountShown => "account_shown",
+            AuditEvent::AccountsReordered => "accounts_reordered",
+            AuditEvent::SettingChanged => "setting_changed",
+            AuditEvent::OperationRecorded => "operation_recorded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Failed,
+    Denied,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// One row, as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: i64,
+    pub event: String,
+    pub outcome: String,
+    pub device_id: String,
+    pub detail: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("audit row {seq} was edited: its hash does not match its contents")]
+    Edited { seq: i64 },
+    #[error("audit row {seq} is missing: rows were deleted before row {next}")]
+    Deleted { seq: i64, next: i64 },
+    #[error("audit row {seq} does not follow row {prev}: the chain was spliced")]
+    Spliced { seq: i64, prev: i64 },
+    #[error(
+        "the audit log ends at row {last}, but row {head} was written: rows were cut off the end"
+    )]
+    Truncated { last: i64, head: i64 },
+    #[error("audit database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("could not write the audit head: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+const GENESIS: [u8; 32] = [0u8; 32];
+
+fn field(buf: &mut Vec<u8>, text: &str) {
+    buf.extend_from_slice(&(text.len() as u64).to_be_bytes());
+    buf.extend_from_slice(text.as_bytes());
+}
+
+fn row_hash(key: &hmac::Key, prev: &[u8], row: &AuditRow) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(128);
+    msg.extend_from_slice(prev);
+    msg.extend_from_slice(&row.seq.to_be_bytes());
+    msg.extend_from_slice(&row.at.to_be_bytes());
+    for text in [&row.event, &row.outcome, &row.device_id, &row.detail] {
+        field(&mut msg, text);
+    }
+    hmac::sign(key, &msg).as_ref().to_vec()
+}
+
+/// The chain's key, from the vault's audit key.
+pub fn chain_key(audit_key: &[u8; 32]) -> hmac::Key {
+    hmac::Key::new(hmac::HMAC_SHA256, audit_key)
+}
+
+/// Appends a row inside the caller's transaction; returns its (seq, hash) for the head file.
+pub fn append(
+    conn: &Connection,
+    key: &hmac::Key,
+    at: i64,
+    device_id: &str,
+    event: AuditEvent,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(i64, Vec<u8>), AuditError> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_vec()));
+    let row = AuditRow {
+        seq: prev_seq + 1,
+        at,
+        event: event.as_str().to_string(),
+        outcome: outcome.as_str().to_string(),
+        device_id: device_id.to_string(),
+        detail: detail.to_string(),
+    };
+    let hash = row_hash(key, &prev_hash, &row);
+    conn.execute(
+        "INSERT INTO audit_log (seq, at, event, outcome, device_id, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            row.seq,
+            row.at,
+            row.event,
+            row.outcome,
+            row.device_id,
+            row.detail,
+            prev_hash,
+            hash
+        ],
+    )?;
+    Ok((row.seq, hash))
+}
+
+/// The newest rows first.
+pub fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>, AuditError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, event, outcome, device_id, detail FROM audit_log ORDER BY seq DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(AuditRow {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            event: r.get(2)?,
+            outcome: r.get(3)?,
+            device_id: r.get(4)?,
+            detail: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The last row known to have been written, kept outside the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+pub fn head_path(dir: &Path) -> PathBuf {
+    dir.join("audit-head.json")
+}
+
+pub fn read_head(dir: &Path) -> Option<Head> {
+    std::fs::read(head_path(dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+}
+
+/// Records the newest row. Written after the row's transaction commits: a crash in between
+/// leaves the head one row behind, which `verify` accepts.
+pub fn write_head(dir: &Path, seq: i64, hash: &[u8]) -> Result<(), AuditError> {
+    let head = Head {
+        seq,
+        hash: hex::encode(hash),
+    };
+    let json = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
+    let tmp = head_path(dir).with_extension("json.tmp");
+    std::fs::write(&tmp, json)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, head_path(dir))?;
+    Ok(())
+}
+
+/// Walks the whole chain; `Ok(n)` is the number of rows, all intact.
+pub fn verify(conn: &Connection, key: &hmac::Key, head: Option<&Head>) -> Result<i64, AuditError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut expected_seq = 1i64;
+    let mut prev_hash = GENESIS.to_vec();
+    let mut hashes_at_head = None;
+    while let Some(r) = rows.next()? {
+        let row = AuditRow {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            event: r.get(2)?,
+            outcome: r.get(3)?,
+            device_id: r.get(4)?,
+            detail: r.get(5)?,
+        };
+        let stored_prev: Vec<u8> = r.get(6)?;
+        let stored_hash: Vec<u8> = r.get(7)?;
+        if row.seq != expected_seq {
+            return Err(AuditError::Deleted {
+                seq: expected_seq,
+                next: row.seq,
+            });
+        }
+        if stored_prev != prev_hash {
+            return Err(AuditError::Spliced {
+                seq: row.seq,
+                prev: row.seq - 1,
+            });
+        }
+        if row_hash(key, &prev_hash, &row) != stored_hash {
+            return Err(AuditError::Edited { seq: row.seq });
+        }
+        if head.is_some_and(|h| h.seq == row.seq) {
+            hashes_at_head = Some(hex::encode(&stored_hash));
+        }
+        prev_hash = stored_hash;
+        expected_seq += 1;
+    }
+    let last = expected_seq - 1;
+    if let Some(head) = head {
+        if head.seq > last {
+            return Err(AuditError::Truncated {
+                last,
+                head: head.seq,
+            });
+        }
+        if hashes_at_head.as_deref() != Some(head.hash.as_str()) {
+            return Err(AuditError::Edited { seq: head.seq });
+        }
+    }
+    Ok(last)
+}

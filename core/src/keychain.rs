@@ -1,0 +1,73 @@
+//! The per-device secret kept in the OS keychain and mixed into the key-encryption key, so that a
+//! copied vault header and ledger alone cannot be attacked offline. Reached through a small
+//! trait: the OS keychain where one answers, an in-memory store in tests, none on headless
+//! machines (the vault header records which, so a vault always knows what it needs to open).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use zeroize::Zeroizing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeychainError {
+    #[error("no OS keychain is available on this device")]
+    Unavailable,
+    #[error("the OS keychain refused the request: {0}")]
+    Refused(String),
+    #[error("this vault was created with a device secret in the OS keychain, and the keychain no longer has it")]
+    SecretMissing,
+}
+
+/// Where a vault's device secret lives.
+pub trait DeviceSecretStore: Send + Sync + std::fmt::Debug {
+    /// The secret stored for `vault_id`, if any.
+    fn get(&self, vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError>;
+    /// Stores `secret` for `vault_id`.
+    fn set(&self, vault_id: &str, secret: &[u8]) -> Result<(), KeychainError>;
+}
+
+/// No keychain (headless machines, CI): vaults open on the password alone.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoKeychain;
+
+impl DeviceSecretStore for NoKeychain {
+    fn get(&self, _vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
+        Err(KeychainError::Unavailable)
+    }
+    fn set(&self, _vault_id: &str, _secret: &[u8]) -> Result<(), KeychainError> {
+        Err(KeychainError::Unavailable)
+    }
+}
+
+/// A keychain in memory, shared by every handle to it: for tests.
+#[derive(Debug, Default)]
+pub struct MemoryKeychain {
+    secrets: Mutex<HashMap<String, Zeroizing<Vec<u8>>>>,
+}
+
+impl MemoryKeychain {
+    /// Forgets every secret, as a wiped or replaced device would.
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.secrets.lock() {
+            map.clear();
+        }
+    }
+}
+
+impl DeviceSecretStore for MemoryKeychain {
+    fn get(&self, vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
+        let map = self
+            .secrets
+            .lock()
+            .map_err(|_| KeychainError::Refused("poisoned".into()))?;
+        Ok(map.get(vault_id).cloned())
+    }
+    fn set(&self, vault_id: &str, secret: &[u8]) -> Result<(), KeychainError> {
+        let mut map = self
+            .secrets
+            .lock()
+            .map_err(|_| KeychainError::Refused("poisoned".into()))?;
+        map.insert(vault_id.to_string(), Zeroizing::new(secret.to_vec()));
+        Ok(())
+    }
+}
