@@ -26,7 +26,9 @@ fn unlock(c: &mut Criterion) {
     drop(Ledger::open(dir.path(), &keys).unwrap());
 
     let mut group = c.benchmark_group("unlock");
-    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
     group.bench_function("full", |b| {
         b.iter(|| {
             let unlocked = vault::unlock(dir.path(), &password, &NoKeychain).unwrap();
@@ -36,19 +38,35 @@ fn unlock(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("per_guess");
-    group.sample_size(10).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(8));
     let salt = [7u8; 32];
     group.bench_function("argon2id_64MiB_t3_p4", |b| {
         let p = KdfParams::RELEASE;
-        let params = argon2::Params::new(p.memory_kib, p.iterations, p.parallelism, Some(32)).unwrap();
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let params =
+            argon2::Params::new(p.memory_kib, p.iterations, p.parallelism, Some(32)).unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = [0u8; 32];
-        b.iter(|| argon.hash_password_into(black_box(b"guess"), &salt, &mut out).unwrap())
+        b.iter(|| {
+            argon
+                .hash_password_into(black_box(b"guess"), &salt, &mut out)
+                .unwrap()
+        })
     });
     group.bench_function("pbkdf2_sha256_600k", |b| {
         let iterations = NonZeroU32::new(600_000).unwrap();
         let mut out = [0u8; 32];
-        b.iter(|| ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations, &salt, black_box(b"guess"), &mut out))
+        b.iter(|| {
+            ring::pbkdf2::derive(
+                ring::pbkdf2::PBKDF2_HMAC_SHA256,
+                iterations,
+                &salt,
+                black_box(b"guess"),
+                &mut out,
+            )
+        })
     });
     group.finish();
 }

@@ -142,7 +142,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     );
     std::fs::write(out.join("gui-phone.png"), s.screenshot().await.unwrap()).unwrap();
 
-    // Lock, then a wrong password is refused with a clear message, the right one unlocks.
+    // Lock; a wrong password is refused with a clear message and a visible wait, during which
+    // the button is disabled; after it, the right password unlocks.
     s.click_on("#lock", WAIT).await.unwrap();
     s.type_into("#unlock-password", "wrong password", WAIT)
         .await
@@ -153,6 +154,31 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(error.contains("password is wrong"), "{error}");
+    let wait = s
+        .wait_for_text("#retry-wait", WAIT, |t| t.contains("try again in"))
+        .await
+        .unwrap();
+    assert!(wait.contains("1 s"), "{wait}");
+    let disabled = "return document.getElementById('unlock').disabled";
+    assert_eq!(
+        s.execute(disabled).await.unwrap(),
+        json!(true),
+        "unlock allowed during the wait"
+    );
+    std::fs::write(
+        out.join("gui-unlock-delay.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // The countdown ends and the button comes back by itself.
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.execute(disabled).await.unwrap() != json!(false) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unlock button never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     s.type_into("#unlock-password", "correct horse battery", WAIT)
         .await
         .unwrap();
@@ -165,6 +191,67 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text("#balance", WAIT, |t| t == "10.0 ETH")
         .await
         .unwrap();
+
+    // Export asks for the password again, even though the wallet is unlocked.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.type_into("#export-password", "not my password", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#export", WAIT).await.unwrap();
+    let error = s
+        .wait_for_text("#settings-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("password is wrong"), "{error}");
+    assert!(
+        s.find("#export-words").await.unwrap().is_none(),
+        "words shown without the password"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await; // the attempt delay
+    s.type_into("#export-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#export", WAIT).await.unwrap();
+    s.wait_for("#export-words li", WAIT).await.unwrap();
+    let exported = s
+        .execute("return Array.from(document.querySelectorAll('#export-words li')).map(li => li.textContent).join(' ')")
+        .await
+        .unwrap();
+    assert_eq!(
+        exported.as_str().unwrap(),
+        secrecy::ExposeSecret::expose_secret(&phrase)
+    );
+    std::fs::write(out.join("gui-export.png"), s.screenshot().await.unwrap()).unwrap();
+    s.click_on("#export-hide", WAIT).await.unwrap();
+
+    // The audit log page lists what happened, newest first, and the chain verifies.
+    s.click_on("#nav-audit", WAIT).await.unwrap();
+    s.wait_for_text("#audit-intact", WAIT, |t| t.contains("intact"))
+        .await
+        .unwrap();
+    let events = s
+        .execute("return Array.from(document.querySelectorAll('#audit-table td.event')).map(td => td.textContent)")
+        .await
+        .unwrap();
+    let events: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            "export",
+            "export",
+            "unlock",
+            "unlock_failed",
+            "lock",
+            "wallet_created"
+        ],
+        "audit log as shown"
+    );
+    std::fs::write(out.join("gui-audit.png"), s.screenshot().await.unwrap()).unwrap();
 
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();

@@ -45,3 +45,33 @@ pub struct NoArgs {}
 pub struct Request<'a, T: Serialize> {
     pub request: &'a T,
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(
+        event: &str,
+        handler: &Closure<dyn FnMut(JsValue)>,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Calls `handler` on every `event` the shell emits, for the life of the page.
+pub fn listen(event: &'static str, handler: impl FnMut(JsValue) + 'static) {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(handler);
+    wasm_bindgen_futures::spawn_local(async move {
+        if tauri_listen(event, &closure).await.is_ok() {
+            // The page holds the listener until it unloads.
+            closure.forget();
+        }
+    });
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

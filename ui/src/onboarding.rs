@@ -1,0 +1,184 @@
+//! First start: create a wallet (then confirm the backup of its phrase) or import one.
+
+use cairn_api::{
+    cmd, Account, CreateWalletRequest, CreatedWallet, ImportWalletRequest, NetworkInfo, WordCount,
+};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::ipc::{call, Request};
+use crate::{field, NetworkBadge, Screen};
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct ScreenProps {
+    pub network: NetworkInfo,
+    pub go: Callback<Screen>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Create,
+    Import,
+}
+
+#[function_component(Onboarding)]
+pub(crate) fn onboarding(props: &ScreenProps) -> Html {
+    let mode = use_state(|| Mode::Create);
+    let password = use_state(String::new);
+    let confirm = use_state(String::new);
+    let words = use_state(|| WordCount::Twelve);
+    let secret = use_state(String::new);
+    let passphrase = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+
+    let onsubmit = {
+        let (mode, password, confirm, words, secret, passphrase, error, busy) = (
+            mode.clone(),
+            password.clone(),
+            confirm.clone(),
+            words.clone(),
+            secret.clone(),
+            passphrase.clone(),
+            error.clone(),
+            busy.clone(),
+        );
+        let (network, go) = (props.network.clone(), props.go.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *password != *confirm {
+                error.set(Some("The two passwords differ.".into()));
+                return;
+            }
+            let (error, busy, network, go) =
+                (error.clone(), busy.clone(), network.clone(), go.clone());
+            busy.set(true);
+            error.set(None);
+            let mode = *mode;
+            let (password, words, secret, passphrase) = (
+                (*password).clone(),
+                *words,
+                (*secret).clone(),
+                (*passphrase).clone(),
+            );
+            spawn_local(async move {
+                let next = match mode {
+                    Mode::Create => {
+                        let request = CreateWalletRequest { password, words };
+                        call::<_, CreatedWallet>(cmd::CREATE, &Request { request: &request })
+                            .await
+                            .map(|created| Screen::Backup { network, created })
+                    }
+                    Mode::Import => {
+                        let passphrase = (!passphrase.is_empty()).then_some(passphrase);
+                        let request = ImportWalletRequest {
+                            password,
+                            secret,
+                            passphrase,
+                        };
+                        call::<_, Account>(cmd::IMPORT_WALLET, &Request { request: &request })
+                            .await
+                            .map(|_| Screen::Dashboard { network })
+                    }
+                };
+                match next {
+                    Ok(screen) => go.emit(screen),
+                    Err(e) => {
+                        error.set(Some(e.message));
+                        busy.set(false);
+                    }
+                }
+            });
+        })
+    };
+    let pick = |count: WordCount| {
+        let words = words.clone();
+        Callback::from(move |_| words.set(count))
+    };
+    let switch = |to: Mode| {
+        let (mode, error) = (mode.clone(), error.clone());
+        Callback::from(move |_| {
+            mode.set(to);
+            error.set(None);
+        })
+    };
+    let on_secret = {
+        let secret = secret.clone();
+        Callback::from(move |e: InputEvent| {
+            secret.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let creating = *mode == Mode::Create;
+    html! {
+        <section class="card">
+            <div class="tabs" role="tablist">
+                <button id="tab-create" role="tab" class={classes!("tab", creating.then_some("active"))} onclick={switch(Mode::Create)}>{ "New wallet" }</button>
+                <button id="tab-import" role="tab" class={classes!("tab", (!creating).then_some("active"))} onclick={switch(Mode::Import)}>{ "Import" }</button>
+            </div>
+            <h1>{ if creating { "Create your wallet" } else { "Import a wallet" } }</h1>
+            <p class="muted">{ "The password unlocks Cairn on this device. It cannot be recovered: your recovery phrase can." }</p>
+            <form {onsubmit}>
+                if !creating {
+                    <label for="import-secret">{ "Recovery phrase or private key" }</label>
+                    <textarea id="import-secret" rows="3" autocomplete="off" spellcheck="false" value={(*secret).clone()} oninput={on_secret} />
+                    <label for="import-passphrase">{ "BIP-39 passphrase (optional)" }</label>
+                    <input id="import-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={field(&passphrase)} />
+                }
+                <label for="password">{ "Password" }</label>
+                <input id="password" type="password" autocomplete="new-password" minlength="8" required=true value={(*password).clone()} oninput={field(&password)} />
+                <label for="password-confirm">{ "Repeat password" }</label>
+                <input id="password-confirm" type="password" autocomplete="new-password" required=true value={(*confirm).clone()} oninput={field(&confirm)} />
+                if creating {
+                    <fieldset class="choice">
+                        <legend>{ "Recovery phrase" }</legend>
+                        <label><input type="radio" name="words" checked={*words == WordCount::Twelve} onclick={pick(WordCount::Twelve)} />{ " 12 words" }</label>
+                        <label><input type="radio" name="words" checked={*words == WordCount::TwentyFour} onclick={pick(WordCount::TwentyFour)} />{ " 24 words" }</label>
+                    </fieldset>
+                }
+                if let Some(message) = &*error { <p class="error" role="alert" id="error">{ message }</p> }
+                <button id="create" type="submit" class="primary" disabled={*busy}>
+                    { match (creating, *busy) { (true, false) => "Create wallet", (true, true) => "Creating…", (false, false) => "Import wallet", (false, true) => "Importing…" } }
+                </button>
+            </form>
+            <NetworkBadge network={props.network.clone()} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct BackupProps {
+    pub network: NetworkInfo,
+    pub created: CreatedWallet,
+    pub go: Callback<Screen>,
+}
+
+#[function_component(Backup)]
+pub(crate) fn backup(props: &BackupProps) -> Html {
+    let confirmed = use_state(|| false);
+    let toggle = {
+        let confirmed = confirmed.clone();
+        Callback::from(move |e: Event| {
+            confirmed.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let done = {
+        let (network, go) = (props.network.clone(), props.go.clone());
+        Callback::from(move |_| {
+            go.emit(Screen::Dashboard {
+                network: network.clone(),
+            })
+        })
+    };
+    html! {
+        <section class="card">
+            <h1>{ "Write down your recovery phrase" }</h1>
+            <p class="muted">{ "These words are the only way to restore this wallet. Write them on paper, in order, and keep them offline. Cairn will not show them again without your password." }</p>
+            <ol class="words" id="backup-words">
+                { for props.created.mnemonic.split(' ').map(|w| html! { <li>{ w }</li> }) }
+            </ol>
+            <label class="check"><input id="backup-confirm" type="checkbox" onchange={toggle} />{ " I have written down all the words, in order." }</label>
+            <button id="backup-done" class="primary" disabled={!*confirmed} onclick={done}>{ "Continue" }</button>
+        </section>
+    }
+}
