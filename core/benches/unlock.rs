@@ -1,9 +1,10 @@
 //! What one unlock costs, and what one password guess costs an attacker, against MetaMask's
 //! vault KDF measured in the same run:
-//! - `unlock/full`: Argon2id (release parameters) + unwrap + HKDF + SQLCipher open with the raw
-//!   key + refinery's migration check — what the user waits for.
+//! - `unlock/full`: Argon2id (release parameters), unwrap, HKDF, SQLCipher open with the raw
+//!   key and refinery's migration check: what the user waits for.
 //! - `per_guess/argon2id_64MiB_t3_p4`: the KDF alone, an offline attacker's cost per guess.
 //! - `per_guess/pbkdf2_sha256_600k`: PBKDF2-HMAC-SHA256 at 600,000 iterations (MetaMask).
+//!
 //! Run: `cargo bench -p cairn-core --bench unlock`.
 
 // Benchmarks set up with unwrap: a failure here is a broken benchmark, not a user path.
