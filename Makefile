@@ -42,6 +42,7 @@ android-check:
 tests: app
 	@mkdir -p "$(dir $(TEST_LOG))"
 	set -o pipefail; cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$(TEST_LOG)"
+	set -o pipefail; scripts/keychain-test.sh 2>&1 | tee -a "$(TEST_LOG)"
 
 no-listeners:
 	scripts/check-no-listeners.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails if any process the suite starts (anvil, alto/paymaster under node, tauri-driver,
-# WebKitWebDriver, the app, Xvfb) is still running or listening after the tests.
+# WebKitWebDriver, the app, Xvfb, the test keyring) is still running or listening after the tests.
 set -uo pipefail
-pattern='anvil|devnet\.mjs|alto\.js|tauri-driver|WebKitWebDriver|cairn-app|watchdog\.mjs|Xvfb'
+pattern='anvil|devnet\.mjs|alto\.js|tauri-driver|WebKitWebDriver|cairn-app|watchdog\.mjs|Xvfb|gnome-keyring-daemon --foreground'
 sleep 1
 leftover=$(pgrep -a -f "$pattern" | grep -v -e pgrep -e check-no-listeners || true)
 listening=$(ss -ltnpH 2>/dev/null | grep -E "\"($pattern|node)\"" || true)

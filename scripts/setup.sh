@@ -15,6 +15,8 @@ APT_PKGS=(
   xvfb xauth imagemagick webkit2gtk-driver dbus-x11 x11-utils iproute2 procps
   # Android type-check: a C compiler for the build scripts, aarch64 headers in place of the NDK
   clang llvm libc6-dev-arm64-cross
+  # the OS-keychain test: a private D-Bus session with a Secret Service
+  dbus gnome-keyring libdbus-1-dev
 )
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -71,3 +71,81 @@ impl DeviceSecretStore for MemoryKeychain {
         Ok(())
     }
 }
+
+/// The keychain this platform offers, or `NoKeychain` where there is none to rely on.
+pub fn system_keychain() -> std::sync::Arc<dyn DeviceSecretStore> {
+    match os::OsKeychain::detect() {
+        Some(k) => std::sync::Arc::new(k),
+        None => std::sync::Arc::new(NoKeychain),
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+mod os {
+    use zeroize::Zeroizing;
+
+    use super::{DeviceSecretStore, KeychainError};
+
+    /// The OS keychain: Secret Service on Linux (GNOME Keyring, KWallet), Keychain on macOS,
+    /// Credential Manager on Windows. Entries are `org.cairn.wallet` / `<vault id>`.
+    #[derive(Debug)]
+    pub struct OsKeychain;
+
+    const SERVICE: &str = "org.cairn.wallet";
+
+    impl OsKeychain {
+        pub fn detect() -> Option<OsKeychain> {
+            // Without a session bus there is no Secret Service, and trying would autolaunch a
+            // bus daemon on some systems: headless machines go without a keychain.
+            if cfg!(target_os = "linux") && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+                return None;
+            }
+            Some(OsKeychain)
+        }
+    }
+
+    fn refused(e: keyring::Error) -> KeychainError {
+        match e {
+            keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+                KeychainError::Unavailable
+            }
+            other => KeychainError::Refused(other.to_string()),
+        }
+    }
+
+    impl DeviceSecretStore for OsKeychain {
+        fn get(&self, vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
+            let entry = keyring::Entry::new(SERVICE, vault_id).map_err(refused)?;
+            match entry.get_secret() {
+                Ok(secret) => Ok(Some(Zeroizing::new(secret))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(refused(e)),
+            }
+        }
+
+        fn set(&self, vault_id: &str, secret: &[u8]) -> Result<(), KeychainError> {
+            let entry = keyring::Entry::new(SERVICE, vault_id).map_err(refused)?;
+            entry.set_secret(secret).map_err(refused)?;
+            // Read it back: a store that accepts but does not keep would lock the user out.
+            match entry.get_secret() {
+                Ok(stored) if stored == secret => Ok(()),
+                Ok(_) | Err(_) => Err(KeychainError::Refused(
+                    "the keychain did not keep the secret".into(),
+                )),
+            }
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+mod os {
+    /// No keychain backend that persists on this platform yet.
+    #[derive(Debug)]
+    pub struct OsKeychain;
+
+    impl OsKeychain {
+        pub fn detect() -> Option<super::NoKeychain> {
+            None
+        }
+    }
+}

@@ -2,6 +2,9 @@
 //! (`<root>/profiles/<name>/`: vault header, ledger, audit head, attempt record). Chosen at start.
 
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use crate::wallet::{Wallet, WalletConfig};
 
 pub const DEFAULT_PROFILE: &str = "default";
 
@@ -55,6 +58,85 @@ pub fn list(root: &Path) -> Result<Vec<String>, ProfileError> {
     Ok(names)
 }
 
+/// The wallet profiles of one device and the one in use: what a front end holds. Switching locks
+/// the wallet in use (dropping its secrets) before the other one is opened.
+#[derive(Debug)]
+pub struct Device {
+    root: PathBuf,
+    /// The configuration every profile is opened with; only `data_dir` differs.
+    template: WalletConfig,
+    current: RwLock<(String, Wallet)>,
+}
+
+impl Device {
+    /// Opens profile `name` under `root` (its directory is created, its vault is not).
+    pub fn open(root: &Path, name: &str, template: WalletConfig) -> crate::Result<Device> {
+        let wallet = Self::wallet_for(root, name, &template)?;
+        Ok(Device {
+            root: root.to_path_buf(),
+            template,
+            current: RwLock::new((name.to_string(), wallet)),
+        })
+    }
+
+    fn wallet_for(root: &Path, name: &str, template: &WalletConfig) -> crate::Result<Wallet> {
+        let data_dir = dir(root, name)?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| ProfileError::Io {
+            path: data_dir.clone(),
+            reason: e.to_string(),
+        })?;
+        Wallet::new(WalletConfig {
+            data_dir,
+            ..template.clone()
+        })
+    }
+
+    /// The wallet of the profile in use (a cheap handle on shared state).
+    pub fn wallet(&self) -> Wallet {
+        // A poisoned lock only means a panic elsewhere mid-switch; the pair is still whole.
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
+    }
+
+    /// The name of the profile in use.
+    pub fn current(&self) -> String {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// The profiles holding a wallet, plus the one in use even before it has one.
+    pub fn list(&self) -> Result<Vec<String>, ProfileError> {
+        let mut names = list(&self.root)?;
+        let current = self.current();
+        if !names.contains(&current) {
+            names.push(current);
+            names.sort();
+        }
+        Ok(names)
+    }
+
+    /// Locks the wallet in use and makes profile `name` (existing or new) the one in use.
+    pub async fn switch(&self, name: &str) -> crate::Result<Wallet> {
+        validate_name(name)?;
+        let old = self.wallet();
+        if self.current() == name {
+            return Ok(old);
+        }
+        old.lock().await;
+        let wallet = Self::wallet_for(&self.root, name, &self.template)?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+            (name.to_string(), wallet.clone());
+        tracing::info!(profile = name, "profile switched");
+        Ok(wallet)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +161,72 @@ mod tests {
         std::fs::write(crate::vault::header_path(&work), "{}").unwrap();
         std::fs::create_dir_all(dir(root.path(), "empty").unwrap()).unwrap();
         assert_eq!(list(root.path()).unwrap(), vec!["work"]);
+    }
+
+    async fn unlocked(device: &Device) -> bool {
+        matches!(
+            device.wallet().status().await.unwrap(),
+            cairn_api::WalletStatus::Unlocked { .. }
+        )
+    }
+
+    #[tokio::test]
+    async fn switching_locks_the_profile_in_use_and_keeps_each_wallet_apart() {
+        use secrecy::SecretString;
+        let root = tempfile::tempdir().unwrap();
+        let template = WalletConfig {
+            data_dir: PathBuf::new(),
+            network: crate::Network::devnet("http://127.0.0.1:9"),
+            kdf: crate::vault::TEST_KDF,
+            keychain: std::sync::Arc::new(crate::keychain::NoKeychain),
+        };
+        let device = Device::open(root.path(), DEFAULT_PROFILE, template).unwrap();
+        assert_eq!(device.list().unwrap(), vec!["default"]);
+        let home = device
+            .wallet()
+            .create(
+                SecretString::from("home password"),
+                crate::KeySpec::NewMnemonic { words: 12 },
+            )
+            .await
+            .unwrap();
+        assert!(unlocked(&device).await);
+
+        let work = device.switch("work").await.unwrap();
+        assert!(!unlocked(&device).await);
+        assert_eq!(device.current(), "work");
+        let work_account = work
+            .create(
+                SecretString::from("work password"),
+                crate::KeySpec::NewMnemonic { words: 12 },
+            )
+            .await
+            .unwrap()
+            .account;
+        assert_ne!(work_account.address, home.account.address);
+        assert_eq!(device.list().unwrap(), vec!["default", "work"]);
+
+        // Back to the first: locked, its own password, its own account.
+        device.switch("default").await.unwrap();
+        assert!(!unlocked(&device).await);
+        let accounts = device
+            .wallet()
+            .unlock(SecretString::from("home password"))
+            .await
+            .unwrap();
+        assert_eq!(accounts[0].address, home.account.address);
+        device.wallet().lock().await;
+        assert!(matches!(
+            device
+                .wallet()
+                .unlock(SecretString::from("work password"))
+                .await,
+            Err(crate::Error::Vault(crate::vault::VaultError::WrongPassword))
+        ));
+        assert!(matches!(
+            device.switch("../escape").await,
+            Err(crate::Error::Profile(ProfileError::BadName(_)))
+        ));
+        assert_eq!(device.current(), "default");
     }
 }

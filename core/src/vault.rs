@@ -395,22 +395,24 @@ pub fn change_password(
 
 /// Seconds until the next password attempt is allowed (0: now).
 pub fn retry_after(dir: &Path) -> u64 {
-    Attempts::load(dir).wait_secs(now_secs())
+    Attempts::load(dir).wait_secs(now_ms())
 }
 
-fn now_secs() -> u64 {
+/// Milliseconds: a one-second delay measured in whole seconds could end at once.
+fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
 /// The persisted wrong-password record.
 #[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 struct Attempts {
     failures: u32,
-    last_failure: u64,
-    /// Failure times not yet written to the (encrypted) audit log.
+    last_failure_ms: u64,
+    /// Failure times (Unix seconds) not yet written to the (encrypted) audit log.
     unaudited: Vec<u64>,
 }
 
@@ -446,8 +448,12 @@ impl Attempts {
             .min(MAX_DELAY_SECS)
     }
 
-    fn wait_secs(&self, now: u64) -> u64 {
-        (self.last_failure + Self::delay_secs(self.failures)).saturating_sub(now)
+    /// Whole seconds left to wait, rounded up: "1 s" until the wait is really over.
+    fn wait_secs(&self, now_ms: u64) -> u64 {
+        let until = self
+            .last_failure_ms
+            .saturating_add(Self::delay_secs(self.failures).saturating_mul(1000));
+        until.saturating_sub(now_ms).div_ceil(1000)
     }
 }
 
@@ -458,7 +464,7 @@ fn guarded(
     check: impl FnOnce() -> Result<Opened, VaultError>,
 ) -> Result<(Opened, Vec<u64>), VaultError> {
     let mut attempts = Attempts::load(dir);
-    let now = now_secs();
+    let now = now_ms();
     let wait = attempts.wait_secs(now);
     if wait > 0 {
         return Err(VaultError::Throttled {
@@ -480,9 +486,9 @@ fn guarded(
         }
         Err(VaultError::WrongPassword) => {
             attempts.failures = attempts.failures.saturating_add(1);
-            attempts.last_failure = now;
+            attempts.last_failure_ms = now;
             if attempts.unaudited.len() < MAX_UNAUDITED {
-                attempts.unaudited.push(now);
+                attempts.unaudited.push(now / 1000);
             }
             attempts.save(dir)?;
             Err(VaultError::WrongPassword)
@@ -676,7 +682,7 @@ mod tests {
         // The record survives a restart (it is a file), and the delay doubles.
         let mut attempts = Attempts::load(dir.path());
         assert_eq!(attempts.failures, 1);
-        attempts.last_failure -= 1;
+        attempts.last_failure_ms -= 1000;
         attempts.save(dir.path()).unwrap();
         assert!(matches!(
             unlock(dir.path(), &pw("nope again"), &NoKeychain),
@@ -684,7 +690,7 @@ mod tests {
         ));
         assert_eq!(retry_after(dir.path()), 2);
         let mut attempts = Attempts::load(dir.path());
-        attempts.last_failure -= 2;
+        attempts.last_failure_ms -= 2000;
         attempts.save(dir.path()).unwrap();
         let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain).unwrap();
         assert_eq!(opened.failed_attempts.len(), 2);

@@ -8,8 +8,8 @@ use std::time::Duration;
 use cairn_api::{
     Account, AddAccountRequest, AddressRequest, ApiError, AuditLog, Balance, ChangePasswordRequest,
     CreateWalletRequest, CreatedWallet, ExportRequest, ExportedSecret, Funded, ImportWalletRequest,
-    RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings, UnlockRequest,
-    WalletStatus, WordCount,
+    ProfileList, RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings,
+    SwitchProfileRequest, UnlockRequest, WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -43,7 +43,7 @@ async fn traced<T>(
 
 #[tauri::command]
 pub async fn wallet_status(state: State<'_, AppState>) -> Result<WalletStatus, ApiError> {
-    traced("wallet_status", state.wallet.status()).await
+    traced("wallet_status", state.wallet().status()).await
 }
 
 #[tauri::command]
@@ -58,7 +58,7 @@ pub async fn create_wallet(
         WordCount::TwentyFour => 24,
     };
     let spec = KeySpec::NewMnemonic { words };
-    let created = traced("create_wallet", state.wallet.create(password, spec)).await?;
+    let created = traced("create_wallet", state.wallet().create(password, spec)).await?;
     // The phrase crosses to the UI exactly once, for the backup screen.
     Ok(CreatedWallet {
         account: created.account,
@@ -85,11 +85,11 @@ pub async fn import_wallet(
         passphrase.map(SecretString::from),
     );
     traced("import_wallet", async {
-        if cairn_core::vault::exists(state.wallet.data_dir()) {
-            state.wallet.import(spec).await
+        if cairn_core::vault::exists(state.wallet().data_dir()) {
+            state.wallet().import(spec).await
         } else {
             Ok(state
-                .wallet
+                .wallet()
                 .create(SecretString::from(password), spec)
                 .await?
                 .account)
@@ -104,14 +104,14 @@ pub async fn unlock_wallet(
     request: UnlockRequest,
 ) -> Result<Vec<Account>, ApiError> {
     let password = SecretString::from(request.password);
-    traced("unlock_wallet", state.wallet.unlock(password)).await
+    traced("unlock_wallet", state.wallet().unlock(password)).await
 }
 
 /// Locks; the core's lock event reaches every window through `forward_events`.
 #[tauri::command]
 pub async fn lock_wallet(state: State<'_, AppState>) -> Result<(), ApiError> {
     traced("lock_wallet", async {
-        state.wallet.lock().await;
+        state.wallet().lock().await;
         Ok(())
     })
     .await
@@ -124,7 +124,7 @@ pub async fn add_account(
 ) -> Result<Account, ApiError> {
     traced(
         "add_account",
-        state.wallet.add_account(request.key_source_id),
+        state.wallet().add_account(request.key_source_id),
     )
     .await
 }
@@ -136,7 +136,9 @@ pub async fn rename_account(
 ) -> Result<(), ApiError> {
     traced(
         "rename_account",
-        state.wallet.rename_account(&request.address, &request.name),
+        state
+            .wallet()
+            .rename_account(&request.address, &request.name),
     )
     .await
 }
@@ -146,9 +148,8 @@ pub async fn set_account_hidden(
     state: State<'_, AppState>,
     request: SetHiddenRequest,
 ) -> Result<(), ApiError> {
-    let work = state
-        .wallet
-        .set_account_hidden(&request.address, request.hidden);
+    let wallet = state.wallet();
+    let work = wallet.set_account_hidden(&request.address, request.hidden);
     traced("set_account_hidden", work).await
 }
 
@@ -159,7 +160,7 @@ pub async fn change_password(
 ) -> Result<(), ApiError> {
     let old = SecretString::from(request.old_password);
     let new = SecretString::from(request.new_password);
-    traced("change_password", state.wallet.change_password(old, new)).await
+    traced("change_password", state.wallet().change_password(old, new)).await
 }
 
 /// The recovery phrase, after the password is entered again.
@@ -171,7 +172,9 @@ pub async fn export_mnemonic(
     let password = SecretString::from(request.password);
     let secret = traced(
         "export_mnemonic",
-        state.wallet.export_secret(password, request.key_source_id),
+        state
+            .wallet()
+            .export_secret(password, request.key_source_id),
     )
     .await?;
     Ok(ExportedSecret {
@@ -181,7 +184,7 @@ pub async fn export_mnemonic(
 
 #[tauri::command]
 pub async fn wallet_settings(state: State<'_, AppState>) -> Result<Settings, ApiError> {
-    traced("wallet_settings", state.wallet.settings()).await
+    traced("wallet_settings", state.wallet().settings()).await
 }
 
 #[tauri::command]
@@ -190,15 +193,15 @@ pub async fn set_auto_lock(
     request: SetAutoLockRequest,
 ) -> Result<(), ApiError> {
     let timeout = Duration::from_secs(request.secs);
-    traced("set_auto_lock", state.wallet.set_auto_lock(timeout)).await
+    traced("set_auto_lock", state.wallet().set_auto_lock(timeout)).await
 }
 
 /// The newest 200 audit rows and whether the chain verifies.
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>) -> Result<AuditLog, ApiError> {
     traced("audit_log", async {
-        let entries = state.wallet.audit_log(200).await?;
-        let tampered = match state.wallet.verify_audit().await {
+        let entries = state.wallet().audit_log(200).await?;
+        let tampered = match state.wallet().verify_audit().await {
             Ok(_) => None,
             Err(e @ cairn_core::Error::Ledger(cairn_core::ledger::LedgerError::Audit(_))) => {
                 Some(e.to_string())
@@ -215,7 +218,7 @@ pub async fn account_balance(
     state: State<'_, AppState>,
     request: AddressRequest,
 ) -> Result<Balance, ApiError> {
-    traced("account_balance", state.wallet.balance(&request.address)).await
+    traced("account_balance", state.wallet().balance(&request.address)).await
 }
 
 #[tauri::command]
@@ -225,7 +228,38 @@ pub async fn devnet_fund(
 ) -> Result<Funded, ApiError> {
     traced(
         "devnet_fund",
-        state.wallet.devnet_fund(&request.address, DEVNET_FUND_ETH),
+        state
+            .wallet()
+            .devnet_fund(&request.address, DEVNET_FUND_ETH),
     )
+    .await
+}
+
+#[tauri::command]
+pub async fn list_profiles(state: State<'_, AppState>) -> Result<ProfileList, ApiError> {
+    traced("list_profiles", async {
+        Ok(ProfileList {
+            current: state.device.current(),
+            profiles: state.device.list()?,
+        })
+    })
+    .await
+}
+
+/// Locks the wallet in use and opens another profile; its lock events reach the UI from now on.
+#[tauri::command]
+pub async fn switch_profile(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    request: SwitchProfileRequest,
+) -> Result<WalletStatus, ApiError> {
+    traced("switch_profile", async {
+        let before = state.device.current();
+        let wallet = state.device.switch(&request.name).await?;
+        if before != request.name {
+            crate::forward_events(app, wallet.subscribe());
+        }
+        wallet.status().await
+    })
     .await
 }

@@ -6,19 +6,25 @@ mod commands;
 
 use std::path::PathBuf;
 
-use std::sync::Arc;
-
 use cairn_api::event;
-use cairn_core::keychain::NoKeychain;
+use cairn_core::keychain;
 use cairn_core::logging::{self, LogGuard};
-use cairn_core::{profiles, KdfParams, LockReason, Network, Wallet, WalletConfig, WalletEvent};
+use cairn_core::profiles::{self, Device};
+use cairn_core::{KdfParams, LockReason, Network, Wallet, WalletConfig, WalletEvent};
 use tauri::{Emitter, Manager};
 
 /// What the shell holds for the lifetime of the app.
 #[derive(Debug)]
 pub struct AppState {
-    pub wallet: Wallet,
+    pub device: Device,
     _log: LogGuard,
+}
+
+impl AppState {
+    /// The wallet of the profile in use.
+    pub fn wallet(&self) -> Wallet {
+        self.device.wallet()
+    }
 }
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
@@ -45,6 +51,8 @@ pub fn run() {
             commands::wallet_settings,
             commands::set_auto_lock,
             commands::audit_log,
+            commands::list_profiles,
+            commands::switch_profile,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {
@@ -63,32 +71,33 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
     };
     let profile =
         std::env::var("CAIRN_PROFILE").unwrap_or_else(|_| profiles::DEFAULT_PROFILE.into());
-    let data_dir = profiles::dir(&root, &profile)?;
-    std::fs::create_dir_all(&data_dir)?;
     let log = logging::init(Some(&root.join("logs")), true)?;
     let network = Network::from_env()?;
     tracing::info!(
-        data_dir = %data_dir.display(),
+        root = %root.display(),
         %profile,
         chain_id = network.chain_id,
         rpc = %network.rpc_url,
         version = env!("CARGO_PKG_VERSION"),
         "cairn starting"
     );
-    // The OS keychain store arrives with its own change; until then vaults say in their header
-    // that they rely on the password alone.
-    let wallet = Wallet::new(WalletConfig {
-        data_dir,
-        network,
-        kdf: KdfParams::RELEASE,
-        keychain: Arc::new(NoKeychain),
-    })?;
-    forward_events(app.clone(), wallet.subscribe());
-    Ok(AppState { wallet, _log: log })
+    // The OS keychain where one answers; the vault header records whether it was used.
+    let device = Device::open(
+        &root,
+        &profile,
+        WalletConfig {
+            data_dir: PathBuf::new(),
+            network,
+            kdf: KdfParams::RELEASE,
+            keychain: keychain::system_keychain(),
+        },
+    )?;
+    forward_events(app.clone(), device.wallet().subscribe());
+    Ok(AppState { device, _log: log })
 }
 
 /// Passes the core's events to the UI, e.g. so an idle auto-lock shows the lock screen.
-fn forward_events(
+pub(crate) fn forward_events(
     app: tauri::AppHandle,
     mut events: tokio::sync::broadcast::Receiver<WalletEvent>,
 ) {

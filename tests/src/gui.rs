@@ -29,7 +29,9 @@ fn watched(
     cmd.arg(crate::repo_root().join("scripts/watchdog.mjs"))
         .arg(program)
         .args(args)
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::inherit())
+        // The app under test keeps its device secret out of the developer's own keyring.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
     for (k, v) in envs {
         cmd.env(k, v);
     }

@@ -253,6 +253,50 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     );
     std::fs::write(out.join("gui-audit.png"), s.screenshot().await.unwrap()).unwrap();
 
+    // Profiles: lock, open a new empty profile (its own onboarding), then go back to the first,
+    // which asks for its password again and still holds the same account.
+    s.click_on("#lock", WAIT).await.unwrap();
+    s.wait_for("#profile-select", WAIT).await.unwrap();
+    let options = "return Array.from(document.querySelectorAll('#profile-select option'))\
+                   .map(o => o.value + (o.selected ? '*' : ''))";
+    assert_eq!(s.execute(options).await.unwrap(), json!(["default*"]));
+    s.type_into("#new-profile", "Work!", WAIT).await.unwrap();
+    s.click_on("#create-profile", WAIT).await.unwrap();
+    let refused = s
+        .wait_for_text("#profile-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(refused.contains("profile name"), "{refused}");
+    // The field is controlled: replace its text through an input event so Yew sees it.
+    s.execute(
+        "const f = document.getElementById('new-profile'); f.value = 'work'; \
+         f.dispatchEvent(new Event('input', {bubbles: true}))",
+    )
+    .await
+    .unwrap();
+    s.click_on("#create-profile", WAIT).await.unwrap();
+    s.wait_for("#password-confirm", WAIT).await.unwrap();
+    assert_eq!(
+        s.execute(options).await.unwrap(),
+        json!(["default", "work*"])
+    );
+    std::fs::write(out.join("gui-profiles.png"), s.screenshot().await.unwrap()).unwrap();
+    s.execute(
+        "const p = document.getElementById('profile-select'); p.value = 'default'; \
+         p.dispatchEvent(new Event('change', {bubbles: true}))",
+    )
+    .await
+    .unwrap();
+    s.type_into("#unlock-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
+    let back = s
+        .wait_for_text("#address", WAIT, |t| t.starts_with("0x"))
+        .await
+        .unwrap();
+    assert_eq!(back, expected);
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

@@ -137,6 +137,8 @@ fn cairn(dir: &std::path::Path, rpc: &str, args: &[&str]) -> std::process::Outpu
         .env("CAIRN_RPC_URL", rpc)
         .env("CAIRN_PASSWORD", "cli passphrase")
         .env_remove("CAIRN_LOG")
+        // Never the developer's own keyring.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
         .unwrap()
 }
@@ -197,6 +199,7 @@ fn the_cli_creates_funds_and_reports_as_json() {
         .env("CAIRN_DATA_DIR", dir.path())
         .env("CAIRN_RPC_URL", &rpc)
         .env("CAIRN_PASSWORD", "not the password")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
         .unwrap();
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();

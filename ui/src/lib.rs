@@ -1,11 +1,12 @@
 //! Cairn's UI: Yew function components, one per screen. Everything the wallet knows comes from
 //! the shell through `ipc`; the UI holds no keys and computes no balances.
 //! Screens: `onboarding` (create / import / backup), `unlock`, `dashboard` (accounts, settings,
-//! audit log).
+//! audit log); `profiles` picks the wallet profile on the start screens.
 
 mod dashboard;
 mod ipc;
 mod onboarding;
+mod profiles;
 mod unlock;
 
 use cairn_api::{cmd, event, CreatedWallet, NetworkInfo, WalletStatus};
@@ -34,7 +35,7 @@ pub(crate) enum Screen {
     },
 }
 
-fn screen_for(status: WalletStatus) -> Screen {
+pub(crate) fn screen_for(status: WalletStatus) -> Screen {
     match status {
         WalletStatus::NoVault { network } => Screen::Onboarding(network),
         WalletStatus::Locked {
@@ -95,10 +96,17 @@ pub fn app() -> Html {
             });
         });
     }
+    // Each change of screen mounts it afresh (the key changes), so a screen shown again, e.g.
+    // the lock screen of another profile, starts without the last one's input or errors.
+    let shown_at = use_state(js_sys::Date::now);
     let go = {
-        let screen = screen.clone();
-        Callback::from(move |next: Screen| screen.set(next))
+        let (screen, shown_at) = (screen.clone(), shown_at.clone());
+        Callback::from(move |next: Screen| {
+            shown_at.set(js_sys::Date::now());
+            screen.set(next)
+        })
     };
+    let start_screen = matches!(*screen, Screen::Onboarding(_) | Screen::Locked { .. });
     let body = match (*screen).clone() {
         Screen::Loading => html! { <p class="muted" id="loading">{ "Loading…" }</p> },
         Screen::Failed(message) => html! { <p class="error" role="alert">{ message }</p> },
@@ -122,7 +130,8 @@ pub fn app() -> Html {
     html! {
         <main class="app">
             <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header>
-            { body }
+            <div key={shown_at.to_string()}>{ body }</div>
+            if start_screen { <profiles::ProfilePicker go={go.clone()} /> }
         </main>
     }
 }

@@ -21,6 +21,8 @@ pub mod cmd {
     pub const LOCK: &str = "lock_wallet";
     pub const BALANCE: &str = "account_balance";
     pub const DEVNET_FUND: &str = "devnet_fund";
+    pub const PROFILES: &str = "list_profiles";
+    pub const SWITCH_PROFILE: &str = "switch_profile";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -199,6 +201,19 @@ impl std::fmt::Debug for ExportedSecret {
 pub struct Settings {
     pub auto_lock_secs: u64,
     pub device_secret: bool,
+}
+
+/// The wallet profiles on this device and the one in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileList {
+    pub current: String,
+    pub profiles: Vec<String>,
+}
+
+/// Make profile `name` (existing, or new and empty) the one in use; the current one locks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchProfileRequest {
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

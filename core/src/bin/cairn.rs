@@ -6,10 +6,9 @@
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use cairn_core::keychain::NoKeychain;
+use cairn_core::keychain;
 use cairn_core::{logging, profiles};
 use cairn_core::{KdfParams, KeySpec, Network, Wallet, WalletConfig};
 use clap::{Parser, Subcommand};
@@ -234,7 +233,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
         data_dir,
         network,
         kdf: KdfParams::RELEASE,
-        keychain: Arc::new(NoKeychain),
+        keychain: keychain::system_keychain(),
     })?;
     let unlock = || async { wallet.unlock(password(cli)?).await.map_err(CliError::from) };
     match &cli.command {
