@@ -1,37 +1,15 @@
-//! Chain access over JSON-RPC (alloy over our own reqwest client, rustls with ring).
-//! Every call checks the endpoint is on the chain the wallet expects before trusting an answer.
+//! Typed chain access over [`crate::rpc`]: balances (native and ERC-20, batched), nonces, fee
+//! history, gas estimates, raw transaction broadcast, receipts, and the devnet faucet.
 
 use std::sync::Once;
 
-use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, TxHash, U256};
-use alloy::providers::{Provider, ProviderBuilder, RootProvider};
-use alloy::rpc::types::TransactionRequest;
-use alloy::transports::{RpcError, TransportError};
-use tokio::sync::OnceCell;
+use alloy::primitives::{Address, Bytes, B256, U256};
+use serde_json::{json, Value};
 
+use crate::erc20;
 use crate::network::Network;
-
-/// Why a chain request failed. Says which endpoint, never what was signed.
-#[derive(Debug, thiserror::Error)]
-pub enum ChainError {
-    #[error("the RPC URL {0:?} is not a valid http(s) URL")]
-    BadUrl(String),
-    #[error("the node at {url} could not be reached: {reason}")]
-    Unreachable { url: String, reason: String },
-    #[error("the node at {url} is on chain {actual}, not chain {expected}: refusing to use it")]
-    WrongChain {
-        url: String,
-        expected: u64,
-        actual: u64,
-    },
-    #[error("the node at {url} answered with an error: {reason}")]
-    Rpc { url: String, reason: String },
-    #[error("the devnet faucet is only available on the local devnet (chain 31337)")]
-    NotDevnet,
-    #[error("the transaction {0} was not mined in time")]
-    NotMined(String),
-}
+pub use crate::rpc::ChainError;
+use crate::rpc::{quantity, Rpc};
 
 static TLS: Once = Once::new();
 
@@ -47,9 +25,7 @@ pub fn install_tls_provider() {
 /// A JSON-RPC client bound to one network.
 #[derive(Debug)]
 pub struct Chain {
-    network: Network,
-    provider: RootProvider,
-    verified: OnceCell<()>,
+    rpc: Rpc,
 }
 
 /// A balance at a block.
@@ -59,135 +35,320 @@ pub struct BalanceAt {
     pub block_number: u64,
 }
 
+/// What a receipt says about an included transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub success: bool,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub gas_used: U256,
+    pub effective_gas_price: U256,
+}
+
+/// The base fee of the next block and the priority fees recent blocks paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeHistory {
+    pub next_base_fee: U256,
+    /// Median tips at the 10th, 50th and 90th percentile of recent blocks.
+    pub tips: [U256; 3],
+}
+
+/// One balance to read: native (`token == None`) or an ERC-20's `balanceOf`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalanceQuery {
+    pub owner: Address,
+    pub token: Option<Address>,
+}
+
+fn malformed(chain: &Chain) -> ChainError {
+    ChainError::Malformed {
+        url: chain.rpc.active_url().to_string(),
+    }
+}
+
+fn u256(v: &Value) -> Option<U256> {
+    v.as_str().and_then(|s| s.parse::<U256>().ok())
+}
+
 impl Chain {
     pub fn new(network: Network) -> Result<Chain, ChainError> {
-        install_tls_provider();
-        let url: reqwest::Url = network
-            .rpc_url
-            .parse()
-            .map_err(|_| ChainError::BadUrl(network.rpc_url.clone()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(ChainError::BadUrl(network.rpc_url.clone()));
-        }
-        let client = reqwest::Client::builder()
-            .timeout(network.request_timeout)
-            .connect_timeout(network.request_timeout)
-            .build()
-            .map_err(|e| ChainError::Unreachable {
-                url: network.rpc_url.clone(),
-                reason: e.to_string(),
-            })?;
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .connect_reqwest(client, url);
         Ok(Chain {
-            network,
-            provider,
-            verified: OnceCell::new(),
+            rpc: Rpc::new(network)?,
         })
     }
 
     pub fn network(&self) -> &Network {
-        &self.network
+        self.rpc.network()
     }
 
-    fn rpc_error(&self, e: TransportError) -> ChainError {
-        let url = self.network.rpc_url.clone();
-        match e {
-            // Refused, timed out, HTTP 5xx: the endpoint is not usable right now.
-            RpcError::Transport(kind) => ChainError::Unreachable {
-                url,
-                reason: kind.to_string(),
-            },
-            RpcError::ErrorResp(payload) => ChainError::Rpc {
-                url,
-                reason: payload.message.to_string(),
-            },
-            RpcError::DeserError { .. } => ChainError::Rpc {
-                url,
-                reason: "the answer was not valid JSON-RPC".into(),
-            },
-            other => ChainError::Rpc {
-                url,
-                reason: other.to_string(),
-            },
-        }
+    pub fn rpc(&self) -> &Rpc {
+        &self.rpc
     }
 
-    /// Asks the node for its chain id once per session and refuses a mismatch.
+    /// Checks that some endpoint answers and is on the right chain.
     pub async fn verify_chain(&self) -> Result<(), ChainError> {
-        self.verified
-            .get_or_try_init(|| async {
-                let actual = self
-                    .provider
-                    .get_chain_id()
-                    .await
-                    .map_err(|e| self.rpc_error(e))?;
-                if actual != self.network.chain_id {
-                    return Err(ChainError::WrongChain {
-                        url: self.network.rpc_url.clone(),
-                        expected: self.network.chain_id,
-                        actual,
-                    });
-                }
-                Ok(())
-            })
+        self.rpc
+            .call::<Value>("eth_chainId", json!([]))
             .await
             .map(|_| ())
     }
 
-    /// The native balance of `address` at the latest block, with that block's number, both read
-    /// at the same block so they agree.
+    pub async fn block_number(&self) -> Result<u64, ChainError> {
+        let v: Value = self.rpc.call("eth_blockNumber", json!([])).await?;
+        quantity(self.rpc.active_url(), &v)
+    }
+
+    /// The native balance of `address` at the latest block, with that block's number.
     pub async fn balance(&self, address: Address) -> Result<BalanceAt, ChainError> {
-        self.verify_chain().await?;
-        let block_number = self
-            .provider
-            .get_block_number()
-            .await
-            .map_err(|e| self.rpc_error(e))?;
-        let wei = self
-            .provider
-            .get_balance(address)
-            .number(block_number)
-            .await
-            .map_err(|e| self.rpc_error(e))?;
+        let (block_number, mut balances) = self
+            .balances(&[BalanceQuery {
+                owner: address,
+                token: None,
+            }])
+            .await?;
+        let wei = balances.pop().ok_or_else(|| malformed(self))??;
         Ok(BalanceAt { wei, block_number })
+    }
+
+    /// Many balances read at one block in one batch (after one call for the block number): the
+    /// number of requests does not grow with the number of tokens. A token whose `balanceOf`
+    /// fails gets its own error; the others still count.
+    pub async fn balances(
+        &self,
+        queries: &[BalanceQuery],
+    ) -> Result<(u64, Vec<Result<U256, ChainError>>), ChainError> {
+        let block = self.block_number().await?;
+        let tag = format!("0x{block:x}");
+        let calls: Vec<(&str, Value)> = queries
+            .iter()
+            .map(|q| match q.token {
+                None => ("eth_getBalance", json!([q.owner, tag])),
+                Some(token) => (
+                    "eth_call",
+                    json!([{"to": token, "data": Bytes::from(erc20::balance_of(q.owner))}, tag]),
+                ),
+            })
+            .collect();
+        let replies = self.rpc.batch(&calls).await?;
+        let url = self.rpc.active_url().to_string();
+        let values = replies
+            .into_iter()
+            .zip(queries)
+            .map(|(r, q)| {
+                let v = r?;
+                let parsed = match q.token {
+                    None => u256(&v),
+                    Some(_) => v
+                        .as_str()
+                        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+                        .and_then(|b| erc20::decode_uint(&b)),
+                };
+                parsed.ok_or_else(|| ChainError::Malformed { url: url.clone() })
+            })
+            .collect();
+        Ok((block, values))
+    }
+
+    /// An ERC-20's symbol and decimals, read from the contract (one batch).
+    pub async fn token_metadata(&self, token: Address) -> Result<(String, u8), ChainError> {
+        let calls = [
+            (
+                "eth_call",
+                json!([{"to": token, "data": Bytes::from(erc20::SYMBOL.to_vec())}, "latest"]),
+            ),
+            (
+                "eth_call",
+                json!([{"to": token, "data": Bytes::from(erc20::DECIMALS.to_vec())}, "latest"]),
+            ),
+        ];
+        let mut replies = self.rpc.batch(&calls).await?.into_iter();
+        let bytes = |r: Option<Result<Value, ChainError>>| -> Result<Vec<u8>, ChainError> {
+            let v = r.ok_or_else(|| malformed(self))??;
+            v.as_str()
+                .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+                .ok_or_else(|| malformed(self))
+        };
+        let symbol = erc20::decode_symbol(&bytes(replies.next())?);
+        let decimals = erc20::decode_uint(&bytes(replies.next())?)
+            .and_then(|d| u8::try_from(d).ok())
+            .filter(|d| *d <= 77);
+        match (symbol, decimals) {
+            (Some(s), Some(d)) => Ok((s, d)),
+            _ => Err(ChainError::Rpc {
+                url: self.rpc.active_url().to_string(),
+                code: 0,
+                message: format!("{token} does not answer like an ERC-20 token"),
+                data: None,
+            }),
+        }
+    }
+
+    /// The next nonce of `address`: `"latest"` counts mined transactions, `"pending"` also the
+    /// node's pool.
+    pub async fn nonce(&self, address: Address, tag: &str) -> Result<u64, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_getTransactionCount", json!([address, tag]))
+            .await?;
+        quantity(self.rpc.active_url(), &v)
+    }
+
+    /// The base fee of the next block and recent tips (last 10 blocks).
+    pub async fn fee_history(&self) -> Result<FeeHistory, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_feeHistory", json!(["0xa", "latest", [10, 50, 90]]))
+            .await?;
+        let base = v
+            .get("baseFeePerGas")
+            .and_then(Value::as_array)
+            .and_then(|a| a.last())
+            .and_then(u256)
+            .ok_or_else(|| malformed(self))?;
+        let mut tips = [U256::ZERO; 3];
+        if let Some(rewards) = v.get("reward").and_then(Value::as_array) {
+            for (k, tip) in tips.iter_mut().enumerate() {
+                let mut column: Vec<U256> = rewards
+                    .iter()
+                    .filter_map(|row| row.get(k).and_then(u256))
+                    .collect();
+                column.sort();
+                *tip = column.get(column.len() / 2).copied().unwrap_or(U256::ZERO);
+            }
+        }
+        Ok(FeeHistory {
+            next_base_fee: base,
+            tips,
+        })
+    }
+
+    /// Gas for a call, as the node estimates it.
+    pub async fn estimate_gas(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: &[u8],
+    ) -> Result<u64, ChainError> {
+        let v: Value = self
+            .rpc
+            .call(
+                "eth_estimateGas",
+                json!([{"from": from, "to": to, "value": value, "data": Bytes::copy_from_slice(data)}]),
+            )
+            .await?;
+        quantity(self.rpc.active_url(), &v)
+    }
+
+    /// Broadcasts a signed transaction; its hash as the node computed it.
+    pub async fn send_raw(&self, raw: &[u8]) -> Result<B256, ChainError> {
+        let v: Value = self
+            .rpc
+            .call(
+                "eth_sendRawTransaction",
+                json!([Bytes::copy_from_slice(raw)]),
+            )
+            .await?;
+        v.as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| malformed(self))
+    }
+
+    /// Receipts of many transactions in one batch; `None` for those not (or no longer) mined.
+    pub async fn receipts(&self, hashes: &[B256]) -> Result<Vec<Option<Receipt>>, ChainError> {
+        let calls: Vec<(&str, Value)> = hashes
+            .iter()
+            .map(|h| ("eth_getTransactionReceipt", json!([h])))
+            .collect();
+        let replies = self.rpc.batch(&calls).await?;
+        replies
+            .into_iter()
+            .map(|r| {
+                let v = r?;
+                if v.is_null() {
+                    return Ok(None);
+                }
+                let get = |k: &str| v.get(k).and_then(u256);
+                Ok(Some(Receipt {
+                    success: get("status") == Some(U256::from(1)),
+                    block_number: get("blockNumber")
+                        .and_then(|n| u64::try_from(n).ok())
+                        .ok_or_else(|| malformed(self))?,
+                    block_hash: v
+                        .get("blockHash")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| malformed(self))?,
+                    gas_used: get("gasUsed").unwrap_or_default(),
+                    effective_gas_price: get("effectiveGasPrice").unwrap_or_default(),
+                }))
+            })
+            .collect()
+    }
+
+    /// Whether the node knows the transaction at all (in its pool or mined).
+    pub async fn knows_transaction(&self, hash: B256) -> Result<bool, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_getTransactionByHash", json!([hash]))
+            .await?;
+        Ok(!v.is_null())
+    }
+
+    /// Replays a call at `block` to learn why it reverted: the decoded reason, or the raw data.
+    pub async fn revert_reason(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: &[u8],
+        block: u64,
+    ) -> Option<String> {
+        let result: Result<Value, ChainError> = self
+            .rpc
+            .call(
+                "eth_call",
+                json!([{"from": from, "to": to, "value": value, "data": Bytes::copy_from_slice(data)}, format!("0x{block:x}")]),
+            )
+            .await;
+        match result {
+            Err(ChainError::Rpc { message, data, .. }) => Some(
+                data.as_deref()
+                    .and_then(|d| hex::decode(d.trim_start_matches("0x")).ok())
+                    .and_then(|b| erc20::decode_revert(&b))
+                    .unwrap_or(message),
+            ),
+            _ => None,
+        }
     }
 
     /// Devnet only: sends `amount` from the node's first unlocked dev account to `to` and waits
     /// for it to be mined. A real transfer on the devnet chain, so it shows in history like any
     /// incoming payment; refused on every other chain.
-    pub async fn devnet_fund(&self, to: Address, amount: U256) -> Result<TxHash, ChainError> {
-        if !self.network.is_devnet() {
+    pub async fn devnet_fund(&self, to: Address, amount: U256) -> Result<B256, ChainError> {
+        if !self.network().is_devnet() {
             return Err(ChainError::NotDevnet);
         }
-        self.verify_chain().await?;
-        let accounts = self
-            .provider
-            .get_accounts()
-            .await
-            .map_err(|e| self.rpc_error(e))?;
+        let accounts: Vec<Address> = self.rpc.call("eth_accounts", json!([])).await?;
         let from = accounts.first().copied().ok_or_else(|| ChainError::Rpc {
-            url: self.network.rpc_url.clone(),
-            reason: "the devnet node has no unlocked dev account".into(),
+            url: self.rpc.active_url().to_string(),
+            code: 0,
+            message: "the devnet node has no unlocked dev account".into(),
+            data: None,
         })?;
-        let tx = TransactionRequest::default()
-            .with_from(from)
-            .with_to(to)
-            .with_value(amount);
-        let hash: TxHash = self
-            .provider
-            .raw_request("eth_sendTransaction".into(), (tx,))
-            .await
-            .map_err(|e| self.rpc_error(e))?;
+        let v: Value = self
+            .rpc
+            .call(
+                "eth_sendTransaction",
+                json!([{"from": from, "to": to, "value": amount}]),
+            )
+            .await?;
+        let hash: B256 = v
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| malformed(self))?;
         for _ in 0..100 {
-            if self
-                .provider
-                .get_transaction_receipt(hash)
-                .await
-                .map_err(|e| self.rpc_error(e))?
-                .is_some()
-            {
+            if let Some(Some(_)) = self.receipts(&[hash]).await?.pop() {
                 return Ok(hash);
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;

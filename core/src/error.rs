@@ -9,6 +9,7 @@ use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
 use crate::network::NetworkConfigError;
 use crate::profiles::ProfileError;
+use crate::send::SendError;
 use crate::units::{AddressError, AmountError};
 use crate::vault::VaultError;
 
@@ -32,6 +33,8 @@ pub enum Error {
     NetworkConfig(#[from] NetworkConfigError),
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Send(#[from] SendError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -60,6 +63,12 @@ impl Error {
             Error::Vault(VaultError::Keychain(_)) => ErrorCode::KeychainMissing,
             Error::Ledger(LedgerError::NotFound(_)) => ErrorCode::NotFound,
             Error::Ledger(LedgerError::Duplicate(_)) => ErrorCode::Duplicate,
+            Error::Ledger(LedgerError::Conflict(_)) => ErrorCode::Conflict,
+            Error::Send(SendError::InsufficientFunds { .. }) => ErrorCode::InsufficientFunds,
+            Error::Send(SendError::NotReplaceable { .. }) => ErrorCode::Conflict,
+            Error::Send(SendError::WouldFail(_)) => ErrorCode::Rejected,
+            Error::Send(SendError::Signing(_)) => ErrorCode::Internal,
+            Error::Send(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,
             Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
             Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
@@ -67,6 +76,8 @@ impl Error {
             Error::Chain(ChainError::BadUrl(_)) | Error::NetworkConfig(_) | Error::Profile(_) => {
                 ErrorCode::InvalidInput
             }
+            Error::Chain(ChainError::Rpc { .. }) => ErrorCode::Rejected,
+            Error::Chain(e) if e.is_offline() => ErrorCode::Offline,
             Error::Chain(_) => ErrorCode::Network,
             Error::Locked => ErrorCode::Locked,
             Error::NoAccount

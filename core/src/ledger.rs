@@ -30,6 +30,8 @@ pub enum LedgerError {
     NotFound(String),
     #[error("{0} is already in the wallet")]
     Duplicate(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Audit(#[from] AuditError),
     #[error("database error: {0}")]
@@ -65,7 +67,7 @@ pub struct NewAccount<'a> {
 }
 
 pub struct Ledger {
-    conn: Connection,
+    pub(crate) conn: Connection,
     dir: PathBuf,
     audit_key: hmac::Key,
     device_id: String,
@@ -148,7 +150,7 @@ impl Ledger {
     }
 
     /// Runs `change` and appends its audit row in one transaction, then moves the audit head.
-    fn audited<T>(
+    pub(crate) fn audited<T>(
         &mut self,
         event: AuditEvent,
         detail: &str,

@@ -7,21 +7,31 @@
 //! - [`ledger`]: the SQLCipher database and its migrations.
 //! - [`audit`]: the append-only, hash-chained audit log inside the ledger.
 //! - [`keychain`]: the OS keychain's per-device secret, behind a trait.
-//! - [`chain`]: JSON-RPC access to a node.
-//! - [`network`]: which chain and endpoint.
+//! - [`rpc`]: JSON-RPC transport: endpoint failover, health, chain-id checks, batches.
+//! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
+//! - [`erc20`]: ERC-20 calldata and return values.
+//! - [`network`]: which chain and endpoints (presets, failover order).
+//! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
 //! - [`profiles`]: several independent wallets on one device.
+//! - [`send`]: planning, signing and queueing payments; speed-up, cancel, re-sign.
+//! - [`sync`]: the worker that broadcasts the queue and follows transactions to finality.
 //! - [`units`]: amounts and addresses, text ⇄ value.
 //! - [`logging`]: file + console tracing with correlation ids.
 
 pub mod audit;
 pub mod chain;
+pub mod erc20;
 pub mod error;
 pub mod keychain;
 pub mod keys;
 pub mod ledger;
 pub mod logging;
 pub mod network;
+pub mod operations;
 pub mod profiles;
+pub mod rpc;
+pub mod send;
+pub mod sync;
 pub mod units;
 pub mod vault;
 pub mod wallet;

@@ -1,5 +1,6 @@
-//! Networks the wallet talks to. This slice knows one active network, given at start-up; the
-//! preset list, failover and user-added networks come with send/sync.
+//! Networks the wallet talks to: chain id, currency, RPC endpoints in failover order, optional
+//! bundler / paymaster / explorer, and how many blocks make a transaction final. Presets for the
+//! main chains and the local devnet; the active one is given at start-up.
 
 use std::time::Duration;
 
@@ -12,26 +13,66 @@ pub struct Network {
     pub name: String,
     pub currency_symbol: String,
     pub currency_decimals: u8,
-    pub rpc_url: String,
+    /// JSON-RPC endpoints, tried in this order.
+    pub rpc_urls: Vec<String>,
+    pub bundler_url: Option<String>,
+    pub paymaster_url: Option<String>,
+    /// An Etherscan-compatible API, for history the node cannot give.
+    pub explorer_api_url: Option<String>,
+    /// Blocks on top of the one that included a transaction before it counts as confirmed.
+    pub confirmations: u64,
     /// How long one JSON-RPC request may take before the endpoint counts as unreachable.
     pub request_timeout: Duration,
 }
 
 impl Network {
-    /// The local devnet (`make devnet`, or the test fixture) at `rpc_url`.
-    pub fn devnet(rpc_url: impl Into<String>) -> Network {
+    fn preset(chain_id: u64, name: &str, rpc: &str, confirmations: u64) -> Network {
         Network {
-            chain_id: DEVNET_CHAIN_ID,
-            name: "Local devnet".into(),
+            chain_id,
+            name: name.into(),
             currency_symbol: "ETH".into(),
             currency_decimals: 18,
-            rpc_url: rpc_url.into(),
+            rpc_urls: vec![rpc.into()],
+            bundler_url: None,
+            paymaster_url: None,
+            explorer_api_url: None,
+            confirmations,
             request_timeout: Duration::from_secs(10),
         }
     }
 
+    /// The local devnet (`make devnet`, or the test fixture) at `rpc_url`.
+    pub fn devnet(rpc_url: impl Into<String>) -> Network {
+        Network::preset(DEVNET_CHAIN_ID, "Local devnet", &rpc_url.into(), 1)
+    }
+
+    /// The networks Cairn knows out of the box (public endpoints; users add their own).
+    pub fn presets() -> Vec<Network> {
+        vec![
+            Network::preset(1, "Ethereum", "https://ethereum-rpc.publicnode.com", 12),
+            Network::preset(
+                11155111,
+                "Sepolia",
+                "https://ethereum-sepolia-rpc.publicnode.com",
+                6,
+            ),
+            Network::preset(8453, "Base", "https://mainnet.base.org", 10),
+            Network::preset(10, "Optimism", "https://mainnet.optimism.io", 10),
+            Network::preset(42161, "Arbitrum One", "https://arb1.arbitrum.io/rpc", 10),
+            Network::devnet(DEFAULT_RPC_URL),
+        ]
+    }
+
     pub fn is_devnet(&self) -> bool {
         self.chain_id == DEVNET_CHAIN_ID
+    }
+
+    /// The first endpoint (what the user configured first).
+    pub fn primary_url(&self) -> &str {
+        self.rpc_urls
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     pub fn info(&self) -> cairn_api::NetworkInfo {
@@ -39,7 +80,7 @@ impl Network {
             chain_id: self.chain_id,
             name: self.name.clone(),
             currency_symbol: self.currency_symbol.clone(),
-            rpc_url: self.rpc_url.clone(),
+            rpc_url: self.primary_url().to_string(),
             is_devnet: self.is_devnet(),
         }
     }
@@ -50,28 +91,66 @@ impl Network {
 pub enum NetworkConfigError {
     #[error("CAIRN_CHAIN_ID must be a positive integer, not {0:?}")]
     BadChainId(String),
+    #[error("CAIRN_RPC_URL holds no URL")]
+    NoUrl,
 }
 
 /// The default endpoint: the local devnet that `make run` starts.
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
 
 impl Network {
-    /// The network given by `CAIRN_RPC_URL` and `CAIRN_CHAIN_ID`, by default the local devnet.
+    /// The network given by `CAIRN_CHAIN_ID` (a preset's id, or any other) and `CAIRN_RPC_URL`
+    /// (comma-separated endpoints in failover order); by default the local devnet.
     pub fn from_env() -> Result<Network, NetworkConfigError> {
-        let rpc_url = std::env::var("CAIRN_RPC_URL").unwrap_or_else(|_| DEFAULT_RPC_URL.into());
-        let mut network = Network::devnet(rpc_url);
-        if let Ok(text) = std::env::var("CAIRN_CHAIN_ID") {
-            let id: u64 = text
+        let chain_id = match std::env::var("CAIRN_CHAIN_ID") {
+            Ok(text) => text
                 .trim()
                 .parse()
                 .ok()
                 .filter(|id| *id > 0)
-                .ok_or(NetworkConfigError::BadChainId(text.clone()))?;
-            if id != DEVNET_CHAIN_ID {
-                network.chain_id = id;
-                network.name = format!("Chain {id}");
+                .ok_or(NetworkConfigError::BadChainId(text.clone()))?,
+            Err(_) => DEVNET_CHAIN_ID,
+        };
+        let mut network = Network::presets()
+            .into_iter()
+            .find(|n| n.chain_id == chain_id)
+            .unwrap_or_else(|| {
+                let mut n = Network::devnet(DEFAULT_RPC_URL);
+                n.chain_id = chain_id;
+                n.name = format!("Chain {chain_id}");
+                n.confirmations = 12;
+                n
+            });
+        if let Ok(urls) = std::env::var("CAIRN_RPC_URL") {
+            let urls: Vec<String> = urls
+                .split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .collect();
+            if urls.is_empty() {
+                return Err(NetworkConfigError::NoUrl);
             }
+            network.rpc_urls = urls;
         }
         Ok(network)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_have_distinct_chains_and_an_endpoint_each() {
+        let presets = Network::presets();
+        let mut ids: Vec<u64> = presets.iter().map(|n| n.chain_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), presets.len());
+        assert!(presets.iter().all(|n| !n.rpc_urls.is_empty()));
+        for id in [1, 11155111, 8453, 10, 42161, DEVNET_CHAIN_ID] {
+            assert!(ids.contains(&id), "{id}");
+        }
     }
 }

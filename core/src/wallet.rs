@@ -89,9 +89,13 @@ pub enum LockReason {
 }
 
 /// What the wallet tells its front ends without being asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum WalletEvent {
     Locked(LockReason),
+    /// The sync state changed (online/offline, new block, queue length).
+    Sync(cairn_api::SyncStatus),
+    /// An operation moved in its lifecycle.
+    Operation(cairn_api::Operation),
 }
 
 /// What `doctor` reports.
@@ -118,9 +122,9 @@ impl Drop for SealedSecret {
     }
 }
 
-struct Session {
-    ledger: Ledger,
-    keys: VaultKeys,
+pub(crate) struct Session {
+    pub(crate) ledger: Ledger,
+    pub(crate) keys: VaultKeys,
     auto_lock: Duration,
 }
 
@@ -131,20 +135,23 @@ impl std::fmt::Debug for Session {
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     config: WalletConfig,
-    chain: Chain,
-    session: Mutex<Option<Session>>,
+    pub(crate) chain: Chain,
+    pub(crate) session: Mutex<Option<Session>>,
     /// Bumped on every unlock, so an old idle watchdog knows its session is gone.
-    generation: AtomicU64,
+    pub(crate) generation: AtomicU64,
     last_activity: std::sync::Mutex<Instant>,
-    events: broadcast::Sender<WalletEvent>,
+    pub(crate) events: broadcast::Sender<WalletEvent>,
+    /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
+    pub(crate) sync_wake: tokio::sync::Notify,
+    pub(crate) sync_state: std::sync::Mutex<crate::sync::SyncState>,
 }
 
 /// The wallet. Cheap to clone: clones share one state.
 #[derive(Debug, Clone)]
 pub struct Wallet {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 fn to_account(row: &AccountRow) -> Account {
@@ -249,6 +256,8 @@ impl Wallet {
                 generation: AtomicU64::new(0),
                 last_activity: std::sync::Mutex::new(Instant::now()),
                 events,
+                sync_wake: tokio::sync::Notify::new(),
+                sync_state: std::sync::Mutex::new(Default::default()),
             }),
         })
     }
@@ -388,6 +397,7 @@ impl Wallet {
         let generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.touch();
         tokio::spawn(idle_watch(Arc::downgrade(&self.inner), generation));
+        tokio::spawn(crate::sync::worker(Arc::downgrade(&self.inner), generation));
     }
 
     /// Unlocks with the password; returns the visible accounts. Wrong passwords are throttled
@@ -450,10 +460,23 @@ impl Wallet {
     }
 
     /// Runs `f` on the unlocked session, counting as activity.
-    async fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+    pub(crate) async fn with_session<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
         let mut guard = self.inner.session.lock().await;
         let s = guard.as_mut().ok_or(Error::Locked)?;
         self.touch();
+        f(s)
+    }
+
+    /// Like `with_session`, for background work that must not keep the wallet from locking.
+    pub(crate) async fn with_session_quiet<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.inner.session.lock().await;
+        let s = guard.as_mut().ok_or(Error::Locked)?;
         f(s)
     }
 
@@ -633,28 +656,7 @@ impl Wallet {
         }
         self.with_session(|s| {
             let account = s.ledger.account(&address)?;
-            let source = s.ledger.key_source(account.key_source_id)?;
-            let secret = open_secret(&s.keys, &source.sealed, source.id)?;
-            let signer: PrivateKeySigner = match (
-                &secret.phrase,
-                &secret.private_key,
-                account.derivation_index,
-            ) {
-                (Some(phrase), _, Some(index)) => {
-                    let passphrase = secret.passphrase.clone().map(SecretString::from);
-                    keys::derive_signer(
-                        &SecretString::from(phrase.clone()),
-                        passphrase.as_ref(),
-                        index,
-                    )?
-                }
-                (_, Some(key), _) => keys::parse_private_key(&SecretString::from(key.clone()))?,
-                _ => {
-                    return Err(Error::Internal(
-                        "the account's key source is incomplete".into(),
-                    ))
-                }
-            };
+            let signer = signer_for(&s.keys, &s.ledger, &account)?;
             s.ledger.audit(
                 AuditEvent::Export,
                 Outcome::Ok,
@@ -793,6 +795,34 @@ impl Wallet {
             tx_hash: hash.to_string(),
             balance: self.balance(address).await?,
         })
+    }
+}
+
+/// The signing key of one account, unsealed for the moment of its use.
+pub(crate) fn signer_for(
+    keys: &VaultKeys,
+    ledger: &Ledger,
+    account: &AccountRow,
+) -> Result<PrivateKeySigner> {
+    let source = ledger.key_source(account.key_source_id)?;
+    let secret = open_secret(keys, &source.sealed, source.id)?;
+    match (
+        &secret.phrase,
+        &secret.private_key,
+        account.derivation_index,
+    ) {
+        (Some(phrase), _, Some(index)) => {
+            let passphrase = secret.passphrase.clone().map(SecretString::from);
+            Ok(keys::derive_signer(
+                &SecretString::from(phrase.clone()),
+                passphrase.as_ref(),
+                index,
+            )?)
+        }
+        (_, Some(key), _) => Ok(keys::parse_private_key(&SecretString::from(key.clone()))?),
+        _ => Err(Error::Internal(
+            "the account's key source is incomplete".into(),
+        )),
     }
 }
 
@@ -1145,10 +1175,17 @@ mod tests {
             w.accounts(false).await.unwrap();
         }
         // …idleness locks it.
-        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        // The sync worker reports too (offline here); the lock is what this test waits for.
+        let event = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match events.recv().await.unwrap() {
+                    WalletEvent::Sync(_) => continue,
+                    other => return other,
+                }
+            }
+        })
+        .await
+        .unwrap();
         assert_eq!(event, WalletEvent::Locked(LockReason::Idle));
         assert!(matches!(w.accounts(false).await, Err(Error::Locked)));
         // The stored setting survives the lock.
@@ -1172,7 +1209,7 @@ mod tests {
             .balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
             .await
             .unwrap_err();
-        assert_eq!(err.code(), cairn_api::ErrorCode::Network, "{err}");
+        assert_eq!(err.code(), cairn_api::ErrorCode::Offline, "{err}");
         let err = w.balance("0xnot-an-address").await.unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::InvalidInput);
     }

@@ -6,10 +6,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use cairn_api::{
-    Account, AddAccountRequest, AddressRequest, ApiError, AuditLog, Balance, ChangePasswordRequest,
-    CreateWalletRequest, CreatedWallet, ExportRequest, ExportedSecret, Funded, ImportWalletRequest,
-    ProfileList, RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings,
-    SwitchProfileRequest, UnlockRequest, WalletStatus, WordCount,
+    Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
+    Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
+    ExportedSecret, Funded, ImportWalletRequest, Operation, OperationRequest, ProfileList,
+    RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings,
+    SwitchProfileRequest, SyncStatus, UnlockRequest, WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -262,4 +263,77 @@ pub async fn switch_profile(
         wallet.status().await
     })
     .await
+}
+
+#[tauri::command]
+pub async fn quote_send(
+    state: State<'_, AppState>,
+    request: SendRequest,
+) -> Result<SendQuote, ApiError> {
+    let wallet = state.wallet();
+    traced("quote_send", wallet.quote_send(&request)).await
+}
+
+/// Signs and queues the payment the user reviewed; the sync worker sends it.
+#[tauri::command]
+pub async fn send(state: State<'_, AppState>, request: SendRequest) -> Result<Operation, ApiError> {
+    let wallet = state.wallet();
+    traced("send", wallet.send(&request)).await
+}
+
+#[tauri::command]
+pub async fn operations(state: State<'_, AppState>) -> Result<Vec<Operation>, ApiError> {
+    traced("operations", state.wallet().operations(100)).await
+}
+
+#[tauri::command]
+pub async fn speed_up(
+    state: State<'_, AppState>,
+    request: OperationRequest,
+) -> Result<Operation, ApiError> {
+    traced("speed_up", state.wallet().speed_up(request.id)).await
+}
+
+#[tauri::command]
+pub async fn cancel_operation(
+    state: State<'_, AppState>,
+    request: OperationRequest,
+) -> Result<Operation, ApiError> {
+    traced("cancel_operation", state.wallet().cancel(request.id)).await
+}
+
+#[tauri::command]
+pub async fn resign_operation(
+    state: State<'_, AppState>,
+    request: OperationRequest,
+) -> Result<Operation, ApiError> {
+    traced("resign_operation", state.wallet().resign(request.id)).await
+}
+
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus, ApiError> {
+    Ok(state.wallet().sync_status())
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Result<SyncStatus, ApiError> {
+    traced("sync_now", state.wallet().sync_once()).await
+}
+
+#[tauri::command]
+pub async fn balances(
+    state: State<'_, AppState>,
+    request: AddressRequest,
+) -> Result<Vec<AssetBalance>, ApiError> {
+    let wallet = state.wallet();
+    traced("balances", wallet.balances(&request.address)).await
+}
+
+#[tauri::command]
+pub async fn add_token(
+    state: State<'_, AppState>,
+    request: AddTokenRequest,
+) -> Result<AssetBalance, ApiError> {
+    let wallet = state.wallet();
+    traced("add_token", wallet.add_token(&request.contract)).await
 }

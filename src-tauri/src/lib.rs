@@ -51,6 +51,16 @@ pub fn run() {
             commands::wallet_settings,
             commands::set_auto_lock,
             commands::audit_log,
+            commands::quote_send,
+            commands::send,
+            commands::operations,
+            commands::speed_up,
+            commands::cancel_operation,
+            commands::resign_operation,
+            commands::sync_status,
+            commands::sync_now,
+            commands::balances,
+            commands::add_token,
             commands::list_profiles,
             commands::switch_profile,
         ])
@@ -77,7 +87,7 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
         root = %root.display(),
         %profile,
         chain_id = network.chain_id,
-        rpc = %network.rpc_url,
+        rpc = %network.rpc_urls.join(","),
         version = env!("CARGO_PKG_VERSION"),
         "cairn starting"
     );
@@ -96,26 +106,30 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
     Ok(AppState { device, _log: log })
 }
 
-/// Passes the core's events to the UI, e.g. so an idle auto-lock shows the lock screen.
+/// Passes the core's events to the UI: locks (an idle auto-lock shows the lock screen), sync
+/// state and operation changes (the activity list updates live).
 pub(crate) fn forward_events(
     app: tauri::AppHandle,
     mut events: tokio::sync::broadcast::Receiver<WalletEvent>,
 ) {
     tauri::async_runtime::spawn(async move {
         loop {
-            match events.recv().await {
+            let sent = match events.recv().await {
                 Ok(WalletEvent::Locked(reason)) => {
                     let reason = if reason == LockReason::Idle {
                         "idle"
                     } else {
                         "user"
                     };
-                    if let Err(e) = app.emit(event::LOCKED, reason) {
-                        tracing::warn!(error = %e, "could not emit the lock event");
-                    }
+                    app.emit(event::LOCKED, reason)
                 }
+                Ok(WalletEvent::Sync(status)) => app.emit(event::SYNC, status),
+                Ok(WalletEvent::Operation(op)) => app.emit(event::OPERATION, op),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "could not emit an event to the UI");
             }
         }
     });

@@ -8,6 +8,7 @@
 pub mod devnet;
 pub mod gui;
 pub mod process;
+pub mod proxy;
 pub mod webdriver;
 
 use std::path::PathBuf;

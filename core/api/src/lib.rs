@@ -21,6 +21,16 @@ pub mod cmd {
     pub const LOCK: &str = "lock_wallet";
     pub const BALANCE: &str = "account_balance";
     pub const DEVNET_FUND: &str = "devnet_fund";
+    pub const QUOTE_SEND: &str = "quote_send";
+    pub const SEND: &str = "send";
+    pub const OPERATIONS: &str = "operations";
+    pub const SPEED_UP: &str = "speed_up";
+    pub const CANCEL: &str = "cancel_operation";
+    pub const RESIGN: &str = "resign_operation";
+    pub const SYNC_STATUS: &str = "sync_status";
+    pub const SYNC_NOW: &str = "sync_now";
+    pub const BALANCES: &str = "balances";
+    pub const ADD_TOKEN: &str = "add_token";
     pub const PROFILES: &str = "list_profiles";
     pub const SWITCH_PROFILE: &str = "switch_profile";
 }
@@ -28,6 +38,125 @@ pub mod cmd {
 /// Names of the events the shell emits to the UI.
 pub mod event {
     pub const LOCKED: &str = "wallet://locked";
+    /// Payload: `SyncStatus`.
+    pub const SYNC: &str = "wallet://sync";
+    /// Payload: `Operation`.
+    pub const OPERATION: &str = "wallet://operation";
+}
+
+/// How fast a send should be mined: fees from the recent fee market, or the user's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "speed", rename_all = "snake_case")]
+pub enum SendSpeed {
+    Slow,
+    Normal,
+    Fast,
+    /// Both in gwei, as decimal text.
+    Custom {
+        max_fee_gwei: String,
+        priority_fee_gwei: String,
+    },
+}
+
+/// A payment: ETH (`token: None`) or an ERC-20 the wallet knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub from: String,
+    pub to: String,
+    pub token: Option<String>,
+    /// In the asset's units, decimal text ("1.5").
+    pub amount: String,
+    pub speed: SendSpeed,
+}
+
+/// What a send will do and cost, for the review screen. Amounts are formatted decimal text;
+/// `_wei` / `_base` fields are integer base units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendQuote {
+    pub from: String,
+    pub to: String,
+    pub symbol: String,
+    pub amount: String,
+    pub amount_base: String,
+    pub gas_limit: u64,
+    pub max_fee_per_gas_wei: String,
+    pub max_priority_fee_per_gas_wei: String,
+    /// The most the network fee can be (gas limit × max fee), in the native currency.
+    pub max_network_fee: String,
+    pub native_symbol: String,
+    /// Available before this send: of the asset sent, and of the native currency (fees).
+    pub available: String,
+    pub available_native: String,
+    pub nonce: u64,
+    /// False: built from what the wallet last saw (the send is queued until a node answers).
+    pub online: bool,
+}
+
+/// One of the user's operations, as the activity list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: i64,
+    pub kind: String,
+    /// draft, authorized, signed, queued, submitted, included, confirmed, failed, replaced,
+    /// dropped, needs_resign
+    pub state: String,
+    pub from: String,
+    pub to: String,
+    pub symbol: String,
+    pub amount: String,
+    pub hash: Option<String>,
+    pub nonce: Option<u64>,
+    pub block_number: Option<u64>,
+    /// In the native currency, once mined.
+    pub fee_paid: Option<String>,
+    pub error: Option<String>,
+    pub replaces: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Still replaceable (speed up / cancel): signed but not mined.
+    pub replaceable: bool,
+}
+
+/// The sync worker's view of the network.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub online: bool,
+    /// The endpoint answering now.
+    pub endpoint: Option<String>,
+    pub last_block: Option<u64>,
+    /// Signed operations waiting to be broadcast.
+    pub queued: u32,
+    /// Broadcast and not yet final.
+    pub in_flight: u32,
+    pub last_error: Option<String>,
+    /// Unix seconds of the last successful sync.
+    pub synced_at: Option<i64>,
+}
+
+/// One asset's balance for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetBalance {
+    pub symbol: String,
+    /// `None` for the native currency.
+    pub token: Option<String>,
+    pub decimals: u8,
+    /// As the chain last said, at `block_number`.
+    pub confirmed: String,
+    /// Promised by signed, not yet mined sends.
+    pub pending_out: String,
+    /// Confirmed minus pending out: what a new send may spend.
+    pub available: String,
+    pub block_number: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationRequest {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddTokenRequest {
+    pub contract: String,
 }
 
 /// The network the wallet is talking to, as the UI shows it.
@@ -287,6 +416,13 @@ pub enum ErrorCode {
     NoVault,
     Locked,
     Network,
+    /// No endpoint answers: the action was queued or needs the network.
+    Offline,
+    /// The node refused (e.g. a revert, a nonce already used); the message says why.
+    Rejected,
+    InsufficientFunds,
+    /// The operation is no longer in a state that allows this.
+    Conflict,
     NotDevnet,
     Storage,
     Internal,

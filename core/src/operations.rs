@@ -1,0 +1,707 @@
+//! Operations in the ledger: the user's sends and their lifecycle
+//! (`draft → authorized → signed → queued → submitted → included → confirmed`, or `failed`,
+//! `replaced`, `dropped`, `needs_resign`), each transition one SQLite transaction with its row in
+//! `operation_transitions`; plus what sending needs to remember between sessions: assets, last
+//! seen balances, chain nonces and fee quotes.
+
+use std::str::FromStr;
+
+use alloy::primitives::U256;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::audit::AuditEvent;
+use crate::ledger::{now, Ledger, LedgerError};
+use crate::network::Network;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OpState {
+    Draft,
+    Authorized,
+    Signed,
+    Queued,
+    Submitted,
+    Included,
+    Confirmed,
+    Failed,
+    Replaced,
+    Dropped,
+    NeedsResign,
+}
+
+impl OpState {
+    pub const ALL: [OpState; 11] = [
+        OpState::Draft,
+        OpState::Authorized,
+        OpState::Signed,
+        OpState::Queued,
+        OpState::Submitted,
+        OpState::Included,
+        OpState::Confirmed,
+        OpState::Failed,
+        OpState::Replaced,
+        OpState::Dropped,
+        OpState::NeedsResign,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpState::Draft => "draft",
+            OpState::Authorized => "authorized",
+            OpState::Signed => "signed",
+            OpState::Queued => "queued",
+            OpState::Submitted => "submitted",
+            OpState::Included => "included",
+            OpState::Confirmed => "confirmed",
+            OpState::Failed => "failed",
+            OpState::Replaced => "replaced",
+            OpState::Dropped => "dropped",
+            OpState::NeedsResign => "needs_resign",
+        }
+    }
+
+    /// Promised but not yet on chain: counts against the available balance.
+    pub fn is_pending_outgoing(self) -> bool {
+        matches!(
+            self,
+            OpState::Authorized
+                | OpState::Signed
+                | OpState::Queued
+                | OpState::Submitted
+                | OpState::NeedsResign
+        )
+    }
+
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OpState::Confirmed | OpState::Failed | OpState::Replaced | OpState::Dropped
+        )
+    }
+}
+
+impl FromStr for OpState {
+    type Err = LedgerError;
+    fn from_str(s: &str) -> Result<OpState, LedgerError> {
+        OpState::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| LedgerError::Integrity(format!("unknown operation state {s:?}")))
+    }
+}
+
+/// A row of `assets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRow {
+    pub id: i64,
+    pub chain_id: u64,
+    /// `None` for the native currency.
+    pub contract: Option<String>,
+    pub symbol: String,
+    pub decimals: u8,
+}
+
+/// An operation as the ledger holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub from: String,
+    pub chain_id: u64,
+    pub kind: String,
+    pub state: OpState,
+    pub to: Option<String>,
+    pub asset: Option<AssetRow>,
+    pub amount: U256,
+    pub nonce: Option<u64>,
+    pub hash: Option<String>,
+    pub signed_payload: Option<Vec<u8>>,
+    pub tx_to: Option<String>,
+    pub tx_value: U256,
+    pub tx_data: Vec<u8>,
+    pub gas_limit: u64,
+    pub max_fee_per_gas: U256,
+    pub max_priority_fee_per_gas: U256,
+    pub block_number: Option<u64>,
+    pub block_hash: Option<String>,
+    pub fee_paid: Option<U256>,
+    pub error: Option<String>,
+    pub replaces: Option<i64>,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a new operation is, before anything is signed.
+#[derive(Debug, Clone)]
+pub struct NewOperation {
+    pub account_id: i64,
+    pub chain_id: u64,
+    pub kind: String,
+    pub to: String,
+    pub asset_id: i64,
+    pub amount: U256,
+    pub replaces: Option<i64>,
+}
+
+/// Columns a transition sets besides the state (unset fields stay as they are).
+#[derive(Debug, Default, Clone)]
+pub struct OpChange {
+    pub nonce: Option<u64>,
+    pub hash: Option<String>,
+    pub signed_payload: Option<Vec<u8>>,
+    pub tx_to: Option<String>,
+    pub tx_value: Option<U256>,
+    pub tx_data: Option<Vec<u8>>,
+    pub gas_limit: Option<u64>,
+    pub max_fee_per_gas: Option<U256>,
+    pub max_priority_fee_per_gas: Option<U256>,
+    pub block: Option<(u64, String)>,
+    /// Clears the inclusion block (a reorg dropped it).
+    pub clear_block: bool,
+    pub fee_paid: Option<U256>,
+    pub error: Option<String>,
+    pub attempts: Option<(u32, i64)>,
+}
+
+/// The last fee market seen on a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeQuote {
+    pub base_fee: U256,
+    pub tips: [U256; 3],
+    pub block_number: u64,
+    pub updated_at: i64,
+}
+
+fn text_u256(s: Option<String>) -> U256 {
+    s.and_then(|s| U256::from_str(&s).ok()).unwrap_or_default()
+}
+
+const OP_COLUMNS: &str = "o.id, o.account_id, a.address, o.chain_id, o.kind, o.state, o.to_address,
+    o.asset_id, o.amount, o.nonce, o.hash, o.signed_payload, o.tx_to, o.tx_value, o.tx_data,
+    o.gas_limit, o.max_fee_per_gas, o.max_priority_fee_per_gas, o.block_number, o.block_hash,
+    o.fee_paid, o.error, o.replaces, o.attempts, o.next_attempt_at, o.created_at, o.updated_at,
+    s.id, s.chain_id, s.contract, s.symbol, s.decimals";
+const OP_FROM: &str = "FROM operations o JOIN accounts a ON a.id = o.account_id
+    LEFT JOIN assets s ON s.id = o.asset_id";
+
+fn op_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(OperationRow, String)> {
+    let state: String = r.get(5)?;
+    let asset = match r.get::<_, Option<i64>>(27)? {
+        Some(id) => Some(AssetRow {
+            id,
+            chain_id: r.get::<_, i64>(28)? as u64,
+            contract: r.get(29)?,
+            symbol: r.get(30)?,
+            decimals: r.get::<_, i64>(31)? as u8,
+        }),
+        None => None,
+    };
+    Ok((
+        OperationRow {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            from: r.get(2)?,
+            chain_id: r.get::<_, i64>(3)? as u64,
+            kind: r.get(4)?,
+            state: OpState::Draft,
+            to: r.get(6)?,
+            asset,
+            amount: text_u256(r.get(8)?),
+            nonce: r.get::<_, Option<i64>>(9)?.map(|n| n as u64),
+            hash: r.get(10)?,
+            signed_payload: r.get(11)?,
+            tx_to: r.get(12)?,
+            tx_value: text_u256(r.get(13)?),
+            tx_data: r.get::<_, Option<Vec<u8>>>(14)?.unwrap_or_default(),
+            gas_limit: text_u256(r.get(15)?).try_into().unwrap_or(0),
+            max_fee_per_gas: text_u256(r.get(16)?),
+            max_priority_fee_per_gas: text_u256(r.get(17)?),
+            block_number: r.get::<_, Option<i64>>(18)?.map(|n| n as u64),
+            block_hash: r.get(19)?,
+            fee_paid: r.get::<_, Option<String>>(20)?.map(|s| text_u256(Some(s))),
+            error: r.get(21)?,
+            replaces: r.get(22)?,
+            attempts: r.get::<_, i64>(23)? as u32,
+            next_attempt_at: r.get(24)?,
+            created_at: r.get(25)?,
+            updated_at: r.get(26)?,
+        },
+        state,
+    ))
+}
+
+fn with_state((mut row, state): (OperationRow, String)) -> Result<OperationRow, LedgerError> {
+    row.state = state.parse()?;
+    Ok(row)
+}
+
+fn asset_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssetRow> {
+    Ok(AssetRow {
+        id: r.get(0)?,
+        chain_id: r.get::<_, i64>(1)? as u64,
+        contract: r.get(2)?,
+        symbol: r.get(3)?,
+        decimals: r.get::<_, i64>(4)? as u8,
+    })
+}
+
+impl Ledger {
+    /// Records the network (so its assets can refer to it) and its native currency; returns the
+    /// native asset.
+    pub fn ensure_network(&mut self, network: &Network) -> Result<AssetRow, LedgerError> {
+        let urls = serde_json::to_string(&network.rpc_urls)
+            .map_err(|e| LedgerError::Integrity(e.to_string()))?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO networks (chain_id, name, currency_symbol, currency_decimals, rpc_urls,
+                 bundler_url, paymaster_url, explorer_api_url, confirmations)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (chain_id) DO UPDATE SET name = ?2, currency_symbol = ?3,
+                 currency_decimals = ?4, rpc_urls = ?5, bundler_url = ?6, paymaster_url = ?7,
+                 explorer_api_url = ?8, confirmations = ?9",
+            params![
+                network.chain_id as i64,
+                network.name,
+                network.currency_symbol,
+                network.currency_decimals,
+                urls,
+                network.bundler_url,
+                network.paymaster_url,
+                network.explorer_api_url,
+                network.confirmations as i64
+            ],
+        )?;
+        // The native asset has no contract; SQLite's UNIQUE lets NULLs repeat, so look first.
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM assets WHERE chain_id = ?1 AND contract IS NULL",
+                params![network.chain_id as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if existing.is_none() {
+            tx.execute(
+                "INSERT INTO assets (chain_id, kind, contract, symbol, decimals)
+                 VALUES (?1, 'native', NULL, ?2, ?3)",
+                params![
+                    network.chain_id as i64,
+                    network.currency_symbol,
+                    network.currency_decimals
+                ],
+            )?;
+        }
+        tx.commit()?;
+        self.asset(network.chain_id, None)
+    }
+
+    /// The native asset (`contract == None`) or a token of a chain.
+    pub fn asset(&self, chain_id: u64, contract: Option<&str>) -> Result<AssetRow, LedgerError> {
+        let found = match contract {
+            None => self.conn.query_row(
+                "SELECT id, chain_id, contract, symbol, decimals FROM assets
+                 WHERE chain_id = ?1 AND contract IS NULL",
+                params![chain_id as i64],
+                asset_row,
+            ),
+            Some(c) => self.conn.query_row(
+                "SELECT id, chain_id, contract, symbol, decimals FROM assets
+                 WHERE chain_id = ?1 AND contract = ?2",
+                params![chain_id as i64, c],
+                asset_row,
+            ),
+        }
+        .optional()?;
+        found.ok_or_else(|| LedgerError::NotFound(contract.unwrap_or("native currency").into()))
+    }
+
+    /// Every asset of a chain, the native one first.
+    pub fn assets(&self, chain_id: u64) -> Result<Vec<AssetRow>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, chain_id, contract, symbol, decimals FROM assets WHERE chain_id = ?1
+             ORDER BY contract IS NOT NULL, symbol",
+        )?;
+        let rows = stmt.query_map(params![chain_id as i64], asset_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Adds an ERC-20 token (already checked on chain by the caller).
+    pub fn add_token(
+        &mut self,
+        chain_id: u64,
+        contract: &str,
+        symbol: &str,
+        decimals: u8,
+    ) -> Result<AssetRow, LedgerError> {
+        let detail = format!("token {symbol} {contract} on chain {chain_id}");
+        self.audited(AuditEvent::SettingChanged, &detail, |tx| {
+            let inserted = tx.execute(
+                "INSERT INTO assets (chain_id, kind, contract, symbol, decimals)
+                 VALUES (?1, 'erc20', ?2, ?3, ?4)",
+                params![chain_id as i64, contract, symbol, decimals],
+            );
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                {
+                    Err(LedgerError::Duplicate(format!("token {contract}")))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })?;
+        self.asset(chain_id, Some(contract))
+    }
+
+    pub fn set_balance(
+        &mut self,
+        account_id: i64,
+        asset_id: i64,
+        confirmed: U256,
+        block_number: u64,
+    ) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT INTO balances (account_id, asset_id, confirmed, block_number, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (account_id, asset_id) DO UPDATE SET confirmed = ?3, block_number = ?4,
+                 updated_at = ?5
+             WHERE ?4 >= balances.block_number",
+            params![
+                account_id,
+                asset_id,
+                confirmed.to_string(),
+                block_number as i64,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The last confirmed balance seen and its block, if any.
+    pub fn balance(
+        &self,
+        account_id: i64,
+        asset_id: i64,
+    ) -> Result<Option<(U256, u64)>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT confirmed, block_number FROM balances WHERE account_id = ?1 AND asset_id = ?2",
+                params![account_id, asset_id],
+                |r| Ok((text_u256(r.get(0)?), r.get::<_, i64>(1)? as u64)),
+            )
+            .optional()?)
+    }
+
+    pub fn set_chain_nonce(
+        &mut self,
+        chain_id: u64,
+        account_id: i64,
+        nonce: u64,
+    ) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT INTO chain_nonces (chain_id, account_id, nonce, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (chain_id, account_id) DO UPDATE SET nonce = ?3, updated_at = ?4",
+            params![chain_id as i64, account_id, nonce as i64, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn chain_nonce(&self, chain_id: u64, account_id: i64) -> Result<Option<u64>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT nonce FROM chain_nonces WHERE chain_id = ?1 AND account_id = ?2",
+                params![chain_id as i64, account_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|n| n as u64))
+    }
+
+    /// The highest nonce of this account's operations that still hold one (not dropped, not
+    /// waiting for a new signature).
+    pub fn highest_local_nonce(
+        &self,
+        chain_id: u64,
+        account_id: i64,
+    ) -> Result<Option<u64>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT max(nonce) FROM operations WHERE chain_id = ?1 AND account_id = ?2
+                 AND nonce IS NOT NULL AND state NOT IN ('dropped', 'needs_resign', 'failed')",
+                params![chain_id as i64, account_id],
+                |r| r.get::<_, Option<i64>>(0),
+            )?
+            .map(|n| n as u64))
+    }
+
+    pub fn set_fee_quote(&mut self, chain_id: u64, q: &FeeQuote) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT INTO fee_quotes (chain_id, base_fee, tip_slow, tip_normal, tip_fast, block_number, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (chain_id) DO UPDATE SET base_fee = ?2, tip_slow = ?3, tip_normal = ?4,
+                 tip_fast = ?5, block_number = ?6, updated_at = ?7",
+            params![
+                chain_id as i64,
+                q.base_fee.to_string(),
+                q.tips[0].to_string(),
+                q.tips[1].to_string(),
+                q.tips[2].to_string(),
+                q.block_number as i64,
+                q.updated_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn fee_quote(&self, chain_id: u64) -> Result<Option<FeeQuote>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT base_fee, tip_slow, tip_normal, tip_fast, block_number, updated_at
+                 FROM fee_quotes WHERE chain_id = ?1",
+                params![chain_id as i64],
+                |r| {
+                    Ok(FeeQuote {
+                        base_fee: text_u256(r.get(0)?),
+                        tips: [
+                            text_u256(r.get(1)?),
+                            text_u256(r.get(2)?),
+                            text_u256(r.get(3)?),
+                        ],
+                        block_number: r.get::<_, i64>(4)? as u64,
+                        updated_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// A new operation in state `draft`, audited as a send intent.
+    pub fn insert_operation(&mut self, op: &NewOperation) -> Result<i64, LedgerError> {
+        let detail = format!(
+            "{} {} to {} on chain {}",
+            op.kind, op.amount, op.to, op.chain_id
+        );
+        self.audited(AuditEvent::OperationRecorded, &detail, |tx| {
+            let at = now();
+            tx.execute(
+                "INSERT INTO operations (account_id, chain_id, kind, state, to_address, asset_id,
+                     amount, replaces, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![
+                    op.account_id,
+                    op.chain_id as i64,
+                    op.kind,
+                    op.to,
+                    op.asset_id,
+                    op.amount.to_string(),
+                    op.replaces,
+                    at
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO operation_transitions (operation_id, from_state, to_state, at)
+                 VALUES (?1, NULL, 'draft', ?2)",
+                params![id, at],
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Moves operation `id` from one of `from` to `to`, setting `change`'s columns, in one
+    /// transaction. Refused (and nothing written) if it is no longer in one of `from` — e.g. the
+    /// sync worker and the user raced.
+    pub fn transition(
+        &mut self,
+        id: i64,
+        from: &[OpState],
+        to: OpState,
+        change: &OpChange,
+        detail: &str,
+    ) -> Result<OperationRow, LedgerError> {
+        let tx = self.conn.transaction()?;
+        let current: String = tx
+            .query_row(
+                "SELECT state FROM operations WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| LedgerError::NotFound(format!("operation {id}")))?;
+        let current: OpState = current.parse()?;
+        if !from.contains(&current) {
+            return Err(LedgerError::Conflict(format!(
+                "operation {id} is {}, not {}",
+                current.as_str(),
+                from.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        }
+        apply_change(&tx, id, to, change)?;
+        tx.execute(
+            "INSERT INTO operation_transitions (operation_id, from_state, to_state, at, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id,
+                current.as_str(),
+                to.as_str(),
+                now(),
+                (!detail.is_empty()).then_some(detail)
+            ],
+        )?;
+        tx.commit()?;
+        self.operation(id)
+    }
+
+    pub fn operation(&self, id: i64) -> Result<OperationRow, LedgerError> {
+        let sql = format!("SELECT {OP_COLUMNS} {OP_FROM} WHERE o.id = ?1");
+        let row = self
+            .conn
+            .query_row(&sql, params![id], op_row)
+            .optional()?
+            .ok_or_else(|| LedgerError::NotFound(format!("operation {id}")))?;
+        with_state(row)
+    }
+
+    /// Operations of a chain, newest first.
+    pub fn operations(&self, chain_id: u64, limit: u32) -> Result<Vec<OperationRow>, LedgerError> {
+        let sql = format!(
+            "SELECT {OP_COLUMNS} {OP_FROM} WHERE o.chain_id = ?1 AND o.state != 'draft'
+             ORDER BY o.id DESC LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![chain_id as i64, limit], op_row)?;
+        rows.map(|r| with_state(r?)).collect()
+    }
+
+    /// Operations of a chain in any of `states`, by account and nonce.
+    pub fn operations_in(
+        &self,
+        chain_id: u64,
+        states: &[OpState],
+    ) -> Result<Vec<OperationRow>, LedgerError> {
+        let list = states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {OP_COLUMNS} {OP_FROM} WHERE o.chain_id = ?1 AND o.state IN ({list})
+             ORDER BY o.account_id, o.nonce, o.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![chain_id as i64], op_row)?;
+        rows.map(|r| with_state(r?)).collect()
+    }
+
+    /// What an account has promised and not yet seen on chain: (native wei including the most
+    /// the fees can cost, amount of `asset_id` if it is a token).
+    pub fn pending_outgoing(
+        &self,
+        chain_id: u64,
+        account_id: i64,
+        asset_id: i64,
+    ) -> Result<(U256, U256), LedgerError> {
+        let pending: Vec<OpState> = OpState::ALL
+            .into_iter()
+            .filter(|s| s.is_pending_outgoing())
+            .collect();
+        let mut native = U256::ZERO;
+        let mut token = U256::ZERO;
+        for op in self.operations_in(chain_id, &pending)? {
+            if op.account_id != account_id {
+                continue;
+            }
+            // A replacement and its original share a nonce: only one of them can be paid.
+            if let Some(original) = op.replaces {
+                if self.operation(original)?.state.is_pending_outgoing() {
+                    continue;
+                }
+            }
+            let fee_cap = U256::from(op.gas_limit).saturating_mul(op.max_fee_per_gas);
+            native = native.saturating_add(op.tx_value).saturating_add(fee_cap);
+            if op
+                .asset
+                .as_ref()
+                .is_some_and(|a| a.id == asset_id && a.contract.is_some())
+            {
+                token = token.saturating_add(op.amount);
+            }
+        }
+        Ok((native, token))
+    }
+}
+
+fn apply_change(
+    tx: &Transaction<'_>,
+    id: i64,
+    to: OpState,
+    c: &OpChange,
+) -> Result<(), LedgerError> {
+    tx.execute(
+        "UPDATE operations SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, to.as_str(), now()],
+    )?;
+    let set = |col: &str, v: &dyn rusqlite::ToSql| -> Result<(), LedgerError> {
+        tx.execute(
+            &format!("UPDATE operations SET {col} = ?2 WHERE id = ?1"),
+            params![id, v],
+        )?;
+        Ok(())
+    };
+    if let Some(n) = c.nonce {
+        set("nonce", &(n as i64))?;
+    }
+    if let Some(h) = &c.hash {
+        set("hash", h)?;
+    }
+    if let Some(p) = &c.signed_payload {
+        set("signed_payload", p)?;
+    }
+    if let Some(v) = &c.tx_to {
+        set("tx_to", v)?;
+    }
+    if let Some(v) = c.tx_value {
+        set("tx_value", &v.to_string())?;
+    }
+    if let Some(v) = &c.tx_data {
+        set("tx_data", v)?;
+    }
+    if let Some(v) = c.gas_limit {
+        set("gas_limit", &v.to_string())?;
+    }
+    if let Some(v) = c.max_fee_per_gas {
+        set("max_fee_per_gas", &v.to_string())?;
+    }
+    if let Some(v) = c.max_priority_fee_per_gas {
+        set("max_priority_fee_per_gas", &v.to_string())?;
+    }
+    if let Some((n, h)) = &c.block {
+        set("block_number", &(*n as i64))?;
+        set("block_hash", h)?;
+    }
+    if c.clear_block {
+        tx.execute(
+            "UPDATE operations SET block_number = NULL, block_hash = NULL, fee_paid = NULL WHERE id = ?1",
+            params![id],
+        )?;
+    }
+    if let Some(v) = c.fee_paid {
+        set("fee_paid", &v.to_string())?;
+    }
+    if let Some(e) = &c.error {
+        set("error", e)?;
+    }
+    if let Some((n, at)) = c.attempts {
+        set("attempts", &(n as i64))?;
+        set("next_attempt_at", &at)?;
+    }
+    Ok(())
+}

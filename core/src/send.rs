@@ -1,0 +1,809 @@
+//! Sending: a payment (ETH or an ERC-20) planned against what the chain says — or, offline,
+//! against what the wallet last saw — checked against the available balance, signed as an
+//! EIP-1559 transaction and queued in the ledger through the operation lifecycle. Speed-up and
+//! cancel replace a pending transaction with the same nonce and higher fees; `resign` renews
+//! one the sync found unusable (`needs_resign`).
+
+use std::str::FromStr;
+
+use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy::eips::eip2718::Encodable2718;
+use alloy::network::TxSignerSync;
+use alloy::primitives::{Address, Bytes, TxKind, U256};
+use cairn_api::{Operation, SendQuote, SendRequest, SendSpeed};
+
+use crate::chain::FeeHistory;
+use crate::erc20;
+use crate::error::{Error, Result};
+use crate::ledger::{now, AccountRow, Ledger};
+use crate::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
+use crate::rpc::ChainError;
+use crate::units::{format_address, format_units, parse_address, parse_units};
+use crate::wallet::{signer_for, Session, Wallet, WalletEvent};
+
+const GWEI: u64 = 1_000_000_000;
+/// Gas of a plain ETH transfer to an account without code.
+const TRANSFER_GAS: u64 = 21_000;
+/// An ERC-20 transfer when the node cannot be asked (typical ones use 35–65k).
+const TOKEN_TRANSFER_GAS_OFFLINE: u64 = 100_000;
+
+/// Why a send cannot go ahead, beyond bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("not enough {symbol}: this needs {needed}, {available} is available")]
+    InsufficientFunds {
+        symbol: String,
+        needed: String,
+        available: String,
+    },
+    #[error(
+        "the wallet has not seen this network's fees yet: connect once before sending offline"
+    )]
+    NoFeeData,
+    #[error("the amount must be more than zero")]
+    ZeroAmount,
+    #[error("sending to the zero address would burn the funds")]
+    ZeroAddress,
+    #[error("{0} is not a token this wallet knows on this network: add it first")]
+    UnknownToken(String),
+    #[error("operation {id} cannot be {action}: it is {state}")]
+    NotReplaceable {
+        id: i64,
+        action: &'static str,
+        state: &'static str,
+    },
+    #[error("the node would reject this transaction: {0}")]
+    WouldFail(String),
+    #[error("could not sign: {0}")]
+    Signing(String),
+}
+
+/// Fees for a speed from a fee quote: the tip at that speed's percentile (with a floor, since
+/// quiet chains report zero tips) and a max fee that survives the base fee rising for a while.
+pub fn fees_for(quote: &FeeQuote, speed: &SendSpeed) -> Result<(U256, U256)> {
+    let gwei = U256::from(GWEI);
+    let (tip, base_mult_num, base_mult_den) = match speed {
+        SendSpeed::Slow => (quote.tips[0].max(gwei / U256::from(100)), 5u64, 4u64),
+        SendSpeed::Normal => (quote.tips[1].max(gwei / U256::from(10)), 2, 1),
+        SendSpeed::Fast => (quote.tips[2].max(gwei), 3, 1),
+        SendSpeed::Custom {
+            max_fee_gwei,
+            priority_fee_gwei,
+        } => {
+            let max_fee = parse_units(max_fee_gwei, 9)?;
+            let tip = parse_units(priority_fee_gwei, 9)?;
+            if max_fee.is_zero() || tip > max_fee {
+                return Err(Error::Unsupported(
+                    "the priority fee must be at most the max fee, and the max fee above zero"
+                        .into(),
+                ));
+            }
+            return Ok((max_fee, tip));
+        }
+    };
+    let max_fee =
+        quote.base_fee.saturating_mul(U256::from(base_mult_num)) / U256::from(base_mult_den) + tip;
+    Ok((max_fee, tip))
+}
+
+/// What the chain said just now, when a node answers.
+struct Live {
+    fees: FeeHistory,
+    pending_nonce: u64,
+    gas: u64,
+    block: u64,
+    native_balance: U256,
+    token_balance: Option<U256>,
+}
+
+/// A send worked out, ready to sign.
+struct Plan {
+    account: AccountRow,
+    asset: AssetRow,
+    to: Address,
+    amount: U256,
+    tx_to: Address,
+    tx_value: U256,
+    tx_data: Vec<u8>,
+    gas_limit: u64,
+    max_fee: U256,
+    tip: U256,
+    chain_nonce: Option<u64>,
+    online: bool,
+}
+
+fn fmt(v: U256, decimals: u8) -> String {
+    format_units(v, decimals).unwrap_or_else(|_| v.to_string())
+}
+
+/// An operation as the UI shows it.
+pub(crate) fn to_api(op: &OperationRow, native: &AssetRow) -> Operation {
+    let asset = op.asset.as_ref().unwrap_or(native);
+    Operation {
+        id: op.id,
+        kind: op.kind.clone(),
+        state: op.state.as_str().to_string(),
+        from: op.from.clone(),
+        to: op.to.clone().unwrap_or_default(),
+        symbol: asset.symbol.clone(),
+        amount: fmt(op.amount, asset.decimals),
+        hash: op.hash.clone(),
+        nonce: op.nonce,
+        block_number: op.block_number,
+        fee_paid: op.fee_paid.map(|f| fmt(f, native.decimals)),
+        error: op.error.clone(),
+        replaces: op.replaces,
+        created_at: op.created_at,
+        updated_at: op.updated_at,
+        replaceable: matches!(op.state, OpState::Queued | OpState::Submitted),
+    }
+}
+
+/// Signs an EIP-1559 transaction; returns (hash, raw encoded envelope).
+fn sign(
+    s: &Session,
+    account: &AccountRow,
+    chain_id: u64,
+    nonce: u64,
+    plan: &TxFields,
+) -> Result<(String, Vec<u8>)> {
+    let signer = signer_for(&s.keys, &s.ledger, account)?;
+    let mut tx = TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: plan.gas_limit,
+        max_fee_per_gas: u128::try_from(plan.max_fee)
+            .map_err(|_| SendError::Signing("max fee out of range".into()))?,
+        max_priority_fee_per_gas: u128::try_from(plan.tip)
+            .map_err(|_| SendError::Signing("priority fee out of range".into()))?,
+        to: TxKind::Call(plan.to),
+        value: plan.value,
+        access_list: Default::default(),
+        input: Bytes::from(plan.data.clone()),
+    };
+    let signature = signer
+        .sign_transaction_sync(&mut tx)
+        .map_err(|e| SendError::Signing(e.to_string()))?;
+    let envelope = TxEnvelope::Eip1559(tx.into_signed(signature));
+    Ok((envelope.tx_hash().to_string(), envelope.encoded_2718()))
+}
+
+/// The fields of a transaction besides its nonce and chain.
+#[derive(Debug, Clone)]
+struct TxFields {
+    to: Address,
+    value: U256,
+    data: Vec<u8>,
+    gas_limit: u64,
+    max_fee: U256,
+    tip: U256,
+}
+
+/// Takes a new operation from `draft` to `queued`: authorized (the caller checked the funds),
+/// signed with its hash and payload stored (before any broadcast), queued. One ledger
+/// transaction per step.
+fn sign_and_queue(
+    s: &mut Session,
+    op_id: i64,
+    account: &AccountRow,
+    chain_id: u64,
+    nonce: u64,
+    fields: &TxFields,
+    from_state: OpState,
+) -> Result<OperationRow> {
+    if from_state == OpState::Draft {
+        s.ledger.transition(
+            op_id,
+            &[OpState::Draft],
+            OpState::Authorized,
+            &OpChange::default(),
+            "confirmed by the user",
+        )?;
+    }
+    let (hash, raw) = sign(s, account, chain_id, nonce, fields)?;
+    let change = OpChange {
+        nonce: Some(nonce),
+        hash: Some(hash.clone()),
+        signed_payload: Some(raw),
+        tx_to: Some(format_address(&fields.to)),
+        tx_value: Some(fields.value),
+        tx_data: Some(fields.data.clone()),
+        gas_limit: Some(fields.gas_limit),
+        max_fee_per_gas: Some(fields.max_fee),
+        max_priority_fee_per_gas: Some(fields.tip),
+        attempts: Some((0, 0)),
+        ..OpChange::default()
+    };
+    let from = if from_state == OpState::Draft {
+        OpState::Authorized
+    } else {
+        from_state
+    };
+    s.ledger
+        .transition(op_id, &[from], OpState::Signed, &change, &hash)?;
+    Ok(s.ledger.transition(
+        op_id,
+        &[OpState::Signed],
+        OpState::Queued,
+        &OpChange::default(),
+        "",
+    )?)
+}
+
+/// The nonce for a new transaction: after the chain's and after every one still held locally.
+fn next_nonce(ledger: &Ledger, chain_id: u64, account_id: i64, chain: Option<u64>) -> Result<u64> {
+    let stored = ledger.chain_nonce(chain_id, account_id)?;
+    let local = ledger
+        .highest_local_nonce(chain_id, account_id)?
+        .map(|n| n + 1);
+    Ok([chain, stored, local]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(0))
+}
+
+impl Wallet {
+    fn native_asset(s: &mut Session, w: &Wallet) -> Result<AssetRow> {
+        match s.ledger.asset(w.network().chain_id, None) {
+            Ok(a) => Ok(a),
+            Err(crate::ledger::LedgerError::NotFound(_)) => {
+                Ok(s.ledger.ensure_network(w.network())?)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Asks the node for fees, nonce, gas and balances; `None` when no endpoint answers.
+    async fn live(
+        &self,
+        from: Address,
+        tx_to: Address,
+        value: U256,
+        data: &[u8],
+        token: Option<Address>,
+    ) -> Result<Option<Live>> {
+        let chain = &self.inner.chain;
+        let attempt = async {
+            let fees = chain.fee_history().await?;
+            let pending_nonce = chain.nonce(from, "pending").await?;
+            let mut queries = vec![crate::chain::BalanceQuery {
+                owner: from,
+                token: None,
+            }];
+            if let Some(t) = token {
+                queries.push(crate::chain::BalanceQuery {
+                    owner: from,
+                    token: Some(t),
+                });
+            }
+            let (block, balances) = chain.balances(&queries).await?;
+            let mut balances = balances.into_iter();
+            let native_balance = balances.next().transpose()?.unwrap_or_default();
+            let token_balance = balances.next().transpose()?;
+            let gas = if data.is_empty() {
+                chain.estimate_gas(from, tx_to, value, data).await?
+            } else {
+                // Tokens can cost more than the estimate when state moves: a margin of 20 %.
+                chain.estimate_gas(from, tx_to, value, data).await? * 6 / 5
+            };
+            Ok::<_, ChainError>(Live {
+                fees,
+                pending_nonce,
+                gas,
+                block,
+                native_balance,
+                token_balance,
+            })
+        };
+        match attempt.await {
+            Ok(live) => Ok(Some(live)),
+            Err(e) if e.is_offline() => Ok(None),
+            Err(ChainError::Rpc { message, data, .. }) => {
+                let reason = data
+                    .as_deref()
+                    .and_then(|d| hex::decode(d.trim_start_matches("0x")).ok())
+                    .and_then(|b| erc20::decode_revert(&b))
+                    .unwrap_or(message);
+                Err(SendError::WouldFail(reason).into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn plan(&self, req: &SendRequest) -> Result<(Plan, SendQuote)> {
+        let from = parse_address(&req.from)?;
+        let to = parse_address(&req.to)?;
+        if to == Address::ZERO {
+            return Err(SendError::ZeroAddress.into());
+        }
+        let chain_id = self.network().chain_id;
+        let token = req.token.as_deref().map(parse_address).transpose()?;
+        let (account, asset) = self
+            .with_session(|s| {
+                Self::native_asset(s, self)?;
+                let account = s.ledger.account(&format_address(&from))?;
+                let asset = match token {
+                    None => s.ledger.asset(chain_id, None)?,
+                    Some(t) => s
+                        .ledger
+                        .asset(chain_id, Some(&format_address(&t)))
+                        .map_err(|_| SendError::UnknownToken(format_address(&t)))?,
+                };
+                Ok((account, asset))
+            })
+            .await?;
+        let amount = parse_units(&req.amount, asset.decimals)?;
+        if amount.is_zero() {
+            return Err(SendError::ZeroAmount.into());
+        }
+        let (tx_to, tx_value, tx_data) = match token {
+            None => (to, amount, Vec::new()),
+            Some(t) => (t, U256::ZERO, erc20::transfer(to, amount)),
+        };
+        let live = self.live(from, tx_to, tx_value, &tx_data, token).await?;
+        let online = live.is_some();
+        let (plan, quote) = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                if let Some(l) = &live {
+                    let quote = FeeQuote {
+                        base_fee: l.fees.next_base_fee,
+                        tips: l.fees.tips,
+                        block_number: l.block,
+                        updated_at: now(),
+                    };
+                    s.ledger.set_fee_quote(chain_id, &quote)?;
+                    s.ledger
+                        .set_balance(account.id, native.id, l.native_balance, l.block)?;
+                    if let Some(b) = l.token_balance {
+                        s.ledger.set_balance(account.id, asset.id, b, l.block)?;
+                    }
+                }
+                let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+                let (max_fee, tip) = fees_for(&quote, &req.speed)?;
+                let gas_limit = match &live {
+                    Some(l) => l.gas,
+                    None if token.is_some() => TOKEN_TRANSFER_GAS_OFFLINE,
+                    None => TRANSFER_GAS,
+                };
+                let plan = Plan {
+                    account: account.clone(),
+                    asset: asset.clone(),
+                    to,
+                    amount,
+                    tx_to,
+                    tx_value,
+                    tx_data: tx_data.clone(),
+                    gas_limit,
+                    max_fee,
+                    tip,
+                    chain_nonce: live.as_ref().map(|l| l.pending_nonce),
+                    online,
+                };
+                let (avail_native, avail_asset) =
+                    Self::available(s, chain_id, &account, &native, &asset)?;
+                let nonce = next_nonce(&s.ledger, chain_id, account.id, plan.chain_nonce)?;
+                let quote = SendQuote {
+                    from: account.address.clone(),
+                    to: format_address(&to),
+                    symbol: asset.symbol.clone(),
+                    amount: fmt(amount, asset.decimals),
+                    amount_base: amount.to_string(),
+                    gas_limit,
+                    max_fee_per_gas_wei: max_fee.to_string(),
+                    max_priority_fee_per_gas_wei: tip.to_string(),
+                    max_network_fee: fmt(
+                        U256::from(gas_limit).saturating_mul(max_fee),
+                        native.decimals,
+                    ),
+                    native_symbol: native.symbol.clone(),
+                    available: fmt(avail_asset, asset.decimals),
+                    available_native: fmt(avail_native, native.decimals),
+                    nonce,
+                    online,
+                };
+                Ok((plan, quote))
+            })
+            .await?;
+        Ok((plan, quote))
+    }
+
+    /// (native, asset) available: last confirmed balance minus what is promised.
+    fn available(
+        s: &Session,
+        chain_id: u64,
+        account: &AccountRow,
+        native: &AssetRow,
+        asset: &AssetRow,
+    ) -> Result<(U256, U256)> {
+        let confirmed_native = s
+            .ledger
+            .balance(account.id, native.id)?
+            .map(|b| b.0)
+            .unwrap_or_default();
+        let (pending_native, pending_token) =
+            s.ledger.pending_outgoing(chain_id, account.id, asset.id)?;
+        let avail_native = confirmed_native.saturating_sub(pending_native);
+        let avail_asset = if asset.contract.is_none() {
+            avail_native
+        } else {
+            s.ledger
+                .balance(account.id, asset.id)?
+                .map(|b| b.0)
+                .unwrap_or_default()
+                .saturating_sub(pending_token)
+        };
+        Ok((avail_native, avail_asset))
+    }
+
+    /// What a send would do and cost, without doing it.
+    pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
+        Ok(self.plan(req).await?.1)
+    }
+
+    /// Plans, checks the available balance, signs and queues a payment; the sync worker
+    /// broadcasts it as soon as a node answers. Works offline from the last state seen.
+    pub async fn send(&self, req: &SendRequest) -> Result<Operation> {
+        let (plan, _) = self.plan(req).await?;
+        let chain_id = self.network().chain_id;
+        let op = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                // Checked again here, under the session lock, so two sends cannot both spend
+                // the same funds.
+                let (avail_native, avail_asset) =
+                    Self::available(s, chain_id, &plan.account, &native, &plan.asset)?;
+                let fee_cap = U256::from(plan.gas_limit).saturating_mul(plan.max_fee);
+                let need_native = plan.tx_value.saturating_add(fee_cap);
+                if plan.asset.contract.is_some() && plan.amount > avail_asset {
+                    return Err(SendError::InsufficientFunds {
+                        symbol: plan.asset.symbol.clone(),
+                        needed: fmt(plan.amount, plan.asset.decimals),
+                        available: fmt(avail_asset, plan.asset.decimals),
+                    }
+                    .into());
+                }
+                if need_native > avail_native {
+                    return Err(SendError::InsufficientFunds {
+                        symbol: native.symbol.clone(),
+                        needed: fmt(need_native, native.decimals),
+                        available: fmt(avail_native, native.decimals),
+                    }
+                    .into());
+                }
+                let kind = if plan.asset.contract.is_some() {
+                    "erc20_transfer"
+                } else {
+                    "transfer"
+                };
+                let op_id = s.ledger.insert_operation(&NewOperation {
+                    account_id: plan.account.id,
+                    chain_id,
+                    kind: kind.into(),
+                    to: format_address(&plan.to),
+                    asset_id: plan.asset.id,
+                    amount: plan.amount,
+                    replaces: None,
+                })?;
+                let nonce = next_nonce(&s.ledger, chain_id, plan.account.id, plan.chain_nonce)?;
+                let fields = TxFields {
+                    to: plan.tx_to,
+                    value: plan.tx_value,
+                    data: plan.tx_data.clone(),
+                    gas_limit: plan.gas_limit,
+                    max_fee: plan.max_fee,
+                    tip: plan.tip,
+                };
+                let row = sign_and_queue(
+                    s,
+                    op_id,
+                    &plan.account,
+                    chain_id,
+                    nonce,
+                    &fields,
+                    OpState::Draft,
+                )?;
+                Ok(to_api(&row, &native))
+            })
+            .await?;
+        tracing::info!(op = op.id, nonce = ?op.nonce, online = plan.online, "send queued");
+        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
+        self.inner.sync_wake.notify_one();
+        Ok(op)
+    }
+
+    /// Replaces a queued or submitted transaction with the same nonce and fees at least 12.5 %
+    /// higher (nodes want +10 %): the same payment faster (`cancel == false`), or a zero-value
+    /// transfer to oneself that voids it.
+    async fn replace(&self, id: i64, cancel: bool) -> Result<Operation> {
+        let action = if cancel { "cancelled" } else { "sped up" };
+        // Fresh fees when a node answers; the stored quote otherwise.
+        let fresh = self.inner.chain.fee_history().await.ok();
+        let chain_id = self.network().chain_id;
+        let op = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                if let Some(f) = &fresh {
+                    s.ledger.set_fee_quote(
+                        chain_id,
+                        &FeeQuote {
+                            base_fee: f.next_base_fee,
+                            tips: f.tips,
+                            block_number: 0,
+                            updated_at: now(),
+                        },
+                    )?;
+                }
+                let old = s.ledger.operation(id)?;
+                if !matches!(old.state, OpState::Queued | OpState::Submitted) {
+                    return Err(SendError::NotReplaceable {
+                        id,
+                        action,
+                        state: old.state.as_str(),
+                    }
+                    .into());
+                }
+                let nonce = old
+                    .nonce
+                    .ok_or_else(|| Error::Internal("a signed operation without a nonce".into()))?;
+                let account = s.ledger.account(&old.from)?;
+                let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+                let (market_max, market_tip) = fees_for(&quote, &SendSpeed::Fast)?;
+                let bump =
+                    |v: U256| v.saturating_mul(U256::from(9)) / U256::from(8) + U256::from(1);
+                let max_fee = bump(old.max_fee_per_gas).max(market_max);
+                let tip = bump(old.max_priority_fee_per_gas)
+                    .max(market_tip)
+                    .min(max_fee);
+                let tx_to = old
+                    .tx_to
+                    .as_deref()
+                    .map(Address::from_str)
+                    .transpose()
+                    .map_err(|_| Error::Internal("a stored address does not parse".into()))?
+                    .unwrap_or_default();
+                let from = parse_address(&old.from)?;
+                let (fields, new) = if cancel {
+                    (
+                        TxFields {
+                            to: from,
+                            value: U256::ZERO,
+                            data: Vec::new(),
+                            gas_limit: TRANSFER_GAS,
+                            max_fee,
+                            tip,
+                        },
+                        NewOperation {
+                            account_id: account.id,
+                            chain_id,
+                            kind: "cancel".into(),
+                            to: account.address.clone(),
+                            asset_id: native.id,
+                            amount: U256::ZERO,
+                            replaces: Some(old.id),
+                        },
+                    )
+                } else {
+                    (
+                        TxFields {
+                            to: tx_to,
+                            value: old.tx_value,
+                            data: old.tx_data.clone(),
+                            gas_limit: old.gas_limit,
+                            max_fee,
+                            tip,
+                        },
+                        NewOperation {
+                            account_id: account.id,
+                            chain_id,
+                            kind: old.kind.clone(),
+                            to: old.to.clone().unwrap_or_default(),
+                            asset_id: old.asset.as_ref().map(|a| a.id).unwrap_or(native.id),
+                            amount: old.amount,
+                            replaces: Some(old.id),
+                        },
+                    )
+                };
+                let op_id = s.ledger.insert_operation(&new)?;
+                let row =
+                    sign_and_queue(s, op_id, &account, chain_id, nonce, &fields, OpState::Draft)?;
+                Ok(to_api(&row, &native))
+            })
+            .await?;
+        tracing::info!(op = op.id, replaces = id, cancel, "replacement queued");
+        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
+        self.inner.sync_wake.notify_one();
+        Ok(op)
+    }
+
+    pub async fn speed_up(&self, id: i64) -> Result<Operation> {
+        self.replace(id, false).await
+    }
+
+    pub async fn cancel(&self, id: i64) -> Result<Operation> {
+        self.replace(id, true).await
+    }
+
+    /// Signs an operation the sync marked `needs_resign` again, with a fresh nonce and fees,
+    /// after the user confirmed it; the funds are checked again.
+    pub async fn resign(&self, id: i64) -> Result<Operation> {
+        let fresh = self.inner.chain.fee_history().await.ok();
+        let chain_id = self.network().chain_id;
+        let row = self.with_session(|s| Ok(s.ledger.operation(id)?)).await?;
+        if row.state != OpState::NeedsResign {
+            return Err(SendError::NotReplaceable {
+                id,
+                action: "signed again",
+                state: row.state.as_str(),
+            }
+            .into());
+        }
+        let from = parse_address(&row.from)?;
+        let chain_nonce = self.inner.chain.nonce(from, "pending").await.ok();
+        let op = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                if let Some(f) = &fresh {
+                    s.ledger.set_fee_quote(
+                        chain_id,
+                        &FeeQuote {
+                            base_fee: f.next_base_fee,
+                            tips: f.tips,
+                            block_number: 0,
+                            updated_at: now(),
+                        },
+                    )?;
+                }
+                let account = s.ledger.account(&row.from)?;
+                let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+                let (max_fee, tip) = fees_for(&quote, &SendSpeed::Normal)?;
+                let tx_to = row
+                    .tx_to
+                    .as_deref()
+                    .map(Address::from_str)
+                    .transpose()
+                    .map_err(|_| Error::Internal("a stored address does not parse".into()))?
+                    .unwrap_or_default();
+                let fields = TxFields {
+                    to: tx_to,
+                    value: row.tx_value,
+                    data: row.tx_data.clone(),
+                    gas_limit: row.gas_limit,
+                    max_fee: max_fee.max(row.max_fee_per_gas),
+                    tip: tip.max(row.max_priority_fee_per_gas),
+                };
+                let nonce = next_nonce(&s.ledger, chain_id, account.id, chain_nonce)?;
+                let row = sign_and_queue(
+                    s,
+                    id,
+                    &account,
+                    chain_id,
+                    nonce,
+                    &fields,
+                    OpState::NeedsResign,
+                )?;
+                Ok(to_api(&row, &native))
+            })
+            .await?;
+        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
+        self.inner.sync_wake.notify_one();
+        Ok(op)
+    }
+
+    /// The newest operations on the active network.
+    pub async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
+        let chain_id = self.network().chain_id;
+        self.with_session(|s| {
+            let native = Self::native_asset(s, self)?;
+            Ok(s.ledger
+                .operations(chain_id, limit)?
+                .iter()
+                .map(|op| to_api(op, &native))
+                .collect())
+        })
+        .await
+    }
+
+    /// Adds an ERC-20 after reading its symbol and decimals from the contract.
+    pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
+        let address = parse_address(contract)?;
+        let (symbol, decimals) = self.inner.chain.token_metadata(address).await?;
+        let chain_id = self.network().chain_id;
+        let asset = self
+            .with_session(|s| {
+                Self::native_asset(s, self)?;
+                Ok(s.ledger
+                    .add_token(chain_id, &format_address(&address), &symbol, decimals)?)
+            })
+            .await?;
+        self.inner.sync_wake.notify_one();
+        Ok(cairn_api::AssetBalance {
+            symbol: asset.symbol,
+            token: asset.contract,
+            decimals: asset.decimals,
+            confirmed: "0".into(),
+            pending_out: "0".into(),
+            available: "0".into(),
+            block_number: None,
+        })
+    }
+
+    /// Every asset's balance for `address` as last synced: confirmed, pending out, available.
+    pub async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
+        let address = format_address(&parse_address(address)?);
+        let chain_id = self.network().chain_id;
+        self.with_session(|s| {
+            Self::native_asset(s, self)?;
+            let account = s.ledger.account(&address)?;
+            let mut out = Vec::new();
+            for asset in s.ledger.assets(chain_id)? {
+                let stored = s.ledger.balance(account.id, asset.id)?;
+                let confirmed = stored.map(|b| b.0).unwrap_or_default();
+                let (pending_native, pending_token) =
+                    s.ledger.pending_outgoing(chain_id, account.id, asset.id)?;
+                let pending = if asset.contract.is_none() {
+                    pending_native
+                } else {
+                    pending_token
+                };
+                out.push(cairn_api::AssetBalance {
+                    symbol: asset.symbol.clone(),
+                    token: asset.contract.clone(),
+                    decimals: asset.decimals,
+                    confirmed: fmt(confirmed, asset.decimals),
+                    pending_out: fmt(pending, asset.decimals),
+                    available: fmt(confirmed.saturating_sub(pending), asset.decimals),
+                    block_number: stored.map(|b| b.1),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote(base_gwei: u64, tips_gwei: [u64; 3]) -> FeeQuote {
+        let g = |v: u64| U256::from(v) * U256::from(GWEI);
+        FeeQuote {
+            base_fee: g(base_gwei),
+            tips: tips_gwei.map(g),
+            block_number: 1,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn faster_costs_more_and_custom_is_taken_as_given() {
+        let q = quote(10, [1, 2, 3]);
+        let slow = fees_for(&q, &SendSpeed::Slow).unwrap();
+        let normal = fees_for(&q, &SendSpeed::Normal).unwrap();
+        let fast = fees_for(&q, &SendSpeed::Fast).unwrap();
+        assert!(slow.0 < normal.0 && normal.0 < fast.0);
+        assert!(slow.1 <= normal.1 && normal.1 <= fast.1);
+        assert_eq!(normal.0, U256::from(22) * U256::from(GWEI));
+        let custom = SendSpeed::Custom {
+            max_fee_gwei: "30.5".into(),
+            priority_fee_gwei: "1.25".into(),
+        };
+        assert_eq!(
+            fees_for(&q, &custom).unwrap(),
+            (U256::from(30_500_000_000u64), U256::from(1_250_000_000u64))
+        );
+        let upside_down = SendSpeed::Custom {
+            max_fee_gwei: "1".into(),
+            priority_fee_gwei: "2".into(),
+        };
+        assert!(fees_for(&q, &upside_down).is_err());
+    }
+
+    #[test]
+    fn zero_tips_on_a_quiet_chain_still_pay_something() {
+        let (_, tip) = fees_for(&quote(1, [0, 0, 0]), &SendSpeed::Normal).unwrap();
+        assert!(tip > U256::ZERO);
+    }
+}

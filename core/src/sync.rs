@@ -1,0 +1,670 @@
+//! The sync worker: while the wallet is unlocked, it broadcasts queued transactions in nonce
+//! order, follows submitted ones to inclusion and confirmation (and back, when a reorg drops
+//! them), reconciles nonces with the chain (a nonce used elsewhere or a gap → `needs_resign`),
+//! and refreshes balances in one batch. Offline it backs off with jitter and tries again; a send
+//! or an unlock wakes it at once.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::Ordering;
+use std::sync::Weak;
+use std::time::Duration;
+
+use alloy::primitives::{Address, B256, U256};
+use cairn_api::SyncStatus;
+
+use crate::chain::{BalanceQuery, Receipt};
+use crate::error::{Error, Result};
+use crate::ledger::now;
+use crate::operations::{FeeQuote, OpChange, OpState, OperationRow};
+use crate::rpc::ChainError;
+use crate::send::to_api;
+use crate::units::parse_address;
+use crate::wallet::{Inner, Wallet, WalletEvent};
+
+/// What the worker last saw, as the UI shows it.
+pub type SyncState = SyncStatus;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+fn poll_interval(wallet: &Wallet) -> Duration {
+    // anvil mines on demand: poll fast there; public chains make a block every 2–12 s.
+    if wallet.network().is_devnet() {
+        Duration::from_millis(500)
+    } else {
+        Duration::from_secs(4)
+    }
+}
+
+/// Up to ±25 % of `d`, so many wallets (or endpoints) do not retry in step.
+fn jitter(d: Duration) -> Duration {
+    let mut byte = [0u8; 1];
+    let r = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut byte)
+        .map(|_| byte[0])
+        .unwrap_or(128);
+    let quarter = d / 4;
+    d - quarter + quarter * 2 * u32::from(r) / 255
+}
+
+/// Runs until the session it was started for ends (lock, or a newer unlock) or the wallet is
+/// dropped. Holds the wallet only while it works or waits one interval.
+pub(crate) async fn worker(inner: Weak<Inner>, generation: u64) {
+    let mut backoff: Option<Duration> = None;
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        if strong.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        let wallet = Wallet { inner: strong };
+        let wait = match wallet.sync_once().await {
+            Err(Error::Locked) => return,
+            Ok(status) if status.online => {
+                backoff = None;
+                poll_interval(&wallet)
+            }
+            Ok(_) | Err(_) => {
+                let next = backoff
+                    .map(|b| (b * 2).min(MAX_BACKOFF))
+                    .unwrap_or(Duration::from_secs(1));
+                backoff = Some(next);
+                jitter(next)
+            }
+        };
+        let woken = wallet.inner.sync_wake.notified();
+        tokio::select! {
+            _ = woken => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// What the chain said in one round.
+struct Round {
+    head: u64,
+    /// Per account: nonce of the next transaction to be mined (`latest`) and with the pool
+    /// (`pending`).
+    nonces: HashMap<i64, (u64, u64)>,
+    receipts: HashMap<i64, Option<Receipt>>,
+}
+
+impl Wallet {
+    /// The worker's last view of the network.
+    pub fn sync_status(&self) -> SyncStatus {
+        self.inner
+            .sync_state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    fn publish(&self, status: &SyncStatus) {
+        let changed = match self.inner.sync_state.lock() {
+            Ok(mut s) => {
+                let changed = *s != *status;
+                *s = status.clone();
+                changed
+            }
+            Err(_) => true,
+        };
+        if changed {
+            let _ = self.inner.events.send(WalletEvent::Sync(status.clone()));
+        }
+    }
+
+    /// Asks the worker to run now (e.g. "sync now" in the UI).
+    pub fn wake_sync(&self) {
+        self.inner.sync_wake.notify_one();
+    }
+
+    /// One round of sync. Offline is not an error: the status says so and the queue waits.
+    pub async fn sync_once(&self) -> Result<SyncStatus> {
+        let outcome = self.sync_round().await;
+        let (queued, in_flight) = self
+            .with_session_quiet(|s| {
+                let chain_id = self.network().chain_id;
+                Ok((
+                    s.ledger.operations_in(chain_id, &[OpState::Queued])?.len() as u32,
+                    s.ledger
+                        .operations_in(chain_id, &[OpState::Submitted, OpState::Included])?
+                        .len() as u32,
+                ))
+            })
+            .await?;
+        let previous = self.sync_status();
+        let status = match outcome {
+            Ok(head) => SyncStatus {
+                online: true,
+                endpoint: Some(self.inner.chain.rpc().active_url().to_string()),
+                last_block: Some(head),
+                queued,
+                in_flight,
+                last_error: None,
+                synced_at: Some(now()),
+            },
+            Err(Error::Locked) => return Err(Error::Locked),
+            Err(e) => {
+                let offline = matches!(&e, Error::Chain(c) if c.is_offline());
+                if !offline {
+                    tracing::warn!(error = %e, "sync round failed");
+                }
+                SyncStatus {
+                    online: !offline,
+                    endpoint: (!offline).then(|| self.inner.chain.rpc().active_url().to_string()),
+                    last_block: previous.last_block,
+                    queued,
+                    in_flight,
+                    last_error: Some(e.to_string()),
+                    synced_at: previous.synced_at,
+                }
+            }
+        };
+        self.publish(&status);
+        Ok(status)
+    }
+
+    fn moved(&self, row: &OperationRow) {
+        let native = crate::operations::AssetRow {
+            id: 0,
+            chain_id: row.chain_id,
+            contract: None,
+            symbol: self.network().currency_symbol.clone(),
+            decimals: self.network().currency_decimals,
+        };
+        tracing::info!(op = row.id, state = row.state.as_str(), "operation moved");
+        let _ = self
+            .inner
+            .events
+            .send(WalletEvent::Operation(to_api(row, &native)));
+    }
+
+    /// Applies a transition, telling the UI; a lost race (the user acted first) is not an error.
+    async fn step(
+        &self,
+        id: i64,
+        from: &[OpState],
+        to: OpState,
+        change: OpChange,
+        detail: &str,
+    ) -> Result<()> {
+        let result = self
+            .with_session_quiet(|s| Ok(s.ledger.transition(id, from, to, &change, detail)?))
+            .await;
+        match result {
+            Ok(row) => {
+                self.moved(&row);
+                Ok(())
+            }
+            Err(Error::Ledger(crate::ledger::LedgerError::Conflict(m))) => {
+                tracing::debug!(op = id, "{m}");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn sync_round(&self) -> Result<u64> {
+        let chain = &self.inner.chain;
+        let network = self.network().clone();
+        let chain_id = network.chain_id;
+        let (accounts, assets, active) = self
+            .with_session_quiet(|s| {
+                if s.ledger.asset(chain_id, None).is_err() {
+                    s.ledger.ensure_network(&network)?;
+                }
+                Ok((
+                    s.ledger.accounts(true)?,
+                    s.ledger.assets(chain_id)?,
+                    s.ledger.operations_in(
+                        chain_id,
+                        &[OpState::Queued, OpState::Submitted, OpState::Included],
+                    )?,
+                ))
+            })
+            .await?;
+
+        let head = chain.block_number().await?;
+        let fees = chain.fee_history().await?;
+        let mut round = Round {
+            head,
+            nonces: HashMap::new(),
+            receipts: HashMap::new(),
+        };
+        let mut busy: Vec<i64> = active.iter().map(|o| o.account_id).collect();
+        busy.sort_unstable();
+        busy.dedup();
+        for account_id in &busy {
+            let Some(acct) = accounts.iter().find(|a| a.id == *account_id) else {
+                continue;
+            };
+            let address = parse_address(&acct.address)?;
+            let latest = chain.nonce(address, "latest").await?;
+            let pending = chain.nonce(address, "pending").await?;
+            round.nonces.insert(*account_id, (latest, pending));
+        }
+        let tracked: Vec<&OperationRow> = active
+            .iter()
+            .filter(|o| matches!(o.state, OpState::Submitted | OpState::Included))
+            .collect();
+        let hashes: Vec<B256> = tracked
+            .iter()
+            .filter_map(|o| o.hash.as_deref().and_then(|h| B256::from_str(h).ok()))
+            .collect();
+        if hashes.len() == tracked.len() {
+            for (op, receipt) in tracked.iter().zip(chain.receipts(&hashes).await?) {
+                round.receipts.insert(op.id, receipt);
+            }
+        }
+        self.with_session_quiet(|s| {
+            s.ledger.set_fee_quote(
+                chain_id,
+                &FeeQuote {
+                    base_fee: fees.next_base_fee,
+                    tips: fees.tips,
+                    block_number: head,
+                    updated_at: now(),
+                },
+            )?;
+            for (account_id, (latest, _)) in &round.nonces {
+                s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
+            }
+            Ok(())
+        })
+        .await?;
+
+        self.follow(&active, &round, network.confirmations).await?;
+        self.broadcast(&active, &round, fees.next_base_fee).await?;
+        self.refresh_balances(&accounts, &assets).await?;
+        Ok(head)
+    }
+
+    /// Submitted and included operations: inclusion, failure, confirmation, reorgs, and nonces
+    /// taken by another transaction.
+    async fn follow(
+        &self,
+        active: &[OperationRow],
+        round: &Round,
+        confirmations: u64,
+    ) -> Result<()> {
+        let chain = &self.inner.chain;
+        let mined_ids: Vec<i64> = round
+            .receipts
+            .iter()
+            .filter(|(_, r)| r.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for op in active
+            .iter()
+            .filter(|o| matches!(o.state, OpState::Submitted | OpState::Included))
+        {
+            let Some(receipt) = round.receipts.get(&op.id) else {
+                continue;
+            };
+            match (op.state, receipt) {
+                (OpState::Submitted, Some(r)) => {
+                    let change = OpChange {
+                        block: Some((r.block_number, r.block_hash.to_string())),
+                        fee_paid: Some(r.gas_used.saturating_mul(r.effective_gas_price)),
+                        ..OpChange::default()
+                    };
+                    self.step(
+                        op.id,
+                        &[OpState::Submitted],
+                        OpState::Included,
+                        change,
+                        &format!("block {}", r.block_number),
+                    )
+                    .await?;
+                    self.settle(op, r, round.head, confirmations).await?;
+                    // The transaction it replaced (or that replaced it) can no longer be mined.
+                    for other in active.iter().filter(|o| {
+                        o.id != op.id
+                            && o.account_id == op.account_id
+                            && o.nonce == op.nonce
+                            && matches!(o.state, OpState::Queued | OpState::Submitted)
+                            && !mined_ids.contains(&o.id)
+                    }) {
+                        let to = if other.replaces == Some(op.id) {
+                            OpState::Dropped
+                        } else {
+                            OpState::Replaced
+                        };
+                        self.step(
+                            other.id,
+                            &[OpState::Queued, OpState::Submitted],
+                            to,
+                            OpChange::default(),
+                            &format!("operation {} was mined with the same nonce", op.id),
+                        )
+                        .await?;
+                    }
+                }
+                (OpState::Included, Some(r)) => {
+                    if op.block_hash.as_deref() != Some(&r.block_hash.to_string()) {
+                        // Re-mined in another block after a reorg: follow the new one.
+                        let change = OpChange {
+                            block: Some((r.block_number, r.block_hash.to_string())),
+                            ..OpChange::default()
+                        };
+                        self.step(
+                            op.id,
+                            &[OpState::Included],
+                            OpState::Included,
+                            change,
+                            "moved by a reorg",
+                        )
+                        .await?;
+                    }
+                    self.settle(op, r, round.head, confirmations).await?;
+                }
+                (OpState::Included, None) => {
+                    // A reorg took its block away: back to submitted, and back to the node.
+                    let change = OpChange {
+                        clear_block: true,
+                        ..OpChange::default()
+                    };
+                    self.step(
+                        op.id,
+                        &[OpState::Included],
+                        OpState::Submitted,
+                        change,
+                        "its block was reorganised away",
+                    )
+                    .await?;
+                    self.rebroadcast(op).await?;
+                }
+                (OpState::Submitted, None) => {
+                    let (latest, _) = round
+                        .nonces
+                        .get(&op.account_id)
+                        .copied()
+                        .unwrap_or_default();
+                    let nonce = op.nonce.unwrap_or(u64::MAX);
+                    if nonce < latest {
+                        // Mined nonce, no receipt for us: another transaction took it, unless
+                        // one of ours with that nonce is being mined right now.
+                        let ours = active.iter().any(|o| {
+                            o.id != op.id
+                                && o.account_id == op.account_id
+                                && o.nonce == op.nonce
+                                && mined_ids.contains(&o.id)
+                        });
+                        if !ours {
+                            self.step(
+                                op.id,
+                                &[OpState::Submitted],
+                                OpState::NeedsResign,
+                                OpChange {
+                                    error: Some(format!(
+                                        "nonce {nonce} was used by another transaction"
+                                    )),
+                                    ..OpChange::default()
+                                },
+                                "nonce used elsewhere",
+                            )
+                            .await?;
+                        }
+                    } else if let Some(hash) =
+                        op.hash.as_deref().and_then(|h| B256::from_str(h).ok())
+                    {
+                        if !chain.knows_transaction(hash).await? {
+                            // The node forgot it (restart, eviction): send the same bytes again.
+                            self.rebroadcast(op).await?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Included → confirmed after enough blocks, or → failed with the revert reason.
+    async fn settle(
+        &self,
+        op: &OperationRow,
+        r: &Receipt,
+        head: u64,
+        confirmations: u64,
+    ) -> Result<()> {
+        if !r.success {
+            let reason = self.revert_reason(op, r.block_number).await;
+            return self
+                .step(
+                    op.id,
+                    &[OpState::Included],
+                    OpState::Failed,
+                    OpChange {
+                        error: Some(reason.clone()),
+                        ..OpChange::default()
+                    },
+                    &reason,
+                )
+                .await;
+        }
+        if head + 1 >= r.block_number + confirmations {
+            self.step(
+                op.id,
+                &[OpState::Included],
+                OpState::Confirmed,
+                OpChange::default(),
+                &format!("{confirmations} confirmation(s)"),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn revert_reason(&self, op: &OperationRow, block: u64) -> String {
+        let parse = |s: Option<&str>| s.and_then(|a| Address::from_str(a).ok());
+        let (Some(from), Some(to)) = (parse(Some(&op.from)), parse(op.tx_to.as_deref())) else {
+            return "reverted".into();
+        };
+        self.inner
+            .chain
+            .revert_reason(from, to, op.tx_value, &op.tx_data, block.saturating_sub(1))
+            .await
+            .map(|r| format!("reverted: {r}"))
+            .unwrap_or_else(|| "reverted".into())
+    }
+
+    async fn rebroadcast(&self, op: &OperationRow) -> Result<()> {
+        let Some(raw) = &op.signed_payload else {
+            return Ok(());
+        };
+        match self.inner.chain.send_raw(raw).await {
+            Ok(_) => Ok(()),
+            // "already known", "nonce too low": the next round sorts it out from the chain.
+            Err(ChainError::Rpc { message, .. }) => {
+                tracing::debug!(op = op.id, %message, "rebroadcast refused");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Queued operations go to the node in nonce order per account.
+    async fn broadcast(
+        &self,
+        active: &[OperationRow],
+        round: &Round,
+        base_fee: U256,
+    ) -> Result<()> {
+        let chain = &self.inner.chain;
+        let now = now();
+        let mut by_account: HashMap<i64, Vec<&OperationRow>> = HashMap::new();
+        for op in active.iter().filter(|o| o.state == OpState::Queued) {
+            by_account.entry(op.account_id).or_default().push(op);
+        }
+        for (account_id, mut ops) in by_account {
+            ops.sort_by_key(|o| (o.nonce, o.id));
+            let (latest, pending) = round.nonces.get(&account_id).copied().unwrap_or_default();
+            // The next nonce the chain can take: after what is mined and what the pool holds.
+            let mut expected = pending.max(latest);
+            for op in ops {
+                if op.next_attempt_at > now {
+                    break;
+                }
+                let nonce = op.nonce.unwrap_or(u64::MAX);
+                let hash = op.hash.as_deref().and_then(|h| B256::from_str(h).ok());
+                if nonce < latest {
+                    // Taken on chain: by this very transaction (sent before a crash) or not.
+                    let known = match hash {
+                        Some(h) => chain.knows_transaction(h).await?,
+                        None => false,
+                    };
+                    if known {
+                        self.step(
+                            op.id,
+                            &[OpState::Queued],
+                            OpState::Submitted,
+                            OpChange::default(),
+                            "found on chain",
+                        )
+                        .await?;
+                    } else if op.replaces.is_none()
+                        && !active.iter().any(|o| o.replaces == Some(op.id))
+                    {
+                        self.needs_resign(
+                            op,
+                            format!("nonce {nonce} was used by another transaction"),
+                        )
+                        .await?;
+                    }
+                    continue;
+                }
+                if nonce > expected && op.replaces.is_none() {
+                    self.needs_resign(
+                        op,
+                        format!("nonce gap: the chain expects {expected}, this one has {nonce}"),
+                    )
+                    .await?;
+                    continue;
+                }
+                if op.max_fee_per_gas < base_fee {
+                    self.needs_resign(op, "its max fee is below the current base fee".into())
+                        .await?;
+                    continue;
+                }
+                let Some(raw) = &op.signed_payload else {
+                    continue;
+                };
+                match chain.send_raw(raw).await {
+                    Ok(_) => {
+                        self.step(
+                            op.id,
+                            &[OpState::Queued],
+                            OpState::Submitted,
+                            OpChange::default(),
+                            "broadcast",
+                        )
+                        .await?;
+                        expected = expected.max(nonce + 1);
+                    }
+                    Err(ChainError::Rpc { message, .. }) => {
+                        let lower = message.to_lowercase();
+                        if lower.contains("already known") || lower.contains("already imported") {
+                            self.step(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Submitted,
+                                OpChange::default(),
+                                "already known to the node",
+                            )
+                            .await?;
+                            expected = expected.max(nonce + 1);
+                        } else if lower.contains("nonce too low")
+                            || lower.contains("nonce too high")
+                        {
+                            self.needs_resign(op, message).await?;
+                        } else {
+                            self.step(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Failed,
+                                OpChange {
+                                    error: Some(format!("the node refused it: {message}")),
+                                    ..OpChange::default()
+                                },
+                                "refused by the node",
+                            )
+                            .await?;
+                        }
+                    }
+                    Err(e) => {
+                        // Offline again: count the attempt and wait, with the rest of the queue.
+                        let attempts = op.attempts + 1;
+                        let wait = jitter(Duration::from_secs(1u64 << attempts.min(5)));
+                        let change = OpChange {
+                            attempts: Some((attempts, now + wait.as_secs() as i64)),
+                            ..OpChange::default()
+                        };
+                        self.with_session_quiet(|s| {
+                            Ok(s.ledger.transition(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Queued,
+                                &change,
+                                "",
+                            )?)
+                        })
+                        .await
+                        .ok();
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn needs_resign(&self, op: &OperationRow, why: String) -> Result<()> {
+        self.step(
+            op.id,
+            &[OpState::Queued, OpState::Submitted],
+            OpState::NeedsResign,
+            OpChange {
+                error: Some(why.clone()),
+                ..OpChange::default()
+            },
+            &why,
+        )
+        .await
+    }
+
+    /// Every account's native and token balances in one batch, stored with their block.
+    async fn refresh_balances(
+        &self,
+        accounts: &[crate::ledger::AccountRow],
+        assets: &[crate::operations::AssetRow],
+    ) -> Result<()> {
+        let mut queries = Vec::new();
+        let mut keys = Vec::new();
+        for account in accounts {
+            let owner = parse_address(&account.address)?;
+            for asset in assets {
+                let token = match &asset.contract {
+                    Some(c) => Some(parse_address(c)?),
+                    None => None,
+                };
+                queries.push(BalanceQuery { owner, token });
+                keys.push((account.id, asset.id));
+            }
+        }
+        if queries.is_empty() {
+            return Ok(());
+        }
+        let (block, values) = self.inner.chain.balances(&queries).await?;
+        self.with_session_quiet(|s| {
+            for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
+                match value {
+                    Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
+                    Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
