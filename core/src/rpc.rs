@@ -75,8 +75,8 @@ impl ChainError {
 /// One endpoint's standing.
 #[derive(Debug, Clone, Default)]
 struct Health {
-    /// Its chain id was checked and matched (reset when it fails).
-    verified: bool,
+    /// When its chain id was last checked and matched (reset when it fails).
+    verified_at: Option<Instant>,
     failures: u32,
     /// Skipped until then after failing (doubling, capped), unless every endpoint is down.
     retry_at: Option<Instant>,
@@ -105,6 +105,8 @@ pub struct Rpc {
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long a chain-id check holds for single calls (batches check every time).
+const VERIFY_TTL: Duration = Duration::from_secs(30);
 
 impl Rpc {
     pub fn new(network: Network) -> Result<Rpc, ChainError> {
@@ -191,7 +193,7 @@ impl Rpc {
                 self.active.store(i as u64, Ordering::Relaxed);
             }
             Err(e) => {
-                h.verified = false;
+                h.verified_at = None;
                 h.failures = h.failures.saturating_add(1);
                 let backoff = Duration::from_millis(500)
                     .saturating_mul(1u32 << h.failures.min(7))
@@ -205,13 +207,16 @@ impl Rpc {
 
     fn is_verified(&self, i: usize) -> bool {
         let health = self.health.lock().unwrap_or_else(|e| e.into_inner());
-        health.get(i).is_some_and(|h| h.verified)
+        health
+            .get(i)
+            .and_then(|h| h.verified_at)
+            .is_some_and(|t| t.elapsed() < VERIFY_TTL)
     }
 
     fn set_verified(&self, i: usize) {
         let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(h) = health.get_mut(i) {
-            h.verified = true;
+            h.verified_at = Some(Instant::now());
         }
     }
 
@@ -263,7 +268,7 @@ impl Rpc {
         json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
     }
 
-    /// Asks endpoint `i` for its chain id, once until it fails.
+    /// Asks endpoint `i` for its chain id, again after `VERIFY_TTL` or a failure.
     async fn verify(&self, i: usize) -> Result<(), ChainError> {
         if self.is_verified(i) {
             return Ok(());
@@ -348,16 +353,22 @@ impl Rpc {
             return Ok(Vec::new());
         }
         self.with_failover(|i| {
+            // Every batch also asks for the chain id (one more call, no more requests): an
+            // endpoint that moved to another chain is caught on the next refresh.
             let first = self
                 .next_id
-                .fetch_add(calls.len() as u64, Ordering::Relaxed);
-            let body: Vec<Value> = calls
+                .fetch_add(calls.len() as u64 + 1, Ordering::Relaxed);
+            let check_id = first + calls.len() as u64;
+            let mut body: Vec<Value> = calls
                 .iter()
                 .enumerate()
                 .map(|(k, (m, p))| {
                     json!({"jsonrpc": "2.0", "id": first + k as u64, "method": m, "params": p})
                 })
                 .collect();
+            body.push(
+                json!({"jsonrpc": "2.0", "id": check_id, "method": "eth_chainId", "params": []}),
+            );
             async move {
                 let url = &self.network.rpc_urls[i];
                 let reply = self.post(i, &Value::Array(body)).await?;
@@ -366,14 +377,30 @@ impl Rpc {
                 };
                 // Replies may come in any order: match them by id.
                 let mut out: Vec<Option<Result<Value, ChainError>>> = vec![None; calls.len()];
+                let mut chain = None;
                 for item in items {
                     let Some(id) = item.get("id").and_then(Value::as_u64) else {
                         return Err(ChainError::Malformed { url: url.clone() });
                     };
+                    if id == check_id {
+                        chain = Some(result_of(url, item).and_then(|v| quantity(url, &v)));
+                        continue;
+                    }
                     let k = id.wrapping_sub(first) as usize;
                     if k < out.len() {
                         out[k] = Some(result_of(url, item));
                     }
+                }
+                match chain {
+                    Some(Ok(actual)) if actual == self.network.chain_id => {}
+                    Some(Ok(actual)) => {
+                        return Err(ChainError::WrongChain {
+                            url: url.clone(),
+                            expected: self.network.chain_id,
+                            actual,
+                        })
+                    }
+                    _ => return Err(ChainError::Malformed { url: url.clone() }),
                 }
                 out.into_iter()
                     .map(|r| r.ok_or_else(|| ChainError::Malformed { url: url.clone() }))

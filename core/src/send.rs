@@ -262,6 +262,7 @@ impl Wallet {
         value: U256,
         data: &[u8],
         token: Option<Address>,
+        amount: U256,
     ) -> Result<Option<Live>> {
         let chain = &self.inner.chain;
         let attempt = async {
@@ -281,7 +282,19 @@ impl Wallet {
             let mut balances = balances.into_iter();
             let native_balance = balances.next().transpose()?.unwrap_or_default();
             let token_balance = balances.next().transpose()?;
-            let gas = if data.is_empty() {
+            // Asking the node to estimate a send the funds cannot cover only yields a revert;
+            // the funds check after this says it better.
+            let covered = match (token, token_balance) {
+                (Some(_), Some(b)) => b >= amount,
+                _ => native_balance >= value,
+            };
+            let gas = if !covered {
+                if data.is_empty() {
+                    TRANSFER_GAS
+                } else {
+                    TOKEN_TRANSFER_GAS_OFFLINE
+                }
+            } else if data.is_empty() {
                 chain.estimate_gas(from, tx_to, value, data).await?
             } else {
                 // Tokens can cost more than the estimate when state moves: a margin of 20 %.
@@ -341,7 +354,9 @@ impl Wallet {
             None => (to, amount, Vec::new()),
             Some(t) => (t, U256::ZERO, erc20::transfer(to, amount)),
         };
-        let live = self.live(from, tx_to, tx_value, &tx_data, token).await?;
+        let live = self
+            .live(from, tx_to, tx_value, &tx_data, token, amount)
+            .await?;
         let online = live.is_some();
         let (plan, quote) = self
             .with_session(|s| {

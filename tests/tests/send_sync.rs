@@ -1,0 +1,489 @@
+//! Sending, syncing and working offline against a real anvil node: ETH and ERC-20 sends seen on
+//! both sides, the offline queue, endpoint faults (injected by a proxy in front of the node),
+//! failover, batched balances, a nonce taken by another client, and a reorg.
+
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use cairn_api::{ErrorCode, Operation, SendRequest, SendSpeed};
+use cairn_core::keychain::NoKeychain;
+use cairn_core::{KdfParams, KeySpec, Network, Wallet, WalletConfig, WalletEvent};
+use cairn_tests::devnet::{Devnet, Peers};
+use cairn_tests::proxy::{Fault, RpcProxy};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+const ETHER: u128 = 1_000_000_000_000_000_000;
+/// Someone outside the wallet.
+const BOB: &str = "0x000000000000000000000000000000000000bEEF";
+
+fn network(urls: &[String]) -> Network {
+    let mut n = Network::devnet(urls[0].clone());
+    n.rpc_urls = urls.to_vec();
+    n.request_timeout = Duration::from_secs(2);
+    n
+}
+
+/// A new wallet (fast KDF: these tests are about the chain) on `urls`, unlocked.
+async fn new_wallet(dir: &std::path::Path, net: Network) -> (Wallet, String) {
+    let w = Wallet::new(WalletConfig {
+        data_dir: dir.to_path_buf(),
+        network: net,
+        kdf: KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        keychain: Arc::new(NoKeychain),
+    })
+    .unwrap();
+    let created = w
+        .create(
+            SecretString::from("send sync password"),
+            KeySpec::NewMnemonic { words: 12 },
+        )
+        .await
+        .unwrap();
+    (w, created.account.address)
+}
+
+async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let reply: Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(reply.get("error").is_none(), "{method}: {reply}");
+    reply["result"].clone()
+}
+
+fn u256(v: &Value) -> U256 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+async fn eth_balance(url: &str, who: &str) -> U256 {
+    u256(&rpc(url, "eth_getBalance", json!([who, "latest"])).await)
+}
+
+async fn token_balance(url: &str, token: &str, who: &str) -> U256 {
+    let who: Address = who.parse().unwrap();
+    let data = format!("0x70a08231{:0>64}", hex::encode(who.as_slice()));
+    u256(
+        &rpc(
+            url,
+            "eth_call",
+            json!([{"to": token, "data": data}, "latest"]),
+        )
+        .await,
+    )
+}
+
+/// Sends a transaction from anvil's first dev account and waits for its receipt.
+async fn dev_send(url: &str, tx: Value) -> Value {
+    let accounts = rpc(url, "eth_accounts", json!([])).await;
+    let mut tx = tx;
+    tx["from"] = accounts[0].clone();
+    let hash = rpc(url, "eth_sendTransaction", json!([tx])).await;
+    for _ in 0..100 {
+        let r = rpc(url, "eth_getTransactionReceipt", json!([hash])).await;
+        if !r.is_null() {
+            assert_eq!(r["status"], "0x1", "{r}");
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not mined: {hash}");
+}
+
+/// Deploys a test ERC-20 (Uniswap v2's, symbol UNI-V2, 18 decimals) with its whole supply at
+/// anvil's first dev account; returns its address.
+async fn deploy_token(url: &str) -> String {
+    let artifact = cairn_tests::repo_root()
+        .join("scripts/devnet/node_modules/@uniswap/v2-core/build/ERC20.json");
+    let artifact: Value = serde_json::from_slice(&std::fs::read(artifact).unwrap()).unwrap();
+    let supply = U256::from(1_000_000u64) * U256::from(ETHER);
+    let data = format!(
+        "0x{}{}",
+        artifact["bytecode"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        hex::encode(supply.to_be_bytes::<32>())
+    );
+    let receipt = dev_send(url, json!({"data": data})).await;
+    receipt["contractAddress"].as_str().unwrap().to_string()
+}
+
+/// Moves `amount` whole tokens from the dev account to `to`: an incoming transfer by another key.
+async fn give_tokens(url: &str, token: &str, to: &str, amount: u64) {
+    let to: Address = to.parse().unwrap();
+    let value = U256::from(amount) * U256::from(ETHER);
+    let data = format!(
+        "0xa9059cbb{:0>64}{}",
+        hex::encode(to.as_slice()),
+        hex::encode(value.to_be_bytes::<32>())
+    );
+    dev_send(url, json!({"to": token, "data": data})).await;
+}
+
+fn eth(to: &str, from: &str, amount: &str) -> SendRequest {
+    SendRequest {
+        from: from.into(),
+        to: to.into(),
+        token: None,
+        amount: amount.into(),
+        speed: SendSpeed::Normal,
+    }
+}
+
+/// Waits until operation `id` reaches `state` (the sync worker runs while unlocked).
+async fn wait_state(w: &Wallet, id: i64, state: &str) -> Operation {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let ops = w.operations(100).await.unwrap();
+        let op = ops.iter().find(|o| o.id == id).unwrap().clone();
+        if op.state == state {
+            return op;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "operation {id} stuck in {} (wanted {state}): {:?}",
+            op.state,
+            op.error
+        );
+        w.wake_sync();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn wei(text: &str) -> U256 {
+    cairn_core::units::parse_units(text, 18).unwrap()
+}
+
+#[tokio::test]
+async fn send_eth_and_a_token_and_see_both_sides() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&url))).await;
+    w.devnet_fund(&me, "10").await.unwrap();
+    let token = deploy_token(&url).await;
+    give_tokens(&url, &token, &me, 500).await;
+
+    let added = w.add_token(&token).await.unwrap();
+    assert_eq!((added.symbol.as_str(), added.decimals), ("UNI-V2", 18));
+    assert_eq!(
+        w.add_token(&token).await.unwrap_err().code(),
+        ErrorCode::Duplicate
+    );
+    assert_eq!(
+        w.add_token(BOB).await.unwrap_err().code(),
+        ErrorCode::Rejected,
+        "an address without a token contract is refused"
+    );
+    w.sync_once().await.unwrap();
+    let balances = w.balances(&me).await.unwrap();
+    assert_eq!(balances[0].symbol, "ETH");
+    assert_eq!(balances[0].confirmed, "10.0");
+    assert_eq!(
+        balances[1].confirmed, "500.0",
+        "the incoming token transfer"
+    );
+
+    let quote = w.quote_send(&eth(BOB, &me, "1.5")).await.unwrap();
+    assert!(quote.online);
+    assert_eq!(quote.gas_limit, 21_000);
+    assert_eq!(quote.available, "10.0");
+
+    let sent = w.send(&eth(BOB, &me, "1.5")).await.unwrap();
+    assert_eq!(sent.state, "queued");
+    assert!(sent.hash.is_some(), "the hash is stored before broadcast");
+    let eth_op = wait_state(&w, sent.id, "confirmed").await;
+
+    let token_send = SendRequest {
+        token: Some(token.clone()),
+        ..eth(BOB, &me, "123.45")
+    };
+    let quote = w.quote_send(&token_send).await.unwrap();
+    assert!(quote.gas_limit > 21_000);
+    let sent = w.send(&token_send).await.unwrap();
+    let token_op = wait_state(&w, sent.id, "confirmed").await;
+    assert_eq!(token_op.symbol, "UNI-V2");
+
+    // Both sides, as an independent client reads the chain.
+    assert_eq!(eth_balance(&url, BOB).await, wei("1.5"));
+    assert_eq!(token_balance(&url, &token, BOB).await, wei("123.45"));
+    assert_eq!(token_balance(&url, &token, &me).await, wei("376.55"));
+    let fees =
+        wei(eth_op.fee_paid.as_deref().unwrap()) + wei(token_op.fee_paid.as_deref().unwrap());
+    assert!(fees > U256::ZERO);
+    assert_eq!(eth_balance(&url, &me).await, wei("10") - wei("1.5") - fees);
+
+    // And as the wallet shows it after a sync.
+    w.sync_once().await.unwrap();
+    let balances = w.balances(&me).await.unwrap();
+    assert_eq!(wei(&balances[0].confirmed), wei("10") - wei("1.5") - fees);
+    assert_eq!(balances[0].pending_out, "0.0");
+    assert_eq!(balances[1].confirmed, "376.55");
+
+    // Bad input is typed and leaves nothing behind.
+    let before = w.operations(100).await.unwrap().len();
+    for (req, code) in [
+        (eth("0x1234", &me, "1"), ErrorCode::InvalidInput),
+        (eth(BOB, &me, "1.2.3"), ErrorCode::InvalidInput),
+        (eth(BOB, &me, "0"), ErrorCode::InvalidInput),
+        (eth(BOB, &me, "1000"), ErrorCode::InsufficientFunds),
+        (
+            SendRequest {
+                token: Some(token.clone()),
+                ..eth(BOB, &me, "1000")
+            },
+            ErrorCode::InsufficientFunds,
+        ),
+    ] {
+        let err = w.send(&req).await.unwrap_err();
+        assert_eq!(err.code(), code, "{err}");
+    }
+    assert_eq!(w.operations(100).await.unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn offline_sends_queue_in_order_and_overspending_is_refused() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.devnet_fund(&me, "3").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    // The node goes away.
+    proxy.set_fault(Fault::Down);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let status = w.sync_once().await.unwrap();
+    assert!(!status.online, "{status:?}");
+    let quote = w.quote_send(&eth(BOB, &me, "0.5")).await.unwrap();
+    assert!(!quote.online);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let op = w.send(&eth(BOB, &me, "0.5")).await.unwrap();
+        assert_eq!(op.state, "queued");
+        ids.push(op.id);
+    }
+    let nonces: Vec<u64> = {
+        let ops = w.operations(10).await.unwrap();
+        ids.iter()
+            .map(|id| ops.iter().find(|o| o.id == *id).unwrap().nonce.unwrap())
+            .collect()
+    };
+    assert_eq!(nonces, vec![0, 1, 2]);
+    // 1.5 ETH and three fee caps are promised: 2 more do not fit in 3.
+    let err = w.send(&eth(BOB, &me, "2")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InsufficientFunds, "{err}");
+    let balances = w.balances(&me).await.unwrap();
+    assert!(wei(&balances[0].pending_out) > wei("1.5"));
+    assert_eq!(w.sync_status().queued, 3);
+
+    // The node is back: all three land, in nonce order.
+    proxy.set_fault(Fault::None);
+    w.wake_sync();
+    let mut blocks = Vec::new();
+    for id in &ids {
+        blocks.push(wait_state(&w, *id, "confirmed").await.block_number.unwrap());
+    }
+    assert!(blocks.windows(2).all(|b| b[0] <= b[1]), "{blocks:?}");
+    assert_eq!(eth_balance(&url, BOB).await, wei("1.5"));
+    let chain_nonce = rpc(&url, "eth_getTransactionCount", json!([me, "latest"])).await;
+    assert_eq!(chain_nonce, "0x3");
+}
+
+#[tokio::test]
+async fn endpoint_faults_are_typed_and_a_send_survives_them() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    for (fault, says) in [
+        (Fault::Status500, "HTTP 500"),
+        (Fault::Hang, "did not answer within"),
+        (Fault::Malformed, "not JSON-RPC"),
+        (Fault::WrongChain(1), "is on chain 1, not chain 31337"),
+    ] {
+        proxy.set_fault(fault);
+        let err = w.balance(&me).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Offline, "{fault:?}: {err}");
+        assert!(err.to_string().contains(says), "{fault:?}: {err}");
+        // A send made meanwhile is queued, not lost.
+        let op = w.send(&eth(BOB, &me, "0.01")).await.unwrap();
+        assert_eq!(op.state, "queued", "{fault:?}");
+        let status = w.sync_once().await.unwrap();
+        assert!(!status.online, "{fault:?}: {status:?}");
+        proxy.set_fault(Fault::None);
+        wait_state(&w, op.id, "confirmed").await;
+        assert!(w.balance(&me).await.is_ok(), "{fault:?}: recovers");
+    }
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.04"));
+}
+
+#[tokio::test]
+async fn a_dead_first_endpoint_fails_over_to_the_second() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dead = format!("http://127.0.0.1:{}", cairn_tests::free_port().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[dead.clone(), url.clone()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    let status = w.sync_once().await.unwrap();
+    assert!(status.online);
+    assert_eq!(
+        status.endpoint.as_deref(),
+        Some(url.as_str()),
+        "says which it uses"
+    );
+    let op = w.send(&eth(BOB, &me, "0.25")).await.unwrap();
+    wait_state(&w, op.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.25"));
+}
+
+#[tokio::test]
+async fn twenty_token_balances_cost_a_constant_number_of_requests() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    let mut tokens = Vec::new();
+    for k in 0..20u64 {
+        let token = deploy_token(&url).await;
+        give_tokens(&url, &token, &me, k + 1).await;
+        w.add_token(&token).await.unwrap();
+        tokens.push(token);
+    }
+    w.sync_once().await.unwrap();
+    proxy.reset_counts();
+    w.sync_once().await.unwrap();
+    let (requests, calls) = (proxy.requests(), proxy.calls());
+    assert!(calls >= 21, "every balance was read: {calls} calls");
+    assert!(
+        requests <= 4,
+        "a sync with 20 tokens sent {requests} HTTP requests: {:?}",
+        proxy.methods()
+    );
+    let balances = w.balances(&me).await.unwrap();
+    assert_eq!(balances.len(), 21);
+    for k in 1..=20u64 {
+        assert!(
+            balances.iter().any(|b| b.confirmed == format!("{k}.0")),
+            "token with {k} missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_nonce_used_by_another_client_asks_to_sign_again() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.devnet_fund(&me, "2").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    proxy.set_fault(Fault::Down);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let op = w.send(&eth(BOB, &me, "0.5")).await.unwrap();
+    assert_eq!(op.nonce, Some(0));
+    // Meanwhile the same key sends from another client (here: anvil impersonating it).
+    rpc(&url, "anvil_impersonateAccount", json!([me])).await;
+    let other = rpc(
+        &url,
+        "eth_sendTransaction",
+        json!([{"from": me, "to": BOB, "value": "0x1"}]),
+    )
+    .await;
+    assert!(other.is_string());
+
+    proxy.set_fault(Fault::None);
+    let stuck = wait_state(&w, op.id, "needs_resign").await;
+    assert!(
+        stuck.error.as_deref().unwrap_or("").contains("nonce 0"),
+        "{stuck:?}"
+    );
+    // Never silently dropped: the user signs it again and it goes through with nonce 1.
+    let again = w.resign(op.id).await.unwrap();
+    assert_eq!(again.nonce, Some(1));
+    wait_state(&w, op.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.5") + U256::from(1));
+}
+
+#[tokio::test]
+async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = network(std::slice::from_ref(&url));
+    net.confirmations = 3;
+    let (w, me) = new_wallet(dir.path(), net).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    let mut events = w.subscribe();
+
+    let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
+    let included = wait_state(&w, op.id, "included").await;
+    // Take its block away (anvil re-mines the same height without it).
+    rpc(&url, "anvil_reorg", json!([1, []])).await;
+    // Back to submitted, sent again, mined again, then confirmed after 3 blocks.
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + WAIT;
+    while !seen.ends_with(&["confirmed".to_string()]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "states seen: {seen:?}"
+        );
+        w.wake_sync();
+        if let Ok(Ok(WalletEvent::Operation(o))) =
+            tokio::time::timeout(Duration::from_millis(300), events.recv()).await
+        {
+            if o.id == op.id && seen.last() != Some(&o.state) {
+                seen.push(o.state.clone());
+            }
+        }
+        if seen.last().map(String::as_str) == Some("included") {
+            rpc(&url, "anvil_mine", json!(["0x3"])).await;
+        }
+    }
+    let i = seen
+        .iter()
+        .position(|s| s == "submitted")
+        .expect("back to submitted");
+    assert!(seen[i..].contains(&"included".to_string()), "{seen:?}");
+    let done = wait_state(&w, op.id, "confirmed").await;
+    assert!(done.block_number.is_some());
+    assert_ne!(done.block_number, None);
+    let _ = included;
+    assert_eq!(
+        eth_balance(&url, BOB).await,
+        wei("0.1"),
+        "paid exactly once"
+    );
+}
