@@ -213,6 +213,23 @@ impl Wallet {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
                 }
+                // A send runs from draft to queued under the session lock, so one seen here
+                // before `signed` was cut off by a crash: it never had a signature to send.
+                for op in s
+                    .ledger
+                    .operations_in(chain_id, &[OpState::Draft, OpState::Authorized])?
+                {
+                    s.ledger.transition(
+                        op.id,
+                        &[OpState::Draft, OpState::Authorized],
+                        OpState::Dropped,
+                        &OpChange {
+                            error: Some("interrupted before it was signed".into()),
+                            ..OpChange::default()
+                        },
+                        "interrupted",
+                    )?;
+                }
                 Ok((
                     s.ledger.accounts(true)?,
                     s.ledger.assets(chain_id)?,

@@ -487,3 +487,81 @@ async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
         "paid exactly once"
     );
 }
+
+/// The `cairn` CLI on `root` against `rpc`, never the developer's own keyring.
+fn cli(root: &std::path::Path, rpc_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(cairn_tests::gui::sibling_binary("cairn"));
+    cmd.env("CAIRN_DATA_DIR", root)
+        .env("CAIRN_RPC_URL", rpc_url)
+        .env("CAIRN_PASSWORD", "crash test password")
+        .env_remove("CAIRN_LOG")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    cmd
+}
+
+fn cli_json(root: &std::path::Path, rpc_url: &str, args: &[&str]) -> Value {
+    let out = cli(root, rpc_url)
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cairn {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn sends_killed_at_any_point_are_paid_exactly_once() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let root = tempfile::tempdir().unwrap();
+    let created = cli_json(root.path(), &url, &["create"]);
+    let me = created["account"]["address"].as_str().unwrap().to_string();
+    cli_json(root.path(), &url, &["devnet-fund", "--eth", "5"]);
+    cli_json(root.path(), &url, &["sync"]);
+
+    // `cairn send --wait`, SIGKILLed at spread-out moments: before the unlock, while signing,
+    // between queueing and broadcast, while waiting for the receipt.
+    for delay_ms in [150u64, 260, 330, 420, 520, 700, 900, 1200] {
+        let mut child = cli(root.path(), &url)
+            .args(["send", "--to", BOB, "--amount", "0.01", "--wait"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+
+    // A restart sends what was queued and settles the rest.
+    cli_json(root.path(), &url, &["sync", "--wait", "--timeout", "60"]);
+    let ops = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
+    let ops = ops.as_array().unwrap();
+    let confirmed = ops.iter().filter(|o| o["state"] == "confirmed").count() as u64;
+    println!(
+        "after 8 kills: {confirmed} confirmed, {} dropped before signing",
+        ops.len() as u64 - confirmed
+    );
+    for o in ops {
+        assert!(
+            matches!(o["state"].as_str(), Some("confirmed" | "dropped")),
+            "left unsettled: {o}"
+        );
+        if o["state"] == "dropped" {
+            assert_eq!(o["hash"], Value::Null, "a signed send was dropped: {o}");
+        }
+    }
+    // Every signed intent is on chain once, nothing else is.
+    let nonce = rpc(&url, "eth_getTransactionCount", json!([me, "latest"])).await;
+    assert_eq!(u256(&nonce), U256::from(confirmed));
+    assert_eq!(
+        eth_balance(&url, BOB).await,
+        wei("0.01") * U256::from(confirmed)
+    );
+    assert!(confirmed > 0, "no send got far enough: {ops:?}");
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use cairn_api::{SendRequest, SendSpeed};
 use cairn_core::keychain;
 use cairn_core::{logging, profiles};
 use cairn_core::{KdfParams, KeySpec, Network, Wallet, WalletConfig};
@@ -85,6 +86,64 @@ enum Command {
     },
     /// Check the ledger's integrity and the audit chain.
     Doctor,
+    /// Send ETH or a token: shows the quote, signs, queues; sent at once when a node answers,
+    /// otherwise by the next `cairn sync`.
+    Send {
+        #[arg(long)]
+        to: String,
+        /// In the asset's units, e.g. 1.5
+        #[arg(long)]
+        amount: String,
+        /// ERC-20 contract (added with `cairn token add`); ETH when absent.
+        #[arg(long)]
+        token: Option<String>,
+        /// The sending account; the first one when absent.
+        #[arg(long)]
+        from: Option<String>,
+        /// slow, normal or fast (ignored with --max-fee-gwei).
+        #[arg(long, default_value = "normal")]
+        speed: String,
+        #[arg(long, requires = "priority_fee_gwei")]
+        max_fee_gwei: Option<String>,
+        #[arg(long, requires = "max_fee_gwei")]
+        priority_fee_gwei: Option<String>,
+        /// Only show what it would cost.
+        #[arg(long)]
+        quote: bool,
+        /// Wait until it is confirmed, failed or needs a new signature.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The operations on this network, newest first.
+    Activity {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Broadcast what is queued and follow what is in flight.
+    Sync {
+        /// Keep going until nothing is queued or in flight (at most --timeout seconds).
+        #[arg(long)]
+        wait: bool,
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Replace a pending transaction with higher fees.
+    SpeedUp { id: i64 },
+    /// Replace a pending transaction with a zero-value transfer to oneself.
+    Cancel { id: i64 },
+    /// Sign again an operation marked needs_resign (fresh nonce and fees).
+    Resign { id: i64 },
+    /// Balances of every asset (confirmed, pending out, available), as last synced.
+    Balances { address: Option<String> },
+    /// ERC-20 tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCmd {
+    /// Add a token after reading its symbol and decimals from the contract.
+    Add { contract: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +204,8 @@ enum CliError {
     NoDataDir,
     #[error("could not start the async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {
@@ -220,6 +281,55 @@ async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
         .ok_or(cairn_core::Error::NoAccount)?
         .address
         .clone())
+}
+
+fn operation_line(o: &cairn_api::Operation) -> String {
+    format!(
+        "#{:<4} {:<12} {:>20} {:<8} to {}  nonce {}  {}{}",
+        o.id,
+        o.state,
+        o.amount,
+        o.symbol,
+        o.to,
+        o.nonce.map(|n| n.to_string()).unwrap_or("-".into()),
+        o.hash.as_deref().unwrap_or("-"),
+        o.error
+            .as_deref()
+            .map(|e| format!("  ({e})"))
+            .unwrap_or_default()
+    )
+}
+
+/// Syncs until operation `id` is confirmed, failed, or needs a new signature.
+async fn wait_final(
+    wallet: &Wallet,
+    id: i64,
+    timeout: Duration,
+) -> Result<cairn_api::Operation, CliError> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        wallet.sync_once().await?;
+        let op = wallet
+            .operations(500)
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| CliError::Usage(format!("operation {id} not found")))?;
+        if matches!(
+            op.state.as_str(),
+            "confirmed" | "failed" | "needs_resign" | "replaced" | "dropped"
+        ) {
+            return Ok(op);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(CliError::Usage(format!(
+                "operation {id} is still {} after {} s",
+                op.state,
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }
 
 async fn run(cli: &Cli) -> Result<(), CliError> {
@@ -396,6 +506,156 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             unlock().await?;
             wallet.set_auto_lock(Duration::from_secs(*secs)).await?;
             ok(cli, "auto-lock set");
+        }
+        Command::Send {
+            to,
+            amount,
+            token,
+            from,
+            speed,
+            max_fee_gwei,
+            priority_fee_gwei,
+            quote,
+            wait,
+        } => {
+            unlock().await?;
+            let from = match from {
+                Some(f) => f.clone(),
+                None => first_account(cli, &wallet).await?,
+            };
+            let speed = match (max_fee_gwei, priority_fee_gwei, speed.as_str()) {
+                (Some(max), Some(tip), _) => SendSpeed::Custom {
+                    max_fee_gwei: max.clone(),
+                    priority_fee_gwei: tip.clone(),
+                },
+                (_, _, "slow") => SendSpeed::Slow,
+                (_, _, "normal") => SendSpeed::Normal,
+                (_, _, "fast") => SendSpeed::Fast,
+                (_, _, other) => return Err(CliError::Usage(format!("unknown speed {other:?}"))),
+            };
+            let request = SendRequest {
+                from,
+                to: to.clone(),
+                token: token.clone(),
+                amount: amount.clone(),
+                speed,
+            };
+            let q = wallet.quote_send(&request).await?;
+            if *quote {
+                print(cli.json, &q, |q| {
+                    format!(
+                        "{} {} to {}: network fee at most {} {} (gas {}), nonce {}{}",
+                        q.amount,
+                        q.symbol,
+                        q.to,
+                        q.max_network_fee,
+                        q.native_symbol,
+                        q.gas_limit,
+                        q.nonce,
+                        if q.online {
+                            ""
+                        } else {
+                            " (offline: from the last state seen)"
+                        }
+                    )
+                });
+                return Ok(());
+            }
+            let mut op = wallet.send(&request).await?;
+            // Try to broadcast now; offline it stays queued for the next sync.
+            wallet.sync_once().await?;
+            if *wait {
+                op = wait_final(&wallet, op.id, Duration::from_secs(120)).await?;
+            } else if let Some(now) = wallet
+                .operations(200)
+                .await?
+                .into_iter()
+                .find(|o| o.id == op.id)
+            {
+                op = now;
+            }
+            print(cli.json, &op, operation_line);
+        }
+        Command::Activity { limit } => {
+            unlock().await?;
+            let ops = wallet.operations(*limit).await?;
+            print(cli.json, &ops, |ops| {
+                ops.iter()
+                    .map(operation_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Sync { wait, timeout } => {
+            unlock().await?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(*timeout);
+            let mut status = wallet.sync_once().await?;
+            while *wait && (status.queued > 0 || status.in_flight > 0) {
+                if std::time::Instant::now() > deadline {
+                    return Err(CliError::Usage(format!(
+                        "still {} queued and {} in flight after {timeout} s",
+                        status.queued, status.in_flight
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                status = wallet.sync_once().await?;
+            }
+            print(cli.json, &status, |s| {
+                format!(
+                    "{} via {} at block {}; {} queued, {} in flight{}",
+                    if s.online { "online" } else { "offline" },
+                    s.endpoint.as_deref().unwrap_or("-"),
+                    s.last_block.map(|b| b.to_string()).unwrap_or("-".into()),
+                    s.queued,
+                    s.in_flight,
+                    s.last_error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                )
+            });
+        }
+        Command::SpeedUp { id } | Command::Cancel { id } | Command::Resign { id } => {
+            unlock().await?;
+            let op = match &cli.command {
+                Command::SpeedUp { .. } => wallet.speed_up(*id).await?,
+                Command::Cancel { .. } => wallet.cancel(*id).await?,
+                _ => wallet.resign(*id).await?,
+            };
+            wallet.sync_once().await?;
+            print(cli.json, &op, operation_line);
+        }
+        Command::Balances { address } => {
+            unlock().await?;
+            let address = match address {
+                Some(a) => a.clone(),
+                None => first_account(cli, &wallet).await?,
+            };
+            wallet.sync_once().await?;
+            let balances = wallet.balances(&address).await?;
+            print(cli.json, &balances, |bs| {
+                bs.iter()
+                    .map(|b| {
+                        format!(
+                            "{:<10} {:>24} confirmed  {:>24} pending out  {:>24} available",
+                            b.symbol, b.confirmed, b.pending_out, b.available
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Token(TokenCmd::Add { contract }) => {
+            unlock().await?;
+            let token = wallet.add_token(contract).await?;
+            print(cli.json, &token, |t| {
+                format!(
+                    "Added {} ({} decimals) {}",
+                    t.symbol,
+                    t.decimals,
+                    t.token.as_deref().unwrap_or_default()
+                )
+            });
         }
         Command::Balance { address } => {
             let address = match address {
