@@ -297,6 +297,80 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     assert_eq!(back, expected);
 
+    // Send 1 ETH: form → review (the core's quote) → confirm; the activity list follows the
+    // operation live. Automine is paused so the pending state is there to be seen.
+    let rpc_url = devnet.endpoints.rpc_url.clone();
+    let node = |method: &'static str, params: serde_json::Value| {
+        let url = rpc_url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(&url)
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    s.wait_for_text("#sync-status", WAIT, |t| t.starts_with("Online"))
+        .await
+        .unwrap();
+    node("evm_setAutomine", json!([false])).await;
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.type_into(
+        "#send-to",
+        "0x000000000000000000000000000000000000bEEF",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    s.type_into("#send-amount", "1", WAIT).await.unwrap();
+    s.click_on("#send-review-button", WAIT).await.unwrap();
+    let reviewed = s
+        .wait_for_text("#review-amount", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(reviewed, "1.0 ETH");
+    let fee = s
+        .wait_for_text("#review-fee", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(fee.contains("gas 21000"), "{fee}");
+    std::fs::write(
+        out.join("gui-send-review.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#send-confirm", WAIT).await.unwrap();
+    let pending = s
+        .wait_for_text("#activity .op .state", WAIT, |t| t == "submitted")
+        .await
+        .unwrap();
+    assert_eq!(pending, "submitted");
+    std::fs::write(
+        out.join("gui-activity-pending.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    node("evm_mine", json!([])).await;
+    node("evm_setAutomine", json!([true])).await;
+    s.wait_for_text("#activity .op .state", WAIT, |t| t == "confirmed")
+        .await
+        .unwrap();
+    std::fs::write(
+        out.join("gui-activity-confirmed.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let bob = node(
+        "eth_getBalance",
+        json!(["0x000000000000000000000000000000000000bEEF", "latest"]),
+    )
+    .await;
+    assert_eq!(bob["result"], "0xde0b6b3a7640000", "1 ETH arrived");
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

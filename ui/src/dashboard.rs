@@ -1,5 +1,5 @@
-//! The unlocked wallet: accounts (balance, add, rename, hide), settings (auto-lock, password,
-//! recovery-phrase export behind the password) and the audit log.
+//! The unlocked wallet: accounts (balance, add, rename, hide), send and activity (`activity`),
+//! settings (auto-lock, password, recovery-phrase export behind the password) and the audit log.
 
 use cairn_api::{
     cmd, Account, AddAccountRequest, AddressRequest, ApiError, AuditLog, Balance,
@@ -16,6 +16,8 @@ use crate::{field, NetworkBadge, Screen};
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
     Accounts,
+    Send,
+    Activity,
     Settings,
     Audit,
 }
@@ -48,17 +50,26 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
         let tab = tab.clone();
         Callback::from(move |_| tab.set(to))
     };
+    let sent = {
+        let tab = tab.clone();
+        Callback::from(move |_| tab.set(Tab::Activity))
+    };
     let tab_class = |t: Tab| classes!("tab", (*tab == t).then_some("active"));
     html! {
         <>
             <nav class="tabs" role="tablist">
                 <button id="nav-accounts" role="tab" class={tab_class(Tab::Accounts)} onclick={select(Tab::Accounts)}>{ "Accounts" }</button>
+                <button id="nav-send" role="tab" class={tab_class(Tab::Send)} onclick={select(Tab::Send)}>{ "Send" }</button>
+                <button id="nav-activity" role="tab" class={tab_class(Tab::Activity)} onclick={select(Tab::Activity)}>{ "Activity" }</button>
                 <button id="nav-settings" role="tab" class={tab_class(Tab::Settings)} onclick={select(Tab::Settings)}>{ "Settings" }</button>
-                <button id="nav-audit" role="tab" class={tab_class(Tab::Audit)} onclick={select(Tab::Audit)}>{ "Audit log" }</button>
+                <button id="nav-audit" role="tab" class={tab_class(Tab::Audit)} onclick={select(Tab::Audit)}>{ "Audit" }</button>
             </nav>
             <NetworkBadge network={props.network.clone()} />
+            <crate::activity::SyncBadge />
             { match *tab {
                 Tab::Accounts => html! { <Accounts network={props.network.clone()} /> },
+                Tab::Send => html! { <crate::activity::SendPage sent={sent} /> },
+                Tab::Activity => html! { <crate::activity::ActivityPage /> },
                 Tab::Settings => html! { <SettingsPage /> },
                 Tab::Audit => html! { <AuditPage /> },
             } }

@@ -3,6 +3,7 @@
 //! Screens: `onboarding` (create / import / backup), `unlock`, `dashboard` (accounts, settings,
 //! audit log); `profiles` picks the wallet profile on the start screens.
 
+mod activity;
 mod dashboard;
 mod ipc;
 mod onboarding;
@@ -63,9 +64,26 @@ pub(crate) fn field(state: &UseStateHandle<String>) -> Callback<InputEvent> {
 #[function_component(App)]
 pub fn app() -> Html {
     let screen = use_state(|| Screen::Loading);
+    let live = use_reducer(activity::Live::default);
     {
         let screen = screen.clone();
+        let live = live.clone();
         use_effect_with((), move |_| {
+            // Sync state and operation changes, for the whole life of the page.
+            {
+                let live = live.clone();
+                ipc::listen(event::SYNC, move |payload| {
+                    if let Some(status) = js_sys::Reflect::get(&payload, &"payload".into())
+                        .ok()
+                        .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
+                    {
+                        live.dispatch(activity::LiveAction::Sync(status));
+                    }
+                });
+            }
+            ipc::listen(event::OPERATION, move |_| {
+                live.dispatch(activity::LiveAction::Operation)
+            });
             spawn_local({
                 let screen = screen.clone();
                 async move {
@@ -130,7 +148,9 @@ pub fn app() -> Html {
     html! {
         <main class="app">
             <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header>
-            <div key={shown_at.to_string()}>{ body }</div>
+            <ContextProvider<activity::LiveHandle> context={live.clone()}>
+                <div key={shown_at.to_string()}>{ body }</div>
+            </ContextProvider<activity::LiveHandle>>
             if start_screen { <profiles::ProfilePicker go={go.clone()} /> }
         </main>
     }

@@ -1,0 +1,321 @@
+//! Money moving: the sync indicator, the send flow (form → review of the core's quote → confirm)
+//! and the activity list, which follows the core's operation events live.
+
+use std::rc::Rc;
+
+use cairn_api::{
+    cmd, Account, AddressRequest, AssetBalance, Operation, OperationRequest, SendQuote,
+    SendRequest, SendSpeed, SyncStatus, WalletStatus,
+};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+use crate::field;
+use crate::ipc::{call, NoArgs, Request};
+
+/// What the shell's events said last: the sync state, and a counter that moves whenever an
+/// operation changed (screens that list operations reload on it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Live {
+    pub sync: Option<SyncStatus>,
+    pub op_tick: u64,
+}
+
+pub(crate) enum LiveAction {
+    Sync(SyncStatus),
+    Operation,
+}
+
+impl Reducible for Live {
+    type Action = LiveAction;
+    fn reduce(self: Rc<Self>, action: LiveAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            LiveAction::Sync(s) => next.sync = Some(s),
+            LiveAction::Operation => next.op_tick += 1,
+        }
+        Rc::new(next)
+    }
+}
+
+pub(crate) type LiveHandle = UseReducerHandle<Live>;
+
+#[function_component(SyncBadge)]
+pub(crate) fn sync_badge() -> Html {
+    let live = use_context::<LiveHandle>();
+    let fetched = use_state(|| None::<SyncStatus>);
+    {
+        let fetched = fetched.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) = call::<_, SyncStatus>(cmd::SYNC_STATUS, &NoArgs {}).await {
+                    fetched.set(Some(s));
+                }
+            });
+        });
+    }
+    let status = live
+        .as_ref()
+        .and_then(|l| l.sync.clone())
+        .or_else(|| (*fetched).clone());
+    let Some(s) = status else {
+        return html! { <p class="sync muted" id="sync-status">{ "Connecting…" }</p> };
+    };
+    let queue = match (s.queued, s.in_flight) {
+        (0, 0) => String::new(),
+        (q, f) => format!(" · {q} queued, {f} in flight"),
+    };
+    let text = if s.online {
+        format!(
+            "Online · block {} · {}{queue}",
+            s.last_block.unwrap_or_default(),
+            s.endpoint.as_deref().unwrap_or_default()
+        )
+    } else {
+        format!("Offline: sends are signed and queued{queue}")
+    };
+    html! {
+        <p class={classes!("sync", if s.online { "online" } else { "offline" })} id="sync-status" title={s.last_error.clone().unwrap_or_default()}>{ text }</p>
+    }
+}
+
+fn speed_of(name: &str) -> SendSpeed {
+    match name {
+        "slow" => SendSpeed::Slow,
+        "fast" => SendSpeed::Fast,
+        _ => SendSpeed::Normal,
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct SendProps {
+    /// Called with the queued operation.
+    pub sent: Callback<Operation>,
+}
+
+#[function_component(SendPage)]
+pub(crate) fn send_page(props: &SendProps) -> Html {
+    let accounts = use_state(Vec::<Account>::new);
+    let assets = use_state(Vec::<AssetBalance>::new);
+    let from = use_state(String::new);
+    let to = use_state(String::new);
+    let amount = use_state(String::new);
+    let token = use_state(String::new);
+    let speed = use_state(|| "normal".to_string());
+    let quote = use_state(|| None::<(SendRequest, SendQuote)>);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    {
+        let (accounts, from) = (accounts.clone(), from.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(WalletStatus::Unlocked { accounts: list, .. }) =
+                    call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
+                {
+                    if let Some(first) = list.first() {
+                        from.set(first.address.clone());
+                    }
+                    accounts.set(list);
+                }
+            });
+        });
+    }
+    {
+        let assets = assets.clone();
+        use_effect_with((*from).clone(), move |address| {
+            let address = address.clone();
+            if !address.is_empty() {
+                spawn_local(async move {
+                    let request = AddressRequest { address };
+                    if let Ok(list) =
+                        call::<_, Vec<AssetBalance>>(cmd::BALANCES, &Request { request: &request })
+                            .await
+                    {
+                        assets.set(list);
+                    }
+                });
+            }
+        });
+    }
+    let request = SendRequest {
+        from: (*from).clone(),
+        to: to.trim().to_string(),
+        token: (!token.is_empty()).then(|| (*token).clone()),
+        amount: amount.trim().to_string(),
+        speed: speed_of(&speed),
+    };
+    let review = {
+        let (quote, error, busy, request) =
+            (quote.clone(), error.clone(), busy.clone(), request.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (quote, error, busy, request) =
+                (quote.clone(), error.clone(), busy.clone(), request.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match call::<_, SendQuote>(cmd::QUOTE_SEND, &Request { request: &request }).await {
+                    Ok(q) => {
+                        error.set(None);
+                        quote.set(Some((request, q)));
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let confirm = {
+        let (quote, error, busy, sent) = (
+            quote.clone(),
+            error.clone(),
+            busy.clone(),
+            props.sent.clone(),
+        );
+        Callback::from(move |_| {
+            let Some((request, _)) = (*quote).clone() else {
+                return;
+            };
+            let (quote, error, busy, sent) =
+                (quote.clone(), error.clone(), busy.clone(), sent.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match call::<_, Operation>(cmd::SEND, &Request { request: &request }).await {
+                    Ok(op) => sent.emit(op),
+                    Err(e) => {
+                        error.set(Some(e.message));
+                        quote.set(None);
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let back = {
+        let quote = quote.clone();
+        Callback::from(move |_| quote.set(None))
+    };
+    let on_select = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    if let Some((_, q)) = &*quote {
+        return html! {
+            <section class="card" id="send-review">
+                <h2>{ "Review" }</h2>
+                <dl class="review">
+                    <dt>{ "Send" }</dt><dd id="review-amount">{ format!("{} {}", q.amount, q.symbol) }</dd>
+                    <dt>{ "To" }</dt><dd class="mono" id="review-to">{ q.to.clone() }</dd>
+                    <dt>{ "From" }</dt><dd class="mono">{ q.from.clone() }</dd>
+                    <dt>{ "Network fee" }</dt><dd id="review-fee">{ format!("at most {} {} (gas {})", q.max_network_fee, q.native_symbol, q.gas_limit) }</dd>
+                    <dt>{ "Available" }</dt><dd>{ format!("{} {}", q.available, q.symbol) }</dd>
+                    <dt>{ "Nonce" }</dt><dd>{ q.nonce }</dd>
+                </dl>
+                if !q.online { <p class="muted" id="review-offline">{ "Offline: this is signed now and sent when a node answers." }</p> }
+                if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
+                <button id="send-confirm" class="primary wide" onclick={confirm} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
+                <button class="secondary wide" onclick={back}>{ "Back" }</button>
+            </section>
+        };
+    }
+    html! {
+        <section class="card">
+            <h2>{ "Send" }</h2>
+            <form onsubmit={review}>
+                <label for="send-from">{ "From" }</label>
+                <select id="send-from" onchange={on_select(&from)}>
+                    { for accounts.iter().map(|a| html! {
+                        <option value={a.address.clone()} selected={a.address == *from}>{ format!("{} · {}", a.name, a.address) }</option>
+                    }) }
+                </select>
+                <label for="send-to">{ "To" }</label>
+                <input id="send-to" type="text" class="mono" placeholder="0x…" autocomplete="off" required=true value={(*to).clone()} oninput={field(&to)} />
+                <label for="send-asset">{ "Asset" }</label>
+                <select id="send-asset" onchange={on_select(&token)}>
+                    { for assets.iter().map(|a| html! {
+                        <option value={a.token.clone().unwrap_or_default()} selected={a.token.clone().unwrap_or_default() == *token}>{ format!("{} (available {})", a.symbol, a.available) }</option>
+                    }) }
+                </select>
+                <label for="send-amount">{ "Amount" }</label>
+                <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true value={(*amount).clone()} oninput={field(&amount)} />
+                <label for="send-speed">{ "Speed" }</label>
+                <select id="send-speed" onchange={on_select(&speed)}>
+                    <option value="slow" selected={*speed == "slow"}>{ "Slow" }</option>
+                    <option value="normal" selected={*speed == "normal"}>{ "Normal" }</option>
+                    <option value="fast" selected={*speed == "fast"}>{ "Fast" }</option>
+                </select>
+                if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
+                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy}>{ if *busy { "Checking…" } else { "Review" } }</button>
+            </form>
+        </section>
+    }
+}
+
+#[function_component(ActivityPage)]
+pub(crate) fn activity_page() -> Html {
+    let live = use_context::<LiveHandle>();
+    let tick = live.as_ref().map(|l| l.op_tick).unwrap_or_default();
+    let ops = use_state(Vec::<Operation>::new);
+    let error = use_state(|| None::<String>);
+    let reload = {
+        let (ops, error) = (ops.clone(), error.clone());
+        Callback::from(move |_: ()| {
+            let (ops, error) = (ops.clone(), error.clone());
+            spawn_local(async move {
+                match call::<_, Vec<Operation>>(cmd::OPERATIONS, &NoArgs {}).await {
+                    Ok(list) => ops.set(list),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with(tick, move |_| reload.emit(()));
+    }
+    let act = |command: &'static str, id: i64| {
+        let (reload, error) = (reload.clone(), error.clone());
+        Callback::from(move |_| {
+            let (reload, error) = (reload.clone(), error.clone());
+            spawn_local(async move {
+                let request = OperationRequest { id };
+                match call::<_, Operation>(command, &Request { request: &request }).await {
+                    Ok(_) => reload.emit(()),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card" id="activity">
+            <h2>{ "Activity" }</h2>
+            if let Some(message) = &*error { <p class="error" role="alert">{ message }</p> }
+            if ops.is_empty() { <p class="muted">{ "Nothing sent yet." }</p> }
+            <ul class="ops">
+                { for ops.iter().map(|o| html! {
+                    <li key={o.id} class="op" id={format!("op-{}", o.id)}>
+                        <div class="op-line">
+                            <span class={classes!("state", o.state.clone())}>{ o.state.replace('_', " ") }</span>
+                            <span class="amount">{ format!("{} {}", o.amount, o.symbol) }</span>
+                        </div>
+                        <div class="mono small">{ format!("{} → {}", o.kind.replace('_', " "), o.to) }</div>
+                        if let Some(h) = &o.hash { <div class="mono small muted">{ h.clone() }</div> }
+                        if let Some(f) = &o.fee_paid { <div class="small muted">{ format!("fee {f}") }</div> }
+                        if let Some(e) = &o.error { <div class="small error">{ e.clone() }</div> }
+                        if o.replaceable {
+                            <div class="row">
+                                <button class="secondary" onclick={act(cmd::SPEED_UP, o.id)}>{ "Speed up" }</button>
+                                <button class="secondary" onclick={act(cmd::CANCEL, o.id)}>{ "Cancel" }</button>
+                            </div>
+                        }
+                        if o.state == "needs_resign" {
+                            <button class="primary" onclick={act(cmd::RESIGN, o.id)}>{ "Sign again" }</button>
+                        }
+                    </li>
+                }) }
+            </ul>
+        </section>
+    }
+}
