@@ -120,6 +120,7 @@ impl Wallet {
 
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub async fn sync_once(&self) -> Result<SyncStatus> {
+        let _one_at_a_time = self.inner.sync_round.lock().await;
         let outcome = self.sync_round().await;
         let (queued, in_flight) = self
             .with_session_quiet(|s| {
@@ -212,6 +213,17 @@ impl Wallet {
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
+                }
+                // Signed but cut off before `queued`: the user confirmed it and the signature
+                // exists, so it joins the queue.
+                for op in s.ledger.operations_in(chain_id, &[OpState::Signed])? {
+                    s.ledger.transition(
+                        op.id,
+                        &[OpState::Signed],
+                        OpState::Queued,
+                        &OpChange::default(),
+                        "resumed after an interruption",
+                    )?;
                 }
                 // A send runs from draft to queued under the session lock, so one seen here
                 // before `signed` was cut off by a crash: it never had a signature to send.
@@ -460,7 +472,7 @@ impl Wallet {
                 )
                 .await;
         }
-        if head + 1 >= r.block_number + confirmations {
+        if head.saturating_add(1) >= r.block_number.saturating_add(confirmations) {
             self.step(
                 op.id,
                 &[OpState::Included],
@@ -577,7 +589,7 @@ impl Wallet {
                             "broadcast",
                         )
                         .await?;
-                        expected = expected.max(nonce + 1);
+                        expected = expected.max(nonce.saturating_add(1));
                     }
                     Err(ChainError::Rpc { message, .. }) => {
                         let lower = message.to_lowercase();
@@ -590,11 +602,29 @@ impl Wallet {
                                 "already known to the node",
                             )
                             .await?;
-                            expected = expected.max(nonce + 1);
+                            expected = expected.max(nonce.saturating_add(1));
                         } else if lower.contains("nonce too low")
                             || lower.contains("nonce too high")
                         {
-                            self.needs_resign(op, message).await?;
+                            // Sent by an earlier run that died before recording it? Then it
+                            // is ours and on its way; otherwise the nonce went elsewhere.
+                            let ours = match hash {
+                                Some(h) => chain.knows_transaction(h).await?,
+                                None => false,
+                            };
+                            if ours {
+                                self.step(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Submitted,
+                                    OpChange::default(),
+                                    "found at the node",
+                                )
+                                .await?;
+                                expected = expected.max(nonce.saturating_add(1));
+                            } else {
+                                self.needs_resign(op, message).await?;
+                            }
                         } else {
                             self.step(
                                 op.id,
@@ -636,10 +666,12 @@ impl Wallet {
         Ok(())
     }
 
+    /// Marks a queued operation that cannot be sent as it is (only from `queued`: if another
+    /// round moved it on meanwhile, that round's view wins).
     async fn needs_resign(&self, op: &OperationRow, why: String) -> Result<()> {
         self.step(
             op.id,
-            &[OpState::Queued, OpState::Submitted],
+            &[OpState::Queued],
             OpState::NeedsResign,
             OpChange {
                 error: Some(why.clone()),

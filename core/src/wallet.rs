@@ -145,6 +145,9 @@ pub(crate) struct Inner {
     pub(crate) events: broadcast::Sender<WalletEvent>,
     /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
     pub(crate) sync_wake: tokio::sync::Notify,
+    /// One sync round at a time: the worker and an explicit "sync now" must not both
+    /// broadcast the same queue.
+    pub(crate) sync_round: Mutex<()>,
     pub(crate) sync_state: std::sync::Mutex<crate::sync::SyncState>,
 }
 
@@ -257,6 +260,7 @@ impl Wallet {
                 last_activity: std::sync::Mutex::new(Instant::now()),
                 events,
                 sync_wake: tokio::sync::Notify::new(),
+                sync_round: Mutex::new(()),
                 sync_state: std::sync::Mutex::new(Default::default()),
             }),
         })

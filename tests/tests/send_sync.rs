@@ -381,10 +381,20 @@ async fn twenty_token_balances_cost_a_constant_number_of_requests() {
     proxy.reset_counts();
     w.sync_once().await.unwrap();
     let (requests, calls) = (proxy.requests(), proxy.calls());
-    assert!(calls >= 21, "every balance was read: {calls} calls");
+    // The worker may run a round of its own meanwhile: count per round.
+    let rounds = proxy
+        .methods()
+        .iter()
+        .filter(|m| *m == "eth_feeHistory")
+        .count()
+        .max(1) as u64;
     assert!(
-        requests <= 4,
-        "a sync with 20 tokens sent {requests} HTTP requests: {:?}",
+        calls / rounds >= 21,
+        "every balance was read: {calls} calls"
+    );
+    assert!(
+        requests <= 4 * rounds,
+        "{rounds} sync round(s) with 20 tokens sent {requests} HTTP requests: {:?}",
         proxy.methods()
     );
     let balances = w.balances(&me).await.unwrap();
@@ -550,7 +560,7 @@ async fn sends_killed_at_any_point_are_paid_exactly_once() {
     for o in ops {
         assert!(
             matches!(o["state"].as_str(), Some("confirmed" | "dropped")),
-            "left unsettled: {o}"
+            "left unsettled: {o}\nall: {ops:#?}"
         );
         if o["state"] == "dropped" {
             assert_eq!(o["hash"], Value::Null, "a signed send was dropped: {o}");

@@ -103,14 +103,18 @@ async fn a_node_on_another_chain_is_refused() {
         .balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
         .await
         .unwrap_err();
+    // Its only endpoint is unusable, so the wallet is offline for chain 1 and says why.
+    let cairn_core::Error::Chain(cairn_core::chain::ChainError::Offline { last, .. }) = &err else {
+        panic!("{err}")
+    };
     assert!(
         matches!(
-            err,
-            cairn_core::Error::Chain(cairn_core::chain::ChainError::WrongChain {
+            **last,
+            cairn_core::chain::ChainError::WrongChain {
                 expected: 1,
                 actual: 31337,
                 ..
-            })
+            }
         ),
         "{err}"
     );
