@@ -10,6 +10,7 @@
 //! - [`rpc`]: JSON-RPC transport: endpoint failover, health, chain-id checks, batches.
 //! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
 //! - [`erc20`]: ERC-20 calldata and return values.
+//! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
 //! - [`network`]: which chain and endpoints (presets, failover order).
 //! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
 //! - [`profiles`]: several independent wallets on one device.
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod chain;
 pub mod erc20;
 pub mod error;
+pub mod history;
 pub mod keychain;
 pub mod keys;
 pub mod ledger;

@@ -728,8 +728,11 @@ impl Wallet {
         let asset = self
             .with_session(|s| {
                 Self::native_asset(s, self)?;
-                Ok(s.ledger
-                    .add_token(chain_id, &format_address(&address), &symbol, decimals)?)
+                let asset =
+                    s.ledger
+                        .add_token(chain_id, &format_address(&address), &symbol, decimals)?;
+                s.ledger.reset_history_cursors(chain_id)?;
+                Ok(asset)
             })
             .await?;
         self.inner.sync_wake.notify_one();

@@ -305,6 +305,11 @@ impl Wallet {
         self.follow(&active, &round, network.confirmations).await?;
         self.broadcast(&active, &round, fees.next_base_fee).await?;
         self.refresh_balances(&accounts, &assets).await?;
+        // History is catch-up work: a failure here is retried next round and does not make
+        // the wallet look offline.
+        if let Err(e) = self.sync_history(head).await {
+            tracing::warn!(error = %e, "history not read this round");
+        }
         Ok(head)
     }
 

@@ -8,9 +8,10 @@ use std::time::Duration;
 use cairn_api::{
     Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
     Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
-    ExportedSecret, Funded, ImportWalletRequest, Operation, OperationRequest, ProfileList,
-    RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings,
-    SwitchProfileRequest, SyncStatus, UnlockRequest, WalletStatus, WordCount,
+    ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, Operation, OperationRequest,
+    ProfileList, RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest,
+    SetHiddenRequest, Settings, SwitchProfileRequest, SyncStatus, UnlockRequest, WalletStatus,
+    WordCount,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -336,4 +337,13 @@ pub async fn add_token(
 ) -> Result<AssetBalance, ApiError> {
     let wallet = state.wallet();
     traced("add_token", wallet.add_token(&request.contract)).await
+}
+
+#[tauri::command]
+pub async fn history(
+    state: State<'_, AppState>,
+    request: AddressRequest,
+) -> Result<Vec<HistoryEntry>, ApiError> {
+    let wallet = state.wallet();
+    traced("history", wallet.history(&request.address, 200)).await
 }

@@ -60,6 +60,7 @@ pub fn run() {
             commands::sync_status,
             commands::sync_now,
             commands::balances,
+            commands::history,
             commands::add_token,
             commands::list_profiles,
             commands::switch_profile,

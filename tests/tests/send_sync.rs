@@ -575,3 +575,120 @@ async fn sends_killed_at_any_point_are_paid_exactly_once() {
     );
     assert!(confirmed > 0, "no send got far enough: {ops:?}");
 }
+
+/// A wallet in `dir` created from `spec` (fast KDF), unlocked.
+async fn wallet_from(
+    dir: &std::path::Path,
+    url: &str,
+    spec: KeySpec,
+) -> (Wallet, String, Option<String>) {
+    let w = Wallet::new(WalletConfig {
+        data_dir: dir.to_path_buf(),
+        network: network(&[url.to_string()]),
+        kdf: KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        keychain: Arc::new(NoKeychain),
+    })
+    .unwrap();
+    let created = w
+        .create(SecretString::from("history password"), spec)
+        .await
+        .unwrap();
+    use secrecy::ExposeSecret;
+    let phrase = created.mnemonic.map(|m| m.expose_secret().to_string());
+    (w, created.account.address, phrase)
+}
+
+/// (direction, symbol, amount, counterparty) of an account's history, sorted.
+async fn movements(w: &Wallet, who: &str) -> Vec<(String, String, String, Option<String>)> {
+    w.sync_once().await.unwrap();
+    let mut m: Vec<_> = w
+        .history(who, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.direction != "fee")
+        .map(|e| (e.direction, e.symbol, e.amount, e.counterparty))
+        .collect();
+    m.sort();
+    m
+}
+
+#[tokio::test]
+async fn history_shows_both_sides_and_a_restored_wallet_rebuilds_it() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dev = rpc(&url, "eth_accounts", json!([])).await[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dev = cairn_core::units::format_address(&dev.parse().unwrap());
+    let (da, db, dc) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (a, alice, phrase) = wallet_from(da.path(), &url, KeySpec::NewMnemonic { words: 12 }).await;
+    let (b, bob, _) = wallet_from(db.path(), &url, KeySpec::NewMnemonic { words: 12 }).await;
+    a.devnet_fund(&alice, "10").await.unwrap();
+    let token = deploy_token(&url).await;
+    give_tokens(&url, &token, &alice, 500).await;
+    a.add_token(&token).await.unwrap();
+    b.add_token(&token).await.unwrap();
+    a.sync_once().await.unwrap();
+
+    let op = a.send(&eth(&bob, &alice, "1")).await.unwrap();
+    wait_state(&a, op.id, "confirmed").await;
+    let op = a
+        .send(&SendRequest {
+            token: Some(token.clone()),
+            ..eth(&bob, &alice, "10")
+        })
+        .await
+        .unwrap();
+    wait_state(&a, op.id, "confirmed").await;
+
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        movements(&a, &alice).await,
+        vec![
+            (s("in"), s("ETH"), s("10.0"), Some(dev.clone())),
+            (s("in"), s("UNI-V2"), s("500.0"), Some(dev.clone())),
+            (s("out"), s("ETH"), s("1.0"), Some(bob.clone())),
+            (s("out"), s("UNI-V2"), s("10.0"), Some(bob.clone())),
+        ]
+    );
+    // The fees are there too, one per outgoing transaction, linked to the operations.
+    let history = a.history(&alice, 500).await.unwrap();
+    let fees: Vec<_> = history.iter().filter(|e| e.direction == "fee").collect();
+    assert_eq!(fees.len(), 2);
+    assert!(fees.iter().all(|f| f.operation_id.is_some()));
+    // The other side.
+    assert_eq!(
+        movements(&b, &bob).await,
+        vec![
+            (s("in"), s("ETH"), s("1.0"), Some(alice.clone())),
+            (s("in"), s("UNI-V2"), s("10.0"), Some(alice.clone())),
+        ]
+    );
+    // Syncing again adds nothing twice.
+    assert_eq!(a.history(&alice, 500).await.unwrap().len(), history.len());
+
+    // Restored from its phrase on another device: the same history, from the chain alone.
+    let (c, restored, _) = wallet_from(
+        dc.path(),
+        &url,
+        KeySpec::Mnemonic {
+            phrase: SecretString::from(phrase.unwrap()),
+            passphrase: None,
+        },
+    )
+    .await;
+    assert_eq!(restored, alice);
+    c.add_token(&token).await.unwrap();
+    assert_eq!(movements(&c, &alice).await, movements(&a, &alice).await);
+}

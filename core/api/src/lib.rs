@@ -30,6 +30,7 @@ pub mod cmd {
     pub const SYNC_STATUS: &str = "sync_status";
     pub const SYNC_NOW: &str = "sync_now";
     pub const BALANCES: &str = "balances";
+    pub const HISTORY: &str = "history";
     pub const ADD_TOKEN: &str = "add_token";
     pub const PROFILES: &str = "list_profiles";
     pub const SWITCH_PROFILE: &str = "switch_profile";
@@ -147,6 +148,24 @@ pub struct AssetBalance {
     /// Confirmed minus pending out: what a new send may spend.
     pub available: String,
     pub block_number: Option<u64>,
+}
+
+/// One value movement found on chain (or made by the wallet): ETH or a token, in or out, or
+/// the fee of an outgoing transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub tx_hash: String,
+    pub block_number: u64,
+    /// in, out or fee
+    pub direction: String,
+    pub symbol: String,
+    pub token: Option<String>,
+    pub amount: String,
+    pub counterparty: Option<String>,
+    /// The wallet's own operation, when it made this transaction.
+    pub operation_id: Option<i64>,
+    /// Unix seconds of the block, when known.
+    pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

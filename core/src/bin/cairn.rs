@@ -138,6 +138,12 @@ enum Command {
     /// ERC-20 tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Value movements of an account found on chain (ETH, tokens, fees), newest first.
+    History {
+        address: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -639,6 +645,31 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         format!(
                             "{:<10} {:>24} confirmed  {:>24} pending out  {:>24} available",
                             b.symbol, b.confirmed, b.pending_out, b.available
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::History { address, limit } => {
+            unlock().await?;
+            let address = match address {
+                Some(a) => a.clone(),
+                None => first_account(cli, &wallet).await?,
+            };
+            wallet.sync_once().await?;
+            let entries = wallet.history(&address, *limit).await?;
+            print(cli.json, &entries, |es| {
+                es.iter()
+                    .map(|e| {
+                        format!(
+                            "block {:>6}  {:<4} {:>24} {:<8} {}  {}",
+                            e.block_number,
+                            e.direction,
+                            e.amount,
+                            e.symbol,
+                            e.counterparty.as_deref().unwrap_or("-"),
+                            e.tx_hash
                         )
                     })
                     .collect::<Vec<_>>()

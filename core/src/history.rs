@@ -1,0 +1,408 @@
+//! History: every value movement of the wallet's accounts found on chain — ETH in and out (with
+//! fees) from the node's Otterscan API (`ots_searchTransactionsBefore`), ERC-20 transfers of the
+//! known tokens from `Transfer` logs — merged into the ledger's `entries` without duplicates
+//! (one row per transaction, asset, direction and account) and linked to the wallet's own
+//! operations by hash. A wallet restored from its phrase rebuilds its history this way.
+
+use alloy::primitives::{Address, U256};
+use cairn_api::HistoryEntry;
+use rusqlite::{params, OptionalExtension};
+use serde_json::{json, Value};
+
+use crate::error::Result;
+use crate::ledger::{now, AccountRow, Ledger, LedgerError};
+use crate::operations::AssetRow;
+use crate::rpc::ChainError;
+use crate::units::{format_address, format_units};
+use crate::wallet::Wallet;
+
+/// keccak256("Transfer(address,address,uint256)")
+const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+/// Transactions per Otterscan page, and at most this many pages per account per round: an
+/// account with more history than that (10k transactions) is read only that far back for now.
+const PAGE: u64 = 25;
+const MAX_PAGES: usize = 400;
+
+/// One movement to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub account_id: i64,
+    pub asset_id: i64,
+    pub direction: &'static str,
+    pub amount: U256,
+    pub counterparty: Option<String>,
+    pub tx_hash: String,
+    pub block_number: u64,
+    pub at: i64,
+}
+
+fn topic_of(a: Address) -> String {
+    format!("0x{:0>64}", hex::encode(a.as_slice()))
+}
+
+fn address_of_topic(t: &Value) -> Option<Address> {
+    let s = t.as_str()?.trim_start_matches("0x");
+    let bytes = hex::decode(s).ok()?;
+    (bytes.len() == 32).then(|| Address::from_slice(&bytes[12..]))
+}
+
+fn u256(v: Option<&Value>) -> Option<U256> {
+    v?.as_str()?.parse().ok()
+}
+
+fn u64_of(v: Option<&Value>) -> Option<u64> {
+    u256(v).and_then(|n| u64::try_from(n).ok())
+}
+
+impl Ledger {
+    pub fn history_cursor(
+        &self,
+        chain_id: u64,
+        account_id: i64,
+    ) -> Result<Option<u64>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT block FROM history_cursors WHERE chain_id = ?1 AND account_id = ?2",
+                params![chain_id as i64, account_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|b| b as u64))
+    }
+
+    /// Forgets how far history was read on a chain, so the next round reads it all again (a
+    /// token added now may have moved long ago); entries already recorded stay once.
+    pub fn reset_history_cursors(&mut self, chain_id: u64) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "DELETE FROM history_cursors WHERE chain_id = ?1",
+            params![chain_id as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Records entries and moves the cursor, in one transaction: a crash leaves either both or
+    /// neither, and entries already there are kept once.
+    pub fn record_history(
+        &mut self,
+        chain_id: u64,
+        account_id: i64,
+        entries: &[Entry],
+        cursor: u64,
+    ) -> Result<usize, LedgerError> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        for e in entries {
+            let op: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM operations WHERE chain_id = ?1 AND hash = ?2",
+                    params![chain_id as i64, e.tx_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            added += tx.execute(
+                "INSERT OR IGNORE INTO entries (account_id, chain_id, asset_id, direction, amount,
+                     counterparty, tx_hash, block_number, operation_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    e.account_id,
+                    chain_id as i64,
+                    e.asset_id,
+                    e.direction,
+                    e.amount.to_string(),
+                    e.counterparty,
+                    e.tx_hash,
+                    e.block_number as i64,
+                    op,
+                    e.at
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO history_cursors (chain_id, account_id, block, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (chain_id, account_id) DO UPDATE SET block = max(block, ?3), updated_at = ?4",
+            params![chain_id as i64, account_id, cursor as i64, now()],
+        )?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Entries of an account, newest first, with their asset.
+    pub fn history(
+        &self,
+        chain_id: u64,
+        account_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(Entry, AssetRow, Option<i64>)>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.account_id, e.asset_id, e.direction, e.amount, e.counterparty, e.tx_hash,
+                    e.block_number, e.created_at, s.id, s.chain_id, s.contract, s.symbol,
+                    s.decimals, e.operation_id
+             FROM entries e JOIN assets s ON s.id = e.asset_id
+             WHERE e.chain_id = ?1 AND e.account_id = ?2
+             ORDER BY e.block_number DESC, e.id DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![chain_id as i64, account_id, limit], |r| {
+            let direction: String = r.get(2)?;
+            let amount: String = r.get(3)?;
+            Ok((
+                Entry {
+                    account_id: r.get(0)?,
+                    asset_id: r.get(1)?,
+                    direction: match direction.as_str() {
+                        "in" => "in",
+                        "out" => "out",
+                        _ => "fee",
+                    },
+                    amount: amount.parse().unwrap_or_default(),
+                    counterparty: r.get(4)?,
+                    tx_hash: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    block_number: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
+                    at: r.get(7)?,
+                },
+                AssetRow {
+                    id: r.get(8)?,
+                    chain_id: r.get::<_, i64>(9)? as u64,
+                    contract: r.get(10)?,
+                    symbol: r.get(11)?,
+                    decimals: r.get::<_, i64>(12)? as u8,
+                },
+                r.get(13)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Wallet {
+    /// ETH movements of `owner` in blocks after `after`, newest pages first, from the node's
+    /// Otterscan API. `None` when the node does not have it.
+    async fn ots_entries(
+        &self,
+        account: &AccountRow,
+        owner: Address,
+        native: &AssetRow,
+        after: u64,
+    ) -> Result<Option<Vec<Entry>>, ChainError> {
+        let rpc = self.inner.chain.rpc();
+        match rpc.call::<Value>("ots_getApiLevel", json!([])).await {
+            Ok(_) => {}
+            Err(ChainError::Rpc { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let mut out = Vec::new();
+        let mut before = 0u64; // 0: from the newest block
+        for _ in 0..MAX_PAGES {
+            let page: Value = rpc
+                .call("ots_searchTransactionsBefore", json!([owner, before, PAGE]))
+                .await?;
+            let txs = page["txs"].as_array().cloned().unwrap_or_default();
+            let receipts = page["receipts"].as_array().cloned().unwrap_or_default();
+            let mut oldest = u64::MAX;
+            for (tx, receipt) in txs.iter().zip(receipts.iter()) {
+                let block = u64_of(tx.get("blockNumber")).unwrap_or(0);
+                oldest = oldest.min(block);
+                if block <= after {
+                    continue;
+                }
+                let hash = tx["hash"].as_str().unwrap_or_default().to_string();
+                let from = tx["from"].as_str().and_then(|s| s.parse::<Address>().ok());
+                let to = tx["to"].as_str().and_then(|s| s.parse::<Address>().ok());
+                let value = u256(tx.get("value")).unwrap_or_default();
+                let at = u64_of(receipt.get("timestamp")).unwrap_or(0) as i64;
+                let ok = receipt["status"].as_str() != Some("0x0");
+                let base = |direction, amount, counterparty: Option<Address>| Entry {
+                    account_id: account.id,
+                    asset_id: native.id,
+                    direction,
+                    amount,
+                    counterparty: counterparty.map(|a| format_address(&a)),
+                    tx_hash: hash.clone(),
+                    block_number: block,
+                    at,
+                };
+                if from == Some(owner) {
+                    let fee = u256(receipt.get("gasUsed"))
+                        .unwrap_or_default()
+                        .saturating_mul(u256(receipt.get("effectiveGasPrice")).unwrap_or_default());
+                    out.push(base("fee", fee, None));
+                    if ok && !value.is_zero() && to != Some(owner) {
+                        out.push(base("out", value, to));
+                    }
+                }
+                if ok && to == Some(owner) && from != Some(owner) && !value.is_zero() {
+                    out.push(base("in", value, from));
+                }
+            }
+            let last = page["lastPage"].as_bool().unwrap_or(true);
+            if last || txs.is_empty() || oldest <= after.saturating_add(1) || oldest == 0 {
+                break;
+            }
+            before = oldest;
+        }
+        Ok(Some(out))
+    }
+
+    /// ERC-20 transfers of the known tokens to and from `owner` in blocks `from..=to`: two log
+    /// queries in one request, whatever the number of tokens.
+    async fn token_entries(
+        &self,
+        account: &AccountRow,
+        owner: Address,
+        tokens: &[AssetRow],
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Entry>, ChainError> {
+        let contracts: Vec<&str> = tokens
+            .iter()
+            .filter_map(|t| t.contract.as_deref())
+            .collect();
+        if contracts.is_empty() || from > to {
+            return Ok(Vec::new());
+        }
+        let range = |topics: Value| {
+            json!([{"fromBlock": format!("0x{from:x}"), "toBlock": format!("0x{to:x}"),
+                    "address": contracts, "topics": topics}])
+        };
+        let me = topic_of(owner);
+        let calls = [
+            ("eth_getLogs", range(json!([TRANSFER_TOPIC, me]))),
+            ("eth_getLogs", range(json!([TRANSFER_TOPIC, null, me]))),
+        ];
+        let mut out = Vec::new();
+        for reply in self.inner.chain.rpc().batch(&calls).await? {
+            for log in reply?.as_array().cloned().unwrap_or_default() {
+                let topics = log["topics"].as_array().cloned().unwrap_or_default();
+                let (Some(src), Some(dst)) = (
+                    topics.get(1).and_then(address_of_topic),
+                    topics.get(2).and_then(address_of_topic),
+                ) else {
+                    continue;
+                };
+                let contract = log["address"]
+                    .as_str()
+                    .and_then(|s| s.parse::<Address>().ok());
+                let Some(asset) = tokens.iter().find(|t| {
+                    t.contract
+                        .as_deref()
+                        .and_then(|c| c.parse::<Address>().ok())
+                        == contract
+                }) else {
+                    continue;
+                };
+                let data = log["data"]
+                    .as_str()
+                    .unwrap_or("0x")
+                    .trim_start_matches("0x");
+                let amount = U256::from_str_radix(if data.is_empty() { "0" } else { data }, 16)
+                    .unwrap_or_default();
+                let (direction, counterparty) = if src == owner {
+                    ("out", dst)
+                } else {
+                    ("in", src)
+                };
+                if src == owner && dst == owner {
+                    continue;
+                }
+                out.push(Entry {
+                    account_id: account.id,
+                    asset_id: asset.id,
+                    direction,
+                    amount,
+                    counterparty: Some(format_address(&counterparty)),
+                    tx_hash: log["transactionHash"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    block_number: u64_of(log.get("blockNumber")).unwrap_or(0),
+                    at: 0,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads new history for every account up to `head`. Called by the sync worker.
+    pub(crate) async fn sync_history(&self, head: u64) -> Result<()> {
+        let chain_id = self.network().chain_id;
+        let (accounts, assets, cursors) = self
+            .with_session_quiet(|s| {
+                let accounts = s.ledger.accounts(true)?;
+                let cursors = accounts
+                    .iter()
+                    .map(|a| s.ledger.history_cursor(chain_id, a.id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((accounts, s.ledger.assets(chain_id)?, cursors))
+            })
+            .await?;
+        let Some(native) = assets.iter().find(|a| a.contract.is_none()).cloned() else {
+            return Ok(());
+        };
+        let tokens: Vec<AssetRow> = assets
+            .iter()
+            .filter(|a| a.contract.is_some())
+            .cloned()
+            .collect();
+        for (account, cursor) in accounts.iter().zip(cursors) {
+            // `None`: never read; everything from genesis.
+            let after = cursor.unwrap_or(0);
+            if cursor.is_some() && after >= head {
+                continue;
+            }
+            let owner: Address = account
+                .address
+                .parse()
+                .map_err(|_| crate::Error::Internal("a stored address does not parse".into()))?;
+            let mut entries = match self.ots_entries(account, owner, &native, after).await? {
+                Some(e) => e,
+                None => {
+                    tracing::debug!(
+                        "the node has no Otterscan API: ETH history from own operations only"
+                    );
+                    Vec::new()
+                }
+            };
+            let from = if cursor.is_some() { after + 1 } else { 0 };
+            entries.extend(
+                self.token_entries(account, owner, &tokens, from, head)
+                    .await?,
+            );
+            let added = self
+                .with_session_quiet(|s| {
+                    Ok(s.ledger
+                        .record_history(chain_id, account.id, &entries, head)?)
+                })
+                .await?;
+            if added > 0 {
+                tracing::info!(account = %account.address, added, "history entries recorded");
+            }
+        }
+        Ok(())
+    }
+
+    /// The history of one account on the active network, newest first.
+    pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
+        let address = format_address(&crate::units::parse_address(address)?);
+        let chain_id = self.network().chain_id;
+        self.with_session(|s| {
+            let account = s.ledger.account(&address)?;
+            Ok(s.ledger
+                .history(chain_id, account.id, limit)?
+                .into_iter()
+                .map(|(e, asset, op)| HistoryEntry {
+                    tx_hash: e.tx_hash,
+                    block_number: e.block_number,
+                    direction: e.direction.to_string(),
+                    symbol: asset.symbol.clone(),
+                    token: asset.contract.clone(),
+                    amount: format_units(e.amount, asset.decimals)
+                        .unwrap_or_else(|_| e.amount.to_string()),
+                    counterparty: e.counterparty,
+                    operation_id: op,
+                    at: e.at,
+                })
+                .collect())
+        })
+        .await
+    }
+}
