@@ -692,3 +692,43 @@ async fn history_shows_both_sides_and_a_restored_wallet_rebuilds_it() {
     c.add_token(&token).await.unwrap();
     assert_eq!(movements(&c, &alice).await, movements(&a, &alice).await);
 }
+
+#[tokio::test]
+async fn speed_up_and_cancel_replace_a_pending_transaction() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&url))).await;
+    w.devnet_fund(&me, "2").await.unwrap();
+    w.sync_once().await.unwrap();
+    // Transactions wait in the pool until the test mines a block.
+    rpc(&url, "evm_setAutomine", json!([false])).await;
+
+    let slow = w.send(&eth(BOB, &me, "0.3")).await.unwrap();
+    wait_state(&w, slow.id, "submitted").await;
+    let faster = w.speed_up(slow.id).await.unwrap();
+    assert_eq!(faster.replaces, Some(slow.id));
+    assert_eq!(faster.nonce, slow.nonce, "same nonce");
+    wait_state(&w, faster.id, "submitted").await;
+    rpc(&url, "evm_mine", json!([])).await;
+    wait_state(&w, faster.id, "confirmed").await;
+    let replaced = wait_state(&w, slow.id, "replaced").await;
+    assert!(replaced.block_number.is_none());
+
+    let doomed = w.send(&eth(BOB, &me, "0.5")).await.unwrap();
+    wait_state(&w, doomed.id, "submitted").await;
+    let void = w.cancel(doomed.id).await.unwrap();
+    assert_eq!(void.kind, "cancel");
+    assert_eq!(void.amount, "0.0");
+    wait_state(&w, void.id, "submitted").await;
+    rpc(&url, "evm_mine", json!([])).await;
+    wait_state(&w, void.id, "confirmed").await;
+    wait_state(&w, doomed.id, "replaced").await;
+    rpc(&url, "evm_setAutomine", json!([true])).await;
+
+    // Paid once for the first, never for the cancelled one.
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.3"));
+    let err = w.speed_up(doomed.id).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
+}
