@@ -13,6 +13,7 @@
 //! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
 //! - [`network`]: which chain and endpoints (presets, failover order).
 //! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
+//! - [`receive`]: the receive screen's address and QR code.
 //! - [`profiles`]: several independent wallets on one device.
 //! - [`send`]: planning, signing and queueing payments; speed-up, cancel, re-sign.
 //! - [`sync`]: the worker that broadcasts the queue and follows transactions to finality.
@@ -31,6 +32,7 @@ pub mod logging;
 pub mod network;
 pub mod operations;
 pub mod profiles;
+pub mod receive;
 pub mod rpc;
 pub mod send;
 pub mod sync;

@@ -9,7 +9,7 @@ use cairn_api::{
     Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
     Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
     ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, Operation, OperationRequest,
-    ProfileList, RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest,
+    ProfileList, ReceiveInfo, RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest,
     SetHiddenRequest, Settings, SwitchProfileRequest, SyncStatus, UnlockRequest, WalletStatus,
     WordCount,
 };
@@ -346,4 +346,13 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, ApiError> {
     let wallet = state.wallet();
     traced("history", wallet.history(&request.address, 200)).await
+}
+
+#[tauri::command]
+pub async fn receive(
+    state: State<'_, AppState>,
+    request: AddressRequest,
+) -> Result<ReceiveInfo, ApiError> {
+    let wallet = state.wallet();
+    traced("receive", wallet.receive(&request.address)).await
 }

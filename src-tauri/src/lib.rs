@@ -61,6 +61,7 @@ pub fn run() {
             commands::sync_now,
             commands::balances,
             commands::history,
+            commands::receive,
             commands::add_token,
             commands::list_profiles,
             commands::switch_profile,

@@ -371,6 +371,29 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     .await;
     assert_eq!(bob["result"], "0xde0b6b3a7640000", "1 ETH arrived");
 
+    // The chain history under it: the faucet's 10 ETH in, the 1 ETH out and its fee.
+    let history = s
+        .wait_for_text("#history", WAIT, |t| {
+            t.contains("−1.0 ETH") && t.contains("+10.0 ETH")
+        })
+        .await
+        .unwrap();
+    assert!(history.contains("network fee"), "{history}");
+
+    // Receive: the address as text and as a QR code, with the network it is for.
+    s.click_on("#nav-receive", WAIT).await.unwrap();
+    let shown = s
+        .wait_for_text("#receive-address", WAIT, |t| t.starts_with("0x"))
+        .await
+        .unwrap();
+    assert_eq!(shown, expected);
+    let qr = s
+        .execute("return document.querySelector('#receive-qr svg') !== null")
+        .await
+        .unwrap();
+    assert_eq!(qr, json!(true), "no QR code");
+    std::fs::write(out.join("gui-receive.png"), s.screenshot().await.unwrap()).unwrap();
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

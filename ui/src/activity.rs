@@ -1,11 +1,12 @@
-//! Money moving: the sync indicator, the send flow (form → review of the core's quote → confirm)
-//! and the activity list, which follows the core's operation events live.
+//! Money moving: the sync indicator, the send flow (form → review of the core's quote → confirm),
+//! the receive screen (address and QR code), and the activity list with the chain history,
+//! which follow the core's events live.
 
 use std::rc::Rc;
 
 use cairn_api::{
-    cmd, Account, AddressRequest, AssetBalance, Operation, OperationRequest, SendQuote,
-    SendRequest, SendSpeed, SyncStatus, WalletStatus,
+    cmd, Account, AddressRequest, AssetBalance, HistoryEntry, Operation, OperationRequest,
+    ReceiveInfo, SendQuote, SendRequest, SendSpeed, SyncStatus, WalletStatus,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -317,5 +318,149 @@ pub(crate) fn activity_page() -> Html {
                 }) }
             </ul>
         </section>
+    }
+}
+
+/// The wallet's visible accounts, loaded once.
+#[hook]
+fn use_accounts() -> UseStateHandle<Vec<Account>> {
+    let accounts = use_state(Vec::<Account>::new);
+    {
+        let accounts = accounts.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(WalletStatus::Unlocked { accounts: list, .. }) =
+                    call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
+                {
+                    accounts.set(list);
+                }
+            });
+        });
+    }
+    accounts
+}
+
+#[function_component(ReceivePage)]
+pub(crate) fn receive_page() -> Html {
+    let accounts = use_accounts();
+    let chosen = use_state(String::new);
+    let info = use_state(|| None::<ReceiveInfo>);
+    let error = use_state(|| None::<String>);
+    let address = if chosen.is_empty() {
+        accounts
+            .first()
+            .map(|a| a.address.clone())
+            .unwrap_or_default()
+    } else {
+        (*chosen).clone()
+    };
+    {
+        let (info, error) = (info.clone(), error.clone());
+        use_effect_with(address.clone(), move |address| {
+            let address = address.clone();
+            if !address.is_empty() {
+                spawn_local(async move {
+                    let request = AddressRequest { address };
+                    match call::<_, ReceiveInfo>(cmd::RECEIVE, &Request { request: &request }).await
+                    {
+                        Ok(i) => info.set(Some(i)),
+                        Err(e) => error.set(Some(e.message)),
+                    }
+                });
+            }
+        });
+    }
+    let onchange = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            chosen.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    html! {
+        <section class="card" id="receive">
+            <h2>{ "Receive" }</h2>
+            <select id="receive-account" {onchange}>
+                { for accounts.iter().map(|a| html! {
+                    <option value={a.address.clone()} selected={a.address == address}>{ format!("{} · {}", a.name, a.address) }</option>
+                }) }
+            </select>
+            if let Some(message) = &*error { <p class="error" role="alert">{ message }</p> }
+            if let Some(i) = &*info {
+                // The SVG comes from the core, built from the address alone: no user markup.
+                <div class="qr" id="receive-qr">{ Html::from_html_unchecked(i.qr_svg.clone().into()) }</div>
+                <p class="mono address-big" id="receive-address">{ i.address.clone() }</p>
+                <p class="muted" id="receive-network">{ format!("Only send assets on {} (chain {}) to this address.", i.network, i.chain_id) }</p>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HistoryProps {
+    address: String,
+    tick: (u64, Option<u64>),
+}
+
+#[function_component(HistoryList)]
+fn history_list(props: &HistoryProps) -> Html {
+    let entries = use_state(Vec::<HistoryEntry>::new);
+    {
+        let entries = entries.clone();
+        use_effect_with((props.address.clone(), props.tick), move |(address, _)| {
+            let address = address.clone();
+            if !address.is_empty() {
+                spawn_local(async move {
+                    let request = AddressRequest { address };
+                    if let Ok(list) =
+                        call::<_, Vec<HistoryEntry>>(cmd::HISTORY, &Request { request: &request })
+                            .await
+                    {
+                        entries.set(list);
+                    }
+                });
+            }
+        });
+    }
+    html! {
+        <section class="card" id="history">
+            <h2>{ "History" }</h2>
+            if entries.is_empty() { <p class="muted">{ "No movements found on chain yet." }</p> }
+            <ul class="ops">
+                { for entries.iter().map(|e| {
+                    let sign = match e.direction.as_str() { "in" => "+", _ => "−" };
+                    let what = match e.direction.as_str() { "in" => "from", "out" => "to", _ => "network fee" };
+                    html! {
+                        <li class={classes!("entry", e.direction.clone())}>
+                            <div class="op-line">
+                                <span class="small muted">{ format!("block {}", e.block_number) }</span>
+                                <span class="amount">{ format!("{sign}{} {}", e.amount, e.symbol) }</span>
+                            </div>
+                            <div class="mono small">{ format!("{what} {}", e.counterparty.clone().unwrap_or_default()) }</div>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+/// Operations first (what the user did and its state), then everything the chain shows.
+#[function_component(ActivityAndHistory)]
+pub(crate) fn activity_and_history() -> Html {
+    let live = use_context::<LiveHandle>();
+    let tick = live
+        .as_ref()
+        .map(|l| (l.op_tick, l.sync.as_ref().and_then(|s| s.last_block)))
+        .unwrap_or_default();
+    let accounts = use_accounts();
+    let address = accounts
+        .first()
+        .map(|a| a.address.clone())
+        .unwrap_or_default();
+    html! {
+        <>
+            <ActivityPage />
+            <HistoryList {address} {tick} />
+        </>
     }
 }

@@ -17,6 +17,7 @@ use crate::{field, NetworkBadge, Screen};
 enum Tab {
     Accounts,
     Send,
+    Receive,
     Activity,
     Settings,
     Audit,
@@ -60,6 +61,7 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
             <nav class="tabs" role="tablist">
                 <button id="nav-accounts" role="tab" class={tab_class(Tab::Accounts)} onclick={select(Tab::Accounts)}>{ "Accounts" }</button>
                 <button id="nav-send" role="tab" class={tab_class(Tab::Send)} onclick={select(Tab::Send)}>{ "Send" }</button>
+                <button id="nav-receive" role="tab" class={tab_class(Tab::Receive)} onclick={select(Tab::Receive)}>{ "Receive" }</button>
                 <button id="nav-activity" role="tab" class={tab_class(Tab::Activity)} onclick={select(Tab::Activity)}>{ "Activity" }</button>
                 <button id="nav-settings" role="tab" class={tab_class(Tab::Settings)} onclick={select(Tab::Settings)}>{ "Settings" }</button>
                 <button id="nav-audit" role="tab" class={tab_class(Tab::Audit)} onclick={select(Tab::Audit)}>{ "Audit" }</button>
@@ -69,7 +71,8 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
             { match *tab {
                 Tab::Accounts => html! { <Accounts network={props.network.clone()} /> },
                 Tab::Send => html! { <crate::activity::SendPage sent={sent} /> },
-                Tab::Activity => html! { <crate::activity::ActivityPage /> },
+                Tab::Receive => html! { <crate::activity::ReceivePage /> },
+                Tab::Activity => html! { <crate::activity::ActivityAndHistory /> },
                 Tab::Settings => html! { <SettingsPage /> },
                 Tab::Audit => html! { <AuditPage /> },
             } }
