@@ -65,7 +65,13 @@ impl Error {
             Error::Ledger(LedgerError::Duplicate(_)) => ErrorCode::Duplicate,
             Error::Ledger(LedgerError::Conflict(_)) => ErrorCode::Conflict,
             Error::Send(SendError::InsufficientFunds { .. }) => ErrorCode::InsufficientFunds,
-            Error::Send(SendError::NotReplaceable { .. }) => ErrorCode::Conflict,
+            Error::Send(
+                SendError::NotReplaceable { .. }
+                | SendError::OtherChain { .. }
+                | SendError::AlreadyMined(_)
+                | SendError::IsReplacement(_),
+            ) => ErrorCode::Conflict,
+            Error::Send(SendError::NeedsNetwork) => ErrorCode::Offline,
             Error::Send(SendError::WouldFail(_)) => ErrorCode::Rejected,
             Error::Send(SendError::Signing(_)) => ErrorCode::Internal,
             Error::Send(_) => ErrorCode::InvalidInput,

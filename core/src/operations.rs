@@ -570,6 +570,18 @@ impl Ledger {
         with_state(row)
     }
 
+    /// Every hash this operation was ever signed with, newest first (a re-signed operation has
+    /// more than one, and an older one may still be mined).
+    pub fn signed_hashes(&self, id: i64) -> Result<Vec<String>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT detail FROM operation_transitions
+             WHERE operation_id = ?1 AND to_state = 'signed' AND detail IS NOT NULL
+             ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Operations of a chain, newest first.
     pub fn operations(&self, chain_id: u64, limit: u32) -> Result<Vec<OperationRow>, LedgerError> {
         let sql = format!(
@@ -601,41 +613,57 @@ impl Ledger {
         rows.map(|r| with_state(r?)).collect()
     }
 
-    /// What an account has promised and not yet seen on chain: (native wei including the most
-    /// the fees can cost, amount of `asset_id` if it is a token).
+    /// What an account has promised and the last balance read may not show yet: (native wei
+    /// including the most the fees can cost, amount of `asset_id` if it is a token). Counts
+    /// operations not yet mined, and mined ones in blocks after `balance_block` (the balance
+    /// was read before them). Operations sharing a nonce (an original and its replacements)
+    /// can only be paid once: the dearest of them counts.
     pub fn pending_outgoing(
         &self,
         chain_id: u64,
         account_id: i64,
         asset_id: i64,
+        balance_block: Option<u64>,
     ) -> Result<(U256, U256), LedgerError> {
-        let pending: Vec<OpState> = OpState::ALL
+        let mut states: Vec<OpState> = OpState::ALL
             .into_iter()
             .filter(|s| s.is_pending_outgoing())
             .collect();
-        let mut native = U256::ZERO;
-        let mut token = U256::ZERO;
-        for op in self.operations_in(chain_id, &pending)? {
+        states.push(OpState::Included);
+        let mut by_nonce: std::collections::HashMap<(Option<u64>, i64), (U256, U256)> =
+            std::collections::HashMap::new();
+        for op in self.operations_in(chain_id, &states)? {
             if op.account_id != account_id {
                 continue;
             }
-            // A replacement and its original share a nonce: only one of them can be paid.
-            if let Some(original) = op.replaces {
-                if self.operation(original)?.state.is_pending_outgoing() {
-                    continue;
-                }
+            if op.state == OpState::Included
+                && op.block_number.unwrap_or(0) <= balance_block.unwrap_or(0)
+            {
+                continue;
             }
             let fee_cap = U256::from(op.gas_limit).saturating_mul(op.max_fee_per_gas);
-            native = native.saturating_add(op.tx_value).saturating_add(fee_cap);
-            if op
+            let native = op.tx_value.saturating_add(fee_cap);
+            let token = if op
                 .asset
                 .as_ref()
                 .is_some_and(|a| a.id == asset_id && a.contract.is_some())
             {
-                token = token.saturating_add(op.amount);
-            }
+                op.amount
+            } else {
+                U256::ZERO
+            };
+            // Operations without a nonce yet are each their own group.
+            let key = match op.nonce {
+                Some(n) => (Some(n), 0),
+                None => (None, op.id),
+            };
+            let slot = by_nonce.entry(key).or_default();
+            slot.0 = slot.0.max(native);
+            slot.1 = slot.1.max(token);
         }
-        Ok((native, token))
+        Ok(by_nonce.values().fold((U256::ZERO, U256::ZERO), |acc, v| {
+            (acc.0.saturating_add(v.0), acc.1.saturating_add(v.1))
+        }))
     }
 }
 

@@ -54,6 +54,18 @@ pub enum SendError {
     },
     #[error("the node would reject this transaction: {0}")]
     WouldFail(String),
+    #[error("operation {id} belongs to chain {op_chain}; the wallet is on chain {current}")]
+    OtherChain {
+        id: i64,
+        op_chain: u64,
+        current: u64,
+    },
+    #[error("operation {0} was mined after all; the next sync records it")]
+    AlreadyMined(i64),
+    #[error("operation {0} replaces another one: act on the original instead")]
+    IsReplacement(i64),
+    #[error("re-signing needs the chain's current state: connect first")]
+    NeedsNetwork,
     #[error("could not sign: {0}")]
     Signing(String),
 }
@@ -81,8 +93,9 @@ pub fn fees_for(quote: &FeeQuote, speed: &SendSpeed) -> Result<(U256, U256)> {
             return Ok((max_fee, tip));
         }
     };
-    let max_fee =
-        quote.base_fee.saturating_mul(U256::from(base_mult_num)) / U256::from(base_mult_den) + tip;
+    let max_fee = (quote.base_fee.saturating_mul(U256::from(base_mult_num))
+        / U256::from(base_mult_den))
+    .saturating_add(tip);
     Ok((max_fee, tip))
 }
 
@@ -235,7 +248,7 @@ fn next_nonce(ledger: &Ledger, chain_id: u64, account_id: i64, chain: Option<u64
     let stored = ledger.chain_nonce(chain_id, account_id)?;
     let local = ledger
         .highest_local_nonce(chain_id, account_id)?
-        .map(|n| n + 1);
+        .map(|n| n.saturating_add(1));
     Ok([chain, stored, local]
         .into_iter()
         .flatten()
@@ -298,7 +311,11 @@ impl Wallet {
                 chain.estimate_gas(from, tx_to, value, data).await?
             } else {
                 // Tokens can cost more than the estimate when state moves: a margin of 20 %.
-                chain.estimate_gas(from, tx_to, value, data).await? * 6 / 5
+                chain
+                    .estimate_gas(from, tx_to, value, data)
+                    .await?
+                    .saturating_mul(6)
+                    / 5
             };
             Ok::<_, ChainError>(Live {
                 fees,
@@ -432,13 +449,14 @@ impl Wallet {
         native: &AssetRow,
         asset: &AssetRow,
     ) -> Result<(U256, U256)> {
-        let confirmed_native = s
-            .ledger
-            .balance(account.id, native.id)?
-            .map(|b| b.0)
-            .unwrap_or_default();
-        let (pending_native, pending_token) =
-            s.ledger.pending_outgoing(chain_id, account.id, asset.id)?;
+        let stored_native = s.ledger.balance(account.id, native.id)?;
+        let confirmed_native = stored_native.map(|b| b.0).unwrap_or_default();
+        let (pending_native, pending_token) = s.ledger.pending_outgoing(
+            chain_id,
+            account.id,
+            asset.id,
+            stored_native.map(|b| b.1),
+        )?;
         let avail_native = confirmed_native.saturating_sub(pending_native);
         let avail_asset = if asset.contract.is_none() {
             avail_native
@@ -551,6 +569,14 @@ impl Wallet {
                     )?;
                 }
                 let old = s.ledger.operation(id)?;
+                if old.chain_id != chain_id {
+                    return Err(SendError::OtherChain {
+                        id,
+                        op_chain: old.chain_id,
+                        current: chain_id,
+                    }
+                    .into());
+                }
                 if !matches!(old.state, OpState::Queued | OpState::Submitted) {
                     return Err(SendError::NotReplaceable {
                         id,
@@ -640,8 +666,10 @@ impl Wallet {
         self.replace(id, true).await
     }
 
-    /// Signs an operation the sync marked `needs_resign` again, with a fresh nonce and fees,
-    /// after the user confirmed it; the funds are checked again.
+    /// Signs an operation the sync marked `needs_resign` again, after the user confirmed it:
+    /// fresh fees, its own nonce while the chain has not used it (so at most one signature can
+    /// be mined), the next free one when another transaction took it. Refused when an earlier
+    /// signature was mined after all, and offline.
     pub async fn resign(&self, id: i64) -> Result<Operation> {
         let fresh = self.inner.chain.fee_history().await.ok();
         let chain_id = self.network().chain_id;
@@ -654,8 +682,42 @@ impl Wallet {
             }
             .into());
         }
+        if row.chain_id != chain_id {
+            return Err(SendError::OtherChain {
+                id,
+                op_chain: row.chain_id,
+                current: chain_id,
+            }
+            .into());
+        }
+        if row.replaces.is_some() {
+            return Err(SendError::IsReplacement(id).into());
+        }
+        // Before a new signature: was any signature of it mined after all? Then signing again
+        // would pay twice. This needs the chain, so it is refused offline.
         let from = parse_address(&row.from)?;
-        let chain_nonce = self.inner.chain.nonce(from, "pending").await.ok();
+        let hashes = self
+            .with_session(|s| Ok(s.ledger.signed_hashes(id)?))
+            .await?;
+        let parsed: Vec<alloy::primitives::B256> =
+            hashes.iter().filter_map(|h| h.parse().ok()).collect();
+        let chain = &self.inner.chain;
+        let mined = chain.receipts(&parsed).await.map_err(|e| {
+            if e.is_offline() {
+                SendError::NeedsNetwork.into()
+            } else {
+                Error::from(e)
+            }
+        })?;
+        if mined.iter().any(Option::is_some) {
+            self.inner.sync_wake.notify_one();
+            return Err(SendError::AlreadyMined(id).into());
+        }
+        let latest = chain.nonce(from, "latest").await?;
+        let pending = chain.nonce(from, "pending").await?;
+        // Its nonce still free on chain: keep it (a replacement, so only one can ever be mined);
+        // taken by another transaction: the next one.
+        let keep_nonce = row.nonce.filter(|n| *n >= latest);
         let op = self
             .with_session(|s| {
                 let native = Self::native_asset(s, self)?;
@@ -680,15 +742,21 @@ impl Wallet {
                     .transpose()
                     .map_err(|_| Error::Internal("a stored address does not parse".into()))?
                     .unwrap_or_default();
+                // At least 12.5 % over the last signature, so pools take it as a replacement.
+                let bump =
+                    |v: U256| v.saturating_mul(U256::from(9)) / U256::from(8) + U256::from(1);
                 let fields = TxFields {
                     to: tx_to,
                     value: row.tx_value,
                     data: row.tx_data.clone(),
                     gas_limit: row.gas_limit,
-                    max_fee: max_fee.max(row.max_fee_per_gas),
-                    tip: tip.max(row.max_priority_fee_per_gas),
+                    max_fee: max_fee.max(bump(row.max_fee_per_gas)),
+                    tip: tip.max(bump(row.max_priority_fee_per_gas)),
                 };
-                let nonce = next_nonce(&s.ledger, chain_id, account.id, chain_nonce)?;
+                let nonce = match keep_nonce {
+                    Some(n) => n,
+                    None => next_nonce(&s.ledger, chain_id, account.id, Some(pending))?,
+                };
                 let row = sign_and_queue(
                     s,
                     id,
@@ -758,8 +826,12 @@ impl Wallet {
             for asset in s.ledger.assets(chain_id)? {
                 let stored = s.ledger.balance(account.id, asset.id)?;
                 let confirmed = stored.map(|b| b.0).unwrap_or_default();
-                let (pending_native, pending_token) =
-                    s.ledger.pending_outgoing(chain_id, account.id, asset.id)?;
+                let (pending_native, pending_token) = s.ledger.pending_outgoing(
+                    chain_id,
+                    account.id,
+                    asset.id,
+                    stored.map(|b| b.1),
+                )?;
                 let pending = if asset.contract.is_none() {
                     pending_native
                 } else {

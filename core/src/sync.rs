@@ -80,6 +80,23 @@ pub(crate) async fn worker(inner: Weak<Inner>, generation: u64) {
     }
 }
 
+/// A node's JSON-RPC error that says "not now" rather than "never": rate limits (EIP-1474
+/// -32005), internal errors, timeouts behind a gateway.
+fn transient(code: i64, lower_message: &str) -> bool {
+    matches!(code, -32005 | -32603)
+        || [
+            "rate",
+            "limit",
+            "timeout",
+            "timed out",
+            "busy",
+            "try again",
+            "unavailable",
+        ]
+        .iter()
+        .any(|w| lower_message.contains(w))
+}
+
 /// What the chain said in one round.
 struct Round {
     head: u64,
@@ -209,7 +226,7 @@ impl Wallet {
         let chain = &self.inner.chain;
         let network = self.network().clone();
         let chain_id = network.chain_id;
-        let (accounts, assets, active) = self
+        let (accounts, assets, active, waiting) = self
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
@@ -242,19 +259,41 @@ impl Wallet {
                         "interrupted",
                     )?;
                 }
+                let active = s.ledger.operations_in(
+                    chain_id,
+                    &[
+                        OpState::Queued,
+                        OpState::Submitted,
+                        OpState::Included,
+                        OpState::NeedsResign,
+                    ],
+                )?;
+                // Every signature of a waiting operation: one of them may be mined after all.
+                let mut waiting = Vec::new();
+                for op in active.iter().filter(|o| o.state == OpState::NeedsResign) {
+                    for h in s.ledger.signed_hashes(op.id)? {
+                        waiting.push((op.id, h));
+                    }
+                }
                 Ok((
                     s.ledger.accounts(true)?,
                     s.ledger.assets(chain_id)?,
-                    s.ledger.operations_in(
-                        chain_id,
-                        &[OpState::Queued, OpState::Submitted, OpState::Included],
-                    )?,
+                    active,
+                    waiting,
                 ))
             })
             .await?;
 
         let head = chain.block_number().await?;
-        let fees = chain.fee_history().await?;
+        // Some nodes lack eth_feeHistory: sends then use the last quote, the round goes on.
+        let fees = match chain.fee_history().await {
+            Ok(f) => Some(f),
+            Err(e) if e.is_offline() => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(error = %e, "no fee history this round");
+                None
+            }
+        };
         let mut round = Round {
             head,
             nonces: HashMap::new(),
@@ -276,25 +315,54 @@ impl Wallet {
             .iter()
             .filter(|o| matches!(o.state, OpState::Submitted | OpState::Included))
             .collect();
-        let hashes: Vec<B256> = tracked
+        let with_hash: Vec<(i64, B256)> = tracked
             .iter()
-            .filter_map(|o| o.hash.as_deref().and_then(|h| B256::from_str(h).ok()))
+            .filter_map(|o| {
+                o.hash
+                    .as_deref()
+                    .and_then(|h| B256::from_str(h).ok())
+                    .map(|h| (o.id, h))
+            })
             .collect();
-        if hashes.len() == tracked.len() {
-            for (op, receipt) in tracked.iter().zip(chain.receipts(&hashes).await?) {
-                round.receipts.insert(op.id, receipt);
-            }
+        let hashes: Vec<B256> = with_hash.iter().map(|(_, h)| *h).collect();
+        for ((id, _), receipt) in with_hash.iter().zip(chain.receipts(&hashes).await?) {
+            round.receipts.insert(*id, receipt);
+        }
+        // A waiting operation whose signature (any of them) was mined is ours after all.
+        let waiting: Vec<(i64, B256)> = waiting
+            .iter()
+            .filter_map(|(id, h)| B256::from_str(h).ok().map(|h| (*id, h)))
+            .collect();
+        let waiting_hashes: Vec<B256> = waiting.iter().map(|(_, h)| *h).collect();
+        for ((id, hash), receipt) in waiting.iter().zip(chain.receipts(&waiting_hashes).await?) {
+            let Some(r) = receipt else { continue };
+            let change = OpChange {
+                hash: Some(hash.to_string()),
+                block: Some((r.block_number, r.block_hash.to_string())),
+                fee_paid: Some(r.gas_used.saturating_mul(r.effective_gas_price)),
+                ..OpChange::default()
+            };
+            self.step(
+                *id,
+                &[OpState::NeedsResign],
+                OpState::Included,
+                change,
+                "mined after all",
+            )
+            .await?;
         }
         self.with_session_quiet(|s| {
-            s.ledger.set_fee_quote(
-                chain_id,
-                &FeeQuote {
-                    base_fee: fees.next_base_fee,
-                    tips: fees.tips,
-                    block_number: head,
-                    updated_at: now(),
-                },
-            )?;
+            if let Some(fees) = &fees {
+                s.ledger.set_fee_quote(
+                    chain_id,
+                    &FeeQuote {
+                        base_fee: fees.next_base_fee,
+                        tips: fees.tips,
+                        block_number: head,
+                        updated_at: now(),
+                    },
+                )?;
+            }
             for (account_id, (latest, _)) in &round.nonces {
                 s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
             }
@@ -303,7 +371,8 @@ impl Wallet {
         .await?;
 
         self.follow(&active, &round, network.confirmations).await?;
-        self.broadcast(&active, &round, fees.next_base_fee).await?;
+        let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
+        self.broadcast(&active, &round, base_fee).await?;
         self.refresh_balances(&accounts, &assets).await?;
         // History is catch-up work: a failure here is retried next round and does not make
         // the wallet look offline.
@@ -356,7 +425,10 @@ impl Wallet {
                         o.id != op.id
                             && o.account_id == op.account_id
                             && o.nonce == op.nonce
-                            && matches!(o.state, OpState::Queued | OpState::Submitted)
+                            && matches!(
+                                o.state,
+                                OpState::Queued | OpState::Submitted | OpState::NeedsResign
+                            )
                             && !mined_ids.contains(&o.id)
                     }) {
                         let to = if other.replaces == Some(op.id) {
@@ -366,7 +438,7 @@ impl Wallet {
                         };
                         self.step(
                             other.id,
-                            &[OpState::Queued, OpState::Submitted],
+                            &[OpState::Queued, OpState::Submitted, OpState::NeedsResign],
                             to,
                             OpChange::default(),
                             &format!("operation {} was mined with the same nonce", op.id),
@@ -535,10 +607,26 @@ impl Wallet {
             ops.sort_by_key(|o| (o.nonce, o.id));
             let (latest, pending) = round.nonces.get(&account_id).copied().unwrap_or_default();
             // The next nonce the chain can take: after what is mined and what the pool holds.
-            let mut expected = pending.max(latest);
+            let own_in_flight = active
+                .iter()
+                .filter(|o| o.account_id == account_id && o.state == OpState::Submitted)
+                .filter_map(|o| o.nonce)
+                .max()
+                .map(|n| n.saturating_add(1))
+                .unwrap_or(0);
+            let mut expected = pending.max(latest).max(own_in_flight);
             for op in ops {
                 if op.next_attempt_at > now {
                     break;
+                }
+                // Replaced before it ever left (a cancel or speed-up while queued): sending it
+                // now could only let the original win the race.
+                if active.iter().any(|o| {
+                    o.replaces == Some(op.id)
+                        && matches!(o.state, OpState::Queued | OpState::Submitted)
+                }) && op.state == OpState::Queued
+                {
+                    continue;
                 }
                 let nonce = op.nonce.unwrap_or(u64::MAX);
                 let hash = op.hash.as_deref().and_then(|h| B256::from_str(h).ok());
@@ -596,7 +684,7 @@ impl Wallet {
                         .await?;
                         expected = expected.max(nonce.saturating_add(1));
                     }
-                    Err(ChainError::Rpc { message, .. }) => {
+                    Err(ChainError::Rpc { code, message, .. }) => {
                         let lower = message.to_lowercase();
                         if lower.contains("already known") || lower.contains("already imported") {
                             self.step(
@@ -630,6 +718,28 @@ impl Wallet {
                             } else {
                                 self.needs_resign(op, message).await?;
                             }
+                        } else if transient(code, &lower) {
+                            // Rate limits and node hiccups answered as JSON-RPC errors: try again
+                            // later, keeping the nonce and the signature.
+                            let attempts = op.attempts.saturating_add(1);
+                            let wait = jitter(Duration::from_secs(1u64 << attempts.min(5)));
+                            let change = OpChange {
+                                attempts: Some((attempts, now + wait.as_secs() as i64)),
+                                error: Some(format!("the node said: {message}; retrying")),
+                                ..OpChange::default()
+                            };
+                            self.with_session_quiet(|s| {
+                                Ok(s.ledger.transition(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Queued,
+                                    &change,
+                                    "",
+                                )?)
+                            })
+                            .await
+                            .ok();
+                            break;
                         } else {
                             self.step(
                                 op.id,
