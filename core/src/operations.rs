@@ -733,3 +733,173 @@ fn apply_change(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{test_keys, NewAccount};
+
+    fn ledger_with_account(dir: &std::path::Path) -> (Ledger, i64, AssetRow) {
+        let mut ledger = Ledger::open(dir, &test_keys(7)).unwrap();
+        let account = ledger
+            .insert_key_source(
+                "mnemonic",
+                "Main",
+                |_| Ok(vec![1]),
+                NewAccount {
+                    derivation_index: Some(0),
+                    address: "0xabc",
+                    name: "Account 1",
+                },
+                AuditEvent::WalletCreated,
+            )
+            .unwrap();
+        let native = ledger
+            .ensure_network(&Network::devnet("http://127.0.0.1:9"))
+            .unwrap();
+        (ledger, account.id, native)
+    }
+
+    /// A signed transfer of `value` wei at `nonce`, `fee_cap` = gas × max fee.
+    fn signed(
+        ledger: &mut Ledger,
+        account: i64,
+        native: &AssetRow,
+        nonce: u64,
+        value: u64,
+        replaces: Option<i64>,
+    ) -> i64 {
+        let id = ledger
+            .insert_operation(&NewOperation {
+                account_id: account,
+                chain_id: 31337,
+                kind: "transfer".into(),
+                to: "0xdef".into(),
+                asset_id: native.id,
+                amount: U256::from(value),
+                replaces,
+            })
+            .unwrap();
+        ledger
+            .transition(
+                id,
+                &[OpState::Draft],
+                OpState::Authorized,
+                &OpChange::default(),
+                "",
+            )
+            .unwrap();
+        let change = OpChange {
+            nonce: Some(nonce),
+            hash: Some(format!("0x{id:064x}")),
+            tx_value: Some(U256::from(value)),
+            gas_limit: Some(10),
+            max_fee_per_gas: Some(U256::from(1)),
+            ..OpChange::default()
+        };
+        ledger
+            .transition(
+                id,
+                &[OpState::Authorized],
+                OpState::Signed,
+                &change,
+                &format!("0x{id:064x}"),
+            )
+            .unwrap();
+        id
+    }
+
+    #[test]
+    fn pending_out_counts_each_nonce_once_and_mined_ops_the_balance_has_not_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut l, account, native) = ledger_with_account(dir.path());
+        let a = signed(&mut l, account, &native, 0, 100, None);
+        assert_eq!(
+            l.pending_outgoing(31337, account, native.id, None)
+                .unwrap()
+                .0,
+            U256::from(110)
+        );
+        // A speed-up of the same payment: one of the two can be mined, the dearer counts.
+        let b = signed(&mut l, account, &native, 0, 100, Some(a));
+        l.transition(
+            b,
+            &[OpState::Signed],
+            OpState::Signed,
+            &OpChange {
+                max_fee_per_gas: Some(U256::from(3)),
+                ..OpChange::default()
+            },
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            l.pending_outgoing(31337, account, native.id, None)
+                .unwrap()
+                .0,
+            U256::from(130)
+        );
+        // Another nonce adds up.
+        signed(&mut l, account, &native, 1, 5, None);
+        assert_eq!(
+            l.pending_outgoing(31337, account, native.id, None)
+                .unwrap()
+                .0,
+            U256::from(145)
+        );
+        // Mined in block 9: still pending for a balance read at block 8, not for one at 9.
+        l.transition(
+            b,
+            &[OpState::Signed],
+            OpState::Included,
+            &OpChange {
+                block: Some((9, "0x1".into())),
+                ..OpChange::default()
+            },
+            "",
+        )
+        .unwrap();
+        l.transition(
+            a,
+            &[OpState::Signed],
+            OpState::Replaced,
+            &OpChange::default(),
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            l.pending_outgoing(31337, account, native.id, Some(8))
+                .unwrap()
+                .0,
+            U256::from(145)
+        );
+        assert_eq!(
+            l.pending_outgoing(31337, account, native.id, Some(9))
+                .unwrap()
+                .0,
+            U256::from(15)
+        );
+        // Every signature of an operation is remembered, newest first.
+        assert_eq!(l.signed_hashes(a).unwrap(), vec![format!("0x{a:064x}")]);
+    }
+
+    #[test]
+    fn a_transition_from_the_wrong_state_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut l, account, native) = ledger_with_account(dir.path());
+        let a = signed(&mut l, account, &native, 0, 1, None);
+        let before = l.operation_counts().unwrap();
+        let err = l
+            .transition(
+                a,
+                &[OpState::Queued],
+                OpState::Submitted,
+                &OpChange::default(),
+                "",
+            )
+            .unwrap_err();
+        assert!(matches!(err, LedgerError::Conflict(_)), "{err}");
+        assert_eq!(l.operation(a).unwrap().state, OpState::Signed);
+        assert_eq!(l.operation_counts().unwrap(), before);
+    }
+}
