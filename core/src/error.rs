@@ -8,6 +8,7 @@ use crate::keys::KeyError;
 use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
 use crate::network::NetworkConfigError;
+use crate::networks::NetworkError;
 use crate::profiles::ProfileError;
 use crate::send::SendError;
 use crate::units::{AddressError, AmountError};
@@ -35,6 +36,8 @@ pub enum Error {
     Profile(#[from] ProfileError),
     #[error(transparent)]
     Send(#[from] SendError),
+    #[error(transparent)]
+    Networks(#[from] NetworkError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -75,6 +78,8 @@ impl Error {
             Error::Send(SendError::WouldFail(_)) => ErrorCode::Rejected,
             Error::Send(SendError::Signing(_)) => ErrorCode::Internal,
             Error::Send(_) => ErrorCode::InvalidInput,
+            Error::Networks(NetworkError::Unknown(_)) => ErrorCode::NotFound,
+            Error::Networks(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,
             Error::Keys(KeyError::Rng | KeyError::Derivation) => ErrorCode::Internal,
             Error::Keys(_) | Error::Address(_) | Error::Amount(_) => ErrorCode::InvalidInput,
@@ -83,6 +88,8 @@ impl Error {
                 ErrorCode::InvalidInput
             }
             Error::Chain(ChainError::Rpc { .. }) => ErrorCode::Rejected,
+            // Surfaces bare only when checking an endpoint the user gave (adding a network).
+            Error::Chain(ChainError::WrongChain { .. }) => ErrorCode::InvalidInput,
             Error::Chain(e) if e.is_offline() => ErrorCode::Offline,
             Error::Chain(_) => ErrorCode::Network,
             Error::Locked => ErrorCode::Locked,

@@ -184,7 +184,8 @@ impl Wallet {
         native: &AssetRow,
         after: u64,
     ) -> Result<Option<Vec<Entry>>, ChainError> {
-        let rpc = self.inner.chain.rpc();
+        let chain = self.chain();
+        let rpc = chain.rpc();
         match rpc.call::<Value>("ots_getApiLevel", json!([])).await {
             Ok(_) => {}
             Err(ChainError::Rpc { .. }) => return Ok(None),
@@ -270,7 +271,7 @@ impl Wallet {
             ("eth_getLogs", range(json!([TRANSFER_TOPIC, null, me]))),
         ];
         let mut out = Vec::new();
-        for reply in self.inner.chain.rpc().batch(&calls).await? {
+        for reply in self.chain().rpc().batch(&calls).await? {
             for log in reply?.as_array().cloned().unwrap_or_default() {
                 let topics = log["topics"].as_array().cloned().unwrap_or_default();
                 let (Some(src), Some(dst)) = (

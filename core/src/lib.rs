@@ -12,6 +12,7 @@
 //! - [`erc20`]: ERC-20 calldata and return values.
 //! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
 //! - [`network`]: which chain and endpoints (presets, failover order).
+//! - [`networks`]: presets and user-added networks; switching the active one.
 //! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
 //! - [`receive`]: the receive screen's address and QR code.
 //! - [`profiles`]: several independent wallets on one device.
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod ledger;
 pub mod logging;
 pub mod network;
+pub mod networks;
 pub mod operations;
 pub mod profiles;
 pub mod receive;

@@ -98,6 +98,12 @@ pub enum NetworkConfigError {
 /// The default endpoint: the local devnet that `make run` starts.
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
 
+/// Whether the environment names the network (`CAIRN_RPC_URL` or `CAIRN_CHAIN_ID`): then it
+/// wins over the one the user picked last time.
+pub fn pinned_by_env() -> bool {
+    std::env::var_os("CAIRN_RPC_URL").is_some() || std::env::var_os("CAIRN_CHAIN_ID").is_some()
+}
+
 impl Network {
     /// The network given by `CAIRN_CHAIN_ID` (a preset's id, or any other) and `CAIRN_RPC_URL`
     /// (comma-separated endpoints in failover order); by default the local devnet.

@@ -261,7 +261,7 @@ impl Wallet {
         match s.ledger.asset(w.network().chain_id, None) {
             Ok(a) => Ok(a),
             Err(crate::ledger::LedgerError::NotFound(_)) => {
-                Ok(s.ledger.ensure_network(w.network())?)
+                Ok(s.ledger.ensure_network(&w.network())?)
             }
             Err(e) => Err(e.into()),
         }
@@ -277,7 +277,7 @@ impl Wallet {
         token: Option<Address>,
         amount: U256,
     ) -> Result<Option<Live>> {
-        let chain = &self.inner.chain;
+        let chain = &self.chain();
         let attempt = async {
             let fees = chain.fee_history().await?;
             let pending_nonce = chain.nonce(from, "pending").await?;
@@ -552,7 +552,7 @@ impl Wallet {
     async fn replace(&self, id: i64, cancel: bool) -> Result<Operation> {
         let action = if cancel { "cancelled" } else { "sped up" };
         // Fresh fees when a node answers; the stored quote otherwise.
-        let fresh = self.inner.chain.fee_history().await.ok();
+        let fresh = self.chain().fee_history().await.ok();
         let chain_id = self.network().chain_id;
         let op = self
             .with_session(|s| {
@@ -671,7 +671,7 @@ impl Wallet {
     /// be mined), the next free one when another transaction took it. Refused when an earlier
     /// signature was mined after all, and offline.
     pub async fn resign(&self, id: i64) -> Result<Operation> {
-        let fresh = self.inner.chain.fee_history().await.ok();
+        let fresh = self.chain().fee_history().await.ok();
         let chain_id = self.network().chain_id;
         let row = self.with_session(|s| Ok(s.ledger.operation(id)?)).await?;
         if row.state != OpState::NeedsResign {
@@ -701,7 +701,7 @@ impl Wallet {
             .await?;
         let parsed: Vec<alloy::primitives::B256> =
             hashes.iter().filter_map(|h| h.parse().ok()).collect();
-        let chain = &self.inner.chain;
+        let chain = &self.chain();
         let mined = chain.receipts(&parsed).await.map_err(|e| {
             if e.is_offline() {
                 SendError::NeedsNetwork.into()
@@ -791,7 +791,7 @@ impl Wallet {
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.
     pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
         let address = parse_address(contract)?;
-        let (symbol, decimals) = self.inner.chain.token_metadata(address).await?;
+        let (symbol, decimals) = self.chain().token_metadata(address).await?;
         let chain_id = self.network().chain_id;
         let asset = self
             .with_session(|s| {

@@ -154,7 +154,7 @@ impl Wallet {
         let status = match outcome {
             Ok(head) => SyncStatus {
                 online: true,
-                endpoint: Some(self.inner.chain.rpc().active_url().to_string()),
+                endpoint: Some(self.chain().rpc().active_url().to_string()),
                 last_block: Some(head),
                 queued,
                 in_flight,
@@ -169,7 +169,7 @@ impl Wallet {
                 }
                 SyncStatus {
                     online: !offline,
-                    endpoint: (!offline).then(|| self.inner.chain.rpc().active_url().to_string()),
+                    endpoint: (!offline).then(|| self.chain().rpc().active_url().to_string()),
                     last_block: previous.last_block,
                     queued,
                     in_flight,
@@ -223,7 +223,7 @@ impl Wallet {
     }
 
     async fn sync_round(&self) -> Result<u64> {
-        let chain = &self.inner.chain;
+        let chain = &self.chain();
         let network = self.network().clone();
         let chain_id = network.chain_id;
         let (accounts, assets, active, waiting) = self
@@ -390,7 +390,7 @@ impl Wallet {
         round: &Round,
         confirmations: u64,
     ) -> Result<()> {
-        let chain = &self.inner.chain;
+        let chain = &self.chain();
         let mined_ids: Vec<i64> = round
             .receipts
             .iter()
@@ -567,8 +567,7 @@ impl Wallet {
         let (Some(from), Some(to)) = (parse(Some(&op.from)), parse(op.tx_to.as_deref())) else {
             return "reverted".into();
         };
-        self.inner
-            .chain
+        self.chain()
             .revert_reason(from, to, op.tx_value, &op.tx_data, block.saturating_sub(1))
             .await
             .map(|r| format!("reverted: {r}"))
@@ -579,7 +578,7 @@ impl Wallet {
         let Some(raw) = &op.signed_payload else {
             return Ok(());
         };
-        match self.inner.chain.send_raw(raw).await {
+        match self.chain().send_raw(raw).await {
             Ok(_) => Ok(()),
             // "already known", "nonce too low": the next round sorts it out from the chain.
             Err(ChainError::Rpc { message, .. }) => {
@@ -597,7 +596,7 @@ impl Wallet {
         round: &Round,
         base_fee: U256,
     ) -> Result<()> {
-        let chain = &self.inner.chain;
+        let chain = &self.chain();
         let now = now();
         let mut by_account: HashMap<i64, Vec<&OperationRow>> = HashMap::new();
         for op in active.iter().filter(|o| o.state == OpState::Queued) {
@@ -819,7 +818,7 @@ impl Wallet {
         if queries.is_empty() {
             return Ok(());
         }
-        let (block, values) = self.inner.chain.balances(&queries).await?;
+        let (block, values) = self.chain().balances(&queries).await?;
         self.with_session_quiet(|s| {
             for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
                 match value {

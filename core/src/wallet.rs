@@ -137,7 +137,8 @@ impl std::fmt::Debug for Session {
 #[derive(Debug)]
 pub(crate) struct Inner {
     config: WalletConfig,
-    pub(crate) chain: Chain,
+    /// The active network's client; swapped whole when the user picks another network.
+    chain: std::sync::RwLock<Arc<Chain>>,
     pub(crate) session: Mutex<Option<Session>>,
     /// Bumped on every unlock, so an old idle watchdog knows its session is gone.
     pub(crate) generation: AtomicU64,
@@ -254,7 +255,7 @@ impl Wallet {
         Ok(Wallet {
             inner: Arc::new(Inner {
                 config,
-                chain,
+                chain: std::sync::RwLock::new(Arc::new(chain)),
                 session: Mutex::new(None),
                 generation: AtomicU64::new(0),
                 last_activity: std::sync::Mutex::new(Instant::now()),
@@ -266,8 +267,26 @@ impl Wallet {
         })
     }
 
-    pub fn network(&self) -> &Network {
-        self.inner.chain.network()
+    /// The active network's client (a handle: a network switch does not disturb a call that
+    /// already holds one).
+    pub(crate) fn chain(&self) -> Arc<Chain> {
+        self.inner
+            .chain
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub(crate) fn set_chain(&self, chain: Chain) {
+        match self.inner.chain.write() {
+            Ok(mut c) => *c = Arc::new(chain),
+            Err(e) => *e.into_inner() = Arc::new(chain),
+        }
+    }
+
+    /// The active network.
+    pub fn network(&self) -> Network {
+        self.chain().network().clone()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -778,7 +797,7 @@ impl Wallet {
     /// The native balance of any address, read from the chain; needs no unlock.
     pub async fn balance(&self, address: &str) -> Result<Balance> {
         let parsed = parse_address(address)?;
-        let at = self.inner.chain.balance(parsed).await?;
+        let at = self.chain().balance(parsed).await?;
         let network = self.network();
         Ok(Balance {
             address: format_address(&parsed),
@@ -793,7 +812,7 @@ impl Wallet {
     pub async fn devnet_fund(&self, address: &str, amount: &str) -> Result<Funded> {
         let to = parse_address(address)?;
         let wei: U256 = parse_units(amount, self.network().currency_decimals)?;
-        let hash = self.inner.chain.devnet_fund(to, wei).await?;
+        let hash = self.chain().devnet_fund(to, wei).await?;
         tracing::info!(to = %format_address(&to), %amount, tx = %hash, "devnet faucet sent");
         Ok(Funded {
             tx_hash: hash.to_string(),

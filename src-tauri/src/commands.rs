@@ -8,10 +8,10 @@ use std::time::Duration;
 use cairn_api::{
     Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
     Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
-    ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, Operation, OperationRequest,
-    ProfileList, ReceiveInfo, RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest,
-    SetHiddenRequest, Settings, SwitchProfileRequest, SyncStatus, UnlockRequest, WalletStatus,
-    WordCount,
+    ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, NetworkEntry, NetworkSpec,
+    Operation, OperationRequest, ProfileList, ReceiveInfo, RenameAccountRequest, SendQuote,
+    SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings, SwitchProfileRequest, SyncStatus,
+    UnlockRequest, UseNetworkRequest, WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -106,7 +106,18 @@ pub async fn unlock_wallet(
     request: UnlockRequest,
 ) -> Result<Vec<Account>, ApiError> {
     let password = SecretString::from(request.password);
-    traced("unlock_wallet", state.wallet().unlock(password)).await
+    let wallet = state.wallet();
+    traced("unlock_wallet", async {
+        let accounts = wallet.unlock(password).await?;
+        if !state.network_pinned {
+            // The network picked last time; a failure leaves the start-up one, which works.
+            if let Err(e) = wallet.restore_network().await {
+                tracing::warn!(error = %e, "could not switch to the saved network");
+            }
+        }
+        Ok(accounts)
+    })
+    .await
 }
 
 /// Locks; the core's lock event reaches every window through `forward_events`.
@@ -355,4 +366,27 @@ pub async fn receive(
 ) -> Result<ReceiveInfo, ApiError> {
     let wallet = state.wallet();
     traced("receive", wallet.receive(&request.address)).await
+}
+
+#[tauri::command]
+pub async fn networks(state: State<'_, AppState>) -> Result<Vec<NetworkEntry>, ApiError> {
+    traced("networks", state.wallet().networks()).await
+}
+
+/// Adds a network once each of its endpoints answered with the chain id given.
+#[tauri::command]
+pub async fn add_network(
+    state: State<'_, AppState>,
+    request: NetworkSpec,
+) -> Result<NetworkEntry, ApiError> {
+    let wallet = state.wallet();
+    traced("add_network", wallet.add_network(&request)).await
+}
+
+#[tauri::command]
+pub async fn use_network(
+    state: State<'_, AppState>,
+    request: UseNetworkRequest,
+) -> Result<NetworkEntry, ApiError> {
+    traced("use_network", state.wallet().use_network(request.chain_id)).await
 }

@@ -17,6 +17,8 @@ use tauri::{Emitter, Manager};
 #[derive(Debug)]
 pub struct AppState {
     pub device: Device,
+    /// The environment named the network: it wins over the one saved in the ledger.
+    pub network_pinned: bool,
     _log: LogGuard,
 }
 
@@ -62,6 +64,9 @@ pub fn run() {
             commands::balances,
             commands::history,
             commands::receive,
+            commands::networks,
+            commands::add_network,
+            commands::use_network,
             commands::add_token,
             commands::list_profiles,
             commands::switch_profile,
@@ -105,7 +110,11 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
         },
     )?;
     forward_events(app.clone(), device.wallet().subscribe());
-    Ok(AppState { device, _log: log })
+    Ok(AppState {
+        device,
+        network_pinned: cairn_core::network::pinned_by_env(),
+        _log: log,
+    })
 }
 
 /// Passes the core's events to the UI: locks (an idle auto-lock shows the lock screen), sync

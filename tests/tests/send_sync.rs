@@ -732,3 +732,134 @@ async fn speed_up_and_cancel_replace_a_pending_transaction() {
     let err = w.speed_up(doomed.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
 }
+
+/// A bare anvil on another chain id, killed when dropped.
+struct OtherChain {
+    child: std::process::Child,
+    url: String,
+}
+
+impl OtherChain {
+    async fn start(chain_id: u64) -> OtherChain {
+        let port = cairn_tests::free_port().unwrap();
+        let anvil = cairn_tests::repo_root()
+            .join("scripts/devnet/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+        let child = std::process::Command::new(anvil)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--chain-id",
+                &chain_id.to_string(),
+                "--silent",
+            ])
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let chain = OtherChain { child, url };
+        for _ in 0..100 {
+            let up = reqwest::Client::new()
+                .post(&chain.url)
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
+                .send()
+                .await
+                .is_ok();
+            if up {
+                return chain;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("anvil on {} did not start", chain.url);
+    }
+}
+
+impl Drop for OtherChain {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let other = OtherChain::start(424242).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&url))).await;
+    let spec = |chain_id: u64, urls: Vec<String>| cairn_api::NetworkSpec {
+        chain_id,
+        name: "My chain".into(),
+        currency_symbol: "MYC".into(),
+        currency_decimals: 18,
+        rpc_urls: urls,
+        bundler_url: None,
+        paymaster_url: None,
+        explorer_api_url: None,
+        confirmations: 2,
+    };
+
+    // An endpoint on another chain than the one named is refused, and so is a dead one.
+    let err = w
+        .add_network(&spec(424242, vec![url.clone()]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(
+        err.to_string()
+            .contains("is on chain 31337, not chain 424242"),
+        "{err}"
+    );
+    let dead = format!("http://127.0.0.1:{}", cairn_tests::free_port().unwrap());
+    let err = w
+        .add_network(&spec(424242, vec![other.url.clone(), dead]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline, "{err}");
+    let err = w.add_network(&spec(424242, vec![])).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(!w.networks().await.unwrap().iter().any(|n| n.user_added));
+
+    // A good one is added, listed, and used.
+    let added = w
+        .add_network(&spec(424242, vec![other.url.clone()]))
+        .await
+        .unwrap();
+    assert!(added.user_added && !added.active);
+    let list = w.networks().await.unwrap();
+    assert!(list
+        .iter()
+        .any(|n| n.spec.chain_id == 424242 && n.user_added));
+    assert!(
+        list.iter().any(|n| n.spec.chain_id == 1 && !n.user_added),
+        "presets listed"
+    );
+    w.use_network(424242).await.unwrap();
+    assert_eq!(w.network().chain_id, 424242);
+    rpc(
+        &other.url,
+        "anvil_setBalance",
+        json!([me, "0xde0b6b3a7640000"]),
+    )
+    .await;
+    let status = w.sync_once().await.unwrap();
+    assert!(status.online, "{status:?}");
+    assert_eq!(status.endpoint.as_deref(), Some(other.url.as_str()));
+    let balances = w.balances(&me).await.unwrap();
+    assert_eq!(
+        (balances[0].symbol.as_str(), balances[0].confirmed.as_str()),
+        ("MYC", "1.0")
+    );
+
+    // The choice survives a lock.
+    w.lock().await;
+    w.unlock(SecretString::from("send sync password"))
+        .await
+        .unwrap();
+    w.restore_network().await.unwrap();
+    assert_eq!(w.network().chain_id, 424242);
+    assert!(matches!(
+        w.use_network(99).await.unwrap_err().code(),
+        ErrorCode::NotFound
+    ));
+}

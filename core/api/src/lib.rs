@@ -32,6 +32,9 @@ pub mod cmd {
     pub const BALANCES: &str = "balances";
     pub const HISTORY: &str = "history";
     pub const RECEIVE: &str = "receive";
+    pub const NETWORKS: &str = "networks";
+    pub const ADD_NETWORK: &str = "add_network";
+    pub const USE_NETWORK: &str = "use_network";
     pub const ADD_TOKEN: &str = "add_token";
     pub const PROFILES: &str = "list_profiles";
     pub const SWITCH_PROFILE: &str = "switch_profile";
@@ -149,6 +152,34 @@ pub struct AssetBalance {
     /// Confirmed minus pending out: what a new send may spend.
     pub available: String,
     pub block_number: Option<u64>,
+}
+
+/// A network as the user configures it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSpec {
+    pub chain_id: u64,
+    pub name: String,
+    pub currency_symbol: String,
+    pub currency_decimals: u8,
+    /// Tried in this order.
+    pub rpc_urls: Vec<String>,
+    pub bundler_url: Option<String>,
+    pub paymaster_url: Option<String>,
+    pub explorer_api_url: Option<String>,
+    pub confirmations: u64,
+}
+
+/// A network the wallet can use: a preset or one the user added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkEntry {
+    pub spec: NetworkSpec,
+    pub user_added: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseNetworkRequest {
+    pub chain_id: u64,
 }
 
 /// What the receive screen shows: the address as text and as a QR code, and its network.

@@ -138,11 +138,43 @@ enum Command {
     /// ERC-20 tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Networks: list, add (every endpoint checked for the chain id), use.
+    #[command(subcommand)]
+    Network(NetworkCmd),
     /// Value movements of an account found on chain (ETH, tokens, fees), newest first.
     History {
         address: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NetworkCmd {
+    List,
+    Add {
+        #[arg(long)]
+        chain_id: u64,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated, in failover order.
+        #[arg(long)]
+        rpc: String,
+        #[arg(long, default_value = "ETH")]
+        symbol: String,
+        #[arg(long, default_value_t = 18)]
+        decimals: u8,
+        #[arg(long, default_value_t = 12)]
+        confirmations: u64,
+        #[arg(long)]
+        explorer_api: Option<String>,
+        #[arg(long)]
+        bundler: Option<String>,
+        #[arg(long)]
+        paymaster: Option<String>,
+    },
+    Use {
+        chain_id: u64,
     },
 }
 
@@ -351,7 +383,17 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
         kdf: KdfParams::RELEASE,
         keychain: keychain::system_keychain(),
     })?;
-    let unlock = || async { wallet.unlock(password(cli)?).await.map_err(CliError::from) };
+    let pinned = cairn_core::network::pinned_by_env();
+    let unlock = || async {
+        let accounts = wallet
+            .unlock(password(cli)?)
+            .await
+            .map_err(CliError::from)?;
+        if !pinned {
+            wallet.restore_network().await?;
+        }
+        Ok::<_, CliError>(accounts)
+    };
     match &cli.command {
         Command::Status => {
             let status = wallet.status().await?;
@@ -675,6 +717,56 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        Command::Network(cmd) => {
+            unlock().await?;
+            let line = |n: &cairn_api::NetworkEntry| {
+                format!(
+                    "{} {:>9}  {:<16} {}{}",
+                    if n.active { "*" } else { " " },
+                    n.spec.chain_id,
+                    n.spec.name,
+                    n.spec.rpc_urls.join(", "),
+                    if n.user_added { "  (added)" } else { "" }
+                )
+            };
+            match cmd {
+                NetworkCmd::List => {
+                    let list = wallet.networks().await?;
+                    print(cli.json, &list, |l| {
+                        l.iter().map(line).collect::<Vec<_>>().join("\n")
+                    });
+                }
+                NetworkCmd::Add {
+                    chain_id,
+                    name,
+                    rpc,
+                    symbol,
+                    decimals,
+                    confirmations,
+                    explorer_api,
+                    bundler,
+                    paymaster,
+                } => {
+                    let spec = cairn_api::NetworkSpec {
+                        chain_id: *chain_id,
+                        name: name.clone(),
+                        currency_symbol: symbol.clone(),
+                        currency_decimals: *decimals,
+                        rpc_urls: rpc.split(',').map(|u| u.trim().to_string()).collect(),
+                        bundler_url: bundler.clone(),
+                        paymaster_url: paymaster.clone(),
+                        explorer_api_url: explorer_api.clone(),
+                        confirmations: *confirmations,
+                    };
+                    let added = wallet.add_network(&spec).await?;
+                    print(cli.json, &added, line);
+                }
+                NetworkCmd::Use { chain_id } => {
+                    let used = wallet.use_network(*chain_id).await?;
+                    print(cli.json, &used, line);
+                }
+            }
         }
         Command::Token(TokenCmd::Add { contract }) => {
             unlock().await?;

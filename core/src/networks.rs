@@ -1,0 +1,221 @@
+//! The networks a wallet can use — presets plus the ones the user added (stored in the
+//! encrypted ledger: RPC URLs can carry API keys) — and switching the active one. A network is
+//! only added after every one of its endpoints said it is on the chain the user named.
+
+use std::time::Duration;
+
+use cairn_api::{NetworkEntry, NetworkSpec};
+use rusqlite::params;
+
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::ledger::{Ledger, LedgerError};
+use crate::network::Network;
+use crate::rpc::{ChainError, Rpc};
+use crate::wallet::Wallet;
+
+const ACTIVE_KEY: &str = "active_chain_id";
+
+/// Why a network was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error("a network needs a name (1 to 64 characters)")]
+    Name,
+    #[error("a currency symbol is 1 to 12 printable characters")]
+    Symbol,
+    #[error("a network needs at least one RPC URL, at most 8")]
+    Urls,
+    #[error("confirmations must be between 1 and 1000")]
+    Confirmations,
+    #[error("{0} is not a network this wallet knows")]
+    Unknown(u64),
+}
+
+fn to_spec(n: &Network) -> NetworkSpec {
+    NetworkSpec {
+        chain_id: n.chain_id,
+        name: n.name.clone(),
+        currency_symbol: n.currency_symbol.clone(),
+        currency_decimals: n.currency_decimals,
+        rpc_urls: n.rpc_urls.clone(),
+        bundler_url: n.bundler_url.clone(),
+        paymaster_url: n.paymaster_url.clone(),
+        explorer_api_url: n.explorer_api_url.clone(),
+        confirmations: n.confirmations,
+    }
+}
+
+fn from_spec(s: &NetworkSpec) -> Network {
+    Network {
+        chain_id: s.chain_id,
+        name: s.name.trim().to_string(),
+        currency_symbol: s.currency_symbol.trim().to_string(),
+        currency_decimals: s.currency_decimals,
+        rpc_urls: s.rpc_urls.iter().map(|u| u.trim().to_string()).collect(),
+        bundler_url: s.bundler_url.clone().filter(|u| !u.trim().is_empty()),
+        paymaster_url: s.paymaster_url.clone().filter(|u| !u.trim().is_empty()),
+        explorer_api_url: s.explorer_api_url.clone().filter(|u| !u.trim().is_empty()),
+        confirmations: s.confirmations,
+        request_timeout: Duration::from_secs(10),
+    }
+}
+
+fn validate(n: &Network) -> Result<(), NetworkError> {
+    if n.name.is_empty() || n.name.chars().count() > 64 {
+        return Err(NetworkError::Name);
+    }
+    let sym = &n.currency_symbol;
+    if sym.is_empty() || sym.chars().count() > 12 || sym.chars().any(char::is_control) {
+        return Err(NetworkError::Symbol);
+    }
+    if n.rpc_urls.is_empty() || n.rpc_urls.len() > 8 {
+        return Err(NetworkError::Urls);
+    }
+    if !(1..=1000).contains(&n.confirmations) {
+        return Err(NetworkError::Confirmations);
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The networks the user added, by chain id.
+    pub fn user_networks(&self) -> Result<Vec<Network>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT chain_id, name, currency_symbol, currency_decimals, rpc_urls, bundler_url,
+                    paymaster_url, explorer_api_url, confirmations
+             FROM networks WHERE user_added = 1 ORDER BY chain_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let urls: String = r.get(4)?;
+            Ok(Network {
+                chain_id: r.get::<_, i64>(0)? as u64,
+                name: r.get(1)?,
+                currency_symbol: r.get(2)?,
+                currency_decimals: r.get::<_, i64>(3)? as u8,
+                rpc_urls: serde_json::from_str(&urls).unwrap_or_default(),
+                bundler_url: r.get(5)?,
+                paymaster_url: r.get(6)?,
+                explorer_api_url: r.get(7)?,
+                confirmations: r.get::<_, i64>(8)? as u64,
+                request_timeout: Duration::from_secs(10),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a user network (replacing an earlier one with that chain id).
+    pub fn save_user_network(&mut self, n: &Network) -> Result<(), LedgerError> {
+        self.ensure_network(n)?;
+        self.conn.execute(
+            "UPDATE networks SET user_added = 1 WHERE chain_id = ?1",
+            params![n.chain_id as i64],
+        )?;
+        Ok(())
+    }
+}
+
+impl Wallet {
+    fn known_networks(&self, user: Vec<Network>) -> Vec<(Network, bool)> {
+        let mut all: Vec<(Network, bool)> = Network::presets()
+            .into_iter()
+            .filter(|p| !user.iter().any(|u| u.chain_id == p.chain_id))
+            .map(|p| (p, false))
+            .collect();
+        // The network in use (e.g. given by the environment) is listed as it is used.
+        let current = self.network();
+        if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == current.chain_id) {
+            slot.0 = current.clone();
+        }
+        all.extend(user.into_iter().map(|u| (u, true)));
+        all
+    }
+
+    /// Presets and the user's networks, the active one marked.
+    pub async fn networks(&self) -> Result<Vec<NetworkEntry>> {
+        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
+        let active = self.network().chain_id;
+        Ok(self
+            .known_networks(user)
+            .iter()
+            .map(|(n, user_added)| NetworkEntry {
+                spec: to_spec(n),
+                user_added: *user_added,
+                active: n.chain_id == active,
+            })
+            .collect())
+    }
+
+    /// Adds (or replaces) a network after asking every endpoint for its chain id: one that is
+    /// unreachable or on another chain refuses the whole network.
+    pub async fn add_network(&self, spec: &NetworkSpec) -> Result<NetworkEntry> {
+        let network = from_spec(spec);
+        validate(&network)?;
+        for url in &network.rpc_urls {
+            let single = Network {
+                rpc_urls: vec![url.clone()],
+                request_timeout: Duration::from_secs(5),
+                ..network.clone()
+            };
+            let rpc = Rpc::new(single)?;
+            match rpc
+                .call::<serde_json::Value>("eth_chainId", serde_json::json!([]))
+                .await
+            {
+                Ok(_) => {}
+                // Name the endpoint's own failure (wrong chain, unreachable), not "offline".
+                Err(ChainError::Offline { last, .. }) => return Err(Error::Chain(*last)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.with_session(|s| Ok(s.ledger.save_user_network(&network)?))
+            .await?;
+        tracing::info!(chain_id = network.chain_id, name = %network.name, "network added");
+        Ok(NetworkEntry {
+            spec: to_spec(&network),
+            user_added: true,
+            active: network.chain_id == self.network().chain_id,
+        })
+    }
+
+    /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
+    pub async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
+        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
+        let (network, user_added) = self
+            .known_networks(user)
+            .into_iter()
+            .find(|(n, _)| n.chain_id == chain_id)
+            .ok_or(NetworkError::Unknown(chain_id))?;
+        if network.chain_id != self.network().chain_id || network != self.network() {
+            self.set_chain(Chain::new(network.clone())?);
+        }
+        self.with_session(|s| {
+            s.ledger.ensure_network(&network)?;
+            s.ledger.set_setting(ACTIVE_KEY, &chain_id.to_string())?;
+            Ok(())
+        })
+        .await?;
+        if let Ok(mut state) = self.inner.sync_state.lock() {
+            *state = Default::default();
+        }
+        tracing::info!(chain_id, name = %network.name, "network switched");
+        self.wake_sync();
+        Ok(NetworkEntry {
+            spec: to_spec(&network),
+            user_added,
+            active: true,
+        })
+    }
+
+    /// After an unlock: back to the network the user picked last time, if any. Front ends skip
+    /// this when the network was given explicitly (environment, command line).
+    pub async fn restore_network(&self) -> Result<()> {
+        let saved = self
+            .with_session(|s| Ok(s.ledger.setting(ACTIVE_KEY)?))
+            .await?
+            .and_then(|v| v.parse::<u64>().ok());
+        match saved {
+            Some(id) if id != self.network().chain_id => self.use_network(id).await.map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+}
