@@ -394,6 +394,31 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert_eq!(qr, json!(true), "no QR code");
     std::fs::write(out.join("gui-receive.png"), s.screenshot().await.unwrap()).unwrap();
 
+    // Network settings: the devnet in use; an endpoint on another chain than named is refused.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    let in_use = s
+        .wait_for_text("#network-31337", WAIT, |t| t.contains("in use"))
+        .await
+        .unwrap();
+    assert!(in_use.contains("Local devnet"), "{in_use}");
+    s.type_into("#network-name", "Not mainnet", WAIT)
+        .await
+        .unwrap();
+    s.type_into("#network-chain", "1", WAIT).await.unwrap();
+    s.type_into("#network-rpc", &devnet.endpoints.rpc_url, WAIT)
+        .await
+        .unwrap();
+    s.click_on("#network-add", WAIT).await.unwrap();
+    let refused = s
+        .wait_for_text("#network-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("is on chain 31337, not chain 1"),
+        "{refused}"
+    );
+    std::fs::write(out.join("gui-networks.png"), s.screenshot().await.unwrap()).unwrap();
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

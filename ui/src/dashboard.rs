@@ -51,6 +51,11 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
         let tab = tab.clone();
         Callback::from(move |_| tab.set(to))
     };
+    // Another network: the whole dashboard again, for it.
+    let switched = {
+        let go = props.go.clone();
+        Callback::from(move |network| go.emit(Screen::Dashboard { network }))
+    };
     let sent = {
         let tab = tab.clone();
         Callback::from(move |_| tab.set(Tab::Activity))
@@ -73,7 +78,12 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                 Tab::Send => html! { <crate::activity::SendPage sent={sent} /> },
                 Tab::Receive => html! { <crate::activity::ReceivePage /> },
                 Tab::Activity => html! { <crate::activity::ActivityAndHistory /> },
-                Tab::Settings => html! { <SettingsPage /> },
+                Tab::Settings => html! {
+                    <>
+                        <SettingsPage />
+                        <crate::networks::NetworksCard switched={switched} />
+                    </>
+                },
                 Tab::Audit => html! { <AuditPage /> },
             } }
             <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>

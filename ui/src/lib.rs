@@ -6,6 +6,7 @@
 mod activity;
 mod dashboard;
 mod ipc;
+mod networks;
 mod onboarding;
 mod profiles;
 mod unlock;
