@@ -1,8 +1,9 @@
 //! History: every value movement of the wallet's accounts found on chain — ETH in and out (with
-//! fees) from the node's Otterscan API (`ots_searchTransactionsBefore`), ERC-20 transfers of the
-//! known tokens from `Transfer` logs — merged into the ledger's `entries` without duplicates
-//! (one row per transaction, asset, direction and account) and linked to the wallet's own
-//! operations by hash. A wallet restored from its phrase rebuilds its history this way.
+//! fees) from the node's Otterscan API (`ots_searchTransactionsBefore`) or, where the node has
+//! none, from the network's Etherscan-compatible API (`txlist`); ERC-20 transfers of the known
+//! tokens from `Transfer` logs — merged into the ledger's `entries` without duplicates (one row
+//! per transaction, asset, direction and account) and linked to the wallet's own operations by
+//! hash. A wallet restored from its phrase rebuilds its history this way.
 
 use alloy::primitives::{Address, U256};
 use cairn_api::HistoryEntry;
@@ -244,6 +245,100 @@ impl Wallet {
         Ok(Some(out))
     }
 
+    /// ETH movements of `owner` in blocks after `after` from an Etherscan-compatible API
+    /// (`module=account&action=txlist`). The URL may carry its own query (API key, chain id).
+    async fn explorer_entries(
+        &self,
+        api: &str,
+        account: &AccountRow,
+        owner: Address,
+        native: &AssetRow,
+        after: u64,
+    ) -> Result<Vec<Entry>, ChainError> {
+        let fail = |reason: String| ChainError::Unreachable {
+            url: api.to_string(),
+            reason,
+        };
+        let sep = if api.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{api}{sep}module=account&action=txlist&address={owner}&startblock={}&endblock=999999999&sort=asc",
+            after.saturating_add(1)
+        );
+        let reply: Value = reqwest::Client::builder()
+            .timeout(self.network().request_timeout)
+            .build()
+            .map_err(|e| fail(e.to_string()))?
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| fail(e.to_string()))?
+            .json()
+            .await
+            .map_err(|_| ChainError::Malformed {
+                url: api.to_string(),
+            })?;
+        let rows = match &reply["result"] {
+            Value::Array(rows) => rows.clone(),
+            // "No transactions found" comes with status 0 and an empty list; any other text
+            // (rate limit, bad key) is the explorer refusing.
+            other => {
+                return Err(ChainError::Rpc {
+                    url: api.to_string(),
+                    code: 0,
+                    message: other
+                        .as_str()
+                        .unwrap_or("unexpected answer")
+                        .chars()
+                        .take(200)
+                        .collect(),
+                    data: None,
+                })
+            }
+        };
+        // Etherscan sends numbers as decimal strings.
+        let dec = |v: &Value| v.as_str().and_then(|s| U256::from_str_radix(s, 10).ok());
+        let mut out = Vec::new();
+        for tx in rows {
+            let block = dec(&tx["blockNumber"])
+                .and_then(|b| u64::try_from(b).ok())
+                .unwrap_or(0);
+            if block <= after {
+                continue;
+            }
+            let from = tx["from"].as_str().and_then(|s| s.parse::<Address>().ok());
+            let to = tx["to"].as_str().and_then(|s| s.parse::<Address>().ok());
+            let value = dec(&tx["value"]).unwrap_or_default();
+            let ok = tx["isError"].as_str() != Some("1");
+            let at = dec(&tx["timeStamp"])
+                .and_then(|t| i64::try_from(t).ok())
+                .unwrap_or(0);
+            let hash = tx["hash"].as_str().unwrap_or_default().to_lowercase();
+            let base = |direction, amount, counterparty: Option<Address>| Entry {
+                account_id: account.id,
+                asset_id: native.id,
+                direction,
+                amount,
+                counterparty: counterparty.map(|a| format_address(&a)),
+                tx_hash: hash.clone(),
+                block_number: block,
+                at,
+            };
+            if from == Some(owner) {
+                let fee = dec(&tx["gasUsed"])
+                    .unwrap_or_default()
+                    .saturating_mul(dec(&tx["gasPrice"]).unwrap_or_default());
+                out.push(base("fee", fee, None));
+                if ok && !value.is_zero() && to != Some(owner) {
+                    out.push(base("out", value, to));
+                }
+            }
+            if ok && to == Some(owner) && from != Some(owner) && !value.is_zero() {
+                out.push(base("in", value, from));
+            }
+        }
+        Ok(out)
+    }
+
     /// ERC-20 transfers of the known tokens to and from `owner` in blocks `from..=to`: two log
     /// queries in one request, whatever the number of tokens.
     async fn token_entries(
@@ -356,12 +451,18 @@ impl Wallet {
                 .map_err(|_| crate::Error::Internal("a stored address does not parse".into()))?;
             let mut entries = match self.ots_entries(account, owner, &native, after).await? {
                 Some(e) => e,
-                None => {
-                    tracing::debug!(
-                        "the node has no Otterscan API: ETH history from own operations only"
-                    );
-                    Vec::new()
-                }
+                None => match self.network().explorer_api_url {
+                    Some(api) => {
+                        self.explorer_entries(&api, account, owner, &native, after)
+                            .await?
+                    }
+                    None => {
+                        tracing::debug!(
+                            "no Otterscan API and no explorer: ETH history from own operations only"
+                        );
+                        Vec::new()
+                    }
+                },
             };
             let from = if cursor.is_some() { after + 1 } else { 0 };
             entries.extend(

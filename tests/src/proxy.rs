@@ -41,6 +41,9 @@ pub enum Fault {
     Malformed,
     /// Forward everything, but answer `eth_chainId` (also inside batches) with this chain id.
     WrongChain(u64),
+    /// A node without the Otterscan API: single `ots_*` calls get JSON-RPC "method not found",
+    /// everything else is forwarded.
+    NoOtterscan,
 }
 
 /// A running proxy on `127.0.0.1`; dropping it stops its task and closes every socket.
@@ -219,6 +222,17 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
         let reply = match fault {
             Fault::None => forward(shared, &request.body, None).await,
             Fault::WrongChain(chain) => forward(shared, &request.body, Some(chain)).await,
+            Fault::NoOtterscan => match ots_call_id(&request.body) {
+                Some(id) => Reply::json(
+                    200,
+                    serde_json::to_vec(&serde_json::json!({
+                        "jsonrpc": "2.0", "id": id,
+                        "error": {"code": -32601, "message": "the method does not exist"}
+                    }))
+                    .unwrap_or_default(),
+                ),
+                None => forward(shared, &request.body, None).await,
+            },
             Fault::Status500 => Reply::text(500, "injected fault: internal server error"),
             Fault::Malformed => Reply::json(200, TRUNCATED.to_vec()),
             // Down never gets here; it shares the arm only because it must not be answered either.
@@ -252,6 +266,15 @@ impl Shared {
         counts.calls += calls as u64;
         counts.methods.extend(methods);
     }
+}
+
+/// The id of a single JSON-RPC call to an `ots_*` method.
+fn ots_call_id(body: &[u8]) -> Option<Value> {
+    let call: Value = serde_json::from_slice(body).ok()?;
+    let method = call.get("method")?.as_str()?;
+    method
+        .starts_with("ots_")
+        .then(|| call.get("id").cloned().unwrap_or(Value::Null))
 }
 
 async fn forward(shared: &Shared, body: &[u8], chain: Option<u64>) -> Reply {

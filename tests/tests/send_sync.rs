@@ -863,3 +863,168 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
         ErrorCode::NotFound
     ));
 }
+
+/// A stand-in for an Etherscan-compatible API (none can run offline): answers
+/// `module=account&action=txlist` in Etherscan's documented format with the rows it is given,
+/// and records the query strings it was asked.
+struct Explorer {
+    url: String,
+    rows: Arc<std::sync::Mutex<Vec<Value>>>,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Explorer {
+    async fn start() -> Explorer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/api?apikey=TESTKEY",
+            listener.local_addr().unwrap()
+        );
+        let rows: Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+        let asked: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let (r, a) = (rows.clone(), asked.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut buf = vec![0u8; 8192];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let query = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                a.lock().unwrap().push(query.clone());
+                let address = query
+                    .split(['?', '&'])
+                    .find_map(|kv| kv.strip_prefix("address="))
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let result: Vec<Value> = r
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|row| {
+                        row["from"].as_str() == Some(address.as_str())
+                            || row["to"].as_str() == Some(address.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                let body = if result.is_empty() {
+                    json!({"status": "0", "message": "No transactions found", "result": []})
+                } else {
+                    json!({"status": "1", "message": "OK", "result": result})
+                }
+                .to_string();
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+            }
+        });
+        Explorer {
+            url,
+            rows,
+            asked,
+            task,
+        }
+    }
+
+    /// Adds a mined transaction as Etherscan lists it (decimal strings, lowercase addresses).
+    async fn index(&self, node: &str, hash: &str) {
+        let tx = rpc(node, "eth_getTransactionByHash", json!([hash])).await;
+        let receipt = rpc(node, "eth_getTransactionReceipt", json!([hash])).await;
+        let block = rpc(
+            node,
+            "eth_getBlockByHash",
+            json!([receipt["blockHash"], false]),
+        )
+        .await;
+        let dec = |v: &Value| u256(v).to_string();
+        self.rows.lock().unwrap().push(json!({
+            "blockNumber": dec(&receipt["blockNumber"]),
+            "timeStamp": dec(&block["timestamp"]),
+            "hash": hash,
+            "from": tx["from"].as_str().unwrap().to_lowercase(),
+            "to": tx["to"].as_str().unwrap().to_lowercase(),
+            "value": dec(&tx["value"]),
+            "gas": dec(&tx["gas"]),
+            "gasPrice": dec(&receipt["effectiveGasPrice"]),
+            "gasUsed": dec(&receipt["gasUsed"]),
+            "isError": if receipt["status"] == "0x1" { "0" } else { "1" },
+        }));
+    }
+}
+
+impl Drop for Explorer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn without_otterscan_eth_history_comes_from_the_explorer_api() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    proxy.set_fault(Fault::NoOtterscan);
+    let explorer = Explorer::start().await;
+    let mut net = network(&[proxy.url()]);
+    net.explorer_api_url = Some(explorer.url.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), net).await;
+    let funded = w.devnet_fund(&me, "5").await.unwrap();
+    let op = w.send(&eth(BOB, &me, "1")).await.unwrap();
+    let sent = wait_state(&w, op.id, "confirmed").await;
+    explorer.index(&url, &funded.tx_hash).await;
+    explorer.index(&url, sent.hash.as_deref().unwrap()).await;
+    // Forget what earlier rounds read (before the explorer had indexed anything).
+    w.add_token(&deploy_token(&url).await).await.unwrap();
+
+    let dev = rpc(&url, "eth_accounts", json!([])).await[0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dev = cairn_core::units::format_address(&dev.parse().unwrap());
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        movements(&w, &me).await,
+        vec![
+            (s("in"), s("ETH"), s("5.0"), Some(dev)),
+            (s("out"), s("ETH"), s("1.0"), Some(BOB.to_string())),
+        ]
+    );
+    let history = w.history(&me, 100).await.unwrap();
+    let fee = history.iter().find(|e| e.direction == "fee").unwrap();
+    assert_eq!(
+        Some(fee.amount.clone()),
+        sent.fee_paid,
+        "the fee as the chain charged it"
+    );
+    assert_eq!(
+        fee.operation_id,
+        Some(op.id),
+        "linked to the wallet's own send"
+    );
+    assert!(
+        proxy.methods().iter().any(|m| m == "ots_getApiLevel"),
+        "the node was asked first"
+    );
+    let asked = explorer.asked.lock().unwrap().clone();
+    assert!(
+        asked
+            .iter()
+            .all(|q| q.contains("apikey=TESTKEY") && q.contains("action=txlist")),
+        "{asked:?}"
+    );
+    // A second round adds nothing twice.
+    let n = history.len();
+    w.sync_once().await.unwrap();
+    assert_eq!(w.history(&me, 100).await.unwrap().len(), n);
+}
