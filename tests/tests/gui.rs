@@ -419,6 +419,15 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     );
     std::fs::write(out.join("gui-networks.png"), s.screenshot().await.unwrap()).unwrap();
 
+    // Assets on the accounts page: 10 in, 1 out and a small fee: 8.99… available.
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    let eth_row = s
+        .wait_for_text("#asset-ETH", WAIT, |t| t.contains("8.99"))
+        .await
+        .unwrap();
+    assert!(eth_row.starts_with("ETH"), "{eth_row}");
+    std::fs::write(out.join("gui-assets.png"), s.screenshot().await.unwrap()).unwrap();
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

@@ -81,10 +81,15 @@ pub(crate) fn sync_badge() -> Html {
     }
 }
 
-fn speed_of(name: &str) -> SendSpeed {
+fn speed_of(name: &str, max_fee_gwei: &str, priority_fee_gwei: &str) -> SendSpeed {
     match name {
         "slow" => SendSpeed::Slow,
         "fast" => SendSpeed::Fast,
+        // The core parses and checks these (integers in base units, no floats).
+        "custom" => SendSpeed::Custom {
+            max_fee_gwei: max_fee_gwei.trim().to_string(),
+            priority_fee_gwei: priority_fee_gwei.trim().to_string(),
+        },
         _ => SendSpeed::Normal,
     }
 }
@@ -104,6 +109,8 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     let amount = use_state(String::new);
     let token = use_state(String::new);
     let speed = use_state(|| "normal".to_string());
+    let max_fee = use_state(String::new);
+    let tip = use_state(String::new);
     let quote = use_state(|| None::<(SendRequest, SendQuote)>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
@@ -144,7 +151,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         to: to.trim().to_string(),
         token: (!token.is_empty()).then(|| (*token).clone()),
         amount: amount.trim().to_string(),
-        speed: speed_of(&speed),
+        speed: speed_of(&speed, &max_fee, &tip),
     };
     let review = {
         let (quote, error, busy, request) =
@@ -246,7 +253,14 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     <option value="slow" selected={*speed == "slow"}>{ "Slow" }</option>
                     <option value="normal" selected={*speed == "normal"}>{ "Normal" }</option>
                     <option value="fast" selected={*speed == "fast"}>{ "Fast" }</option>
+                    <option value="custom" selected={*speed == "custom"}>{ "Custom" }</option>
                 </select>
+                if *speed == "custom" {
+                    <label for="send-max-fee">{ "Max fee per gas (gwei)" }</label>
+                    <input id="send-max-fee" type="text" inputmode="decimal" required=true value={(*max_fee).clone()} oninput={field(&max_fee)} />
+                    <label for="send-tip">{ "Priority fee per gas (gwei)" }</label>
+                    <input id="send-tip" type="text" inputmode="decimal" required=true value={(*tip).clone()} oninput={field(&tip)} />
+                }
                 if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
                 <button id="send-review-button" type="submit" class="primary wide" disabled={*busy}>{ if *busy { "Checking…" } else { "Review" } }</button>
             </form>
@@ -462,5 +476,84 @@ pub(crate) fn activity_and_history() -> Html {
             <ActivityPage />
             <HistoryList {address} {tick} />
         </>
+    }
+}
+
+/// Every asset of the first account: confirmed, promised by signed sends, available; and adding
+/// a token by its contract (the core reads its symbol and decimals from the chain).
+#[function_component(AssetsCard)]
+pub(crate) fn assets_card() -> Html {
+    let live = use_context::<LiveHandle>();
+    let tick = live
+        .as_ref()
+        .map(|l| (l.op_tick, l.sync.as_ref().and_then(|s| s.last_block)))
+        .unwrap_or_default();
+    let accounts = use_accounts();
+    let address = accounts
+        .first()
+        .map(|a| a.address.clone())
+        .unwrap_or_default();
+    let assets = use_state(Vec::<AssetBalance>::new);
+    let contract = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let added = use_state(|| 0u32);
+    {
+        let assets = assets.clone();
+        use_effect_with((address.clone(), tick, *added), move |(address, _, _)| {
+            let address = address.clone();
+            if !address.is_empty() {
+                spawn_local(async move {
+                    let request = AddressRequest { address };
+                    if let Ok(list) =
+                        call::<_, Vec<AssetBalance>>(cmd::BALANCES, &Request { request: &request })
+                            .await
+                    {
+                        assets.set(list);
+                    }
+                });
+            }
+        });
+    }
+    let add = {
+        let (contract, error, added) = (contract.clone(), error.clone(), added.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = cairn_api::AddTokenRequest {
+                contract: contract.trim().to_string(),
+            };
+            let (contract, error, added) = (contract.clone(), error.clone(), added.clone());
+            spawn_local(async move {
+                match call::<_, AssetBalance>(cmd::ADD_TOKEN, &Request { request: &request }).await
+                {
+                    Ok(_) => {
+                        error.set(None);
+                        contract.set(String::new());
+                        added.set(*added + 1);
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card" id="assets">
+            <h2>{ "Assets" }</h2>
+            <table class="assets">
+                <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th></tr>
+                { for assets.iter().map(|a| html! {
+                    <tr class="asset" id={format!("asset-{}", a.symbol)}>
+                        <td>{ a.symbol.clone() }</td>
+                        <td>{ a.confirmed.clone() }</td>
+                        <td>{ a.pending_out.clone() }</td>
+                        <td class="available">{ a.available.clone() }</td>
+                    </tr>
+                }) }
+            </table>
+            <form class="inline" onsubmit={add}>
+                <input id="token-contract" type="text" class="mono" placeholder="token contract 0x…" required=true value={(*contract).clone()} oninput={field(&contract)} />
+                <button id="token-add" type="submit" class="secondary">{ "Add token" }</button>
+            </form>
+            if let Some(message) = &*error { <p class="error" role="alert" id="token-error">{ message }</p> }
+        </section>
     }
 }

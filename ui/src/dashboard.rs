@@ -74,7 +74,12 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
             <NetworkBadge network={props.network.clone()} />
             <crate::activity::SyncBadge />
             { match *tab {
-                Tab::Accounts => html! { <Accounts network={props.network.clone()} /> },
+                Tab::Accounts => html! {
+                    <>
+                        <Accounts network={props.network.clone()} />
+                        <crate::activity::AssetsCard />
+                    </>
+                },
                 Tab::Send => html! { <crate::activity::SendPage sent={sent} /> },
                 Tab::Receive => html! { <crate::activity::ReceivePage /> },
                 Tab::Activity => html! { <crate::activity::ActivityAndHistory /> },
