@@ -6,6 +6,7 @@ use std::sync::Once;
 use alloy::primitives::{Address, Bytes, B256, U256};
 use serde_json::{json, Value};
 
+use crate::bundler::AaEndpoint;
 use crate::erc20;
 use crate::network::Network;
 pub use crate::rpc::ChainError;
@@ -26,6 +27,9 @@ pub fn install_tls_provider() {
 #[derive(Debug)]
 pub struct Chain {
     rpc: Rpc,
+    /// The network's ERC-4337 bundler and ERC-7677 paymaster, where it has them.
+    bundler: Option<AaEndpoint>,
+    paymaster: Option<AaEndpoint>,
 }
 
 /// A balance at a block.
@@ -72,9 +76,51 @@ fn u256(v: &Value) -> Option<U256> {
 
 impl Chain {
     pub fn new(network: Network) -> Result<Chain, ChainError> {
+        let endpoint = |url: &Option<String>, what: &str| {
+            url.as_deref()
+                .map(|u| AaEndpoint::new(&network, u, what))
+                .transpose()
+        };
         Ok(Chain {
+            bundler: endpoint(&network.bundler_url, "bundler")?,
+            paymaster: endpoint(&network.paymaster_url, "paymaster")?,
             rpc: Rpc::new(network)?,
         })
+    }
+
+    pub fn bundler(&self) -> Option<&AaEndpoint> {
+        self.bundler.as_ref()
+    }
+
+    pub fn paymaster(&self) -> Option<&AaEndpoint> {
+        self.paymaster.as_ref()
+    }
+
+    /// `eth_call` at the latest block; the returned bytes.
+    pub async fn call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, ChainError> {
+        let v: Value = self
+            .rpc
+            .call(
+                "eth_call",
+                json!([{"to": to, "data": Bytes::copy_from_slice(data)}, "latest"]),
+            )
+            .await?;
+        v.as_str()
+            .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+            .ok_or_else(|| malformed(self))
+    }
+
+    /// Whether `address` holds code (a deployed contract) at the latest block.
+    pub async fn has_code(&self, address: Address) -> Result<bool, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_getCode", json!([address, "latest"]))
+            .await?;
+        let code = v.as_str().ok_or_else(|| malformed(self))?;
+        Ok(!code
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+            .is_empty())
     }
 
     pub fn network(&self) -> &Network {

@@ -5,6 +5,8 @@ use alloy::primitives::{Address, U256};
 
 /// `transfer(address,uint256)`
 pub const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
+/// `approve(address,uint256)`
+pub const APPROVE: [u8; 4] = [0x09, 0x5e, 0xa7, 0xb3];
 /// `balanceOf(address)`
 pub const BALANCE_OF: [u8; 4] = [0x70, 0xa0, 0x82, 0x31];
 /// `symbol()`
@@ -23,6 +25,13 @@ fn word_address(a: Address) -> [u8; 32] {
 pub fn transfer(to: Address, amount: U256) -> Vec<u8> {
     let mut data = TRANSFER.to_vec();
     data.extend_from_slice(&word_address(to));
+    data.extend_from_slice(&amount.to_be_bytes::<32>());
+    data
+}
+
+pub fn approve(spender: Address, amount: U256) -> Vec<u8> {
+    let mut data = APPROVE.to_vec();
+    data.extend_from_slice(&word_address(spender));
     data.extend_from_slice(&amount.to_be_bytes::<32>());
     data
 }
@@ -101,6 +110,7 @@ mod tests {
         use alloy::primitives::keccak256;
         for (sig, sel) in [
             ("transfer(address,uint256)", TRANSFER),
+            ("approve(address,uint256)", APPROVE),
             ("balanceOf(address)", BALANCE_OF),
             ("symbol()", SYMBOL),
             ("decimals()", DECIMALS),

@@ -11,6 +11,7 @@ use crate::network::NetworkConfigError;
 use crate::networks::NetworkError;
 use crate::profiles::ProfileError;
 use crate::send::SendError;
+use crate::smart::SmartError;
 use crate::units::{AddressError, AmountError};
 use crate::vault::VaultError;
 
@@ -38,6 +39,8 @@ pub enum Error {
     Send(#[from] SendError),
     #[error(transparent)]
     Networks(#[from] NetworkError),
+    #[error(transparent)]
+    Smart(#[from] SmartError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -78,6 +81,17 @@ impl Error {
             Error::Send(SendError::WouldFail(_)) => ErrorCode::Rejected,
             Error::Send(SendError::Signing(_)) => ErrorCode::Internal,
             Error::Send(_) => ErrorCode::InvalidInput,
+            Error::Smart(
+                SmartError::Rejected { .. }
+                | SmartError::PaymasterRefused(_)
+                | SmartError::AddressMismatch { .. },
+            ) => ErrorCode::Rejected,
+            Error::Smart(SmartError::SponsorOffline) => ErrorCode::Offline,
+            Error::Smart(SmartError::Aa(crate::aa::AaError::Signing(_))) => ErrorCode::Internal,
+            Error::Smart(
+                SmartError::NoBundler | SmartError::NoPaymaster | SmartError::NoFactory(_),
+            ) => ErrorCode::Network,
+            Error::Smart(_) => ErrorCode::InvalidInput,
             Error::Networks(NetworkError::Unknown(_)) => ErrorCode::NotFound,
             Error::Networks(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,

@@ -47,6 +47,15 @@ pub struct AccountRow {
     pub address: String,
     pub name: String,
     pub hidden: bool,
+    /// For an ERC-4337 smart account: its owner account and EntryPoint version.
+    pub smart: Option<SmartOf>,
+}
+
+/// What makes an account a smart account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmartOf {
+    pub owner_account_id: i64,
+    pub version: crate::aa::EntryPointVersion,
 }
 
 /// A row of `key_sources`, its secret still sealed.
@@ -96,7 +105,8 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
-const ACCOUNT_COLUMNS: &str = "id, key_source_id, derivation_index, address, name, hidden";
+const ACCOUNT_COLUMNS: &str =
+    "id, key_source_id, derivation_index, address, name, hidden, owner_account_id, entry_point_version";
 
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok(AccountRow {
@@ -106,6 +116,17 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         address: r.get(3)?,
         name: r.get(4)?,
         hidden: r.get(5)?,
+        smart: match (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<String>>(7)?) {
+            (Some(owner_account_id), Some(v)) => {
+                crate::aa::EntryPointVersion::parse(&v)
+                    .ok()
+                    .map(|version| SmartOf {
+                        owner_account_id,
+                        version,
+                    })
+            }
+            _ => None,
+        },
     })
 }
 
@@ -473,7 +494,82 @@ fn insert_account(
         address: account.address.to_string(),
         name: account.name.to_string(),
         hidden: false,
+        smart: None,
     })
+}
+
+impl Ledger {
+    /// Adds the smart account of `owner` for an EntryPoint version (its address computed by the
+    /// caller); it shares the owner's key source, whose key signs for it.
+    pub fn add_smart_account(
+        &mut self,
+        owner: &AccountRow,
+        version: crate::aa::EntryPointVersion,
+        address: &str,
+        name: &str,
+    ) -> Result<AccountRow, LedgerError> {
+        let detail = format!(
+            "smart account {address} ({}) of {}",
+            version.as_str(),
+            owner.address
+        );
+        let owner_id = owner.id;
+        let key_source_id = owner.key_source_id;
+        self.audited(AuditEvent::AccountAdded, &detail, |tx| {
+            let row = insert_account(
+                tx,
+                key_source_id,
+                &NewAccount {
+                    derivation_index: None,
+                    address,
+                    name,
+                },
+            )?;
+            tx.execute(
+                "UPDATE accounts SET kind = 'smart', owner_account_id = ?2, entry_point_version = ?3
+                 WHERE id = ?1",
+                params![row.id, owner_id, version.as_str()],
+            )?;
+            Ok(AccountRow {
+                smart: Some(SmartOf {
+                    owner_account_id: owner_id,
+                    version,
+                }),
+                ..row
+            })
+        })
+    }
+
+    pub fn account_by_id(&self, id: i64) -> Result<AccountRow, LedgerError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                [id],
+                account_row,
+            )
+            .optional()?
+            .ok_or_else(|| LedgerError::NotFound(format!("account #{id}")))
+    }
+
+    pub fn set_deployed(&mut self, account_id: i64, chain_id: u64) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO smart_deployments (account_id, chain_id, seen_at) VALUES (?1, ?2, ?3)",
+            params![account_id, chain_id as i64, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn is_deployed(&self, account_id: i64, chain_id: u64) -> Result<bool, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM smart_deployments WHERE account_id = ?1 AND chain_id = ?2",
+                params![account_id, chain_id as i64],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! [`Wallet`], with an async API; nothing outside this crate touches keys, SQL or HTTP.
 //!
 //! Modules, each owning one concern:
+//! - [`aa`]: ERC-4337 user operations, hashes, smart account addresses (no I/O).
+//! - [`bundler`]: the bundler and ERC-7677 paymaster clients.
+//! - [`smart`]: smart accounts: create, send user operations, follow them to finality.
 //! - [`vault`]: password → Argon2id → vault key → ledger and sealing keys.
 //! - [`keys`]: BIP-39 mnemonics and BIP-32/44 account derivation.
 //! - [`ledger`]: the SQLCipher database and its migrations.
@@ -21,7 +24,9 @@
 //! - [`units`]: amounts and addresses, text ⇄ value.
 //! - [`logging`]: file + console tracing with correlation ids.
 
+pub mod aa;
 pub mod audit;
+pub mod bundler;
 pub mod chain;
 pub mod erc20;
 pub mod error;
@@ -37,6 +42,7 @@ pub mod profiles;
 pub mod receive;
 pub mod rpc;
 pub mod send;
+pub mod smart;
 pub mod sync;
 pub mod units;
 pub mod vault;

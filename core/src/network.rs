@@ -139,6 +139,19 @@ impl Network {
             }
             network.rpc_urls = urls;
         }
+        // The ERC-4337 peers: a URL each, or nothing (smart accounts then wait for one).
+        let optional_url = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty())
+        };
+        if let Some(url) = optional_url("CAIRN_BUNDLER_URL") {
+            network.bundler_url = Some(url);
+        }
+        if let Some(url) = optional_url("CAIRN_PAYMASTER_URL") {
+            network.paymaster_url = Some(url);
+        }
         Ok(network)
     }
 }

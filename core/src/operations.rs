@@ -131,6 +131,12 @@ pub struct OperationRow {
     pub next_attempt_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// For a user operation: the signed operation (bundler JSON), its EntryPoint, the paymaster
+    /// paying its gas (if any) and the bundle transaction it landed in.
+    pub user_op: Option<String>,
+    pub entry_point: Option<String>,
+    pub paymaster: Option<String>,
+    pub bundle_tx: Option<String>,
 }
 
 /// What a new operation is, before anything is signed.
@@ -163,6 +169,10 @@ pub struct OpChange {
     pub fee_paid: Option<U256>,
     pub error: Option<String>,
     pub attempts: Option<(u32, i64)>,
+    pub user_op: Option<String>,
+    pub entry_point: Option<String>,
+    pub paymaster: Option<String>,
+    pub bundle_tx: Option<String>,
 }
 
 /// The last fee market seen on a chain.
@@ -182,7 +192,8 @@ const OP_COLUMNS: &str = "o.id, o.account_id, a.address, o.chain_id, o.kind, o.s
     o.asset_id, o.amount, o.nonce, o.hash, o.signed_payload, o.tx_to, o.tx_value, o.tx_data,
     o.gas_limit, o.max_fee_per_gas, o.max_priority_fee_per_gas, o.block_number, o.block_hash,
     o.fee_paid, o.error, o.replaces, o.attempts, o.next_attempt_at, o.created_at, o.updated_at,
-    s.id, s.chain_id, s.contract, s.symbol, s.decimals";
+    s.id, s.chain_id, s.contract, s.symbol, s.decimals,
+    o.user_op, o.entry_point, o.paymaster, o.bundle_tx";
 const OP_FROM: &str = "FROM operations o JOIN accounts a ON a.id = o.account_id
     LEFT JOIN assets s ON s.id = o.asset_id";
 
@@ -227,6 +238,10 @@ fn op_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(OperationRow, String)> {
             next_attempt_at: r.get(24)?,
             created_at: r.get(25)?,
             updated_at: r.get(26)?,
+            user_op: r.get(32)?,
+            entry_point: r.get(33)?,
+            paymaster: r.get(34)?,
+            bundle_tx: r.get(35)?,
         },
         state,
     ))
@@ -730,6 +745,18 @@ fn apply_change(
     if let Some((n, at)) = c.attempts {
         set("attempts", &(n as i64))?;
         set("next_attempt_at", &at)?;
+    }
+    if let Some(v) = &c.user_op {
+        set("user_op", v)?;
+    }
+    if let Some(v) = &c.entry_point {
+        set("entry_point", v)?;
+    }
+    if let Some(v) = &c.paymaster {
+        set("paymaster", v)?;
+    }
+    if let Some(v) = &c.bundle_tx {
+        set("bundle_tx", v)?;
     }
     Ok(())
 }

@@ -148,7 +148,11 @@ pub(crate) fn to_api(op: &OperationRow, native: &AssetRow) -> Operation {
         replaces: op.replaces,
         created_at: op.created_at,
         updated_at: op.updated_at,
-        replaceable: matches!(op.state, OpState::Queued | OpState::Submitted),
+        replaceable: op.user_op.is_none()
+            && matches!(op.state, OpState::Queued | OpState::Submitted),
+        user_operation: op.user_op.is_some(),
+        paymaster: op.paymaster.clone(),
+        bundle_tx: op.bundle_tx.clone(),
     }
 }
 
@@ -257,7 +261,7 @@ fn next_nonce(ledger: &Ledger, chain_id: u64, account_id: i64, chain: Option<u64
 }
 
 impl Wallet {
-    fn native_asset(s: &mut Session, w: &Wallet) -> Result<AssetRow> {
+    pub(crate) fn native_asset(s: &mut Session, w: &Wallet) -> Result<AssetRow> {
         match s.ledger.asset(w.network().chain_id, None) {
             Ok(a) => Ok(a),
             Err(crate::ledger::LedgerError::NotFound(_)) => {
@@ -353,6 +357,12 @@ impl Wallet {
             .with_session(|s| {
                 Self::native_asset(s, self)?;
                 let account = s.ledger.account(&format_address(&from))?;
+                if account.smart.is_some() {
+                    return Err(Error::Unsupported(format!(
+                        "{} is a smart account: it sends with user operations",
+                        account.address
+                    )));
+                }
                 let asset = match token {
                     None => s.ledger.asset(chain_id, None)?,
                     Some(t) => s
@@ -442,7 +452,7 @@ impl Wallet {
     }
 
     /// (native, asset) available: last confirmed balance minus what is promised.
-    fn available(
+    pub(crate) fn available(
         s: &Session,
         chain_id: u64,
         account: &AccountRow,
@@ -478,6 +488,25 @@ impl Wallet {
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
     /// broadcasts it as soon as a node answers. Works offline from the last state seen.
     pub async fn send(&self, req: &SendRequest) -> Result<Operation> {
+        // From a smart account the same payment is a user operation, gas paid by the account.
+        let from = format_address(&parse_address(&req.from)?);
+        let smart = self
+            .with_session(|s| Ok(s.ledger.account(&from)?.smart.is_some()))
+            .await?;
+        if smart {
+            return self
+                .send_user_op(&cairn_api::UserOpRequest {
+                    from,
+                    calls: vec![cairn_api::CallSpec::Transfer {
+                        to: req.to.clone(),
+                        token: req.token.clone(),
+                        amount: req.amount.clone(),
+                    }],
+                    sponsored: false,
+                    speed: req.speed.clone(),
+                })
+                .await;
+        }
         let (plan, _) = self.plan(req).await?;
         let chain_id = self.network().chain_id;
         let op = self

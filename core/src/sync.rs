@@ -82,7 +82,7 @@ pub(crate) async fn worker(inner: Weak<Inner>, generation: u64) {
 
 /// A node's JSON-RPC error that says "not now" rather than "never": rate limits (EIP-1474
 /// -32005), internal errors, timeouts behind a gateway.
-fn transient(code: i64, lower_message: &str) -> bool {
+pub(crate) fn transient(code: i64, lower_message: &str) -> bool {
     matches!(code, -32005 | -32603)
         || [
             "rate",
@@ -198,7 +198,7 @@ impl Wallet {
     }
 
     /// Applies a transition, telling the UI; a lost race (the user acted first) is not an error.
-    async fn step(
+    pub(crate) async fn step(
         &self,
         id: i64,
         from: &[OpState],
@@ -283,6 +283,13 @@ impl Wallet {
                 ))
             })
             .await?;
+        // User operations go through the bundler (`smart.rs`), not the transaction paths below.
+        let (user_ops, active): (Vec<OperationRow>, Vec<OperationRow>) =
+            active.into_iter().partition(|o| o.user_op.is_some());
+        let waiting: Vec<(i64, String)> = waiting
+            .into_iter()
+            .filter(|(id, _)| active.iter().any(|o| o.id == *id))
+            .collect();
 
         let head = chain.block_number().await?;
         // Some nodes lack eth_feeHistory: sends then use the last quote, the round goes on.
@@ -373,6 +380,13 @@ impl Wallet {
         self.follow(&active, &round, network.confirmations).await?;
         let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
         self.broadcast(&active, &round, base_fee).await?;
+        if let Err(e) = self
+            .sync_user_ops(&user_ops, head, network.confirmations)
+            .await
+        {
+            // The bundler's trouble is not the node's: the round goes on.
+            tracing::warn!(error = %e, "user operations not synced this round");
+        }
         self.refresh_balances(&accounts, &assets).await?;
         // History is catch-up work: a failure here is retried next round and does not make
         // the wallet look offline.

@@ -89,6 +89,8 @@ pub enum LockReason {
 }
 
 /// What the wallet tells its front ends without being asked.
+// An operation is the common event and is sent as it is; boxing it would only add a hop.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WalletEvent {
     Locked(LockReason),
@@ -158,7 +160,7 @@ pub struct Wallet {
     pub(crate) inner: Arc<Inner>,
 }
 
-fn to_account(row: &AccountRow) -> Account {
+pub(crate) fn to_account(row: &AccountRow) -> Account {
     Account {
         address: row.address.clone(),
         name: row.name.clone(),
@@ -168,6 +170,7 @@ fn to_account(row: &AccountRow) -> Account {
             .unwrap_or_default(),
         key_source_id: row.key_source_id,
         hidden: row.hidden,
+        smart: row.smart.map(|s| s.version.as_str().to_string()),
     }
 }
 
@@ -827,6 +830,16 @@ pub(crate) fn signer_for(
     ledger: &Ledger,
     account: &AccountRow,
 ) -> Result<PrivateKeySigner> {
+    if let Some(smart) = account.smart {
+        // A smart account has no key of its own: its owner signs its user operations.
+        let owner = ledger.account_by_id(smart.owner_account_id)?;
+        if owner.smart.is_some() {
+            return Err(Error::Internal(
+                "a smart account owned by a smart account".into(),
+            ));
+        }
+        return signer_for(keys, ledger, &owner);
+    }
     let source = ledger.key_source(account.key_source_id)?;
     let secret = open_secret(keys, &source.sealed, source.id)?;
     match (

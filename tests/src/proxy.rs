@@ -44,6 +44,12 @@ pub enum Fault {
     /// A node without the Otterscan API: single `ots_*` calls get JSON-RPC "method not found",
     /// everything else is forwarded.
     NoOtterscan,
+    /// Single calls whose method starts with `prefix` get a JSON-RPC error with `message` (a
+    /// paymaster that will not sponsor, say); everything else is forwarded.
+    Refuse {
+        prefix: &'static str,
+        message: &'static str,
+    },
 }
 
 /// A running proxy on `127.0.0.1`; dropping it stops its task and closes every socket.
@@ -222,17 +228,19 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
         let reply = match fault {
             Fault::None => forward(shared, &request.body, None).await,
             Fault::WrongChain(chain) => forward(shared, &request.body, Some(chain)).await,
-            Fault::NoOtterscan => match ots_call_id(&request.body) {
-                Some(id) => Reply::json(
-                    200,
-                    serde_json::to_vec(&serde_json::json!({
-                        "jsonrpc": "2.0", "id": id,
-                        "error": {"code": -32601, "message": "the method does not exist"}
-                    }))
-                    .unwrap_or_default(),
-                ),
-                None => forward(shared, &request.body, None).await,
-            },
+            Fault::NoOtterscan => {
+                refuse(
+                    shared,
+                    &request.body,
+                    "ots_",
+                    -32601,
+                    "the method does not exist",
+                )
+                .await
+            }
+            Fault::Refuse { prefix, message } => {
+                refuse(shared, &request.body, prefix, -32000, message).await
+            }
             Fault::Status500 => Reply::text(500, "injected fault: internal server error"),
             Fault::Malformed => Reply::json(200, TRUNCATED.to_vec()),
             // Down never gets here; it shares the arm only because it must not be answered either.
@@ -269,12 +277,27 @@ impl Shared {
 }
 
 /// The id of a single JSON-RPC call to an `ots_*` method.
-fn ots_call_id(body: &[u8]) -> Option<Value> {
+/// The id of a single call whose method starts with `prefix`.
+fn call_id_with_prefix(body: &[u8], prefix: &str) -> Option<Value> {
     let call: Value = serde_json::from_slice(body).ok()?;
     let method = call.get("method")?.as_str()?;
     method
-        .starts_with("ots_")
+        .starts_with(prefix)
         .then(|| call.get("id").cloned().unwrap_or(Value::Null))
+}
+
+/// A JSON-RPC error for calls of `prefix`; the rest forwarded.
+async fn refuse(shared: &Shared, body: &[u8], prefix: &str, code: i64, message: &str) -> Reply {
+    match call_id_with_prefix(body, prefix) {
+        Some(id) => Reply::json(
+            200,
+            serde_json::to_vec(&serde_json::json!({
+                "jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}
+            }))
+            .unwrap_or_default(),
+        ),
+        None => forward(shared, body, None).await,
+    }
 }
 
 async fn forward(shared: &Shared, body: &[u8], chain: Option<u64>) -> Reply {

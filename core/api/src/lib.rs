@@ -97,6 +97,81 @@ pub struct SendQuote {
     pub online: bool,
 }
 
+/// An ERC-4337 smart account (a SimpleAccount) owned by one of the wallet's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartAccount {
+    pub address: String,
+    pub name: String,
+    /// The account whose key signs for it.
+    pub owner: String,
+    /// "v0.7" or "v0.8".
+    pub entry_point_version: String,
+    pub entry_point: String,
+    /// Whether its code is on the active network (its first operation deploys it).
+    pub deployed: bool,
+}
+
+/// Make (or find) the smart account of `owner`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartAccountRequest {
+    pub owner: String,
+    /// "v0.7" (default) or "v0.8".
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// One call a smart account makes in a user operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum CallSpec {
+    /// ETH (`token: None`) or an ERC-20 the wallet knows, in the asset's units.
+    Transfer {
+        to: String,
+        token: Option<String>,
+        amount: String,
+    },
+    /// `approve(spender, amount)` on a token the wallet knows.
+    Approve {
+        token: String,
+        spender: String,
+        amount: String,
+    },
+}
+
+/// A user operation: one call or a batch, from a smart account, its gas paid by the account or
+/// by the network's paymaster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOpRequest {
+    /// The smart account.
+    pub from: String,
+    pub calls: Vec<CallSpec>,
+    /// Ask the network's paymaster to pay the gas.
+    #[serde(default)]
+    pub sponsored: bool,
+    pub speed: SendSpeed,
+}
+
+/// What a user operation will do and cost, for the review screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserOpQuote {
+    pub from: String,
+    pub owner: String,
+    pub calls: usize,
+    /// This operation also deploys the account.
+    pub deploys: bool,
+    /// "the account", or the paymaster (its ERC-7677 sponsor name when it gives one).
+    pub gas_paid_by: String,
+    pub sponsored: bool,
+    pub total_gas: String,
+    pub max_fee_per_gas_wei: String,
+    /// What the account itself may pay for gas at most ("0" when sponsored).
+    pub max_network_fee: String,
+    pub native_symbol: String,
+    pub available_native: String,
+    /// False: built offline with default gas limits; queued until the bundler answers.
+    pub online: bool,
+}
+
 /// One of the user's operations, as the activity list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {
@@ -120,6 +195,15 @@ pub struct Operation {
     pub updated_at: i64,
     /// Still replaceable (speed up / cancel): signed but not mined.
     pub replaceable: bool,
+    /// A user operation (its `hash` is the userOpHash).
+    #[serde(default)]
+    pub user_operation: bool,
+    /// Who paid (or pays) its gas when not the sender: the paymaster's address.
+    #[serde(default)]
+    pub paymaster: Option<String>,
+    /// The bundle transaction a user operation landed in.
+    #[serde(default)]
+    pub bundle_tx: Option<String>,
 }
 
 /// The sync worker's view of the network.
@@ -261,6 +345,9 @@ pub struct Account {
     /// The recovery phrase or imported key this account comes from.
     pub key_source_id: i64,
     pub hidden: bool,
+    /// For a smart account: its EntryPoint version ("v0.7"/"v0.8"); `None` for a plain account.
+    #[serde(default)]
+    pub smart: Option<String>,
 }
 
 /// The 12 or 24 words of a new wallet.
@@ -534,6 +621,7 @@ mod tests {
                 path: "m".into(),
                 key_source_id: 1,
                 hidden: false,
+                smart: None,
             },
             mnemonic: "abandon ability able".into(),
         };

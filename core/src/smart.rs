@@ -1,0 +1,1021 @@
+//! Smart accounts: a SimpleAccount per owner account and EntryPoint version (its address
+//! computed locally and checked against the factory), user operations built from the user's
+//! calls (one call or a batch), estimated by the bundler, optionally sponsored by the network's
+//! ERC-7677 paymaster, signed by the owner key and queued through the same lifecycle as plain
+//! transactions (the userOpHash stored before anything is sent), then sent and followed to
+//! finality by the sync worker. Offline, an operation is signed with conservative gas limits
+//! and the last fees seen, and waits for the bundler.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use alloy::primitives::{Address, Bytes, B256, U256};
+use cairn_api::{CallSpec, Operation, SmartAccount, UserOpQuote, UserOpRequest};
+
+use crate::aa::{self, AaError, Call, EntryPointVersion, UserOp};
+use crate::bundler::PaymasterFields;
+use crate::erc20;
+use crate::error::{Error, Result};
+use crate::ledger::{now, AccountRow};
+use crate::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
+use crate::rpc::ChainError;
+use crate::send::{fees_for, to_api, SendError};
+use crate::units::{format_address, format_units, parse_address, parse_units};
+use crate::wallet::{signer_for, Wallet, WalletEvent};
+
+/// Why a smart-account action cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum SmartError {
+    #[error("{0} is not a smart account of this wallet")]
+    NotSmart(String),
+    #[error("{0} is a smart account: the owner of a smart account is a plain account")]
+    OwnerIsSmart(String),
+    #[error("this network has no bundler configured: smart accounts cannot send here")]
+    NoBundler,
+    #[error("this network has no paymaster configured")]
+    NoPaymaster,
+    #[error("the SimpleAccount factory {0} is not deployed on this network")]
+    NoFactory(String),
+    #[error("the factory gives {onchain} for this owner, but Cairn computed {local}: refusing to use it")]
+    AddressMismatch { local: String, onchain: String },
+    #[error("the bundler does not accept the {0} EntryPoint")]
+    EntryPointNotSupported(String),
+    #[error("the bundler rejected the operation: {message}")]
+    Rejected {
+        code: Option<&'static str>,
+        message: String,
+    },
+    #[error("the paymaster will not pay for this operation ({0}); you can pay the gas from the account instead")]
+    PaymasterRefused(String),
+    #[error("a sponsored operation needs the paymaster to answer: connect, or pay the gas from the account")]
+    SponsorOffline,
+    #[error("a user operation moves at most one token; split the batch")]
+    SeveralTokens,
+    #[error(transparent)]
+    Aa(#[from] AaError),
+}
+
+/// Gas limits for an operation signed without the bundler's estimate: above what a
+/// SimpleAccount needs (deployment ~300k of validation, ~45k per call), so it still lands
+/// when the bundler returns. The prefund the account must hold grows with them.
+const OFFLINE_VERIFICATION_GAS: u64 = 150_000;
+const OFFLINE_DEPLOY_VERIFICATION_GAS: u64 = 500_000;
+const OFFLINE_CALL_GAS_PER_CALL: u64 = 100_000;
+const OFFLINE_PRE_VERIFICATION_GAS: u64 = 100_000;
+
+/// The user's calls, checked and encoded.
+struct Resolved {
+    calls: Vec<Call>,
+    /// ETH the calls send.
+    value: U256,
+    /// The token the calls move, and how much.
+    token: Option<(AssetRow, U256)>,
+    /// Whom the operation pays first (the activity list's "to").
+    first_to: Address,
+    kind: &'static str,
+}
+
+/// An operation worked out, ready to sign.
+struct Built {
+    account: AccountRow,
+    owner: AccountRow,
+    version: EntryPointVersion,
+    op: UserOp,
+    /// ETH the calls send.
+    value: U256,
+    /// The token the calls move, and how much.
+    token: Option<(AssetRow, U256)>,
+    native: AssetRow,
+    first_to: Address,
+    kind: &'static str,
+    deploys: bool,
+    online: bool,
+    sponsor_name: Option<String>,
+}
+
+fn rejected(e: ChainError) -> Error {
+    match e {
+        ChainError::Rpc { message, .. } => {
+            let (code, message) = aa::explain(&message);
+            SmartError::Rejected { code, message }.into()
+        }
+        other => other.into(),
+    }
+}
+
+fn paymaster_refused(e: ChainError) -> Error {
+    match e {
+        ChainError::Rpc { message, .. } => {
+            SmartError::PaymasterRefused(aa::explain(&message).1).into()
+        }
+        e if e.is_offline() => SmartError::SponsorOffline.into(),
+        other => other.into(),
+    }
+}
+
+fn apply_paymaster(op: &mut UserOp, p: &PaymasterFields) {
+    op.paymaster = Some(p.paymaster);
+    op.paymaster_data = Some(p.paymaster_data.clone());
+    if let Some(g) = p.paymaster_verification_gas_limit {
+        op.paymaster_verification_gas_limit = Some(g);
+    }
+    if let Some(g) = p.paymaster_post_op_gas_limit {
+        op.paymaster_post_op_gas_limit = Some(g);
+    }
+}
+
+fn fmt(v: U256, decimals: u8) -> String {
+    format_units(v, decimals).unwrap_or_else(|_| v.to_string())
+}
+
+impl Wallet {
+    /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
+    /// wallet the first time. Its address is computed locally and, when a node answers, checked
+    /// against the factory's `getAddress`: a mismatch is refused, never used.
+    pub async fn smart_account(&self, owner: &str, version: Option<&str>) -> Result<SmartAccount> {
+        let version = version
+            .map(EntryPointVersion::parse)
+            .transpose()
+            .map_err(SmartError::from)?
+            .unwrap_or(EntryPointVersion::V07);
+        let owner_address = parse_address(owner)?;
+        let local = aa::account_address(version, owner_address);
+        let chain = self.chain();
+        match chain
+            .call(version.factory(), &aa::get_address_call(owner_address))
+            .await
+        {
+            Ok(bytes) if bytes.len() == 32 => {
+                let onchain = Address::from_slice(&bytes[12..]);
+                if onchain != local {
+                    return Err(SmartError::AddressMismatch {
+                        local: format_address(&local),
+                        onchain: format_address(&onchain),
+                    }
+                    .into());
+                }
+            }
+            Ok(_) => {
+                return Err(SmartError::NoFactory(format_address(&version.factory())).into());
+            }
+            // Offline the local computation stands: it is what the factory computes.
+            Err(e) if e.is_offline() => {}
+            Err(e) => return Err(e.into()),
+        }
+        let deployed_live = chain.has_code(local).await.ok();
+        let chain_id = self.network().chain_id;
+        let row = self
+            .with_session(|s| {
+                let owner = s.ledger.account(&format_address(&owner_address))?;
+                if owner.smart.is_some() {
+                    return Err(SmartError::OwnerIsSmart(owner.address).into());
+                }
+                let existing = s.ledger.accounts(true)?.into_iter().find(|a| {
+                    a.smart
+                        .is_some_and(|m| m.owner_account_id == owner.id && m.version == version)
+                });
+                let row = match existing {
+                    Some(row) => row,
+                    None => s.ledger.add_smart_account(
+                        &owner,
+                        version,
+                        &format_address(&local),
+                        &format!("{} (smart)", owner.name),
+                    )?,
+                };
+                if deployed_live == Some(true) {
+                    s.ledger.set_deployed(row.id, chain_id)?;
+                }
+                Ok(row)
+            })
+            .await?;
+        tracing::info!(account = %row.address, version = version.as_str(), "smart account ready");
+        self.inner.sync_wake.notify_one();
+        self.smart_info(&row, deployed_live).await
+    }
+
+    async fn smart_info(&self, row: &AccountRow, live: Option<bool>) -> Result<SmartAccount> {
+        let chain_id = self.network().chain_id;
+        let smart = row
+            .smart
+            .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
+        let (owner, known) = self
+            .with_session_quiet(|s| {
+                Ok((
+                    s.ledger.account_by_id(smart.owner_account_id)?,
+                    s.ledger.is_deployed(row.id, chain_id)?,
+                ))
+            })
+            .await?;
+        Ok(SmartAccount {
+            address: row.address.clone(),
+            name: row.name.clone(),
+            owner: owner.address,
+            entry_point_version: smart.version.as_str().to_string(),
+            entry_point: format_address(&smart.version.entry_point()),
+            deployed: live.unwrap_or(known) || known,
+        })
+    }
+
+    /// The wallet's smart accounts, with whether each is deployed on the active network (asked
+    /// of the node where the ledger does not know yet).
+    pub async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
+        let chain_id = self.network().chain_id;
+        let rows = self
+            .with_session(|s| {
+                let mut out = Vec::new();
+                for row in s.ledger.accounts(true)? {
+                    if row.smart.is_some() {
+                        let known = s.ledger.is_deployed(row.id, chain_id)?;
+                        out.push((row, known));
+                    }
+                }
+                Ok(out)
+            })
+            .await?;
+        let mut out = Vec::new();
+        for (row, known) in rows {
+            let live = if known {
+                Some(true)
+            } else {
+                let address = parse_address(&row.address)?;
+                let live = self.chain().has_code(address).await.ok();
+                if live == Some(true) {
+                    self.with_session_quiet(|s| Ok(s.ledger.set_deployed(row.id, chain_id)?))
+                        .await?;
+                }
+                live
+            };
+            out.push(self.smart_info(&row, live).await?);
+        }
+        Ok(out)
+    }
+
+    /// The calls of a request, checked: addresses, amounts in each asset's decimals, tokens the
+    /// wallet knows.
+    fn resolve_calls(
+        s: &mut crate::wallet::Session,
+        chain_id: u64,
+        specs: &[CallSpec],
+    ) -> Result<Resolved> {
+        if specs.is_empty() {
+            return Err(SmartError::Aa(AaError::NoCalls).into());
+        }
+        let mut calls = Vec::new();
+        let mut value = U256::ZERO;
+        let mut token: Option<(AssetRow, U256)> = None;
+        let mut first_to = None;
+        let mut kind = "transfer";
+        let known_token =
+            |s: &mut crate::wallet::Session, t: &str| -> Result<(Address, AssetRow)> {
+                let address = parse_address(t)?;
+                let asset = s
+                    .ledger
+                    .asset(chain_id, Some(&format_address(&address)))
+                    .map_err(|_| SendError::UnknownToken(format_address(&address)))?;
+                Ok((address, asset))
+            };
+        for spec in specs {
+            match spec {
+                CallSpec::Transfer {
+                    to,
+                    token: None,
+                    amount,
+                } => {
+                    let to = parse_address(to)?;
+                    if to == Address::ZERO {
+                        return Err(SendError::ZeroAddress.into());
+                    }
+                    let amount = parse_units(amount, 18)?;
+                    if amount.is_zero() {
+                        return Err(SendError::ZeroAmount.into());
+                    }
+                    value = value.saturating_add(amount);
+                    first_to.get_or_insert(to);
+                    calls.push(Call {
+                        to,
+                        value: amount,
+                        data: Bytes::new(),
+                    });
+                }
+                CallSpec::Transfer {
+                    to,
+                    token: Some(t),
+                    amount,
+                } => {
+                    let (contract, asset) = known_token(s, t)?;
+                    let to = parse_address(to)?;
+                    if to == Address::ZERO {
+                        return Err(SendError::ZeroAddress.into());
+                    }
+                    let amount = parse_units(amount, asset.decimals)?;
+                    if amount.is_zero() {
+                        return Err(SendError::ZeroAmount.into());
+                    }
+                    token = match token {
+                        None => Some((asset, amount)),
+                        Some((a, sum)) if a.id == asset.id => Some((a, sum.saturating_add(amount))),
+                        Some(_) => return Err(SmartError::SeveralTokens.into()),
+                    };
+                    first_to.get_or_insert(to);
+                    kind = "erc20_transfer";
+                    calls.push(Call {
+                        to: contract,
+                        value: U256::ZERO,
+                        data: erc20::transfer(to, amount).into(),
+                    });
+                }
+                CallSpec::Approve {
+                    token: t,
+                    spender,
+                    amount,
+                } => {
+                    let (contract, asset) = known_token(s, t)?;
+                    let spender = parse_address(spender)?;
+                    if spender == Address::ZERO {
+                        return Err(SendError::ZeroAddress.into());
+                    }
+                    // Zero is allowed: it revokes an approval.
+                    let amount = parse_units(amount, asset.decimals)?;
+                    calls.push(Call {
+                        to: contract,
+                        value: U256::ZERO,
+                        data: erc20::approve(spender, amount).into(),
+                    });
+                }
+            }
+        }
+        if calls.len() > 1 {
+            kind = "batch";
+        }
+        let first_to = first_to.unwrap_or(calls[0].to);
+        Ok(Resolved {
+            calls,
+            value,
+            token,
+            first_to,
+            kind,
+        })
+    }
+
+    /// Works a request out against the chain, the bundler and the paymaster — or, offline, from
+    /// what the wallet last saw.
+    async fn build_user_op(&self, req: &UserOpRequest) -> Result<Built> {
+        let chain_id = self.network().chain_id;
+        let from = parse_address(&req.from)?;
+        let (account, owner, native, resolved) = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                let account = s.ledger.account(&format_address(&from))?;
+                let smart = account
+                    .smart
+                    .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
+                let resolved = Self::resolve_calls(s, chain_id, &req.calls)?;
+                Ok((account, owner, native, resolved))
+            })
+            .await?;
+        let Resolved {
+            calls,
+            value,
+            token,
+            first_to,
+            kind,
+        } = resolved;
+        let version = account
+            .smart
+            .map(|m| m.version)
+            .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        let entry_point = version.entry_point();
+        let chain = self.chain();
+        let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
+
+        // What the node says now: deployed or not, fees, balances. Offline: the ledger's view.
+        let live = async {
+            let deployed = chain.has_code(from).await?;
+            let fees = chain.fee_history().await?;
+            let mut queries = vec![crate::chain::BalanceQuery {
+                owner: from,
+                token: None,
+            }];
+            if let Some((asset, _)) = &token {
+                if let Some(c) = &asset.contract {
+                    queries.push(crate::chain::BalanceQuery {
+                        owner: from,
+                        token: Some(parse_address(c)?),
+                    });
+                }
+            }
+            let (block, balances) = chain.balances(&queries).await?;
+            Ok::<_, Error>((deployed, fees, block, balances))
+        }
+        .await;
+        let live = match live {
+            Ok(l) => Some(l),
+            Err(Error::Chain(e)) if e.is_offline() => None,
+            Err(e) => return Err(e),
+        };
+        let (deploys, quote) = self
+            .with_session(|s| {
+                if let Some((deployed, fees, block, balances)) = &live {
+                    s.ledger.set_fee_quote(
+                        chain_id,
+                        &FeeQuote {
+                            base_fee: fees.next_base_fee,
+                            tips: fees.tips,
+                            block_number: *block,
+                            updated_at: now(),
+                        },
+                    )?;
+                    let mut values = balances.iter();
+                    if let Some(Ok(b)) = values.next() {
+                        s.ledger.set_balance(account.id, native.id, *b, *block)?;
+                    }
+                    if let (Some((asset, _)), Some(Ok(b))) = (&token, values.next()) {
+                        s.ledger.set_balance(account.id, asset.id, *b, *block)?;
+                    }
+                    if *deployed {
+                        s.ledger.set_deployed(account.id, chain_id)?;
+                    }
+                }
+                let deployed = s.ledger.is_deployed(account.id, chain_id)?;
+                // Offline, an earlier operation still on its way may deploy it: only the first
+                // one carries the factory.
+                let deploying = s
+                    .ledger
+                    .operations_in(
+                        chain_id,
+                        &[OpState::Queued, OpState::Submitted, OpState::Included],
+                    )?
+                    .iter()
+                    .any(|o| {
+                        o.account_id == account.id
+                            && o.user_op
+                                .as_deref()
+                                .and_then(|j| UserOp::from_json(j).ok())
+                                .is_some_and(|u| u.factory.is_some())
+                    });
+                let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+                // What the calls move must be there before the bundler is asked (gas is
+                // checked with the full cost when signing).
+                let asset = token
+                    .as_ref()
+                    .map(|(a, _)| a.clone())
+                    .unwrap_or_else(|| native.clone());
+                let (avail_native, avail_asset) =
+                    Self::available(s, chain_id, &account, &native, &asset)?;
+                if let Some((asset, amount)) = &token {
+                    if *amount > avail_asset {
+                        return Err(SendError::InsufficientFunds {
+                            symbol: asset.symbol.clone(),
+                            needed: fmt(*amount, asset.decimals),
+                            available: fmt(avail_asset, asset.decimals),
+                        }
+                        .into());
+                    }
+                }
+                if value > avail_native {
+                    return Err(SendError::InsufficientFunds {
+                        symbol: native.symbol.clone(),
+                        needed: fmt(value, native.decimals),
+                        available: fmt(avail_native, native.decimals),
+                    }
+                    .into());
+                }
+                Ok((!deployed && !deploying, quote))
+            })
+            .await?;
+        let (mut max_fee, mut tip) = fees_for(&quote, &req.speed)?;
+        let online_chain = live.is_some();
+        if online_chain {
+            match bundler.supported_entry_points().await {
+                Ok(list) if !list.contains(&entry_point) => {
+                    return Err(SmartError::EntryPointNotSupported(version.as_str().into()).into())
+                }
+                Ok(_) => {}
+                Err(e) if e.is_offline() => {}
+                Err(e) => return Err(rejected(e)),
+            }
+        }
+        // A bundler with its own gas price (alto) refuses less than that.
+        if online_chain && !matches!(req.speed, cairn_api::SendSpeed::Custom { .. }) {
+            match bundler.gas_price().await {
+                Ok(Some((b_max, b_tip))) => {
+                    max_fee = max_fee.max(b_max);
+                    tip = tip.max(b_tip).min(max_fee);
+                }
+                Ok(None) => {}
+                Err(e) if e.is_offline() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let owner_address = parse_address(&owner.address)?;
+        let mut op = UserOp {
+            sender: from,
+            nonce: aa::fresh_nonce().map_err(SmartError::from)?,
+            factory: deploys.then_some(version.factory()),
+            factory_data: deploys.then(|| aa::create_account_call(owner_address).into()),
+            call_data: aa::call_data(version, &calls).map_err(SmartError::from)?,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: tip,
+            signature: Bytes::from(aa::DUMMY_SIGNATURE.to_vec()),
+            ..UserOp::default()
+        };
+        let mut sponsor_name = None;
+        let paymaster = if req.sponsored {
+            let pm = chain.paymaster().ok_or(SmartError::NoPaymaster)?;
+            if !online_chain {
+                return Err(SmartError::SponsorOffline.into());
+            }
+            let stub = pm
+                .paymaster_stub(&op, entry_point, chain_id)
+                .await
+                .map_err(paymaster_refused)?;
+            apply_paymaster(&mut op, &stub);
+            sponsor_name = stub.sponsor_name.clone();
+            Some(pm)
+        } else {
+            None
+        };
+        let estimate = if online_chain {
+            match bundler.estimate(&op, entry_point).await {
+                Ok(g) => Some(g),
+                Err(e) if e.is_offline() => None,
+                Err(e) => return Err(rejected(e)),
+            }
+        } else {
+            None
+        };
+        let online = estimate.is_some();
+        match estimate {
+            Some(g) => {
+                op.pre_verification_gas = g.pre_verification_gas;
+                op.verification_gas_limit = g.verification_gas_limit;
+                // State can move between estimate and inclusion: 20 % on the call.
+                op.call_gas_limit = g.call_gas_limit.saturating_mul(U256::from(6)) / U256::from(5);
+                if op.paymaster.is_some() {
+                    if let Some(v) = g.paymaster_verification_gas_limit {
+                        op.paymaster_verification_gas_limit = Some(v);
+                    }
+                    if let Some(v) = g.paymaster_post_op_gas_limit {
+                        op.paymaster_post_op_gas_limit = Some(v);
+                    }
+                }
+            }
+            None => {
+                if paymaster.is_some() {
+                    return Err(SmartError::SponsorOffline.into());
+                }
+                op.pre_verification_gas = U256::from(OFFLINE_PRE_VERIFICATION_GAS);
+                op.verification_gas_limit = U256::from(if deploys {
+                    OFFLINE_DEPLOY_VERIFICATION_GAS
+                } else {
+                    OFFLINE_VERIFICATION_GAS
+                });
+                op.call_gas_limit =
+                    U256::from(OFFLINE_CALL_GAS_PER_CALL).saturating_mul(U256::from(calls.len()));
+            }
+        }
+        if let Some(pm) = paymaster {
+            let data = pm
+                .paymaster_data(&op, entry_point, chain_id)
+                .await
+                .map_err(paymaster_refused)?;
+            apply_paymaster(&mut op, &data);
+        }
+        Ok(Built {
+            account,
+            owner,
+            version,
+            op,
+            value,
+            token,
+            native,
+            first_to,
+            kind,
+            deploys,
+            online,
+            sponsor_name,
+        })
+    }
+
+    fn user_op_quote(b: &Built, available_native: U256) -> UserOpQuote {
+        let sponsored = b.op.paymaster.is_some();
+        UserOpQuote {
+            from: b.account.address.clone(),
+            owner: b.owner.address.clone(),
+            calls: 1,
+            deploys: b.deploys,
+            gas_paid_by: match (&b.op.paymaster, &b.sponsor_name) {
+                (Some(_), Some(name)) => format!("the paymaster ({name})"),
+                (Some(p), None) => format!("the paymaster {}", format_address(p)),
+                (None, _) => "the account".into(),
+            },
+            sponsored,
+            total_gas: b.op.total_gas().to_string(),
+            max_fee_per_gas_wei: b.op.max_fee_per_gas.to_string(),
+            max_network_fee: fmt(b.op.max_cost_to_account(), b.native.decimals),
+            native_symbol: b.native.symbol.clone(),
+            available_native: fmt(available_native, b.native.decimals),
+            online: b.online,
+        }
+    }
+
+    /// What a user operation would do and cost, without signing it.
+    pub async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
+        let built = self.build_user_op(req).await?;
+        let chain_id = self.network().chain_id;
+        let available = self
+            .with_session(|s| {
+                Ok(Self::available(s, chain_id, &built.account, &built.native, &built.native)?.0)
+            })
+            .await?;
+        let mut quote = Self::user_op_quote(&built, available);
+        quote.calls = req.calls.len();
+        Ok(quote)
+    }
+
+    /// Builds, checks against the available balance, signs (the owner's key) and queues a user
+    /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
+    pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
+        let mut built = self.build_user_op(req).await?;
+        let chain_id = self.network().chain_id;
+        let op = self
+            .with_session(|s| {
+                let native = built.native.clone();
+                let asset = built
+                    .token
+                    .as_ref()
+                    .map(|(a, _)| a.clone())
+                    .unwrap_or_else(|| native.clone());
+                let (avail_native, avail_asset) =
+                    Self::available(s, chain_id, &built.account, &native, &asset)?;
+                if let Some((asset, amount)) = &built.token {
+                    if *amount > avail_asset {
+                        return Err(SendError::InsufficientFunds {
+                            symbol: asset.symbol.clone(),
+                            needed: fmt(*amount, asset.decimals),
+                            available: fmt(avail_asset, asset.decimals),
+                        }
+                        .into());
+                    }
+                }
+                let need = built.value.saturating_add(built.op.max_cost_to_account());
+                if need > avail_native {
+                    return Err(SendError::InsufficientFunds {
+                        symbol: native.symbol.clone(),
+                        needed: fmt(need, native.decimals),
+                        available: fmt(avail_native, native.decimals),
+                    }
+                    .into());
+                }
+                let (asset_id, amount) = match &built.token {
+                    Some((a, amount)) => (a.id, *amount),
+                    None => (native.id, built.value),
+                };
+                let id = s.ledger.insert_operation(&NewOperation {
+                    account_id: built.account.id,
+                    chain_id,
+                    kind: built.kind.into(),
+                    to: format_address(&built.first_to),
+                    asset_id,
+                    amount,
+                    replaces: None,
+                })?;
+                s.ledger.transition(
+                    id,
+                    &[OpState::Draft],
+                    OpState::Authorized,
+                    &OpChange::default(),
+                    "confirmed by the user",
+                )?;
+                let signer = signer_for(&s.keys, &s.ledger, &built.account)?;
+                let hash = built
+                    .op
+                    .sign(&signer, built.version, chain_id)
+                    .map_err(SmartError::from)?;
+                let hash = hash.to_string();
+                let change = OpChange {
+                    hash: Some(hash.clone()),
+                    user_op: Some(built.op.to_json().map_err(SmartError::from)?),
+                    entry_point: Some(format_address(&built.version.entry_point())),
+                    paymaster: built.op.paymaster.map(|p| format_address(&p)),
+                    tx_to: Some(built.account.address.clone()),
+                    tx_value: Some(built.value),
+                    tx_data: Some(built.op.call_data.to_vec()),
+                    // The gas the account itself may pay for (none when sponsored): what the
+                    // available-balance rule holds back.
+                    gas_limit: Some(if built.op.paymaster.is_some() {
+                        0
+                    } else {
+                        u64::try_from(built.op.total_gas()).unwrap_or(u64::MAX)
+                    }),
+                    max_fee_per_gas: Some(built.op.max_fee_per_gas),
+                    max_priority_fee_per_gas: Some(built.op.max_priority_fee_per_gas),
+                    attempts: Some((0, 0)),
+                    ..OpChange::default()
+                };
+                s.ledger
+                    .transition(id, &[OpState::Authorized], OpState::Signed, &change, &hash)?;
+                let row = s.ledger.transition(
+                    id,
+                    &[OpState::Signed],
+                    OpState::Queued,
+                    &OpChange::default(),
+                    "",
+                )?;
+                Ok(to_api(&row, &native))
+            })
+            .await?;
+        tracing::info!(
+            op = op.id,
+            sponsored = req.sponsored,
+            online = built.online,
+            "user operation queued"
+        );
+        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
+        self.inner.sync_wake.notify_one();
+        Ok(op)
+    }
+
+    /// One sync round for user operations: queued ones go to the bundler; submitted ones are
+    /// followed through the bundler's receipts to inclusion and confirmation (and back when a
+    /// reorg takes the bundle transaction away). Without a bundler they wait.
+    pub(crate) async fn sync_user_ops(
+        &self,
+        ops: &[OperationRow],
+        head: u64,
+        confirmations: u64,
+    ) -> Result<()> {
+        let chain = self.chain();
+        let Some(bundler) = chain.bundler() else {
+            return Ok(());
+        };
+        let chain_id = self.network().chain_id;
+        let now = now();
+        for row in ops {
+            let Some(json) = &row.user_op else { continue };
+            let op = UserOp::from_json(json).map_err(SmartError::from)?;
+            let Some(entry_point) = row
+                .entry_point
+                .as_deref()
+                .and_then(|e| Address::from_str(e).ok())
+            else {
+                continue;
+            };
+            let Some(hash) = row.hash.as_deref().and_then(|h| B256::from_str(h).ok()) else {
+                continue;
+            };
+            match row.state {
+                OpState::Queued => {
+                    if row.next_attempt_at > now {
+                        continue;
+                    }
+                    if op.factory.is_none()
+                        && !self
+                            .with_session_quiet(|s| {
+                                Ok(s.ledger.is_deployed(row.account_id, chain_id)?)
+                            })
+                            .await?
+                        && !chain.has_code(op.sender).await?
+                    {
+                        // Waits for the operation that deploys the account.
+                        continue;
+                    }
+                    match bundler.send(&op, entry_point).await {
+                        Ok(returned) => {
+                            if returned != hash {
+                                tracing::warn!(op = row.id, %returned, "the bundler computed another userOpHash");
+                            }
+                            self.step(
+                                row.id,
+                                &[OpState::Queued],
+                                OpState::Submitted,
+                                OpChange::default(),
+                                "sent to the bundler",
+                            )
+                            .await?;
+                        }
+                        Err(ChainError::Rpc { message, code, .. }) => {
+                            let lower = message.to_lowercase();
+                            let (aa_code, explained) = aa::explain(&message);
+                            if lower.contains("already known")
+                                || lower.contains("already in mempool")
+                            {
+                                self.step(
+                                    row.id,
+                                    &[OpState::Queued],
+                                    OpState::Submitted,
+                                    OpChange::default(),
+                                    "already known to the bundler",
+                                )
+                                .await?;
+                            } else if aa_code == Some("AA25") || aa_code == Some("AA10") {
+                                // Its nonce or the deployment was used: by this very operation
+                                // (sent by a run that died before recording it), or it must be
+                                // signed again.
+                                if bundler.receipt(hash).await?.is_some() {
+                                    self.step(
+                                        row.id,
+                                        &[OpState::Queued],
+                                        OpState::Submitted,
+                                        OpChange::default(),
+                                        "found at the bundler",
+                                    )
+                                    .await?;
+                                } else {
+                                    self.step(
+                                        row.id,
+                                        &[OpState::Queued],
+                                        OpState::NeedsResign,
+                                        OpChange {
+                                            error: Some(explained.clone()),
+                                            ..OpChange::default()
+                                        },
+                                        &explained,
+                                    )
+                                    .await?;
+                                }
+                            } else if crate::sync::transient(code, &lower) {
+                                let attempts = row.attempts.saturating_add(1);
+                                let wait = Duration::from_secs(1u64 << attempts.min(5));
+                                self.step(
+                                    row.id,
+                                    &[OpState::Queued],
+                                    OpState::Queued,
+                                    OpChange {
+                                        attempts: Some((attempts, now + wait.as_secs() as i64)),
+                                        error: Some(format!(
+                                            "the bundler said: {explained}; retrying"
+                                        )),
+                                        ..OpChange::default()
+                                    },
+                                    "",
+                                )
+                                .await?;
+                            } else {
+                                let why = format!("the bundler rejected it: {explained}");
+                                self.step(
+                                    row.id,
+                                    &[OpState::Queued],
+                                    OpState::Failed,
+                                    OpChange {
+                                        error: Some(why.clone()),
+                                        ..OpChange::default()
+                                    },
+                                    &why,
+                                )
+                                .await?;
+                            }
+                        }
+                        Err(e) if e.is_offline() => {
+                            let attempts = row.attempts.saturating_add(1);
+                            let wait = Duration::from_secs(1u64 << attempts.min(5));
+                            self.step(
+                                row.id,
+                                &[OpState::Queued],
+                                OpState::Queued,
+                                OpChange {
+                                    attempts: Some((attempts, now + wait.as_secs() as i64)),
+                                    error: Some(format!("waiting for the bundler: {e}")),
+                                    ..OpChange::default()
+                                },
+                                "",
+                            )
+                            .await?;
+                            // The bundler is down for the rest of the queue too.
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                OpState::Submitted | OpState::Included => {
+                    let receipt = match bundler.receipt(hash).await {
+                        Ok(r) => r,
+                        Err(e) if e.is_offline() => return Ok(()),
+                        Err(e) => return Err(e.into()),
+                    };
+                    // The bundler's word checked against the node: a reorg may have taken the
+                    // bundle transaction away.
+                    let receipt = match receipt {
+                        Some(r) => {
+                            match chain.receipts(&[r.transaction_hash]).await?.pop().flatten() {
+                                Some(tx) if tx.block_hash == r.block_hash => Some(r),
+                                _ => None,
+                            }
+                        }
+                        None => None,
+                    };
+                    match (row.state, receipt) {
+                        (OpState::Submitted, Some(r)) => {
+                            let fee = if row.paymaster.is_some() {
+                                U256::ZERO
+                            } else {
+                                r.actual_gas_cost
+                            };
+                            self.with_session_quiet(|s| {
+                                Ok(s.ledger.set_deployed(row.account_id, chain_id)?)
+                            })
+                            .await?;
+                            self.step(
+                                row.id,
+                                &[OpState::Submitted],
+                                OpState::Included,
+                                OpChange {
+                                    block: Some((r.block_number, r.block_hash.to_string())),
+                                    fee_paid: Some(fee),
+                                    bundle_tx: Some(r.transaction_hash.to_string()),
+                                    ..OpChange::default()
+                                },
+                                &format!(
+                                    "bundle {} in block {}",
+                                    r.transaction_hash, r.block_number
+                                ),
+                            )
+                            .await?;
+                            self.settle_user_op(row.id, &r, head, confirmations).await?;
+                        }
+                        (OpState::Included, Some(r)) => {
+                            self.settle_user_op(row.id, &r, head, confirmations).await?;
+                        }
+                        (OpState::Included, None) => {
+                            self.step(
+                                row.id,
+                                &[OpState::Included],
+                                OpState::Submitted,
+                                OpChange {
+                                    clear_block: true,
+                                    ..OpChange::default()
+                                },
+                                "its bundle was reorganised away",
+                            )
+                            .await?;
+                            let _ = bundler.send(&op, entry_point).await;
+                        }
+                        (OpState::Submitted, None) => {
+                            // The bundler forgot it (restart, eviction): hand it over again.
+                            let forgotten = !bundler.knows(hash).await.unwrap_or(true);
+                            let resent = match forgotten {
+                                true => Some(bundler.send(&op, entry_point).await),
+                                false => None,
+                            };
+                            if let Some(Err(e)) = resent {
+                                tracing::debug!(op = row.id, error = %e, "resend refused");
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn settle_user_op(
+        &self,
+        id: i64,
+        r: &crate::bundler::UserOpReceipt,
+        head: u64,
+        confirmations: u64,
+    ) -> Result<()> {
+        if !r.success {
+            let why = match &r.reason {
+                Some(reason) => format!("reverted: {reason}"),
+                None => "reverted".into(),
+            };
+            return self
+                .step(
+                    id,
+                    &[OpState::Included],
+                    OpState::Failed,
+                    OpChange {
+                        error: Some(why.clone()),
+                        ..OpChange::default()
+                    },
+                    &why,
+                )
+                .await;
+        }
+        if head.saturating_add(1) >= r.block_number.saturating_add(confirmations) {
+            self.step(
+                id,
+                &[OpState::Included],
+                OpState::Confirmed,
+                OpChange::default(),
+                &format!("{confirmations} confirmation(s)"),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).
+    pub async fn bundler_supports(&self, version: &str) -> Result<bool> {
+        let version = EntryPointVersion::parse(version).map_err(SmartError::from)?;
+        let chain = self.chain();
+        let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
+        let supported = bundler.supported_entry_points().await?;
+        Ok(supported.contains(&version.entry_point()))
+    }
+}

@@ -1,0 +1,168 @@
+//! Helpers the end-to-end tests share: a devnet network and a fast-KDF wallet on it, raw
+//! JSON-RPC against the node (balances, dev-account transactions, a test ERC-20), and waiting
+//! for an operation to reach a state.
+
+// A failed expectation in a test helper is a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use cairn_api::{Operation, SendRequest, SendSpeed};
+use cairn_core::keychain::NoKeychain;
+use cairn_core::{KdfParams, KeySpec, Network, Wallet, WalletConfig};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+pub const WAIT: Duration = Duration::from_secs(30);
+pub const ETHER: u128 = 1_000_000_000_000_000_000;
+/// Someone outside the wallet.
+pub const BOB: &str = "0x000000000000000000000000000000000000bEEF";
+
+pub fn network(urls: &[String]) -> Network {
+    let mut n = Network::devnet(urls[0].clone());
+    n.rpc_urls = urls.to_vec();
+    n.request_timeout = Duration::from_secs(2);
+    n
+}
+
+/// A new wallet (fast KDF: these tests are about the chain) on `urls`, unlocked.
+pub async fn new_wallet(dir: &std::path::Path, net: Network) -> (Wallet, String) {
+    let w = Wallet::new(WalletConfig {
+        data_dir: dir.to_path_buf(),
+        network: net,
+        kdf: KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        },
+        keychain: Arc::new(NoKeychain),
+    })
+    .unwrap();
+    let created = w
+        .create(
+            SecretString::from("send sync password"),
+            KeySpec::NewMnemonic { words: 12 },
+        )
+        .await
+        .unwrap();
+    (w, created.account.address)
+}
+
+pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let reply: Value = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(reply.get("error").is_none(), "{method}: {reply}");
+    reply["result"].clone()
+}
+
+pub fn u256(v: &Value) -> U256 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+pub async fn eth_balance(url: &str, who: &str) -> U256 {
+    u256(&rpc(url, "eth_getBalance", json!([who, "latest"])).await)
+}
+
+pub async fn token_balance(url: &str, token: &str, who: &str) -> U256 {
+    let who: Address = who.parse().unwrap();
+    let data = format!("0x70a08231{:0>64}", hex::encode(who.as_slice()));
+    u256(
+        &rpc(
+            url,
+            "eth_call",
+            json!([{"to": token, "data": data}, "latest"]),
+        )
+        .await,
+    )
+}
+
+/// Sends a transaction from anvil's first dev account and waits for its receipt.
+pub async fn dev_send(url: &str, tx: Value) -> Value {
+    let accounts = rpc(url, "eth_accounts", json!([])).await;
+    let mut tx = tx;
+    tx["from"] = accounts[0].clone();
+    let hash = rpc(url, "eth_sendTransaction", json!([tx])).await;
+    for _ in 0..100 {
+        let r = rpc(url, "eth_getTransactionReceipt", json!([hash])).await;
+        if !r.is_null() {
+            assert_eq!(r["status"], "0x1", "{r}");
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not mined: {hash}");
+}
+
+/// Deploys a test ERC-20 (Uniswap v2's, symbol UNI-V2, 18 decimals) with its whole supply at
+/// anvil's first dev account; returns its address.
+pub async fn deploy_token(url: &str) -> String {
+    let artifact =
+        crate::repo_root().join("scripts/devnet/node_modules/@uniswap/v2-core/build/ERC20.json");
+    let artifact: Value = serde_json::from_slice(&std::fs::read(artifact).unwrap()).unwrap();
+    let supply = U256::from(1_000_000u64) * U256::from(ETHER);
+    let data = format!(
+        "0x{}{}",
+        artifact["bytecode"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+        hex::encode(supply.to_be_bytes::<32>())
+    );
+    let receipt = dev_send(url, json!({"data": data})).await;
+    receipt["contractAddress"].as_str().unwrap().to_string()
+}
+
+/// Moves `amount` whole tokens from the dev account to `to`: an incoming transfer by another key.
+pub async fn give_tokens(url: &str, token: &str, to: &str, amount: u64) {
+    let to: Address = to.parse().unwrap();
+    let value = U256::from(amount) * U256::from(ETHER);
+    let data = format!(
+        "0xa9059cbb{:0>64}{}",
+        hex::encode(to.as_slice()),
+        hex::encode(value.to_be_bytes::<32>())
+    );
+    dev_send(url, json!({"to": token, "data": data})).await;
+}
+
+pub fn eth(to: &str, from: &str, amount: &str) -> SendRequest {
+    SendRequest {
+        from: from.into(),
+        to: to.into(),
+        token: None,
+        amount: amount.into(),
+        speed: SendSpeed::Normal,
+    }
+}
+
+/// Waits until operation `id` reaches `state` (the sync worker runs while unlocked).
+pub async fn wait_state(w: &Wallet, id: i64, state: &str) -> Operation {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let ops = w.operations(100).await.unwrap();
+        let op = ops.iter().find(|o| o.id == id).unwrap().clone();
+        if op.state == state {
+            return op;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "operation {id} stuck in {} (wanted {state}): {:?}",
+            op.state,
+            op.error
+        );
+        w.wake_sync();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub fn wei(text: &str) -> U256 {
+    cairn_core::units::parse_units(text, 18).unwrap()
+}
