@@ -30,6 +30,7 @@ for _ in $(seq 1 600); do
   kill -0 "$devnet_pid" 2>/dev/null || { echo "run-app: the devnet failed to start" >&2; exit 1; }
   sleep 0.1
 done
-rpc=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).rpcUrl)' "$ready")
-echo "run-app: devnet at $rpc; starting Cairn (its data: ${CAIRN_DATA_DIR:-the OS app-data dir})"
-CAIRN_RPC_URL="$rpc" "$app"
+field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[process.argv[2]] ?? "")' "$ready" "$1"; }
+rpc=$(field rpcUrl)
+echo "run-app: devnet at $rpc (bundler $(field bundlerUrl), paymaster $(field paymasterUrl)); starting Cairn (its data: ${CAIRN_DATA_DIR:-the OS app-data dir})"
+CAIRN_RPC_URL="$rpc" CAIRN_BUNDLER_URL="$(field bundlerUrl)" CAIRN_PAYMASTER_URL="$(field paymasterUrl)" "$app"

@@ -166,3 +166,29 @@ pub async fn wait_state(w: &Wallet, id: i64, state: &str) -> Operation {
 pub fn wei(text: &str) -> U256 {
     cairn_core::units::parse_units(text, 18).unwrap()
 }
+
+/// The `cairn` CLI on a profile root and a node, with the password the CLI tests use.
+pub fn cli(root: &std::path::Path, rpc_url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(crate::gui::sibling_binary("cairn"));
+    cmd.env("CAIRN_DATA_DIR", root)
+        .env("CAIRN_RPC_URL", rpc_url)
+        .env("CAIRN_PASSWORD", "crash test password")
+        .env_remove("CAIRN_LOG")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    cmd
+}
+
+/// Runs `cmd args --json`, which must succeed; its JSON output.
+pub fn run_json(mut cmd: std::process::Command, args: &[&str]) -> Value {
+    let out = cmd.args(args).arg("--json").output().unwrap();
+    assert!(
+        out.status.success(),
+        "cairn {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+pub fn cli_json(root: &std::path::Path, rpc_url: &str, args: &[&str]) -> Value {
+    run_json(cli(root, rpc_url), args)
+}

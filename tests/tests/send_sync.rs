@@ -349,30 +349,6 @@ async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
 }
 
 /// The `cairn` CLI on `root` against `rpc`, never the developer's own keyring.
-fn cli(root: &std::path::Path, rpc_url: &str) -> std::process::Command {
-    let mut cmd = std::process::Command::new(cairn_tests::gui::sibling_binary("cairn"));
-    cmd.env("CAIRN_DATA_DIR", root)
-        .env("CAIRN_RPC_URL", rpc_url)
-        .env("CAIRN_PASSWORD", "crash test password")
-        .env_remove("CAIRN_LOG")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS");
-    cmd
-}
-
-fn cli_json(root: &std::path::Path, rpc_url: &str, args: &[&str]) -> Value {
-    let out = cli(root, rpc_url)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cairn {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[tokio::test]
 async fn sends_killed_at_any_point_are_paid_exactly_once() {
     cairn_tests::init_tls();

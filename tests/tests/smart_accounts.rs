@@ -426,3 +426,82 @@ async fn queued_while_the_bundler_is_down_then_rejected_and_refused_all_typed() 
         assert_eq!(err.code(), code, "{err}");
     }
 }
+
+#[tokio::test]
+async fn the_cli_makes_and_uses_a_sponsored_smart_account() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let root = tempfile::tempdir().unwrap();
+    let cairn = || {
+        let mut cmd = cli(root.path(), &e.rpc_url);
+        cmd.env("CAIRN_BUNDLER_URL", e.bundler_url.as_deref().unwrap())
+            .env("CAIRN_PAYMASTER_URL", e.paymaster_url.as_deref().unwrap());
+        cmd
+    };
+    let bob = "0x000000000000000000000000000000000000b0b0";
+    let owner = run_json(cairn(), &["create"])["account"]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let smart = run_json(cairn(), &["smart", "create"]);
+    assert_eq!(smart["deployed"], false);
+    assert_eq!(smart["owner"], owner.as_str());
+    let address = smart["address"].as_str().unwrap().to_string();
+    run_json(cairn(), &["devnet-fund", &address, "--eth", "2"]);
+    run_json(cairn(), &["sync"]);
+
+    let quote = run_json(
+        cairn(),
+        &[
+            "smart",
+            "send",
+            "--from",
+            &address,
+            "--to",
+            bob,
+            "--amount",
+            "1",
+            "--sponsored",
+            "--quote",
+        ],
+    );
+    assert_eq!(quote["sponsored"], true);
+    assert_eq!(quote["deploys"], true);
+    let op = run_json(
+        cairn(),
+        &[
+            "smart",
+            "send",
+            "--from",
+            &address,
+            "--to",
+            bob,
+            "--amount",
+            "1",
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(op["state"], "confirmed", "{op}");
+    assert_eq!(op["user_operation"], true);
+    assert!(op["paymaster"].is_string());
+    assert_eq!(
+        eth_balance(&e.rpc_url, &address).await,
+        wei("1"),
+        "no gas paid by the account"
+    );
+    let list = run_json(cairn(), &["smart", "list"]);
+    assert_eq!(list[0]["deployed"], true);
+
+    // An owner account is not a smart account: a typed error on stderr, non-zero exit.
+    let out = cairn()
+        .args([
+            "smart", "send", "--from", &owner, "--to", bob, "--amount", "1", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "InvalidInput", "{err}");
+}

@@ -114,6 +114,9 @@ enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// ERC-4337 smart accounts: create, list, send user operations.
+    #[command(subcommand)]
+    Smart(SmartCmd),
     /// The operations on this network, newest first.
     Activity {
         #[arg(long, default_value_t = 50)]
@@ -146,6 +149,46 @@ enum Command {
         address: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SmartCmd {
+    /// The smart account (SimpleAccount) of an account: its address, deployed or not. Made on
+    /// first use; deployed by its first user operation.
+    Create {
+        /// The owner; the first account when absent.
+        #[arg(long)]
+        owner: Option<String>,
+        /// EntryPoint version: v0.7 or v0.8.
+        #[arg(long, default_value = "v0.7")]
+        version: String,
+    },
+    List,
+    /// A user operation from a smart account: a transfer, optionally preceded by an approval
+    /// (a batch), its gas paid by the account or by the network's paymaster.
+    Send {
+        /// The smart account.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        token: Option<String>,
+        /// Also approve SPENDER=AMOUNT of --token, in the same operation.
+        #[arg(long, requires = "token")]
+        approve: Option<String>,
+        /// Ask the paymaster to pay the gas.
+        #[arg(long)]
+        sponsored: bool,
+        #[arg(long, default_value = "normal")]
+        speed: String,
+        #[arg(long)]
+        quote: bool,
+        #[arg(long)]
+        wait: bool,
     },
 }
 
@@ -319,6 +362,23 @@ async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
         .ok_or(cairn_core::Error::NoAccount)?
         .address
         .clone())
+}
+
+fn parse_speed(
+    speed: &str,
+    max_fee_gwei: Option<&String>,
+    priority_fee_gwei: Option<&String>,
+) -> Result<SendSpeed, CliError> {
+    Ok(match (max_fee_gwei, priority_fee_gwei, speed) {
+        (Some(max), Some(tip), _) => SendSpeed::Custom {
+            max_fee_gwei: max.clone(),
+            priority_fee_gwei: tip.clone(),
+        },
+        (_, _, "slow") => SendSpeed::Slow,
+        (_, _, "normal") => SendSpeed::Normal,
+        (_, _, "fast") => SendSpeed::Fast,
+        (_, _, other) => return Err(CliError::Usage(format!("unknown speed {other:?}"))),
+    })
 }
 
 fn operation_line(o: &cairn_api::Operation) -> String {
@@ -571,16 +631,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 Some(f) => f.clone(),
                 None => first_account(cli, &wallet).await?,
             };
-            let speed = match (max_fee_gwei, priority_fee_gwei, speed.as_str()) {
-                (Some(max), Some(tip), _) => SendSpeed::Custom {
-                    max_fee_gwei: max.clone(),
-                    priority_fee_gwei: tip.clone(),
-                },
-                (_, _, "slow") => SendSpeed::Slow,
-                (_, _, "normal") => SendSpeed::Normal,
-                (_, _, "fast") => SendSpeed::Fast,
-                (_, _, other) => return Err(CliError::Usage(format!("unknown speed {other:?}"))),
-            };
+            let speed = parse_speed(speed, max_fee_gwei.as_ref(), priority_fee_gwei.as_ref())?;
             let request = SendRequest {
                 from,
                 to: to.clone(),
@@ -623,6 +674,99 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 op = now;
             }
             print(cli.json, &op, operation_line);
+        }
+        Command::Smart(cmd) => {
+            unlock().await?;
+            let line = |a: &cairn_api::SmartAccount| {
+                format!(
+                    "{}  {} smart account of {}, {}",
+                    a.address,
+                    a.entry_point_version,
+                    a.owner,
+                    if a.deployed {
+                        "deployed"
+                    } else {
+                        "not deployed yet"
+                    }
+                )
+            };
+            match cmd {
+                SmartCmd::Create { owner, version } => {
+                    let owner = match owner {
+                        Some(o) => o.clone(),
+                        None => first_account(cli, &wallet).await?,
+                    };
+                    let account = wallet.smart_account(&owner, Some(version)).await?;
+                    print(cli.json, &account, line);
+                }
+                SmartCmd::List => {
+                    let list = wallet.smart_accounts().await?;
+                    print(cli.json, &list, |l| {
+                        l.iter().map(line).collect::<Vec<_>>().join("\n")
+                    });
+                }
+                SmartCmd::Send {
+                    from,
+                    to,
+                    amount,
+                    token,
+                    approve,
+                    sponsored,
+                    speed,
+                    quote,
+                    wait,
+                } => {
+                    let mut calls = Vec::new();
+                    if let (Some(spec), Some(token)) = (approve, token) {
+                        let (spender, allowance) = spec.split_once('=').ok_or_else(|| {
+                            CliError::Usage("--approve takes SPENDER=AMOUNT".into())
+                        })?;
+                        calls.push(cairn_api::CallSpec::Approve {
+                            token: token.clone(),
+                            spender: spender.trim().to_string(),
+                            amount: allowance.trim().to_string(),
+                        });
+                    }
+                    calls.push(cairn_api::CallSpec::Transfer {
+                        to: to.clone(),
+                        token: token.clone(),
+                        amount: amount.clone(),
+                    });
+                    let request = cairn_api::UserOpRequest {
+                        from: from.clone(),
+                        calls,
+                        sponsored: *sponsored,
+                        speed: parse_speed(speed, None, None)?,
+                    };
+                    if *quote {
+                        let q = wallet.quote_user_op(&request).await?;
+                        print(cli.json, &q, |q| {
+                            format!(
+                                "{} call(s) from {}{}: gas paid by {}, at most {} {} (gas {}){}",
+                                q.calls,
+                                q.from,
+                                if q.deploys { ", deploying it" } else { "" },
+                                q.gas_paid_by,
+                                q.max_network_fee,
+                                q.native_symbol,
+                                q.total_gas,
+                                if q.online {
+                                    ""
+                                } else {
+                                    " (bundler unreachable: default gas limits)"
+                                }
+                            )
+                        });
+                        return Ok(());
+                    }
+                    let mut op = wallet.send_user_op(&request).await?;
+                    wallet.sync_once().await?;
+                    if *wait {
+                        op = wait_final(&wallet, op.id, Duration::from_secs(120)).await?;
+                    }
+                    print(cli.json, &op, operation_line);
+                }
+            }
         }
         Command::Activity { limit } => {
             unlock().await?;
