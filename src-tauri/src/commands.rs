@@ -10,8 +10,9 @@ use cairn_api::{
     Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
     ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, NetworkEntry, NetworkSpec,
     Operation, OperationRequest, ProfileList, ReceiveInfo, RenameAccountRequest, SendQuote,
-    SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings, SwitchProfileRequest, SyncStatus,
-    UnlockRequest, UseNetworkRequest, WalletStatus, WordCount,
+    SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings, SmartAccount, SmartAccountRequest,
+    SwitchProfileRequest, SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest,
+    WalletStatus, WordCount,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -291,6 +292,45 @@ pub async fn quote_send(
 pub async fn send(state: State<'_, AppState>, request: SendRequest) -> Result<Operation, ApiError> {
     let wallet = state.wallet();
     traced("send", wallet.send(&request)).await
+}
+
+/// The smart account of an owner account, made on first use.
+#[tauri::command]
+pub async fn smart_account(
+    state: State<'_, AppState>,
+    request: SmartAccountRequest,
+) -> Result<SmartAccount, ApiError> {
+    let wallet = state.wallet();
+    traced(
+        "smart_account",
+        wallet.smart_account(&request.owner, request.version.as_deref()),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn smart_accounts(state: State<'_, AppState>) -> Result<Vec<SmartAccount>, ApiError> {
+    traced("smart_accounts", state.wallet().smart_accounts()).await
+}
+
+#[tauri::command]
+pub async fn quote_user_op(
+    state: State<'_, AppState>,
+    request: UserOpRequest,
+) -> Result<UserOpQuote, ApiError> {
+    let wallet = state.wallet();
+    traced("quote_user_op", wallet.quote_user_op(&request)).await
+}
+
+/// Signs and queues the user operation the user reviewed; the sync worker hands it to the
+/// bundler.
+#[tauri::command]
+pub async fn send_user_op(
+    state: State<'_, AppState>,
+    request: UserOpRequest,
+) -> Result<Operation, ApiError> {
+    let wallet = state.wallet();
+    traced("send_user_op", wallet.send_user_op(&request)).await
 }
 
 #[tauri::command]

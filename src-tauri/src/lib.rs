@@ -70,6 +70,10 @@ pub fn run() {
             commands::add_token,
             commands::list_profiles,
             commands::switch_profile,
+            commands::smart_account,
+            commands::smart_accounts,
+            commands::quote_user_op,
+            commands::send_user_op,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

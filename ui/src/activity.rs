@@ -5,8 +5,9 @@
 use std::rc::Rc;
 
 use cairn_api::{
-    cmd, Account, AddressRequest, AssetBalance, HistoryEntry, Operation, OperationRequest,
-    ReceiveInfo, SendQuote, SendRequest, SendSpeed, SyncStatus, WalletStatus,
+    cmd, Account, AddressRequest, AssetBalance, CallSpec, HistoryEntry, Operation,
+    OperationRequest, ReceiveInfo, SendQuote, SendRequest, SendSpeed, SyncStatus, UserOpQuote,
+    UserOpRequest, WalletStatus,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -112,6 +113,12 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     let max_fee = use_state(String::new);
     let tip = use_state(String::new);
     let quote = use_state(|| None::<(SendRequest, SendQuote)>);
+    // From a smart account: a user operation, its gas optionally paid by the paymaster, with an
+    // optional approval of the token in the same batch.
+    let sponsored = use_state(|| false);
+    let approve_spender = use_state(String::new);
+    let approve_amount = use_state(String::new);
+    let op_quote = use_state(|| None::<(UserOpRequest, UserOpQuote)>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
     {
@@ -153,21 +160,102 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         amount: amount.trim().to_string(),
         speed: speed_of(&speed, &max_fee, &tip),
     };
+    let smart = accounts
+        .iter()
+        .find(|a| a.address == *from)
+        .and_then(|a| a.smart.clone());
+    let user_op = smart.is_some().then(|| {
+        let mut calls = Vec::new();
+        if !token.is_empty() && !approve_spender.trim().is_empty() {
+            calls.push(CallSpec::Approve {
+                token: (*token).clone(),
+                spender: approve_spender.trim().to_string(),
+                amount: approve_amount.trim().to_string(),
+            });
+        }
+        calls.push(CallSpec::Transfer {
+            to: request.to.clone(),
+            token: request.token.clone(),
+            amount: request.amount.clone(),
+        });
+        UserOpRequest {
+            from: request.from.clone(),
+            calls,
+            sponsored: *sponsored,
+            speed: request.speed.clone(),
+        }
+    });
     let review = {
-        let (quote, error, busy, request) =
-            (quote.clone(), error.clone(), busy.clone(), request.clone());
+        let (quote, op_quote, error, busy, request, user_op) = (
+            quote.clone(),
+            op_quote.clone(),
+            error.clone(),
+            busy.clone(),
+            request.clone(),
+            user_op.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (quote, error, busy, request) =
-                (quote.clone(), error.clone(), busy.clone(), request.clone());
+            let (quote, op_quote, error, busy, request, user_op) = (
+                quote.clone(),
+                op_quote.clone(),
+                error.clone(),
+                busy.clone(),
+                request.clone(),
+                user_op.clone(),
+            );
             busy.set(true);
             spawn_local(async move {
-                match call::<_, SendQuote>(cmd::QUOTE_SEND, &Request { request: &request }).await {
-                    Ok(q) => {
-                        error.set(None);
-                        quote.set(Some((request, q)));
+                match user_op {
+                    Some(op) => {
+                        match call::<_, UserOpQuote>(cmd::QUOTE_USER_OP, &Request { request: &op })
+                            .await
+                        {
+                            Ok(q) => {
+                                error.set(None);
+                                op_quote.set(Some((op, q)));
+                            }
+                            Err(e) => error.set(Some(e.message)),
+                        }
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    None => {
+                        match call::<_, SendQuote>(cmd::QUOTE_SEND, &Request { request: &request })
+                            .await
+                        {
+                            Ok(q) => {
+                                error.set(None);
+                                quote.set(Some((request, q)));
+                            }
+                            Err(e) => error.set(Some(e.message)),
+                        }
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let confirm_op = {
+        let (op_quote, error, busy, sent) = (
+            op_quote.clone(),
+            error.clone(),
+            busy.clone(),
+            props.sent.clone(),
+        );
+        Callback::from(move |_| {
+            let Some((request, _)) = (*op_quote).clone() else {
+                return;
+            };
+            let (op_quote, error, busy, sent) =
+                (op_quote.clone(), error.clone(), busy.clone(), sent.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match call::<_, Operation>(cmd::SEND_USER_OP, &Request { request: &request }).await
+                {
+                    Ok(op) => sent.emit(op),
+                    Err(e) => {
+                        error.set(Some(e.message));
+                        op_quote.set(None);
+                    }
                 }
                 busy.set(false);
             });
@@ -200,9 +288,44 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         })
     };
     let back = {
-        let quote = quote.clone();
-        Callback::from(move |_| quote.set(None))
+        let (quote, op_quote) = (quote.clone(), op_quote.clone());
+        Callback::from(move |_| {
+            quote.set(None);
+            op_quote.set(None);
+        })
     };
+    let toggle_sponsored = {
+        let sponsored = sponsored.clone();
+        Callback::from(move |_| sponsored.set(!*sponsored))
+    };
+    if let Some((request, q)) = &*op_quote {
+        return html! {
+            <section class="card" id="send-review">
+                <h2>{ "Review user operation" }</h2>
+                if q.sponsored { <p class="badge sponsored" id="review-sponsored">{ "Gas sponsored" }</p> }
+                <dl class="review">
+                    { for request.calls.iter().map(|c| match c {
+                        CallSpec::Transfer { to, amount, token } => html! {
+                            <><dt>{ "Send" }</dt><dd class="review-call">{ format!("{amount} {} to {to}", if token.is_some() { "tokens" } else { "ETH" }) }</dd></>
+                        },
+                        CallSpec::Approve { spender, amount, .. } => html! {
+                            <><dt>{ "Approve" }</dt><dd class="review-call">{ format!("{amount} to {spender}") }</dd></>
+                        },
+                    }) }
+                    <dt>{ "From" }</dt><dd class="mono">{ q.from.clone() }</dd>
+                    <dt>{ "Signed by" }</dt><dd class="mono">{ q.owner.clone() }</dd>
+                    <dt>{ "Gas paid by" }</dt><dd id="review-gas-payer">{ q.gas_paid_by.clone() }</dd>
+                    <dt>{ "Network fee" }</dt><dd id="review-fee">{ format!("at most {} {} (gas {})", q.max_network_fee, q.native_symbol, q.total_gas) }</dd>
+                    <dt>{ "Available" }</dt><dd>{ format!("{} {}", q.available_native, q.native_symbol) }</dd>
+                </dl>
+                if q.deploys { <p class="muted" id="review-deploys">{ "This first operation also deploys your smart account." }</p> }
+                if !q.online { <p class="muted" id="review-offline">{ "The bundler does not answer: this is signed now and sent when it does." }</p> }
+                if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
+                <button id="send-confirm" class="primary wide" onclick={confirm_op} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
+                <button class="secondary wide" onclick={back}>{ "Back" }</button>
+            </section>
+        };
+    }
     let on_select = |state: &UseStateHandle<String>| {
         let state = state.clone();
         Callback::from(move |e: Event| {
@@ -235,7 +358,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 <label for="send-from">{ "From" }</label>
                 <select id="send-from" onchange={on_select(&from)}>
                     { for accounts.iter().map(|a| html! {
-                        <option value={a.address.clone()} selected={a.address == *from}>{ format!("{} · {}", a.name, a.address) }</option>
+                        <option value={a.address.clone()} selected={a.address == *from}>{ format!("{}{} · {}", a.name, if a.smart.is_some() { " (smart)" } else { "" }, a.address) }</option>
                     }) }
                 </select>
                 <label for="send-to">{ "To" }</label>
@@ -260,6 +383,17 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     <input id="send-max-fee" type="text" inputmode="decimal" required=true value={(*max_fee).clone()} oninput={field(&max_fee)} />
                     <label for="send-tip">{ "Priority fee per gas (gwei)" }</label>
                     <input id="send-tip" type="text" inputmode="decimal" required=true value={(*tip).clone()} oninput={field(&tip)} />
+                }
+                if let Some(version) = &smart {
+                    <fieldset class="smart" id="send-smart">
+                        <legend>{ format!("Smart account ({version})") }</legend>
+                        <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ " Let the paymaster pay the gas" }</label>
+                        if !token.is_empty() {
+                            <label for="send-approve-spender">{ "Also approve a spender (same operation)" }</label>
+                            <input id="send-approve-spender" type="text" class="mono" placeholder="spender 0x… (optional)" value={(*approve_spender).clone()} oninput={field(&approve_spender)} />
+                            <input id="send-approve-amount" type="text" inputmode="decimal" placeholder="allowance" value={(*approve_amount).clone()} oninput={field(&approve_amount)} />
+                        }
+                    </fieldset>
                 }
                 if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
                 <button id="send-review-button" type="submit" class="primary wide" disabled={*busy}>{ if *busy { "Checking…" } else { "Review" } }</button>
@@ -316,6 +450,13 @@ pub(crate) fn activity_page() -> Html {
                             <span class="amount">{ format!("{} {}", o.amount, o.symbol) }</span>
                         </div>
                         <div class="mono small">{ format!("{} → {}", o.kind.replace('_', " "), o.to) }</div>
+                        if o.user_operation {
+                            <div class="small">
+                                <span class="badge">{ "user operation" }</span>
+                                if o.paymaster.is_some() { <span class="badge sponsored">{ "gas sponsored" }</span> }
+                            </div>
+                        }
+                        if let Some(b) = &o.bundle_tx { <div class="mono small muted">{ format!("bundle {b}") }</div> }
                         if let Some(h) = &o.hash { <div class="mono small muted">{ h.clone() }</div> }
                         if let Some(f) = &o.fee_paid { <div class="small muted">{ format!("fee {f}") }</div> }
                         if let Some(e) = &o.error { <div class="small error">{ e.clone() }</div> }

@@ -4,7 +4,8 @@
 use cairn_api::{
     cmd, Account, AddAccountRequest, AddressRequest, ApiError, AuditLog, Balance,
     ChangePasswordRequest, ExportRequest, ExportedSecret, Funded, NetworkInfo,
-    RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings, WalletStatus,
+    RenameAccountRequest, SetAutoLockRequest, SetHiddenRequest, Settings, SmartAccount,
+    SmartAccountRequest, WalletStatus,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlSelectElement;
@@ -169,6 +170,8 @@ fn account_card(props: &AccountProps) -> Html {
     let balance = use_state(|| None::<Result<Balance, ApiError>>);
     let funding = use_state(|| false);
     let renaming = use_state(|| None::<String>);
+    let smart = use_state(|| None::<SmartAccount>);
+    let smart_error = use_state(|| None::<String>);
     let refresh = {
         let (balance, address) = (balance.clone(), props.account.address.clone());
         Callback::from(move |_: ()| {
@@ -189,6 +192,50 @@ fn account_card(props: &AccountProps) -> Html {
         let refresh = refresh.clone();
         use_effect_with(props.account.address.clone(), move |_| refresh.emit(()));
     }
+    // A smart account says whether it is deployed on this network yet.
+    {
+        let (smart, address, is_smart) = (
+            smart.clone(),
+            props.account.address.clone(),
+            props.account.smart.is_some(),
+        );
+        use_effect_with(
+            (props.account.address.clone(), balance.is_some()),
+            move |_| {
+                if is_smart {
+                    spawn_local(async move {
+                        if let Ok(list) =
+                            call::<_, Vec<SmartAccount>>(cmd::SMART_ACCOUNTS, &NoArgs {}).await
+                        {
+                            smart.set(list.into_iter().find(|a| a.address == address));
+                        }
+                    });
+                }
+            },
+        );
+    }
+    let make_smart = {
+        let (changed, smart_error, owner) = (
+            props.changed.clone(),
+            smart_error.clone(),
+            props.account.address.clone(),
+        );
+        Callback::from(move |_| {
+            let (changed, smart_error) = (changed.clone(), smart_error.clone());
+            let request = SmartAccountRequest {
+                owner: owner.clone(),
+                version: None,
+            };
+            spawn_local(async move {
+                match call::<_, SmartAccount>(cmd::SMART_ACCOUNT, &Request { request: &request })
+                    .await
+                {
+                    Ok(_) => changed.emit(()),
+                    Err(e) => smart_error.set(Some(e.message)),
+                }
+            });
+        })
+    };
     let fund = {
         let (balance, funding, address) = (
             balance.clone(),
@@ -275,7 +322,7 @@ fn account_card(props: &AccountProps) -> Html {
         }
     };
     html! {
-        <section class="card account">
+        <section class={classes!("card", "account", props.account.smart.is_some().then_some("smart"))}>
             if let Some(name) = &*renaming {
                 <form class="rename" onsubmit={save_rename}>
                     <input id="rename-input" type="text" maxlength="64" value={name.clone()} oninput={on_name} />
@@ -285,7 +332,16 @@ fn account_card(props: &AccountProps) -> Html {
                 <h2 class="account-name">{ &props.account.name }</h2>
             }
             <p class="address" id="address" title={props.account.path.clone()}>{ &props.account.address }</p>
+            if let Some(version) = &props.account.smart {
+                <p class="badge smart-badge">{
+                    match &*smart {
+                        Some(s) => format!("Smart account {version} of {} · {}", s.owner, if s.deployed { "deployed" } else { "not deployed yet: its first operation deploys it" }),
+                        None => format!("Smart account {version}"),
+                    }
+                }</p>
+            }
             { balance_view }
+            if let Some(message) = &*smart_error { <p class="error" role="alert">{ message }</p> }
             <div class="actions">
                 <button id="refresh" class="secondary" onclick={refresh.reform(|_| ())}>{ "Refresh" }</button>
                 if props.network.is_devnet {
@@ -295,6 +351,9 @@ fn account_card(props: &AccountProps) -> Html {
                 }
                 <button class="secondary rename-button" onclick={start_rename}>{ "Rename" }</button>
                 <button class="secondary hide-button" onclick={hide}>{ "Hide" }</button>
+                if props.account.smart.is_none() {
+                    <button class="secondary smart-button" onclick={make_smart}>{ "Smart account" }</button>
+                }
             </div>
         </section>
     }

@@ -38,6 +38,10 @@ pub mod cmd {
     pub const ADD_TOKEN: &str = "add_token";
     pub const PROFILES: &str = "list_profiles";
     pub const SWITCH_PROFILE: &str = "switch_profile";
+    pub const SMART_ACCOUNT: &str = "smart_account";
+    pub const SMART_ACCOUNTS: &str = "smart_accounts";
+    pub const QUOTE_USER_OP: &str = "quote_user_op";
+    pub const SEND_USER_OP: &str = "send_user_op";
 }
 
 /// Names of the events the shell emits to the UI.
