@@ -55,7 +55,70 @@ fn u64_of(v: Option<&Value>) -> Option<u64> {
     u256(v).and_then(|n| u64::try_from(n).ok())
 }
 
+/// Inserts entries once each (a movement seen twice, from two sources, stays one row), linked
+/// to the wallet's operation that made the transaction: by its hash, or by the bundle
+/// transaction a user operation landed in.
+fn insert_entries(
+    tx: &rusqlite::Transaction<'_>,
+    chain_id: u64,
+    entries: &[Entry],
+) -> Result<usize, LedgerError> {
+    let mut added = 0;
+    for e in entries {
+        let op: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM operations WHERE chain_id = ?1 AND (hash = ?2 OR bundle_tx = ?2)
+                 ORDER BY id LIMIT 1",
+                params![chain_id as i64, e.tx_hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        added += tx.execute(
+            "INSERT OR IGNORE INTO entries (account_id, chain_id, asset_id, direction, amount,
+                 counterparty, tx_hash, block_number, operation_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                e.account_id,
+                chain_id as i64,
+                e.asset_id,
+                e.direction,
+                e.amount.to_string(),
+                e.counterparty,
+                e.tx_hash,
+                e.block_number as i64,
+                op,
+                e.at
+            ],
+        )?;
+    }
+    Ok(added)
+}
+
 impl Ledger {
+    /// Entries the wallet knows from its own operations (what a user operation moved by
+    /// internal calls, which transaction lists do not show), without touching the cursor.
+    pub fn record_own_entries(
+        &mut self,
+        chain_id: u64,
+        entries: &[Entry],
+    ) -> Result<usize, LedgerError> {
+        let tx = self.conn.transaction()?;
+        let added = insert_entries(&tx, chain_id, entries)?;
+        // Movements of the same transaction read from the chain before the operation knew its
+        // bundle (a Transfer log) get their link now.
+        for e in entries {
+            tx.execute(
+                "UPDATE entries SET operation_id =
+                     (SELECT id FROM operations WHERE chain_id = ?1 AND bundle_tx = ?2
+                      ORDER BY id LIMIT 1)
+                 WHERE chain_id = ?1 AND tx_hash = ?2 AND operation_id IS NULL",
+                params![chain_id as i64, e.tx_hash],
+            )?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
     pub fn history_cursor(
         &self,
         chain_id: u64,
@@ -92,33 +155,7 @@ impl Ledger {
         cursor: u64,
     ) -> Result<usize, LedgerError> {
         let tx = self.conn.transaction()?;
-        let mut added = 0;
-        for e in entries {
-            let op: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM operations WHERE chain_id = ?1 AND hash = ?2",
-                    params![chain_id as i64, e.tx_hash],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            added += tx.execute(
-                "INSERT OR IGNORE INTO entries (account_id, chain_id, asset_id, direction, amount,
-                     counterparty, tx_hash, block_number, operation_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    e.account_id,
-                    chain_id as i64,
-                    e.asset_id,
-                    e.direction,
-                    e.amount.to_string(),
-                    e.counterparty,
-                    e.tx_hash,
-                    e.block_number as i64,
-                    op,
-                    e.at
-                ],
-            )?;
-        }
+        let added = insert_entries(&tx, chain_id, entries)?;
         tx.execute(
             "INSERT INTO history_cursors (chain_id, account_id, block, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (chain_id, account_id) DO UPDATE SET block = max(block, ?3), updated_at = ?4",

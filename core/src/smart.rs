@@ -124,6 +124,60 @@ fn apply_paymaster(op: &mut UserOp, p: &PaymasterFields) {
     }
 }
 
+/// What a user operation moved, as history entries of its account: the ETH its calls sent and
+/// the token it transferred (internal calls no transaction list shows), and the gas the account
+/// paid, all under the bundle transaction that carried it.
+fn own_entries(
+    row: &OperationRow,
+    native_id: i64,
+    r: &crate::bundler::UserOpReceipt,
+    fee: U256,
+) -> Vec<crate::history::Entry> {
+    if !r.success {
+        // A reverted operation moved nothing but the gas.
+        return own_fee(row, native_id, r, fee).into_iter().collect();
+    }
+    let entry = |asset_id, direction, amount| crate::history::Entry {
+        account_id: row.account_id,
+        asset_id,
+        direction,
+        amount,
+        counterparty: row.to.clone(),
+        tx_hash: r.transaction_hash.to_string(),
+        block_number: r.block_number,
+        at: now(),
+    };
+    let mut out = Vec::new();
+    if !row.tx_value.is_zero() {
+        out.push(entry(native_id, "out", row.tx_value));
+    }
+    if let Some(asset) = row.asset.as_ref().filter(|a| a.contract.is_some()) {
+        if !row.amount.is_zero() {
+            out.push(entry(asset.id, "out", row.amount));
+        }
+    }
+    out.extend(own_fee(row, native_id, r, fee));
+    out
+}
+
+fn own_fee(
+    row: &OperationRow,
+    native_id: i64,
+    r: &crate::bundler::UserOpReceipt,
+    fee: U256,
+) -> Option<crate::history::Entry> {
+    (!fee.is_zero()).then(|| crate::history::Entry {
+        account_id: row.account_id,
+        asset_id: native_id,
+        direction: "fee",
+        amount: fee,
+        counterparty: None,
+        tx_hash: r.transaction_hash.to_string(),
+        block_number: r.block_number,
+        at: now(),
+    })
+}
+
 fn fmt(v: U256, decimals: u8) -> String {
     format_units(v, decimals).unwrap_or_else(|_| v.to_string())
 }
@@ -913,10 +967,6 @@ impl Wallet {
                             } else {
                                 r.actual_gas_cost
                             };
-                            self.with_session_quiet(|s| {
-                                Ok(s.ledger.set_deployed(row.account_id, chain_id)?)
-                            })
-                            .await?;
                             self.step(
                                 row.id,
                                 &[OpState::Submitted],
@@ -932,6 +982,16 @@ impl Wallet {
                                     r.transaction_hash, r.block_number
                                 ),
                             )
+                            .await?;
+                            // After the transition, so the entries link to the operation by its
+                            // bundle transaction.
+                            self.with_session_quiet(|s| {
+                                s.ledger.set_deployed(row.account_id, chain_id)?;
+                                let entries =
+                                    own_entries(row, s.ledger.asset(chain_id, None)?.id, &r, fee);
+                                s.ledger.record_own_entries(chain_id, &entries)?;
+                                Ok(())
+                            })
                             .await?;
                             self.settle_user_op(row.id, &r, head, confirmations).await?;
                         }

@@ -267,6 +267,52 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
     assert_eq!(eth_balance(&url, &smart.address).await, before - wei("0.5"));
     assert_eq!(eth_balance(&url, bob).await, wei("1.5"));
 
+    // History: each operation's movements under the bundle transaction that carried it, linked
+    // to the operation; the sponsored one has no fee entry, the token batch one token entry
+    // (its Transfer log and the operation's own record merged into one).
+    w.sync_once().await.unwrap();
+    let history = w.history(&smart.address, 100).await.unwrap();
+    let of = |bundle: &str| -> Vec<(String, String, String, Option<i64>)> {
+        let mut v: Vec<_> = history
+            .iter()
+            .filter(|h| h.tx_hash == bundle)
+            .map(|h| {
+                (
+                    h.direction.clone(),
+                    h.amount.clone(),
+                    h.symbol.clone(),
+                    h.operation_id,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        of(&bundle),
+        vec![
+            (
+                "fee".into(),
+                cairn_core::units::format_units(fee1, 18).unwrap(),
+                "ETH".into(),
+                Some(first.id)
+            ),
+            ("out".into(), "1.0".into(), "ETH".into(), Some(first.id)),
+        ]
+    );
+    let third_bundle = third.bundle_tx.clone().unwrap();
+    assert_eq!(
+        of(&third_bundle),
+        vec![("out".into(), "0.5".into(), "ETH".into(), Some(third.id))]
+    );
+    let token_out: Vec<_> = history
+        .iter()
+        .filter(|h| h.symbol == "UNI-V2" && h.direction == "out")
+        .collect();
+    assert_eq!(token_out.len(), 1, "{history:?}");
+    assert_eq!(token_out[0].amount, "10.0");
+    assert!(token_out[0].operation_id.is_some());
+
     // The wallet's balances agree with the chain after a sync.
     w.sync_once().await.unwrap();
     let balances = w.balances(&smart.address).await.unwrap();
