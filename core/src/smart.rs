@@ -36,6 +36,8 @@ pub enum SmartError {
     NoPaymaster,
     #[error("the SimpleAccount factory {0} is not deployed on this network")]
     NoFactory(String),
+    #[error("the EntryPoint {0} is not deployed on this network")]
+    NoEntryPoint(String),
     #[error("the factory gives {onchain} for this owner, but Cairn computed {local}: refusing to use it")]
     AddressMismatch { local: String, onchain: String },
     #[error("the bundler does not accept the {0} EntryPoint")]
@@ -564,9 +566,23 @@ impl Wallet {
             }
         }
         let owner_address = parse_address(&owner.address)?;
+        // A fresh key per operation; its sequence is 0 unless the EntryPoint says otherwise
+        // (asked when a node answers; offline, a never-used random key is at 0).
+        let mut nonce = aa::fresh_nonce().map_err(SmartError::from)?;
+        if online_chain {
+            match chain
+                .call(entry_point, &aa::get_nonce_call(from, nonce >> 64))
+                .await
+            {
+                Ok(bytes) if bytes.len() == 32 => nonce = U256::from_be_slice(&bytes),
+                Ok(_) => return Err(SmartError::NoEntryPoint(format_address(&entry_point)).into()),
+                Err(e) if e.is_offline() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let mut op = UserOp {
             sender: from,
-            nonce: aa::fresh_nonce().map_err(SmartError::from)?,
+            nonce,
             factory: deploys.then_some(version.factory()),
             factory_data: deploys.then(|| aa::create_account_call(owner_address).into()),
             call_data: aa::call_data(version, &calls).map_err(SmartError::from)?,
