@@ -187,6 +187,22 @@ impl AaEndpoint {
         Ok(!v.is_null())
     }
 
+    /// An ERC-7677 call: `[userOp, entryPoint, chainId, context]`.
+    async fn pm_call(
+        &self,
+        method: &str,
+        op: &UserOp,
+        entry_point: Address,
+        chain_id: u64,
+    ) -> Result<Value, ChainError> {
+        self.rpc
+            .call(
+                method,
+                json!([op, entry_point, format!("0x{chain_id:x}"), {}]),
+            )
+            .await
+    }
+
     /// ERC-7677 stub data: paymaster fields good enough for gas estimation.
     pub async fn paymaster_stub(
         &self,
@@ -194,12 +210,8 @@ impl AaEndpoint {
         entry_point: Address,
         chain_id: u64,
     ) -> Result<PaymasterFields, ChainError> {
-        let v: Value = self
-            .rpc
-            .call(
-                "pm_getPaymasterStubData",
-                json!([op, entry_point, format!("0x{chain_id:x}"), {}]),
-            )
+        let v = self
+            .pm_call("pm_getPaymasterStubData", op, entry_point, chain_id)
             .await?;
         let mut fields: PaymasterFields =
             serde_json::from_value(v.clone()).map_err(|_| malformed(&self.rpc))?;
@@ -218,12 +230,8 @@ impl AaEndpoint {
         entry_point: Address,
         chain_id: u64,
     ) -> Result<PaymasterFields, ChainError> {
-        let v: Value = self
-            .rpc
-            .call(
-                "pm_getPaymasterData",
-                json!([op, entry_point, format!("0x{chain_id:x}"), {}]),
-            )
+        let v = self
+            .pm_call("pm_getPaymasterData", op, entry_point, chain_id)
             .await?;
         serde_json::from_value(v).map_err(|_| malformed(&self.rpc))
     }

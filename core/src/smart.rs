@@ -180,6 +180,14 @@ fn own_fee(
     })
 }
 
+/// Why an included user operation failed, if it did.
+fn failure_of(r: &crate::bundler::UserOpReceipt) -> Option<String> {
+    (!r.success).then(|| match &r.reason {
+        Some(reason) => format!("reverted: {reason}"),
+        None => "reverted".into(),
+    })
+}
+
 fn fmt(v: U256, decimals: u8) -> String {
     format_units(v, decimals).unwrap_or_else(|_| v.to_string())
 }
@@ -852,19 +860,13 @@ impl Wallet {
                         // Waits for the operation that deploys the account.
                         continue;
                     }
-                    match bundler.send(&op, entry_point).await {
+                    // Where the operation goes: (state, error for the user, or the detail).
+                    let (to, outcome) = match bundler.send(&op, entry_point).await {
                         Ok(returned) => {
                             if returned != hash {
                                 tracing::warn!(op = row.id, %returned, "the bundler computed another userOpHash");
                             }
-                            self.step(
-                                row.id,
-                                &[OpState::Queued],
-                                OpState::Submitted,
-                                OpChange::default(),
-                                "sent to the bundler",
-                            )
-                            .await?;
+                            (OpState::Submitted, Ok("sent to the bundler"))
                         }
                         Err(ChainError::Rpc { message, code, .. }) => {
                             let lower = message.to_lowercase();
@@ -872,91 +874,44 @@ impl Wallet {
                             if lower.contains("already known")
                                 || lower.contains("already in mempool")
                             {
-                                self.step(
-                                    row.id,
-                                    &[OpState::Queued],
-                                    OpState::Submitted,
-                                    OpChange::default(),
-                                    "already known to the bundler",
-                                )
-                                .await?;
+                                (OpState::Submitted, Ok("already known to the bundler"))
                             } else if aa_code == Some("AA25") || aa_code == Some("AA10") {
                                 // Its nonce or the deployment was used: by this very operation
                                 // (sent by a run that died before recording it), or it must be
                                 // signed again.
-                                if bundler.receipt(hash).await?.is_some() {
-                                    self.step(
-                                        row.id,
-                                        &[OpState::Queued],
-                                        OpState::Submitted,
-                                        OpChange::default(),
-                                        "found at the bundler",
-                                    )
-                                    .await?;
-                                } else {
-                                    self.step(
-                                        row.id,
-                                        &[OpState::Queued],
-                                        OpState::NeedsResign,
-                                        OpChange {
-                                            error: Some(explained.clone()),
-                                            ..OpChange::default()
-                                        },
-                                        &explained,
-                                    )
-                                    .await?;
+                                match bundler.receipt(hash).await?.is_some() {
+                                    true => (OpState::Submitted, Ok("found at the bundler")),
+                                    false => (OpState::NeedsResign, Err(explained)),
                                 }
                             } else if crate::sync::transient(code, &lower) {
-                                let attempts = row.attempts.saturating_add(1);
-                                let wait = Duration::from_secs(1u64 << attempts.min(5));
-                                self.step(
-                                    row.id,
-                                    &[OpState::Queued],
-                                    OpState::Queued,
-                                    OpChange {
-                                        attempts: Some((attempts, now + wait.as_secs() as i64)),
-                                        error: Some(format!(
-                                            "the bundler said: {explained}; retrying"
-                                        )),
-                                        ..OpChange::default()
-                                    },
-                                    "",
+                                self.retry_later(
+                                    row,
+                                    format!("the bundler said: {explained}; retrying"),
                                 )
                                 .await?;
+                                continue;
                             } else {
                                 let why = format!("the bundler rejected it: {explained}");
-                                self.step(
-                                    row.id,
-                                    &[OpState::Queued],
-                                    OpState::Failed,
-                                    OpChange {
-                                        error: Some(why.clone()),
-                                        ..OpChange::default()
-                                    },
-                                    &why,
-                                )
-                                .await?;
+                                (OpState::Failed, Err(why))
                             }
                         }
                         Err(e) if e.is_offline() => {
-                            let attempts = row.attempts.saturating_add(1);
-                            let wait = Duration::from_secs(1u64 << attempts.min(5));
-                            self.step(
-                                row.id,
-                                &[OpState::Queued],
-                                OpState::Queued,
-                                OpChange {
-                                    attempts: Some((attempts, now + wait.as_secs() as i64)),
-                                    error: Some(format!("waiting for the bundler: {e}")),
-                                    ..OpChange::default()
-                                },
-                                "",
-                            )
-                            .await?;
+                            self.retry_later(row, format!("waiting for the bundler: {e}"))
+                                .await?;
                             // The bundler is down for the rest of the queue too.
                             return Ok(());
                         }
                         Err(e) => return Err(e.into()),
+                    };
+                    match outcome {
+                        Ok(detail) => {
+                            self.step(row.id, &[OpState::Queued], to, OpChange::default(), detail)
+                                .await?
+                        }
+                        Err(why) => {
+                            self.step_with_error(row.id, &[OpState::Queued], to, why)
+                                .await?
+                        }
                     }
                 }
                 OpState::Submitted | OpState::Included => {
@@ -1009,10 +964,24 @@ impl Wallet {
                                 Ok(())
                             })
                             .await?;
-                            self.settle_user_op(row.id, &r, head, confirmations).await?;
+                            self.conclude(
+                                row.id,
+                                failure_of(&r),
+                                r.block_number,
+                                head,
+                                confirmations,
+                            )
+                            .await?;
                         }
                         (OpState::Included, Some(r)) => {
-                            self.settle_user_op(row.id, &r, head, confirmations).await?;
+                            self.conclude(
+                                row.id,
+                                failure_of(&r),
+                                r.block_number,
+                                head,
+                                confirmations,
+                            )
+                            .await?;
                         }
                         (OpState::Included, None) => {
                             self.step(
@@ -1048,42 +1017,18 @@ impl Wallet {
         Ok(())
     }
 
-    async fn settle_user_op(
-        &self,
-        id: i64,
-        r: &crate::bundler::UserOpReceipt,
-        head: u64,
-        confirmations: u64,
-    ) -> Result<()> {
-        if !r.success {
-            let why = match &r.reason {
-                Some(reason) => format!("reverted: {reason}"),
-                None => "reverted".into(),
-            };
-            return self
-                .step(
-                    id,
-                    &[OpState::Included],
-                    OpState::Failed,
-                    OpChange {
-                        error: Some(why.clone()),
-                        ..OpChange::default()
-                    },
-                    &why,
-                )
-                .await;
-        }
-        if head.saturating_add(1) >= r.block_number.saturating_add(confirmations) {
-            self.step(
-                id,
-                &[OpState::Included],
-                OpState::Confirmed,
-                OpChange::default(),
-                &format!("{confirmations} confirmation(s)"),
-            )
-            .await?;
-        }
-        Ok(())
+    /// A queued operation the bundler could not take now: tried again after a growing wait,
+    /// keeping its signature.
+    async fn retry_later(&self, row: &OperationRow, why: String) -> Result<()> {
+        let attempts = row.attempts.saturating_add(1);
+        let wait = Duration::from_secs(1u64 << attempts.min(5));
+        let change = OpChange {
+            attempts: Some((attempts, now().saturating_add(wait.as_secs() as i64))),
+            error: Some(why),
+            ..OpChange::default()
+        };
+        self.step(row.id, &[OpState::Queued], OpState::Queued, change, "")
+            .await
     }
 
     /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).

@@ -548,24 +548,32 @@ impl Wallet {
         head: u64,
         confirmations: u64,
     ) -> Result<()> {
-        if !r.success {
-            let reason = self.revert_reason(op, r.block_number).await;
+        let failure = match r.success {
+            true => None,
+            false => Some(self.revert_reason(op, r.block_number).await),
+        };
+        self.conclude(op.id, failure, r.block_number, head, confirmations)
+            .await
+    }
+
+    /// An included operation (transaction or user operation) ends: failed with `failure`, or
+    /// confirmed once `confirmations` blocks sit on top of its block.
+    pub(crate) async fn conclude(
+        &self,
+        id: i64,
+        failure: Option<String>,
+        block_number: u64,
+        head: u64,
+        confirmations: u64,
+    ) -> Result<()> {
+        if let Some(why) = failure {
             return self
-                .step(
-                    op.id,
-                    &[OpState::Included],
-                    OpState::Failed,
-                    OpChange {
-                        error: Some(reason.clone()),
-                        ..OpChange::default()
-                    },
-                    &reason,
-                )
+                .step_with_error(id, &[OpState::Included], OpState::Failed, why)
                 .await;
         }
-        if head.saturating_add(1) >= r.block_number.saturating_add(confirmations) {
+        if head.saturating_add(1) >= block_number.saturating_add(confirmations) {
             self.step(
-                op.id,
+                id,
                 &[OpState::Included],
                 OpState::Confirmed,
                 OpChange::default(),
@@ -797,17 +805,23 @@ impl Wallet {
     /// Marks a queued operation that cannot be sent as it is (only from `queued`: if another
     /// round moved it on meanwhile, that round's view wins).
     async fn needs_resign(&self, op: &OperationRow, why: String) -> Result<()> {
-        self.step(
-            op.id,
-            &[OpState::Queued],
-            OpState::NeedsResign,
-            OpChange {
-                error: Some(why.clone()),
-                ..OpChange::default()
-            },
-            &why,
-        )
-        .await
+        self.step_with_error(op.id, &[OpState::Queued], OpState::NeedsResign, why)
+            .await
+    }
+
+    /// A transition whose reason is also the operation's error (what the user reads).
+    pub(crate) async fn step_with_error(
+        &self,
+        id: i64,
+        from: &[OpState],
+        to: OpState,
+        why: String,
+    ) -> Result<()> {
+        let change = OpChange {
+            error: Some(why.clone()),
+            ..OpChange::default()
+        };
+        self.step(id, from, to, change, &why).await
     }
 
     /// Every account's native and token balances in one batch, stored with their block.

@@ -8,21 +8,8 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use cairn_tests::devnet::{Devnet, Peers};
-use serde_json::{json, Value};
-
-async fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let reply: Value = reqwest::Client::new()
-        .post(url)
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(reply.get("error").is_none(), "{method}: {reply}");
-    reply["result"].clone()
-}
+use cairn_tests::wallet::rpc;
+use serde_json::json;
 
 fn port_of(url: &str) -> u16 {
     url.rsplit(':')

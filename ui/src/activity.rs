@@ -95,6 +95,53 @@ fn speed_of(name: &str, max_fee_gwei: &str, priority_fee_gwei: &str) -> SendSpee
     }
 }
 
+/// Asks the core what `request` would do and cost: shown for review, or the error.
+async fn review<R: serde::Serialize, Q: serde::de::DeserializeOwned>(
+    command: &'static str,
+    request: R,
+    reviewed: UseStateHandle<Option<(R, Q)>>,
+    error: UseStateHandle<Option<String>>,
+) {
+    match call::<_, Q>(command, &Request { request: &request }).await {
+        Ok(q) => {
+            error.set(None);
+            reviewed.set(Some((request, q)));
+        }
+        Err(e) => error.set(Some(e.message)),
+    }
+}
+
+/// "Confirm and send": signs and queues what was reviewed; a refusal goes back to the form with
+/// its reason.
+fn confirm<R: serde::Serialize + Clone + 'static, Q: Clone + 'static>(
+    command: &'static str,
+    reviewed: &UseStateHandle<Option<(R, Q)>>,
+    error: &UseStateHandle<Option<String>>,
+    busy: &UseStateHandle<bool>,
+    sent: &Callback<Operation>,
+) -> Callback<MouseEvent> {
+    let (reviewed, error, busy, sent) =
+        (reviewed.clone(), error.clone(), busy.clone(), sent.clone());
+    Callback::from(move |_| {
+        let Some((request, _)) = (*reviewed).clone() else {
+            return;
+        };
+        let (reviewed, error, busy, sent) =
+            (reviewed.clone(), error.clone(), busy.clone(), sent.clone());
+        busy.set(true);
+        spawn_local(async move {
+            match call::<_, Operation>(command, &Request { request: &request }).await {
+                Ok(op) => sent.emit(op),
+                Err(e) => {
+                    error.set(Some(e.message));
+                    reviewed.set(None);
+                }
+            }
+            busy.set(false);
+        });
+    })
+}
+
 #[derive(Properties, PartialEq)]
 pub(crate) struct SendProps {
     /// Called with the queued operation.
@@ -207,86 +254,15 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             busy.set(true);
             spawn_local(async move {
                 match user_op {
-                    Some(op) => {
-                        match call::<_, UserOpQuote>(cmd::QUOTE_USER_OP, &Request { request: &op })
-                            .await
-                        {
-                            Ok(q) => {
-                                error.set(None);
-                                op_quote.set(Some((op, q)));
-                            }
-                            Err(e) => error.set(Some(e.message)),
-                        }
-                    }
-                    None => {
-                        match call::<_, SendQuote>(cmd::QUOTE_SEND, &Request { request: &request })
-                            .await
-                        {
-                            Ok(q) => {
-                                error.set(None);
-                                quote.set(Some((request, q)));
-                            }
-                            Err(e) => error.set(Some(e.message)),
-                        }
-                    }
+                    Some(op) => review(cmd::QUOTE_USER_OP, op, op_quote, error).await,
+                    None => review(cmd::QUOTE_SEND, request, quote, error).await,
                 }
                 busy.set(false);
             });
         })
     };
-    let confirm_op = {
-        let (op_quote, error, busy, sent) = (
-            op_quote.clone(),
-            error.clone(),
-            busy.clone(),
-            props.sent.clone(),
-        );
-        Callback::from(move |_| {
-            let Some((request, _)) = (*op_quote).clone() else {
-                return;
-            };
-            let (op_quote, error, busy, sent) =
-                (op_quote.clone(), error.clone(), busy.clone(), sent.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<_, Operation>(cmd::SEND_USER_OP, &Request { request: &request }).await
-                {
-                    Ok(op) => sent.emit(op),
-                    Err(e) => {
-                        error.set(Some(e.message));
-                        op_quote.set(None);
-                    }
-                }
-                busy.set(false);
-            });
-        })
-    };
-    let confirm = {
-        let (quote, error, busy, sent) = (
-            quote.clone(),
-            error.clone(),
-            busy.clone(),
-            props.sent.clone(),
-        );
-        Callback::from(move |_| {
-            let Some((request, _)) = (*quote).clone() else {
-                return;
-            };
-            let (quote, error, busy, sent) =
-                (quote.clone(), error.clone(), busy.clone(), sent.clone());
-            busy.set(true);
-            spawn_local(async move {
-                match call::<_, Operation>(cmd::SEND, &Request { request: &request }).await {
-                    Ok(op) => sent.emit(op),
-                    Err(e) => {
-                        error.set(Some(e.message));
-                        quote.set(None);
-                    }
-                }
-                busy.set(false);
-            });
-        })
-    };
+    let confirm_op = confirm(cmd::SEND_USER_OP, &op_quote, &error, &busy, &props.sent);
+    let confirm = confirm(cmd::SEND, &quote, &error, &busy, &props.sent);
     let back = {
         let (quote, op_quote) = (quote.clone(), op_quote.clone());
         Callback::from(move |_| {

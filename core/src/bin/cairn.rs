@@ -398,6 +398,25 @@ fn operation_line(o: &cairn_api::Operation) -> String {
     )
 }
 
+/// Sends what was just queued (offline it stays queued for the next sync); with `wait`, follows
+/// it to its end. The operation as it stands then.
+async fn after_send(
+    wallet: &Wallet,
+    op: cairn_api::Operation,
+    wait: bool,
+) -> Result<cairn_api::Operation, CliError> {
+    wallet.sync_once().await?;
+    if wait {
+        return wait_final(wallet, op.id, Duration::from_secs(120)).await;
+    }
+    Ok(wallet
+        .operations(200)
+        .await?
+        .into_iter()
+        .find(|o| o.id == op.id)
+        .unwrap_or(op))
+}
+
 /// Syncs until operation `id` is confirmed, failed, or needs a new signature.
 async fn wait_final(
     wallet: &Wallet,
@@ -660,19 +679,8 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 });
                 return Ok(());
             }
-            let mut op = wallet.send(&request).await?;
-            // Try to broadcast now; offline it stays queued for the next sync.
-            wallet.sync_once().await?;
-            if *wait {
-                op = wait_final(&wallet, op.id, Duration::from_secs(120)).await?;
-            } else if let Some(now) = wallet
-                .operations(200)
-                .await?
-                .into_iter()
-                .find(|o| o.id == op.id)
-            {
-                op = now;
-            }
+            let op = wallet.send(&request).await?;
+            let op = after_send(&wallet, op, *wait).await?;
             print(cli.json, &op, operation_line);
         }
         Command::Smart(cmd) => {
@@ -759,11 +767,8 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         });
                         return Ok(());
                     }
-                    let mut op = wallet.send_user_op(&request).await?;
-                    wallet.sync_once().await?;
-                    if *wait {
-                        op = wait_final(&wallet, op.id, Duration::from_secs(120)).await?;
-                    }
+                    let op = wallet.send_user_op(&request).await?;
+                    let op = after_send(&wallet, op, *wait).await?;
                     print(cli.json, &op, operation_line);
                 }
             }
