@@ -70,6 +70,24 @@ pub enum SendError {
     Signing(String),
 }
 
+/// A recipient: a valid address, and not the zero address (which would burn the funds).
+pub(crate) fn recipient(text: &str) -> Result<Address> {
+    let to = parse_address(text)?;
+    if to == Address::ZERO {
+        return Err(SendError::ZeroAddress.into());
+    }
+    Ok(to)
+}
+
+/// An amount to pay, in an asset's decimals: more than zero.
+pub(crate) fn payment(text: &str, decimals: u8) -> Result<U256> {
+    let amount = parse_units(text, decimals)?;
+    if amount.is_zero() {
+        return Err(SendError::ZeroAmount.into());
+    }
+    Ok(amount)
+}
+
 /// Fees for a speed from a fee quote: the tip at that speed's percentile (with a floor, since
 /// quiet chains report zero tips) and a max fee that survives the base fee rising for a while.
 pub fn fees_for(quote: &FeeQuote, speed: &SendSpeed) -> Result<(U256, U256)> {
@@ -347,10 +365,7 @@ impl Wallet {
 
     async fn plan(&self, req: &SendRequest) -> Result<(Plan, SendQuote)> {
         let from = parse_address(&req.from)?;
-        let to = parse_address(&req.to)?;
-        if to == Address::ZERO {
-            return Err(SendError::ZeroAddress.into());
-        }
+        let to = recipient(&req.to)?;
         let chain_id = self.network().chain_id;
         let token = req.token.as_deref().map(parse_address).transpose()?;
         let (account, asset) = self
@@ -373,10 +388,7 @@ impl Wallet {
                 Ok((account, asset))
             })
             .await?;
-        let amount = parse_units(&req.amount, asset.decimals)?;
-        if amount.is_zero() {
-            return Err(SendError::ZeroAmount.into());
-        }
+        let amount = payment(&req.amount, asset.decimals)?;
         let (tx_to, tx_value, tx_data) = match token {
             None => (to, amount, Vec::new()),
             Some(t) => (t, U256::ZERO, erc20::transfer(to, amount)),

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{now, AccountRow};
 use crate::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 use crate::rpc::ChainError;
-use crate::send::{fees_for, to_api, SendError};
+use crate::send::{fees_for, payment, recipient, to_api, SendError};
 use crate::units::{format_address, format_units, parse_address, parse_units};
 use crate::wallet::{signer_for, Wallet, WalletEvent};
 
@@ -325,6 +325,7 @@ impl Wallet {
         if specs.is_empty() {
             return Err(SmartError::Aa(AaError::NoCalls).into());
         }
+        let native_decimals = s.ledger.asset(chain_id, None)?.decimals;
         let mut calls = Vec::new();
         let mut value = U256::ZERO;
         let mut token: Option<(AssetRow, U256)> = None;
@@ -346,14 +347,8 @@ impl Wallet {
                     token: None,
                     amount,
                 } => {
-                    let to = parse_address(to)?;
-                    if to == Address::ZERO {
-                        return Err(SendError::ZeroAddress.into());
-                    }
-                    let amount = parse_units(amount, 18)?;
-                    if amount.is_zero() {
-                        return Err(SendError::ZeroAmount.into());
-                    }
+                    let to = recipient(to)?;
+                    let amount = payment(amount, native_decimals)?;
                     value = value.saturating_add(amount);
                     first_to.get_or_insert(to);
                     calls.push(Call {
@@ -368,14 +363,8 @@ impl Wallet {
                     amount,
                 } => {
                     let (contract, asset) = known_token(s, t)?;
-                    let to = parse_address(to)?;
-                    if to == Address::ZERO {
-                        return Err(SendError::ZeroAddress.into());
-                    }
-                    let amount = parse_units(amount, asset.decimals)?;
-                    if amount.is_zero() {
-                        return Err(SendError::ZeroAmount.into());
-                    }
+                    let to = recipient(to)?;
+                    let amount = payment(amount, asset.decimals)?;
                     token = match token {
                         None => Some((asset, amount)),
                         Some((a, sum)) if a.id == asset.id => Some((a, sum.saturating_add(amount))),
@@ -395,10 +384,7 @@ impl Wallet {
                     amount,
                 } => {
                     let (contract, asset) = known_token(s, t)?;
-                    let spender = parse_address(spender)?;
-                    if spender == Address::ZERO {
-                        return Err(SendError::ZeroAddress.into());
-                    }
+                    let spender = recipient(spender)?;
                     // Zero is allowed: it revokes an approval.
                     let amount = parse_units(amount, asset.decimals)?;
                     calls.push(Call {
