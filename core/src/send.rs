@@ -618,6 +618,12 @@ impl Wallet {
                     }
                     .into());
                 }
+                if old.user_op.is_some() {
+                    return Err(Error::Unsupported(format!(
+                        "operation {id} is a user operation: it has a nonce key of its own and \
+                         holds up no other operation, so there is nothing to replace"
+                    )));
+                }
                 if !matches!(old.state, OpState::Queued | OpState::Submitted) {
                     return Err(SendError::NotReplaceable {
                         id,
@@ -733,6 +739,9 @@ impl Wallet {
         }
         if row.replaces.is_some() {
             return Err(SendError::IsReplacement(id).into());
+        }
+        if row.user_op.is_some() {
+            return self.resign_user_op(row).await;
         }
         // Before a new signature: was any signature of it mined after all? Then signing again
         // would pay twice. This needs the chain, so it is refused offline.

@@ -77,6 +77,24 @@ struct Resolved {
     kind: &'static str,
 }
 
+/// An operation before the chain, the bundler and the paymaster have had their say.
+struct Draft {
+    account: AccountRow,
+    owner: AccountRow,
+    native: AssetRow,
+    version: EntryPointVersion,
+    call_data: Bytes,
+    n_calls: usize,
+    value: U256,
+    token: Option<(AssetRow, U256)>,
+    first_to: Address,
+    kind: &'static str,
+    sponsored: bool,
+    speed: cairn_api::SendSpeed,
+    /// Signing again: the operation as it was signed before.
+    previous: Option<UserOp>,
+}
+
 /// An operation worked out, ready to sign.
 struct Built {
     account: AccountRow,
@@ -178,6 +196,53 @@ fn own_fee(
         block_number: r.block_number,
         at: now(),
     })
+}
+
+/// Signs the operation (the owner's key) and takes it from `from` through `signed` (its
+/// userOpHash and the operation stored before anything is sent) to `queued`: one ledger
+/// transaction per step.
+fn sign_and_queue(
+    s: &mut crate::wallet::Session,
+    id: i64,
+    built: &mut Built,
+    from: OpState,
+    chain_id: u64,
+) -> Result<OperationRow> {
+    let signer = signer_for(&s.keys, &s.ledger, &built.account)?;
+    let hash = built
+        .op
+        .sign(&signer, built.version, chain_id)
+        .map_err(SmartError::from)?
+        .to_string();
+    let change = OpChange {
+        hash: Some(hash.clone()),
+        user_op: Some(built.op.to_json().map_err(SmartError::from)?),
+        entry_point: Some(format_address(&built.version.entry_point())),
+        paymaster: built.op.paymaster.map(|p| format_address(&p)),
+        tx_to: Some(built.account.address.clone()),
+        tx_value: Some(built.value),
+        tx_data: Some(built.op.call_data.to_vec()),
+        // The gas the account itself may pay for (none when sponsored): what the
+        // available-balance rule holds back.
+        gas_limit: Some(if built.op.paymaster.is_some() {
+            0
+        } else {
+            u64::try_from(built.op.total_gas()).unwrap_or(u64::MAX)
+        }),
+        max_fee_per_gas: Some(built.op.max_fee_per_gas),
+        max_priority_fee_per_gas: Some(built.op.max_priority_fee_per_gas),
+        attempts: Some((0, 0)),
+        ..OpChange::default()
+    };
+    s.ledger
+        .transition(id, &[from], OpState::Signed, &change, &hash)?;
+    Ok(s.ledger.transition(
+        id,
+        &[OpState::Signed],
+        OpState::Queued,
+        &OpChange::default(),
+        "",
+    )?)
 }
 
 /// Why an included user operation failed, if it did.
@@ -425,17 +490,50 @@ impl Wallet {
                 Ok((account, owner, native, resolved))
             })
             .await?;
-        let Resolved {
-            calls,
-            value,
-            token,
-            first_to,
-            kind,
-        } = resolved;
         let version = account
             .smart
             .map(|m| m.version)
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        let call_data = aa::call_data(version, &resolved.calls).map_err(SmartError::from)?;
+        self.complete(Draft {
+            account,
+            owner,
+            native,
+            version,
+            call_data,
+            n_calls: resolved.calls.len(),
+            value: resolved.value,
+            token: resolved.token,
+            first_to: resolved.first_to,
+            kind: resolved.kind,
+            sponsored: req.sponsored,
+            speed: req.speed.clone(),
+            previous: None,
+        })
+        .await
+    }
+
+    /// Fills in what the chain, the bundler and the paymaster decide: deployment, nonce, fees,
+    /// gas, paymaster data. Offline: the ledger's view and conservative gas (or, for a re-signed
+    /// operation, its previous gas).
+    async fn complete(&self, d: Draft) -> Result<Built> {
+        let chain_id = self.network().chain_id;
+        let Draft {
+            account,
+            owner,
+            native,
+            version,
+            call_data,
+            n_calls,
+            value,
+            token,
+            first_to,
+            kind,
+            sponsored,
+            speed,
+            previous,
+        } = d;
+        let from = parse_address(&account.address)?;
         let entry_point = version.entry_point();
         let chain = self.chain();
         let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
@@ -514,7 +612,9 @@ impl Wallet {
                     .unwrap_or_else(|| native.clone());
                 let (avail_native, avail_asset) =
                     Self::available(s, chain_id, &account, &native, &asset)?;
-                if let Some((asset, amount)) = &token {
+                // (An operation signed again is already counted in what is promised.)
+                let fresh = previous.is_none();
+                if let Some((asset, amount)) = token.as_ref().filter(|_| fresh) {
                     if *amount > avail_asset {
                         return Err(SendError::InsufficientFunds {
                             symbol: asset.symbol.clone(),
@@ -524,7 +624,7 @@ impl Wallet {
                         .into());
                     }
                 }
-                if value > avail_native {
+                if fresh && value > avail_native {
                     return Err(SendError::InsufficientFunds {
                         symbol: native.symbol.clone(),
                         needed: fmt(value, native.decimals),
@@ -535,7 +635,7 @@ impl Wallet {
                 Ok((!deployed && !deploying, quote))
             })
             .await?;
-        let (mut max_fee, mut tip) = fees_for(&quote, &req.speed)?;
+        let (mut max_fee, mut tip) = fees_for(&quote, &speed)?;
         let online_chain = live.is_some();
         if online_chain {
             match bundler.supported_entry_points().await {
@@ -548,7 +648,7 @@ impl Wallet {
             }
         }
         // A bundler with its own gas price (alto) refuses less than that.
-        if online_chain && !matches!(req.speed, cairn_api::SendSpeed::Custom { .. }) {
+        if online_chain && !matches!(speed, cairn_api::SendSpeed::Custom { .. }) {
             match bundler.gas_price().await {
                 Ok(Some((b_max, b_tip))) => {
                     max_fee = max_fee.max(b_max);
@@ -579,14 +679,14 @@ impl Wallet {
             nonce,
             factory: deploys.then_some(version.factory()),
             factory_data: deploys.then(|| aa::create_account_call(owner_address).into()),
-            call_data: aa::call_data(version, &calls).map_err(SmartError::from)?,
+            call_data,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
             signature: Bytes::from(aa::DUMMY_SIGNATURE.to_vec()),
             ..UserOp::default()
         };
         let mut sponsor_name = None;
-        let paymaster = if req.sponsored {
+        let paymaster = if sponsored {
             let pm = chain.paymaster().ok_or(SmartError::NoPaymaster)?;
             if !online_chain {
                 return Err(SmartError::SponsorOffline.into());
@@ -630,14 +730,23 @@ impl Wallet {
                 if paymaster.is_some() {
                     return Err(SmartError::SponsorOffline.into());
                 }
-                op.pre_verification_gas = U256::from(OFFLINE_PRE_VERIFICATION_GAS);
-                op.verification_gas_limit = U256::from(if deploys {
-                    OFFLINE_DEPLOY_VERIFICATION_GAS
-                } else {
-                    OFFLINE_VERIFICATION_GAS
-                });
-                op.call_gas_limit =
-                    U256::from(OFFLINE_CALL_GAS_PER_CALL).saturating_mul(U256::from(calls.len()));
+                match &previous {
+                    Some(p) => {
+                        op.pre_verification_gas = p.pre_verification_gas;
+                        op.verification_gas_limit = p.verification_gas_limit;
+                        op.call_gas_limit = p.call_gas_limit;
+                    }
+                    None => {
+                        op.pre_verification_gas = U256::from(OFFLINE_PRE_VERIFICATION_GAS);
+                        op.verification_gas_limit = U256::from(if deploys {
+                            OFFLINE_DEPLOY_VERIFICATION_GAS
+                        } else {
+                            OFFLINE_VERIFICATION_GAS
+                        });
+                        op.call_gas_limit = U256::from(OFFLINE_CALL_GAS_PER_CALL)
+                            .saturating_mul(U256::from(n_calls));
+                    }
+                }
             }
         }
         if let Some(pm) = paymaster {
@@ -753,41 +862,7 @@ impl Wallet {
                     &OpChange::default(),
                     "confirmed by the user",
                 )?;
-                let signer = signer_for(&s.keys, &s.ledger, &built.account)?;
-                let hash = built
-                    .op
-                    .sign(&signer, built.version, chain_id)
-                    .map_err(SmartError::from)?;
-                let hash = hash.to_string();
-                let change = OpChange {
-                    hash: Some(hash.clone()),
-                    user_op: Some(built.op.to_json().map_err(SmartError::from)?),
-                    entry_point: Some(format_address(&built.version.entry_point())),
-                    paymaster: built.op.paymaster.map(|p| format_address(&p)),
-                    tx_to: Some(built.account.address.clone()),
-                    tx_value: Some(built.value),
-                    tx_data: Some(built.op.call_data.to_vec()),
-                    // The gas the account itself may pay for (none when sponsored): what the
-                    // available-balance rule holds back.
-                    gas_limit: Some(if built.op.paymaster.is_some() {
-                        0
-                    } else {
-                        u64::try_from(built.op.total_gas()).unwrap_or(u64::MAX)
-                    }),
-                    max_fee_per_gas: Some(built.op.max_fee_per_gas),
-                    max_priority_fee_per_gas: Some(built.op.max_priority_fee_per_gas),
-                    attempts: Some((0, 0)),
-                    ..OpChange::default()
-                };
-                s.ledger
-                    .transition(id, &[OpState::Authorized], OpState::Signed, &change, &hash)?;
-                let row = s.ledger.transition(
-                    id,
-                    &[OpState::Signed],
-                    OpState::Queued,
-                    &OpChange::default(),
-                    "",
-                )?;
+                let row = sign_and_queue(s, id, &mut built, OpState::Authorized, chain_id)?;
                 Ok(to_api(&row, &native))
             })
             .await?;
@@ -1001,6 +1076,70 @@ impl Wallet {
             }
         }
         Ok(())
+    }
+
+    /// Signs a user operation the bundler refused for its nonce or its deployment
+    /// (`needs_resign`) again, after the user said so: a fresh nonce key, no factory once the
+    /// account exists, fees and gas (and paymaster data) asked anew. The old signature can never
+    /// land, so this cannot pay twice.
+    pub(crate) async fn resign_user_op(&self, row: OperationRow) -> Result<Operation> {
+        let json = row
+            .user_op
+            .as_deref()
+            .ok_or_else(|| SmartError::NotSmart(row.from.clone()))?;
+        let previous = UserOp::from_json(json).map_err(SmartError::from)?;
+        let (account, owner, native) = self
+            .with_session(|s| {
+                let native = Self::native_asset(s, self)?;
+                let account = s.ledger.account_by_id(row.account_id)?;
+                let smart = account
+                    .smart
+                    .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
+                Ok((account, owner, native))
+            })
+            .await?;
+        let version = account
+            .smart
+            .map(|m| m.version)
+            .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        let token = row
+            .asset
+            .clone()
+            .filter(|a| a.contract.is_some())
+            .map(|a| (a, row.amount));
+        let mut built = self
+            .complete(Draft {
+                account,
+                owner,
+                native: native.clone(),
+                version,
+                call_data: previous.call_data.clone(),
+                n_calls: 1,
+                value: row.tx_value,
+                token,
+                first_to: row
+                    .to
+                    .as_deref()
+                    .and_then(|t| Address::from_str(t).ok())
+                    .unwrap_or_default(),
+                kind: "transfer",
+                sponsored: previous.paymaster.is_some(),
+                speed: cairn_api::SendSpeed::Normal,
+                previous: Some(previous),
+            })
+            .await?;
+        let chain_id = self.network().chain_id;
+        let op = self
+            .with_session(|s| {
+                let row = sign_and_queue(s, row.id, &mut built, OpState::NeedsResign, chain_id)?;
+                Ok(to_api(&row, &native))
+            })
+            .await?;
+        tracing::info!(op = op.id, "user operation signed again");
+        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
+        self.inner.sync_wake.notify_one();
+        Ok(op)
     }
 
     /// A queued operation the bundler could not take now: tried again after a growing wait,

@@ -452,6 +452,44 @@ async fn queued_while_the_bundler_is_down_then_rejected_and_refused_all_typed() 
         .unwrap();
     wait_state(&w, own.id, "confirmed").await;
 
+    // Deployed behind its back: an operation signed (with the factory) while the bundler was
+    // down meets an account someone else deployed meanwhile; the bundler says AA10, the
+    // operation asks to be signed again, and once signed again it pays exactly once.
+    let source = w.accounts(false).await.unwrap()[0].key_source_id;
+    let owner2 = w.add_account(source).await.unwrap().address;
+    let second = w.smart_account(&owner2, None).await.unwrap();
+    w.devnet_fund(&second.address, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    bundler.set_fault(Fault::Down);
+    let stale = w
+        .send_user_op(&pay(&second.address, bob, "0.1", false))
+        .await
+        .unwrap();
+    let factory = EntryPointVersion::V07.factory();
+    dev_send(
+        &url,
+        json!({"to": factory, "data": Bytes::from(aa::create_account_call(owner2.parse().unwrap()))}),
+    )
+    .await;
+    assert!(has_code(&url, &second.address).await);
+    bundler.set_fault(Fault::None);
+    let stuck = wait_state(&w, stale.id, "needs_resign").await;
+    assert!(
+        stuck.error.as_deref().unwrap_or_default().contains("AA10"),
+        "{stuck:?}"
+    );
+    assert_eq!(
+        w.speed_up(stale.id).await.unwrap_err().code(),
+        ErrorCode::InvalidInput,
+        "user operations are not replaced by transactions"
+    );
+    let bob_before = eth_balance(&url, bob).await;
+    let again = w.resign(stale.id).await.unwrap();
+    assert_eq!(again.state, "queued");
+    assert_ne!(again.hash, stuck.hash, "a new signature");
+    wait_state(&w, stale.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, bob).await, bob_before + wei("0.1"));
+
     // Bad input is typed.
     for (req, code) in [
         (
