@@ -26,6 +26,7 @@ mod abi {
         }
         function getUserOpHash(PackedUserOperation userOp) external view returns (bytes32);
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
+        function balanceOf(address account) external view returns (uint256);
         function getAddress(address owner, uint256 salt) external view returns (address);
         function createAccount(address owner, uint256 salt) external returns (address ret);
         function initialize(address anOwner) external;
@@ -151,6 +152,12 @@ pub fn create_account_call(owner: Address) -> Vec<u8> {
         salt: ACCOUNT_SALT,
     }
     .abi_encode()
+}
+
+/// `EntryPoint.balanceOf(account)`: the account's gas deposit there (what is left of the
+/// prefunds the EntryPoint took, spent first by the next operation).
+pub fn deposit_of_call(account: Address) -> Vec<u8> {
+    abi::balanceOfCall { account }.abi_encode()
 }
 
 /// `EntryPoint.getNonce(sender, key)`.

@@ -336,6 +336,17 @@ impl Wallet {
                 ))
             })
             .await?;
+        let network = self.network();
+        let deposit = self
+            .chain()
+            .call(
+                smart.version.entry_point(),
+                &aa::deposit_of_call(parse_address(&row.address)?),
+            )
+            .await
+            .ok()
+            .filter(|b| b.len() == 32)
+            .map(|b| fmt(U256::from_be_slice(&b), network.currency_decimals));
         Ok(SmartAccount {
             address: row.address.clone(),
             name: row.name.clone(),
@@ -343,6 +354,7 @@ impl Wallet {
             entry_point_version: smart.version.as_str().to_string(),
             entry_point: format_address(&smart.version.entry_point()),
             deployed: live.unwrap_or(known) || known,
+            deposit,
         })
     }
 

@@ -204,7 +204,13 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
         u256(&receipt["blockNumber"]),
         U256::from(first.block_number.unwrap())
     );
-    assert!(w.smart_accounts().await.unwrap()[0].deployed);
+    let listed = w.smart_accounts().await.unwrap();
+    assert!(listed[0].deployed);
+    assert_eq!(
+        listed[0].deposit.as_deref().map(wei),
+        Some(deposit),
+        "the wallet shows the deposit the EntryPoint holds for it"
+    );
 
     // 2: a token batch, approve + transfer in one operation.
     let token = deploy_token(&url).await;

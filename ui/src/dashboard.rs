@@ -335,7 +335,15 @@ fn account_card(props: &AccountProps) -> Html {
             if let Some(version) = &props.account.smart {
                 <p class="badge smart-badge">{
                     match &*smart {
-                        Some(s) => format!("Smart account {version} of {} · {}", s.owner, if s.deployed { "deployed" } else { "not deployed yet: its first operation deploys it" }),
+                        Some(s) => format!(
+                            "Smart account {version} of {} · {}{}",
+                            s.owner,
+                            if s.deployed { "deployed" } else { "not deployed yet: its first operation deploys it" },
+                            match &s.deposit {
+                                Some(d) if d != "0.0" => format!(" · {d} {} deposited at the EntryPoint for gas", props.network.currency_symbol),
+                                _ => String::new(),
+                            }
+                        ),
                         None => format!("Smart account {version}"),
                     }
                 }</p>

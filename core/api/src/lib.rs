@@ -113,6 +113,10 @@ pub struct SmartAccount {
     pub entry_point: String,
     /// Whether its code is on the active network (its first operation deploys it).
     pub deployed: bool,
+    /// Its gas deposit at the EntryPoint (what the prefunds left over; spent first by the next
+    /// operation), in the native currency; `None` when no node answers.
+    #[serde(default)]
+    pub deposit: Option<String>,
 }
 
 /// Make (or find) the smart account of `owner`.
