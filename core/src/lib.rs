@@ -21,6 +21,7 @@
 //! - [`profiles`]: several independent wallets on one device.
 //! - [`send`]: planning, signing and queueing payments; speed-up, cancel, re-sign.
 //! - [`sync`]: the worker that broadcasts the queue and follows transactions to finality.
+//! - [`totp`]: RFC 6238 codes, base32, otpauth URIs, recovery codes.
 //! - [`units`]: amounts and addresses, text ⇄ value.
 //! - [`logging`]: file + console tracing with correlation ids.
 
@@ -44,6 +45,7 @@ pub mod rpc;
 pub mod send;
 pub mod smart;
 pub mod sync;
+pub mod totp;
 pub mod units;
 pub mod vault;
 pub mod wallet;
