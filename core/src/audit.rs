@@ -29,6 +29,10 @@ pub enum AuditEvent {
     AccountsReordered,
     SettingChanged,
     OperationRecorded,
+    MfaEnrolled,
+    MfaDisabled,
+    MfaCheck,
+    PolicyChanged,
 }
 
 impl AuditEvent {
@@ -49,6 +53,10 @@ impl AuditEvent {
             AuditEvent::AccountsReordered => "accounts_reordered",
             AuditEvent::SettingChanged => "setting_changed",
             AuditEvent::OperationRecorded => "operation_recorded",
+            AuditEvent::MfaEnrolled => "mfa_enrolled",
+            AuditEvent::MfaDisabled => "mfa_disabled",
+            AuditEvent::MfaCheck => "mfa_check",
+            AuditEvent::PolicyChanged => "policy_changed",
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::chain::ChainError;
 use crate::keys::KeyError;
 use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
+use crate::mfa::MfaError;
 use crate::network::NetworkConfigError;
 use crate::networks::NetworkError;
 use crate::profiles::ProfileError;
@@ -41,6 +42,8 @@ pub enum Error {
     Networks(#[from] NetworkError),
     #[error(transparent)]
     Smart(#[from] SmartError),
+    #[error(transparent)]
+    Mfa(#[from] MfaError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -92,6 +95,9 @@ impl Error {
                 SmartError::NoBundler | SmartError::NoPaymaster | SmartError::NoFactory(_),
             ) => ErrorCode::Network,
             Error::Smart(_) => ErrorCode::InvalidInput,
+            Error::Mfa(MfaError::Required(_)) => ErrorCode::MfaRequired,
+            Error::Mfa(MfaError::Rejected(_) | MfaError::BadRecoveryCode) => ErrorCode::MfaRejected,
+            Error::Mfa(_) => ErrorCode::Conflict,
             Error::Networks(NetworkError::Unknown(_)) => ErrorCode::NotFound,
             Error::Networks(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,

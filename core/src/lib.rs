@@ -14,6 +14,7 @@
 //! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
 //! - [`erc20`]: ERC-20 calldata and return values.
 //! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
+//! - [`mfa`]: TOTP enrolment, recovery codes, the spending policy, enforced here.
 //! - [`network`]: which chain and endpoints (presets, failover order).
 //! - [`networks`]: presets and user-added networks; switching the active one.
 //! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
@@ -36,6 +37,7 @@ pub mod keychain;
 pub mod keys;
 pub mod ledger;
 pub mod logging;
+pub mod mfa;
 pub mod network;
 pub mod networks;
 pub mod operations;

@@ -516,10 +516,14 @@ impl Wallet {
                     }],
                     sponsored: false,
                     speed: req.speed.clone(),
+                    mfa_code: req.mfa_code.clone(),
                 })
                 .await;
         }
         let (plan, _) = self.plan(req).await?;
+        // The policy's word before anything is signed (limits count the native value).
+        self.authorize_send(plan.tx_value, req.mfa_code.as_deref())
+            .await?;
         let chain_id = self.network().chain_id;
         let op = self
             .with_session(|s| {

@@ -824,6 +824,8 @@ impl Wallet {
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
     pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
         let mut built = self.build_user_op(req).await?;
+        self.authorize_send(built.value, req.mfa_code.as_deref())
+            .await?;
         let chain_id = self.network().chain_id;
         let op = self
             .with_session(|s| {

@@ -614,7 +614,7 @@ impl Wallet {
 
     /// Checks `password` against the vault (throttled, like an unlock) and that it is this
     /// session's vault. Every export goes through here.
-    async fn reauthenticate(&self, password: SecretString) -> Result<()> {
+    pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<()> {
         let dir = self.data_dir().to_path_buf();
         let keychain = self.inner.config.keychain.clone();
         let unlocked =
@@ -636,6 +636,7 @@ impl Wallet {
         &self,
         password: SecretString,
         key_source_id: i64,
+        mfa_code: Option<&str>,
     ) -> Result<SecretString> {
         if let Err(e) = self.reauthenticate(password).await {
             let detail = format!("key_source:{key_source_id}: {}", e.code_str());
@@ -646,6 +647,8 @@ impl Wallet {
             .await?;
             return Err(e);
         }
+        self.require_mfa(mfa_code, "exporting a recovery phrase or key")
+            .await?;
         self.with_session(|s| {
             let source = s.ledger.key_source(key_source_id)?;
             let secret = open_secret(&s.keys, &source.sealed, key_source_id)?;
@@ -669,6 +672,7 @@ impl Wallet {
         &self,
         password: SecretString,
         address: &str,
+        mfa_code: Option<&str>,
     ) -> Result<SecretString> {
         let address = format_address(&parse_address(address)?);
         if let Err(e) = self.reauthenticate(password).await {
@@ -680,6 +684,8 @@ impl Wallet {
             .await?;
             return Err(e);
         }
+        self.require_mfa(mfa_code, "exporting a private key")
+            .await?;
         self.with_session(|s| {
             let account = s.ledger.account(&address)?;
             let signer = signer_for(&s.keys, &s.ledger, &account)?;
@@ -1123,14 +1129,17 @@ mod tests {
         let created = w.create(pw("correct horse"), spec).await.unwrap();
         let source = created.account.key_source_id;
         assert!(matches!(
-            w.export_secret(pw("not it at all"), source).await,
+            w.export_secret(pw("not it at all"), source, None).await,
             Err(Error::Vault(vault::VaultError::WrongPassword))
         ));
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        let phrase = w.export_secret(pw("correct horse"), source).await.unwrap();
+        let phrase = w
+            .export_secret(pw("correct horse"), source, None)
+            .await
+            .unwrap();
         assert_eq!(phrase.expose_secret(), ANVIL);
         let key = w
-            .export_private_key(pw("correct horse"), &created.account.address)
+            .export_private_key(pw("correct horse"), &created.account.address, None)
             .await
             .unwrap();
         assert_eq!(
@@ -1153,7 +1162,7 @@ mod tests {
         }
         w.lock().await;
         assert!(matches!(
-            w.export_secret(pw("correct horse"), source).await,
+            w.export_secret(pw("correct horse"), source, None).await,
             Err(Error::Locked)
         ));
     }

@@ -188,7 +188,7 @@ pub async fn export_mnemonic(
         "export_mnemonic",
         state
             .wallet()
-            .export_secret(password, request.key_source_id),
+            .export_secret(password, request.key_source_id, request.mfa_code.as_deref()),
     )
     .await?;
     Ok(ExportedSecret {

@@ -140,6 +140,7 @@ pub fn eth(to: &str, from: &str, amount: &str) -> SendRequest {
         token: None,
         amount: amount.into(),
         speed: SendSpeed::Normal,
+        mfa_code: None,
     }
 }
 

@@ -75,16 +75,20 @@ async fn no_secret_or_label_reaches_disk_or_logs_in_the_clear() {
         .await
         .unwrap();
     let exported = w
-        .export_secret(SecretString::from(PASSWORD), created.account.key_source_id)
+        .export_secret(
+            SecretString::from(PASSWORD),
+            created.account.key_source_id,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(exported.expose_secret(), PHRASE);
     let account_key = w
-        .export_private_key(SecretString::from(PASSWORD), &created.account.address)
+        .export_private_key(SecretString::from(PASSWORD), &created.account.address, None)
         .await
         .unwrap();
     let imported_key = w
-        .export_private_key(SecretString::from(PASSWORD), &imported.address)
+        .export_private_key(SecretString::from(PASSWORD), &imported.address, None)
         .await
         .unwrap();
     assert_eq!(imported_key.expose_secret(), RAW_KEY);

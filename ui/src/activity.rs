@@ -206,6 +206,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         token: (!token.is_empty()).then(|| (*token).clone()),
         amount: amount.trim().to_string(),
         speed: speed_of(&speed, &max_fee, &tip),
+        mfa_code: None,
     };
     let smart = accounts
         .iter()
@@ -230,6 +231,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             calls,
             sponsored: *sponsored,
             speed: request.speed.clone(),
+            mfa_code: None,
         }
     });
     let review = {

@@ -457,6 +457,7 @@ fn settings_page() -> Html {
             let request = ExportRequest {
                 password: (*export_pw).clone(),
                 key_source_id,
+                mfa_code: None,
             };
             let (export_pw, phrase, message) = (export_pw.clone(), phrase.clone(), message.clone());
             spawn_local(async move {

@@ -76,6 +76,9 @@ pub struct SendRequest {
     /// In the asset's units, decimal text ("1.5").
     pub amount: String,
     pub speed: SendSpeed,
+    /// The second factor's code, when the policy asks for one.
+    #[serde(default)]
+    pub mfa_code: Option<String>,
 }
 
 /// What a send will do and cost, for the review screen. Amounts are formatted decimal text;
@@ -99,6 +102,42 @@ pub struct SendQuote {
     pub nonce: u64,
     /// False: built from what the wallet last saw (the send is queued until a node answers).
     pub online: bool,
+}
+
+/// The spending policy: amounts in the native currency (decimal text) above which a send needs
+/// the second factor; `None` for no limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    #[serde(default)]
+    pub per_send: Option<String>,
+    #[serde(default)]
+    pub per_day: Option<String>,
+}
+
+/// Whether the second factor is on, and the policy it guards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaStatus {
+    pub enabled: bool,
+    /// Enrolment started, waiting for its first code.
+    pub pending: bool,
+    pub recovery_codes_left: u32,
+    pub policy: Policy,
+}
+
+/// A new TOTP enrolment, shown once: for an authenticator app, and the recovery codes to write
+/// down.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaEnrollment {
+    pub otpauth_uri: String,
+    pub secret_base32: String,
+    pub qr_svg: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl std::fmt::Debug for MfaEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaEnrollment { <redacted> }")
+    }
 }
 
 /// An ERC-4337 smart account (a SimpleAccount) owned by one of the wallet's accounts.
@@ -157,6 +196,9 @@ pub struct UserOpRequest {
     #[serde(default)]
     pub sponsored: bool,
     pub speed: SendSpeed,
+    /// The second factor's code, when the policy asks for one.
+    #[serde(default)]
+    pub mfa_code: Option<String>,
 }
 
 /// What a user operation will do and cost, for the review screen.
@@ -460,6 +502,9 @@ impl std::fmt::Debug for ChangePasswordRequest {
 pub struct ExportRequest {
     pub password: String,
     pub key_source_id: i64,
+    /// The second factor's code, when it is on (exports always need one then).
+    #[serde(default)]
+    pub mfa_code: Option<String>,
 }
 
 impl std::fmt::Debug for ExportRequest {
@@ -583,6 +628,10 @@ pub enum ErrorCode {
     NotDevnet,
     Storage,
     Internal,
+    /// The policy wants the second factor's code for this action.
+    MfaRequired,
+    /// The code given was wrong, expired or already used.
+    MfaRejected,
 }
 
 impl std::fmt::Display for ApiError {
@@ -637,6 +686,7 @@ mod tests {
         let export = ExportRequest {
             password: "hunter2-secret".into(),
             key_source_id: 1,
+            mfa_code: None,
         };
         assert!(!format!("{export:?}").contains("hunter2"));
         let exported = ExportedSecret {

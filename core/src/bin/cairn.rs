@@ -35,6 +35,10 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The second factor's code (from the authenticator app, or a recovery code) for actions
+    /// the policy guards: sends above its limits, exports, policy changes.
+    #[arg(long, global = true, env = "CAIRN_MFA_CODE", hide_env_values = true)]
+    code: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,6 +121,12 @@ enum Command {
     /// ERC-4337 smart accounts: create, list, send user operations.
     #[command(subcommand)]
     Smart(SmartCmd),
+    /// Two-factor authentication (TOTP): status, enrol, confirm, disable.
+    #[command(subcommand)]
+    Mfa(MfaCmd),
+    /// The spending policy: amounts above which a send needs the second factor's code.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
     /// The operations on this network, newest first.
     Activity {
         #[arg(long, default_value_t = 50)]
@@ -247,6 +257,30 @@ enum AccountCmd {
     /// Put these accounts first, in this order.
     Reorder {
         addresses: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MfaCmd {
+    Status,
+    /// Starts enrolment (asks for the password again): prints the otpauth:// URI for an
+    /// authenticator app and ten recovery codes, once.
+    Enroll,
+    /// Turns it on with the first code the app shows (--code or CAIRN_MFA_CODE).
+    Confirm,
+    /// Turns it off: the password again and a code.
+    Disable,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCmd {
+    Show,
+    /// Sets the limits (in the native currency; "none" removes one). Needs a code.
+    Set {
+        #[arg(long)]
+        per_send: Option<String>,
+        #[arg(long)]
+        per_day: Option<String>,
     },
 }
 
@@ -580,6 +614,95 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             wallet.change_password(old, new).await?;
             ok(cli, "password changed");
         }
+        Command::Mfa(cmd) => {
+            unlock().await?;
+            let code = || {
+                cli.code.clone().ok_or_else(|| {
+                    CliError::Usage("give the code with --code or CAIRN_MFA_CODE".into())
+                })
+            };
+            let again = || {
+                read_secret(
+                    "password (again)",
+                    None,
+                    "CAIRN_EXPORT_PASSWORD",
+                    "Password again: ",
+                )
+            };
+            match cmd {
+                MfaCmd::Status => {
+                    let status = wallet.mfa_status().await?;
+                    print(cli.json, &status, |s| {
+                        format!(
+                            "two-factor {}{}; {} recovery code(s) left; per send: {}, per day: {}",
+                            if s.enabled { "on" } else { "off" },
+                            if s.pending {
+                                " (waiting for its first code)"
+                            } else {
+                                ""
+                            },
+                            s.recovery_codes_left,
+                            s.policy.per_send.as_deref().unwrap_or("no limit"),
+                            s.policy.per_day.as_deref().unwrap_or("no limit"),
+                        )
+                    });
+                }
+                MfaCmd::Enroll => {
+                    let enrollment = wallet.mfa_enroll(again()?).await?;
+                    print(cli.json, &enrollment, |e| {
+                        format!(
+                            "Add this to your authenticator app:\n  {}\nRecovery codes (each works once; write them down):\n  {}\nThen: cairn mfa confirm --code <the app's code>",
+                            e.otpauth_uri,
+                            e.recovery_codes.join("\n  ")
+                        )
+                    });
+                }
+                MfaCmd::Confirm => {
+                    wallet.mfa_confirm(&code()?).await?;
+                    ok(cli, "two-factor authentication is on");
+                }
+                MfaCmd::Disable => {
+                    wallet.mfa_disable(again()?, &code()?).await?;
+                    ok(cli, "two-factor authentication is off");
+                }
+            }
+        }
+        Command::Policy(cmd) => {
+            unlock().await?;
+            match cmd {
+                PolicyCmd::Show => {
+                    let status = wallet.mfa_status().await?;
+                    print(cli.json, &status.policy, |p| {
+                        format!(
+                            "per send: {}, per day: {}",
+                            p.per_send.as_deref().unwrap_or("no limit"),
+                            p.per_day.as_deref().unwrap_or("no limit")
+                        )
+                    });
+                }
+                PolicyCmd::Set { per_send, per_day } => {
+                    let current = wallet.mfa_status().await?.policy;
+                    let pick = |given: &Option<String>, now: Option<String>| match given.as_deref()
+                    {
+                        Some("none") => None,
+                        Some(v) => Some(v.to_string()),
+                        None => now,
+                    };
+                    let policy = cairn_api::Policy {
+                        per_send: pick(per_send, current.per_send),
+                        per_day: pick(per_day, current.per_day),
+                    };
+                    wallet.set_policy(&policy, cli.code.as_deref()).await?;
+                    print(cli.json, &policy, |p| {
+                        format!(
+                            "per send: {}, per day: {}",
+                            p.per_send.as_deref().unwrap_or("no limit"),
+                            p.per_day.as_deref().unwrap_or("no limit")
+                        )
+                    });
+                }
+            }
+        }
         Command::Export(cmd) => {
             let pw = password(cli)?;
             wallet
@@ -593,8 +716,16 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 "Password again to export: ",
             )?;
             let secret = match cmd {
-                ExportCmd::Phrase { source } => wallet.export_secret(again, *source).await?,
-                ExportCmd::Key { address } => wallet.export_private_key(again, address).await?,
+                ExportCmd::Phrase { source } => {
+                    wallet
+                        .export_secret(again, *source, cli.code.as_deref())
+                        .await?
+                }
+                ExportCmd::Key { address } => {
+                    wallet
+                        .export_private_key(again, address, cli.code.as_deref())
+                        .await?
+                }
             };
             print(
                 cli.json,
@@ -657,6 +788,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 token: token.clone(),
                 amount: amount.clone(),
                 speed,
+                mfa_code: cli.code.clone(),
             };
             let q = wallet.quote_send(&request).await?;
             if *quote {
@@ -745,6 +877,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         calls,
                         sponsored: *sponsored,
                         speed: parse_speed(speed, None, None)?,
+                        mfa_code: cli.code.clone(),
                     };
                     if *quote {
                         let q = wallet.quote_user_op(&request).await?;

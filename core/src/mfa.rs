@@ -1,0 +1,353 @@
+//! Second factor and spending policy, enforced in the core (not the UI): TOTP enrolment (an
+//! `otpauth://` URI and its QR code, confirmed by a first code), ten single-use recovery codes
+//! stored hashed, disabling and re-enrolling only with the password and a code; a policy of
+//! per-send and per-day amounts above which a send needs a code; a code always for exporting
+//! secrets and for changing the policy. Every decision is written to the audit log.
+
+use alloy::primitives::U256;
+use cairn_api::{MfaEnrollment, MfaStatus, Policy};
+use rusqlite::{params, OptionalExtension};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::audit::{AuditEvent, Outcome};
+use crate::error::{Error, Result};
+use crate::ledger::{now, Ledger, LedgerError};
+use crate::totp::{self, TotpError};
+use crate::units::{format_units, parse_units};
+use crate::vault;
+use crate::wallet::{Session, Wallet};
+
+const SEAL_LABEL: &str = "totp";
+const RECOVERY_CODES: usize = 10;
+const PER_SEND_KEY: &str = "policy.per_send_wei";
+const PER_DAY_KEY: &str = "policy.per_day_wei";
+
+/// Why an action that needs the second factor did not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    #[error("{0}: enter the code from your authenticator app")]
+    Required(String),
+    #[error("the code was not accepted: {0}")]
+    Rejected(#[from] TotpError),
+    #[error("that recovery code is not valid or was used already")]
+    BadRecoveryCode,
+    #[error("two-factor authentication is not set up: enrol first")]
+    NotEnrolled,
+    #[error(
+        "two-factor authentication is already on: disable it with your password and a code first"
+    )]
+    AlreadyEnrolled,
+    #[error("no enrolment is waiting for its first code: start again")]
+    NothingToConfirm,
+}
+
+/// What the ledger holds about the second factor.
+struct MfaRow {
+    sealed: Vec<u8>,
+    enabled: bool,
+    last_step: Option<u64>,
+}
+
+impl Ledger {
+    fn mfa_row(&self) -> Result<Option<MfaRow>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sealed_secret, enabled, last_step FROM mfa WHERE id = 1",
+                [],
+                |r| {
+                    Ok(MfaRow {
+                        sealed: r.get(0)?,
+                        enabled: r.get(1)?,
+                        last_step: r.get::<_, Option<i64>>(2)?.map(|s| s as u64),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn recovery_left(&self) -> Result<u32, LedgerError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM recovery_codes WHERE used_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Sum of the native value of sends made since `since` (unix secs) that still count: not
+    /// failed, dropped or replaced.
+    fn sent_since(&self, chain_id: u64, since: i64) -> Result<U256, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT tx_value FROM operations WHERE chain_id = ?1 AND created_at >= ?2
+             AND state NOT IN ('draft', 'failed', 'dropped', 'replaced')",
+        )?;
+        let rows = stmt.query_map(params![chain_id as i64, since], |r| {
+            r.get::<_, Option<String>>(0)
+        })?;
+        let mut sum = U256::ZERO;
+        for v in rows {
+            let v = v?.and_then(|s| s.parse::<U256>().ok()).unwrap_or_default();
+            sum = sum.saturating_add(v);
+        }
+        Ok(sum)
+    }
+}
+
+fn limit(ledger: &Ledger, key: &str) -> Result<Option<U256>, LedgerError> {
+    Ok(ledger.setting(key)?.and_then(|v| v.parse::<U256>().ok()))
+}
+
+/// Checks a code (TOTP, or a recovery code `XXXXX-XXXXX`) against the enrolled secret inside
+/// one session, recording the step or using up the recovery code.
+fn check_code(s: &mut Session, code: &str) -> Result<()> {
+    let row = s.ledger.mfa_row()?.ok_or(MfaError::NotEnrolled)?;
+    if !row.enabled {
+        return Err(MfaError::NotEnrolled.into());
+    }
+    let trimmed = code.trim();
+    if trimmed.contains('-') || trimmed.chars().any(|c| c.is_ascii_alphabetic()) {
+        let hash = totp::recovery_hash(trimmed);
+        let used = s
+            .ledger
+            .conn
+            .execute(
+                "UPDATE recovery_codes SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL",
+                params![hash, now()],
+            )
+            .map_err(LedgerError::from)?;
+        return match used {
+            1 => Ok(()),
+            _ => Err(MfaError::BadRecoveryCode.into()),
+        };
+    }
+    let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
+    let step = totp::verify(&secret, trimmed, now().max(0) as u64, row.last_step)
+        .map_err(MfaError::from)?;
+    s.ledger
+        .conn
+        .execute(
+            "UPDATE mfa SET last_step = ?1 WHERE id = 1",
+            params![step as i64],
+        )
+        .map_err(LedgerError::from)?;
+    Ok(())
+}
+
+impl Wallet {
+    /// Whether the second factor is on, how many recovery codes are left, and the policy.
+    pub async fn mfa_status(&self) -> Result<MfaStatus> {
+        let decimals = self.network().currency_decimals;
+        self.with_session(|s| {
+            let row = s.ledger.mfa_row()?;
+            let fmt = |v: Option<U256>| v.map(|v| format_units(v, decimals)).transpose();
+            Ok(MfaStatus {
+                enabled: row.as_ref().is_some_and(|r| r.enabled),
+                pending: row.as_ref().is_some_and(|r| !r.enabled),
+                recovery_codes_left: s.ledger.recovery_left()?,
+                policy: Policy {
+                    per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
+                    per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
+                },
+            })
+        })
+        .await
+    }
+
+    /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
+    /// an authenticator app, and ten recovery codes shown this once. Nothing is enforced until
+    /// [`Wallet::mfa_confirm`] sees a first code. Refused while a confirmed enrolment exists.
+    pub async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
+        self.reauthenticate(password).await?;
+        let mut secret = Zeroizing::new([0u8; totp::SECRET_BYTES]);
+        let mut recovery_random = Zeroizing::new([0u8; 7 * RECOVERY_CODES]);
+        let rng = ring::rand::SystemRandom::new();
+        ring::rand::SecureRandom::fill(&rng, secret.as_mut())
+            .and_then(|_| ring::rand::SecureRandom::fill(&rng, recovery_random.as_mut()))
+            .map_err(|_| Error::Internal("no randomness for a TOTP secret".into()))?;
+        let codes: Vec<String> = recovery_random
+            .chunks(7)
+            .filter_map(|c| <[u8; 7]>::try_from(c).ok())
+            .map(|c| totp::recovery_code(&c))
+            .collect();
+        let label = self
+            .accounts(false)
+            .await?
+            .first()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| "wallet".into());
+        let uri = totp::otpauth_uri(secret.as_ref(), &label);
+        let qr_svg = crate::receive::qr_svg(&uri)?;
+        self.with_session(|s| {
+            if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
+                return Err(MfaError::AlreadyEnrolled.into());
+            }
+            let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
+            let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+            Ok(s.ledger.audited(AuditEvent::MfaEnrolled, "started", |tx| {
+                tx.execute("DELETE FROM mfa", [])?;
+                tx.execute("DELETE FROM recovery_codes", [])?;
+                tx.execute(
+                    "INSERT INTO mfa (id, sealed_secret, enabled, last_step, created_at)
+                     VALUES (1, ?1, 0, NULL, ?2)",
+                    params![sealed, now()],
+                )?;
+                for h in &hashes {
+                    tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
+                }
+                Ok(())
+            })?)
+        })
+        .await?;
+        Ok(MfaEnrollment {
+            otpauth_uri: uri.to_string(),
+            secret_base32: totp::base32(secret.as_ref()).to_string(),
+            qr_svg,
+            recovery_codes: codes,
+        })
+    }
+
+    /// Turns the second factor on once the authenticator app shows a code for the new secret.
+    pub async fn mfa_confirm(&self, code: &str) -> Result<()> {
+        self.with_session(|s| {
+            let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
+            if row.enabled {
+                return Err(MfaError::AlreadyEnrolled.into());
+            }
+            let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
+            let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
+                Ok(step) => step,
+                Err(e) => {
+                    s.ledger
+                        .audit(AuditEvent::MfaEnrolled, Outcome::Denied, "first code wrong")?;
+                    return Err(MfaError::from(e).into());
+                }
+            };
+            s.ledger
+                .audited(AuditEvent::MfaEnrolled, "confirmed", |tx| {
+                    tx.execute(
+                        "UPDATE mfa SET enabled = 1, last_step = ?1 WHERE id = 1",
+                        params![step as i64],
+                    )?;
+                    Ok(())
+                })?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Turns the second factor off: the password and a code (or a recovery code). The policy
+    /// goes with it, since nothing could enforce it.
+    pub async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {
+        self.reauthenticate(password).await?;
+        self.require_mfa(Some(code), "disable two-factor authentication")
+            .await?;
+        self.with_session(|s| {
+            Ok(s.ledger.audited(AuditEvent::MfaDisabled, "", |tx| {
+                tx.execute("DELETE FROM mfa", [])?;
+                tx.execute("DELETE FROM recovery_codes", [])?;
+                tx.execute(
+                    "DELETE FROM settings WHERE key IN (?1, ?2)",
+                    params![PER_SEND_KEY, PER_DAY_KEY],
+                )?;
+                Ok(())
+            })?)
+        })
+        .await
+    }
+
+    /// Sets the spending policy (amounts in the native currency, `None` for no limit). Always
+    /// needs a code, so it needs an enrolled second factor.
+    pub async fn set_policy(&self, policy: &Policy, code: Option<&str>) -> Result<()> {
+        let decimals = self.network().currency_decimals;
+        let parse = |v: &Option<String>| -> Result<Option<U256>> {
+            Ok(v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| parse_units(t, decimals))
+                .transpose()?)
+        };
+        let (per_send, per_day) = (parse(&policy.per_send)?, parse(&policy.per_day)?);
+        // A policy nothing could enforce is no policy: it needs the second factor first.
+        if !self.mfa_status().await?.enabled {
+            return Err(MfaError::NotEnrolled.into());
+        }
+        self.require_mfa(code, "changing the policy").await?;
+        let detail = format!(
+            "per_send={} per_day={}",
+            per_send.map(|v| v.to_string()).unwrap_or("-".into()),
+            per_day.map(|v| v.to_string()).unwrap_or("-".into())
+        );
+        self.with_session(|s| {
+            Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
+                for (key, value) in [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)] {
+                    match value {
+                        Some(v) => tx.execute(
+                            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                             ON CONFLICT (key) DO UPDATE SET value = ?2",
+                            params![key, v.to_string()],
+                        )?,
+                        None => tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?,
+                    };
+                }
+                Ok(())
+            })?)
+        })
+        .await
+    }
+
+    /// Demands a valid code for `purpose` when the second factor is on (or, when it is not,
+    /// lets the action through: there is nothing to check against). The decision is audited.
+    pub(crate) async fn require_mfa(&self, code: Option<&str>, purpose: &str) -> Result<()> {
+        self.with_session(|s| {
+            let enabled = s.ledger.mfa_row()?.is_some_and(|r| r.enabled);
+            if !enabled {
+                return Ok(());
+            }
+            let outcome = match code {
+                None => Err(MfaError::Required(purpose.to_string()).into()),
+                Some(c) => check_code(s, c),
+            };
+            let (result, detail) = match &outcome {
+                Ok(()) => (Outcome::Ok, purpose.to_string()),
+                Err(e) => (Outcome::Denied, format!("{purpose}: {e}")),
+            };
+            s.ledger.audit(AuditEvent::MfaCheck, result, &detail)?;
+            outcome
+        })
+        .await
+    }
+
+    /// The policy's word on a send of `value` (native base units) on `chain_id`: a code is
+    /// needed above the per-send amount, or when today's sends with it pass the per-day amount.
+    pub(crate) async fn authorize_send(&self, value: U256, code: Option<&str>) -> Result<()> {
+        let chain_id = self.network().chain_id;
+        let decimals = self.network().currency_decimals;
+        let reason = self
+            .with_session(|s| {
+                let per_send = limit(&s.ledger, PER_SEND_KEY)?;
+                let per_day = limit(&s.ledger, PER_DAY_KEY)?;
+                if let Some(max) = per_send.filter(|max| value > *max) {
+                    return Ok(Some(format!(
+                        "this send is above your per-send limit of {}",
+                        format_units(max, decimals)?
+                    )));
+                }
+                if let Some(max) = per_day {
+                    let today = s.ledger.sent_since(chain_id, now() - 24 * 3600)?;
+                    if today.saturating_add(value) > max {
+                        return Ok(Some(format!(
+                            "this send takes the last 24 hours past your daily limit of {}",
+                            format_units(max, decimals)?
+                        )));
+                    }
+                }
+                Ok(None)
+            })
+            .await?;
+        match reason {
+            Some(why) => self.require_mfa(code, &why).await,
+            None => Ok(()),
+        }
+    }
+}
