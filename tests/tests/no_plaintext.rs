@@ -92,6 +92,33 @@ async fn no_secret_or_label_reaches_disk_or_logs_in_the_clear() {
         .await
         .unwrap();
     assert_eq!(imported_key.expose_secret(), RAW_KEY);
+    // The second factor: its secret and recovery codes must not reach disk or logs either.
+    let enrolled = w.mfa_enroll(SecretString::from(PASSWORD)).await.unwrap();
+    let totp_secret = cairn_core::totp::from_base32(&enrolled.secret_base32).unwrap();
+    w.mfa_confirm(&cairn_core::totp::code_at(
+        &totp_secret,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    ))
+    .await
+    .unwrap();
+    let mut mfa_secrets = vec![
+        (
+            "TOTP secret (base32)".to_string(),
+            enrolled.secret_base32.clone(),
+        ),
+        (
+            "TOTP secret".to_string(),
+            hex::encode(totp_secret.as_slice()),
+        ),
+        ("otpauth URI".to_string(), enrolled.otpauth_uri.clone()),
+    ];
+    for code in &enrolled.recovery_codes {
+        mfa_secrets.push(("a recovery code".to_string(), code.clone()));
+        mfa_secrets.push(("a recovery code".to_string(), code.replace('-', "")));
+    }
     w.change_password(
         SecretString::from(PASSWORD),
         SecretString::from(NEW_PASSWORD),
@@ -106,7 +133,12 @@ async fn no_secret_or_label_reaches_disk_or_logs_in_the_clear() {
     let keys = vault::unlock(&dir, &SecretString::from(NEW_PASSWORD), &NoKeychain)
         .unwrap()
         .keys;
-    let secrets = secrets(&keys, account_key.expose_secret());
+    let mut secrets = secrets(&keys, account_key.expose_secret());
+    for (name, value) in &mfa_secrets {
+        for needle in needles(value) {
+            secrets.push((name.clone(), needle));
+        }
+    }
 
     // Once while the wallet is open (the WAL holds the newest pages)…
     w.unlock(SecretString::from(NEW_PASSWORD)).await.unwrap();
