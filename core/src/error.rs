@@ -7,6 +7,7 @@ use crate::chain::ChainError;
 use crate::keys::KeyError;
 use crate::ledger::LedgerError;
 use crate::logging::LoggingError;
+use crate::messages::MessageError;
 use crate::mfa::MfaError;
 use crate::network::NetworkConfigError;
 use crate::networks::NetworkError;
@@ -44,6 +45,8 @@ pub enum Error {
     Smart(#[from] SmartError),
     #[error(transparent)]
     Mfa(#[from] MfaError),
+    #[error(transparent)]
+    Message(#[from] MessageError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -98,6 +101,10 @@ impl Error {
             Error::Mfa(MfaError::Required(_)) => ErrorCode::MfaRequired,
             Error::Mfa(MfaError::Rejected(_) | MfaError::BadRecoveryCode) => ErrorCode::MfaRejected,
             Error::Mfa(_) => ErrorCode::Conflict,
+            Error::Message(MessageError::RawHashRefused | MessageError::WrongChain { .. }) => {
+                ErrorCode::Rejected
+            }
+            Error::Message(_) => ErrorCode::InvalidInput,
             Error::Networks(NetworkError::Unknown(_)) => ErrorCode::NotFound,
             Error::Networks(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,

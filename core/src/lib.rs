@@ -14,6 +14,7 @@
 //! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
 //! - [`erc20`]: ERC-20 calldata and return values.
 //! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
+//! - [`messages`]: EIP-191 / EIP-712 signing for dapps, reviewed, Permit warnings.
 //! - [`mfa`]: TOTP enrolment, recovery codes, the spending policy, enforced here.
 //! - [`network`]: which chain and endpoints (presets, failover order).
 //! - [`networks`]: presets and user-added networks; switching the active one.
@@ -37,6 +38,7 @@ pub mod keychain;
 pub mod keys;
 pub mod ledger;
 pub mod logging;
+pub mod messages;
 pub mod mfa;
 pub mod network;
 pub mod networks;

@@ -261,4 +261,44 @@ async fn the_cli_refuses_a_send_above_the_policy_without_a_code() {
     let op = run_json(with_code, &["send", "--to", BOB, "--amount", "2", "--wait"]);
     assert_eq!(op["state"], "confirmed", "{op}");
     assert_eq!(eth_balance(&url, BOB).await, wei("2"));
+
+    // Typed data: reviewed field by field; another chain's refused; this chain's signed.
+    let mail = |chain: u64| {
+        serde_json::json!({
+            "types": {
+                "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+                "Mail": [{"name": "to", "type": "address"}, {"name": "contents", "type": "string"}]
+            },
+            "primaryType": "Mail",
+            "domain": {"name": "Ether Mail", "chainId": chain},
+            "message": {"to": BOB, "contents": "Hello, Bob!"}
+        })
+        .to_string()
+    };
+    let file = root.path().join("mail.json");
+    std::fs::write(&file, mail(1)).unwrap();
+    let out = cairn()
+        .args(["sign", "typed-data", file.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "Rejected", "{err}");
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("chain 1"));
+    std::fs::write(&file, mail(31337)).unwrap();
+    let review = run_json(
+        cairn(),
+        &["sign", "typed-data", "--review", file.to_str().unwrap()],
+    );
+    assert_eq!(review["fields"][1]["value"], "Hello, Bob!");
+    let signed = run_json(cairn(), &["sign", "typed-data", file.to_str().unwrap()]);
+    assert_eq!(signed["signature"].as_str().unwrap().len(), 132);
+    let raw = cairn()
+        .args(["sign", "message", "hello", "--json"])
+        .output()
+        .unwrap();
+    assert!(raw.status.success());
 }

@@ -104,6 +104,34 @@ pub struct SendQuote {
     pub online: bool,
 }
 
+/// One field of EIP-712 typed data as the review shows it: its path, Solidity type and value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypedDataField {
+    pub name: String,
+    pub kind: String,
+    pub value: String,
+}
+
+/// EIP-712 typed data laid out for the user before signing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypedDataReview {
+    pub primary_type: String,
+    pub domain: Vec<TypedDataField>,
+    pub fields: Vec<TypedDataField>,
+    /// What signing it would allow that a user might not expect (token approvals).
+    pub warnings: Vec<String>,
+    /// The EIP-712 signing hash.
+    pub hash: String,
+}
+
+/// A signature over a message (EIP-191) or typed data (EIP-712, with what was reviewed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedMessage {
+    /// 65 bytes, r ‖ s ‖ v (27/28), hex.
+    pub signature: String,
+    pub review: Option<TypedDataReview>,
+}
+
 /// The spending policy: amounts in the native currency (decimal text) above which a send needs
 /// the second factor; `None` for no limit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

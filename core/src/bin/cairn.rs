@@ -121,6 +121,9 @@ enum Command {
     /// ERC-4337 smart accounts: create, list, send user operations.
     #[command(subcommand)]
     Smart(SmartCmd),
+    /// Sign a message (EIP-191) or typed data (EIP-712, shown field by field first).
+    #[command(subcommand)]
+    Sign(SignCmd),
     /// Two-factor authentication (TOTP): status, enrol, confirm, disable.
     #[command(subcommand)]
     Mfa(MfaCmd),
@@ -257,6 +260,25 @@ enum AccountCmd {
     /// Put these accounts first, in this order.
     Reorder {
         addresses: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SignCmd {
+    /// personal_sign: text, or 0x-hex bytes.
+    Message {
+        #[arg(long)]
+        address: Option<String>,
+        message: String,
+    },
+    /// eth_signTypedData_v4 from a JSON file ("-" for stdin). Refused for another chain.
+    TypedData {
+        #[arg(long)]
+        address: Option<String>,
+        file: PathBuf,
+        /// Only show what would be signed.
+        #[arg(long)]
+        review: bool,
     },
 }
 
@@ -613,6 +635,64 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             let new = read_secret("new password", None, "CAIRN_NEW_PASSWORD", "New password: ")?;
             wallet.change_password(old, new).await?;
             ok(cli, "password changed");
+        }
+        Command::Sign(cmd) => {
+            let review_text = |r: &cairn_api::TypedDataReview| {
+                let mut lines = vec![format!("{} (hash {})", r.primary_type, r.hash)];
+                for f in r.domain.iter().chain(&r.fields) {
+                    lines.push(format!("  {} ({}): {}", f.name, f.kind, f.value));
+                }
+                for w in &r.warnings {
+                    lines.push(format!("WARNING: {w}"));
+                }
+                lines.join("\n")
+            };
+            match cmd {
+                SignCmd::Message { address, message } => {
+                    unlock().await?;
+                    let address = match address {
+                        Some(a) => a.clone(),
+                        None => first_account(cli, &wallet).await?,
+                    };
+                    let signed = wallet.sign_message(&address, message).await?;
+                    print(cli.json, &signed, |s| s.signature.clone());
+                }
+                SignCmd::TypedData {
+                    address,
+                    file,
+                    review,
+                } => {
+                    let json = if file.as_os_str() == "-" {
+                        let mut text = String::new();
+                        std::io::stdin()
+                            .read_to_string(&mut text)
+                            .map_err(|e| CliError::Usage(format!("could not read stdin: {e}")))?;
+                        text
+                    } else {
+                        std::fs::read_to_string(file).map_err(|e| {
+                            CliError::Usage(format!("could not read {}: {e}", file.display()))
+                        })?
+                    };
+                    if *review {
+                        let (_, r) = wallet.review_typed_data(&json)?;
+                        print(cli.json, &r, review_text);
+                        return Ok(());
+                    }
+                    unlock().await?;
+                    let address = match address {
+                        Some(a) => a.clone(),
+                        None => first_account(cli, &wallet).await?,
+                    };
+                    let signed = wallet.sign_typed_data(&address, &json).await?;
+                    print(cli.json, &signed, |s| {
+                        format!(
+                            "{}\n{}",
+                            s.review.as_ref().map(review_text).unwrap_or_default(),
+                            s.signature
+                        )
+                    });
+                }
+            }
         }
         Command::Mfa(cmd) => {
             unlock().await?;
