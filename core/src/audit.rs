@@ -33,6 +33,7 @@ pub enum AuditEvent {
     MfaDisabled,
     MfaCheck,
     PolicyChanged,
+    RiskDecision,
 }
 
 impl AuditEvent {
@@ -57,6 +58,7 @@ impl AuditEvent {
             AuditEvent::MfaDisabled => "mfa_disabled",
             AuditEvent::MfaCheck => "mfa_check",
             AuditEvent::PolicyChanged => "policy_changed",
+            AuditEvent::RiskDecision => "risk_decision",
         }
     }
 }

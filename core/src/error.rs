@@ -12,6 +12,7 @@ use crate::mfa::MfaError;
 use crate::network::NetworkConfigError;
 use crate::networks::NetworkError;
 use crate::profiles::ProfileError;
+use crate::risk::RiskError;
 use crate::send::SendError;
 use crate::smart::SmartError;
 use crate::units::{AddressError, AmountError};
@@ -47,6 +48,8 @@ pub enum Error {
     Mfa(#[from] MfaError),
     #[error(transparent)]
     Message(#[from] MessageError),
+    #[error(transparent)]
+    Risk(#[from] RiskError),
     #[error("the wallet is locked: unlock it first")]
     Locked,
     #[error("the wallet has no account yet")]
@@ -105,6 +108,7 @@ impl Error {
                 ErrorCode::Rejected
             }
             Error::Message(_) => ErrorCode::InvalidInput,
+            Error::Risk(RiskError::Blocked { .. }) => ErrorCode::RiskBlocked,
             Error::Networks(NetworkError::Unknown(_)) => ErrorCode::NotFound,
             Error::Networks(_) => ErrorCode::InvalidInput,
             Error::Vault(_) | Error::Ledger(_) | Error::Logging(_) => ErrorCode::Storage,

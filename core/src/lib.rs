@@ -10,6 +10,7 @@
 //! - [`ledger`]: the SQLCipher database and its migrations.
 //! - [`audit`]: the append-only, hash-chained audit log inside the ledger.
 //! - [`keychain`]: the OS keychain's per-device secret, behind a trait.
+//! - [`risk`]: simulation, risk rules and score for every outgoing call; contacts, denylist.
 //! - [`rpc`]: JSON-RPC transport: endpoint failover, health, chain-id checks, batches.
 //! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
 //! - [`erc20`]: ERC-20 calldata and return values.
@@ -45,6 +46,7 @@ pub mod networks;
 pub mod operations;
 pub mod profiles;
 pub mod receive;
+pub mod risk;
 pub mod rpc;
 pub mod send;
 pub mod smart;

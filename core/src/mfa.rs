@@ -22,6 +22,11 @@ const SEAL_LABEL: &str = "totp";
 const RECOVERY_CODES: usize = 10;
 const PER_SEND_KEY: &str = "policy.per_send_wei";
 const PER_DAY_KEY: &str = "policy.per_day_wei";
+const MFA_SCORE_KEY: &str = "policy.mfa_above_score";
+const BLOCK_SCORE_KEY: &str = "policy.block_above_score";
+/// Without a policy of the user's, a send whose risk reaches the top of the scale (a
+/// denylisted address, or several high risks together) is blocked unless overridden.
+pub const DEFAULT_BLOCK_SCORE: u32 = 100;
 
 /// Why an action that needs the second factor did not go ahead.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +99,10 @@ impl Ledger {
     }
 }
 
+fn score_setting(ledger: &Ledger, key: &str) -> Result<Option<u32>, LedgerError> {
+    Ok(ledger.setting(key)?.and_then(|v| v.parse::<u32>().ok()))
+}
+
 fn limit(ledger: &Ledger, key: &str) -> Result<Option<U256>, LedgerError> {
     Ok(ledger.setting(key)?.and_then(|v| v.parse::<U256>().ok()))
 }
@@ -134,6 +143,15 @@ fn check_code(s: &mut Session, code: &str) -> Result<()> {
     Ok(())
 }
 
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "critical" => 3,
+        "high" => 2,
+        "medium" => 1,
+        _ => 0,
+    }
+}
+
 impl Wallet {
     /// Whether the second factor is on, how many recovery codes are left, and the policy.
     pub async fn mfa_status(&self) -> Result<MfaStatus> {
@@ -148,6 +166,8 @@ impl Wallet {
                 policy: Policy {
                     per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
                     per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
+                    mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
+                    block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
                 },
             })
         })
@@ -247,8 +267,8 @@ impl Wallet {
                 tx.execute("DELETE FROM mfa", [])?;
                 tx.execute("DELETE FROM recovery_codes", [])?;
                 tx.execute(
-                    "DELETE FROM settings WHERE key IN (?1, ?2)",
-                    params![PER_SEND_KEY, PER_DAY_KEY],
+                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
+                    params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
                 )?;
                 Ok(())
             })?)
@@ -274,13 +294,27 @@ impl Wallet {
         }
         self.require_mfa(code, "changing the policy").await?;
         let detail = format!(
-            "per_send={} per_day={}",
+            "per_send={} per_day={} mfa_above_score={:?} block_above_score={:?}",
             per_send.map(|v| v.to_string()).unwrap_or("-".into()),
-            per_day.map(|v| v.to_string()).unwrap_or("-".into())
+            per_day.map(|v| v.to_string()).unwrap_or("-".into()),
+            policy.mfa_above_score,
+            policy.block_above_score
         );
+        let scores = [
+            (MFA_SCORE_KEY, policy.mfa_above_score.map(|v| v.min(100))),
+            (
+                BLOCK_SCORE_KEY,
+                policy.block_above_score.map(|v| v.min(100)),
+            ),
+        ];
         self.with_session(|s| {
             Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
-                for (key, value) in [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)] {
+                let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
+                let values = amounts
+                    .iter()
+                    .map(|(k, v)| (*k, v.map(|v| v.to_string())))
+                    .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
+                for (key, value) in values {
                     match value {
                         Some(v) => tx.execute(
                             "INSERT INTO settings (key, value) VALUES (?1, ?2)
@@ -318,15 +352,52 @@ impl Wallet {
         .await
     }
 
-    /// The policy's word on a send of `value` (native base units) on `chain_id`: a code is
-    /// needed above the per-send amount, or when today's sends with it pass the per-day amount.
-    pub(crate) async fn authorize_send(&self, value: U256, code: Option<&str>) -> Result<()> {
+    /// The policy's word on a send of `value` (native base units) with its risk report: blocked
+    /// at or above the block score unless overridden (an override is audited and, with the
+    /// second factor on, needs a code); a code needed above the per-send amount, when today's
+    /// sends with it pass the per-day amount, or at or above the risk score for a code.
+    pub(crate) async fn authorize_send(
+        &self,
+        value: U256,
+        code: Option<&str>,
+        risk: Option<&cairn_api::RiskReport>,
+        override_risk: bool,
+    ) -> Result<()> {
+        let score = risk.map(|r| r.score).unwrap_or(0);
         let chain_id = self.network().chain_id;
         let decimals = self.network().currency_decimals;
         let reason = self
             .with_session(|s| {
                 let per_send = limit(&s.ledger, PER_SEND_KEY)?;
                 let per_day = limit(&s.ledger, PER_DAY_KEY)?;
+                let block =
+                    score_setting(&s.ledger, BLOCK_SCORE_KEY)?.unwrap_or(DEFAULT_BLOCK_SCORE);
+                let mfa_score = score_setting(&s.ledger, MFA_SCORE_KEY)?;
+                if score >= block {
+                    let worst = risk
+                        .and_then(|r| r.warnings.iter().max_by_key(|w| severity_rank(&w.severity)))
+                        .map(|w| w.message.clone())
+                        .unwrap_or_default();
+                    if !override_risk {
+                        s.ledger.audit(
+                            AuditEvent::RiskDecision,
+                            Outcome::Denied,
+                            &format!("blocked at score {score}"),
+                        )?;
+                        return Err(crate::risk::RiskError::Blocked { score, worst }.into());
+                    }
+                    s.ledger.audit(
+                        AuditEvent::RiskDecision,
+                        Outcome::Ok,
+                        &format!("overridden at score {score}"),
+                    )?;
+                    return Ok(Some(format!("overriding a risk score of {score}")));
+                }
+                if let Some(threshold) = mfa_score.filter(|t| score >= *t) {
+                    return Ok(Some(format!(
+                        "this send's risk score {score} reaches your limit of {threshold}"
+                    )));
+                }
                 if let Some(max) = per_send.filter(|max| value > *max) {
                     return Ok(Some(format!(
                         "this send is above your per-send limit of {}",

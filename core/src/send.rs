@@ -456,6 +456,7 @@ impl Wallet {
                     available_native: fmt(avail_native, native.decimals),
                     nonce,
                     online,
+                    risk: None,
                 };
                 Ok((plan, quote))
             })
@@ -494,7 +495,26 @@ impl Wallet {
 
     /// What a send would do and cost, without doing it.
     pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
-        Ok(self.plan(req).await?.1)
+        let (plan, mut quote) = self.plan(req).await?;
+        quote.risk = Some(self.plan_risk(&plan).await?);
+        Ok(quote)
+    }
+
+    /// The simulation and risk checks of a planned send.
+    async fn plan_risk(&self, plan: &Plan) -> Result<cairn_api::RiskReport> {
+        let call = crate::risk::Call {
+            from: parse_address(&plan.account.address)?,
+            to: plan.tx_to,
+            value: plan.tx_value,
+            data: plan.tx_data.clone(),
+        };
+        let token = plan
+            .asset
+            .contract
+            .as_deref()
+            .map(parse_address)
+            .transpose()?;
+        self.assess(&call, Some(plan.to), token).await
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
@@ -517,13 +537,21 @@ impl Wallet {
                     sponsored: false,
                     speed: req.speed.clone(),
                     mfa_code: req.mfa_code.clone(),
+                    override_risk: req.override_risk,
                 })
                 .await;
         }
         let (plan, _) = self.plan(req).await?;
-        // The policy's word before anything is signed (limits count the native value).
-        self.authorize_send(plan.tx_value, req.mfa_code.as_deref())
-            .await?;
+        // The simulation, the risk checks and the policy's word before anything is signed
+        // (amount limits count the native value).
+        let risk = self.plan_risk(&plan).await?;
+        self.authorize_send(
+            plan.tx_value,
+            req.mfa_code.as_deref(),
+            Some(&risk),
+            req.override_risk,
+        )
+        .await?;
         let chain_id = self.network().chain_id;
         let op = self
             .with_session(|s| {

@@ -111,6 +111,8 @@ struct Built {
     deploys: bool,
     online: bool,
     sponsor_name: Option<String>,
+    /// The calls, for the risk checks (empty when signing an operation again).
+    calls: Vec<Call>,
 }
 
 fn rejected(e: ChainError) -> Error {
@@ -507,22 +509,26 @@ impl Wallet {
             .map(|m| m.version)
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
         let call_data = aa::call_data(version, &resolved.calls).map_err(SmartError::from)?;
-        self.complete(Draft {
-            account,
-            owner,
-            native,
-            version,
-            call_data,
-            n_calls: resolved.calls.len(),
-            value: resolved.value,
-            token: resolved.token,
-            first_to: resolved.first_to,
-            kind: resolved.kind,
-            sponsored: req.sponsored,
-            speed: req.speed.clone(),
-            previous: None,
-        })
-        .await
+        let calls = resolved.calls.clone();
+        let mut built = self
+            .complete(Draft {
+                account,
+                owner,
+                native,
+                version,
+                call_data,
+                n_calls: resolved.calls.len(),
+                value: resolved.value,
+                token: resolved.token,
+                first_to: resolved.first_to,
+                kind: resolved.kind,
+                sponsored: req.sponsored,
+                speed: req.speed.clone(),
+                previous: None,
+            })
+            .await?;
+        built.calls = calls;
+        Ok(built)
     }
 
     /// Fills in what the chain, the bundler and the paymaster decide: deployment, nonce, fees,
@@ -781,6 +787,7 @@ impl Wallet {
             deploys,
             online,
             sponsor_name,
+            calls: Vec::new(),
         })
     }
 
@@ -803,7 +810,58 @@ impl Wallet {
             native_symbol: b.native.symbol.clone(),
             available_native: fmt(available_native, b.native.decimals),
             online: b.online,
+            risk: None,
         }
+    }
+
+    /// The simulation and risk checks of every call the account would make, as one report.
+    async fn user_op_risk(&self, built: &Built) -> Result<cairn_api::RiskReport> {
+        let from = parse_address(&built.account.address)?;
+        let mut merged: Option<cairn_api::RiskReport> = None;
+        for c in &built.calls {
+            let (recipient, token) = match erc20::parse_transfer(&c.data) {
+                Some((to, _)) => (to, Some(c.to)),
+                None => (c.to, None),
+            };
+            let call = crate::risk::Call {
+                from,
+                to: c.to,
+                value: c.value,
+                data: c.data.to_vec(),
+            };
+            let report = self.assess(&call, Some(recipient), token).await?;
+            merged = Some(match merged {
+                None => report,
+                Some(mut m) => {
+                    for w in report.warnings {
+                        if !m.warnings.contains(&w) {
+                            m.warnings.push(w);
+                        }
+                    }
+                    let sim = &mut m.simulation;
+                    sim.success &= report.simulation.success;
+                    sim.revert_reason =
+                        sim.revert_reason.take().or(report.simulation.revert_reason);
+                    sim.changes.extend(report.simulation.changes);
+                    sim.approvals.extend(report.simulation.approvals);
+                    m.score = crate::risk::score(&m.warnings);
+                    m
+                }
+            });
+        }
+        Ok(merged.unwrap_or(cairn_api::RiskReport {
+            score: 0,
+            warnings: Vec::new(),
+            simulation: cairn_api::SimulationReport {
+                method: "none".into(),
+                success: true,
+                revert_reason: None,
+                gas_used: None,
+                changes: Vec::new(),
+                approvals: Vec::new(),
+                unchecked: Some("nothing to simulate".into()),
+            },
+        }))
     }
 
     /// What a user operation would do and cost, without signing it.
@@ -817,6 +875,7 @@ impl Wallet {
             .await?;
         let mut quote = Self::user_op_quote(&built, available);
         quote.calls = req.calls.len();
+        quote.risk = Some(self.user_op_risk(&built).await?);
         Ok(quote)
     }
 
@@ -824,8 +883,14 @@ impl Wallet {
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
     pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
         let mut built = self.build_user_op(req).await?;
-        self.authorize_send(built.value, req.mfa_code.as_deref())
-            .await?;
+        let risk = self.user_op_risk(&built).await?;
+        self.authorize_send(
+            built.value,
+            req.mfa_code.as_deref(),
+            Some(&risk),
+            req.override_risk,
+        )
+        .await?;
         let chain_id = self.network().chain_id;
         let op = self
             .with_session(|s| {

@@ -141,6 +141,7 @@ pub fn eth(to: &str, from: &str, amount: &str) -> SendRequest {
         amount: amount.into(),
         speed: SendSpeed::Normal,
         mfa_code: None,
+        override_risk: false,
     }
 }
 

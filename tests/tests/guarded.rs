@@ -43,7 +43,7 @@ async fn sends_above_the_policy_need_a_valid_code_in_the_core() {
         .set_policy(
             &Policy {
                 per_send: Some("1".into()),
-                per_day: None,
+                ..Policy::default()
             },
             None,
         )
@@ -86,6 +86,7 @@ async fn sends_above_the_policy_need_a_valid_code_in_the_core() {
     let policy = Policy {
         per_send: Some("1".into()),
         per_day: Some("3".into()),
+        ..Policy::default()
     };
     assert_eq!(
         w.set_policy(&policy, None).await.unwrap_err().code(),

@@ -119,6 +119,7 @@ fn pay(from: &str, to: &str, amount: &str, sponsored: bool) -> UserOpRequest {
         sponsored,
         speed: SendSpeed::Normal,
         mfa_code: None,
+        override_risk: false,
     }
 }
 
@@ -235,6 +236,7 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
         sponsored: false,
         speed: SendSpeed::Normal,
         mfa_code: None,
+        override_risk: false,
     };
     let quote = w.quote_user_op(&batch).await.unwrap();
     assert!(!quote.deploys);

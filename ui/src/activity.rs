@@ -207,6 +207,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         amount: amount.trim().to_string(),
         speed: speed_of(&speed, &max_fee, &tip),
         mfa_code: None,
+        override_risk: false,
     };
     let smart = accounts
         .iter()
@@ -232,6 +233,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             sponsored: *sponsored,
             speed: request.speed.clone(),
             mfa_code: None,
+            override_risk: false,
         }
     });
     let review = {

@@ -79,6 +79,9 @@ pub struct SendRequest {
     /// The second factor's code, when the policy asks for one.
     #[serde(default)]
     pub mfa_code: Option<String>,
+    /// Send even though the risk checks would block it (the user said so, explicitly).
+    #[serde(default)]
+    pub override_risk: bool,
 }
 
 /// What a send will do and cost, for the review screen. Amounts are formatted decimal text;
@@ -102,6 +105,68 @@ pub struct SendQuote {
     pub nonce: u64,
     /// False: built from what the wallet last saw (the send is queued until a node answers).
     pub online: bool,
+    /// The simulation and the risk checks (what the review must show).
+    #[serde(default)]
+    pub risk: Option<RiskReport>,
+}
+
+/// One risk the checks found before signing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskWarning {
+    /// Which rule: first_payment, look_alike, unlimited_approval, token_to_its_contract,
+    /// token_to_contract, large_share, denylisted, reverts.
+    pub rule: String,
+    /// low, medium, high or critical.
+    pub severity: String,
+    pub message: String,
+}
+
+/// A change to one of the user's balances the simulation foresees ("-1.5", "+10.0").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetChange {
+    pub symbol: String,
+    pub token: Option<String>,
+    pub amount: String,
+}
+
+/// An approval the call would grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalChange {
+    pub token: String,
+    pub symbol: Option<String>,
+    pub spender: String,
+    /// In the token's units, or "unlimited".
+    pub amount: String,
+    pub unlimited: bool,
+}
+
+/// What the node's simulation said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulationReport {
+    /// eth_simulateV1, eth_call, or none (offline).
+    pub method: String,
+    pub success: bool,
+    pub revert_reason: Option<String>,
+    pub gas_used: Option<u64>,
+    pub changes: Vec<AssetChange>,
+    pub approvals: Vec<ApprovalChange>,
+    /// What could not be checked, when something could not.
+    pub unchecked: Option<String>,
+}
+
+/// The risk report of an outgoing operation: a score (0–100), warnings, the simulation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskReport {
+    pub score: u32,
+    pub warnings: Vec<RiskWarning>,
+    pub simulation: SimulationReport,
+}
+
+/// Someone the user pays: a name for an address (any chain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub address: String,
 }
 
 /// One field of EIP-712 typed data as the review shows it: its path, Solidity type and value.
@@ -140,6 +205,12 @@ pub struct Policy {
     pub per_send: Option<String>,
     #[serde(default)]
     pub per_day: Option<String>,
+    /// A risk score (0–100) at or above which a send needs the code.
+    #[serde(default)]
+    pub mfa_above_score: Option<u32>,
+    /// A risk score at or above which a send is refused unless overridden explicitly.
+    #[serde(default)]
+    pub block_above_score: Option<u32>,
 }
 
 /// Whether the second factor is on, and the policy it guards.
@@ -227,6 +298,9 @@ pub struct UserOpRequest {
     /// The second factor's code, when the policy asks for one.
     #[serde(default)]
     pub mfa_code: Option<String>,
+    /// Send even though the risk checks would block it (the user said so, explicitly).
+    #[serde(default)]
+    pub override_risk: bool,
 }
 
 /// What a user operation will do and cost, for the review screen.
@@ -248,6 +322,9 @@ pub struct UserOpQuote {
     pub available_native: String,
     /// False: built offline with default gas limits; queued until the bundler answers.
     pub online: bool,
+    /// The simulation of the account's calls and the risk checks.
+    #[serde(default)]
+    pub risk: Option<RiskReport>,
 }
 
 /// One of the user's operations, as the activity list shows it.
@@ -660,6 +737,8 @@ pub enum ErrorCode {
     MfaRequired,
     /// The code given was wrong, expired or already used.
     MfaRejected,
+    /// The risk checks block this send; it goes only with an explicit override.
+    RiskBlocked,
 }
 
 impl std::fmt::Display for ApiError {

@@ -117,10 +117,33 @@ enum Command {
         /// Wait until it is confirmed, failed or needs a new signature.
         #[arg(long)]
         wait: bool,
+        /// Send even though the risk checks block it.
+        #[arg(long)]
+        override_risk: bool,
     },
     /// ERC-4337 smart accounts: create, list, send user operations.
     #[command(subcommand)]
     Smart(SmartCmd),
+    /// People you pay: a name for an address (look-alikes of them are flagged).
+    #[command(subcommand)]
+    Contact(ContactCmd),
+    /// Addresses never to pay: import a list (any text with 0x-addresses, e.g. a sanctions
+    /// export) or add one.
+    #[command(subcommand)]
+    Denylist(DenylistCmd),
+    /// Simulate and risk-check any call from one of your accounts, without signing it.
+    Assess {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: String,
+        /// ETH sent with the call.
+        #[arg(long, default_value = "0")]
+        value: String,
+        /// Calldata, 0x-hex.
+        #[arg(long, default_value = "0x")]
+        data: String,
+    },
     /// Sign a message (EIP-191) or typed data (EIP-712, shown field by field first).
     #[command(subcommand)]
     Sign(SignCmd),
@@ -202,6 +225,9 @@ enum SmartCmd {
         quote: bool,
         #[arg(long)]
         wait: bool,
+        /// Send even though the risk checks block it.
+        #[arg(long)]
+        override_risk: bool,
     },
 }
 
@@ -264,6 +290,18 @@ enum AccountCmd {
 }
 
 #[derive(Debug, Subcommand)]
+enum ContactCmd {
+    Add { name: String, address: String },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum DenylistCmd {
+    Import { file: PathBuf },
+    Add { address: String },
+}
+
+#[derive(Debug, Subcommand)]
 enum SignCmd {
     /// personal_sign: text, or 0x-hex bytes.
     Message {
@@ -303,6 +341,12 @@ enum PolicyCmd {
         per_send: Option<String>,
         #[arg(long)]
         per_day: Option<String>,
+        /// A risk score (0-100) from which a send needs the code.
+        #[arg(long)]
+        mfa_above_score: Option<u32>,
+        /// A risk score from which a send is refused unless --override-risk.
+        #[arg(long)]
+        block_above_score: Option<u32>,
     },
 }
 
@@ -418,6 +462,38 @@ async fn first_account(cli: &Cli, wallet: &Wallet) -> Result<String, CliError> {
         .ok_or(cairn_core::Error::NoAccount)?
         .address
         .clone())
+}
+
+/// A risk report as text lines under a quote.
+fn risk_text(r: &cairn_api::RiskReport) -> String {
+    let mut lines = vec![format!(
+        "\nrisk score {} (simulated with {}{})",
+        r.score,
+        r.simulation.method,
+        if r.simulation.success {
+            ""
+        } else {
+            ": it would fail"
+        }
+    )];
+    for c in &r.simulation.changes {
+        lines.push(format!("  balance change: {} {}", c.amount, c.symbol));
+    }
+    for a in &r.simulation.approvals {
+        lines.push(format!(
+            "  approval: {} {} to {}",
+            a.amount,
+            a.symbol.as_deref().unwrap_or(&a.token),
+            a.spender
+        ));
+    }
+    for w in &r.warnings {
+        lines.push(format!("  {}: {}", w.severity.to_uppercase(), w.message));
+    }
+    if let Some(u) = &r.simulation.unchecked {
+        lines.push(format!("  not checked: {u}"));
+    }
+    lines.join("\n")
 }
 
 fn parse_speed(
@@ -636,6 +712,66 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             wallet.change_password(old, new).await?;
             ok(cli, "password changed");
         }
+        Command::Contact(cmd) => {
+            unlock().await?;
+            match cmd {
+                ContactCmd::Add { name, address } => {
+                    wallet.add_contact(name, address).await?;
+                    ok(cli, "contact saved");
+                }
+                ContactCmd::List => {
+                    let list = wallet.contacts().await?;
+                    print(cli.json, &list, |l| {
+                        l.iter()
+                            .map(|c| format!("{}  {}", c.address, c.name))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                }
+            }
+        }
+        Command::Denylist(cmd) => {
+            unlock().await?;
+            let (text, source) = match cmd {
+                DenylistCmd::Import { file } => (
+                    std::fs::read_to_string(file).map_err(|e| {
+                        CliError::Usage(format!("could not read {}: {e}", file.display()))
+                    })?,
+                    file.display().to_string(),
+                ),
+                DenylistCmd::Add { address } => (address.clone(), "manual".to_string()),
+            };
+            let added = wallet.import_denylist(&text, &source).await?;
+            print(cli.json, &serde_json::json!({ "added": added }), |_| {
+                format!("{added} address(es) added to the denylist")
+            });
+        }
+        Command::Assess {
+            from,
+            to,
+            value,
+            data,
+        } => {
+            unlock().await?;
+            let from = match from {
+                Some(f) => f.clone(),
+                None => first_account(cli, &wallet).await?,
+            };
+            let call = cairn_core::risk::Call {
+                from: cairn_core::units::parse_address(&from).map_err(cairn_core::Error::from)?,
+                to: cairn_core::units::parse_address(to).map_err(cairn_core::Error::from)?,
+                value: cairn_core::units::parse_units(value, wallet.network().currency_decimals)
+                    .map_err(cairn_core::Error::from)?,
+                data: hex::decode(data.trim_start_matches("0x"))
+                    .map_err(|_| CliError::Usage("--data is 0x-hex".into()))?,
+            };
+            let recipient = cairn_core::erc20::parse_transfer(&call.data).map(|(r, _)| r);
+            let token = recipient.map(|_| call.to);
+            let report = wallet
+                .assess(&call, Some(recipient.unwrap_or(call.to)), token)
+                .await?;
+            print(cli.json, &report, risk_text);
+        }
         Command::Sign(cmd) => {
             let review_text = |r: &cairn_api::TypedDataReview| {
                 let mut lines = vec![format!("{} (hash {})", r.primary_type, r.hash)];
@@ -760,7 +896,12 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         )
                     });
                 }
-                PolicyCmd::Set { per_send, per_day } => {
+                PolicyCmd::Set {
+                    per_send,
+                    per_day,
+                    mfa_above_score,
+                    block_above_score,
+                } => {
                     let current = wallet.mfa_status().await?.policy;
                     let pick = |given: &Option<String>, now: Option<String>| match given.as_deref()
                     {
@@ -771,6 +912,8 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                     let policy = cairn_api::Policy {
                         per_send: pick(per_send, current.per_send),
                         per_day: pick(per_day, current.per_day),
+                        mfa_above_score: mfa_above_score.or(current.mfa_above_score),
+                        block_above_score: block_above_score.or(current.block_above_score),
                     };
                     wallet.set_policy(&policy, cli.code.as_deref()).await?;
                     print(cli.json, &policy, |p| {
@@ -855,6 +998,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
             priority_fee_gwei,
             quote,
             wait,
+            override_risk,
         } => {
             unlock().await?;
             let from = match from {
@@ -869,6 +1013,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                 amount: amount.clone(),
                 speed,
                 mfa_code: cli.code.clone(),
+                override_risk: *override_risk,
             };
             let q = wallet.quote_send(&request).await?;
             if *quote {
@@ -887,7 +1032,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         } else {
                             " (offline: from the last state seen)"
                         }
-                    )
+                    ) + &q.risk.as_ref().map(risk_text).unwrap_or_default()
                 });
                 return Ok(());
             }
@@ -935,6 +1080,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                     speed,
                     quote,
                     wait,
+                    override_risk,
                 } => {
                     let mut calls = Vec::new();
                     if let (Some(spec), Some(token)) = (approve, token) {
@@ -958,6 +1104,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                         sponsored: *sponsored,
                         speed: parse_speed(speed, None, None)?,
                         mfa_code: cli.code.clone(),
+                        override_risk: *override_risk,
                     };
                     if *quote {
                         let q = wallet.quote_user_op(&request).await?;
@@ -976,7 +1123,7 @@ async fn run(cli: &Cli) -> Result<(), CliError> {
                                 } else {
                                     " (bundler unreachable: default gas limits)"
                                 }
-                            )
+                            ) + &q.risk.as_ref().map(risk_text).unwrap_or_default()
                         });
                         return Ok(());
                     }
