@@ -14,6 +14,9 @@ use cairn_api::{
     SwitchProfileRequest, SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest,
     WalletStatus, WordCount,
 };
+use cairn_api::{
+    Contact, MfaCodeRequest, MfaEnrollRequest, MfaEnrollment, MfaStatus, SetPolicyRequest,
+};
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
 use secrecy::{ExposeSecret, SecretString};
@@ -429,4 +432,60 @@ pub async fn use_network(
     request: UseNetworkRequest,
 ) -> Result<NetworkEntry, ApiError> {
     traced("use_network", state.wallet().use_network(request.chain_id)).await
+}
+
+#[tauri::command]
+pub async fn mfa_status(state: State<'_, AppState>) -> Result<MfaStatus, ApiError> {
+    traced("mfa_status", state.wallet().mfa_status()).await
+}
+
+/// Starts enrolment; the secret and recovery codes cross to the UI this once, to be shown.
+#[tauri::command]
+pub async fn mfa_enroll(
+    state: State<'_, AppState>,
+    request: MfaEnrollRequest,
+) -> Result<MfaEnrollment, ApiError> {
+    let password = SecretString::from(request.password);
+    traced("mfa_enroll", state.wallet().mfa_enroll(password)).await
+}
+
+#[tauri::command]
+pub async fn mfa_confirm(
+    state: State<'_, AppState>,
+    request: MfaCodeRequest,
+) -> Result<(), ApiError> {
+    traced("mfa_confirm", state.wallet().mfa_confirm(&request.code)).await
+}
+
+#[tauri::command]
+pub async fn set_policy(
+    state: State<'_, AppState>,
+    request: SetPolicyRequest,
+) -> Result<MfaStatus, ApiError> {
+    let wallet = state.wallet();
+    traced("set_policy", async {
+        wallet
+            .set_policy(&request.policy, request.code.as_deref())
+            .await?;
+        wallet.mfa_status().await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn add_contact(
+    state: State<'_, AppState>,
+    request: Contact,
+) -> Result<Vec<Contact>, ApiError> {
+    let wallet = state.wallet();
+    traced("add_contact", async {
+        wallet.add_contact(&request.name, &request.address).await?;
+        wallet.contacts().await
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn contacts(state: State<'_, AppState>) -> Result<Vec<Contact>, ApiError> {
+    traced("contacts", state.wallet().contacts()).await
 }

@@ -74,6 +74,12 @@ pub fn run() {
             commands::smart_accounts,
             commands::quote_user_op,
             commands::send_user_op,
+            commands::mfa_status,
+            commands::mfa_enroll,
+            commands::mfa_confirm,
+            commands::set_policy,
+            commands::add_contact,
+            commands::contacts,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

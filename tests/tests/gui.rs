@@ -526,6 +526,104 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "8 ETH left: no gas paid by the account"
     );
 
+    // Guarded sending: set up two-factor in Settings (the secret shown for manual entry gives
+    // the codes), ask for a code from risk score 50, then send to a look-alike of an address
+    // already paid: the review shows the warning and the code field; without a code the core
+    // refuses; with it, the send goes.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.type_into("#mfa-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#mfa-enroll", WAIT).await.unwrap();
+    let secret = s
+        .wait_for_text("#mfa-secret", WAIT, |t| t.len() >= 32)
+        .await
+        .unwrap();
+    let secret = cairn_core::totp::from_base32(&secret).unwrap();
+    let recovery = s
+        .execute(
+            "return Array.from(document.querySelectorAll('#mfa-recovery li')).map(l => l.textContent)",
+        )
+        .await
+        .unwrap();
+    let recovery: Vec<String> = serde_json::from_value(recovery).unwrap();
+    assert_eq!(recovery.len(), 10);
+    std::fs::write(out.join("gui-mfa-enrol.png"), s.screenshot().await.unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    s.type_into("#mfa-code", &cairn_core::totp::code_at(&secret, now), WAIT)
+        .await
+        .unwrap();
+    s.click_on("#mfa-confirm", WAIT).await.unwrap();
+    s.wait_for_text("#mfa-state", WAIT, |t| t.contains("is on"))
+        .await
+        .unwrap();
+    s.type_into("#policy-mfa-score", "50", WAIT).await.unwrap();
+    s.type_into("#policy-code", &recovery[0], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#policy-save", WAIT).await.unwrap();
+    s.wait_for_text("#policy-current", WAIT, |t| {
+        t.contains("from risk score 50")
+    })
+    .await
+    .unwrap();
+    std::fs::write(out.join("gui-policy.png"), s.screenshot().await.unwrap()).unwrap();
+
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    // 0x…bEEF was paid above; this one shares its first and last four digits.
+    s.type_into(
+        "#send-to",
+        "0x000011111111111111111111111111111111beef",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    s.type_into("#send-amount", "0.1", WAIT).await.unwrap();
+    s.click_on("#send-review-button", WAIT).await.unwrap();
+    let warnings = s
+        .wait_for_text("#review-warnings", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(
+        warnings.contains("HIGH") && warnings.contains("looks like"),
+        "{warnings}"
+    );
+    let changes = s
+        .wait_for_text("#review-changes", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(changes.contains("-0.1 ETH"), "{changes}");
+    s.wait_for("#send-mfa-code", WAIT).await.unwrap();
+    std::fs::write(
+        out.join("gui-risky-review.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Without the code the core refuses and nothing is signed.
+    s.click_on("#send-confirm", WAIT).await.unwrap();
+    let refused = s
+        .wait_for_text("#send-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(refused.contains("authenticator"), "{refused}");
+    // Back on the form: review again, give a code, send.
+    s.click_on("#send-review-button", WAIT).await.unwrap();
+    s.type_into("#send-mfa-code", &recovery[1], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#send-confirm", WAIT).await.unwrap();
+    s.wait_for_text("#activity .op .state", WAIT, |t| t == "confirmed")
+        .await
+        .unwrap();
+    let newest = s
+        .wait_for_text("#activity .op", WAIT, |t| t.contains("0.1 ETH"))
+        .await
+        .unwrap();
+    assert!(newest.contains("confirmed"), "{newest}");
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

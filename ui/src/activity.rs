@@ -111,21 +111,55 @@ async fn review<R: serde::Serialize, Q: serde::de::DeserializeOwned>(
     }
 }
 
-/// "Confirm and send": signs and queues what was reviewed; a refusal goes back to the form with
-/// its reason.
-fn confirm<R: serde::Serialize + Clone + 'static, Q: Clone + 'static>(
+/// A request the policy may guard: it carries the second factor's code and the risk override.
+trait Guarded {
+    fn guard(&mut self, code: Option<String>, override_risk: bool);
+}
+
+impl Guarded for SendRequest {
+    fn guard(&mut self, code: Option<String>, override_risk: bool) {
+        self.mfa_code = code;
+        self.override_risk = override_risk;
+    }
+}
+
+impl Guarded for UserOpRequest {
+    fn guard(&mut self, code: Option<String>, override_risk: bool) {
+        self.mfa_code = code;
+        self.override_risk = override_risk;
+    }
+}
+
+/// What the review screen adds to the reviewed request: the code typed, the override ticked.
+#[derive(Clone, PartialEq)]
+struct Guard {
+    code: UseStateHandle<String>,
+    override_risk: UseStateHandle<bool>,
+}
+
+/// "Confirm and send": signs and queues what was reviewed (with the code and the override given
+/// on the review screen); a refusal goes back to the form with its reason.
+fn confirm<R: serde::Serialize + Clone + Guarded + 'static, Q: Clone + 'static>(
     command: &'static str,
     reviewed: &UseStateHandle<Option<(R, Q)>>,
     error: &UseStateHandle<Option<String>>,
     busy: &UseStateHandle<bool>,
     sent: &Callback<Operation>,
+    guard: &Guard,
 ) -> Callback<MouseEvent> {
-    let (reviewed, error, busy, sent) =
-        (reviewed.clone(), error.clone(), busy.clone(), sent.clone());
+    let (reviewed, error, busy, sent, guard) = (
+        reviewed.clone(),
+        error.clone(),
+        busy.clone(),
+        sent.clone(),
+        guard.clone(),
+    );
     Callback::from(move |_| {
-        let Some((request, _)) = (*reviewed).clone() else {
+        let Some((mut request, _)) = (*reviewed).clone() else {
             return;
         };
+        let code = guard.code.trim().to_string();
+        request.guard((!code.is_empty()).then_some(code), *guard.override_risk);
         let (reviewed, error, busy, sent) =
             (reviewed.clone(), error.clone(), busy.clone(), sent.clone());
         busy.set(true);
@@ -168,6 +202,16 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     let op_quote = use_state(|| None::<(UserOpRequest, UserOpQuote)>);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    let guard = Guard {
+        code: use_state(String::new),
+        override_risk: use_state(|| false),
+    };
+    let (mfa, _) = crate::security::use_mfa_status();
+    let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
+    let block_score = mfa
+        .as_ref()
+        .and_then(|m| m.policy.block_above_score)
+        .unwrap_or(100);
     {
         let (accounts, from) = (accounts.clone(), from.clone());
         use_effect_with((), move |_| {
@@ -265,8 +309,36 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             });
         })
     };
-    let confirm_op = confirm(cmd::SEND_USER_OP, &op_quote, &error, &busy, &props.sent);
-    let confirm = confirm(cmd::SEND, &quote, &error, &busy, &props.sent);
+    let confirm_op = confirm(
+        cmd::SEND_USER_OP,
+        &op_quote,
+        &error,
+        &busy,
+        &props.sent,
+        &guard,
+    );
+    let confirm = confirm(cmd::SEND, &quote, &error, &busy, &props.sent, &guard);
+    // The review's guard: the code when the second factor is on, the override when the risk
+    // reaches the block score.
+    let guard_view = |risk: &Option<cairn_api::RiskReport>| {
+        let blocked = risk.as_ref().is_some_and(|r| r.score >= block_score);
+        let toggle = {
+            let o = guard.override_risk.clone();
+            Callback::from(move |_| o.set(!*o))
+        };
+        html! {
+            <>
+                if let Some(r) = risk { <crate::security::RiskView report={r.clone()} /> }
+                if blocked {
+                    <label class="check error"><input id="send-override" type="checkbox" checked={*guard.override_risk} onclick={toggle} />{ " I understand the risk: send anyway" }</label>
+                }
+                if mfa_on {
+                    <label for="send-mfa-code">{ "Code from your authenticator app (if your policy asks)" }</label>
+                    <input id="send-mfa-code" type="text" inputmode="numeric" autocomplete="one-time-code" value={(*guard.code).clone()} oninput={field(&guard.code)} />
+                }
+            </>
+        }
+    };
     let back = {
         let (quote, op_quote) = (quote.clone(), op_quote.clone());
         Callback::from(move |_| {
@@ -300,6 +372,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 </dl>
                 if q.deploys { <p class="muted" id="review-deploys">{ "This first operation also deploys your smart account." }</p> }
                 if !q.online { <p class="muted" id="review-offline">{ "The bundler does not answer: this is signed now and sent when it does." }</p> }
+                { guard_view(&q.risk) }
                 if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
                 <button id="send-confirm" class="primary wide" onclick={confirm_op} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
                 <button class="secondary wide" onclick={back}>{ "Back" }</button>
@@ -325,6 +398,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     <dt>{ "Nonce" }</dt><dd>{ q.nonce }</dd>
                 </dl>
                 if !q.online { <p class="muted" id="review-offline">{ "Offline: this is signed now and sent when a node answers." }</p> }
+                { guard_view(&q.risk) }
                 if let Some(message) = &*error { <p class="error" role="alert" id="send-error">{ message }</p> }
                 <button id="send-confirm" class="primary wide" onclick={confirm} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
                 <button class="secondary wide" onclick={back}>{ "Back" }</button>

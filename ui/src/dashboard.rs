@@ -87,6 +87,8 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                 Tab::Settings => html! {
                     <>
                         <SettingsPage />
+                        <crate::security::SecurityCard />
+                        <crate::security::ContactsCard />
                         <crate::networks::NetworksCard switched={switched} />
                     </>
                 },

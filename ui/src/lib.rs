@@ -9,6 +9,7 @@ mod ipc;
 mod networks;
 mod onboarding;
 mod profiles;
+mod security;
 mod unlock;
 
 use cairn_api::{cmd, event, CreatedWallet, NetworkInfo, WalletStatus};

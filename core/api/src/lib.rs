@@ -42,6 +42,12 @@ pub mod cmd {
     pub const SMART_ACCOUNTS: &str = "smart_accounts";
     pub const QUOTE_USER_OP: &str = "quote_user_op";
     pub const SEND_USER_OP: &str = "send_user_op";
+    pub const MFA_STATUS: &str = "mfa_status";
+    pub const MFA_ENROLL: &str = "mfa_enroll";
+    pub const MFA_CONFIRM: &str = "mfa_confirm";
+    pub const SET_POLICY: &str = "set_policy";
+    pub const ADD_CONTACT: &str = "add_contact";
+    pub const CONTACTS: &str = "contacts";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -211,6 +217,31 @@ pub struct Policy {
     /// A risk score at or above which a send is refused unless overridden explicitly.
     #[serde(default)]
     pub block_above_score: Option<u32>,
+}
+
+/// Start two-factor enrolment: the password again.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaEnrollRequest {
+    pub password: String,
+}
+
+impl std::fmt::Debug for MfaEnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaEnrollRequest { password: <redacted> }")
+    }
+}
+
+/// A code from the authenticator app (or a recovery code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaCodeRequest {
+    pub code: String,
+}
+
+/// A new policy, with the code that authorises the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetPolicyRequest {
+    pub policy: Policy,
+    pub code: Option<String>,
 }
 
 /// Whether the second factor is on, and the policy it guards.
