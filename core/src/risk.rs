@@ -176,37 +176,166 @@ impl Chain {
                     traced: true,
                 })
             }
-            // A node without eth_simulateV1: call and estimate, decode what we can.
-            Err(ChainError::Rpc { .. }) => {
-                let outcome = self
-                    .rpc()
-                    .call::<Value>("eth_call", json!([tx, "latest"]))
-                    .await;
-                match outcome {
-                    Ok(_) => Ok(Simulated {
-                        method: "eth_call",
-                        success: true,
-                        revert_reason: None,
-                        gas_used: self
-                            .estimate_gas(call.from, call.to, call.value, &call.data)
-                            .await
-                            .ok(),
-                        logs: Vec::new(),
-                        traced: false,
-                    }),
-                    Err(ChainError::Rpc { message, data, .. }) => Ok(Simulated {
-                        method: "eth_call",
-                        success: false,
-                        revert_reason: Some(revert_text(data.as_deref(), &message)),
-                        gas_used: None,
-                        logs: Vec::new(),
-                        traced: false,
-                    }),
-                    Err(e) => Err(e),
-                }
-            }
+            // A node without eth_simulateV1: its call tracer, if it has one.
+            Err(ChainError::Rpc { .. }) => match self.trace(&tx).await? {
+                Some(traced) => Ok(traced),
+                None => self.call_only(call, &tx).await,
+            },
             Err(e) => Err(e),
         }
+    }
+
+    /// `debug_traceCall` with the call tracer and its logs: the same movements as
+    /// `eth_simulateV1` reports (ETH in value-carrying call frames, tokens in Transfer logs).
+    /// `None` when the node has no such tracer.
+    async fn trace(&self, tx: &Value) -> std::result::Result<Option<Simulated>, ChainError> {
+        let params =
+            json!([tx, "latest", {"tracer": "callTracer", "tracerConfig": {"withLog": true}}]);
+        let top = match self.rpc().call::<Value>("debug_traceCall", params).await {
+            Ok(v) => v,
+            Err(ChainError::Rpc { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        fn walk(frame: &Value, logs: &mut Vec<SimLog>) {
+            if frame.get("error").is_some() {
+                // A reverted frame moved nothing.
+                return;
+            }
+            let kind = frame.get("type").and_then(Value::as_str).unwrap_or("CALL");
+            let value = frame
+                .get("value")
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse::<U256>().ok())
+                .unwrap_or_default();
+            let addr = |k: &str| {
+                frame
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .and_then(|a| a.parse::<Address>().ok())
+            };
+            if matches!(kind, "CALL" | "CREATE" | "CREATE2") && !value.is_zero() {
+                if let (Some(from), Some(to)) = (addr("from"), addr("to")) {
+                    let topic = |a: Address| format!("0x{:0>64}", hex::encode(a.as_slice()));
+                    logs.push(SimLog {
+                        address: ETH_PSEUDO.parse().unwrap_or_default(),
+                        topics: vec![TRANSFER_TOPIC.into(), topic(from), topic(to)],
+                        data: value.to_be_bytes::<32>().to_vec(),
+                    });
+                }
+            }
+            for l in frame
+                .get("logs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let parsed = (|| {
+                    Some(SimLog {
+                        address: l.get("address")?.as_str()?.parse().ok()?,
+                        topics: l
+                            .get("topics")?
+                            .as_array()?
+                            .iter()
+                            .filter_map(|t| t.as_str().map(str::to_lowercase))
+                            .collect(),
+                        data: hex::decode(l.get("data")?.as_str()?.trim_start_matches("0x"))
+                            .ok()?,
+                    })
+                })();
+                logs.extend(parsed);
+            }
+            for child in frame
+                .get("calls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(child, logs);
+            }
+        }
+        let mut logs = Vec::new();
+        walk(&top, &mut logs);
+        let failed = top.get("error").and_then(Value::as_str);
+        Ok(Some(Simulated {
+            method: "debug_traceCall",
+            success: failed.is_none(),
+            revert_reason: failed.map(|e| {
+                top.get("revertReason")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| revert_text(top.get("output").and_then(Value::as_str), e))
+            }),
+            gas_used: top
+                .get("gasUsed")
+                .and_then(Value::as_str)
+                .and_then(|g| u64::from_str_radix(g.trim_start_matches("0x"), 16).ok()),
+            logs,
+            traced: true,
+        }))
+    }
+
+    /// The last resort: `eth_call` says whether it reverts, `eth_estimateGas` what it costs; the
+    /// movements are decoded from the calldata.
+    async fn call_only(
+        &self,
+        call: &Call,
+        tx: &Value,
+    ) -> std::result::Result<Simulated, ChainError> {
+        let outcome = self
+            .rpc()
+            .call::<Value>("eth_call", json!([tx, "latest"]))
+            .await;
+        let (success, revert_reason) = match outcome {
+            Ok(_) => (true, None),
+            Err(ChainError::Rpc { message, data, .. }) => {
+                (false, Some(revert_text(data.as_deref(), &message)))
+            }
+            Err(e) => return Err(e),
+        };
+        let gas_used = match success {
+            true => self
+                .estimate_gas(call.from, call.to, call.value, &call.data)
+                .await
+                .ok(),
+            false => None,
+        };
+        Ok(Simulated {
+            method: "eth_call",
+            success,
+            revert_reason,
+            gas_used,
+            logs: Vec::new(),
+            traced: false,
+        })
+    }
+
+    /// How many blocks ago `contract` was created, where the node's Otterscan API can say
+    /// (`ots_getContractCreator`); `None` when it cannot (or for genesis contracts).
+    pub async fn contract_age(
+        &self,
+        contract: Address,
+    ) -> std::result::Result<Option<u64>, ChainError> {
+        let creator = match self
+            .rpc()
+            .call::<Value>("ots_getContractCreator", json!([contract]))
+            .await
+        {
+            Ok(v) => v,
+            Err(ChainError::Rpc { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(hash) = creator
+            .get("hash")
+            .and_then(Value::as_str)
+            .and_then(|h| h.parse().ok())
+        else {
+            return Ok(None);
+        };
+        let Some(Some(receipt)) = self.receipts(&[hash]).await?.pop() else {
+            return Ok(None);
+        };
+        let head = self.block_number().await?;
+        Ok(Some(head.saturating_sub(receipt.block_number)))
     }
 }
 
@@ -312,7 +441,12 @@ pub struct Facts {
     pub denylisted: Vec<Address>,
     pub simulation_failed: Option<String>,
     pub unlimited_approvals: Vec<(Address, Address, bool)>,
+    /// Value goes to a contract created this many blocks ago (when young enough to matter).
+    pub fresh_contract: Option<u64>,
 }
+
+/// About a day of blocks at 12 s: a contract younger than this that is paid gets a warning.
+pub const FRESH_CONTRACT_BLOCKS: u64 = 7_200;
 
 fn hex_of(a: &Address) -> String {
     hex::encode(a.as_slice())
@@ -405,6 +539,16 @@ pub fn rules(f: &Facts) -> Vec<RiskWarning> {
                 );
             }
         }
+    }
+    if let (Some(age), Some(to)) = (f.fresh_contract, f.recipient) {
+        warn(
+            "fresh_contract",
+            Severity::Medium,
+            format!(
+                "{} is a contract created only {age} block(s) ago",
+                format_address(&to)
+            ),
+        );
     }
     if let Some(p) = f.share_percent.filter(|p| *p >= 50) {
         warn(
@@ -534,6 +678,16 @@ impl Wallet {
             Some(r) => chain.has_code(r).await.ok(),
             None => None,
         };
+        // Value to a young contract: ask the node how old it is (where it can say).
+        let fresh_contract = match (recipient, to_is_contract) {
+            (Some(r), Some(true)) if !call.value.is_zero() => chain
+                .contract_age(r)
+                .await
+                .ok()
+                .flatten()
+                .filter(|age| *age < FRESH_CONTRACT_BLOCKS),
+            _ => None,
+        };
         let (moves, approvals) = match &sim {
             Some(s) => effects(call, s),
             None => effects(
@@ -649,6 +803,7 @@ impl Wallet {
                         .filter(|(_, _, amount, for_all)| *for_all || is_unlimited(*amount))
                         .map(|(t, s, _, f)| (*t, *s, *f))
                         .collect(),
+                    fresh_contract,
                 };
                 let warnings = rules(&facts);
                 Ok(RiskReport {
@@ -801,6 +956,23 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(rules_of(&to_contract), ["token_to_contract"]);
+    }
+
+    #[test]
+    fn paying_a_young_contract_is_medium() {
+        let f = Facts {
+            recipient: Some(a(8)),
+            known: vec![(a(8), None)],
+            fresh_contract: Some(12),
+            ..Facts::default()
+        };
+        let w = rules(&f);
+        assert_eq!(w.len(), 1);
+        assert_eq!(
+            (w[0].rule.as_str(), w[0].severity.as_str()),
+            ("fresh_contract", "medium")
+        );
+        assert!(w[0].message.contains("12 block"));
     }
 
     #[test]

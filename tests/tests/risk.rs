@@ -12,6 +12,7 @@ use cairn_api::{ErrorCode, Policy, SendRequest};
 use cairn_core::risk::Call;
 use cairn_core::{erc20, totp};
 use cairn_tests::devnet::{Devnet, Peers};
+use cairn_tests::proxy::{Fault, RpcProxy};
 use cairn_tests::wallet::*;
 use secrecy::SecretString;
 
@@ -101,6 +102,21 @@ async fn warnings_simulated_changes_blocking_and_the_code() {
     );
     assert!(risk.simulation.revert_reason.is_some());
 
+    // ETH to a contract deployed moments ago (which cannot take it): young, and it reverts.
+    let to_contract = Call {
+        from: me_addr,
+        to: token_addr,
+        value: wei("1"),
+        data: Vec::new(),
+    };
+    let risk = w
+        .assess(&to_contract, Some(token_addr), None)
+        .await
+        .unwrap();
+    let got = rules(&risk);
+    assert!(got.contains(&"fresh_contract".to_string()), "{got:?}");
+    assert!(got.contains(&"reverts".to_string()), "{got:?}");
+
     // A token send simulated: the token leaves, ETH does not move.
     let token_send = SendRequest {
         token: Some(token.clone()),
@@ -180,4 +196,62 @@ async fn warnings_simulated_changes_blocking_and_the_code() {
     wait_state(&w, coded.id, "confirmed").await;
     let plain = w.send(&eth(ALICE, &me, "0.1")).await.unwrap();
     wait_state(&w, plain.id, "confirmed").await;
+}
+
+/// A node without `eth_simulateV1` is traced with `debug_traceCall`; one without either gets
+/// `eth_call` and the calldata, and the report says what it could not check.
+#[tokio::test]
+async fn each_simulation_tier_sees_the_approval() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let token = deploy_token(&url).await;
+    let no_trace = RpcProxy::start(&url).await.unwrap();
+    no_trace.set_fault(Fault::Refuse {
+        prefix: "debug_",
+        message: "the method debug_traceCall does not exist",
+    });
+    let no_simulate = RpcProxy::start(&url).await.unwrap();
+    no_simulate.set_fault(Fault::Refuse {
+        prefix: "eth_simulateV1",
+        message: "the method eth_simulateV1 does not exist",
+    });
+    let neither = RpcProxy::start(&no_trace.url()).await.unwrap();
+    neither.set_fault(Fault::Refuse {
+        prefix: "eth_simulateV1",
+        message: "the method eth_simulateV1 does not exist",
+    });
+    for (endpoint, method, traced) in [
+        (no_simulate.url(), "debug_traceCall", true),
+        (neither.url(), "eth_call", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&endpoint))).await;
+        w.devnet_fund(&me, "2").await.unwrap();
+        w.add_token(&token).await.unwrap();
+        let me_addr: Address = me.parse().unwrap();
+        let token_addr: Address = token.parse().unwrap();
+        let approve = Call {
+            from: me_addr,
+            to: token_addr,
+            value: U256::ZERO,
+            data: erc20::approve(ALICE.parse().unwrap(), U256::MAX),
+        };
+        let risk = w.assess(&approve, Some(token_addr), None).await.unwrap();
+        assert_eq!(risk.simulation.method, method);
+        assert!(risk.simulation.success);
+        assert_eq!(risk.simulation.approvals.len(), 1, "{method}");
+        assert!(risk.simulation.approvals[0].unlimited);
+        assert!(rules(&risk).contains(&"unlimited_approval".to_string()));
+        assert_eq!(risk.simulation.unchecked.is_none(), traced, "{method}");
+        // ETH out, seen in the trace's call frame or in the call's value.
+        let pay = w
+            .quote_send(&eth(ALICE, &me, "0.5"))
+            .await
+            .unwrap()
+            .risk
+            .unwrap();
+        assert_eq!(pay.simulation.method, method);
+        assert_eq!(pay.simulation.changes[0].amount, "-0.5");
+    }
 }
