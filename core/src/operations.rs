@@ -575,6 +575,26 @@ impl Ledger {
         self.operation(id)
     }
 
+    /// Records a signature (`change` holds its hash and payload; `hash` is the transition's
+    /// detail) and queues the operation: `from → signed → queued`, a transaction each, so the
+    /// signature is on disk before anything can send it.
+    pub fn sign_then_queue(
+        &mut self,
+        id: i64,
+        from: OpState,
+        change: &OpChange,
+        hash: &str,
+    ) -> Result<OperationRow, LedgerError> {
+        self.transition(id, &[from], OpState::Signed, change, hash)?;
+        self.transition(
+            id,
+            &[OpState::Signed],
+            OpState::Queued,
+            &OpChange::default(),
+            "",
+        )
+    }
+
     pub fn operation(&self, id: i64) -> Result<OperationRow, LedgerError> {
         let sql = format!("SELECT {OP_COLUMNS} {OP_FROM} WHERE o.id = ?1");
         let row = self

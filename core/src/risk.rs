@@ -97,6 +97,20 @@ pub struct Simulated {
     pub traced: bool,
 }
 
+/// A log as nodes write it (simulateV1 and the call tracer alike).
+fn sim_log(l: &Value) -> Option<SimLog> {
+    Some(SimLog {
+        address: l.get("address")?.as_str()?.parse().ok()?,
+        topics: l
+            .get("topics")?
+            .as_array()?
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_lowercase))
+            .collect(),
+        data: hex::decode(l.get("data")?.as_str()?.trim_start_matches("0x")).ok()?,
+    })
+}
+
 fn address_of_topic(t: &str) -> Option<Address> {
     let bytes = hex::decode(t.trim_start_matches("0x")).ok()?;
     (bytes.len() == 32).then(|| Address::from_slice(&bytes[12..]))
@@ -133,25 +147,7 @@ impl Chain {
                 let logs = result
                     .get("logs")
                     .and_then(Value::as_array)
-                    .map(|logs| {
-                        logs.iter()
-                            .filter_map(|l| {
-                                Some(SimLog {
-                                    address: l.get("address")?.as_str()?.parse().ok()?,
-                                    topics: l
-                                        .get("topics")?
-                                        .as_array()?
-                                        .iter()
-                                        .filter_map(|t| t.as_str().map(str::to_lowercase))
-                                        .collect(),
-                                    data: hex::decode(
-                                        l.get("data")?.as_str()?.trim_start_matches("0x"),
-                                    )
-                                    .ok()?,
-                                })
-                            })
-                            .collect()
-                    })
+                    .map(|logs| logs.iter().filter_map(sim_log).collect())
                     .unwrap_or_default();
                 Ok(Simulated {
                     method: "eth_simulateV1",
@@ -229,20 +225,7 @@ impl Chain {
                 .into_iter()
                 .flatten()
             {
-                let parsed = (|| {
-                    Some(SimLog {
-                        address: l.get("address")?.as_str()?.parse().ok()?,
-                        topics: l
-                            .get("topics")?
-                            .as_array()?
-                            .iter()
-                            .filter_map(|t| t.as_str().map(str::to_lowercase))
-                            .collect(),
-                        data: hex::decode(l.get("data")?.as_str()?.trim_start_matches("0x"))
-                            .ok()?,
-                    })
-                })();
-                logs.extend(parsed);
+                logs.extend(sim_log(l));
             }
             for child in frame
                 .get("calls")

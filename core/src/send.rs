@@ -254,15 +254,7 @@ fn sign_and_queue(
     } else {
         from_state
     };
-    s.ledger
-        .transition(op_id, &[from], OpState::Signed, &change, &hash)?;
-    Ok(s.ledger.transition(
-        op_id,
-        &[OpState::Signed],
-        OpState::Queued,
-        &OpChange::default(),
-        "",
-    )?)
+    Ok(s.ledger.sign_then_queue(op_id, from, &change, &hash)?)
 }
 
 /// The nonce for a new transaction: after the chain's and after every one still held locally.

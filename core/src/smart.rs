@@ -236,15 +236,7 @@ fn sign_and_queue(
         attempts: Some((0, 0)),
         ..OpChange::default()
     };
-    s.ledger
-        .transition(id, &[from], OpState::Signed, &change, &hash)?;
-    Ok(s.ledger.transition(
-        id,
-        &[OpState::Signed],
-        OpState::Queued,
-        &OpChange::default(),
-        "",
-    )?)
+    Ok(s.ledger.sign_then_queue(id, from, &change, &hash)?)
 }
 
 /// Why an included user operation failed, if it did.
