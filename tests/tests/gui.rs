@@ -624,6 +624,23 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     assert!(newest.contains("confirmed"), "{newest}");
 
+    // With two-factor on, the recovery phrase needs a code too.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.type_into("#export-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.type_into("#export-code", &recovery[2], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#export", WAIT).await.unwrap();
+    s.wait_for("#export-words li", WAIT).await.unwrap();
+    let words = s
+        .execute("return document.querySelectorAll('#export-words li').length")
+        .await
+        .unwrap();
+    assert_eq!(words, serde_json::json!(12));
+    s.click_on("#export-hide", WAIT).await.unwrap();
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

@@ -446,24 +446,35 @@ fn settings_page() -> Html {
             });
         })
     };
+    let (mfa, _) = crate::security::use_mfa_status();
+    let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
+    let export_code = use_state(String::new);
     let export = {
-        let (export_pw, phrase, message, source) = (
+        let (export_pw, phrase, message, source, export_code) = (
             export_pw.clone(),
             phrase.clone(),
             message.clone(),
             source.clone(),
+            export_code.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(key_source_id) = *source else { return };
+            let code = export_code.trim().to_string();
             let request = ExportRequest {
                 password: (*export_pw).clone(),
                 key_source_id,
-                mfa_code: None,
+                mfa_code: (!code.is_empty()).then_some(code),
             };
-            let (export_pw, phrase, message) = (export_pw.clone(), phrase.clone(), message.clone());
+            let (export_pw, phrase, message, export_code) = (
+                export_pw.clone(),
+                phrase.clone(),
+                message.clone(),
+                export_code.clone(),
+            );
             spawn_local(async move {
                 export_pw.set(String::new());
+                export_code.set(String::new());
                 match call::<_, ExportedSecret>(
                     cmd::EXPORT_MNEMONIC,
                     &Request { request: &request },
@@ -514,6 +525,10 @@ fn settings_page() -> Html {
                         <p class="muted">{ "Enter your password again to see the words." }</p>
                         <label for="export-password">{ "Password" }</label>
                         <input id="export-password" type="password" autocomplete="current-password" required=true value={(*export_pw).clone()} oninput={field(&export_pw)} />
+                        if mfa_on {
+                            <label for="export-code">{ "Code from your authenticator app" }</label>
+                            <input id="export-code" type="text" inputmode="numeric" autocomplete="one-time-code" required=true value={(*export_code).clone()} oninput={field(&export_code)} />
+                        }
                         <button id="export" type="submit" class="primary" disabled={source.is_none()}>{ "Show recovery phrase" }</button>
                     </form>
                 }
