@@ -570,6 +570,12 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     })
     .await
     .unwrap();
+    // The form shows the policy in force.
+    let shown = s
+        .execute("return document.getElementById('policy-mfa-score').value")
+        .await
+        .unwrap();
+    assert_eq!(shown, serde_json::json!("50"));
     std::fs::write(out.join("gui-policy.png"), s.screenshot().await.unwrap()).unwrap();
 
     s.click_on("#nav-send", WAIT).await.unwrap();

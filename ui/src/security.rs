@@ -52,6 +52,27 @@ pub(crate) fn security_card() -> Html {
     let block_score = use_state(String::new);
     let error = use_state(|| None::<String>);
     let saved = use_state(|| false);
+    // The policy form starts from the policy in force.
+    {
+        let (per_send, per_day, mfa_score, block_score) = (
+            per_send.clone(),
+            per_day.clone(),
+            mfa_score.clone(),
+            block_score.clone(),
+        );
+        use_effect_with((*status).clone(), move |status| {
+            if let Some(p) = status.as_ref().map(|s| &s.policy) {
+                per_send.set(p.per_send.clone().unwrap_or_default());
+                per_day.set(p.per_day.clone().unwrap_or_default());
+                mfa_score.set(p.mfa_above_score.map(|v| v.to_string()).unwrap_or_default());
+                block_score.set(
+                    p.block_above_score
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        });
+    }
     let enroll = {
         let (password, enrollment, error) = (password.clone(), enrollment.clone(), error.clone());
         Callback::from(move |e: SubmitEvent| {
