@@ -160,6 +160,24 @@ pub struct Wallet {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// The accounts as the UI shows them, each smart account naming its owner's address.
+fn accounts_with_owners(ledger: &Ledger, include_hidden: bool) -> Result<Vec<Account>> {
+    let all = ledger.accounts(true)?;
+    Ok(all
+        .iter()
+        .filter(|row| include_hidden || !row.hidden)
+        .map(|row| {
+            let mut account = to_account(row);
+            account.owner = row.smart.and_then(|m| {
+                all.iter()
+                    .find(|o| o.id == m.owner_account_id)
+                    .map(|o| o.address.clone())
+            });
+            account
+        })
+        .collect())
+}
+
 pub(crate) fn to_account(row: &AccountRow) -> Account {
     Account {
         address: row.address.clone(),
@@ -171,6 +189,7 @@ pub(crate) fn to_account(row: &AccountRow) -> Account {
         key_source_id: row.key_source_id,
         hidden: row.hidden,
         smart: row.smart.map(|s| s.version.as_str().to_string()),
+        owner: None,
     }
 }
 
@@ -313,7 +332,7 @@ impl Wallet {
         Ok(match &*session {
             Some(s) => WalletStatus::Unlocked {
                 network,
-                accounts: s.ledger.accounts(false)?.iter().map(to_account).collect(),
+                accounts: accounts_with_owners(&s.ledger, false)?,
             },
             None if vault::exists(self.data_dir()) => WalletStatus::Locked {
                 network,
@@ -456,7 +475,7 @@ impl Wallet {
             .and_then(|v| v.parse().ok())
             .map(Duration::from_secs)
             .unwrap_or(AUTO_LOCK_DEFAULT);
-        let accounts = ledger.accounts(false)?.iter().map(to_account).collect();
+        let accounts = accounts_with_owners(&ledger, false)?;
         self.start_session(&mut session, ledger, unlocked.keys, auto_lock);
         tracing::info!("wallet unlocked");
         Ok(accounts)
@@ -507,14 +526,8 @@ impl Wallet {
     }
 
     pub async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
-        self.with_session(|s| {
-            Ok(s.ledger
-                .accounts(include_hidden)?
-                .iter()
-                .map(to_account)
-                .collect())
-        })
-        .await
+        self.with_session(|s| accounts_with_owners(&s.ledger, include_hidden))
+            .await
     }
 
     /// Derives and stores the next account of an HD key source.

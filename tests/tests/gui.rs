@@ -450,6 +450,10 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         badge.contains(&expected),
         "owned by the first account: {badge}"
     );
+    assert!(
+        s.find(".smart-button").await.unwrap().is_none(),
+        "nothing left to make once the smart account exists"
+    );
     let smart = s
         .execute("return document.querySelector('.account.smart .address').textContent")
         .await

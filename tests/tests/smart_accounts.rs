@@ -159,6 +159,10 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
     );
     // The same owner and version give the same account, not a second one.
     assert_eq!(w.smart_account(&owner, Some("0.7")).await.unwrap(), smart);
+    let listed = w.accounts(false).await.unwrap();
+    let row = listed.iter().find(|a| a.address == smart.address).unwrap();
+    assert_eq!(row.smart.as_deref(), Some("v0.7"));
+    assert_eq!(row.owner.as_deref(), Some(owner.as_str()));
     assert!(w.bundler_supports("v0.7").await.unwrap());
 
     // Usable before it exists: it receives ETH at its counterfactual address.

@@ -150,7 +150,8 @@ fn accounts(props: &AccountsProps) -> Html {
         <>
             if let Some(message) = &*error { <p class="error" role="alert">{ message }</p> }
             { for accounts.iter().map(|a| html! {
-                <AccountCard key={a.address.clone()} account={a.clone()} network={props.network.clone()} changed={reload.clone()} />
+                <AccountCard key={a.address.clone()} account={a.clone()} network={props.network.clone()} changed={reload.clone()}
+                    has_smart={accounts.iter().any(|o| o.owner.as_deref() == Some(a.address.as_str()))} />
             }) }
             if hd_source.is_some() {
                 <button id="add-account" class="secondary wide" onclick={add}>{ "Add account" }</button>
@@ -164,6 +165,9 @@ struct AccountProps {
     account: Account,
     network: NetworkInfo,
     changed: Callback<()>,
+    /// A smart account of this one exists already (then there is nothing to make).
+    #[prop_or_default]
+    has_smart: bool,
 }
 
 /// One account: its address and its balance read from the chain; rename and hide.
@@ -361,7 +365,7 @@ fn account_card(props: &AccountProps) -> Html {
                 }
                 <button class="secondary rename-button" onclick={start_rename}>{ "Rename" }</button>
                 <button class="secondary hide-button" onclick={hide}>{ "Hide" }</button>
-                if props.account.smart.is_none() {
+                if props.account.smart.is_none() && !props.has_smart {
                     <button class="secondary smart-button" onclick={make_smart}>{ "Smart account" }</button>
                 }
             </div>

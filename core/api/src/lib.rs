@@ -534,6 +534,9 @@ pub struct Account {
     /// For a smart account: its EntryPoint version ("v0.7"/"v0.8"); `None` for a plain account.
     #[serde(default)]
     pub smart: Option<String>,
+    /// For a smart account: the address of the account whose key signs for it.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 /// The 12 or 24 words of a new wallet.
@@ -817,6 +820,7 @@ mod tests {
                 key_source_id: 1,
                 hidden: false,
                 smart: None,
+                owner: None,
             },
             mnemonic: "abandon ability able".into(),
         };
