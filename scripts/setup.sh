@@ -60,4 +60,9 @@ if [ ! -f scripts/devnet/node_modules/.package-lock.json ] || ! cmp -s scripts/d
   echo "setup: npm ci in scripts/devnet/"
   (cd scripts/devnet && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cairn-lock)
 fi
+# UI build tools (wasm-opt from npm's binaryen: Debian's is too old for today's rustc output).
+if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.cairn-lock; then
+  echo "setup: npm ci in ui/"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cairn-lock)
+fi
 echo "setup: ok"
