@@ -194,3 +194,16 @@ pub fn run_json(mut cmd: std::process::Command, args: &[&str]) -> Value {
 pub fn cli_json(root: &std::path::Path, rpc_url: &str, args: &[&str]) -> Value {
     run_json(cli(root, rpc_url), args)
 }
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The code an authenticator app shows now for `secret`.
+pub fn totp_now(secret: &[u8]) -> String {
+    cairn_core::totp::code_at(secret, unix_now())
+}

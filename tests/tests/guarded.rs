@@ -15,13 +15,6 @@ use secrecy::SecretString;
 
 const BOB: &str = "0x000000000000000000000000000000000000bEEF";
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 /// The code an authenticator app shows `offset` steps after `t0`.
 fn code_from(secret: &[u8], t0: u64, offset: u64) -> String {
     totp::code_at(secret, t0 + offset * totp::PERIOD)
@@ -75,7 +68,7 @@ async fn sends_above_the_policy_need_a_valid_code_in_the_core() {
     );
     // Codes are taken relative to one instant, so a step boundary passing during the test
     // changes nothing: the first code is step N, the next N+1 (both inside the ±1 window).
-    let t0 = now();
+    let t0 = unix_now();
     let code = |offset| code_from(&secret, t0, offset);
     w.mfa_confirm(&code(0)).await.unwrap();
     let status = w.mfa_status().await.unwrap();
@@ -236,7 +229,12 @@ async fn the_cli_refuses_a_send_above_the_policy_without_a_code() {
         .collect();
     run_json(
         cairn(),
-        &["mfa", "confirm", "--code", &code_from(&secret, now(), 0)],
+        &[
+            "mfa",
+            "confirm",
+            "--code",
+            &code_from(&secret, unix_now(), 0),
+        ],
     );
     run_json(
         cairn(),

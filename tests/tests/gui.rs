@@ -553,11 +553,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let recovery: Vec<String> = serde_json::from_value(recovery).unwrap();
     assert_eq!(recovery.len(), 10);
     std::fs::write(out.join("gui-mfa-enrol.png"), s.screenshot().await.unwrap()).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    s.type_into("#mfa-code", &cairn_core::totp::code_at(&secret, now), WAIT)
+    s.type_into("#mfa-code", &cairn_tests::wallet::totp_now(&secret), WAIT)
         .await
         .unwrap();
     s.click_on("#mfa-confirm", WAIT).await.unwrap();

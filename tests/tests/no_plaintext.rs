@@ -95,15 +95,9 @@ async fn no_secret_or_label_reaches_disk_or_logs_in_the_clear() {
     // The second factor: its secret and recovery codes must not reach disk or logs either.
     let enrolled = w.mfa_enroll(SecretString::from(PASSWORD)).await.unwrap();
     let totp_secret = cairn_core::totp::from_base32(&enrolled.secret_base32).unwrap();
-    w.mfa_confirm(&cairn_core::totp::code_at(
-        &totp_secret,
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    ))
-    .await
-    .unwrap();
+    w.mfa_confirm(&cairn_tests::wallet::totp_now(&totp_secret))
+        .await
+        .unwrap();
     let mut mfa_secrets = vec![
         (
             "TOTP secret (base32)".to_string(),

@@ -164,11 +164,7 @@ async fn warnings_simulated_changes_blocking_and_the_code() {
         .await
         .unwrap();
     let secret = totp::from_base32(&enrolled.secret_base32).unwrap();
-    let t0 = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    w.mfa_confirm(&totp::code_at(&secret, t0)).await.unwrap();
+    w.mfa_confirm(&totp_now(&secret)).await.unwrap();
     w.set_policy(
         &Policy {
             mfa_above_score: Some(50),
