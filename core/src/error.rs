@@ -3,20 +3,20 @@
 
 use cairn_api::{ApiError, ErrorCode};
 
-use crate::chain::ChainError;
+use crate::chain::client::ChainError;
 use crate::keys::KeyError;
-use crate::ledger::LedgerError;
+use crate::store::ledger::LedgerError;
 use crate::logging::LoggingError;
-use crate::messages::MessageError;
-use crate::mfa::MfaError;
-use crate::network::NetworkConfigError;
+use crate::guard::messages::MessageError;
+use crate::guard::mfa::MfaError;
+use crate::chain::network::NetworkConfigError;
 use crate::networks::NetworkError;
-use crate::profiles::ProfileError;
-use crate::risk::RiskError;
+use crate::wallet::profiles::ProfileError;
+use crate::guard::risk::RiskError;
 use crate::send::SendError;
 use crate::smart::SmartError;
-use crate::units::{AddressError, AmountError};
-use crate::vault::VaultError;
+use crate::primitives::units::{AddressError, AmountError};
+use crate::keys::vault::VaultError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -96,7 +96,7 @@ impl Error {
                 | SmartError::AddressMismatch { .. },
             ) => ErrorCode::Rejected,
             Error::Smart(SmartError::SponsorOffline) => ErrorCode::Offline,
-            Error::Smart(SmartError::Aa(crate::aa::AaError::Signing(_))) => ErrorCode::Internal,
+            Error::Smart(SmartError::Aa(crate::primitives::aa::AaError::Signing(_))) => ErrorCode::Internal,
             Error::Smart(
                 SmartError::NoBundler | SmartError::NoPaymaster | SmartError::NoFactory(_),
             ) => ErrorCode::Network,

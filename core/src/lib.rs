@@ -1,62 +1,44 @@
 //! Cairn's core: the engine behind the app, the `cairn` CLI and the tests. One entry type,
 //! [`Wallet`], with an async API; nothing outside this crate touches keys, SQL or HTTP.
 //!
-//! Modules, each owning one concern:
-//! - [`aa`]: ERC-4337 user operations, hashes, smart account addresses (no I/O).
-//! - [`bundler`]: the bundler and ERC-7677 paymaster clients.
-//! - [`smart`]: smart accounts: create, send user operations, follow them to finality.
-//! - [`vault`]: password → Argon2id → vault key → ledger and sealing keys.
-//! - [`keys`]: BIP-39 mnemonics and BIP-32/44 account derivation.
-//! - [`ledger`]: the SQLCipher database and its migrations.
-//! - [`audit`]: the append-only, hash-chained audit log inside the ledger.
-//! - [`keychain`]: the OS keychain's per-device secret, behind a trait.
-//! - [`risk`]: simulation, risk rules and score for every outgoing call; contacts, denylist.
-//! - [`rpc`]: JSON-RPC transport: endpoint failover, health, chain-id checks, batches.
-//! - [`chain`]: typed chain calls (balances, nonces, fees, broadcast, receipts).
-//! - [`erc20`]: ERC-20 calldata and return values.
-//! - [`history`]: value movements found on chain (Otterscan API, Transfer logs), merged.
-//! - [`messages`]: EIP-191 / EIP-712 signing for dapps, reviewed, Permit warnings.
-//! - [`mfa`]: TOTP enrolment, recovery codes, the spending policy, enforced here.
-//! - [`network`]: which chain and endpoints (presets, failover order).
-//! - [`networks`]: presets and user-added networks; switching the active one.
-//! - [`operations`]: sends and their lifecycle in the ledger; assets, balances, nonces, fees.
-//! - [`receive`]: the receive screen's address and QR code.
-//! - [`profiles`]: several independent wallets on one device.
-//! - [`send`]: planning, signing and queueing payments; speed-up, cancel, re-sign.
-//! - [`sync`]: the worker that broadcasts the queue and follows transactions to finality.
-//! - [`totp`]: RFC 6238 codes, base32, otpauth URIs, recovery codes.
-//! - [`units`]: amounts and addresses, text ⇄ value.
-//! - [`logging`]: file + console tracing with correlation ids.
+//! The crate is organised in rooms, one folder per concern; a room uses only rooms below it
+//! (`tests/layers.rs` enforces it, `docs/LAYOUT.md` draws it):
+//!
+//! | rank | room | owns |
+//! |---|---|---|
+//! | 9 | [`wallet`] | the `Wallet` façade, profiles, the error the UI sees |
+//! | 8 | [`sync`] | the worker: broadcast, receipts, confirmations, reorgs, balances |
+//! | 7 | [`smart`] | smart accounts and their user operations |
+//! | 6 | [`send`] | payments: plan, check, sign, queue; speed-up, cancel, re-sign |
+//! | 5 | [`guard`], [`history`] | simulation, risk, two-factor, policy, message review; history |
+//! | 4 | [`ops`], [`accounts`], [`networks`] | operation lifecycle; accounts and keys in use; networks |
+//! | 3 | [`session`] | the unlocked state, the active chain client, events |
+//! | 2 | [`store`], [`chain`] | the encrypted ledger and audit log; JSON-RPC, bundler, paymaster |
+//! | 1 | [`keys`] | vault, derivation, keychain |
+//! | 0 | [`primitives`], [`logging`] | amounts, addresses, ERC-20, ERC-4337, TOTP, QR; tracing |
 
-pub mod aa;
-pub mod audit;
-pub mod bundler;
+pub mod accounts;
 pub mod chain;
-pub mod erc20;
 pub mod error;
+pub mod guard;
 pub mod history;
-pub mod keychain;
 pub mod keys;
-pub mod ledger;
 pub mod logging;
-pub mod messages;
-pub mod mfa;
-pub mod network;
 pub mod networks;
-pub mod operations;
-pub mod profiles;
-pub mod receive;
-pub mod risk;
-pub mod rpc;
+pub mod primitives;
 pub mod send;
 pub mod smart;
+pub mod store;
 pub mod sync;
-pub mod totp;
-pub mod units;
-pub mod vault;
 pub mod wallet;
 
+// The paths the shell, the CLI and the tests used before the rooms existed.
+pub use chain::network::{self, Network};
 pub use error::{Error, Result};
-pub use network::Network;
-pub use vault::KdfParams;
+pub use guard::risk;
+pub use keys::vault::KdfParams;
+pub use keys::{keychain, vault};
+pub use primitives::{aa, erc20, totp, units};
+pub use store::ledger;
+pub use wallet::profiles;
 pub use wallet::{DoctorReport, KeySpec, LockReason, NewWallet, Wallet, WalletConfig, WalletEvent};

@@ -7,11 +7,11 @@ use std::time::Duration;
 use cairn_api::{NetworkEntry, NetworkSpec};
 use rusqlite::params;
 
-use crate::chain::Chain;
+use crate::chain::client::Chain;
 use crate::error::{Error, Result};
-use crate::ledger::{Ledger, LedgerError};
-use crate::network::Network;
-use crate::rpc::{ChainError, Rpc};
+use crate::store::ledger::{Ledger, LedgerError};
+use crate::chain::network::Network;
+use crate::chain::rpc::{ChainError, Rpc};
 use crate::wallet::Wallet;
 
 const ACTIVE_KEY: &str = "active_chain_id";

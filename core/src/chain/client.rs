@@ -1,27 +1,14 @@
-//! Typed chain access over [`crate::rpc`]: balances (native and ERC-20, batched), nonces, fee
+//! Typed chain access over [`crate::chain::rpc`]: balances (native and ERC-20, batched), nonces, fee
 //! history, gas estimates, raw transaction broadcast, receipts, and the devnet faucet.
-
-use std::sync::Once;
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use serde_json::{json, Value};
 
-use crate::bundler::AaEndpoint;
-use crate::erc20;
-use crate::network::Network;
-pub use crate::rpc::ChainError;
-use crate::rpc::{quantity, Rpc};
-
-static TLS: Once = Once::new();
-
-/// reqwest is built without a TLS crypto provider (one crypto library, ring, in the binary);
-/// rustls needs the process-wide default set before any client exists.
-pub fn install_tls_provider() {
-    TLS.call_once(|| {
-        // Err means another part of the process already installed one, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
+use crate::chain::bundler::AaEndpoint;
+use crate::primitives::erc20;
+use crate::chain::network::Network;
+pub use crate::chain::rpc::{install_tls_provider, ChainError};
+use crate::chain::rpc::{quantity, Rpc};
 
 /// A JSON-RPC client bound to one network.
 #[derive(Debug)]

@@ -24,7 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::keychain::{DeviceSecretStore, KeychainError};
+use crate::keys::keychain::{DeviceSecretStore, KeychainError};
 
 /// The header format this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -572,7 +572,7 @@ pub(crate) const TEST_KDF: KdfParams = KdfParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::{MemoryKeychain, NoKeychain};
+    use crate::keys::keychain::{MemoryKeychain, NoKeychain};
 
     fn pw(s: &str) -> SecretString {
         SecretString::from(s)

@@ -121,11 +121,11 @@ mod tests {
     fn anvil_dev_mnemonic_gives_the_known_accounts() {
         let phrase = SecretString::from(ANVIL);
         assert_eq!(
-            crate::units::format_address(&derive_address(&phrase, 0).unwrap()),
+            crate::primitives::units::format_address(&derive_address(&phrase, 0).unwrap()),
             "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
         );
         assert_eq!(
-            crate::units::format_address(&derive_address(&phrase, 1).unwrap()),
+            crate::primitives::units::format_address(&derive_address(&phrase, 1).unwrap()),
             "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
         );
     }

@@ -9,9 +9,9 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use crate::audit::AuditEvent;
-use crate::ledger::{now, Ledger, LedgerError};
-use crate::network::Network;
+use crate::store::audit::AuditEvent;
+use crate::store::ledger::{now, Ledger, LedgerError};
+use crate::chain::network::Network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpState {
@@ -784,7 +784,7 @@ fn apply_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{test_keys, NewAccount};
+    use crate::store::ledger::{test_keys, NewAccount};
 
     fn ledger_with_account(dir: &std::path::Path) -> (Ledger, i64, AssetRow) {
         let mut ledger = Ledger::open(dir, &test_keys(7)).unwrap();

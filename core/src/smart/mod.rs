@@ -12,15 +12,15 @@ use std::time::Duration;
 use alloy::primitives::{Address, Bytes, B256, U256};
 use cairn_api::{CallSpec, Operation, SmartAccount, UserOpQuote, UserOpRequest};
 
-use crate::aa::{self, AaError, Call, EntryPointVersion, UserOp};
-use crate::bundler::PaymasterFields;
-use crate::erc20;
+use crate::primitives::aa::{self, AaError, Call, EntryPointVersion, UserOp};
+use crate::chain::bundler::PaymasterFields;
+use crate::primitives::erc20;
 use crate::error::{Error, Result};
-use crate::ledger::{now, AccountRow};
-use crate::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
-use crate::rpc::ChainError;
+use crate::store::ledger::{now, AccountRow};
+use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
+use crate::chain::rpc::ChainError;
 use crate::send::{fees_for, payment, recipient, to_api, SendError};
-use crate::units::{format_address, format_units, parse_address, parse_units};
+use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::wallet::{signer_for, Wallet, WalletEvent};
 
 /// Why a smart-account action cannot go ahead.
@@ -152,7 +152,7 @@ fn apply_paymaster(op: &mut UserOp, p: &PaymasterFields) {
 fn own_entries(
     row: &OperationRow,
     native_id: i64,
-    r: &crate::bundler::UserOpReceipt,
+    r: &crate::chain::bundler::UserOpReceipt,
     fee: U256,
 ) -> Vec<crate::history::Entry> {
     if !r.success {
@@ -185,7 +185,7 @@ fn own_entries(
 fn own_fee(
     row: &OperationRow,
     native_id: i64,
-    r: &crate::bundler::UserOpReceipt,
+    r: &crate::chain::bundler::UserOpReceipt,
     fee: U256,
 ) -> Option<crate::history::Entry> {
     (!fee.is_zero()).then(|| crate::history::Entry {
@@ -240,7 +240,7 @@ fn sign_and_queue(
 }
 
 /// Why an included user operation failed, if it did.
-fn failure_of(r: &crate::bundler::UserOpReceipt) -> Option<String> {
+fn failure_of(r: &crate::chain::bundler::UserOpReceipt) -> Option<String> {
     (!r.success).then(|| match &r.reason {
         Some(reason) => format!("reverted: {reason}"),
         None => "reverted".into(),
@@ -552,13 +552,13 @@ impl Wallet {
         let live = async {
             let deployed = chain.has_code(from).await?;
             let fees = chain.fee_history().await?;
-            let mut queries = vec![crate::chain::BalanceQuery {
+            let mut queries = vec![crate::chain::client::BalanceQuery {
                 owner: from,
                 token: None,
             }];
             if let Some((asset, _)) = &token {
                 if let Some(c) = &asset.contract {
-                    queries.push(crate::chain::BalanceQuery {
+                    queries.push(crate::chain::client::BalanceQuery {
                         owner: from,
                         token: Some(parse_address(c)?),
                     });
@@ -815,7 +815,7 @@ impl Wallet {
                 Some((to, _)) => (to, Some(c.to)),
                 None => (c.to, None),
             };
-            let call = crate::risk::Call {
+            let call = crate::guard::risk::Call {
                 from,
                 to: c.to,
                 value: c.value,
@@ -836,7 +836,7 @@ impl Wallet {
                         sim.revert_reason.take().or(report.simulation.revert_reason);
                     sim.changes.extend(report.simulation.changes);
                     sim.approvals.extend(report.simulation.approvals);
-                    m.score = crate::risk::score(&m.warnings);
+                    m.score = crate::guard::risk::score(&m.warnings);
                     m
                 }
             });

@@ -13,13 +13,13 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256};
 use cairn_api::SyncStatus;
 
-use crate::chain::{BalanceQuery, Receipt};
+use crate::chain::client::{BalanceQuery, Receipt};
 use crate::error::{Error, Result};
-use crate::ledger::now;
-use crate::operations::{FeeQuote, OpChange, OpState, OperationRow};
-use crate::rpc::ChainError;
+use crate::store::ledger::now;
+use crate::store::operations::{FeeQuote, OpChange, OpState, OperationRow};
+use crate::chain::rpc::ChainError;
 use crate::send::to_api;
-use crate::units::parse_address;
+use crate::primitives::units::parse_address;
 use crate::wallet::{Inner, Wallet, WalletEvent};
 
 /// What the worker last saw, as the UI shows it.
@@ -183,7 +183,7 @@ impl Wallet {
     }
 
     fn moved(&self, row: &OperationRow) {
-        let native = crate::operations::AssetRow {
+        let native = crate::store::operations::AssetRow {
             id: 0,
             chain_id: row.chain_id,
             contract: None,
@@ -214,7 +214,7 @@ impl Wallet {
                 self.moved(&row);
                 Ok(())
             }
-            Err(Error::Ledger(crate::ledger::LedgerError::Conflict(m))) => {
+            Err(Error::Ledger(crate::store::ledger::LedgerError::Conflict(m))) => {
                 tracing::debug!(op = id, "{m}");
                 Ok(())
             }
@@ -827,8 +827,8 @@ impl Wallet {
     /// Every account's native and token balances in one batch, stored with their block.
     async fn refresh_balances(
         &self,
-        accounts: &[crate::ledger::AccountRow],
-        assets: &[crate::operations::AssetRow],
+        accounts: &[crate::store::ledger::AccountRow],
+        assets: &[crate::store::operations::AssetRow],
     ) -> Result<()> {
         let mut queries = Vec::new();
         let mut keys = Vec::new();

@@ -3,6 +3,8 @@
 //! the open ledger and the vault's keys — dropped and zeroized on lock, by the user or after
 //! the idle timeout. Every secret leaves only through its own call with the password re-entered.
 
+pub mod profiles;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -16,15 +18,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Mutex};
 use zeroize::Zeroizing;
 
-use crate::audit::{AuditEvent, Outcome};
-use crate::chain::Chain;
+use crate::store::audit::{AuditEvent, Outcome};
+use crate::chain::client::Chain;
 use crate::error::{Error, Result};
-use crate::keychain::DeviceSecretStore;
+use crate::keys::keychain::DeviceSecretStore;
 use crate::keys;
-use crate::ledger::{self, AccountRow, Ledger, NewAccount};
-use crate::network::Network;
-use crate::units::{format_address, format_units, parse_address, parse_units};
-use crate::vault::{self, KdfParams, VaultKeys};
+use crate::store::ledger::{self, AccountRow, Ledger, NewAccount};
+use crate::chain::network::Network;
+use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
+use crate::keys::vault::{self, KdfParams, VaultKeys};
 
 /// Idle auto-lock: default and allowed range.
 pub const AUTO_LOCK_DEFAULT: Duration = Duration::from_secs(5 * 60);
@@ -891,7 +893,7 @@ fn remove_wallet_files(dir: &Path) {
     let mut paths = vec![
         vault::header_path(dir),
         ledger::ledger_path(dir),
-        crate::audit::head_path(dir),
+        crate::store::audit::head_path(dir),
     ];
     for suffix in ["-wal", "-shm"] {
         let mut p = ledger::ledger_path(dir).into_os_string();
@@ -935,8 +937,8 @@ async fn idle_watch(inner: Weak<Inner>, generation: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::NoKeychain;
-    use crate::vault::TEST_KDF;
+    use crate::keys::keychain::NoKeychain;
+    use crate::keys::vault::TEST_KDF;
 
     fn wallet(dir: &Path) -> Wallet {
         Wallet::new(WalletConfig {

@@ -11,10 +11,10 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::error::Result;
-use crate::ledger::{now, AccountRow, Ledger, LedgerError};
-use crate::operations::AssetRow;
-use crate::rpc::ChainError;
-use crate::units::{format_address, format_units};
+use crate::store::ledger::{now, AccountRow, Ledger, LedgerError};
+use crate::store::operations::AssetRow;
+use crate::chain::rpc::ChainError;
+use crate::primitives::units::{format_address, format_units};
 use crate::wallet::Wallet;
 
 /// keccak256("Transfer(address,address,uint256)")
@@ -521,7 +521,7 @@ impl Wallet {
 
     /// The history of one account on the active network, newest first.
     pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
-        let address = format_address(&crate::units::parse_address(address)?);
+        let address = format_address(&crate::primitives::units::parse_address(address)?);
         let chain_id = self.network().chain_id;
         self.with_session(|s| {
             let account = s.ledger.account(&address)?;

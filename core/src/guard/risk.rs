@@ -12,12 +12,12 @@ use cairn_api::{ApprovalChange, AssetChange, RiskReport, RiskWarning, Simulation
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
-use crate::chain::Chain;
-use crate::erc20;
+use crate::chain::client::Chain;
+use crate::primitives::erc20;
 use crate::error::Result;
-use crate::ledger::{now, Ledger, LedgerError};
-use crate::rpc::ChainError;
-use crate::units::{format_address, format_units, parse_address};
+use crate::store::ledger::{now, Ledger, LedgerError};
+use crate::chain::rpc::ChainError;
+use crate::primitives::units::{format_address, format_units, parse_address};
 use crate::wallet::Wallet;
 
 /// keccak256("Transfer(address,address,uint256)")
@@ -560,7 +560,7 @@ pub fn score(warnings: &[RiskWarning]) -> u32 {
 impl Ledger {
     pub fn add_contact(&mut self, name: &str, address: &str) -> Result<(), LedgerError> {
         let detail = format!("contact {address}");
-        self.audited(crate::audit::AuditEvent::SettingChanged, &detail, |tx| {
+        self.audited(crate::store::audit::AuditEvent::SettingChanged, &detail, |tx| {
             tx.execute(
                 "INSERT INTO contacts (name, address, chain_id, created_at) VALUES (?1, ?2, NULL, ?3)
                  ON CONFLICT (address, chain_id) DO UPDATE SET name = ?1",
@@ -593,7 +593,7 @@ impl Ledger {
     /// Adds addresses to the denylist; returns how many were new.
     pub fn deny(&mut self, addresses: &[String], source: &str) -> Result<usize, LedgerError> {
         let detail = format!("denylist +{} from {source}", addresses.len());
-        self.audited(crate::audit::AuditEvent::SettingChanged, &detail, |tx| {
+        self.audited(crate::store::audit::AuditEvent::SettingChanged, &detail, |tx| {
             let mut added = 0;
             for a in addresses {
                 added += tx.execute(

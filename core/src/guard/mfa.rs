@@ -10,12 +10,12 @@ use rusqlite::{params, OptionalExtension};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::audit::{AuditEvent, Outcome};
+use crate::store::audit::{AuditEvent, Outcome};
 use crate::error::{Error, Result};
-use crate::ledger::{now, Ledger, LedgerError};
-use crate::totp::{self, TotpError};
-use crate::units::{format_units, parse_units};
-use crate::vault;
+use crate::store::ledger::{now, Ledger, LedgerError};
+use crate::primitives::totp::{self, TotpError};
+use crate::primitives::units::{format_units, parse_units};
+use crate::keys::vault;
 use crate::wallet::{Session, Wallet};
 
 const SEAL_LABEL: &str = "totp";
@@ -197,7 +197,7 @@ impl Wallet {
             .map(|a| a.name.clone())
             .unwrap_or_else(|| "wallet".into());
         let uri = totp::otpauth_uri(secret.as_ref(), &label);
-        let qr_svg = crate::receive::qr_svg(&uri)?;
+        let qr_svg = crate::primitives::qr::svg(&uri).map_err(|e| Error::Internal(e.to_string()))?;
         self.with_session(|s| {
             if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
                 return Err(MfaError::AlreadyEnrolled.into());
@@ -384,7 +384,7 @@ impl Wallet {
                             Outcome::Denied,
                             &format!("blocked at score {score}"),
                         )?;
-                        return Err(crate::risk::RiskError::Blocked { score, worst }.into());
+                        return Err(crate::guard::risk::RiskError::Blocked { score, worst }.into());
                     }
                     s.ledger.audit(
                         AuditEvent::RiskDecision,

@@ -11,7 +11,7 @@ use cairn_api::{SignedMessage, TypedDataField, TypedDataReview};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::units::{format_address, parse_address};
+use crate::primitives::units::{format_address, parse_address};
 use crate::wallet::{signer_for, Wallet};
 
 /// Why a message is not signed.
@@ -291,9 +291,9 @@ impl Wallet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::NoKeychain;
-    use crate::network::Network;
-    use crate::vault::TEST_KDF;
+    use crate::keys::keychain::NoKeychain;
+    use crate::chain::network::Network;
+    use crate::keys::vault::TEST_KDF;
     use crate::{KeySpec, WalletConfig};
     use secrecy::SecretString;
     use std::sync::Arc;

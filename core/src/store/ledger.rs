@@ -10,8 +10,8 @@ use ring::hmac;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
-use crate::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
-use crate::vault::VaultKeys;
+use crate::store::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
+use crate::keys::vault::VaultKeys;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");
@@ -55,7 +55,7 @@ pub struct AccountRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmartOf {
     pub owner_account_id: i64,
-    pub version: crate::aa::EntryPointVersion,
+    pub version: crate::primitives::aa::EntryPointVersion,
 }
 
 /// A row of `key_sources`, its secret still sealed.
@@ -118,7 +118,7 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         hidden: r.get(5)?,
         smart: match (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<String>>(7)?) {
             (Some(owner_account_id), Some(v)) => {
-                crate::aa::EntryPointVersion::parse(&v)
+                crate::primitives::aa::EntryPointVersion::parse(&v)
                     .ok()
                     .map(|version| SmartOf {
                         owner_account_id,
@@ -504,7 +504,7 @@ impl Ledger {
     pub fn add_smart_account(
         &mut self,
         owner: &AccountRow,
-        version: crate::aa::EntryPointVersion,
+        version: crate::primitives::aa::EntryPointVersion,
         address: &str,
         name: &str,
     ) -> Result<AccountRow, LedgerError> {

@@ -50,7 +50,7 @@ pub fn list(root: &Path) -> Result<Vec<String>, ProfileError> {
     };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| crate::vault::exists(&e.path()))
+        .filter(|e| crate::keys::vault::exists(&e.path()))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| validate_name(n).is_ok())
         .collect();
@@ -158,7 +158,7 @@ mod tests {
         let work = dir(root.path(), "work").unwrap();
         std::fs::create_dir_all(&work).unwrap();
         assert!(list(root.path()).unwrap().is_empty());
-        std::fs::write(crate::vault::header_path(&work), "{}").unwrap();
+        std::fs::write(crate::keys::vault::header_path(&work), "{}").unwrap();
         std::fs::create_dir_all(dir(root.path(), "empty").unwrap()).unwrap();
         assert_eq!(list(root.path()).unwrap(), vec!["work"]);
     }
@@ -177,8 +177,8 @@ mod tests {
         let template = WalletConfig {
             data_dir: PathBuf::new(),
             network: crate::Network::devnet("http://127.0.0.1:9"),
-            kdf: crate::vault::TEST_KDF,
-            keychain: std::sync::Arc::new(crate::keychain::NoKeychain),
+            kdf: crate::keys::vault::TEST_KDF,
+            keychain: std::sync::Arc::new(crate::keys::keychain::NoKeychain),
         };
         let device = Device::open(root.path(), DEFAULT_PROFILE, template).unwrap();
         assert_eq!(device.list().unwrap(), vec!["default"]);
@@ -221,7 +221,7 @@ mod tests {
                 .wallet()
                 .unlock(SecretString::from("work password"))
                 .await,
-            Err(crate::Error::Vault(crate::vault::VaultError::WrongPassword))
+            Err(crate::Error::Vault(crate::keys::vault::VaultError::WrongPassword))
         ));
         assert!(matches!(
             device.switch("../escape").await,

@@ -12,13 +12,13 @@ use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, Bytes, TxKind, U256};
 use cairn_api::{Operation, SendQuote, SendRequest, SendSpeed};
 
-use crate::chain::FeeHistory;
-use crate::erc20;
+use crate::chain::client::FeeHistory;
+use crate::primitives::erc20;
 use crate::error::{Error, Result};
-use crate::ledger::{now, AccountRow, Ledger};
-use crate::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
-use crate::rpc::ChainError;
-use crate::units::{format_address, format_units, parse_address, parse_units};
+use crate::store::ledger::{now, AccountRow, Ledger};
+use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
+use crate::chain::rpc::ChainError;
+use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::wallet::{signer_for, Session, Wallet, WalletEvent};
 
 const GWEI: u64 = 1_000_000_000;
@@ -274,7 +274,7 @@ impl Wallet {
     pub(crate) fn native_asset(s: &mut Session, w: &Wallet) -> Result<AssetRow> {
         match s.ledger.asset(w.network().chain_id, None) {
             Ok(a) => Ok(a),
-            Err(crate::ledger::LedgerError::NotFound(_)) => {
+            Err(crate::store::ledger::LedgerError::NotFound(_)) => {
                 Ok(s.ledger.ensure_network(&w.network())?)
             }
             Err(e) => Err(e.into()),
@@ -295,12 +295,12 @@ impl Wallet {
         let attempt = async {
             let fees = chain.fee_history().await?;
             let pending_nonce = chain.nonce(from, "pending").await?;
-            let mut queries = vec![crate::chain::BalanceQuery {
+            let mut queries = vec![crate::chain::client::BalanceQuery {
                 owner: from,
                 token: None,
             }];
             if let Some(t) = token {
-                queries.push(crate::chain::BalanceQuery {
+                queries.push(crate::chain::client::BalanceQuery {
                     owner: from,
                     token: Some(t),
                 });
@@ -494,7 +494,7 @@ impl Wallet {
 
     /// The simulation and risk checks of a planned send.
     async fn plan_risk(&self, plan: &Plan) -> Result<cairn_api::RiskReport> {
-        let call = crate::risk::Call {
+        let call = crate::guard::risk::Call {
             from: parse_address(&plan.account.address)?,
             to: plan.tx_to,
             value: plan.tx_value,

@@ -13,7 +13,18 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use crate::network::Network;
+use crate::chain::network::Network;
+
+static TLS: std::sync::Once = std::sync::Once::new();
+
+/// reqwest is built without a TLS crypto provider (one crypto library, ring, in the binary);
+/// rustls needs the process-wide default set before any client exists.
+pub fn install_tls_provider() {
+    TLS.call_once(|| {
+        // Err means another part of the process already installed one, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
 
 /// Why a chain request failed. Says which endpoint, never what was signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,7 +121,7 @@ const VERIFY_TTL: Duration = Duration::from_secs(30);
 
 impl Rpc {
     pub fn new(network: Network) -> Result<Rpc, ChainError> {
-        crate::chain::install_tls_provider();
+        install_tls_provider();
         if network.rpc_urls.is_empty() {
             return Err(ChainError::BadUrl(String::new()));
         }

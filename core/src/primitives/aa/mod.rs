@@ -67,8 +67,8 @@ pub enum EntryPointVersion {
     V08,
 }
 
-const PROXY_V07: &str = include_str!("aa/erc1967_proxy_v07.hex");
-const PROXY_V08: &str = include_str!("aa/erc1967_proxy_v08.hex");
+const PROXY_V07: &str = include_str!("erc1967_proxy_v07.hex");
+const PROXY_V08: &str = include_str!("erc1967_proxy_v08.hex");
 
 impl EntryPointVersion {
     pub const ALL: [EntryPointVersion; 2] = [EntryPointVersion::V07, EntryPointVersion::V08];

@@ -1,16 +1,16 @@
 //! The ERC-4337 peers of a network: its bundler (`eth_supportedEntryPoints`,
 //! `eth_estimateUserOperationGas`, `eth_sendUserOperation`, `eth_getUserOperationReceipt`,
 //! `eth_getUserOperationByHash`) and its ERC-7677 paymaster (`pm_getPaymasterStubData`,
-//! `pm_getPaymasterData`). Both ride on [`crate::rpc::Rpc`], so they get the same timeouts,
+//! `pm_getPaymasterData`). Both ride on [`crate::chain::rpc::Rpc`], so they get the same timeouts,
 //! typed errors and chain-id check as the node: a bundler for another chain is refused.
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::aa::UserOp;
-use crate::network::Network;
-use crate::rpc::{ChainError, Rpc};
+use crate::primitives::aa::UserOp;
+use crate::chain::network::Network;
+use crate::chain::rpc::{ChainError, Rpc};
 
 /// An ERC-4337 endpoint (bundler or paymaster) of one network.
 #[derive(Debug)]
@@ -160,8 +160,8 @@ impl AaEndpoint {
             .map(|r| {
                 hex::decode(r.trim_start_matches("0x"))
                     .ok()
-                    .and_then(|b| crate::erc20::decode_revert(&b))
-                    .unwrap_or_else(|| crate::aa::explain(r).1)
+                    .and_then(|b| crate::primitives::erc20::decode_revert(&b))
+                    .unwrap_or_else(|| crate::primitives::aa::explain(r).1)
             });
         Ok(Some(UserOpReceipt {
             success,

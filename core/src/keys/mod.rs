@@ -1,0 +1,14 @@
+//! Keys: what protects and derives secrets — the vault (password → Argon2id → vault key →
+//! ledger and sealing keys; sealing and unsealing), BIP-39 phrases and BIP-32/44 derivation,
+//! and the OS keychain's per-device secret.
+//!
+//! May use: `primitives`. Knows nothing of the ledger, the chain or the wallet's session.
+
+mod derive;
+pub mod keychain;
+pub mod vault;
+
+pub use derive::{
+    account_path, derive_address, derive_signer, generate_mnemonic, parse_private_key,
+    validate_mnemonic, KeyError,
+};

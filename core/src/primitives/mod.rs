@@ -1,0 +1,11 @@
+//! Primitives: the wallet's vocabulary, as pure functions and values — amounts and addresses
+//! (text ⇄ value, EIP-55), ERC-20 calldata, ERC-4337 user operations and hashes, TOTP codes,
+//! QR codes. No I/O, no clock but the one passed in, no state.
+//!
+//! May use: nothing else in the crate. Everything else may use it.
+
+pub mod aa;
+pub mod erc20;
+pub mod qr;
+pub mod totp;
+pub mod units;

@@ -1,0 +1,10 @@
+//! Store: the encrypted ledger — the SQLCipher database and its refinery migrations, typed rows
+//! (accounts, key sources, operations and their transitions, assets, balances, nonces, fee
+//! quotes, settings), and the append-only, hash-chained audit log inside it. Every write is one
+//! SQLite transaction.
+//!
+//! May use: `keys` (the ledger key), `primitives`. Holds no business rule that needs the chain.
+
+pub mod audit;
+pub mod ledger;
+pub mod operations;
