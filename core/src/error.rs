@@ -4,19 +4,19 @@
 use cairn_api::{ApiError, ErrorCode};
 
 use crate::chain::client::ChainError;
-use crate::keys::KeyError;
-use crate::store::ledger::LedgerError;
-use crate::logging::LoggingError;
+use crate::chain::network::NetworkConfigError;
 use crate::guard::messages::MessageError;
 use crate::guard::mfa::MfaError;
-use crate::chain::network::NetworkConfigError;
-use crate::networks::NetworkError;
-use crate::wallet::profiles::ProfileError;
 use crate::guard::risk::RiskError;
+use crate::keys::vault::VaultError;
+use crate::keys::KeyError;
+use crate::logging::LoggingError;
+use crate::networks::NetworkError;
+use crate::primitives::units::{AddressError, AmountError};
 use crate::send::SendError;
 use crate::smart::SmartError;
-use crate::primitives::units::{AddressError, AmountError};
-use crate::keys::vault::VaultError;
+use crate::store::ledger::LedgerError;
+use crate::wallet::profiles::ProfileError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -96,7 +96,9 @@ impl Error {
                 | SmartError::AddressMismatch { .. },
             ) => ErrorCode::Rejected,
             Error::Smart(SmartError::SponsorOffline) => ErrorCode::Offline,
-            Error::Smart(SmartError::Aa(crate::primitives::aa::AaError::Signing(_))) => ErrorCode::Internal,
+            Error::Smart(SmartError::Aa(crate::primitives::aa::AaError::Signing(_))) => {
+                ErrorCode::Internal
+            }
             Error::Smart(
                 SmartError::NoBundler | SmartError::NoPaymaster | SmartError::NoFactory(_),
             ) => ErrorCode::Network,

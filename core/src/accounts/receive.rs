@@ -3,21 +3,22 @@
 
 use cairn_api::ReceiveInfo;
 
+use crate::accounts::Accounts;
 use crate::error::{Error, Result};
 use crate::primitives::qr;
 use crate::primitives::units::{format_address, parse_address};
-use crate::wallet::Wallet;
 
-impl Wallet {
+impl Accounts<'_> {
     /// What the receive screen shows for one of the wallet's accounts.
-    pub async fn receive(&self, address: &str) -> Result<ReceiveInfo> {
+    pub(crate) async fn receive(&self, address: &str) -> Result<ReceiveInfo> {
         let address = format_address(&parse_address(address)?);
         // Only the wallet's own accounts: a receive screen for someone else's address would
         // send the payer's money elsewhere.
         let account = self
+            .ctx
             .with_session(|s| Ok(s.ledger.account(&address)?))
             .await?;
-        let network = self.network();
+        let network = self.ctx.network();
         Ok(ReceiveInfo {
             address: account.address.clone(),
             name: account.name,

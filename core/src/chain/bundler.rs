@@ -8,9 +8,9 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::primitives::aa::UserOp;
 use crate::chain::network::Network;
 use crate::chain::rpc::{ChainError, Rpc};
+use crate::primitives::aa::UserOp;
 
 /// An ERC-4337 endpoint (bundler or paymaster) of one network.
 #[derive(Debug)]

@@ -5,10 +5,10 @@ use alloy::primitives::{Address, Bytes, B256, U256};
 use serde_json::{json, Value};
 
 use crate::chain::bundler::AaEndpoint;
-use crate::primitives::erc20;
 use crate::chain::network::Network;
 pub use crate::chain::rpc::{install_tls_provider, ChainError};
 use crate::chain::rpc::{quantity, Rpc};
+use crate::primitives::erc20;
 
 /// A JSON-RPC client bound to one network.
 #[derive(Debug)]

@@ -10,9 +10,10 @@ use alloy_dyn_abi::TypedData;
 use cairn_api::{SignedMessage, TypedDataField, TypedDataReview};
 use serde_json::Value;
 
+use crate::accounts::signer_for;
 use crate::error::{Error, Result};
 use crate::primitives::units::{format_address, parse_address};
-use crate::wallet::{signer_for, Wallet};
+use crate::session::Ctx;
 
 /// Why a message is not signed.
 #[derive(Debug, thiserror::Error)]
@@ -145,14 +146,19 @@ fn permit_warnings(review: &TypedDataReview) -> Vec<String> {
     out
 }
 
-impl Wallet {
+/// Messages's service over the shared session state.
+pub(crate) struct Messages<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl Messages<'_> {
     /// Parses typed data and lays it out for review; refuses another chain's.
-    pub fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
+    pub(crate) fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
         let typed: TypedData =
             serde_json::from_str(json).map_err(|e| MessageError::BadTypedData(e.to_string()))?;
         let raw: Value =
             serde_json::from_str(json).map_err(|e| MessageError::BadTypedData(e.to_string()))?;
-        let active = self.network().chain_id;
+        let active = self.ctx.network().chain_id;
         if let Some(chain) = typed.domain.chain_id {
             if chain != U256::from(active) {
                 return Err(MessageError::WrongChain {
@@ -210,7 +216,7 @@ impl Wallet {
 
     fn message_signer(
         &self,
-        s: &crate::wallet::Session,
+        s: &crate::session::Session,
         address: Address,
     ) -> Result<alloy::signers::local::PrivateKeySigner> {
         let account = s.ledger.account(&format_address(&address))?;
@@ -221,13 +227,14 @@ impl Wallet {
     }
 
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
-    pub async fn sign_message(&self, address: &str, message: &str) -> Result<SignedMessage> {
+    pub(crate) async fn sign_message(&self, address: &str, message: &str) -> Result<SignedMessage> {
         let address = parse_address(address)?;
         let bytes = match message.strip_prefix("0x").map(hex::decode) {
             Some(Ok(b)) => b,
             _ => message.as_bytes().to_vec(),
         };
         let signature = self
+            .ctx
             .with_session(|s| {
                 let signer = self.message_signer(s, address)?;
                 signer
@@ -244,13 +251,14 @@ impl Wallet {
 
     /// EIP-712 `eth_signTypedData_v4`, after the same review [`Wallet::review_typed_data`]
     /// shows (the caller has shown it).
-    pub async fn sign_typed_data(&self, address: &str, json: &str) -> Result<SignedMessage> {
+    pub(crate) async fn sign_typed_data(&self, address: &str, json: &str) -> Result<SignedMessage> {
         let address = parse_address(address)?;
         let (typed, review) = self.review_typed_data(json)?;
         let hash = typed
             .eip712_signing_hash()
             .map_err(|e| MessageError::BadTypedData(e.to_string()))?;
         let signature = self
+            .ctx
             .with_session(|s| {
                 let signer = self.message_signer(s, address)?;
                 signer
@@ -271,7 +279,7 @@ impl Wallet {
     }
 
     /// A dapp's signing request by its JSON-RPC method name.
-    pub async fn sign_request(
+    pub(crate) async fn sign_request(
         &self,
         method: &str,
         address: &str,
@@ -291,9 +299,10 @@ impl Wallet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::keychain::NoKeychain;
     use crate::chain::network::Network;
+    use crate::keys::keychain::NoKeychain;
     use crate::keys::vault::TEST_KDF;
+    use crate::Wallet;
     use crate::{KeySpec, WalletConfig};
     use secrecy::SecretString;
     use std::sync::Arc;

@@ -10,13 +10,14 @@ use rusqlite::{params, OptionalExtension};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::store::audit::{AuditEvent, Outcome};
+use crate::accounts::Accounts;
 use crate::error::{Error, Result};
-use crate::store::ledger::{now, Ledger, LedgerError};
+use crate::keys::vault;
 use crate::primitives::totp::{self, TotpError};
 use crate::primitives::units::{format_units, parse_units};
-use crate::keys::vault;
-use crate::wallet::{Session, Wallet};
+use crate::session::{Ctx, Session};
+use crate::store::audit::{AuditEvent, Outcome};
+use crate::store::ledger::{now, Ledger, LedgerError};
 
 const SEAL_LABEL: &str = "totp";
 const RECOVERY_CODES: usize = 10;
@@ -152,33 +153,39 @@ fn severity_rank(s: &str) -> u8 {
     }
 }
 
-impl Wallet {
+/// TwoFactor's service over the shared session state.
+pub(crate) struct TwoFactor<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl TwoFactor<'_> {
     /// Whether the second factor is on, how many recovery codes are left, and the policy.
-    pub async fn mfa_status(&self) -> Result<MfaStatus> {
-        let decimals = self.network().currency_decimals;
-        self.with_session(|s| {
-            let row = s.ledger.mfa_row()?;
-            let fmt = |v: Option<U256>| v.map(|v| format_units(v, decimals)).transpose();
-            Ok(MfaStatus {
-                enabled: row.as_ref().is_some_and(|r| r.enabled),
-                pending: row.as_ref().is_some_and(|r| !r.enabled),
-                recovery_codes_left: s.ledger.recovery_left()?,
-                policy: Policy {
-                    per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
-                    per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
-                    mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
-                    block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
-                },
+    pub(crate) async fn mfa_status(&self) -> Result<MfaStatus> {
+        let decimals = self.ctx.network().currency_decimals;
+        self.ctx
+            .with_session(|s| {
+                let row = s.ledger.mfa_row()?;
+                let fmt = |v: Option<U256>| v.map(|v| format_units(v, decimals)).transpose();
+                Ok(MfaStatus {
+                    enabled: row.as_ref().is_some_and(|r| r.enabled),
+                    pending: row.as_ref().is_some_and(|r| !r.enabled),
+                    recovery_codes_left: s.ledger.recovery_left()?,
+                    policy: Policy {
+                        per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
+                        per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
+                        mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
+                        block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
+                    },
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
     /// an authenticator app, and ten recovery codes shown this once. Nothing is enforced until
     /// [`Wallet::mfa_confirm`] sees a first code. Refused while a confirmed enrolment exists.
-    pub async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
-        self.reauthenticate(password).await?;
+    pub(crate) async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
+        self.ctx.reauthenticate(password).await?;
         let mut secret = Zeroizing::new([0u8; totp::SECRET_BYTES]);
         let mut recovery_random = Zeroizing::new([0u8; 7 * RECOVERY_CODES]);
         let rng = ring::rand::SystemRandom::new();
@@ -190,35 +197,37 @@ impl Wallet {
             .filter_map(|c| <[u8; 7]>::try_from(c).ok())
             .map(|c| totp::recovery_code(&c))
             .collect();
-        let label = self
+        let label = Accounts { ctx: self.ctx }
             .accounts(false)
             .await?
             .first()
             .map(|a| a.name.clone())
             .unwrap_or_else(|| "wallet".into());
         let uri = totp::otpauth_uri(secret.as_ref(), &label);
-        let qr_svg = crate::primitives::qr::svg(&uri).map_err(|e| Error::Internal(e.to_string()))?;
-        self.with_session(|s| {
-            if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
-                return Err(MfaError::AlreadyEnrolled.into());
-            }
-            let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
-            let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
-            Ok(s.ledger.audited(AuditEvent::MfaEnrolled, "started", |tx| {
-                tx.execute("DELETE FROM mfa", [])?;
-                tx.execute("DELETE FROM recovery_codes", [])?;
-                tx.execute(
-                    "INSERT INTO mfa (id, sealed_secret, enabled, last_step, created_at)
-                     VALUES (1, ?1, 0, NULL, ?2)",
-                    params![sealed, now()],
-                )?;
-                for h in &hashes {
-                    tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
+        let qr_svg =
+            crate::primitives::qr::svg(&uri).map_err(|e| Error::Internal(e.to_string()))?;
+        self.ctx
+            .with_session(|s| {
+                if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
+                    return Err(MfaError::AlreadyEnrolled.into());
                 }
-                Ok(())
-            })?)
-        })
-        .await?;
+                let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
+                let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+                Ok(s.ledger.audited(AuditEvent::MfaEnrolled, "started", |tx| {
+                    tx.execute("DELETE FROM mfa", [])?;
+                    tx.execute("DELETE FROM recovery_codes", [])?;
+                    tx.execute(
+                        "INSERT INTO mfa (id, sealed_secret, enabled, last_step, created_at)
+                     VALUES (1, ?1, 0, NULL, ?2)",
+                        params![sealed, now()],
+                    )?;
+                    for h in &hashes {
+                        tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
+                    }
+                    Ok(())
+                })?)
+            })
+            .await?;
         Ok(MfaEnrollment {
             otpauth_uri: uri.to_string(),
             secret_base32: totp::base32(secret.as_ref()).to_string(),
@@ -228,58 +237,63 @@ impl Wallet {
     }
 
     /// Turns the second factor on once the authenticator app shows a code for the new secret.
-    pub async fn mfa_confirm(&self, code: &str) -> Result<()> {
-        self.with_session(|s| {
-            let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
-            if row.enabled {
-                return Err(MfaError::AlreadyEnrolled.into());
-            }
-            let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
-            let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
-                Ok(step) => step,
-                Err(e) => {
-                    s.ledger
-                        .audit(AuditEvent::MfaEnrolled, Outcome::Denied, "first code wrong")?;
-                    return Err(MfaError::from(e).into());
+    pub(crate) async fn mfa_confirm(&self, code: &str) -> Result<()> {
+        self.ctx
+            .with_session(|s| {
+                let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
+                if row.enabled {
+                    return Err(MfaError::AlreadyEnrolled.into());
                 }
-            };
-            s.ledger
-                .audited(AuditEvent::MfaEnrolled, "confirmed", |tx| {
-                    tx.execute(
-                        "UPDATE mfa SET enabled = 1, last_step = ?1 WHERE id = 1",
-                        params![step as i64],
-                    )?;
-                    Ok(())
-                })?;
-            Ok(())
-        })
-        .await
+                let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
+                let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
+                    Ok(step) => step,
+                    Err(e) => {
+                        s.ledger.audit(
+                            AuditEvent::MfaEnrolled,
+                            Outcome::Denied,
+                            "first code wrong",
+                        )?;
+                        return Err(MfaError::from(e).into());
+                    }
+                };
+                s.ledger
+                    .audited(AuditEvent::MfaEnrolled, "confirmed", |tx| {
+                        tx.execute(
+                            "UPDATE mfa SET enabled = 1, last_step = ?1 WHERE id = 1",
+                            params![step as i64],
+                        )?;
+                        Ok(())
+                    })?;
+                Ok(())
+            })
+            .await
     }
 
     /// Turns the second factor off: the password and a code (or a recovery code). The policy
     /// goes with it, since nothing could enforce it.
-    pub async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {
-        self.reauthenticate(password).await?;
+    pub(crate) async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {
+        self.ctx.reauthenticate(password).await?;
         self.require_mfa(Some(code), "disable two-factor authentication")
             .await?;
-        self.with_session(|s| {
-            Ok(s.ledger.audited(AuditEvent::MfaDisabled, "", |tx| {
-                tx.execute("DELETE FROM mfa", [])?;
-                tx.execute("DELETE FROM recovery_codes", [])?;
-                tx.execute(
-                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
-                    params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
-                )?;
-                Ok(())
-            })?)
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                Ok(s.ledger.audited(AuditEvent::MfaDisabled, "", |tx| {
+                    tx.execute("DELETE FROM mfa", [])?;
+                    tx.execute("DELETE FROM recovery_codes", [])?;
+                    tx.execute(
+                        "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
+                        params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
+                    )?;
+                    Ok(())
+                })?)
+            })
+            .await
     }
 
     /// Sets the spending policy (amounts in the native currency, `None` for no limit). Always
     /// needs a code, so it needs an enrolled second factor.
-    pub async fn set_policy(&self, policy: &Policy, code: Option<&str>) -> Result<()> {
-        let decimals = self.network().currency_decimals;
+    pub(crate) async fn set_policy(&self, policy: &Policy, code: Option<&str>) -> Result<()> {
+        let decimals = self.ctx.network().currency_decimals;
         let parse = |v: &Option<String>| -> Result<Option<U256>> {
             Ok(v.as_deref()
                 .map(str::trim)
@@ -307,49 +321,53 @@ impl Wallet {
                 policy.block_above_score.map(|v| v.min(100)),
             ),
         ];
-        self.with_session(|s| {
-            Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
-                let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
-                let values = amounts
-                    .iter()
-                    .map(|(k, v)| (*k, v.map(|v| v.to_string())))
-                    .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
-                for (key, value) in values {
-                    match value {
-                        Some(v) => tx.execute(
-                            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+        self.ctx
+            .with_session(|s| {
+                Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
+                    let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
+                    let values = amounts
+                        .iter()
+                        .map(|(k, v)| (*k, v.map(|v| v.to_string())))
+                        .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
+                    for (key, value) in values {
+                        match value {
+                            Some(v) => tx.execute(
+                                "INSERT INTO settings (key, value) VALUES (?1, ?2)
                              ON CONFLICT (key) DO UPDATE SET value = ?2",
-                            params![key, v.to_string()],
-                        )?,
-                        None => tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?,
-                    };
-                }
-                Ok(())
-            })?)
-        })
-        .await
+                                params![key, v.to_string()],
+                            )?,
+                            None => {
+                                tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?
+                            }
+                        };
+                    }
+                    Ok(())
+                })?)
+            })
+            .await
     }
 
     /// Demands a valid code for `purpose` when the second factor is on (or, when it is not,
     /// lets the action through: there is nothing to check against). The decision is audited.
     pub(crate) async fn require_mfa(&self, code: Option<&str>, purpose: &str) -> Result<()> {
-        self.with_session(|s| {
-            let enabled = s.ledger.mfa_row()?.is_some_and(|r| r.enabled);
-            if !enabled {
-                return Ok(());
-            }
-            let outcome = match code {
-                None => Err(MfaError::Required(purpose.to_string()).into()),
-                Some(c) => check_code(s, c),
-            };
-            let (result, detail) = match &outcome {
-                Ok(()) => (Outcome::Ok, purpose.to_string()),
-                Err(e) => (Outcome::Denied, format!("{purpose}: {e}")),
-            };
-            s.ledger.audit(AuditEvent::MfaCheck, result, &detail)?;
-            outcome
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                let enabled = s.ledger.mfa_row()?.is_some_and(|r| r.enabled);
+                if !enabled {
+                    return Ok(());
+                }
+                let outcome = match code {
+                    None => Err(MfaError::Required(purpose.to_string()).into()),
+                    Some(c) => check_code(s, c),
+                };
+                let (result, detail) = match &outcome {
+                    Ok(()) => (Outcome::Ok, purpose.to_string()),
+                    Err(e) => (Outcome::Denied, format!("{purpose}: {e}")),
+                };
+                s.ledger.audit(AuditEvent::MfaCheck, result, &detail)?;
+                outcome
+            })
+            .await
     }
 
     /// The policy's word on a send of `value` (native base units) with its risk report: blocked
@@ -364,9 +382,10 @@ impl Wallet {
         override_risk: bool,
     ) -> Result<()> {
         let score = risk.map(|r| r.score).unwrap_or(0);
-        let chain_id = self.network().chain_id;
-        let decimals = self.network().currency_decimals;
+        let chain_id = self.ctx.network().chain_id;
+        let decimals = self.ctx.network().currency_decimals;
         let reason = self
+            .ctx
             .with_session(|s| {
                 let per_send = limit(&s.ledger, PER_SEND_KEY)?;
                 let per_day = limit(&s.ledger, PER_DAY_KEY)?;

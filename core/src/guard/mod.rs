@@ -4,6 +4,7 @@
 //!
 //! May use: `ops`, `accounts`, `session`, `store`, `keys`, `chain`, `primitives`.
 
+pub mod exports;
 pub mod messages;
 pub mod mfa;
 pub mod risk;

@@ -13,12 +13,13 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::chain::client::Chain;
-use crate::primitives::erc20;
-use crate::error::Result;
-use crate::store::ledger::{now, Ledger, LedgerError};
 use crate::chain::rpc::ChainError;
+use crate::error::Result;
+use crate::ops;
+use crate::primitives::erc20;
 use crate::primitives::units::{format_address, format_units, parse_address};
-use crate::wallet::Wallet;
+use crate::session::Ctx;
+use crate::store::ledger::{now, Ledger, LedgerError};
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -642,16 +643,21 @@ pub fn addresses_in(text: &str) -> Vec<String> {
     out
 }
 
-impl Wallet {
+/// Risk's service over the shared session state.
+pub(crate) struct Risk<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl Risk<'_> {
     /// Simulates and checks one outgoing call from one of the wallet's accounts.
-    pub async fn assess(
+    pub(crate) async fn assess(
         &self,
         call: &Call,
         recipient: Option<Address>,
         token: Option<Address>,
     ) -> Result<RiskReport> {
-        let chain_id = self.network().chain_id;
-        let chain = self.chain();
+        let chain_id = self.ctx.network().chain_id;
+        let chain = self.ctx.chain();
         let sim = match chain.simulate(call).await {
             Ok(s) => Some(s),
             Err(e) if e.is_offline() => None,
@@ -685,9 +691,9 @@ impl Wallet {
                 },
             ),
         };
-        let report = self
+        let report = self.ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&call.from))?;
                 let mut known: Vec<(Address, Option<String>)> = s
                     .ledger
@@ -740,7 +746,7 @@ impl Wallet {
                     });
                     if *sign < 0 {
                         if let Some(asset) = &asset {
-                            let (_, avail) = Self::available(s, chain_id, &account, &native, asset)?;
+                            let (_, avail) = ops::available(&s.ledger, chain_id, &account, &native, asset)?;
                             if !avail.is_zero() {
                                 let p = amount.saturating_mul(U256::from(100)) / avail;
                                 let p = u64::try_from(p).unwrap_or(u64::MAX);
@@ -818,31 +824,34 @@ impl Wallet {
         Ok(report)
     }
 
-    pub async fn add_contact(&self, name: &str, address: &str) -> Result<()> {
+    pub(crate) async fn add_contact(&self, name: &str, address: &str) -> Result<()> {
         let address = format_address(&parse_address(address)?);
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(crate::error::Error::InvalidName);
         }
-        self.with_session(|s| Ok(s.ledger.add_contact(name, &address)?))
+        self.ctx
+            .with_session(|s| Ok(s.ledger.add_contact(name, &address)?))
             .await
     }
 
-    pub async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
-        self.with_session(|s| {
-            Ok(s.ledger
-                .contacts()?
-                .into_iter()
-                .map(|(name, address)| cairn_api::Contact { name, address })
-                .collect())
-        })
-        .await
+    pub(crate) async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
+        self.ctx
+            .with_session(|s| {
+                Ok(s.ledger
+                    .contacts()?
+                    .into_iter()
+                    .map(|(name, address)| cairn_api::Contact { name, address })
+                    .collect())
+            })
+            .await
     }
 
     /// Adds every address in `text` (a list or a sanctions export) to the denylist.
-    pub async fn import_denylist(&self, text: &str, source: &str) -> Result<usize> {
+    pub(crate) async fn import_denylist(&self, text: &str, source: &str) -> Result<usize> {
         let addresses = addresses_in(text);
-        self.with_session(|s| Ok(s.ledger.deny(&addresses, source)?))
+        self.ctx
+            .with_session(|s| Ok(s.ledger.deny(&addresses, source)?))
             .await
     }
 }

@@ -10,12 +10,12 @@ use cairn_api::HistoryEntry;
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
+use crate::chain::rpc::ChainError;
 use crate::error::Result;
+use crate::primitives::units::{format_address, format_units};
+use crate::session::Ctx;
 use crate::store::ledger::{now, AccountRow, Ledger, LedgerError};
 use crate::store::operations::AssetRow;
-use crate::chain::rpc::ChainError;
-use crate::primitives::units::{format_address, format_units};
-use crate::wallet::Wallet;
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -212,7 +212,12 @@ impl Ledger {
     }
 }
 
-impl Wallet {
+/// History's service over the shared session state.
+pub(crate) struct History<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl History<'_> {
     /// ETH movements of `owner` in blocks after `after`, newest pages first, from the node's
     /// Otterscan API. `None` when the node does not have it.
     async fn ots_entries(
@@ -222,7 +227,7 @@ impl Wallet {
         native: &AssetRow,
         after: u64,
     ) -> Result<Option<Vec<Entry>>, ChainError> {
-        let chain = self.chain();
+        let chain = self.ctx.chain();
         let rpc = chain.rpc();
         match rpc.call::<Value>("ots_getApiLevel", json!([])).await {
             Ok(_) => {}
@@ -302,7 +307,7 @@ impl Wallet {
             after.saturating_add(1)
         );
         let reply: Value = reqwest::Client::builder()
-            .timeout(self.network().request_timeout)
+            .timeout(self.ctx.network().request_timeout)
             .build()
             .map_err(|e| fail(e.to_string()))?
             .get(&url)
@@ -403,7 +408,7 @@ impl Wallet {
             ("eth_getLogs", range(json!([TRANSFER_TOPIC, null, me]))),
         ];
         let mut out = Vec::new();
-        for reply in self.chain().rpc().batch(&calls).await? {
+        for reply in self.ctx.chain().rpc().batch(&calls).await? {
             for log in reply?.as_array().cloned().unwrap_or_default() {
                 let topics = log["topics"].as_array().cloned().unwrap_or_default();
                 let (Some(src), Some(dst)) = (
@@ -457,8 +462,9 @@ impl Wallet {
 
     /// Reads new history for every account up to `head`. Called by the sync worker.
     pub(crate) async fn sync_history(&self, head: u64) -> Result<()> {
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let (accounts, assets, cursors) = self
+            .ctx
             .with_session_quiet(|s| {
                 let accounts = s.ledger.accounts(true)?;
                 let cursors = accounts
@@ -488,7 +494,7 @@ impl Wallet {
                 .map_err(|_| crate::Error::Internal("a stored address does not parse".into()))?;
             let mut entries = match self.ots_entries(account, owner, &native, after).await? {
                 Some(e) => e,
-                None => match self.network().explorer_api_url {
+                None => match self.ctx.network().explorer_api_url {
                     Some(api) => {
                         self.explorer_entries(&api, account, owner, &native, after)
                             .await?
@@ -507,6 +513,7 @@ impl Wallet {
                     .await?,
             );
             let added = self
+                .ctx
                 .with_session_quiet(|s| {
                     Ok(s.ledger
                         .record_history(chain_id, account.id, &entries, head)?)
@@ -520,28 +527,29 @@ impl Wallet {
     }
 
     /// The history of one account on the active network, newest first.
-    pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
+    pub(crate) async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
         let address = format_address(&crate::primitives::units::parse_address(address)?);
-        let chain_id = self.network().chain_id;
-        self.with_session(|s| {
-            let account = s.ledger.account(&address)?;
-            Ok(s.ledger
-                .history(chain_id, account.id, limit)?
-                .into_iter()
-                .map(|(e, asset, op)| HistoryEntry {
-                    tx_hash: e.tx_hash,
-                    block_number: e.block_number,
-                    direction: e.direction.to_string(),
-                    symbol: asset.symbol.clone(),
-                    token: asset.contract.clone(),
-                    amount: format_units(e.amount, asset.decimals)
-                        .unwrap_or_else(|_| e.amount.to_string()),
-                    counterparty: e.counterparty,
-                    operation_id: op,
-                    at: e.at,
-                })
-                .collect())
-        })
-        .await
+        let chain_id = self.ctx.network().chain_id;
+        self.ctx
+            .with_session(|s| {
+                let account = s.ledger.account(&address)?;
+                Ok(s.ledger
+                    .history(chain_id, account.id, limit)?
+                    .into_iter()
+                    .map(|(e, asset, op)| HistoryEntry {
+                        tx_hash: e.tx_hash,
+                        block_number: e.block_number,
+                        direction: e.direction.to_string(),
+                        symbol: asset.symbol.clone(),
+                        token: asset.contract.clone(),
+                        amount: format_units(e.amount, asset.decimals)
+                            .unwrap_or_else(|_| e.amount.to_string()),
+                        counterparty: e.counterparty,
+                        operation_id: op,
+                        at: e.at,
+                    })
+                    .collect())
+            })
+            .await
     }
 }

@@ -8,11 +8,11 @@ use cairn_api::{NetworkEntry, NetworkSpec};
 use rusqlite::params;
 
 use crate::chain::client::Chain;
-use crate::error::{Error, Result};
-use crate::store::ledger::{Ledger, LedgerError};
 use crate::chain::network::Network;
 use crate::chain::rpc::{ChainError, Rpc};
-use crate::wallet::Wallet;
+use crate::error::{Error, Result};
+use crate::session::Ctx;
+use crate::store::ledger::{Ledger, LedgerError};
 
 const ACTIVE_KEY: &str = "active_chain_id";
 
@@ -114,7 +114,12 @@ impl Ledger {
     }
 }
 
-impl Wallet {
+/// Networks's service over the shared session state.
+pub(crate) struct Networks<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl Networks<'_> {
     fn known_networks(&self, user: Vec<Network>) -> Vec<(Network, bool)> {
         let mut all: Vec<(Network, bool)> = Network::presets()
             .into_iter()
@@ -122,7 +127,7 @@ impl Wallet {
             .map(|p| (p, false))
             .collect();
         // The network in use (e.g. given by the environment) is listed as it is used.
-        let current = self.network();
+        let current = self.ctx.network();
         if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == current.chain_id) {
             slot.0 = current.clone();
         }
@@ -131,9 +136,12 @@ impl Wallet {
     }
 
     /// Presets and the user's networks, the active one marked.
-    pub async fn networks(&self) -> Result<Vec<NetworkEntry>> {
-        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
-        let active = self.network().chain_id;
+    pub(crate) async fn networks(&self) -> Result<Vec<NetworkEntry>> {
+        let user = self
+            .ctx
+            .with_session(|s| Ok(s.ledger.user_networks()?))
+            .await?;
+        let active = self.ctx.network().chain_id;
         Ok(self
             .known_networks(user)
             .iter()
@@ -147,7 +155,7 @@ impl Wallet {
 
     /// Adds (or replaces) a network after asking every endpoint for its chain id: one that is
     /// unreachable or on another chain refuses the whole network.
-    pub async fn add_network(&self, spec: &NetworkSpec) -> Result<NetworkEntry> {
+    pub(crate) async fn add_network(&self, spec: &NetworkSpec) -> Result<NetworkEntry> {
         let network = from_spec(spec);
         validate(&network)?;
         for url in &network.rpc_urls {
@@ -167,38 +175,41 @@ impl Wallet {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.with_session(|s| Ok(s.ledger.save_user_network(&network)?))
+        self.ctx
+            .with_session(|s| Ok(s.ledger.save_user_network(&network)?))
             .await?;
         tracing::info!(chain_id = network.chain_id, name = %network.name, "network added");
         Ok(NetworkEntry {
             spec: to_spec(&network),
             user_added: true,
-            active: network.chain_id == self.network().chain_id,
+            active: network.chain_id == self.ctx.network().chain_id,
         })
     }
 
     /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
-    pub async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
-        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
+    pub(crate) async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
+        let user = self
+            .ctx
+            .with_session(|s| Ok(s.ledger.user_networks()?))
+            .await?;
         let (network, user_added) = self
             .known_networks(user)
             .into_iter()
             .find(|(n, _)| n.chain_id == chain_id)
             .ok_or(NetworkError::Unknown(chain_id))?;
-        if network.chain_id != self.network().chain_id || network != self.network() {
-            self.set_chain(Chain::new(network.clone())?);
+        if network.chain_id != self.ctx.network().chain_id || network != self.ctx.network() {
+            self.ctx.set_chain(Chain::new(network.clone())?);
         }
-        self.with_session(|s| {
-            s.ledger.ensure_network(&network)?;
-            s.ledger.set_setting(ACTIVE_KEY, &chain_id.to_string())?;
-            Ok(())
-        })
-        .await?;
-        if let Ok(mut state) = self.inner.sync_state.lock() {
-            *state = Default::default();
-        }
+        self.ctx
+            .with_session(|s| {
+                s.ledger.ensure_network(&network)?;
+                s.ledger.set_setting(ACTIVE_KEY, &chain_id.to_string())?;
+                Ok(())
+            })
+            .await?;
+        self.ctx.reset_sync();
         tracing::info!(chain_id, name = %network.name, "network switched");
-        self.wake_sync();
+        self.ctx.wake_sync();
         Ok(NetworkEntry {
             spec: to_spec(&network),
             user_added,
@@ -208,13 +219,14 @@ impl Wallet {
 
     /// After an unlock: back to the network the user picked last time, if any. Front ends skip
     /// this when the network was given explicitly (environment, command line).
-    pub async fn restore_network(&self) -> Result<()> {
+    pub(crate) async fn restore_network(&self) -> Result<()> {
         let saved = self
+            .ctx
             .with_session(|s| Ok(s.ledger.setting(ACTIVE_KEY)?))
             .await?
             .and_then(|v| v.parse::<u64>().ok());
         match saved {
-            Some(id) if id != self.network().chain_id => self.use_network(id).await.map(|_| ()),
+            Some(id) if id != self.ctx.network().chain_id => self.use_network(id).await.map(|_| ()),
             _ => Ok(()),
         }
     }

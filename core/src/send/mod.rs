@@ -12,14 +12,18 @@ use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, Bytes, TxKind, U256};
 use cairn_api::{Operation, SendQuote, SendRequest, SendSpeed};
 
+use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
-use crate::primitives::erc20;
+use crate::chain::rpc::ChainError;
 use crate::error::{Error, Result};
+use crate::guard::mfa::TwoFactor;
+use crate::guard::risk::Risk;
+use crate::ops::{self, fmt, to_api};
+use crate::primitives::erc20;
+use crate::primitives::units::{format_address, parse_address, parse_units};
+use crate::session::{Ctx, Session, WalletEvent};
 use crate::store::ledger::{now, AccountRow, Ledger};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
-use crate::chain::rpc::ChainError;
-use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
-use crate::wallet::{signer_for, Session, Wallet, WalletEvent};
 
 const GWEI: u64 = 1_000_000_000;
 /// Gas of a plain ETH transfer to an account without code.
@@ -143,37 +147,6 @@ struct Plan {
     online: bool,
 }
 
-fn fmt(v: U256, decimals: u8) -> String {
-    format_units(v, decimals).unwrap_or_else(|_| v.to_string())
-}
-
-/// An operation as the UI shows it.
-pub(crate) fn to_api(op: &OperationRow, native: &AssetRow) -> Operation {
-    let asset = op.asset.as_ref().unwrap_or(native);
-    Operation {
-        id: op.id,
-        kind: op.kind.clone(),
-        state: op.state.as_str().to_string(),
-        from: op.from.clone(),
-        to: op.to.clone().unwrap_or_default(),
-        symbol: asset.symbol.clone(),
-        amount: fmt(op.amount, asset.decimals),
-        hash: op.hash.clone(),
-        nonce: op.nonce,
-        block_number: op.block_number,
-        fee_paid: op.fee_paid.map(|f| fmt(f, native.decimals)),
-        error: op.error.clone(),
-        replaces: op.replaces,
-        created_at: op.created_at,
-        updated_at: op.updated_at,
-        replaceable: op.user_op.is_none()
-            && matches!(op.state, OpState::Queued | OpState::Submitted),
-        user_operation: op.user_op.is_some(),
-        paymaster: op.paymaster.clone(),
-        bundle_tx: op.bundle_tx.clone(),
-    }
-}
-
 /// Signs an EIP-1559 transaction; returns (hash, raw encoded envelope).
 fn sign(
     s: &Session,
@@ -270,17 +243,12 @@ fn next_nonce(ledger: &Ledger, chain_id: u64, account_id: i64, chain: Option<u64
         .unwrap_or(0))
 }
 
-impl Wallet {
-    pub(crate) fn native_asset(s: &mut Session, w: &Wallet) -> Result<AssetRow> {
-        match s.ledger.asset(w.network().chain_id, None) {
-            Ok(a) => Ok(a),
-            Err(crate::store::ledger::LedgerError::NotFound(_)) => {
-                Ok(s.ledger.ensure_network(&w.network())?)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
+/// Payments's service over the shared session state.
+pub(crate) struct Payments<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
 
+impl Payments<'_> {
     /// Asks the node for fees, nonce, gas and balances; `None` when no endpoint answers.
     async fn live(
         &self,
@@ -291,7 +259,7 @@ impl Wallet {
         token: Option<Address>,
         amount: U256,
     ) -> Result<Option<Live>> {
-        let chain = &self.chain();
+        let chain = &self.ctx.chain();
         let attempt = async {
             let fees = chain.fee_history().await?;
             let pending_nonce = chain.nonce(from, "pending").await?;
@@ -358,11 +326,12 @@ impl Wallet {
     async fn plan(&self, req: &SendRequest) -> Result<(Plan, SendQuote)> {
         let from = parse_address(&req.from)?;
         let to = recipient(&req.to)?;
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let token = req.token.as_deref().map(parse_address).transpose()?;
         let (account, asset) = self
+            .ctx
             .with_session(|s| {
-                Self::native_asset(s, self)?;
+                ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&from))?;
                 if account.smart.is_some() {
                     return Err(Error::Unsupported(format!(
@@ -390,8 +359,9 @@ impl Wallet {
             .await?;
         let online = live.is_some();
         let (plan, quote) = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(l) = &live {
                     let quote = FeeQuote {
                         base_fee: l.fees.next_base_fee,
@@ -428,7 +398,7 @@ impl Wallet {
                     online,
                 };
                 let (avail_native, avail_asset) =
-                    Self::available(s, chain_id, &account, &native, &asset)?;
+                    ops::available(&s.ledger, chain_id, &account, &native, &asset)?;
                 let nonce = next_nonce(&s.ledger, chain_id, account.id, plan.chain_nonce)?;
                 let quote = SendQuote {
                     from: account.address.clone(),
@@ -456,37 +426,8 @@ impl Wallet {
         Ok((plan, quote))
     }
 
-    /// (native, asset) available: last confirmed balance minus what is promised.
-    pub(crate) fn available(
-        s: &Session,
-        chain_id: u64,
-        account: &AccountRow,
-        native: &AssetRow,
-        asset: &AssetRow,
-    ) -> Result<(U256, U256)> {
-        let stored_native = s.ledger.balance(account.id, native.id)?;
-        let confirmed_native = stored_native.map(|b| b.0).unwrap_or_default();
-        let (pending_native, pending_token) = s.ledger.pending_outgoing(
-            chain_id,
-            account.id,
-            asset.id,
-            stored_native.map(|b| b.1),
-        )?;
-        let avail_native = confirmed_native.saturating_sub(pending_native);
-        let avail_asset = if asset.contract.is_none() {
-            avail_native
-        } else {
-            s.ledger
-                .balance(account.id, asset.id)?
-                .map(|b| b.0)
-                .unwrap_or_default()
-                .saturating_sub(pending_token)
-        };
-        Ok((avail_native, avail_asset))
-    }
-
     /// What a send would do and cost, without doing it.
-    pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
+    pub(crate) async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
         let (plan, mut quote) = self.plan(req).await?;
         quote.risk = Some(self.plan_risk(&plan).await?);
         Ok(quote)
@@ -506,52 +447,35 @@ impl Wallet {
             .as_deref()
             .map(parse_address)
             .transpose()?;
-        self.assess(&call, Some(plan.to), token).await
+        Risk { ctx: self.ctx }
+            .assess(&call, Some(plan.to), token)
+            .await
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
     /// broadcasts it as soon as a node answers. Works offline from the last state seen.
-    pub async fn send(&self, req: &SendRequest) -> Result<Operation> {
-        // From a smart account the same payment is a user operation, gas paid by the account.
-        let from = format_address(&parse_address(&req.from)?);
-        let smart = self
-            .with_session(|s| Ok(s.ledger.account(&from)?.smart.is_some()))
-            .await?;
-        if smart {
-            return self
-                .send_user_op(&cairn_api::UserOpRequest {
-                    from,
-                    calls: vec![cairn_api::CallSpec::Transfer {
-                        to: req.to.clone(),
-                        token: req.token.clone(),
-                        amount: req.amount.clone(),
-                    }],
-                    sponsored: false,
-                    speed: req.speed.clone(),
-                    mfa_code: req.mfa_code.clone(),
-                    override_risk: req.override_risk,
-                })
-                .await;
-        }
+    pub(crate) async fn send(&self, req: &SendRequest) -> Result<Operation> {
         let (plan, _) = self.plan(req).await?;
         // The simulation, the risk checks and the policy's word before anything is signed
         // (amount limits count the native value).
         let risk = self.plan_risk(&plan).await?;
-        self.authorize_send(
-            plan.tx_value,
-            req.mfa_code.as_deref(),
-            Some(&risk),
-            req.override_risk,
-        )
-        .await?;
-        let chain_id = self.network().chain_id;
+        TwoFactor { ctx: self.ctx }
+            .authorize_send(
+                plan.tx_value,
+                req.mfa_code.as_deref(),
+                Some(&risk),
+                req.override_risk,
+            )
+            .await?;
+        let chain_id = self.ctx.network().chain_id;
         let op = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 // Checked again here, under the session lock, so two sends cannot both spend
                 // the same funds.
                 let (avail_native, avail_asset) =
-                    Self::available(s, chain_id, &plan.account, &native, &plan.asset)?;
+                    ops::available(&s.ledger, chain_id, &plan.account, &native, &plan.asset)?;
                 let fee_cap = U256::from(plan.gas_limit).saturating_mul(plan.max_fee);
                 let need_native = plan.tx_value.saturating_add(fee_cap);
                 if plan.asset.contract.is_some() && plan.amount > avail_asset {
@@ -606,8 +530,8 @@ impl Wallet {
             })
             .await?;
         tracing::info!(op = op.id, nonce = ?op.nonce, online = plan.online, "send queued");
-        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
-        self.inner.sync_wake.notify_one();
+        self.ctx.emit(WalletEvent::Operation(op.clone()));
+        self.ctx.wake_sync();
         Ok(op)
     }
 
@@ -617,11 +541,12 @@ impl Wallet {
     async fn replace(&self, id: i64, cancel: bool) -> Result<Operation> {
         let action = if cancel { "cancelled" } else { "sped up" };
         // Fresh fees when a node answers; the stored quote otherwise.
-        let fresh = self.chain().fee_history().await.ok();
-        let chain_id = self.network().chain_id;
+        let fresh = self.ctx.chain().fee_history().await.ok();
+        let chain_id = self.ctx.network().chain_id;
         let op = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
                     s.ledger.set_fee_quote(
                         chain_id,
@@ -724,16 +649,16 @@ impl Wallet {
             })
             .await?;
         tracing::info!(op = op.id, replaces = id, cancel, "replacement queued");
-        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
-        self.inner.sync_wake.notify_one();
+        self.ctx.emit(WalletEvent::Operation(op.clone()));
+        self.ctx.wake_sync();
         Ok(op)
     }
 
-    pub async fn speed_up(&self, id: i64) -> Result<Operation> {
+    pub(crate) async fn speed_up(&self, id: i64) -> Result<Operation> {
         self.replace(id, false).await
     }
 
-    pub async fn cancel(&self, id: i64) -> Result<Operation> {
+    pub(crate) async fn cancel(&self, id: i64) -> Result<Operation> {
         self.replace(id, true).await
     }
 
@@ -741,10 +666,14 @@ impl Wallet {
     /// fresh fees, its own nonce while the chain has not used it (so at most one signature can
     /// be mined), the next free one when another transaction took it. Refused when an earlier
     /// signature was mined after all, and offline.
-    pub async fn resign(&self, id: i64) -> Result<Operation> {
-        let fresh = self.chain().fee_history().await.ok();
-        let chain_id = self.network().chain_id;
-        let row = self.with_session(|s| Ok(s.ledger.operation(id)?)).await?;
+    /// Operation `id`, if it may be signed again here: waiting for it, on this network, not a
+    /// replacement.
+    pub(crate) async fn resignable(&self, id: i64) -> Result<OperationRow> {
+        let chain_id = self.ctx.network().chain_id;
+        let row = self
+            .ctx
+            .with_session(|s| Ok(s.ledger.operation(id)?))
+            .await?;
         if row.state != OpState::NeedsResign {
             return Err(SendError::NotReplaceable {
                 id,
@@ -764,18 +693,24 @@ impl Wallet {
         if row.replaces.is_some() {
             return Err(SendError::IsReplacement(id).into());
         }
-        if row.user_op.is_some() {
-            return self.resign_user_op(row).await;
-        }
+        Ok(row)
+    }
+
+    /// Signs a transaction again (fresh nonce and fees), unless one of its signatures was mined.
+    pub(crate) async fn resign(&self, row: OperationRow) -> Result<Operation> {
+        let id = row.id;
+        let fresh = self.ctx.chain().fee_history().await.ok();
+        let chain_id = self.ctx.network().chain_id;
         // Before a new signature: was any signature of it mined after all? Then signing again
         // would pay twice. This needs the chain, so it is refused offline.
         let from = parse_address(&row.from)?;
         let hashes = self
+            .ctx
             .with_session(|s| Ok(s.ledger.signed_hashes(id)?))
             .await?;
         let parsed: Vec<alloy::primitives::B256> =
             hashes.iter().filter_map(|h| h.parse().ok()).collect();
-        let chain = &self.chain();
+        let chain = &self.ctx.chain();
         let mined = chain.receipts(&parsed).await.map_err(|e| {
             if e.is_offline() {
                 SendError::NeedsNetwork.into()
@@ -784,7 +719,7 @@ impl Wallet {
             }
         })?;
         if mined.iter().any(Option::is_some) {
-            self.inner.sync_wake.notify_one();
+            self.ctx.wake_sync();
             return Err(SendError::AlreadyMined(id).into());
         }
         let latest = chain.nonce(from, "latest").await?;
@@ -793,8 +728,9 @@ impl Wallet {
         // taken by another transaction: the next one.
         let keep_nonce = row.nonce.filter(|n| *n >= latest);
         let op = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
                     s.ledger.set_fee_quote(
                         chain_id,
@@ -843,33 +779,35 @@ impl Wallet {
                 Ok(to_api(&row, &native))
             })
             .await?;
-        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
-        self.inner.sync_wake.notify_one();
+        self.ctx.emit(WalletEvent::Operation(op.clone()));
+        self.ctx.wake_sync();
         Ok(op)
     }
 
     /// The newest operations on the active network.
-    pub async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
-        let chain_id = self.network().chain_id;
-        self.with_session(|s| {
-            let native = Self::native_asset(s, self)?;
-            Ok(s.ledger
-                .operations(chain_id, limit)?
-                .iter()
-                .map(|op| to_api(op, &native))
-                .collect())
-        })
-        .await
+    pub(crate) async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
+        let chain_id = self.ctx.network().chain_id;
+        self.ctx
+            .with_session(|s| {
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
+                Ok(s.ledger
+                    .operations(chain_id, limit)?
+                    .iter()
+                    .map(|op| to_api(op, &native))
+                    .collect())
+            })
+            .await
     }
 
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.
-    pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
+    pub(crate) async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
         let address = parse_address(contract)?;
-        let (symbol, decimals) = self.chain().token_metadata(address).await?;
-        let chain_id = self.network().chain_id;
+        let (symbol, decimals) = self.ctx.chain().token_metadata(address).await?;
+        let chain_id = self.ctx.network().chain_id;
         let asset = self
+            .ctx
             .with_session(|s| {
-                Self::native_asset(s, self)?;
+                ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let asset =
                     s.ledger
                         .add_token(chain_id, &format_address(&address), &symbol, decimals)?;
@@ -877,7 +815,7 @@ impl Wallet {
                 Ok(asset)
             })
             .await?;
-        self.inner.sync_wake.notify_one();
+        self.ctx.wake_sync();
         Ok(cairn_api::AssetBalance {
             symbol: asset.symbol,
             token: asset.contract,
@@ -890,40 +828,41 @@ impl Wallet {
     }
 
     /// Every asset's balance for `address` as last synced: confirmed, pending out, available.
-    pub async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
+    pub(crate) async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
         let address = format_address(&parse_address(address)?);
-        let chain_id = self.network().chain_id;
-        self.with_session(|s| {
-            Self::native_asset(s, self)?;
-            let account = s.ledger.account(&address)?;
-            let mut out = Vec::new();
-            for asset in s.ledger.assets(chain_id)? {
-                let stored = s.ledger.balance(account.id, asset.id)?;
-                let confirmed = stored.map(|b| b.0).unwrap_or_default();
-                let (pending_native, pending_token) = s.ledger.pending_outgoing(
-                    chain_id,
-                    account.id,
-                    asset.id,
-                    stored.map(|b| b.1),
-                )?;
-                let pending = if asset.contract.is_none() {
-                    pending_native
-                } else {
-                    pending_token
-                };
-                out.push(cairn_api::AssetBalance {
-                    symbol: asset.symbol.clone(),
-                    token: asset.contract.clone(),
-                    decimals: asset.decimals,
-                    confirmed: fmt(confirmed, asset.decimals),
-                    pending_out: fmt(pending, asset.decimals),
-                    available: fmt(confirmed.saturating_sub(pending), asset.decimals),
-                    block_number: stored.map(|b| b.1),
-                });
-            }
-            Ok(out)
-        })
-        .await
+        let chain_id = self.ctx.network().chain_id;
+        self.ctx
+            .with_session(|s| {
+                ops::native_asset(&mut s.ledger, &self.ctx.network())?;
+                let account = s.ledger.account(&address)?;
+                let mut out = Vec::new();
+                for asset in s.ledger.assets(chain_id)? {
+                    let stored = s.ledger.balance(account.id, asset.id)?;
+                    let confirmed = stored.map(|b| b.0).unwrap_or_default();
+                    let (pending_native, pending_token) = s.ledger.pending_outgoing(
+                        chain_id,
+                        account.id,
+                        asset.id,
+                        stored.map(|b| b.1),
+                    )?;
+                    let pending = if asset.contract.is_none() {
+                        pending_native
+                    } else {
+                        pending_token
+                    };
+                    out.push(cairn_api::AssetBalance {
+                        symbol: asset.symbol.clone(),
+                        token: asset.contract.clone(),
+                        decimals: asset.decimals,
+                        confirmed: fmt(confirmed, asset.decimals),
+                        pending_out: fmt(pending, asset.decimals),
+                        available: fmt(confirmed.saturating_sub(pending), asset.decimals),
+                        block_number: stored.map(|b| b.1),
+                    });
+                }
+                Ok(out)
+            })
+            .await
     }
 }
 

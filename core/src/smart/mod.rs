@@ -12,16 +12,20 @@ use std::time::Duration;
 use alloy::primitives::{Address, Bytes, B256, U256};
 use cairn_api::{CallSpec, Operation, SmartAccount, UserOpQuote, UserOpRequest};
 
-use crate::primitives::aa::{self, AaError, Call, EntryPointVersion, UserOp};
+use crate::accounts::signer_for;
 use crate::chain::bundler::PaymasterFields;
-use crate::primitives::erc20;
+use crate::chain::rpc::ChainError;
 use crate::error::{Error, Result};
+use crate::guard::mfa::TwoFactor;
+use crate::guard::risk::Risk;
+use crate::ops::{self, to_api, Lifecycle};
+use crate::primitives::aa::{self, AaError, Call, EntryPointVersion, UserOp};
+use crate::primitives::erc20;
+use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
+use crate::send::{fees_for, payment, recipient, SendError};
+use crate::session::{Ctx, WalletEvent};
 use crate::store::ledger::{now, AccountRow};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
-use crate::chain::rpc::ChainError;
-use crate::send::{fees_for, payment, recipient, to_api, SendError};
-use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
-use crate::wallet::{signer_for, Wallet, WalletEvent};
 
 /// Why a smart-account action cannot go ahead.
 #[derive(Debug, thiserror::Error)]
@@ -204,7 +208,7 @@ fn own_fee(
 /// userOpHash and the operation stored before anything is sent) to `queued`: one ledger
 /// transaction per step.
 fn sign_and_queue(
-    s: &mut crate::wallet::Session,
+    s: &mut crate::session::Session,
     id: i64,
     built: &mut Built,
     from: OpState,
@@ -251,11 +255,41 @@ fn fmt(v: U256, decimals: u8) -> String {
     format_units(v, decimals).unwrap_or_else(|_| v.to_string())
 }
 
-impl Wallet {
+/// A payment from a smart account, as the user operation that makes it (gas paid by the
+/// account).
+pub(crate) fn payment_as_user_op(from: String, req: &cairn_api::SendRequest) -> UserOpRequest {
+    UserOpRequest {
+        from,
+        calls: vec![cairn_api::CallSpec::Transfer {
+            to: req.to.clone(),
+            token: req.token.clone(),
+            amount: req.amount.clone(),
+        }],
+        sponsored: false,
+        speed: req.speed.clone(),
+        mfa_code: req.mfa_code.clone(),
+        override_risk: req.override_risk,
+    }
+}
+
+/// SmartAccounts's service over the shared session state.
+pub(crate) struct SmartAccounts<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+impl SmartAccounts<'_> {
+    fn lifecycle(&self) -> Lifecycle<'_> {
+        Lifecycle { ctx: self.ctx }
+    }
+
     /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
     /// wallet the first time. Its address is computed locally and, when a node answers, checked
     /// against the factory's `getAddress`: a mismatch is refused, never used.
-    pub async fn smart_account(&self, owner: &str, version: Option<&str>) -> Result<SmartAccount> {
+    pub(crate) async fn smart_account(
+        &self,
+        owner: &str,
+        version: Option<&str>,
+    ) -> Result<SmartAccount> {
         let version = version
             .map(EntryPointVersion::parse)
             .transpose()
@@ -263,7 +297,7 @@ impl Wallet {
             .unwrap_or(EntryPointVersion::V07);
         let owner_address = parse_address(owner)?;
         let local = aa::account_address(version, owner_address);
-        let chain = self.chain();
+        let chain = self.ctx.chain();
         match chain
             .call(version.factory(), &aa::get_address_call(owner_address))
             .await
@@ -286,8 +320,9 @@ impl Wallet {
             Err(e) => return Err(e.into()),
         }
         let deployed_live = chain.has_code(local).await.ok();
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let row = self
+            .ctx
             .with_session(|s| {
                 let owner = s.ledger.account(&format_address(&owner_address))?;
                 if owner.smart.is_some() {
@@ -313,16 +348,17 @@ impl Wallet {
             })
             .await?;
         tracing::info!(account = %row.address, version = version.as_str(), "smart account ready");
-        self.inner.sync_wake.notify_one();
+        self.ctx.wake_sync();
         self.smart_info(&row, deployed_live).await
     }
 
     async fn smart_info(&self, row: &AccountRow, live: Option<bool>) -> Result<SmartAccount> {
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let smart = row
             .smart
             .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
         let (owner, known) = self
+            .ctx
             .with_session_quiet(|s| {
                 Ok((
                     s.ledger.account_by_id(smart.owner_account_id)?,
@@ -330,8 +366,9 @@ impl Wallet {
                 ))
             })
             .await?;
-        let network = self.network();
+        let network = self.ctx.network();
         let deposit = self
+            .ctx
             .chain()
             .call(
                 smart.version.entry_point(),
@@ -354,9 +391,10 @@ impl Wallet {
 
     /// The wallet's smart accounts, with whether each is deployed on the active network (asked
     /// of the node where the ledger does not know yet).
-    pub async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
-        let chain_id = self.network().chain_id;
+    pub(crate) async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
+        let chain_id = self.ctx.network().chain_id;
         let rows = self
+            .ctx
             .with_session(|s| {
                 let mut out = Vec::new();
                 for row in s.ledger.accounts(true)? {
@@ -374,9 +412,10 @@ impl Wallet {
                 Some(true)
             } else {
                 let address = parse_address(&row.address)?;
-                let live = self.chain().has_code(address).await.ok();
+                let live = self.ctx.chain().has_code(address).await.ok();
                 if live == Some(true) {
-                    self.with_session_quiet(|s| Ok(s.ledger.set_deployed(row.id, chain_id)?))
+                    self.ctx
+                        .with_session_quiet(|s| Ok(s.ledger.set_deployed(row.id, chain_id)?))
                         .await?;
                 }
                 live
@@ -389,7 +428,7 @@ impl Wallet {
     /// The calls of a request, checked: addresses, amounts in each asset's decimals, tokens the
     /// wallet knows.
     fn resolve_calls(
-        s: &mut crate::wallet::Session,
+        s: &mut crate::session::Session,
         chain_id: u64,
         specs: &[CallSpec],
     ) -> Result<Resolved> {
@@ -403,7 +442,7 @@ impl Wallet {
         let mut first_to = None;
         let mut kind = "transfer";
         let known_token =
-            |s: &mut crate::wallet::Session, t: &str| -> Result<(Address, AssetRow)> {
+            |s: &mut crate::session::Session, t: &str| -> Result<(Address, AssetRow)> {
                 let address = parse_address(t)?;
                 let asset = s
                     .ledger
@@ -482,11 +521,12 @@ impl Wallet {
     /// Works a request out against the chain, the bundler and the paymaster — or, offline, from
     /// what the wallet last saw.
     async fn build_user_op(&self, req: &UserOpRequest) -> Result<Built> {
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let from = parse_address(&req.from)?;
         let (account, owner, native, resolved) = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&from))?;
                 let smart = account
                     .smart
@@ -527,7 +567,7 @@ impl Wallet {
     /// gas, paymaster data. Offline: the ledger's view and conservative gas (or, for a re-signed
     /// operation, its previous gas).
     async fn complete(&self, d: Draft) -> Result<Built> {
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let Draft {
             account,
             owner,
@@ -545,7 +585,7 @@ impl Wallet {
         } = d;
         let from = parse_address(&account.address)?;
         let entry_point = version.entry_point();
-        let chain = self.chain();
+        let chain = self.ctx.chain();
         let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
 
         // What the node says now: deployed or not, fees, balances. Offline: the ledger's view.
@@ -574,6 +614,7 @@ impl Wallet {
             Err(e) => return Err(e),
         };
         let (deploys, quote) = self
+            .ctx
             .with_session(|s| {
                 if let Some((deployed, fees, block, balances)) = &live {
                     s.ledger.set_fee_quote(
@@ -621,7 +662,7 @@ impl Wallet {
                     .map(|(a, _)| a.clone())
                     .unwrap_or_else(|| native.clone());
                 let (avail_native, avail_asset) =
-                    Self::available(s, chain_id, &account, &native, &asset)?;
+                    ops::available(&s.ledger, chain_id, &account, &native, &asset)?;
                 // (An operation signed again is already counted in what is promised.)
                 let fresh = previous.is_none();
                 if let Some((asset, amount)) = token.as_ref().filter(|_| fresh) {
@@ -821,7 +862,9 @@ impl Wallet {
                 value: c.value,
                 data: c.data.to_vec(),
             };
-            let report = self.assess(&call, Some(recipient), token).await?;
+            let report = Risk { ctx: self.ctx }
+                .assess(&call, Some(recipient), token)
+                .await?;
             merged = Some(match merged {
                 None => report,
                 Some(mut m) => {
@@ -857,12 +900,20 @@ impl Wallet {
     }
 
     /// What a user operation would do and cost, without signing it.
-    pub async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
+    pub(crate) async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
         let built = self.build_user_op(req).await?;
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let available = self
+            .ctx
             .with_session(|s| {
-                Ok(Self::available(s, chain_id, &built.account, &built.native, &built.native)?.0)
+                Ok(ops::available(
+                    &s.ledger,
+                    chain_id,
+                    &built.account,
+                    &built.native,
+                    &built.native,
+                )?
+                .0)
             })
             .await?;
         let mut quote = Self::user_op_quote(&built, available);
@@ -873,18 +924,20 @@ impl Wallet {
 
     /// Builds, checks against the available balance, signs (the owner's key) and queues a user
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
-    pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
+    pub(crate) async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
         let mut built = self.build_user_op(req).await?;
         let risk = self.user_op_risk(&built).await?;
-        self.authorize_send(
-            built.value,
-            req.mfa_code.as_deref(),
-            Some(&risk),
-            req.override_risk,
-        )
-        .await?;
-        let chain_id = self.network().chain_id;
+        TwoFactor { ctx: self.ctx }
+            .authorize_send(
+                built.value,
+                req.mfa_code.as_deref(),
+                Some(&risk),
+                req.override_risk,
+            )
+            .await?;
+        let chain_id = self.ctx.network().chain_id;
         let op = self
+            .ctx
             .with_session(|s| {
                 let native = built.native.clone();
                 let asset = built
@@ -893,7 +946,7 @@ impl Wallet {
                     .map(|(a, _)| a.clone())
                     .unwrap_or_else(|| native.clone());
                 let (avail_native, avail_asset) =
-                    Self::available(s, chain_id, &built.account, &native, &asset)?;
+                    ops::available(&s.ledger, chain_id, &built.account, &native, &asset)?;
                 if let Some((asset, amount)) = &built.token {
                     if *amount > avail_asset {
                         return Err(SendError::InsufficientFunds {
@@ -943,8 +996,8 @@ impl Wallet {
             online = built.online,
             "user operation queued"
         );
-        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
-        self.inner.sync_wake.notify_one();
+        self.ctx.emit(WalletEvent::Operation(op.clone()));
+        self.ctx.wake_sync();
         Ok(op)
     }
 
@@ -957,11 +1010,11 @@ impl Wallet {
         head: u64,
         confirmations: u64,
     ) -> Result<()> {
-        let chain = self.chain();
+        let chain = self.ctx.chain();
         let Some(bundler) = chain.bundler() else {
             return Ok(());
         };
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let now = now();
         for row in ops {
             let Some(json) = &row.user_op else { continue };
@@ -983,6 +1036,7 @@ impl Wallet {
                     }
                     if op.factory.is_none()
                         && !self
+                            .ctx
                             .with_session_quiet(|s| {
                                 Ok(s.ledger.is_deployed(row.account_id, chain_id)?)
                             })
@@ -1037,11 +1091,13 @@ impl Wallet {
                     };
                     match outcome {
                         Ok(detail) => {
-                            self.step(row.id, &[OpState::Queued], to, OpChange::default(), detail)
+                            self.lifecycle()
+                                .step(row.id, &[OpState::Queued], to, OpChange::default(), detail)
                                 .await?
                         }
                         Err(why) => {
-                            self.step_with_error(row.id, &[OpState::Queued], to, why)
+                            self.lifecycle()
+                                .step_with_error(row.id, &[OpState::Queued], to, why)
                                 .await?
                         }
                     }
@@ -1070,63 +1126,72 @@ impl Wallet {
                             } else {
                                 r.actual_gas_cost
                             };
-                            self.step(
-                                row.id,
-                                &[OpState::Submitted],
-                                OpState::Included,
-                                OpChange {
-                                    block: Some((r.block_number, r.block_hash.to_string())),
-                                    fee_paid: Some(fee),
-                                    bundle_tx: Some(r.transaction_hash.to_string()),
-                                    ..OpChange::default()
-                                },
-                                &format!(
-                                    "bundle {} in block {}",
-                                    r.transaction_hash, r.block_number
-                                ),
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .step(
+                                    row.id,
+                                    &[OpState::Submitted],
+                                    OpState::Included,
+                                    OpChange {
+                                        block: Some((r.block_number, r.block_hash.to_string())),
+                                        fee_paid: Some(fee),
+                                        bundle_tx: Some(r.transaction_hash.to_string()),
+                                        ..OpChange::default()
+                                    },
+                                    &format!(
+                                        "bundle {} in block {}",
+                                        r.transaction_hash, r.block_number
+                                    ),
+                                )
+                                .await?;
                             // After the transition, so the entries link to the operation by its
                             // bundle transaction.
-                            self.with_session_quiet(|s| {
-                                s.ledger.set_deployed(row.account_id, chain_id)?;
-                                let entries =
-                                    own_entries(row, s.ledger.asset(chain_id, None)?.id, &r, fee);
-                                s.ledger.record_own_entries(chain_id, &entries)?;
-                                Ok(())
-                            })
-                            .await?;
-                            self.conclude(
-                                row.id,
-                                failure_of(&r),
-                                r.block_number,
-                                head,
-                                confirmations,
-                            )
-                            .await?;
+                            self.ctx
+                                .with_session_quiet(|s| {
+                                    s.ledger.set_deployed(row.account_id, chain_id)?;
+                                    let entries = own_entries(
+                                        row,
+                                        s.ledger.asset(chain_id, None)?.id,
+                                        &r,
+                                        fee,
+                                    );
+                                    s.ledger.record_own_entries(chain_id, &entries)?;
+                                    Ok(())
+                                })
+                                .await?;
+                            self.lifecycle()
+                                .conclude(
+                                    row.id,
+                                    failure_of(&r),
+                                    r.block_number,
+                                    head,
+                                    confirmations,
+                                )
+                                .await?;
                         }
                         (OpState::Included, Some(r)) => {
-                            self.conclude(
-                                row.id,
-                                failure_of(&r),
-                                r.block_number,
-                                head,
-                                confirmations,
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .conclude(
+                                    row.id,
+                                    failure_of(&r),
+                                    r.block_number,
+                                    head,
+                                    confirmations,
+                                )
+                                .await?;
                         }
                         (OpState::Included, None) => {
-                            self.step(
-                                row.id,
-                                &[OpState::Included],
-                                OpState::Submitted,
-                                OpChange {
-                                    clear_block: true,
-                                    ..OpChange::default()
-                                },
-                                "its bundle was reorganised away",
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .step(
+                                    row.id,
+                                    &[OpState::Included],
+                                    OpState::Submitted,
+                                    OpChange {
+                                        clear_block: true,
+                                        ..OpChange::default()
+                                    },
+                                    "its bundle was reorganised away",
+                                )
+                                .await?;
                             let _ = bundler.send(&op, entry_point).await;
                         }
                         (OpState::Submitted, None) => {
@@ -1160,8 +1225,9 @@ impl Wallet {
             .ok_or_else(|| SmartError::NotSmart(row.from.clone()))?;
         let previous = UserOp::from_json(json).map_err(SmartError::from)?;
         let (account, owner, native) = self
+            .ctx
             .with_session(|s| {
-                let native = Self::native_asset(s, self)?;
+                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account_by_id(row.account_id)?;
                 let smart = account
                     .smart
@@ -1200,16 +1266,17 @@ impl Wallet {
                 previous: Some(previous),
             })
             .await?;
-        let chain_id = self.network().chain_id;
+        let chain_id = self.ctx.network().chain_id;
         let op = self
+            .ctx
             .with_session(|s| {
                 let row = sign_and_queue(s, row.id, &mut built, OpState::NeedsResign, chain_id)?;
                 Ok(to_api(&row, &native))
             })
             .await?;
         tracing::info!(op = op.id, "user operation signed again");
-        let _ = self.inner.events.send(WalletEvent::Operation(op.clone()));
-        self.inner.sync_wake.notify_one();
+        self.ctx.emit(WalletEvent::Operation(op.clone()));
+        self.ctx.wake_sync();
         Ok(op)
     }
 
@@ -1223,14 +1290,15 @@ impl Wallet {
             error: Some(why),
             ..OpChange::default()
         };
-        self.step(row.id, &[OpState::Queued], OpState::Queued, change, "")
+        self.lifecycle()
+            .step(row.id, &[OpState::Queued], OpState::Queued, change, "")
             .await
     }
 
     /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).
-    pub async fn bundler_supports(&self, version: &str) -> Result<bool> {
+    pub(crate) async fn bundler_supports(&self, version: &str) -> Result<bool> {
         let version = EntryPointVersion::parse(version).map_err(SmartError::from)?;
-        let chain = self.chain();
+        let chain = self.ctx.chain();
         let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
         let supported = bundler.supported_entry_points().await?;
         Ok(supported.contains(&version.entry_point()))

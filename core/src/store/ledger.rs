@@ -10,8 +10,8 @@ use ring::hmac;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
-use crate::store::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
 use crate::keys::vault::VaultKeys;
+use crate::store::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
 
 mod embedded {
     refinery::embed_migrations!("../migrations");

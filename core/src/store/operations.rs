@@ -9,9 +9,9 @@ use std::str::FromStr;
 use alloy::primitives::U256;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use crate::chain::network::Network;
 use crate::store::audit::AuditEvent;
 use crate::store::ledger::{now, Ledger, LedgerError};
-use crate::chain::network::Network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpState {

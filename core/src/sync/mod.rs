@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::atomic::Ordering;
 use std::sync::Weak;
 use std::time::Duration;
 
@@ -14,22 +13,24 @@ use alloy::primitives::{Address, B256, U256};
 use cairn_api::SyncStatus;
 
 use crate::chain::client::{BalanceQuery, Receipt};
+use crate::chain::rpc::ChainError;
 use crate::error::{Error, Result};
+use crate::history::History;
+use crate::ops::Lifecycle;
+use crate::primitives::units::parse_address;
+use crate::session::Ctx;
+use crate::smart::SmartAccounts;
 use crate::store::ledger::now;
 use crate::store::operations::{FeeQuote, OpChange, OpState, OperationRow};
-use crate::chain::rpc::ChainError;
-use crate::send::to_api;
-use crate::primitives::units::parse_address;
-use crate::wallet::{Inner, Wallet, WalletEvent};
 
 /// What the worker last saw, as the UI shows it.
 pub type SyncState = SyncStatus;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-fn poll_interval(wallet: &Wallet) -> Duration {
+fn poll_interval(ctx: &Ctx) -> Duration {
     // anvil mines on demand: poll fast there; public chains make a block every 2–12 s.
-    if wallet.network().is_devnet() {
+    if ctx.network().is_devnet() {
         Duration::from_millis(500)
     } else {
         Duration::from_secs(4)
@@ -48,21 +49,20 @@ fn jitter(d: Duration) -> Duration {
 
 /// Runs until the session it was started for ends (lock, or a newer unlock) or the wallet is
 /// dropped. Holds the wallet only while it works or waits one interval.
-pub(crate) async fn worker(inner: Weak<Inner>, generation: u64) {
+pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
     let mut backoff: Option<Duration> = None;
     loop {
-        let Some(strong) = inner.upgrade() else {
+        let Some(ctx) = ctx.upgrade() else {
             return;
         };
-        if strong.generation.load(Ordering::SeqCst) != generation {
+        if !ctx.is_current(generation) {
             return;
         }
-        let wallet = Wallet { inner: strong };
-        let wait = match wallet.sync_once().await {
+        let wait = match (Syncer { ctx: &ctx }).sync_once().await {
             Err(Error::Locked) => return,
             Ok(status) if status.online => {
                 backoff = None;
-                poll_interval(&wallet)
+                poll_interval(&ctx)
             }
             Ok(_) | Err(_) => {
                 let next = backoff
@@ -72,9 +72,8 @@ pub(crate) async fn worker(inner: Weak<Inner>, generation: u64) {
                 jitter(next)
             }
         };
-        let woken = wallet.inner.sync_wake.notified();
         tokio::select! {
-            _ = woken => {}
+            _ = ctx.woken() => {}
             _ = tokio::time::sleep(wait) => {}
         }
     }
@@ -106,42 +105,24 @@ struct Round {
     receipts: HashMap<i64, Option<Receipt>>,
 }
 
-impl Wallet {
-    /// The worker's last view of the network.
-    pub fn sync_status(&self) -> SyncStatus {
-        self.inner
-            .sync_state
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default()
-    }
+/// Syncer's service over the shared session state.
+pub(crate) struct Syncer<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
 
-    fn publish(&self, status: &SyncStatus) {
-        let changed = match self.inner.sync_state.lock() {
-            Ok(mut s) => {
-                let changed = *s != *status;
-                *s = status.clone();
-                changed
-            }
-            Err(_) => true,
-        };
-        if changed {
-            let _ = self.inner.events.send(WalletEvent::Sync(status.clone()));
-        }
-    }
-
-    /// Asks the worker to run now (e.g. "sync now" in the UI).
-    pub fn wake_sync(&self) {
-        self.inner.sync_wake.notify_one();
+impl Syncer<'_> {
+    fn lifecycle(&self) -> Lifecycle<'_> {
+        Lifecycle { ctx: self.ctx }
     }
 
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
-    pub async fn sync_once(&self) -> Result<SyncStatus> {
-        let _one_at_a_time = self.inner.sync_round.lock().await;
+    pub(crate) async fn sync_once(&self) -> Result<SyncStatus> {
+        let _one_at_a_time = self.ctx.sync_round.lock().await;
         let outcome = self.sync_round().await;
         let (queued, in_flight) = self
+            .ctx
             .with_session_quiet(|s| {
-                let chain_id = self.network().chain_id;
+                let chain_id = self.ctx.network().chain_id;
                 Ok((
                     s.ledger.operations_in(chain_id, &[OpState::Queued])?.len() as u32,
                     s.ledger
@@ -150,11 +131,11 @@ impl Wallet {
                 ))
             })
             .await?;
-        let previous = self.sync_status();
+        let previous = self.ctx.sync_status();
         let status = match outcome {
             Ok(head) => SyncStatus {
                 online: true,
-                endpoint: Some(self.chain().rpc().active_url().to_string()),
+                endpoint: Some(self.ctx.chain().rpc().active_url().to_string()),
                 last_block: Some(head),
                 queued,
                 in_flight,
@@ -169,7 +150,7 @@ impl Wallet {
                 }
                 SyncStatus {
                     online: !offline,
-                    endpoint: (!offline).then(|| self.chain().rpc().active_url().to_string()),
+                    endpoint: (!offline).then(|| self.ctx.chain().rpc().active_url().to_string()),
                     last_block: previous.last_block,
                     queued,
                     in_flight,
@@ -178,55 +159,16 @@ impl Wallet {
                 }
             }
         };
-        self.publish(&status);
+        self.ctx.publish_sync(&status);
         Ok(status)
     }
 
-    fn moved(&self, row: &OperationRow) {
-        let native = crate::store::operations::AssetRow {
-            id: 0,
-            chain_id: row.chain_id,
-            contract: None,
-            symbol: self.network().currency_symbol.clone(),
-            decimals: self.network().currency_decimals,
-        };
-        tracing::info!(op = row.id, state = row.state.as_str(), "operation moved");
-        let _ = self
-            .inner
-            .events
-            .send(WalletEvent::Operation(to_api(row, &native)));
-    }
-
-    /// Applies a transition, telling the UI; a lost race (the user acted first) is not an error.
-    pub(crate) async fn step(
-        &self,
-        id: i64,
-        from: &[OpState],
-        to: OpState,
-        change: OpChange,
-        detail: &str,
-    ) -> Result<()> {
-        let result = self
-            .with_session_quiet(|s| Ok(s.ledger.transition(id, from, to, &change, detail)?))
-            .await;
-        match result {
-            Ok(row) => {
-                self.moved(&row);
-                Ok(())
-            }
-            Err(Error::Ledger(crate::store::ledger::LedgerError::Conflict(m))) => {
-                tracing::debug!(op = id, "{m}");
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
-    }
-
     async fn sync_round(&self) -> Result<u64> {
-        let chain = &self.chain();
-        let network = self.network().clone();
+        let chain = &self.ctx.chain();
+        let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
         let (accounts, assets, active, waiting) = self
+            .ctx
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
@@ -349,38 +291,40 @@ impl Wallet {
                 fee_paid: Some(r.gas_used.saturating_mul(r.effective_gas_price)),
                 ..OpChange::default()
             };
-            self.step(
-                *id,
-                &[OpState::NeedsResign],
-                OpState::Included,
-                change,
-                "mined after all",
-            )
-            .await?;
+            self.lifecycle()
+                .step(
+                    *id,
+                    &[OpState::NeedsResign],
+                    OpState::Included,
+                    change,
+                    "mined after all",
+                )
+                .await?;
         }
-        self.with_session_quiet(|s| {
-            if let Some(fees) = &fees {
-                s.ledger.set_fee_quote(
-                    chain_id,
-                    &FeeQuote {
-                        base_fee: fees.next_base_fee,
-                        tips: fees.tips,
-                        block_number: head,
-                        updated_at: now(),
-                    },
-                )?;
-            }
-            for (account_id, (latest, _)) in &round.nonces {
-                s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
-            }
-            Ok(())
-        })
-        .await?;
+        self.ctx
+            .with_session_quiet(|s| {
+                if let Some(fees) = &fees {
+                    s.ledger.set_fee_quote(
+                        chain_id,
+                        &FeeQuote {
+                            base_fee: fees.next_base_fee,
+                            tips: fees.tips,
+                            block_number: head,
+                            updated_at: now(),
+                        },
+                    )?;
+                }
+                for (account_id, (latest, _)) in &round.nonces {
+                    s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
+                }
+                Ok(())
+            })
+            .await?;
 
         self.follow(&active, &round, network.confirmations).await?;
         let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
         self.broadcast(&active, &round, base_fee).await?;
-        if let Err(e) = self
+        if let Err(e) = (SmartAccounts { ctx: self.ctx })
             .sync_user_ops(&user_ops, head, network.confirmations)
             .await
         {
@@ -390,7 +334,7 @@ impl Wallet {
         self.refresh_balances(&accounts, &assets).await?;
         // History is catch-up work: a failure here is retried next round and does not make
         // the wallet look offline.
-        if let Err(e) = self.sync_history(head).await {
+        if let Err(e) = (History { ctx: self.ctx }).sync_history(head).await {
             tracing::warn!(error = %e, "history not read this round");
         }
         Ok(head)
@@ -404,7 +348,7 @@ impl Wallet {
         round: &Round,
         confirmations: u64,
     ) -> Result<()> {
-        let chain = &self.chain();
+        let chain = &self.ctx.chain();
         let mined_ids: Vec<i64> = round
             .receipts
             .iter()
@@ -425,14 +369,15 @@ impl Wallet {
                         fee_paid: Some(r.gas_used.saturating_mul(r.effective_gas_price)),
                         ..OpChange::default()
                     };
-                    self.step(
-                        op.id,
-                        &[OpState::Submitted],
-                        OpState::Included,
-                        change,
-                        &format!("block {}", r.block_number),
-                    )
-                    .await?;
+                    self.lifecycle()
+                        .step(
+                            op.id,
+                            &[OpState::Submitted],
+                            OpState::Included,
+                            change,
+                            &format!("block {}", r.block_number),
+                        )
+                        .await?;
                     self.settle(op, r, round.head, confirmations).await?;
                     // The transaction it replaced (or that replaced it) can no longer be mined.
                     for other in active.iter().filter(|o| {
@@ -450,14 +395,15 @@ impl Wallet {
                         } else {
                             OpState::Replaced
                         };
-                        self.step(
-                            other.id,
-                            &[OpState::Queued, OpState::Submitted, OpState::NeedsResign],
-                            to,
-                            OpChange::default(),
-                            &format!("operation {} was mined with the same nonce", op.id),
-                        )
-                        .await?;
+                        self.lifecycle()
+                            .step(
+                                other.id,
+                                &[OpState::Queued, OpState::Submitted, OpState::NeedsResign],
+                                to,
+                                OpChange::default(),
+                                &format!("operation {} was mined with the same nonce", op.id),
+                            )
+                            .await?;
                     }
                 }
                 (OpState::Included, Some(r)) => {
@@ -467,14 +413,15 @@ impl Wallet {
                             block: Some((r.block_number, r.block_hash.to_string())),
                             ..OpChange::default()
                         };
-                        self.step(
-                            op.id,
-                            &[OpState::Included],
-                            OpState::Included,
-                            change,
-                            "moved by a reorg",
-                        )
-                        .await?;
+                        self.lifecycle()
+                            .step(
+                                op.id,
+                                &[OpState::Included],
+                                OpState::Included,
+                                change,
+                                "moved by a reorg",
+                            )
+                            .await?;
                     }
                     self.settle(op, r, round.head, confirmations).await?;
                 }
@@ -484,14 +431,15 @@ impl Wallet {
                         clear_block: true,
                         ..OpChange::default()
                     };
-                    self.step(
-                        op.id,
-                        &[OpState::Included],
-                        OpState::Submitted,
-                        change,
-                        "its block was reorganised away",
-                    )
-                    .await?;
+                    self.lifecycle()
+                        .step(
+                            op.id,
+                            &[OpState::Included],
+                            OpState::Submitted,
+                            change,
+                            "its block was reorganised away",
+                        )
+                        .await?;
                     self.rebroadcast(op).await?;
                 }
                 (OpState::Submitted, None) => {
@@ -511,19 +459,20 @@ impl Wallet {
                                 && mined_ids.contains(&o.id)
                         });
                         if !ours {
-                            self.step(
-                                op.id,
-                                &[OpState::Submitted],
-                                OpState::NeedsResign,
-                                OpChange {
-                                    error: Some(format!(
-                                        "nonce {nonce} was used by another transaction"
-                                    )),
-                                    ..OpChange::default()
-                                },
-                                "nonce used elsewhere",
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .step(
+                                    op.id,
+                                    &[OpState::Submitted],
+                                    OpState::NeedsResign,
+                                    OpChange {
+                                        error: Some(format!(
+                                            "nonce {nonce} was used by another transaction"
+                                        )),
+                                        ..OpChange::default()
+                                    },
+                                    "nonce used elsewhere",
+                                )
+                                .await?;
                         }
                     } else if let Some(hash) =
                         op.hash.as_deref().and_then(|h| B256::from_str(h).ok())
@@ -552,36 +501,9 @@ impl Wallet {
             true => None,
             false => Some(self.revert_reason(op, r.block_number).await),
         };
-        self.conclude(op.id, failure, r.block_number, head, confirmations)
+        self.lifecycle()
+            .conclude(op.id, failure, r.block_number, head, confirmations)
             .await
-    }
-
-    /// An included operation (transaction or user operation) ends: failed with `failure`, or
-    /// confirmed once `confirmations` blocks sit on top of its block.
-    pub(crate) async fn conclude(
-        &self,
-        id: i64,
-        failure: Option<String>,
-        block_number: u64,
-        head: u64,
-        confirmations: u64,
-    ) -> Result<()> {
-        if let Some(why) = failure {
-            return self
-                .step_with_error(id, &[OpState::Included], OpState::Failed, why)
-                .await;
-        }
-        if head.saturating_add(1) >= block_number.saturating_add(confirmations) {
-            self.step(
-                id,
-                &[OpState::Included],
-                OpState::Confirmed,
-                OpChange::default(),
-                &format!("{confirmations} confirmation(s)"),
-            )
-            .await?;
-        }
-        Ok(())
     }
 
     async fn revert_reason(&self, op: &OperationRow, block: u64) -> String {
@@ -589,7 +511,8 @@ impl Wallet {
         let (Some(from), Some(to)) = (parse(Some(&op.from)), parse(op.tx_to.as_deref())) else {
             return "reverted".into();
         };
-        self.chain()
+        self.ctx
+            .chain()
             .revert_reason(from, to, op.tx_value, &op.tx_data, block.saturating_sub(1))
             .await
             .map(|r| format!("reverted: {r}"))
@@ -600,7 +523,7 @@ impl Wallet {
         let Some(raw) = &op.signed_payload else {
             return Ok(());
         };
-        match self.chain().send_raw(raw).await {
+        match self.ctx.chain().send_raw(raw).await {
             Ok(_) => Ok(()),
             // "already known", "nonce too low": the next round sorts it out from the chain.
             Err(ChainError::Rpc { message, .. }) => {
@@ -618,7 +541,7 @@ impl Wallet {
         round: &Round,
         base_fee: U256,
     ) -> Result<()> {
-        let chain = &self.chain();
+        let chain = &self.ctx.chain();
         let now = now();
         let mut by_account: HashMap<i64, Vec<&OperationRow>> = HashMap::new();
         for op in active.iter().filter(|o| o.state == OpState::Queued) {
@@ -658,14 +581,15 @@ impl Wallet {
                         None => false,
                     };
                     if known {
-                        self.step(
-                            op.id,
-                            &[OpState::Queued],
-                            OpState::Submitted,
-                            OpChange::default(),
-                            "found on chain",
-                        )
-                        .await?;
+                        self.lifecycle()
+                            .step(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Submitted,
+                                OpChange::default(),
+                                "found on chain",
+                            )
+                            .await?;
                     } else if op.replaces.is_none()
                         && !active.iter().any(|o| o.replaces == Some(op.id))
                     {
@@ -695,27 +619,29 @@ impl Wallet {
                 };
                 match chain.send_raw(raw).await {
                     Ok(_) => {
-                        self.step(
-                            op.id,
-                            &[OpState::Queued],
-                            OpState::Submitted,
-                            OpChange::default(),
-                            "broadcast",
-                        )
-                        .await?;
+                        self.lifecycle()
+                            .step(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Submitted,
+                                OpChange::default(),
+                                "broadcast",
+                            )
+                            .await?;
                         expected = expected.max(nonce.saturating_add(1));
                     }
                     Err(ChainError::Rpc { code, message, .. }) => {
                         let lower = message.to_lowercase();
                         if lower.contains("already known") || lower.contains("already imported") {
-                            self.step(
-                                op.id,
-                                &[OpState::Queued],
-                                OpState::Submitted,
-                                OpChange::default(),
-                                "already known to the node",
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .step(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Submitted,
+                                    OpChange::default(),
+                                    "already known to the node",
+                                )
+                                .await?;
                             expected = expected.max(nonce.saturating_add(1));
                         } else if lower.contains("nonce too low")
                             || lower.contains("nonce too high")
@@ -727,14 +653,15 @@ impl Wallet {
                                 None => false,
                             };
                             if ours {
-                                self.step(
-                                    op.id,
-                                    &[OpState::Queued],
-                                    OpState::Submitted,
-                                    OpChange::default(),
-                                    "found at the node",
-                                )
-                                .await?;
+                                self.lifecycle()
+                                    .step(
+                                        op.id,
+                                        &[OpState::Queued],
+                                        OpState::Submitted,
+                                        OpChange::default(),
+                                        "found at the node",
+                                    )
+                                    .await?;
                                 expected = expected.max(nonce.saturating_add(1));
                             } else {
                                 self.needs_resign(op, message).await?;
@@ -749,30 +676,32 @@ impl Wallet {
                                 error: Some(format!("the node said: {message}; retrying")),
                                 ..OpChange::default()
                             };
-                            self.with_session_quiet(|s| {
-                                Ok(s.ledger.transition(
-                                    op.id,
-                                    &[OpState::Queued],
-                                    OpState::Queued,
-                                    &change,
-                                    "",
-                                )?)
-                            })
-                            .await
-                            .ok();
+                            self.ctx
+                                .with_session_quiet(|s| {
+                                    Ok(s.ledger.transition(
+                                        op.id,
+                                        &[OpState::Queued],
+                                        OpState::Queued,
+                                        &change,
+                                        "",
+                                    )?)
+                                })
+                                .await
+                                .ok();
                             break;
                         } else {
-                            self.step(
-                                op.id,
-                                &[OpState::Queued],
-                                OpState::Failed,
-                                OpChange {
-                                    error: Some(format!("the node refused it: {message}")),
-                                    ..OpChange::default()
-                                },
-                                "refused by the node",
-                            )
-                            .await?;
+                            self.lifecycle()
+                                .step(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Failed,
+                                    OpChange {
+                                        error: Some(format!("the node refused it: {message}")),
+                                        ..OpChange::default()
+                                    },
+                                    "refused by the node",
+                                )
+                                .await?;
                         }
                     }
                     Err(e) => {
@@ -783,17 +712,18 @@ impl Wallet {
                             attempts: Some((attempts, now + wait.as_secs() as i64)),
                             ..OpChange::default()
                         };
-                        self.with_session_quiet(|s| {
-                            Ok(s.ledger.transition(
-                                op.id,
-                                &[OpState::Queued],
-                                OpState::Queued,
-                                &change,
-                                "",
-                            )?)
-                        })
-                        .await
-                        .ok();
+                        self.ctx
+                            .with_session_quiet(|s| {
+                                Ok(s.ledger.transition(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Queued,
+                                    &change,
+                                    "",
+                                )?)
+                            })
+                            .await
+                            .ok();
                         return Err(e.into());
                     }
                 }
@@ -805,23 +735,9 @@ impl Wallet {
     /// Marks a queued operation that cannot be sent as it is (only from `queued`: if another
     /// round moved it on meanwhile, that round's view wins).
     async fn needs_resign(&self, op: &OperationRow, why: String) -> Result<()> {
-        self.step_with_error(op.id, &[OpState::Queued], OpState::NeedsResign, why)
+        self.lifecycle()
+            .step_with_error(op.id, &[OpState::Queued], OpState::NeedsResign, why)
             .await
-    }
-
-    /// A transition whose reason is also the operation's error (what the user reads).
-    pub(crate) async fn step_with_error(
-        &self,
-        id: i64,
-        from: &[OpState],
-        to: OpState,
-        why: String,
-    ) -> Result<()> {
-        let change = OpChange {
-            error: Some(why.clone()),
-            ..OpChange::default()
-        };
-        self.step(id, from, to, change, &why).await
     }
 
     /// Every account's native and token balances in one batch, stored with their block.
@@ -846,16 +762,17 @@ impl Wallet {
         if queries.is_empty() {
             return Ok(());
         }
-        let (block, values) = self.chain().balances(&queries).await?;
-        self.with_session_quiet(|s| {
-            for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
-                match value {
-                    Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
-                    Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
+        let (block, values) = self.ctx.chain().balances(&queries).await?;
+        self.ctx
+            .with_session_quiet(|s| {
+                for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
+                    match value {
+                        Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
+                        Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
+                    }
                 }
-            }
-            Ok(())
-        })
-        .await
+                Ok(())
+            })
+            .await
     }
 }

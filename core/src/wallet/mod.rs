@@ -1,32 +1,48 @@
-//! The `Wallet` handle: the one entry point of the core, shared by the app shell, the `cairn`
-//! CLI and the tests. Holds the profile's directory, the network client and, while unlocked,
-//! the open ledger and the vault's keys — dropped and zeroized on lock, by the user or after
-//! the idle timeout. Every secret leaves only through its own call with the password re-entered.
+//! Wallet: the façade — the `Wallet` handle, the one entry point of the core, shared by the
+//! app shell, the `cairn` CLI and the tests. It opens and closes the session (create, unlock,
+//! lock, idle lock, password change) and hands every other call to the room that owns it, in
+//! one line; it routes a payment from a smart account to `smart`, any other to `send`.
+//! `profiles` (several wallets on one device) and `error` (what the UI sees) live here too.
+//!
+//! May use: every room.
 
 pub mod profiles;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use alloy::primitives::U256;
-use alloy::signers::local::PrivateKeySigner;
-use cairn_api::{Account, AuditEntry, Balance, Funded, Settings, WalletStatus};
+use alloy::primitives::{Address, U256};
+use cairn_api::{
+    Account, AuditEntry, Balance, Funded, HistoryEntry, MfaEnrollment, MfaStatus, NetworkEntry,
+    NetworkSpec, Operation, Policy, ReceiveInfo, RiskReport, SendQuote, SendRequest, Settings,
+    SignedMessage, SmartAccount, SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest,
+    WalletStatus,
+};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, Mutex};
-use zeroize::Zeroizing;
+use serde::Serialize;
+use tokio::sync::broadcast;
 
-use crate::store::audit::{AuditEvent, Outcome};
-use crate::chain::client::Chain;
-use crate::error::{Error, Result};
-use crate::keys::keychain::DeviceSecretStore;
-use crate::keys;
-use crate::store::ledger::{self, AccountRow, Ledger, NewAccount};
+pub use crate::accounts::KeySpec;
+use crate::accounts::{accounts_with_owners, prepare, store_key_source, to_account, Accounts};
 use crate::chain::network::Network;
+use crate::error::{Error, Result};
+use crate::guard::exports::Exports;
+use crate::guard::messages::Messages;
+use crate::guard::mfa::TwoFactor;
+use crate::guard::risk::{Call, Risk};
+use crate::history::History;
+use crate::keys::vault;
+use crate::networks::Networks;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
-use crate::keys::vault::{self, KdfParams, VaultKeys};
+use crate::send::Payments;
+use crate::session::{blocking, Ctx, Session};
+pub use crate::session::{LockReason, WalletConfig, WalletEvent};
+use crate::smart::SmartAccounts;
+use crate::store::audit::{AuditEvent, Outcome};
+use crate::store::ledger::{self, AccountRow, Ledger};
+use crate::sync::Syncer;
+use alloy_dyn_abi::TypedData;
 
 /// Idle auto-lock: default and allowed range.
 pub const AUTO_LOCK_DEFAULT: Duration = Duration::from_secs(5 * 60);
@@ -34,72 +50,11 @@ pub const AUTO_LOCK_MIN: Duration = Duration::from_secs(60);
 pub const AUTO_LOCK_MAX: Duration = Duration::from_secs(15 * 60);
 const AUTO_LOCK_KEY: &str = "auto_lock_secs";
 
-/// How a wallet is opened.
-#[derive(Debug, Clone)]
-pub struct WalletConfig {
-    /// The profile's directory: vault header, ledger, logs.
-    pub data_dir: PathBuf,
-    pub network: Network,
-    /// Argon2id cost for a *new* vault (and a changed password); an existing vault uses the cost
-    /// in its header.
-    pub kdf: KdfParams,
-    /// Where the device secret lives (`keychain::NoKeychain` where there is no keychain).
-    pub keychain: Arc<dyn DeviceSecretStore>,
-}
-
-/// What a wallet's keys come from.
-#[derive(Debug)]
-pub enum KeySpec {
-    /// A new BIP-39 phrase of 12 or 24 words.
-    NewMnemonic { words: usize },
-    /// An existing phrase, with an optional BIP-39 passphrase.
-    Mnemonic {
-        phrase: SecretString,
-        passphrase: Option<SecretString>,
-    },
-    /// A raw secp256k1 private key, 0x-prefixed hex.
-    PrivateKey(SecretString),
-}
-
-impl KeySpec {
-    /// A phrase or a private key, told apart by their form (a key is 0x + 64 hex digits).
-    pub fn from_secret(secret: SecretString, passphrase: Option<SecretString>) -> KeySpec {
-        let text = secret.expose_secret().trim();
-        if text.starts_with("0x") && text.len() == 66 {
-            KeySpec::PrivateKey(secret)
-        } else {
-            KeySpec::Mnemonic {
-                phrase: secret,
-                passphrase,
-            }
-        }
-    }
-}
-
 /// A new wallet: its first account and, for a new phrase, the words for the user to write down.
 #[derive(Debug)]
 pub struct NewWallet {
     pub account: Account,
     pub mnemonic: Option<SecretString>,
-}
-
-/// Why the wallet locked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockReason {
-    User,
-    Idle,
-}
-
-/// What the wallet tells its front ends without being asked.
-// An operation is the common event and is sent as it is; boxing it would only add a hop.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum WalletEvent {
-    Locked(LockReason),
-    /// The sync state changed (online/offline, new block, queue length).
-    Sync(cairn_api::SyncStatus),
-    /// An operation moved in its lifecycle.
-    Operation(cairn_api::Operation),
 }
 
 /// What `doctor` reports.
@@ -109,228 +64,38 @@ pub struct DoctorReport {
     pub audit_rows: i64,
 }
 
-/// The secret a key source holds, as sealed in the ledger.
-#[derive(Serialize, Deserialize)]
-struct SealedSecret {
-    phrase: Option<String>,
-    passphrase: Option<String>,
-    private_key: Option<String>,
-}
-
-impl Drop for SealedSecret {
-    fn drop(&mut self) {
-        use zeroize::Zeroize;
-        self.phrase.zeroize();
-        self.passphrase.zeroize();
-        self.private_key.zeroize();
-    }
-}
-
-pub(crate) struct Session {
-    pub(crate) ledger: Ledger,
-    pub(crate) keys: VaultKeys,
-    auto_lock: Duration,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Session(<unlocked>)")
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct Inner {
-    config: WalletConfig,
-    /// The active network's client; swapped whole when the user picks another network.
-    chain: std::sync::RwLock<Arc<Chain>>,
-    pub(crate) session: Mutex<Option<Session>>,
-    /// Bumped on every unlock, so an old idle watchdog knows its session is gone.
-    pub(crate) generation: AtomicU64,
-    last_activity: std::sync::Mutex<Instant>,
-    pub(crate) events: broadcast::Sender<WalletEvent>,
-    /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
-    pub(crate) sync_wake: tokio::sync::Notify,
-    /// One sync round at a time: the worker and an explicit "sync now" must not both
-    /// broadcast the same queue.
-    pub(crate) sync_round: Mutex<()>,
-    pub(crate) sync_state: std::sync::Mutex<crate::sync::SyncState>,
-}
-
 /// The wallet. Cheap to clone: clones share one state.
 #[derive(Debug, Clone)]
 pub struct Wallet {
-    pub(crate) inner: Arc<Inner>,
-}
-
-/// The accounts as the UI shows them, each smart account naming its owner's address.
-fn accounts_with_owners(ledger: &Ledger, include_hidden: bool) -> Result<Vec<Account>> {
-    let all = ledger.accounts(true)?;
-    Ok(all
-        .iter()
-        .filter(|row| include_hidden || !row.hidden)
-        .map(|row| {
-            let mut account = to_account(row);
-            account.owner = row.smart.and_then(|m| {
-                all.iter()
-                    .find(|o| o.id == m.owner_account_id)
-                    .map(|o| o.address.clone())
-            });
-            account
-        })
-        .collect())
-}
-
-pub(crate) fn to_account(row: &AccountRow) -> Account {
-    Account {
-        address: row.address.clone(),
-        name: row.name.clone(),
-        path: row
-            .derivation_index
-            .map(keys::account_path)
-            .unwrap_or_default(),
-        key_source_id: row.key_source_id,
-        hidden: row.hidden,
-        smart: row.smart.map(|s| s.version.as_str().to_string()),
-        owner: None,
-    }
-}
-
-/// Runs a CPU-heavy step (Argon2id) off the async executor.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
-}
-
-fn seal_label(key_source_id: i64) -> String {
-    format!("key_source:{key_source_id}")
-}
-
-/// The key source's first account and what to seal, checked before anything is written.
-struct Prepared {
-    kind: &'static str,
-    label: &'static str,
-    secret: SealedSecret,
-    index: Option<u32>,
-    address: String,
-    generated: Option<SecretString>,
-}
-
-fn prepare(spec: KeySpec) -> Result<Prepared> {
-    match spec {
-        KeySpec::NewMnemonic { words } => {
-            let phrase = keys::generate_mnemonic(words)?;
-            let address = format_address(&keys::derive_address(&phrase, 0)?);
-            Ok(Prepared {
-                kind: "mnemonic",
-                label: "Recovery phrase",
-                secret: SealedSecret {
-                    phrase: Some(phrase.expose_secret().to_string()),
-                    passphrase: None,
-                    private_key: None,
-                },
-                index: Some(0),
-                address,
-                generated: Some(phrase),
-            })
-        }
-        KeySpec::Mnemonic { phrase, passphrase } => {
-            let phrase = keys::validate_mnemonic(&phrase)?;
-            let passphrase = passphrase.filter(|p| !p.expose_secret().is_empty());
-            let address =
-                format_address(&keys::derive_signer(&phrase, passphrase.as_ref(), 0)?.address());
-            Ok(Prepared {
-                kind: "mnemonic",
-                label: "Imported phrase",
-                secret: SealedSecret {
-                    phrase: Some(phrase.expose_secret().to_string()),
-                    passphrase: passphrase.map(|p| p.expose_secret().to_string()),
-                    private_key: None,
-                },
-                index: Some(0),
-                address,
-                generated: None,
-            })
-        }
-        KeySpec::PrivateKey(key) => {
-            let signer = keys::parse_private_key(&key)?;
-            Ok(Prepared {
-                kind: "private_key",
-                label: "Imported key",
-                secret: SealedSecret {
-                    phrase: None,
-                    passphrase: None,
-                    private_key: Some(key.expose_secret().trim().to_lowercase()),
-                },
-                index: None,
-                address: format_address(&signer.address()),
-                generated: None,
-            })
-        }
-    }
+    ctx: Arc<Ctx>,
 }
 
 impl Wallet {
     /// Opens the wallet handle for a profile. Touches neither the network nor the vault: the
     /// wallet starts locked (or without a vault) and works offline.
     pub fn new(config: WalletConfig) -> Result<Wallet> {
-        let chain = Chain::new(config.network.clone())?;
-        let (events, _) = broadcast::channel(16);
         Ok(Wallet {
-            inner: Arc::new(Inner {
-                config,
-                chain: std::sync::RwLock::new(Arc::new(chain)),
-                session: Mutex::new(None),
-                generation: AtomicU64::new(0),
-                last_activity: std::sync::Mutex::new(Instant::now()),
-                events,
-                sync_wake: tokio::sync::Notify::new(),
-                sync_round: Mutex::new(()),
-                sync_state: std::sync::Mutex::new(Default::default()),
-            }),
+            ctx: Arc::new(Ctx::new(config)?),
         })
-    }
-
-    /// The active network's client (a handle: a network switch does not disturb a call that
-    /// already holds one).
-    pub(crate) fn chain(&self) -> Arc<Chain> {
-        self.inner
-            .chain
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_else(|e| e.into_inner().clone())
-    }
-
-    pub(crate) fn set_chain(&self, chain: Chain) {
-        match self.inner.chain.write() {
-            Ok(mut c) => *c = Arc::new(chain),
-            Err(e) => *e.into_inner() = Arc::new(chain),
-        }
     }
 
     /// The active network.
     pub fn network(&self) -> Network {
-        self.chain().network().clone()
+        self.ctx.network()
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.inner.config.data_dir
+        self.ctx.data_dir()
     }
 
-    /// Lock events (user or idle) for front ends to follow.
+    /// Lock, sync and operation events for front ends to follow.
     pub fn subscribe(&self) -> broadcast::Receiver<WalletEvent> {
-        self.inner.events.subscribe()
-    }
-
-    fn touch(&self) {
-        if let Ok(mut t) = self.inner.last_activity.lock() {
-            *t = Instant::now();
-        }
+        self.ctx.subscribe()
     }
 
     pub async fn status(&self) -> Result<WalletStatus> {
         let network = self.network().info();
-        let session = self.inner.session.lock().await;
+        let session = self.ctx.gate().await;
         Ok(match &*session {
             Some(s) => WalletStatus::Unlocked {
                 network,
@@ -347,7 +112,7 @@ impl Wallet {
     /// Creates the vault, the ledger and the first key source with its first account, and
     /// leaves the wallet unlocked. If any step fails, nothing of the new wallet stays on disk.
     pub async fn create(&self, password: SecretString, spec: KeySpec) -> Result<NewWallet> {
-        let mut session = self.inner.session.lock().await;
+        let mut session = self.ctx.gate().await;
         let dir = self.data_dir().to_path_buf();
         if vault::exists(&dir) {
             return Err(vault::VaultError::Exists(dir).into());
@@ -358,7 +123,7 @@ impl Wallet {
             return Err(vault::VaultError::WeakPassword.into());
         }
         let prepared = prepare(spec)?;
-        let (kdf, keychain) = (self.inner.config.kdf, self.inner.config.keychain.clone());
+        let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let keys = blocking({
             let dir = dir.clone();
             move || Ok(vault::create(&dir, &password, kdf, keychain.as_ref())?)
@@ -366,8 +131,7 @@ impl Wallet {
         .await?;
         let result = (|| -> Result<(Ledger, AccountRow)> {
             let mut ledger = Ledger::open(&dir, &keys)?;
-            let row =
-                Self::store_key_source(&mut ledger, &keys, &prepared, AuditEvent::WalletCreated)?;
+            let row = store_key_source(&mut ledger, &keys, &prepared, AuditEvent::WalletCreated)?;
             ledger.integrity_check()?;
             Ok((ledger, row))
         })();
@@ -388,71 +152,24 @@ impl Wallet {
         }
     }
 
-    fn store_key_source(
-        ledger: &mut Ledger,
-        keys: &VaultKeys,
-        prepared: &Prepared,
-        event: AuditEvent,
-    ) -> Result<AccountRow> {
-        let plaintext = Zeroizing::new(
-            serde_json::to_vec(&prepared.secret).map_err(|e| Error::Internal(e.to_string()))?,
-        );
-        let name = format!("Account {}", ledger.accounts(true)?.len() + 1);
-        Ok(ledger.insert_key_source(
-            prepared.kind,
-            prepared.label,
-            |id| {
-                vault::seal(&keys.sealing_key, &seal_label(id), &plaintext)
-                    .map_err(|e| ledger::LedgerError::Integrity(e.to_string()))
-            },
-            NewAccount {
-                derivation_index: prepared.index,
-                address: &prepared.address,
-                name: &name,
-            },
-            event,
-        )?)
-    }
-
-    /// Adds another phrase or private key to an unlocked wallet, with its first account.
-    pub async fn import(&self, spec: KeySpec) -> Result<Account> {
-        let prepared = prepare(spec)?;
-        let mut guard = self.inner.session.lock().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
-        self.touch();
-        let row = Self::store_key_source(
-            &mut s.ledger,
-            &s.keys,
-            &prepared,
-            AuditEvent::KeySourceImported,
-        )?;
-        Ok(to_account(&row))
-    }
-
     fn start_session(
         &self,
         slot: &mut Option<Session>,
         ledger: Ledger,
-        keys: VaultKeys,
+        keys: vault::VaultKeys,
         auto_lock: Duration,
     ) {
-        *slot = Some(Session {
-            ledger,
-            keys,
-            auto_lock,
-        });
-        let generation = self.inner.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        self.touch();
-        tokio::spawn(idle_watch(Arc::downgrade(&self.inner), generation));
-        tokio::spawn(crate::sync::worker(Arc::downgrade(&self.inner), generation));
+        let generation = self.ctx.open(slot, ledger, keys, auto_lock);
+        tokio::spawn(idle_watch(Arc::downgrade(&self.ctx), generation));
+        tokio::spawn(crate::sync::worker(Arc::downgrade(&self.ctx), generation));
     }
 
     /// Unlocks with the password; returns the visible accounts. Wrong passwords are throttled
     /// (`VaultError::Throttled`) and written to the audit log at the next successful unlock.
     pub async fn unlock(&self, password: SecretString) -> Result<Vec<Account>> {
-        let mut session = self.inner.session.lock().await;
+        let mut session = self.ctx.gate().await;
         let dir = self.data_dir().to_path_buf();
-        let keychain = self.inner.config.keychain.clone();
+        let keychain = self.ctx.config().keychain.clone();
         let unlocked =
             match blocking(move || Ok(vault::unlock(&dir, &password, keychain.as_ref())?)).await {
                 Ok(u) => u,
@@ -485,115 +202,16 @@ impl Wallet {
 
     /// Drops the ledger connection and every key; they are zeroized on drop.
     pub async fn lock(&self) {
-        self.lock_because(LockReason::User).await;
-    }
-
-    async fn lock_because(&self, reason: LockReason) {
-        let mut session = self.inner.session.lock().await;
-        if let Some(mut s) = session.take() {
-            let event = if reason == LockReason::Idle {
-                AuditEvent::AutoLock
-            } else {
-                AuditEvent::Lock
-            };
-            if let Err(e) = s.ledger.audit(event, Outcome::Ok, "") {
-                tracing::warn!(error = %e, "could not record the lock in the audit log");
-            }
-            drop(s);
-            tracing::info!(?reason, "wallet locked");
-            // No receiver is fine: nobody is listening.
-            let _ = self.inner.events.send(WalletEvent::Locked(reason));
-        }
-    }
-
-    /// Runs `f` on the unlocked session, counting as activity.
-    pub(crate) async fn with_session<T>(
-        &self,
-        f: impl FnOnce(&mut Session) -> Result<T>,
-    ) -> Result<T> {
-        let mut guard = self.inner.session.lock().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
-        self.touch();
-        f(s)
-    }
-
-    /// Like `with_session`, for background work that must not keep the wallet from locking.
-    pub(crate) async fn with_session_quiet<T>(
-        &self,
-        f: impl FnOnce(&mut Session) -> Result<T>,
-    ) -> Result<T> {
-        let mut guard = self.inner.session.lock().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
-        f(s)
-    }
-
-    pub async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
-        self.with_session(|s| accounts_with_owners(&s.ledger, include_hidden))
-            .await
-    }
-
-    /// Derives and stores the next account of an HD key source.
-    pub async fn add_account(&self, key_source_id: i64) -> Result<Account> {
-        self.with_session(|s| {
-            let source = s.ledger.key_source(key_source_id)?;
-            if source.kind != "mnemonic" {
-                return Err(Error::Unsupported(
-                    "an imported private key has exactly one account".into(),
-                ));
-            }
-            let secret = open_secret(&s.keys, &source.sealed, key_source_id)?;
-            let phrase = SecretString::from(secret.phrase.clone().unwrap_or_default());
-            let passphrase = secret.passphrase.clone().map(SecretString::from);
-            let index = s.ledger.next_derivation_index(key_source_id)?;
-            let address = format_address(
-                &keys::derive_signer(&phrase, passphrase.as_ref(), index)?.address(),
-            );
-            let name = format!("Account {}", s.ledger.accounts(true)?.len() + 1);
-            let row = s.ledger.add_account(
-                key_source_id,
-                NewAccount {
-                    derivation_index: Some(index),
-                    address: &address,
-                    name: &name,
-                },
-            )?;
-            Ok(to_account(&row))
-        })
-        .await
-    }
-
-    pub async fn rename_account(&self, address: &str, name: &str) -> Result<()> {
-        let address = format_address(&parse_address(address)?);
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 64 {
-            return Err(Error::InvalidName);
-        }
-        self.with_session(|s| Ok(s.ledger.rename_account(&address, name)?))
-            .await
-    }
-
-    pub async fn set_account_hidden(&self, address: &str, hidden: bool) -> Result<()> {
-        let address = format_address(&parse_address(address)?);
-        self.with_session(|s| Ok(s.ledger.set_hidden(&address, hidden)?))
-            .await
-    }
-
-    pub async fn reorder_accounts(&self, addresses: &[String]) -> Result<()> {
-        let addresses = addresses
-            .iter()
-            .map(|a| Ok(format_address(&parse_address(a)?)))
-            .collect::<Result<Vec<_>>>()?;
-        self.with_session(|s| Ok(s.ledger.reorder(&addresses)?))
-            .await
+        self.ctx.close(LockReason::User).await;
     }
 
     /// Rewraps the vault key under a new password. Needs the wallet unlocked and the old password.
     pub async fn change_password(&self, old: SecretString, new: SecretString) -> Result<()> {
-        let mut guard = self.inner.session.lock().await;
+        let mut guard = self.ctx.gate().await;
         let s = guard.as_mut().ok_or(Error::Locked)?;
-        self.touch();
+        self.ctx.touch();
         let dir = self.data_dir().to_path_buf();
-        let (kdf, keychain) = (self.inner.config.kdf, self.inner.config.keychain.clone());
+        let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let result = blocking(move || {
             Ok(vault::change_password(
                 &dir,
@@ -627,104 +245,15 @@ impl Wallet {
         }
     }
 
-    /// Checks `password` against the vault (throttled, like an unlock) and that it is this
-    /// session's vault. Every export goes through here.
-    pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<()> {
-        let dir = self.data_dir().to_path_buf();
-        let keychain = self.inner.config.keychain.clone();
-        let unlocked =
-            blocking(move || Ok(vault::unlock(&dir, &password, keychain.as_ref())?)).await?;
-        self.with_session(|s| {
-            if *unlocked.keys.sealing_key != *s.keys.sealing_key {
-                return Err(Error::Internal(
-                    "the vault changed under the open session".into(),
-                ));
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// The recovery phrase of a key source (or the private key of an imported-key source),
-    /// after the password is entered again. Audited, success or not.
-    pub async fn export_secret(
-        &self,
-        password: SecretString,
-        key_source_id: i64,
-        mfa_code: Option<&str>,
-    ) -> Result<SecretString> {
-        if let Err(e) = self.reauthenticate(password).await {
-            let detail = format!("key_source:{key_source_id}: {}", e.code_str());
-            self.with_session(|s| {
-                Ok(s.ledger
-                    .audit(AuditEvent::Export, Outcome::Denied, &detail)?)
-            })
-            .await?;
-            return Err(e);
-        }
-        self.require_mfa(mfa_code, "exporting a recovery phrase or key")
-            .await?;
-        self.with_session(|s| {
-            let source = s.ledger.key_source(key_source_id)?;
-            let secret = open_secret(&s.keys, &source.sealed, key_source_id)?;
-            let out = secret
-                .phrase
-                .clone()
-                .or_else(|| secret.private_key.clone())
-                .unwrap_or_default();
-            s.ledger.audit(
-                AuditEvent::Export,
-                Outcome::Ok,
-                &format!("{} key_source:{key_source_id}", source.kind),
-            )?;
-            Ok(SecretString::from(out))
-        })
-        .await
-    }
-
-    /// The private key of one account, after the password is entered again. Audited.
-    pub async fn export_private_key(
-        &self,
-        password: SecretString,
-        address: &str,
-        mfa_code: Option<&str>,
-    ) -> Result<SecretString> {
-        let address = format_address(&parse_address(address)?);
-        if let Err(e) = self.reauthenticate(password).await {
-            let detail = format!("{address}: {}", e.code_str());
-            self.with_session(|s| {
-                Ok(s.ledger
-                    .audit(AuditEvent::Export, Outcome::Denied, &detail)?)
-            })
-            .await?;
-            return Err(e);
-        }
-        self.require_mfa(mfa_code, "exporting a private key")
-            .await?;
-        self.with_session(|s| {
-            let account = s.ledger.account(&address)?;
-            let signer = signer_for(&s.keys, &s.ledger, &account)?;
-            s.ledger.audit(
-                AuditEvent::Export,
-                Outcome::Ok,
-                &format!("private_key {address}"),
-            )?;
-            Ok(SecretString::from(format!(
-                "0x{}",
-                hex::encode(signer.to_bytes())
-            )))
-        })
-        .await
-    }
-
     pub async fn settings(&self) -> Result<Settings> {
-        self.with_session(|s| {
-            Ok(Settings {
-                auto_lock_secs: s.auto_lock.as_secs(),
-                device_secret: s.keys.device_secret,
+        self.ctx
+            .with_session(|s| {
+                Ok(Settings {
+                    auto_lock_secs: s.auto_lock.as_secs(),
+                    device_secret: s.keys.device_secret,
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Sets the idle time before the wallet locks itself (1–15 minutes).
@@ -732,61 +261,67 @@ impl Wallet {
         if timeout < AUTO_LOCK_MIN || timeout > AUTO_LOCK_MAX {
             return Err(Error::AutoLockRange);
         }
-        self.with_session(|s| {
-            s.ledger
-                .set_setting(AUTO_LOCK_KEY, &timeout.as_secs().to_string())?;
-            s.auto_lock = timeout;
-            Ok(())
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                s.ledger
+                    .set_setting(AUTO_LOCK_KEY, &timeout.as_secs().to_string())?;
+                s.auto_lock = timeout;
+                Ok(())
+            })
+            .await
     }
 
     /// Test hook: the same as `set_auto_lock` without the range check, so a test can watch the
     /// wallet lock itself in a second rather than a minute.
     #[doc(hidden)]
     pub async fn set_auto_lock_unchecked(&self, timeout: Duration) -> Result<()> {
-        self.with_session(|s| {
-            s.auto_lock = timeout;
-            Ok(())
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                s.auto_lock = timeout;
+                Ok(())
+            })
+            .await
     }
 
     /// The newest `limit` audit rows.
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        self.with_session(|s| {
-            Ok(s.ledger
-                .audit_log(limit)?
-                .into_iter()
-                .map(|r| AuditEntry {
-                    seq: r.seq,
-                    at: r.at,
-                    event: r.event,
-                    outcome: r.outcome,
-                    device_id: r.device_id,
-                    detail: r.detail,
-                })
-                .collect())
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                Ok(s.ledger
+                    .audit_log(limit)?
+                    .into_iter()
+                    .map(|r| AuditEntry {
+                        seq: r.seq,
+                        at: r.at,
+                        event: r.event,
+                        outcome: r.outcome,
+                        device_id: r.device_id,
+                        detail: r.detail,
+                    })
+                    .collect())
+            })
+            .await
     }
 
     /// Verifies the audit chain; `Ok(n)`: n rows, intact.
     pub async fn verify_audit(&self) -> Result<i64> {
-        self.with_session(|s| Ok(s.ledger.verify_audit()?)).await
+        self.ctx
+            .with_session(|s| Ok(s.ledger.verify_audit()?))
+            .await
     }
 
     /// Health of the unlocked ledger: `PRAGMA integrity_check` and the audit chain.
     pub async fn doctor(&self) -> Result<DoctorReport> {
-        self.with_session(|s| {
-            s.ledger.integrity_check()?;
-            let audit_rows = s.ledger.verify_audit()?;
-            Ok(DoctorReport {
-                integrity: "ok".into(),
-                audit_rows,
+        self.ctx
+            .with_session(|s| {
+                s.ledger.integrity_check()?;
+                let audit_rows = s.ledger.verify_audit()?;
+                Ok(DoctorReport {
+                    integrity: "ok".into(),
+                    audit_rows,
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Records a payment intent (`draft`) from one of the accounts. The send flow builds on it.
@@ -799,29 +334,31 @@ impl Wallet {
         let from = format_address(&parse_address(from)?);
         let to = format_address(&parse_address(to)?);
         let chain_id = self.network().chain_id;
-        self.with_session(|s| {
-            let account = s.ledger.account(&from)?;
-            Ok(s.ledger.record_operation(
-                account.id,
-                chain_id,
-                "transfer",
-                &to,
-                &amount_wei.to_string(),
-            )?)
-        })
-        .await
+        self.ctx
+            .with_session(|s| {
+                let account = s.ledger.account(&from)?;
+                Ok(s.ledger.record_operation(
+                    account.id,
+                    chain_id,
+                    "transfer",
+                    &to,
+                    &amount_wei.to_string(),
+                )?)
+            })
+            .await
     }
 
     /// Operations and transitions recorded (for consistency checks).
     pub async fn operation_counts(&self) -> Result<(i64, i64)> {
-        self.with_session(|s| Ok(s.ledger.operation_counts()?))
+        self.ctx
+            .with_session(|s| Ok(s.ledger.operation_counts()?))
             .await
     }
 
     /// The native balance of any address, read from the chain; needs no unlock.
     pub async fn balance(&self, address: &str) -> Result<Balance> {
         let parsed = parse_address(address)?;
-        let at = self.chain().balance(parsed).await?;
+        let at = self.ctx.chain().balance(parsed).await?;
         let network = self.network();
         Ok(Balance {
             address: format_address(&parsed),
@@ -836,57 +373,287 @@ impl Wallet {
     pub async fn devnet_fund(&self, address: &str, amount: &str) -> Result<Funded> {
         let to = parse_address(address)?;
         let wei: U256 = parse_units(amount, self.network().currency_decimals)?;
-        let hash = self.chain().devnet_fund(to, wei).await?;
+        let hash = self.ctx.chain().devnet_fund(to, wei).await?;
         tracing::info!(to = %format_address(&to), %amount, tx = %hash, "devnet faucet sent");
         Ok(Funded {
             tx_hash: hash.to_string(),
             balance: self.balance(address).await?,
         })
     }
-}
 
-/// The signing key of one account, unsealed for the moment of its use.
-pub(crate) fn signer_for(
-    keys: &VaultKeys,
-    ledger: &Ledger,
-    account: &AccountRow,
-) -> Result<PrivateKeySigner> {
-    if let Some(smart) = account.smart {
-        // A smart account has no key of its own: its owner signs its user operations.
-        let owner = ledger.account_by_id(smart.owner_account_id)?;
-        if owner.smart.is_some() {
-            return Err(Error::Internal(
-                "a smart account owned by a smart account".into(),
-            ));
-        }
-        return signer_for(keys, ledger, &owner);
+    /// Adds another phrase or private key to an unlocked wallet, with its first account.
+    pub async fn import(&self, spec: KeySpec) -> Result<Account> {
+        Accounts { ctx: &self.ctx }.import(spec).await
     }
-    let source = ledger.key_source(account.key_source_id)?;
-    let secret = open_secret(keys, &source.sealed, source.id)?;
-    match (
-        &secret.phrase,
-        &secret.private_key,
-        account.derivation_index,
-    ) {
-        (Some(phrase), _, Some(index)) => {
-            let passphrase = secret.passphrase.clone().map(SecretString::from);
-            Ok(keys::derive_signer(
-                &SecretString::from(phrase.clone()),
-                passphrase.as_ref(),
-                index,
-            )?)
-        }
-        (_, Some(key), _) => Ok(keys::parse_private_key(&SecretString::from(key.clone()))?),
-        _ => Err(Error::Internal(
-            "the account's key source is incomplete".into(),
-        )),
-    }
-}
 
-fn open_secret(keys: &VaultKeys, sealed: &[u8], key_source_id: i64) -> Result<SealedSecret> {
-    let plain = vault::unseal(&keys.sealing_key, &seal_label(key_source_id), sealed)?;
-    serde_json::from_slice(&plain)
-        .map_err(|_| Error::Internal("a sealed key source does not parse".into()))
+    pub async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
+        Accounts { ctx: &self.ctx }.accounts(include_hidden).await
+    }
+
+    /// Derives and stores the next account of an HD key source.
+    pub async fn add_account(&self, key_source_id: i64) -> Result<Account> {
+        Accounts { ctx: &self.ctx }.add_account(key_source_id).await
+    }
+
+    pub async fn rename_account(&self, address: &str, name: &str) -> Result<()> {
+        Accounts { ctx: &self.ctx }
+            .rename_account(address, name)
+            .await
+    }
+
+    pub async fn set_account_hidden(&self, address: &str, hidden: bool) -> Result<()> {
+        Accounts { ctx: &self.ctx }
+            .set_account_hidden(address, hidden)
+            .await
+    }
+
+    pub async fn reorder_accounts(&self, addresses: &[String]) -> Result<()> {
+        Accounts { ctx: &self.ctx }
+            .reorder_accounts(addresses)
+            .await
+    }
+
+    /// The recovery phrase of a key source (or the private key of an imported-key source),
+    /// after the password is entered again. Audited, success or not.
+    pub async fn export_secret(
+        &self,
+        password: SecretString,
+        key_source_id: i64,
+        mfa_code: Option<&str>,
+    ) -> Result<SecretString> {
+        Exports { ctx: &self.ctx }
+            .export_secret(password, key_source_id, mfa_code)
+            .await
+    }
+
+    /// The private key of one account, after the password is entered again. Audited.
+    pub async fn export_private_key(
+        &self,
+        password: SecretString,
+        address: &str,
+        mfa_code: Option<&str>,
+    ) -> Result<SecretString> {
+        Exports { ctx: &self.ctx }
+            .export_private_key(password, address, mfa_code)
+            .await
+    }
+
+    /// What the receive screen shows for one of the wallet's accounts.
+    pub async fn receive(&self, address: &str) -> Result<ReceiveInfo> {
+        Accounts { ctx: &self.ctx }.receive(address).await
+    }
+
+    /// Parses typed data and lays it out for review; refuses another chain's.
+    pub fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
+        Messages { ctx: &self.ctx }.review_typed_data(json)
+    }
+
+    /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
+    pub async fn sign_message(&self, address: &str, message: &str) -> Result<SignedMessage> {
+        Messages { ctx: &self.ctx }
+            .sign_message(address, message)
+            .await
+    }
+
+    /// EIP-712 `eth_signTypedData_v4`, after the same review [`Wallet::review_typed_data`]
+    /// shows (the caller has shown it).
+    pub async fn sign_typed_data(&self, address: &str, json: &str) -> Result<SignedMessage> {
+        Messages { ctx: &self.ctx }
+            .sign_typed_data(address, json)
+            .await
+    }
+
+    /// A dapp's signing request by its JSON-RPC method name.
+    pub async fn sign_request(
+        &self,
+        method: &str,
+        address: &str,
+        payload: &str,
+    ) -> Result<SignedMessage> {
+        Messages { ctx: &self.ctx }
+            .sign_request(method, address, payload)
+            .await
+    }
+
+    /// Whether the second factor is on, how many recovery codes are left, and the policy.
+    pub async fn mfa_status(&self) -> Result<MfaStatus> {
+        TwoFactor { ctx: &self.ctx }.mfa_status().await
+    }
+
+    /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
+    /// an authenticator app, and ten recovery codes shown this once. Nothing is enforced until
+    /// [`Wallet::mfa_confirm`] sees a first code. Refused while a confirmed enrolment exists.
+    pub async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
+        TwoFactor { ctx: &self.ctx }.mfa_enroll(password).await
+    }
+
+    /// Turns the second factor on once the authenticator app shows a code for the new secret.
+    pub async fn mfa_confirm(&self, code: &str) -> Result<()> {
+        TwoFactor { ctx: &self.ctx }.mfa_confirm(code).await
+    }
+
+    /// Turns the second factor off: the password and a code (or a recovery code). The policy
+    /// goes with it, since nothing could enforce it.
+    pub async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {
+        TwoFactor { ctx: &self.ctx }
+            .mfa_disable(password, code)
+            .await
+    }
+
+    /// Sets the spending policy (amounts in the native currency, `None` for no limit). Always
+    /// needs a code, so it needs an enrolled second factor.
+    pub async fn set_policy(&self, policy: &Policy, code: Option<&str>) -> Result<()> {
+        TwoFactor { ctx: &self.ctx }.set_policy(policy, code).await
+    }
+
+    /// Simulates and checks one outgoing call from one of the wallet's accounts.
+    pub async fn assess(
+        &self,
+        call: &Call,
+        recipient: Option<Address>,
+        token: Option<Address>,
+    ) -> Result<RiskReport> {
+        Risk { ctx: &self.ctx }.assess(call, recipient, token).await
+    }
+
+    pub async fn add_contact(&self, name: &str, address: &str) -> Result<()> {
+        Risk { ctx: &self.ctx }.add_contact(name, address).await
+    }
+
+    pub async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
+        Risk { ctx: &self.ctx }.contacts().await
+    }
+
+    /// Adds every address in `text` (a list or a sanctions export) to the denylist.
+    pub async fn import_denylist(&self, text: &str, source: &str) -> Result<usize> {
+        Risk { ctx: &self.ctx }.import_denylist(text, source).await
+    }
+
+    /// The history of one account on the active network, newest first.
+    pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
+        History { ctx: &self.ctx }.history(address, limit).await
+    }
+
+    /// Presets and the user's networks, the active one marked.
+    pub async fn networks(&self) -> Result<Vec<NetworkEntry>> {
+        Networks { ctx: &self.ctx }.networks().await
+    }
+
+    /// Adds (or replaces) a network after asking every endpoint for its chain id: one that is
+    /// unreachable or on another chain refuses the whole network.
+    pub async fn add_network(&self, spec: &NetworkSpec) -> Result<NetworkEntry> {
+        Networks { ctx: &self.ctx }.add_network(spec).await
+    }
+
+    /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
+    pub async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
+        Networks { ctx: &self.ctx }.use_network(chain_id).await
+    }
+
+    /// After an unlock: back to the network the user picked last time, if any. Front ends skip
+    /// this when the network was given explicitly (environment, command line).
+    pub async fn restore_network(&self) -> Result<()> {
+        Networks { ctx: &self.ctx }.restore_network().await
+    }
+
+    /// What a send would do and cost, without doing it.
+    pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
+        Payments { ctx: &self.ctx }.quote_send(req).await
+    }
+
+    pub async fn speed_up(&self, id: i64) -> Result<Operation> {
+        Payments { ctx: &self.ctx }.speed_up(id).await
+    }
+
+    pub async fn cancel(&self, id: i64) -> Result<Operation> {
+        Payments { ctx: &self.ctx }.cancel(id).await
+    }
+
+    /// The newest operations on the active network.
+    pub async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
+        Payments { ctx: &self.ctx }.operations(limit).await
+    }
+
+    /// Adds an ERC-20 after reading its symbol and decimals from the contract.
+    pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
+        Payments { ctx: &self.ctx }.add_token(contract).await
+    }
+
+    /// Every asset's balance for `address` as last synced: confirmed, pending out, available.
+    pub async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
+        Payments { ctx: &self.ctx }.balances(address).await
+    }
+
+    /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
+    /// wallet the first time. Its address is computed locally and, when a node answers, checked
+    /// against the factory's `getAddress`: a mismatch is refused, never used.
+    pub async fn smart_account(&self, owner: &str, version: Option<&str>) -> Result<SmartAccount> {
+        SmartAccounts { ctx: &self.ctx }
+            .smart_account(owner, version)
+            .await
+    }
+
+    /// The wallet's smart accounts, with whether each is deployed on the active network (asked
+    /// of the node where the ledger does not know yet).
+    pub async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
+        SmartAccounts { ctx: &self.ctx }.smart_accounts().await
+    }
+
+    /// What a user operation would do and cost, without signing it.
+    pub async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
+        SmartAccounts { ctx: &self.ctx }.quote_user_op(req).await
+    }
+
+    /// Builds, checks against the available balance, signs (the owner's key) and queues a user
+    /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
+    pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
+        SmartAccounts { ctx: &self.ctx }.send_user_op(req).await
+    }
+
+    /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).
+    pub async fn bundler_supports(&self, version: &str) -> Result<bool> {
+        SmartAccounts { ctx: &self.ctx }
+            .bundler_supports(version)
+            .await
+    }
+
+    /// One round of sync. Offline is not an error: the status says so and the queue waits.
+    pub async fn sync_once(&self) -> Result<SyncStatus> {
+        Syncer { ctx: &self.ctx }.sync_once().await
+    }
+
+    /// Plans, checks the available balance, signs and queues a payment; the sync worker
+    /// broadcasts it as soon as a node answers. Works offline from the last state seen. From a
+    /// smart account the same payment is a user operation, gas paid by the account.
+    pub async fn send(&self, req: &SendRequest) -> Result<Operation> {
+        let from = format_address(&parse_address(&req.from)?);
+        let smart = Accounts { ctx: &self.ctx }.is_smart(&from).await?;
+        if smart {
+            let op = crate::smart::payment_as_user_op(from, req);
+            return SmartAccounts { ctx: &self.ctx }.send_user_op(&op).await;
+        }
+        Payments { ctx: &self.ctx }.send(req).await
+    }
+
+    /// Signs again an operation the sync found unusable (`needs_resign`): a transaction with a
+    /// fresh nonce and fees, a user operation rebuilt through the bundler.
+    pub async fn resign(&self, id: i64) -> Result<Operation> {
+        let row = Payments { ctx: &self.ctx }.resignable(id).await?;
+        if row.user_op.is_some() {
+            return SmartAccounts { ctx: &self.ctx }.resign_user_op(row).await;
+        }
+        Payments { ctx: &self.ctx }.resign(row).await
+    }
+
+    /// The worker's last view of the network.
+    pub fn sync_status(&self) -> SyncStatus {
+        self.ctx.sync_status()
+    }
+
+    /// Asks the worker to run now (e.g. "sync now" in the UI).
+    pub fn wake_sync(&self) {
+        self.ctx.wake_sync();
+    }
 }
 
 fn remove_wallet_files(dir: &Path) {
@@ -907,25 +674,20 @@ fn remove_wallet_files(dir: &Path) {
 
 /// Locks the wallet once it has been idle for its auto-lock time. Holds only a weak reference,
 /// and ends when the wallet is dropped or a newer session replaces the one it watches.
-async fn idle_watch(inner: Weak<Inner>, generation: u64) {
+async fn idle_watch(ctx: Weak<Ctx>, generation: u64) {
     loop {
         let wait = {
-            let Some(inner) = inner.upgrade() else { return };
-            if inner.generation.load(Ordering::SeqCst) != generation {
+            let Some(ctx) = ctx.upgrade() else { return };
+            if !ctx.is_current(generation) {
                 return;
             }
-            let timeout = match &*inner.session.lock().await {
+            let timeout = match &*ctx.gate().await {
                 Some(s) => s.auto_lock,
                 None => return,
             };
-            let idle = inner
-                .last_activity
-                .lock()
-                .map(|t| t.elapsed())
-                .unwrap_or_default();
+            let idle = ctx.idle_for();
             if idle >= timeout {
-                let wallet = Wallet { inner };
-                wallet.lock_because(LockReason::Idle).await;
+                ctx.close(LockReason::Idle).await;
                 return;
             }
             timeout - idle
@@ -937,6 +699,7 @@ async fn idle_watch(inner: Weak<Inner>, generation: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys;
     use crate::keys::keychain::NoKeychain;
     use crate::keys::vault::TEST_KDF;
 

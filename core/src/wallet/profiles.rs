@@ -221,7 +221,9 @@ mod tests {
                 .wallet()
                 .unlock(SecretString::from("work password"))
                 .await,
-            Err(crate::Error::Vault(crate::keys::vault::VaultError::WrongPassword))
+            Err(crate::Error::Vault(
+                crate::keys::vault::VaultError::WrongPassword
+            ))
         ));
         assert!(matches!(
             device.switch("../escape").await,

@@ -1,0 +1,295 @@
+//! Session: the state every service of the wallet shares, and nothing else — the profile's
+//! configuration, the active network's client (swapped whole on a network switch), the gate
+//! over the unlocked ledger and vault keys (`None` while locked), the idle clock, and the
+//! signals out (events for the front ends) and in (waking the sync worker).
+//!
+//! The rooms above take a `&Ctx` when they interleave node calls with ledger transactions under
+//! the gate; pure steps take a `&Ledger`, a `&Chain` or plain values instead.
+//!
+//! May use: `store`, `keys`, `chain`, `primitives`. Holds no business rule.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cairn_api::SyncStatus;
+use secrecy::SecretString;
+use tokio::sync::{broadcast, Mutex, MutexGuard};
+
+use crate::chain::network::Network;
+use crate::chain::Chain;
+use crate::error::{Error, Result};
+use crate::keys::keychain::DeviceSecretStore;
+use crate::keys::vault::{self, KdfParams, VaultKeys};
+use crate::store::audit::{AuditEvent, Outcome};
+use crate::store::ledger::Ledger;
+
+/// How a wallet is opened.
+#[derive(Debug, Clone)]
+pub struct WalletConfig {
+    /// The profile's directory: vault header, ledger, logs.
+    pub data_dir: PathBuf,
+    pub network: Network,
+    /// Argon2id cost for a *new* vault (and a changed password); an existing vault uses the cost
+    /// in its header.
+    pub kdf: KdfParams,
+    /// Where the device secret lives (`keychain::NoKeychain` where there is no keychain).
+    pub keychain: Arc<dyn DeviceSecretStore>,
+}
+
+/// Why the wallet locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockReason {
+    User,
+    Idle,
+}
+
+/// What the wallet tells its front ends without being asked.
+// An operation is the common event and is sent as it is; boxing it would only add a hop.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum WalletEvent {
+    Locked(LockReason),
+    /// The sync state changed (online/offline, new block, queue length).
+    Sync(cairn_api::SyncStatus),
+    /// An operation moved in its lifecycle.
+    Operation(cairn_api::Operation),
+}
+
+/// What exists only while the wallet is unlocked; dropped (and its keys zeroized) on lock.
+pub(crate) struct Session {
+    pub(crate) ledger: Ledger,
+    pub(crate) keys: VaultKeys,
+    pub(crate) auto_lock: Duration,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Session(<unlocked>)")
+    }
+}
+
+/// The shared state behind a `Wallet` handle and every service it calls.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    config: WalletConfig,
+    /// The active network's client; swapped whole when the user picks another network.
+    chain: std::sync::RwLock<Arc<Chain>>,
+    gate: Mutex<Option<Session>>,
+    /// Bumped on every unlock, so an old idle watchdog or sync worker knows its session is gone.
+    generation: AtomicU64,
+    last_activity: std::sync::Mutex<Instant>,
+    events: broadcast::Sender<WalletEvent>,
+    /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
+    sync_wake: tokio::sync::Notify,
+    /// One sync round at a time: the worker and an explicit "sync now" must not both
+    /// broadcast the same queue.
+    pub(crate) sync_round: Mutex<()>,
+    /// What the worker last saw, as the UI shows it.
+    sync_state: std::sync::Mutex<SyncStatus>,
+}
+
+impl Ctx {
+    /// Touches neither the network nor the vault.
+    pub(crate) fn new(config: WalletConfig) -> Result<Ctx> {
+        let chain = Chain::new(config.network.clone())?;
+        let (events, _) = broadcast::channel(16);
+        Ok(Ctx {
+            config,
+            chain: std::sync::RwLock::new(Arc::new(chain)),
+            gate: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            last_activity: std::sync::Mutex::new(Instant::now()),
+            events,
+            sync_wake: tokio::sync::Notify::new(),
+            sync_round: Mutex::new(()),
+            sync_state: std::sync::Mutex::new(Default::default()),
+        })
+    }
+
+    pub(crate) fn config(&self) -> &WalletConfig {
+        &self.config
+    }
+
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// The active network's client (a handle: a network switch does not disturb a call that
+    /// already holds one).
+    pub(crate) fn chain(&self) -> Arc<Chain> {
+        self.chain
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    pub(crate) fn set_chain(&self, chain: Chain) {
+        match self.chain.write() {
+            Ok(mut c) => *c = Arc::new(chain),
+            Err(e) => *e.into_inner() = Arc::new(chain),
+        }
+    }
+
+    /// The active network.
+    pub(crate) fn network(&self) -> Network {
+        self.chain().network().clone()
+    }
+
+    pub(crate) fn touch(&self) {
+        if let Ok(mut t) = self.last_activity.lock() {
+            *t = Instant::now();
+        }
+    }
+
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.last_activity
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
+    }
+
+    /// The gate itself, for the façade's steps that open or close the session.
+    pub(crate) async fn gate(&self) -> MutexGuard<'_, Option<Session>> {
+        self.gate.lock().await
+    }
+
+    /// Runs `f` on the unlocked session, counting as activity.
+    pub(crate) async fn with_session<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.gate.lock().await;
+        let s = guard.as_mut().ok_or(Error::Locked)?;
+        self.touch();
+        f(s)
+    }
+
+    /// Like `with_session`, for background work that must not keep the wallet from locking.
+    pub(crate) async fn with_session_quiet<T>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<T>,
+    ) -> Result<T> {
+        let mut guard = self.gate.lock().await;
+        let s = guard.as_mut().ok_or(Error::Locked)?;
+        f(s)
+    }
+
+    /// Opens a session in `slot` (the caller holds the gate); returns its generation.
+    pub(crate) fn open(
+        &self,
+        slot: &mut Option<Session>,
+        ledger: Ledger,
+        keys: VaultKeys,
+        auto_lock: Duration,
+    ) -> u64 {
+        *slot = Some(Session {
+            ledger,
+            keys,
+            auto_lock,
+        });
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.touch();
+        generation
+    }
+
+    /// Whether the session opened as `generation` is still the current one.
+    pub(crate) fn is_current(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::SeqCst) == generation
+    }
+
+    /// Closes the session, if one is open: audited, keys dropped, front ends told.
+    pub(crate) async fn close(&self, reason: LockReason) {
+        let mut session = self.gate.lock().await;
+        if let Some(mut s) = session.take() {
+            let event = if reason == LockReason::Idle {
+                AuditEvent::AutoLock
+            } else {
+                AuditEvent::Lock
+            };
+            if let Err(e) = s.ledger.audit(event, Outcome::Ok, "") {
+                tracing::warn!(error = %e, "could not record the lock in the audit log");
+            }
+            drop(s);
+            tracing::info!(?reason, "wallet locked");
+            self.emit(WalletEvent::Locked(reason));
+        }
+    }
+
+    /// Checks `password` against the vault (throttled, like an unlock) and that it is this
+    /// session's vault. Every export and every change to the second factor goes through here.
+    pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<()> {
+        let dir = self.data_dir().to_path_buf();
+        let keychain = self.config.keychain.clone();
+        let unlocked =
+            blocking(move || Ok(vault::unlock(&dir, &password, keychain.as_ref())?)).await?;
+        self.with_session(|s| {
+            if *unlocked.keys.sealing_key != *s.keys.sealing_key {
+                return Err(Error::Internal(
+                    "the vault changed under the open session".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<WalletEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells the front ends; nobody listening is fine.
+    pub(crate) fn emit(&self, event: WalletEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Asks the sync worker to run now.
+    pub(crate) fn wake_sync(&self) {
+        self.sync_wake.notify_one();
+    }
+
+    /// Resolves on the next `wake_sync`.
+    pub(crate) async fn woken(&self) {
+        self.sync_wake.notified().await
+    }
+
+    /// The worker's last view of the network.
+    pub(crate) fn sync_status(&self) -> SyncStatus {
+        self.sync_state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stores the worker's view; front ends hear of it only when it changed.
+    pub(crate) fn publish_sync(&self, status: &SyncStatus) {
+        let changed = match self.sync_state.lock() {
+            Ok(mut s) => {
+                let changed = *s != *status;
+                *s = status.clone();
+                changed
+            }
+            Err(_) => true,
+        };
+        if changed {
+            self.emit(WalletEvent::Sync(status.clone()));
+        }
+    }
+
+    /// Forgets the worker's view (another network is active now).
+    pub(crate) fn reset_sync(&self) {
+        if let Ok(mut state) = self.sync_state.lock() {
+            *state = Default::default();
+        }
+    }
+}
+
+/// Runs a CPU-heavy step (Argon2id) off the async executor.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+}
