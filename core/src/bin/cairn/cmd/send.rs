@@ -1,0 +1,263 @@
+//! Moving value from an account and following it: balances, sending, the operations' queue
+//! (activity, sync) and what can be done to a pending one (speed up, cancel, sign again).
+//! `after_send` is shared with smart-account sends.
+
+use std::time::Duration;
+
+use cairn_api::SendRequest;
+use cairn_core::Wallet;
+use clap::Subcommand;
+
+use crate::args::parse_speed;
+use crate::ctx::{Ctx, Done};
+use crate::error::CliError;
+use crate::output::{operation_line, risk_text};
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Native balance of an address, or of the first account.
+    #[command(display_order = 110)]
+    Balance { address: Option<String> },
+    /// Send ETH or a token: shows the quote, signs, queues; sent at once when a node answers,
+    /// otherwise by the next `cairn sync`.
+    #[command(display_order = 140)]
+    Send {
+        #[arg(long)]
+        to: String,
+        /// In the asset's units, e.g. 1.5
+        #[arg(long)]
+        amount: String,
+        /// ERC-20 contract (added with `cairn token add`); ETH when absent.
+        #[arg(long)]
+        token: Option<String>,
+        /// The sending account; the first one when absent.
+        #[arg(long)]
+        from: Option<String>,
+        /// slow, normal or fast (ignored with --max-fee-gwei).
+        #[arg(long, default_value = "normal")]
+        speed: String,
+        #[arg(long, requires = "priority_fee_gwei")]
+        max_fee_gwei: Option<String>,
+        #[arg(long, requires = "max_fee_gwei")]
+        priority_fee_gwei: Option<String>,
+        /// Only show what it would cost.
+        #[arg(long)]
+        quote: bool,
+        /// Wait until it is confirmed, failed or needs a new signature.
+        #[arg(long)]
+        wait: bool,
+        /// Send even though the risk checks block it.
+        #[arg(long)]
+        override_risk: bool,
+    },
+    /// The operations on this network, newest first.
+    #[command(display_order = 220)]
+    Activity {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Broadcast what is queued and follow what is in flight.
+    #[command(display_order = 230)]
+    Sync {
+        /// Keep going until nothing is queued or in flight (at most --timeout seconds).
+        #[arg(long)]
+        wait: bool,
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Replace a pending transaction with higher fees.
+    #[command(display_order = 240)]
+    SpeedUp { id: i64 },
+    /// Replace a pending transaction with a zero-value transfer to oneself.
+    #[command(display_order = 250)]
+    Cancel { id: i64 },
+    /// Sign again an operation marked needs_resign (fresh nonce and fees).
+    #[command(display_order = 260)]
+    Resign { id: i64 },
+    /// Balances of every asset (confirmed, pending out, available), as last synced.
+    #[command(display_order = 270)]
+    Balances { address: Option<String> },
+}
+
+pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
+    let wallet = &ctx.wallet;
+    match cmd {
+        Cmd::Balance { address } => {
+            let address = ctx.address_or_first(address).await?;
+            let balance = wallet.balance(&address).await?;
+            ctx.out.print(&balance, |b| {
+                format!(
+                    "{} {} ({} at block {})",
+                    b.formatted, b.symbol, b.address, b.block_number
+                )
+            });
+        }
+        Cmd::Send {
+            to,
+            amount,
+            token,
+            from,
+            speed,
+            max_fee_gwei,
+            priority_fee_gwei,
+            quote,
+            wait,
+            override_risk,
+        } => {
+            ctx.unlock().await?;
+            let from = ctx.address_or_first(from).await?;
+            let speed = parse_speed(speed, max_fee_gwei.as_ref(), priority_fee_gwei.as_ref())?;
+            let request = SendRequest {
+                from,
+                to: to.clone(),
+                token: token.clone(),
+                amount: amount.clone(),
+                speed,
+                mfa_code: ctx.code().map(str::to_string),
+                override_risk: *override_risk,
+            };
+            let q = wallet.quote_send(&request).await?;
+            if *quote {
+                ctx.out.print(&q, |q| {
+                    format!(
+                        "{} {} to {}: network fee at most {} {} (gas {}), nonce {}{}",
+                        q.amount,
+                        q.symbol,
+                        q.to,
+                        q.max_network_fee,
+                        q.native_symbol,
+                        q.gas_limit,
+                        q.nonce,
+                        if q.online {
+                            ""
+                        } else {
+                            " (offline: from the last state seen)"
+                        }
+                    ) + &q.risk.as_ref().map(risk_text).unwrap_or_default()
+                });
+                return Ok(Done::Leave);
+            }
+            let op = wallet.send(&request).await?;
+            let op = after_send(wallet, op, *wait).await?;
+            ctx.out.print(&op, operation_line);
+        }
+        Cmd::Activity { limit } => {
+            ctx.unlock().await?;
+            let ops = wallet.operations(*limit).await?;
+            ctx.out.print(&ops, |ops| {
+                ops.iter()
+                    .map(operation_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Cmd::Sync { wait, timeout } => {
+            ctx.unlock().await?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(*timeout);
+            let mut status = wallet.sync_once().await?;
+            while *wait && (status.queued > 0 || status.in_flight > 0) {
+                if std::time::Instant::now() > deadline {
+                    return Err(CliError::Usage(format!(
+                        "still {} queued and {} in flight after {timeout} s",
+                        status.queued, status.in_flight
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                status = wallet.sync_once().await?;
+            }
+            ctx.out.print(&status, |s| {
+                format!(
+                    "{} via {} at block {}; {} queued, {} in flight{}",
+                    if s.online { "online" } else { "offline" },
+                    s.endpoint.as_deref().unwrap_or("-"),
+                    s.last_block.map(|b| b.to_string()).unwrap_or("-".into()),
+                    s.queued,
+                    s.in_flight,
+                    s.last_error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                )
+            });
+        }
+        Cmd::SpeedUp { id } | Cmd::Cancel { id } | Cmd::Resign { id } => {
+            ctx.unlock().await?;
+            let op = match cmd {
+                Cmd::SpeedUp { .. } => wallet.speed_up(*id).await?,
+                Cmd::Cancel { .. } => wallet.cancel(*id).await?,
+                _ => wallet.resign(*id).await?,
+            };
+            wallet.sync_once().await?;
+            ctx.out.print(&op, operation_line);
+        }
+        Cmd::Balances { address } => {
+            ctx.unlock().await?;
+            let address = ctx.address_or_first(address).await?;
+            wallet.sync_once().await?;
+            let balances = wallet.balances(&address).await?;
+            ctx.out.print(&balances, |bs| {
+                bs.iter()
+                    .map(|b| {
+                        format!(
+                            "{:<10} {:>24} confirmed  {:>24} pending out  {:>24} available",
+                            b.symbol, b.confirmed, b.pending_out, b.available
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(Done::Lock)
+}
+
+/// Sends what was just queued (offline it stays queued for the next sync); with `wait`, follows
+/// it to its end. The operation as it stands then.
+pub async fn after_send(
+    wallet: &Wallet,
+    op: cairn_api::Operation,
+    wait: bool,
+) -> Result<cairn_api::Operation, CliError> {
+    wallet.sync_once().await?;
+    if wait {
+        return wait_final(wallet, op.id, Duration::from_secs(120)).await;
+    }
+    Ok(wallet
+        .operations(200)
+        .await?
+        .into_iter()
+        .find(|o| o.id == op.id)
+        .unwrap_or(op))
+}
+
+/// Syncs until operation `id` is confirmed, failed, or needs a new signature.
+async fn wait_final(
+    wallet: &Wallet,
+    id: i64,
+    timeout: Duration,
+) -> Result<cairn_api::Operation, CliError> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        wallet.sync_once().await?;
+        let op = wallet
+            .operations(500)
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| CliError::Usage(format!("operation {id} not found")))?;
+        if matches!(
+            op.state.as_str(),
+            "confirmed" | "failed" | "needs_resign" | "replaced" | "dropped"
+        ) {
+            return Ok(op);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(CliError::Usage(format!(
+                "operation {id} is still {} after {} s",
+                op.state,
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

@@ -1,0 +1,154 @@
+//! ERC-4337 smart accounts: making one for an owner, listing them, and user operations from
+//! them (a transfer, optionally batched after an approval, optionally sponsored).
+
+use clap::Subcommand;
+
+use crate::args::parse_speed;
+use crate::cmd::send::after_send;
+use crate::ctx::{Ctx, Done};
+use crate::error::CliError;
+use crate::output::{operation_line, risk_text};
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// ERC-4337 smart accounts: create, list, send user operations.
+    #[command(subcommand, display_order = 150)]
+    Smart(SmartCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmartCmd {
+    /// The smart account (SimpleAccount) of an account: its address, deployed or not. Made on
+    /// first use; deployed by its first user operation.
+    Create {
+        /// The owner; the first account when absent.
+        #[arg(long)]
+        owner: Option<String>,
+        /// EntryPoint version: v0.7 or v0.8.
+        #[arg(long, default_value = "v0.7")]
+        version: String,
+    },
+    List,
+    /// A user operation from a smart account: a transfer, optionally preceded by an approval
+    /// (a batch), its gas paid by the account or by the network's paymaster.
+    Send {
+        /// The smart account.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        token: Option<String>,
+        /// Also approve SPENDER=AMOUNT of --token, in the same operation.
+        #[arg(long, requires = "token")]
+        approve: Option<String>,
+        /// Ask the paymaster to pay the gas.
+        #[arg(long)]
+        sponsored: bool,
+        #[arg(long, default_value = "normal")]
+        speed: String,
+        #[arg(long)]
+        quote: bool,
+        #[arg(long)]
+        wait: bool,
+        /// Send even though the risk checks block it.
+        #[arg(long)]
+        override_risk: bool,
+    },
+}
+
+pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
+    let Cmd::Smart(cmd) = cmd;
+    let wallet = &ctx.wallet;
+    ctx.unlock().await?;
+    match cmd {
+        SmartCmd::Create { owner, version } => {
+            let owner = ctx.address_or_first(owner).await?;
+            let account = wallet.smart_account(&owner, Some(version)).await?;
+            ctx.out.print(&account, line);
+        }
+        SmartCmd::List => {
+            let list = wallet.smart_accounts().await?;
+            ctx.out
+                .print(&list, |l| l.iter().map(line).collect::<Vec<_>>().join("\n"));
+        }
+        SmartCmd::Send {
+            from,
+            to,
+            amount,
+            token,
+            approve,
+            sponsored,
+            speed,
+            quote,
+            wait,
+            override_risk,
+        } => {
+            let mut calls = Vec::new();
+            if let (Some(spec), Some(token)) = (approve, token) {
+                let (spender, allowance) = spec
+                    .split_once('=')
+                    .ok_or_else(|| CliError::Usage("--approve takes SPENDER=AMOUNT".into()))?;
+                calls.push(cairn_api::CallSpec::Approve {
+                    token: token.clone(),
+                    spender: spender.trim().to_string(),
+                    amount: allowance.trim().to_string(),
+                });
+            }
+            calls.push(cairn_api::CallSpec::Transfer {
+                to: to.clone(),
+                token: token.clone(),
+                amount: amount.clone(),
+            });
+            let request = cairn_api::UserOpRequest {
+                from: from.clone(),
+                calls,
+                sponsored: *sponsored,
+                speed: parse_speed(speed, None, None)?,
+                mfa_code: ctx.code().map(str::to_string),
+                override_risk: *override_risk,
+            };
+            if *quote {
+                let q = wallet.quote_user_op(&request).await?;
+                ctx.out.print(&q, |q| {
+                    format!(
+                        "{} call(s) from {}{}: gas paid by {}, at most {} {} (gas {}){}",
+                        q.calls,
+                        q.from,
+                        if q.deploys { ", deploying it" } else { "" },
+                        q.gas_paid_by,
+                        q.max_network_fee,
+                        q.native_symbol,
+                        q.total_gas,
+                        if q.online {
+                            ""
+                        } else {
+                            " (bundler unreachable: default gas limits)"
+                        }
+                    ) + &q.risk.as_ref().map(risk_text).unwrap_or_default()
+                });
+                return Ok(Done::Leave);
+            }
+            let op = wallet.send_user_op(&request).await?;
+            let op = after_send(wallet, op, *wait).await?;
+            ctx.out.print(&op, operation_line);
+        }
+    }
+    Ok(Done::Lock)
+}
+
+fn line(a: &cairn_api::SmartAccount) -> String {
+    format!(
+        "{}  {} smart account of {}, {}",
+        a.address,
+        a.entry_point_version,
+        a.owner,
+        if a.deployed {
+            "deployed"
+        } else {
+            "not deployed yet"
+        }
+    )
+}
