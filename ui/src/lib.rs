@@ -1,28 +1,29 @@
-//! Cairn's UI: Yew function components, one per screen. Everything the wallet knows comes from
+//! Cairn's UI: Yew function components compiled to wasm. Everything the wallet knows comes from
 //! the shell through `ipc`; the UI holds no keys and computes no balances.
-//! Screens: `onboarding` (create / import / backup), `unlock`, `dashboard` (accounts, settings,
-//! audit log); `profiles` picks the wallet profile on the start screens.
+//! This module owns the `App`: which screen is up, the moves between screens, and the shell's
+//! events (sync state, operation changes, locking) that every screen follows. The screens are
+//! in `screens`, the markup they share in `components`, their shared hooks in `hooks`.
 
-mod activity;
-mod dashboard;
+mod components;
+mod hooks;
 mod ipc;
-mod networks;
-mod onboarding;
-mod profiles;
-mod security;
-mod unlock;
+mod screens;
 
-use cairn_api::{cmd, event, CreatedWallet, NetworkInfo, WalletStatus};
+use std::rc::Rc;
+
+use cairn_api::{cmd, event, ApiError, CreatedWallet, NetworkInfo, SyncStatus, WalletStatus};
 use ipc::{call, NoArgs};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use components::ErrorLine;
+use screens::{dashboard, onboarding, profiles, unlock};
 
 /// Which screen is up.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Screen {
     Loading,
-    Failed(String),
+    Failed(ApiError),
     Onboarding(NetworkInfo),
     Backup {
         network: NetworkInfo,
@@ -53,20 +54,37 @@ pub(crate) fn screen_for(status: WalletStatus) -> Screen {
     }
 }
 
-pub(crate) fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
+/// What the shell's events said last: the sync state, and a counter that moves whenever an
+/// operation changed (screens that list operations reload on it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Live {
+    pub sync: Option<SyncStatus>,
+    pub op_tick: u64,
 }
 
-/// A controlled text field's state and its `oninput`.
-pub(crate) fn field(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| state.set(input_value(&e)))
+pub(crate) enum LiveAction {
+    Sync(SyncStatus),
+    Operation,
 }
+
+impl Reducible for Live {
+    type Action = LiveAction;
+    fn reduce(self: Rc<Self>, action: LiveAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            LiveAction::Sync(s) => next.sync = Some(s),
+            LiveAction::Operation => next.op_tick += 1,
+        }
+        Rc::new(next)
+    }
+}
+
+pub(crate) type LiveHandle = UseReducerHandle<Live>;
 
 #[function_component(App)]
 pub fn app() -> Html {
     let screen = use_state(|| Screen::Loading);
-    let live = use_reducer(activity::Live::default);
+    let live = use_reducer(Live::default);
     {
         let screen = screen.clone();
         let live = live.clone();
@@ -79,19 +97,19 @@ pub fn app() -> Html {
                         .ok()
                         .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
                     {
-                        live.dispatch(activity::LiveAction::Sync(status));
+                        live.dispatch(LiveAction::Sync(status));
                     }
                 });
             }
             ipc::listen(event::OPERATION, move |_| {
-                live.dispatch(activity::LiveAction::Operation)
+                live.dispatch(LiveAction::Operation)
             });
             spawn_local({
                 let screen = screen.clone();
                 async move {
                     match call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await {
                         Ok(status) => screen.set(screen_for(status)),
-                        Err(e) => screen.set(Screen::Failed(e.message)),
+                        Err(e) => screen.set(Screen::Failed(e)),
                     }
                 }
             });
@@ -129,7 +147,7 @@ pub fn app() -> Html {
     let start_screen = matches!(*screen, Screen::Onboarding(_) | Screen::Locked { .. });
     let body = match (*screen).clone() {
         Screen::Loading => html! { <p class="muted" id="loading">{ "Loading…" }</p> },
-        Screen::Failed(message) => html! { <p class="error" role="alert">{ message }</p> },
+        Screen::Failed(error) => html! { <ErrorLine error={Some(error)} /> },
         Screen::Onboarding(network) => {
             html! { <onboarding::Onboarding {network} go={go.clone()} /> }
         }
@@ -150,9 +168,9 @@ pub fn app() -> Html {
     html! {
         <main class="app">
             <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header>
-            <ContextProvider<activity::LiveHandle> context={live.clone()}>
+            <ContextProvider<LiveHandle> context={live.clone()}>
                 <div key={shown_at.to_string()}>{ body }</div>
-            </ContextProvider<activity::LiveHandle>>
+            </ContextProvider<LiveHandle>>
             if start_screen { <profiles::ProfilePicker go={go.clone()} /> }
         </main>
     }
@@ -168,20 +186,5 @@ impl PayloadExt for wasm_bindgen::JsValue {
         js_sys::Reflect::get(self, &"payload".into())
             .ok()
             .and_then(|p| p.as_string())
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub(crate) struct NetworkProps {
-    pub network: NetworkInfo,
-}
-
-#[function_component(NetworkBadge)]
-pub(crate) fn network_badge(props: &NetworkProps) -> Html {
-    html! {
-        <p class="network" id="network">
-            <span class="dot" aria-hidden="true"></span>
-            { format!("{} · chain {}", props.network.name, props.network.chain_id) }
-        </p>
     }
 }

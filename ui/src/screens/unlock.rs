@@ -1,12 +1,13 @@
 //! The lock screen: password, the error of a wrong one, and the wait before the next try
 //! (counted down; the core enforces it, the screen only shows it).
 
-use cairn_api::{cmd, Account, ErrorCode, NetworkInfo, UnlockRequest, WalletStatus};
+use cairn_api::{cmd, Account, ApiError, ErrorCode, NetworkInfo, UnlockRequest, WalletStatus};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::components::{field, ErrorLine, NetworkBadge};
 use crate::ipc::{call, sleep_ms, NoArgs, Request};
-use crate::{field, NetworkBadge, Screen};
+use crate::Screen;
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct UnlockProps {
@@ -32,7 +33,7 @@ fn count_down(wait: UseStateHandle<u64>, from: u64) {
 #[function_component(Unlock)]
 pub(crate) fn unlock(props: &UnlockProps) -> Html {
     let password = use_state(String::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let wait = use_state(|| 0u64);
     {
@@ -65,10 +66,12 @@ pub(crate) fn unlock(props: &UnlockProps) -> Html {
                 match call::<_, Vec<Account>>(cmd::UNLOCK, &Request { request: &request }).await {
                     Ok(_) => go.emit(Screen::Dashboard { network }),
                     Err(e) => {
-                        error.set(Some(e.message));
+                        let next_try_waits =
+                            matches!(e.code, ErrorCode::WrongPassword | ErrorCode::Throttled);
+                        error.set(Some(e));
                         password.set(String::new());
                         busy.set(false);
-                        if matches!(e.code, ErrorCode::WrongPassword | ErrorCode::Throttled) {
+                        if next_try_waits {
                             if let Ok(WalletStatus::Locked {
                                 retry_after_secs, ..
                             }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
@@ -89,7 +92,7 @@ pub(crate) fn unlock(props: &UnlockProps) -> Html {
             <form {onsubmit}>
                 <label for="unlock-password">{ "Password" }</label>
                 <input id="unlock-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={field(&password)} />
-                if let Some(message) = &*error { <p class="error" role="alert" id="error">{ message }</p> }
+                <ErrorLine error={(*error).clone()} id="error" />
                 if waiting { <p class="muted" id="retry-wait">{ format!("Too many wrong passwords: you can try again in {} s.", *wait) }</p> }
                 <button id="unlock" type="submit" class="primary" disabled={*busy || waiting}>
                     { if *busy { "Unlocking…".to_string() } else if waiting { format!("Wait {} s", *wait) } else { "Unlock".to_string() } }

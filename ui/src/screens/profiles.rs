@@ -1,13 +1,13 @@
 //! The profile picker on the start screens: which of the device's independent wallets to open,
 //! or a new empty one. Switching locks the wallet in use (the core does that).
 
-use cairn_api::{cmd, ProfileList, SwitchProfileRequest, WalletStatus};
+use cairn_api::{cmd, ApiError, ProfileList, SwitchProfileRequest, WalletStatus};
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::components::{field, select_value, ErrorLine};
 use crate::ipc::{call, NoArgs, Request};
-use crate::{field, screen_for, Screen};
+use crate::{screen_for, Screen};
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct PickerProps {
@@ -18,7 +18,7 @@ pub(crate) struct PickerProps {
 pub(crate) fn profile_picker(props: &PickerProps) -> Html {
     let list = use_state(|| None::<ProfileList>);
     let new_name = use_state(String::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ApiError>);
     {
         let list = list.clone();
         use_effect_with((), move |_| {
@@ -52,7 +52,7 @@ pub(crate) fn profile_picker(props: &PickerProps) -> Html {
                         }
                         go.emit(screen_for(status));
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -60,7 +60,7 @@ pub(crate) fn profile_picker(props: &PickerProps) -> Html {
     let onchange = {
         let switch = switch.clone();
         Callback::from(move |e: Event| {
-            switch.emit(e.target_unchecked_into::<HtmlSelectElement>().value());
+            switch.emit(select_value(&e));
         })
     };
     let onsubmit = {
@@ -86,7 +86,7 @@ pub(crate) fn profile_picker(props: &PickerProps) -> Html {
                     value={(*new_name).clone()} oninput={field(&new_name)} />
                 <button id="create-profile" type="submit" disabled={new_name.trim().is_empty()}>{ "Open" }</button>
             </form>
-            if let Some(message) = &*error { <p class="error" role="alert" id="profile-error">{ message }</p> }
+            <ErrorLine error={(*error).clone()} id="profile-error" />
             <p class="muted">{ "Each profile is a separate wallet with its own password." }</p>
         </section>
     }

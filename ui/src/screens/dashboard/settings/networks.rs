@@ -1,11 +1,13 @@
 //! Network settings: the presets and the user's networks, which one is in use, switching, and
 //! adding one (the core checks every endpoint's chain id before it is kept).
 
-use cairn_api::{cmd, NetworkEntry, NetworkInfo, NetworkSpec, UseNetworkRequest, WalletStatus};
+use cairn_api::{
+    cmd, ApiError, NetworkEntry, NetworkInfo, NetworkSpec, UseNetworkRequest, WalletStatus,
+};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::field;
+use crate::components::{chain_label, field, invalid_input, ErrorLine, StatusChip};
 use crate::ipc::{call, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -17,7 +19,7 @@ pub(crate) struct NetworksProps {
 #[function_component(NetworksCard)]
 pub(crate) fn networks_card(props: &NetworksProps) -> Html {
     let list = use_state(Vec::<NetworkEntry>::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let (name, chain_id, symbol, urls) = (
         use_state(String::new),
@@ -32,7 +34,7 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
             spawn_local(async move {
                 match call::<_, Vec<NetworkEntry>>(cmd::NETWORKS, &NoArgs {}).await {
                     Ok(l) => list.set(l),
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -57,7 +59,7 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                             switched.emit(network);
                         }
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
             });
         })
@@ -69,7 +71,9 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Ok(id) = chain_id.trim().parse::<u64>() else {
-                error.set(Some("the chain id is a positive whole number".into()));
+                error.set(Some(invalid_input(
+                    "the chain id is a positive whole number",
+                )));
                 return;
             };
             let request = NetworkSpec {
@@ -97,7 +101,7 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                         error.set(None);
                         reload.emit(());
                     }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(e)),
                 }
                 busy.set(false);
             });
@@ -110,9 +114,9 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                 { for list.iter().map(|n| html! {
                     <li class="op" id={format!("network-{}", n.spec.chain_id)}>
                         <div class="op-line">
-                            <span>{ format!("{} · chain {}", n.spec.name, n.spec.chain_id) }</span>
+                            <span>{ chain_label(&n.spec.name, n.spec.chain_id) }</span>
                             if n.active {
-                                <span class="state confirmed">{ "in use" }</span>
+                                <StatusChip state="confirmed" label="in use" />
                             } else {
                                 <button class="secondary" onclick={use_network(n.spec.chain_id)}>{ "Use" }</button>
                             }
@@ -131,7 +135,7 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                 <input id="network-symbol" type="text" required=true value={(*symbol).clone()} oninput={field(&symbol)} />
                 <label for="network-rpc">{ "RPC URLs (in failover order)" }</label>
                 <input id="network-rpc" type="text" class="mono" placeholder="https://…" required=true value={(*urls).clone()} oninput={field(&urls)} />
-                if let Some(message) = &*error { <p class="error" role="alert" id="network-error">{ message }</p> }
+                <ErrorLine error={(*error).clone()} id="network-error" />
                 <button id="network-add" type="submit" class="secondary wide" disabled={*busy}>{ if *busy { "Checking the endpoints…" } else { "Check and add" } }</button>
             </form>
         </section>

@@ -1,14 +1,16 @@
-//! First start: create a wallet (then confirm the backup of its phrase) or import one.
+//! The first start: create a wallet (then confirm the backup of its phrase) or import one.
 
 use cairn_api::{
-    cmd, Account, CreateWalletRequest, CreatedWallet, ImportWalletRequest, NetworkInfo, WordCount,
+    cmd, Account, ApiError, CreateWalletRequest, CreatedWallet, ImportWalletRequest, NetworkInfo,
+    WordCount,
 };
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::components::{field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton};
 use crate::ipc::{call, Request};
-use crate::{field, NetworkBadge, Screen};
+use crate::Screen;
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct ScreenProps {
@@ -30,7 +32,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
     let words = use_state(|| WordCount::Twelve);
     let secret = use_state(String::new);
     let passphrase = use_state(String::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
 
     let onsubmit = {
@@ -48,7 +50,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *password != *confirm {
-                error.set(Some("The two passwords differ.".into()));
+                error.set(Some(invalid_input("The two passwords differ.")));
                 return;
             }
             let (error, busy, network, go) =
@@ -85,7 +87,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                 match next {
                     Ok(screen) => go.emit(screen),
                     Err(e) => {
-                        error.set(Some(e.message));
+                        error.set(Some(e));
                         busy.set(false);
                     }
                 }
@@ -113,8 +115,8 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
     html! {
         <section class="card">
             <div class="tabs" role="tablist">
-                <button id="tab-create" role="tab" class={classes!("tab", creating.then_some("active"))} onclick={switch(Mode::Create)}>{ "New wallet" }</button>
-                <button id="tab-import" role="tab" class={classes!("tab", (!creating).then_some("active"))} onclick={switch(Mode::Import)}>{ "Import" }</button>
+                <TabButton id="tab-create" label="New wallet" active={creating} onclick={switch(Mode::Create)} />
+                <TabButton id="tab-import" label="Import" active={!creating} onclick={switch(Mode::Import)} />
             </div>
             <h1>{ if creating { "Create your wallet" } else { "Import a wallet" } }</h1>
             <p class="muted">{ "The password unlocks Cairn on this device. It cannot be recovered: your recovery phrase can." }</p>
@@ -136,7 +138,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                         <label><input type="radio" name="words" checked={*words == WordCount::TwentyFour} onclick={pick(WordCount::TwentyFour)} />{ " 24 words" }</label>
                     </fieldset>
                 }
-                if let Some(message) = &*error { <p class="error" role="alert" id="error">{ message }</p> }
+                <ErrorLine error={(*error).clone()} id="error" />
                 <button id="create" type="submit" class="primary" disabled={*busy}>
                     { match (creating, *busy) { (true, false) => "Create wallet", (true, true) => "Creating…", (false, false) => "Import wallet", (false, true) => "Importing…" } }
                 </button>
@@ -174,9 +176,7 @@ pub(crate) fn backup(props: &BackupProps) -> Html {
         <section class="card">
             <h1>{ "Write down your recovery phrase" }</h1>
             <p class="muted">{ "These words are the only way to restore this wallet. Write them on paper, in order, and keep them offline. Cairn will not show them again without your password." }</p>
-            <ol class="words" id="backup-words">
-                { for props.created.mnemonic.split(' ').map(|w| html! { <li>{ w }</li> }) }
-            </ol>
+            <RecoveryWords id="backup-words" phrase={props.created.mnemonic.clone()} />
             <label class="check"><input id="backup-confirm" type="checkbox" onchange={toggle} />{ " I have written down all the words, in order." }</label>
             <button id="backup-done" class="primary" disabled={!*confirmed} onclick={done}>{ "Continue" }</button>
         </section>

@@ -1,0 +1,28 @@
+//! Network fees: the most a reviewed send can cost, and what a mined one did cost.
+
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct MaxFeeProps {
+    pub max: AttrValue,
+    pub symbol: AttrValue,
+    pub gas: AttrValue,
+}
+
+/// The review's fee line: an upper bound, since the base fee can still fall before inclusion.
+#[function_component(MaxFee)]
+pub(crate) fn max_fee(props: &MaxFeeProps) -> Html {
+    html! {
+        <dd id="review-fee">{ format!("at most {} {} (gas {})", props.max, props.symbol, props.gas) }</dd>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct FeePaidProps {
+    pub fee: AttrValue,
+}
+
+#[function_component(FeePaid)]
+pub(crate) fn fee_paid(props: &FeePaidProps) -> Html {
+    html! { <div class="small muted">{ format!("fee {}", props.fee) }</div> }
+}

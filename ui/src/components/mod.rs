@@ -1,0 +1,34 @@
+//! Shared pieces of markup, so that an address, an amount, a fee, an operation's state or an
+//! error looks the same on every screen. Each keeps the exact elements, ids and classes its call
+//! sites had before it existed: the GUI test and `style.css` find them by those, so where two
+//! places differed the difference is a prop (a `*Look`), not a change.
+
+mod account_select;
+mod address;
+mod amount;
+mod error_line;
+mod fee;
+mod form;
+mod guard;
+mod network_badge;
+mod qr;
+mod risk_view;
+mod status_chip;
+mod sync_badge;
+mod tab;
+mod words;
+
+pub(crate) use account_select::AccountSelect;
+pub(crate) use address::{Address, AddressLook};
+pub(crate) use amount::{Amount, AmountLook};
+pub(crate) use error_line::{invalid_input, ErrorLine};
+pub(crate) use fee::{FeePaid, MaxFee};
+pub(crate) use form::{field, input_value, select_field, select_value};
+pub(crate) use guard::{confirm_guarded, use_guard, CodeInput, GuardFields};
+pub(crate) use network_badge::{chain_label, NetworkBadge};
+pub(crate) use qr::Qr;
+pub(crate) use risk_view::RiskView;
+pub(crate) use status_chip::StatusChip;
+pub(crate) use sync_badge::SyncBadge;
+pub(crate) use tab::TabButton;
+pub(crate) use words::RecoveryWords;

@@ -1,0 +1,44 @@
+//! The risk part of a review: what the simulation foresees and the warnings, worst first.
+
+use cairn_api::RiskReport;
+use yew::prelude::*;
+
+use super::{Amount, AmountLook};
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct RiskProps {
+    pub report: RiskReport,
+}
+
+#[function_component(RiskView)]
+pub(crate) fn risk_view(props: &RiskProps) -> Html {
+    let r = &props.report;
+    let mut warnings = r.warnings.clone();
+    let rank = |s: &str| match s {
+        "critical" => 0,
+        "high" => 1,
+        "medium" => 2,
+        _ => 3,
+    };
+    warnings.sort_by_key(|w| rank(&w.severity));
+    html! {
+        <div class="risk" id="review-risk">
+            <p class={classes!("score", if r.score >= 60 { "high" } else if r.score >= 30 { "medium" } else { "low" })} id="review-score">
+                { format!("Risk score {} / 100", r.score) }
+            </p>
+            if !r.simulation.success {
+                <p class="error" id="review-reverts">{ format!("The simulation says this fails: {}", r.simulation.revert_reason.clone().unwrap_or_default()) }</p>
+            }
+            <ul class="changes" id="review-changes">
+                { for r.simulation.changes.iter().map(|c| html! { <Amount amount={c.amount.clone()} symbol={c.symbol.clone()} look={AmountLook::Change} /> }) }
+                { for r.simulation.approvals.iter().map(|a| html! { <li class="mono">{ format!("approve {} {} to {}", a.amount, a.symbol.clone().unwrap_or(a.token.clone()), a.spender) }</li> }) }
+            </ul>
+            <ul class="warnings" id="review-warnings">
+                { for warnings.iter().map(|w| html! {
+                    <li class={classes!("warning", w.severity.clone())}><b>{ w.severity.to_uppercase() }</b>{ " " }{ w.message.clone() }</li>
+                }) }
+            </ul>
+            if let Some(u) = &r.simulation.unchecked { <p class="muted small">{ format!("Not checked: {u}") }</p> }
+        </div>
+    }
+}

@@ -1,0 +1,48 @@
+//! Whether the wallet reaches the network, and what waits to be broadcast. Follows the shell's
+//! sync events; the first state is asked for, so the badge is right before the first event.
+
+use cairn_api::{cmd, SyncStatus};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::ipc::{call, NoArgs};
+use crate::LiveHandle;
+
+#[function_component(SyncBadge)]
+pub(crate) fn sync_badge() -> Html {
+    let live = use_context::<LiveHandle>();
+    let fetched = use_state(|| None::<SyncStatus>);
+    {
+        let fetched = fetched.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) = call::<_, SyncStatus>(cmd::SYNC_STATUS, &NoArgs {}).await {
+                    fetched.set(Some(s));
+                }
+            });
+        });
+    }
+    let status = live
+        .as_ref()
+        .and_then(|l| l.sync.clone())
+        .or_else(|| (*fetched).clone());
+    let Some(s) = status else {
+        return html! { <p class="sync muted" id="sync-status">{ "Connecting…" }</p> };
+    };
+    let queue = match (s.queued, s.in_flight) {
+        (0, 0) => String::new(),
+        (q, f) => format!(" · {q} queued, {f} in flight"),
+    };
+    let text = if s.online {
+        format!(
+            "Online · block {} · {}{queue}",
+            s.last_block.unwrap_or_default(),
+            s.endpoint.as_deref().unwrap_or_default()
+        )
+    } else {
+        format!("Offline: sends are signed and queued{queue}")
+    };
+    html! {
+        <p class={classes!("sync", if s.online { "online" } else { "offline" })} id="sync-status" title={s.last_error.clone().unwrap_or_default()}>{ text }</p>
+    }
+}

@@ -1,0 +1,336 @@
+//! The accounts tab: one card per account (address, balance from the chain, devnet funding,
+//! rename, hide, making a smart account of it), adding an account, and the assets card under
+//! them (every asset of the first account; adding a token by its contract).
+
+use cairn_api::{
+    cmd, Account, AddAccountRequest, AddressRequest, ApiError, AssetBalance, Balance, Funded,
+    NetworkInfo, RenameAccountRequest, SetHiddenRequest, SmartAccount, SmartAccountRequest,
+};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{field, input_value, Address, AddressLook, Amount, AmountLook, ErrorLine};
+use crate::hooks::{first_address, hd_source, use_accounts, use_assets, use_chain_tick};
+use crate::ipc::{call, NoArgs, Request};
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct AccountsTabProps {
+    pub network: NetworkInfo,
+}
+
+#[function_component(AccountsTab)]
+pub(crate) fn accounts_tab(props: &AccountsTabProps) -> Html {
+    html! {
+        <>
+            <Accounts network={props.network.clone()} />
+            <AssetsCard />
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AccountsProps {
+    network: NetworkInfo,
+}
+
+#[function_component(Accounts)]
+fn accounts(props: &AccountsProps) -> Html {
+    let accounts = use_accounts();
+    let (list, reload) = (accounts.list.clone(), accounts.reload.clone());
+    // New accounts derive from the first recovery phrase (imported keys have one account each).
+    let hd_source = hd_source(&list);
+    let add = {
+        let (reload, error) = (reload.clone(), accounts.error.clone());
+        Callback::from(move |_| {
+            let Some(key_source_id) = hd_source else {
+                return;
+            };
+            let (reload, error) = (reload.clone(), error.clone());
+            spawn_local(async move {
+                let request = AddAccountRequest { key_source_id };
+                match call::<_, Account>(cmd::ADD_ACCOUNT, &Request { request: &request }).await {
+                    Ok(_) => reload.emit(()),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <>
+            <ErrorLine error={(*accounts.error).clone()} />
+            { for list.iter().map(|a| html! {
+                <AccountCard key={a.address.clone()} account={a.clone()} network={props.network.clone()} changed={reload.clone()}
+                    has_smart={list.iter().any(|o| o.owner.as_deref() == Some(a.address.as_str()))} />
+            }) }
+            if hd_source.is_some() {
+                <button id="add-account" class="secondary wide" onclick={add}>{ "Add account" }</button>
+            }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AccountProps {
+    account: Account,
+    network: NetworkInfo,
+    changed: Callback<()>,
+    /// A smart account of this one exists already (then there is nothing to make).
+    #[prop_or_default]
+    has_smart: bool,
+}
+
+/// One account: its address and its balance read from the chain; rename and hide.
+#[function_component(AccountCard)]
+fn account_card(props: &AccountProps) -> Html {
+    let balance = use_state(|| None::<Result<Balance, ApiError>>);
+    let funding = use_state(|| false);
+    let renaming = use_state(|| None::<String>);
+    let smart = use_state(|| None::<SmartAccount>);
+    let smart_error = use_state(|| None::<ApiError>);
+    let refresh = {
+        let (balance, address) = (balance.clone(), props.account.address.clone());
+        Callback::from(move |_: ()| {
+            let (balance, request) = (
+                balance.clone(),
+                AddressRequest {
+                    address: address.clone(),
+                },
+            );
+            spawn_local(async move {
+                balance.set(Some(
+                    call::<_, Balance>(cmd::BALANCE, &Request { request: &request }).await,
+                ));
+            });
+        })
+    };
+    {
+        let refresh = refresh.clone();
+        use_effect_with(props.account.address.clone(), move |_| refresh.emit(()));
+    }
+    // A smart account says whether it is deployed on this network yet.
+    {
+        let (smart, address, is_smart) = (
+            smart.clone(),
+            props.account.address.clone(),
+            props.account.smart.is_some(),
+        );
+        use_effect_with(
+            (props.account.address.clone(), balance.is_some()),
+            move |_| {
+                if is_smart {
+                    spawn_local(async move {
+                        if let Ok(list) =
+                            call::<_, Vec<SmartAccount>>(cmd::SMART_ACCOUNTS, &NoArgs {}).await
+                        {
+                            smart.set(list.into_iter().find(|a| a.address == address));
+                        }
+                    });
+                }
+            },
+        );
+    }
+    let make_smart = {
+        let (changed, smart_error, owner) = (
+            props.changed.clone(),
+            smart_error.clone(),
+            props.account.address.clone(),
+        );
+        Callback::from(move |_| {
+            let (changed, smart_error) = (changed.clone(), smart_error.clone());
+            let request = SmartAccountRequest {
+                owner: owner.clone(),
+                version: None,
+            };
+            spawn_local(async move {
+                match call::<_, SmartAccount>(cmd::SMART_ACCOUNT, &Request { request: &request })
+                    .await
+                {
+                    Ok(_) => changed.emit(()),
+                    Err(e) => smart_error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let fund = {
+        let (balance, funding, address) = (
+            balance.clone(),
+            funding.clone(),
+            props.account.address.clone(),
+        );
+        Callback::from(move |_| {
+            let (balance, funding) = (balance.clone(), funding.clone());
+            let request = AddressRequest {
+                address: address.clone(),
+            };
+            funding.set(true);
+            spawn_local(async move {
+                let result =
+                    call::<_, Funded>(cmd::DEVNET_FUND, &Request { request: &request }).await;
+                balance.set(Some(result.map(|f| f.balance)));
+                funding.set(false);
+            });
+        })
+    };
+    let start_rename = {
+        let (renaming, name) = (renaming.clone(), props.account.name.clone());
+        Callback::from(move |_| renaming.set(Some(name.clone())))
+    };
+    let save_rename = {
+        let (renaming, changed, address) = (
+            renaming.clone(),
+            props.changed.clone(),
+            props.account.address.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(name) = (*renaming).clone() else {
+                return;
+            };
+            let (renaming, changed) = (renaming.clone(), changed.clone());
+            let request = RenameAccountRequest {
+                address: address.clone(),
+                name,
+            };
+            spawn_local(async move {
+                if call::<_, ()>(cmd::RENAME_ACCOUNT, &Request { request: &request })
+                    .await
+                    .is_ok()
+                {
+                    renaming.set(None);
+                    changed.emit(());
+                }
+            });
+        })
+    };
+    let on_name = {
+        let renaming = renaming.clone();
+        Callback::from(move |e: InputEvent| renaming.set(Some(input_value(&e))))
+    };
+    let hide = {
+        let (changed, address) = (props.changed.clone(), props.account.address.clone());
+        Callback::from(move |_| {
+            let changed = changed.clone();
+            let request = SetHiddenRequest {
+                address: address.clone(),
+                hidden: true,
+            };
+            spawn_local(async move {
+                if call::<_, ()>(cmd::SET_ACCOUNT_HIDDEN, &Request { request: &request })
+                    .await
+                    .is_ok()
+                {
+                    changed.emit(());
+                }
+            });
+        })
+    };
+    let balance_view = match &*balance {
+        None => html! { <p class="balance muted" id="balance">{ "…" }</p> },
+        Some(Ok(b)) => html! {
+            <>
+                <Amount amount={b.formatted.clone()} symbol={b.symbol.clone()} look={AmountLook::Balance} id="balance" />
+                <p class="muted small" id="balance-block">{ format!("at block {}", b.block_number) }</p>
+            </>
+        },
+        Some(Err(e)) => html! { <ErrorLine error={Some(e.clone())} id="balance-error" /> },
+    };
+    html! {
+        <section class={classes!("card", "account", props.account.smart.is_some().then_some("smart"))}>
+            if let Some(name) = &*renaming {
+                <form class="rename" onsubmit={save_rename}>
+                    <input id="rename-input" type="text" maxlength="64" value={name.clone()} oninput={on_name} />
+                    <button id="rename-save" type="submit" class="secondary">{ "Save" }</button>
+                </form>
+            } else {
+                <h2 class="account-name">{ &props.account.name }</h2>
+            }
+            <Address address={props.account.address.clone()} look={AddressLook::Card} id="address" title={props.account.path.clone()} />
+            if let Some(version) = &props.account.smart {
+                <p class="badge smart-badge">{
+                    match &*smart {
+                        Some(s) => format!(
+                            "Smart account {version} of {} · {}{}",
+                            s.owner,
+                            if s.deployed { "deployed" } else { "not deployed yet: its first operation deploys it" },
+                            match &s.deposit {
+                                Some(d) if d != "0.0" => format!(" · {d} {} deposited at the EntryPoint for gas", props.network.currency_symbol),
+                                _ => String::new(),
+                            }
+                        ),
+                        None => format!("Smart account {version}"),
+                    }
+                }</p>
+            }
+            { balance_view }
+            <ErrorLine error={(*smart_error).clone()} />
+            <div class="actions">
+                <button id="refresh" class="secondary" onclick={refresh.reform(|_| ())}>{ "Refresh" }</button>
+                if props.network.is_devnet {
+                    <button id="fund" class="secondary" disabled={*funding} onclick={fund}>
+                        { if *funding { "Funding…" } else { "Get 10 test ETH" } }
+                    </button>
+                }
+                <button class="secondary rename-button" onclick={start_rename}>{ "Rename" }</button>
+                <button class="secondary hide-button" onclick={hide}>{ "Hide" }</button>
+                if props.account.smart.is_none() && !props.has_smart {
+                    <button class="secondary smart-button" onclick={make_smart}>{ "Smart account" }</button>
+                }
+            </div>
+        </section>
+    }
+}
+
+/// Every asset of the first account: confirmed, promised by signed sends, available; and adding
+/// a token by its contract (the core reads its symbol and decimals from the chain).
+#[function_component(AssetsCard)]
+fn assets_card() -> Html {
+    let tick = use_chain_tick();
+    let accounts = use_accounts();
+    let address = first_address(&accounts.list);
+    let contract = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    let added = use_state(|| 0u32);
+    let assets = use_assets(address, (tick, *added));
+    let add = {
+        let (contract, error, added) = (contract.clone(), error.clone(), added.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = cairn_api::AddTokenRequest {
+                contract: contract.trim().to_string(),
+            };
+            let (contract, error, added) = (contract.clone(), error.clone(), added.clone());
+            spawn_local(async move {
+                match call::<_, AssetBalance>(cmd::ADD_TOKEN, &Request { request: &request }).await
+                {
+                    Ok(_) => {
+                        error.set(None);
+                        contract.set(String::new());
+                        added.set(*added + 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card" id="assets">
+            <h2>{ "Assets" }</h2>
+            <table class="assets">
+                <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th></tr>
+                { for assets.iter().map(|a| html! {
+                    <tr class="asset" id={format!("asset-{}", a.symbol)}>
+                        <td>{ a.symbol.clone() }</td>
+                        <td>{ a.confirmed.clone() }</td>
+                        <td>{ a.pending_out.clone() }</td>
+                        <td class="available">{ a.available.clone() }</td>
+                    </tr>
+                }) }
+            </table>
+            <form class="inline" onsubmit={add}>
+                <input id="token-contract" type="text" class="mono" placeholder="token contract 0x…" required=true value={(*contract).clone()} oninput={field(&contract)} />
+                <button id="token-add" type="submit" class="secondary">{ "Add token" }</button>
+            </form>
+            <ErrorLine error={(*error).clone()} id="token-error" />
+        </section>
+    }
+}

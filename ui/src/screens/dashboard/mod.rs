@@ -1,0 +1,91 @@
+//! The unlocked wallet: the tab bar, the network and sync badges over every tab, and the lock
+//! button. Each tab is its own module: `accounts` (with the assets card), `send`, `receive`,
+//! `activity` (with the chain history), `settings` (with two-factor, contacts and networks)
+//! and `audit`.
+
+mod accounts;
+mod activity;
+mod audit;
+mod receive;
+mod send;
+mod settings;
+
+use cairn_api::{cmd, NetworkInfo};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{NetworkBadge, SyncBadge, TabButton};
+use crate::ipc::{call, NoArgs};
+use crate::Screen;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Accounts,
+    Send,
+    Receive,
+    Activity,
+    Settings,
+    Audit,
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct DashboardProps {
+    pub network: NetworkInfo,
+    pub go: Callback<Screen>,
+}
+
+#[function_component(Dashboard)]
+pub(crate) fn dashboard(props: &DashboardProps) -> Html {
+    let tab = use_state(|| Tab::Accounts);
+    let lock = {
+        let (network, go) = (props.network.clone(), props.go.clone());
+        Callback::from(move |_| {
+            let (network, go) = (network.clone(), go.clone());
+            spawn_local(async move {
+                // Locking cannot fail in a way the user could act on; the screen locks regardless.
+                let _ = call::<_, ()>(cmd::LOCK, &NoArgs {}).await;
+                go.emit(Screen::Locked {
+                    network,
+                    retry_after_secs: 0,
+                    notice: None,
+                });
+            });
+        })
+    };
+    let select = |to: Tab| {
+        let tab = tab.clone();
+        Callback::from(move |_| tab.set(to))
+    };
+    // Another network: the whole dashboard again, for it.
+    let switched = {
+        let go = props.go.clone();
+        Callback::from(move |network| go.emit(Screen::Dashboard { network }))
+    };
+    let sent = {
+        let tab = tab.clone();
+        Callback::from(move |_| tab.set(Tab::Activity))
+    };
+    html! {
+        <>
+            <nav class="tabs" role="tablist">
+                <TabButton id="nav-accounts" label="Accounts" active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
+                <TabButton id="nav-send" label="Send" active={*tab == Tab::Send} onclick={select(Tab::Send)} />
+                <TabButton id="nav-receive" label="Receive" active={*tab == Tab::Receive} onclick={select(Tab::Receive)} />
+                <TabButton id="nav-activity" label="Activity" active={*tab == Tab::Activity} onclick={select(Tab::Activity)} />
+                <TabButton id="nav-settings" label="Settings" active={*tab == Tab::Settings} onclick={select(Tab::Settings)} />
+                <TabButton id="nav-audit" label="Audit" active={*tab == Tab::Audit} onclick={select(Tab::Audit)} />
+            </nav>
+            <NetworkBadge network={props.network.clone()} />
+            <SyncBadge />
+            { match *tab {
+                Tab::Accounts => html! { <accounts::AccountsTab network={props.network.clone()} /> },
+                Tab::Send => html! { <send::SendPage {sent} /> },
+                Tab::Receive => html! { <receive::ReceivePage /> },
+                Tab::Activity => html! { <activity::ActivityAndHistory /> },
+                Tab::Settings => html! { <settings::SettingsTab {switched} /> },
+                Tab::Audit => html! { <audit::AuditPage /> },
+            } }
+            <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>
+        </>
+    }
+}

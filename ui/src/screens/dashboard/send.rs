@@ -1,0 +1,276 @@
+//! The send tab: the form, the review of the core's quote (a plain transaction, or a user
+//! operation from a smart account), and the confirmation. The core prices, checks and signs;
+//! a refusal comes back to the form with its reason.
+
+use cairn_api::{
+    cmd, ApiError, CallSpec, Operation, SendQuote, SendRequest, SendSpeed, UserOpQuote,
+    UserOpRequest,
+};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{
+    confirm_guarded, field, select_field, use_guard, AccountSelect, Address, AddressLook, Amount,
+    AmountLook, ErrorLine, GuardFields, MaxFee,
+};
+use crate::hooks::{first_address, use_accounts, use_assets, use_mfa_status};
+use crate::ipc::{call, Request};
+
+fn speed_of(name: &str, max_fee_gwei: &str, priority_fee_gwei: &str) -> SendSpeed {
+    match name {
+        "slow" => SendSpeed::Slow,
+        "fast" => SendSpeed::Fast,
+        // The core parses and checks these (integers in base units, no floats).
+        "custom" => SendSpeed::Custom {
+            max_fee_gwei: max_fee_gwei.trim().to_string(),
+            priority_fee_gwei: priority_fee_gwei.trim().to_string(),
+        },
+        _ => SendSpeed::Normal,
+    }
+}
+
+/// Asks the core what `request` would do and cost: shown for review, or the error.
+async fn review<R: serde::Serialize, Q: serde::de::DeserializeOwned>(
+    command: &'static str,
+    request: R,
+    reviewed: UseStateHandle<Option<(R, Q)>>,
+    error: UseStateHandle<Option<ApiError>>,
+) {
+    match call::<_, Q>(command, &Request { request: &request }).await {
+        Ok(q) => {
+            error.set(None);
+            reviewed.set(Some((request, q)));
+        }
+        Err(e) => error.set(Some(e)),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct SendProps {
+    /// Called with the queued operation.
+    pub sent: Callback<Operation>,
+}
+
+#[function_component(SendPage)]
+pub(crate) fn send_page(props: &SendProps) -> Html {
+    let accounts = use_accounts();
+    // Empty until the user picks one: then the first account sends.
+    let chosen = use_state(String::new);
+    let to = use_state(String::new);
+    let amount = use_state(String::new);
+    let token = use_state(String::new);
+    let speed = use_state(|| "normal".to_string());
+    let max_fee = use_state(String::new);
+    let tip = use_state(String::new);
+    let quote = use_state(|| None::<(SendRequest, SendQuote)>);
+    // From a smart account: a user operation, its gas optionally paid by the paymaster, with an
+    // optional approval of the token in the same batch.
+    let sponsored = use_state(|| false);
+    let approve_spender = use_state(String::new);
+    let approve_amount = use_state(String::new);
+    let op_quote = use_state(|| None::<(UserOpRequest, UserOpQuote)>);
+    let error = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+    let guard = use_guard();
+    let (mfa, _) = use_mfa_status();
+    let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
+    let block_score = mfa
+        .as_ref()
+        .and_then(|m| m.policy.block_above_score)
+        .unwrap_or(100);
+    let from = if chosen.is_empty() {
+        first_address(&accounts.list)
+    } else {
+        (*chosen).clone()
+    };
+    let assets = use_assets(from.clone(), ());
+    let request = SendRequest {
+        from: from.clone(),
+        to: to.trim().to_string(),
+        token: (!token.is_empty()).then(|| (*token).clone()),
+        amount: amount.trim().to_string(),
+        speed: speed_of(&speed, &max_fee, &tip),
+        mfa_code: None,
+        override_risk: false,
+    };
+    let smart = accounts
+        .list
+        .iter()
+        .find(|a| a.address == from)
+        .and_then(|a| a.smart.clone());
+    let user_op = smart.is_some().then(|| {
+        let mut calls = Vec::new();
+        if !token.is_empty() && !approve_spender.trim().is_empty() {
+            calls.push(CallSpec::Approve {
+                token: (*token).clone(),
+                spender: approve_spender.trim().to_string(),
+                amount: approve_amount.trim().to_string(),
+            });
+        }
+        calls.push(CallSpec::Transfer {
+            to: request.to.clone(),
+            token: request.token.clone(),
+            amount: request.amount.clone(),
+        });
+        UserOpRequest {
+            from: request.from.clone(),
+            calls,
+            sponsored: *sponsored,
+            speed: request.speed.clone(),
+            mfa_code: None,
+            override_risk: false,
+        }
+    });
+    let review = {
+        let (quote, op_quote, error, busy, request, user_op) = (
+            quote.clone(),
+            op_quote.clone(),
+            error.clone(),
+            busy.clone(),
+            request.clone(),
+            user_op.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (quote, op_quote, error, busy, request, user_op) = (
+                quote.clone(),
+                op_quote.clone(),
+                error.clone(),
+                busy.clone(),
+                request.clone(),
+                user_op.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                match user_op {
+                    Some(op) => review(cmd::QUOTE_USER_OP, op, op_quote, error).await,
+                    None => review(cmd::QUOTE_SEND, request, quote, error).await,
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let back = {
+        let (quote, op_quote) = (quote.clone(), op_quote.clone());
+        Callback::from(move |_| {
+            quote.set(None);
+            op_quote.set(None);
+        })
+    };
+    // Both reviews end alike: the guard's fields, the refusal if any, confirm or go back.
+    let footer = |risk: &Option<cairn_api::RiskReport>, confirm: Callback<MouseEvent>| {
+        html! {
+            <>
+                <GuardFields risk={risk.clone()} guard={guard.clone()} {block_score} {mfa_on} />
+                <ErrorLine error={(*error).clone()} id="send-error" />
+                <button id="send-confirm" class="primary wide" onclick={confirm} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
+                <button class="secondary wide" onclick={back.clone()}>{ "Back" }</button>
+            </>
+        }
+    };
+    if let Some((request, q)) = &*op_quote {
+        let confirm = confirm_guarded(
+            cmd::SEND_USER_OP,
+            &op_quote,
+            &error,
+            &busy,
+            &props.sent,
+            &guard,
+        );
+        return html! {
+            <section class="card" id="send-review">
+                <h2>{ "Review user operation" }</h2>
+                if q.sponsored { <p class="badge sponsored" id="review-sponsored">{ "Gas sponsored" }</p> }
+                <dl class="review">
+                    { for request.calls.iter().map(|c| match c {
+                        CallSpec::Transfer { to, amount, token } => html! {
+                            <><dt>{ "Send" }</dt><dd class="review-call">{ format!("{amount} {} to {to}", if token.is_some() { "tokens" } else { "ETH" }) }</dd></>
+                        },
+                        CallSpec::Approve { spender, amount, .. } => html! {
+                            <><dt>{ "Approve" }</dt><dd class="review-call">{ format!("{amount} to {spender}") }</dd></>
+                        },
+                    }) }
+                    <dt>{ "From" }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
+                    <dt>{ "Signed by" }</dt><Address address={q.owner.clone()} look={AddressLook::Field} />
+                    <dt>{ "Gas paid by" }</dt><dd id="review-gas-payer">{ q.gas_paid_by.clone() }</dd>
+                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.total_gas.clone()} />
+                    <dt>{ "Available" }</dt><Amount amount={q.available_native.clone()} symbol={q.native_symbol.clone()} look={AmountLook::Field} />
+                </dl>
+                if q.deploys { <p class="muted" id="review-deploys">{ "This first operation also deploys your smart account." }</p> }
+                if !q.online { <p class="muted" id="review-offline">{ "The bundler does not answer: this is signed now and sent when it does." }</p> }
+                { footer(&q.risk, confirm) }
+            </section>
+        };
+    }
+    if let Some((_, q)) = &*quote {
+        let confirm = confirm_guarded(cmd::SEND, &quote, &error, &busy, &props.sent, &guard);
+        return html! {
+            <section class="card" id="send-review">
+                <h2>{ "Review" }</h2>
+                <dl class="review">
+                    <dt>{ "Send" }</dt><Amount amount={q.amount.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} id="review-amount" />
+                    <dt>{ "To" }</dt><Address address={q.to.clone()} look={AddressLook::Field} id="review-to" />
+                    <dt>{ "From" }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
+                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.gas_limit.to_string()} />
+                    <dt>{ "Available" }</dt><Amount amount={q.available.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} />
+                    <dt>{ "Nonce" }</dt><dd>{ q.nonce }</dd>
+                </dl>
+                if !q.online { <p class="muted" id="review-offline">{ "Offline: this is signed now and sent when a node answers." }</p> }
+                { footer(&q.risk, confirm) }
+            </section>
+        };
+    }
+    let toggle_sponsored = {
+        let sponsored = sponsored.clone();
+        Callback::from(move |_| sponsored.set(!*sponsored))
+    };
+    let pick_from = {
+        let chosen = chosen.clone();
+        Callback::from(move |address: String| chosen.set(address))
+    };
+    html! {
+        <section class="card">
+            <h2>{ "Send" }</h2>
+            <form onsubmit={review}>
+                <label for="send-from">{ "From" }</label>
+                <AccountSelect id="send-from" accounts={(*accounts.list).clone()} selected={from.clone()} onchange={pick_from} mark_smart=true />
+                <label for="send-to">{ "To" }</label>
+                <input id="send-to" type="text" class="mono" placeholder="0x…" autocomplete="off" required=true value={(*to).clone()} oninput={field(&to)} />
+                <label for="send-asset">{ "Asset" }</label>
+                <select id="send-asset" onchange={select_field(&token)}>
+                    { for assets.iter().map(|a| html! {
+                        <option value={a.token.clone().unwrap_or_default()} selected={a.token.clone().unwrap_or_default() == *token}>{ format!("{} (available {})", a.symbol, a.available) }</option>
+                    }) }
+                </select>
+                <label for="send-amount">{ "Amount" }</label>
+                <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true value={(*amount).clone()} oninput={field(&amount)} />
+                <label for="send-speed">{ "Speed" }</label>
+                <select id="send-speed" onchange={select_field(&speed)}>
+                    <option value="slow" selected={*speed == "slow"}>{ "Slow" }</option>
+                    <option value="normal" selected={*speed == "normal"}>{ "Normal" }</option>
+                    <option value="fast" selected={*speed == "fast"}>{ "Fast" }</option>
+                    <option value="custom" selected={*speed == "custom"}>{ "Custom" }</option>
+                </select>
+                if *speed == "custom" {
+                    <label for="send-max-fee">{ "Max fee per gas (gwei)" }</label>
+                    <input id="send-max-fee" type="text" inputmode="decimal" required=true value={(*max_fee).clone()} oninput={field(&max_fee)} />
+                    <label for="send-tip">{ "Priority fee per gas (gwei)" }</label>
+                    <input id="send-tip" type="text" inputmode="decimal" required=true value={(*tip).clone()} oninput={field(&tip)} />
+                }
+                if let Some(version) = &smart {
+                    <fieldset class="smart" id="send-smart">
+                        <legend>{ format!("Smart account ({version})") }</legend>
+                        <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ " Let the paymaster pay the gas" }</label>
+                        if !token.is_empty() {
+                            <label for="send-approve-spender">{ "Also approve a spender (same operation)" }</label>
+                            <input id="send-approve-spender" type="text" class="mono" placeholder="spender 0x… (optional)" value={(*approve_spender).clone()} oninput={field(&approve_spender)} />
+                            <input id="send-approve-amount" type="text" inputmode="decimal" placeholder="allowance" value={(*approve_amount).clone()} oninput={field(&approve_amount)} />
+                        }
+                    </fieldset>
+                }
+                <ErrorLine error={(*error).clone()} id="send-error" />
+                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy}>{ if *busy { "Checking…" } else { "Review" } }</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,67 @@
+//! Contacts: names for addresses the user sends to. The core also checks each send's recipient
+//! against them and the addresses already paid, so a look-alike is flagged in the review.
+
+use cairn_api::{cmd, ApiError, Contact};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{field, Address, ErrorLine};
+use crate::ipc::{call, NoArgs, Request};
+
+#[function_component(ContactsCard)]
+pub(crate) fn contacts_card() -> Html {
+    let list = use_state(Vec::<Contact>::new);
+    let name = use_state(String::new);
+    let address = use_state(String::new);
+    let error = use_state(|| None::<ApiError>);
+    {
+        let list = list.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(l) = call::<_, Vec<Contact>>(cmd::CONTACTS, &NoArgs {}).await {
+                    list.set(l);
+                }
+            });
+        });
+    }
+    let add = {
+        let (list, name, address, error) =
+            (list.clone(), name.clone(), address.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = Contact {
+                name: name.trim().to_string(),
+                address: address.trim().to_string(),
+            };
+            let (list, name, address, error) =
+                (list.clone(), name.clone(), address.clone(), error.clone());
+            spawn_local(async move {
+                match call::<_, Vec<Contact>>(cmd::ADD_CONTACT, &Request { request: &request })
+                    .await
+                {
+                    Ok(l) => {
+                        list.set(l);
+                        name.set(String::new());
+                        address.set(String::new());
+                        error.set(None);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card" id="contacts">
+            <h2>{ "Contacts" }</h2>
+            <ul class="ops">
+                { for list.iter().map(|c| html! { <li class="contact"><b>{ c.name.clone() }</b>{ " " }<Address address={c.address.clone()} /></li> }) }
+            </ul>
+            <form onsubmit={add}>
+                <input id="contact-name" type="text" placeholder="name" required=true value={(*name).clone()} oninput={field(&name)} />
+                <input id="contact-address" type="text" class="mono" placeholder="0x…" required=true value={(*address).clone()} oninput={field(&address)} />
+                <button id="contact-add" type="submit" class="secondary wide">{ "Add contact" }</button>
+            </form>
+            <ErrorLine error={(*error).clone()} id="contact-error" />
+        </section>
+    }
+}

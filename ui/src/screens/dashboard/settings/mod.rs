@@ -1,0 +1,196 @@
+//! The settings tab: auto-lock, the recovery phrase (shown only after the password, and the
+//! second factor's code when it is on), the password change; then the cards of `security`
+//! (two-factor and the spending policy), `contacts` and `networks`.
+
+mod contacts;
+mod networks;
+mod security;
+
+use cairn_api::{
+    cmd, ApiError, ChangePasswordRequest, ExportRequest, ExportedSecret, NetworkInfo,
+    SetAutoLockRequest, Settings,
+};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{field, select_value, CodeInput, ErrorLine, RecoveryWords};
+use crate::hooks::{hd_source, use_accounts, use_mfa_status};
+use crate::ipc::{call, NoArgs, Request};
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct SettingsTabProps {
+    /// Called with the network now in use.
+    pub switched: Callback<NetworkInfo>,
+}
+
+#[function_component(SettingsTab)]
+pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
+    html! {
+        <>
+            <SettingsPage />
+            <security::SecurityCard />
+            <contacts::ContactsCard />
+            <networks::NetworksCard switched={props.switched.clone()} />
+        </>
+    }
+}
+
+#[function_component(SettingsPage)]
+fn settings_page() -> Html {
+    let settings = use_state(|| None::<Settings>);
+    let message = use_state(|| None::<Result<String, ApiError>>);
+    let old_pw = use_state(String::new);
+    let new_pw = use_state(String::new);
+    let export_pw = use_state(String::new);
+    let phrase = use_state(|| None::<String>);
+    // The phrase shown is the one new accounts derive from.
+    let accounts = use_accounts();
+    let source = hd_source(&accounts.list);
+    {
+        let settings = settings.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
+                    settings.set(Some(s));
+                }
+            });
+        });
+    }
+    let on_auto_lock = {
+        let (settings, message) = (settings.clone(), message.clone());
+        Callback::from(move |e: Event| {
+            let secs: u64 = select_value(&e).parse().unwrap_or(300);
+            let (settings, message) = (settings.clone(), message.clone());
+            spawn_local(async move {
+                let request = SetAutoLockRequest { secs };
+                match call::<_, ()>(cmd::SET_AUTO_LOCK, &Request { request: &request }).await {
+                    Ok(()) => {
+                        if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
+                            settings.set(Some(s));
+                        }
+                        message.set(Some(Ok(format!(
+                            "Cairn now locks after {} minutes without use.",
+                            secs / 60
+                        ))));
+                    }
+                    Err(e) => message.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let change = {
+        let (old_pw, new_pw, message) = (old_pw.clone(), new_pw.clone(), message.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = ChangePasswordRequest {
+                old_password: (*old_pw).clone(),
+                new_password: (*new_pw).clone(),
+            };
+            let (old_pw, new_pw, message) = (old_pw.clone(), new_pw.clone(), message.clone());
+            spawn_local(async move {
+                let result =
+                    call::<_, ()>(cmd::CHANGE_PASSWORD, &Request { request: &request }).await;
+                old_pw.set(String::new());
+                new_pw.set(String::new());
+                message.set(Some(result.map(|_| "Password changed.".to_string())));
+            });
+        })
+    };
+    let (mfa, _) = use_mfa_status();
+    let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
+    let export_code = use_state(String::new);
+    let export = {
+        let (export_pw, phrase, message, export_code) = (
+            export_pw.clone(),
+            phrase.clone(),
+            message.clone(),
+            export_code.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(key_source_id) = source else { return };
+            let code = export_code.trim().to_string();
+            let request = ExportRequest {
+                password: (*export_pw).clone(),
+                key_source_id,
+                mfa_code: (!code.is_empty()).then_some(code),
+            };
+            let (export_pw, phrase, message, export_code) = (
+                export_pw.clone(),
+                phrase.clone(),
+                message.clone(),
+                export_code.clone(),
+            );
+            spawn_local(async move {
+                export_pw.set(String::new());
+                export_code.set(String::new());
+                match call::<_, ExportedSecret>(
+                    cmd::EXPORT_MNEMONIC,
+                    &Request { request: &request },
+                )
+                .await
+                {
+                    Ok(secret) => {
+                        phrase.set(Some(secret.secret));
+                        message.set(None);
+                    }
+                    Err(e) => message.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let hide_phrase = {
+        let phrase = phrase.clone();
+        Callback::from(move |_| phrase.set(None))
+    };
+    let current = settings.as_ref().map_or(300, |s| s.auto_lock_secs);
+    html! {
+        <>
+            if let Some(m) = &*message {
+                { match m {
+                    Ok(text) => html! { <p class="ok" id="settings-message">{ text }</p> },
+                    Err(e) => html! { <ErrorLine error={Some(e.clone())} id="settings-error" /> },
+                } }
+            }
+            <section class="card">
+                <h2>{ "Auto-lock" }</h2>
+                <label for="auto-lock">{ "Lock after this long without use" }</label>
+                <select id="auto-lock" onchange={on_auto_lock}>
+                    { for [60u64, 120, 300, 600, 900].into_iter().map(|s| html! {
+                        <option value={s.to_string()} selected={s == current}>{ format!("{} min", s / 60) }</option>
+                    }) }
+                </select>
+                if let Some(s) = &*settings {
+                    <p class="muted small">{ if s.device_secret { "Protected by this device's keychain and your password." } else { "Protected by your password (no OS keychain on this device)." } }</p>
+                }
+            </section>
+            <section class="card">
+                <h2>{ "Recovery phrase" }</h2>
+                if let Some(words) = &*phrase {
+                    <RecoveryWords id="export-words" phrase={words.clone()} />
+                    <button id="export-hide" class="secondary" onclick={hide_phrase}>{ "Hide" }</button>
+                } else {
+                    <form onsubmit={export}>
+                        <p class="muted">{ "Enter your password again to see the words." }</p>
+                        <label for="export-password">{ "Password" }</label>
+                        <input id="export-password" type="password" autocomplete="current-password" required=true value={(*export_pw).clone()} oninput={field(&export_pw)} />
+                        if mfa_on {
+                            <CodeInput id="export-code" label="Code from your authenticator app" state={export_code.clone()} required=true />
+                        }
+                        <button id="export" type="submit" class="primary" disabled={source.is_none()}>{ "Show recovery phrase" }</button>
+                    </form>
+                }
+            </section>
+            <section class="card">
+                <h2>{ "Change password" }</h2>
+                <form onsubmit={change}>
+                    <label for="old-password">{ "Current password" }</label>
+                    <input id="old-password" type="password" autocomplete="current-password" required=true value={(*old_pw).clone()} oninput={field(&old_pw)} />
+                    <label for="new-password">{ "New password" }</label>
+                    <input id="new-password" type="password" autocomplete="new-password" minlength="8" required=true value={(*new_pw).clone()} oninput={field(&new_pw)} />
+                    <button id="change-password" type="submit" class="primary">{ "Change password" }</button>
+                </form>
+            </section>
+        </>
+    }
+}
