@@ -19,7 +19,6 @@
 
 pub mod accounts;
 pub mod chain;
-pub mod error;
 pub mod guard;
 pub mod history;
 pub mod keys;
@@ -36,11 +35,11 @@ pub mod wallet;
 
 // The paths the shell, the CLI and the tests used before the rooms existed.
 pub use chain::network::{self, Network};
-pub use error::{Error, Result};
 pub use guard::risk;
 pub use keys::vault::KdfParams;
 pub use keys::{keychain, vault};
 pub use primitives::{aa, erc20, totp, units};
 pub use store::ledger;
+pub use wallet::error::{self, Error, Result};
 pub use wallet::profiles;
 pub use wallet::{DoctorReport, KeySpec, LockReason, NewWallet, Wallet, WalletConfig, WalletEvent};

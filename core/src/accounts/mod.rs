@@ -12,13 +12,42 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
-use crate::keys;
-use crate::keys::vault::{self, VaultKeys};
-use crate::primitives::units::{format_address, parse_address};
-use crate::session::Ctx;
+use crate::keys::vault::{self, VaultError, VaultKeys};
+use crate::keys::{self, KeyError};
+use crate::primitives::qr::QrError;
+use crate::primitives::units::{format_address, parse_address, AddressError};
+use crate::session::{Ctx, SessionError};
 use crate::store::audit::AuditEvent;
-use crate::store::ledger::{self, AccountRow, Ledger, NewAccount};
+use crate::store::ledger::{self, AccountRow, Ledger, LedgerError, NewAccount};
+
+/// Why an account could not be made, changed or used.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("an account name is 1 to 64 characters")]
+    InvalidName,
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+}
+
+impl From<QrError> for AccountsError {
+    fn from(e: QrError) -> Self {
+        AccountsError::Internal(e.to_string())
+    }
+}
+
+type Result<T, E = AccountsError> = std::result::Result<T, E>;
 
 /// What a wallet's keys come from.
 #[derive(Debug)]
@@ -174,7 +203,7 @@ pub(crate) fn store_key_source(
     event: AuditEvent,
 ) -> Result<AccountRow> {
     let plaintext = Zeroizing::new(
-        serde_json::to_vec(&prepared.secret).map_err(|e| Error::Internal(e.to_string()))?,
+        serde_json::to_vec(&prepared.secret).map_err(|e| AccountsError::Internal(e.to_string()))?,
     );
     let name = format!("Account {}", ledger.accounts(true)?.len() + 1);
     Ok(ledger.insert_key_source(
@@ -203,7 +232,7 @@ pub(crate) fn signer_for(
         // A smart account has no key of its own: its owner signs its user operations.
         let owner = ledger.account_by_id(smart.owner_account_id)?;
         if owner.smart.is_some() {
-            return Err(Error::Internal(
+            return Err(AccountsError::Internal(
                 "a smart account owned by a smart account".into(),
             ));
         }
@@ -225,7 +254,7 @@ pub(crate) fn signer_for(
             )?)
         }
         (_, Some(key), _) => Ok(keys::parse_private_key(&SecretString::from(key.clone()))?),
-        _ => Err(Error::Internal(
+        _ => Err(AccountsError::Internal(
             "the account's key source is incomplete".into(),
         )),
     }
@@ -238,7 +267,7 @@ pub(crate) fn open_secret(
 ) -> Result<SealedSecret> {
     let plain = vault::unseal(&keys.sealing_key, &seal_label(key_source_id), sealed)?;
     serde_json::from_slice(&plain)
-        .map_err(|_| Error::Internal("a sealed key source does not parse".into()))
+        .map_err(|_| AccountsError::Internal("a sealed key source does not parse".into()))
 }
 
 /// The accounts service over the shared session state.
@@ -247,81 +276,77 @@ pub(crate) struct Accounts<'a> {
 }
 
 impl Accounts<'_> {
+    crate::session::gate_methods!(AccountsError);
+
     /// Whether `address` (EIP-55) is one of the wallet's smart accounts.
     pub(crate) async fn is_smart(&self, address: &str) -> Result<bool> {
-        self.ctx
-            .with_session(|s| Ok(s.ledger.account(address)?.smart.is_some()))
+        self.with_session(|s| Ok(s.ledger.account(address)?.smart.is_some()))
             .await
     }
 
     /// Adds another phrase or private key to an unlocked wallet, with its first account.
     pub(crate) async fn import(&self, spec: KeySpec) -> Result<Account> {
         let prepared = prepare(spec)?;
-        self.ctx
-            .with_session(|s| {
-                let row = store_key_source(
-                    &mut s.ledger,
-                    &s.keys,
-                    &prepared,
-                    AuditEvent::KeySourceImported,
-                )?;
-                Ok(to_account(&row))
-            })
-            .await
+        self.with_session(|s| {
+            let row = store_key_source(
+                &mut s.ledger,
+                &s.keys,
+                &prepared,
+                AuditEvent::KeySourceImported,
+            )?;
+            Ok(to_account(&row))
+        })
+        .await
     }
 
     pub(crate) async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
-        self.ctx
-            .with_session(|s| accounts_with_owners(&s.ledger, include_hidden))
+        self.with_session(|s| accounts_with_owners(&s.ledger, include_hidden))
             .await
     }
 
     /// Derives and stores the next account of an HD key source.
     pub(crate) async fn add_account(&self, key_source_id: i64) -> Result<Account> {
-        self.ctx
-            .with_session(|s| {
-                let source = s.ledger.key_source(key_source_id)?;
-                if source.kind != "mnemonic" {
-                    return Err(Error::Unsupported(
-                        "an imported private key has exactly one account".into(),
-                    ));
-                }
-                let secret = open_secret(&s.keys, &source.sealed, key_source_id)?;
-                let phrase = SecretString::from(secret.phrase.clone().unwrap_or_default());
-                let passphrase = secret.passphrase.clone().map(SecretString::from);
-                let index = s.ledger.next_derivation_index(key_source_id)?;
-                let address = format_address(
-                    &keys::derive_signer(&phrase, passphrase.as_ref(), index)?.address(),
-                );
-                let name = format!("Account {}", s.ledger.accounts(true)?.len() + 1);
-                let row = s.ledger.add_account(
-                    key_source_id,
-                    NewAccount {
-                        derivation_index: Some(index),
-                        address: &address,
-                        name: &name,
-                    },
-                )?;
-                Ok(to_account(&row))
-            })
-            .await
+        self.with_session(|s| {
+            let source = s.ledger.key_source(key_source_id)?;
+            if source.kind != "mnemonic" {
+                return Err(AccountsError::Unsupported(
+                    "an imported private key has exactly one account".into(),
+                ));
+            }
+            let secret = open_secret(&s.keys, &source.sealed, key_source_id)?;
+            let phrase = SecretString::from(secret.phrase.clone().unwrap_or_default());
+            let passphrase = secret.passphrase.clone().map(SecretString::from);
+            let index = s.ledger.next_derivation_index(key_source_id)?;
+            let address = format_address(
+                &keys::derive_signer(&phrase, passphrase.as_ref(), index)?.address(),
+            );
+            let name = format!("Account {}", s.ledger.accounts(true)?.len() + 1);
+            let row = s.ledger.add_account(
+                key_source_id,
+                NewAccount {
+                    derivation_index: Some(index),
+                    address: &address,
+                    name: &name,
+                },
+            )?;
+            Ok(to_account(&row))
+        })
+        .await
     }
 
     pub(crate) async fn rename_account(&self, address: &str, name: &str) -> Result<()> {
         let address = format_address(&parse_address(address)?);
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(Error::InvalidName);
+            return Err(AccountsError::InvalidName);
         }
-        self.ctx
-            .with_session(|s| Ok(s.ledger.rename_account(&address, name)?))
+        self.with_session(|s| Ok(s.ledger.rename_account(&address, name)?))
             .await
     }
 
     pub(crate) async fn set_account_hidden(&self, address: &str, hidden: bool) -> Result<()> {
         let address = format_address(&parse_address(address)?);
-        self.ctx
-            .with_session(|s| Ok(s.ledger.set_hidden(&address, hidden)?))
+        self.with_session(|s| Ok(s.ledger.set_hidden(&address, hidden)?))
             .await
     }
 
@@ -330,8 +355,7 @@ impl Accounts<'_> {
             .iter()
             .map(|a| Ok(format_address(&parse_address(a)?)))
             .collect::<Result<Vec<_>>>()?;
-        self.ctx
-            .with_session(|s| Ok(s.ledger.reorder(&addresses)?))
+        self.with_session(|s| Ok(s.ledger.reorder(&addresses)?))
             .await
     }
 }

@@ -83,6 +83,23 @@ impl ChainError {
     }
 }
 
+/// A node's JSON-RPC error that says "not now" rather than "never": rate limits (EIP-1474
+/// -32005), internal errors, timeouts behind a gateway.
+pub(crate) fn transient(code: i64, lower_message: &str) -> bool {
+    matches!(code, -32005 | -32603)
+        || [
+            "rate",
+            "limit",
+            "timeout",
+            "timed out",
+            "busy",
+            "try again",
+            "unavailable",
+        ]
+        .iter()
+        .any(|w| lower_message.contains(w))
+}
+
 /// One endpoint's standing.
 #[derive(Debug, Clone, Default)]
 struct Health {

@@ -10,10 +10,9 @@ use alloy_dyn_abi::TypedData;
 use cairn_api::{SignedMessage, TypedDataField, TypedDataReview};
 use serde_json::Value;
 
-use crate::accounts::signer_for;
-use crate::error::{Error, Result};
-use crate::primitives::units::{format_address, parse_address};
-use crate::session::Ctx;
+use crate::accounts::{signer_for, AccountsError};
+use crate::primitives::units::{format_address, parse_address, AddressError};
+use crate::session::{Ctx, SessionError};
 
 /// Why a message is not signed.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +29,19 @@ pub enum MessageError {
     SmartAccount(String),
     #[error("the signing method {0:?} is not supported")]
     UnknownMethod(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Ledger(#[from] crate::store::ledger::LedgerError),
 }
+
+type Result<T, E = MessageError> = std::result::Result<T, E>;
 
 /// Permit2's canonical address (the same on every chain).
 const PERMIT2: &str = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
@@ -152,6 +163,8 @@ pub(crate) struct Messages<'a> {
 }
 
 impl Messages<'_> {
+    crate::session::gate_methods!(MessageError);
+
     /// Parses typed data and lays it out for review; refuses another chain's.
     pub(crate) fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
         let typed: TypedData =
@@ -223,7 +236,7 @@ impl Messages<'_> {
         if account.smart.is_some() {
             return Err(MessageError::SmartAccount(account.address).into());
         }
-        signer_for(&s.keys, &s.ledger, &account)
+        Ok(signer_for(&s.keys, &s.ledger, &account)?)
     }
 
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
@@ -234,12 +247,11 @@ impl Messages<'_> {
             _ => message.as_bytes().to_vec(),
         };
         let signature = self
-            .ctx
             .with_session(|s| {
                 let signer = self.message_signer(s, address)?;
                 signer
                     .sign_message_sync(&bytes)
-                    .map_err(|e| Error::Internal(format!("could not sign: {e}")))
+                    .map_err(|e| MessageError::Internal(format!("could not sign: {e}")))
             })
             .await?;
         tracing::info!(address = %format_address(&address), "message signed (EIP-191)");
@@ -258,12 +270,11 @@ impl Messages<'_> {
             .eip712_signing_hash()
             .map_err(|e| MessageError::BadTypedData(e.to_string()))?;
         let signature = self
-            .ctx
             .with_session(|s| {
                 let signer = self.message_signer(s, address)?;
                 signer
                     .sign_hash_sync(&hash)
-                    .map_err(|e| Error::Internal(format!("could not sign: {e}")))
+                    .map_err(|e| MessageError::Internal(format!("could not sign: {e}")))
             })
             .await?;
         tracing::info!(
@@ -302,7 +313,7 @@ mod tests {
     use crate::chain::network::Network;
     use crate::keys::keychain::NoKeychain;
     use crate::keys::vault::TEST_KDF;
-    use crate::Wallet;
+    use crate::{Error, Wallet};
     use crate::{KeySpec, WalletConfig};
     use secrecy::SecretString;
     use std::sync::Arc;

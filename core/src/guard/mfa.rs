@@ -10,12 +10,11 @@ use rusqlite::{params, OptionalExtension};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::accounts::Accounts;
-use crate::error::{Error, Result};
+use crate::accounts::{Accounts, AccountsError};
 use crate::keys::vault;
 use crate::primitives::totp::{self, TotpError};
-use crate::primitives::units::{format_units, parse_units};
-use crate::session::{Ctx, Session};
+use crate::primitives::units::{format_units, parse_units, AddressError, AmountError};
+use crate::session::{Ctx, Session, SessionError};
 use crate::store::audit::{AuditEvent, Outcome};
 use crate::store::ledger::{now, Ledger, LedgerError};
 
@@ -46,7 +45,25 @@ pub enum MfaError {
     AlreadyEnrolled,
     #[error("no enrolment is waiting for its first code: start again")]
     NothingToConfirm,
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
+    #[error(transparent)]
+    Risk(#[from] crate::guard::risk::RiskError),
 }
+
+type Result<T, E = MfaError> = std::result::Result<T, E>;
 
 /// What the ledger holds about the second factor.
 struct MfaRow {
@@ -159,26 +176,27 @@ pub(crate) struct TwoFactor<'a> {
 }
 
 impl TwoFactor<'_> {
+    crate::session::gate_methods!(MfaError);
+
     /// Whether the second factor is on, how many recovery codes are left, and the policy.
     pub(crate) async fn mfa_status(&self) -> Result<MfaStatus> {
         let decimals = self.ctx.network().currency_decimals;
-        self.ctx
-            .with_session(|s| {
-                let row = s.ledger.mfa_row()?;
-                let fmt = |v: Option<U256>| v.map(|v| format_units(v, decimals)).transpose();
-                Ok(MfaStatus {
-                    enabled: row.as_ref().is_some_and(|r| r.enabled),
-                    pending: row.as_ref().is_some_and(|r| !r.enabled),
-                    recovery_codes_left: s.ledger.recovery_left()?,
-                    policy: Policy {
-                        per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
-                        per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
-                        mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
-                        block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
-                    },
-                })
+        self.with_session(|s| {
+            let row = s.ledger.mfa_row()?;
+            let fmt = |v: Option<U256>| v.map(|v| format_units(v, decimals)).transpose();
+            Ok(MfaStatus {
+                enabled: row.as_ref().is_some_and(|r| r.enabled),
+                pending: row.as_ref().is_some_and(|r| !r.enabled),
+                recovery_codes_left: s.ledger.recovery_left()?,
+                policy: Policy {
+                    per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
+                    per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
+                    mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
+                    block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
+                },
             })
-            .await
+        })
+        .await
     }
 
     /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
@@ -191,7 +209,7 @@ impl TwoFactor<'_> {
         let rng = ring::rand::SystemRandom::new();
         ring::rand::SecureRandom::fill(&rng, secret.as_mut())
             .and_then(|_| ring::rand::SecureRandom::fill(&rng, recovery_random.as_mut()))
-            .map_err(|_| Error::Internal("no randomness for a TOTP secret".into()))?;
+            .map_err(|_| MfaError::Internal("no randomness for a TOTP secret".into()))?;
         let codes: Vec<String> = recovery_random
             .chunks(7)
             .filter_map(|c| <[u8; 7]>::try_from(c).ok())
@@ -205,29 +223,28 @@ impl TwoFactor<'_> {
             .unwrap_or_else(|| "wallet".into());
         let uri = totp::otpauth_uri(secret.as_ref(), &label);
         let qr_svg =
-            crate::primitives::qr::svg(&uri).map_err(|e| Error::Internal(e.to_string()))?;
-        self.ctx
-            .with_session(|s| {
-                if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
-                    return Err(MfaError::AlreadyEnrolled.into());
-                }
-                let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
-                let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
-                Ok(s.ledger.audited(AuditEvent::MfaEnrolled, "started", |tx| {
-                    tx.execute("DELETE FROM mfa", [])?;
-                    tx.execute("DELETE FROM recovery_codes", [])?;
-                    tx.execute(
-                        "INSERT INTO mfa (id, sealed_secret, enabled, last_step, created_at)
+            crate::primitives::qr::svg(&uri).map_err(|e| MfaError::Internal(e.to_string()))?;
+        self.with_session(|s| {
+            if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
+                return Err(MfaError::AlreadyEnrolled.into());
+            }
+            let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
+            let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+            Ok(s.ledger.audited(AuditEvent::MfaEnrolled, "started", |tx| {
+                tx.execute("DELETE FROM mfa", [])?;
+                tx.execute("DELETE FROM recovery_codes", [])?;
+                tx.execute(
+                    "INSERT INTO mfa (id, sealed_secret, enabled, last_step, created_at)
                      VALUES (1, ?1, 0, NULL, ?2)",
-                        params![sealed, now()],
-                    )?;
-                    for h in &hashes {
-                        tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
-                    }
-                    Ok(())
-                })?)
-            })
-            .await?;
+                    params![sealed, now()],
+                )?;
+                for h in &hashes {
+                    tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
+                }
+                Ok(())
+            })?)
+        })
+        .await?;
         Ok(MfaEnrollment {
             otpauth_uri: uri.to_string(),
             secret_base32: totp::base32(secret.as_ref()).to_string(),
@@ -238,35 +255,31 @@ impl TwoFactor<'_> {
 
     /// Turns the second factor on once the authenticator app shows a code for the new secret.
     pub(crate) async fn mfa_confirm(&self, code: &str) -> Result<()> {
-        self.ctx
-            .with_session(|s| {
-                let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
-                if row.enabled {
-                    return Err(MfaError::AlreadyEnrolled.into());
+        self.with_session(|s| {
+            let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
+            if row.enabled {
+                return Err(MfaError::AlreadyEnrolled.into());
+            }
+            let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
+            let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
+                Ok(step) => step,
+                Err(e) => {
+                    s.ledger
+                        .audit(AuditEvent::MfaEnrolled, Outcome::Denied, "first code wrong")?;
+                    return Err(MfaError::from(e).into());
                 }
-                let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
-                let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
-                    Ok(step) => step,
-                    Err(e) => {
-                        s.ledger.audit(
-                            AuditEvent::MfaEnrolled,
-                            Outcome::Denied,
-                            "first code wrong",
-                        )?;
-                        return Err(MfaError::from(e).into());
-                    }
-                };
-                s.ledger
-                    .audited(AuditEvent::MfaEnrolled, "confirmed", |tx| {
-                        tx.execute(
-                            "UPDATE mfa SET enabled = 1, last_step = ?1 WHERE id = 1",
-                            params![step as i64],
-                        )?;
-                        Ok(())
-                    })?;
-                Ok(())
-            })
-            .await
+            };
+            s.ledger
+                .audited(AuditEvent::MfaEnrolled, "confirmed", |tx| {
+                    tx.execute(
+                        "UPDATE mfa SET enabled = 1, last_step = ?1 WHERE id = 1",
+                        params![step as i64],
+                    )?;
+                    Ok(())
+                })?;
+            Ok(())
+        })
+        .await
     }
 
     /// Turns the second factor off: the password and a code (or a recovery code). The policy
@@ -275,19 +288,18 @@ impl TwoFactor<'_> {
         self.ctx.reauthenticate(password).await?;
         self.require_mfa(Some(code), "disable two-factor authentication")
             .await?;
-        self.ctx
-            .with_session(|s| {
-                Ok(s.ledger.audited(AuditEvent::MfaDisabled, "", |tx| {
-                    tx.execute("DELETE FROM mfa", [])?;
-                    tx.execute("DELETE FROM recovery_codes", [])?;
-                    tx.execute(
-                        "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
-                        params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
-                    )?;
-                    Ok(())
-                })?)
-            })
-            .await
+        self.with_session(|s| {
+            Ok(s.ledger.audited(AuditEvent::MfaDisabled, "", |tx| {
+                tx.execute("DELETE FROM mfa", [])?;
+                tx.execute("DELETE FROM recovery_codes", [])?;
+                tx.execute(
+                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
+                    params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
+                )?;
+                Ok(())
+            })?)
+        })
+        .await
     }
 
     /// Sets the spending policy (amounts in the native currency, `None` for no limit). Always
@@ -321,53 +333,49 @@ impl TwoFactor<'_> {
                 policy.block_above_score.map(|v| v.min(100)),
             ),
         ];
-        self.ctx
-            .with_session(|s| {
-                Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
-                    let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
-                    let values = amounts
-                        .iter()
-                        .map(|(k, v)| (*k, v.map(|v| v.to_string())))
-                        .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
-                    for (key, value) in values {
-                        match value {
-                            Some(v) => tx.execute(
-                                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+        self.with_session(|s| {
+            Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
+                let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
+                let values = amounts
+                    .iter()
+                    .map(|(k, v)| (*k, v.map(|v| v.to_string())))
+                    .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
+                for (key, value) in values {
+                    match value {
+                        Some(v) => tx.execute(
+                            "INSERT INTO settings (key, value) VALUES (?1, ?2)
                              ON CONFLICT (key) DO UPDATE SET value = ?2",
-                                params![key, v.to_string()],
-                            )?,
-                            None => {
-                                tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?
-                            }
-                        };
-                    }
-                    Ok(())
-                })?)
-            })
-            .await
+                            params![key, v.to_string()],
+                        )?,
+                        None => tx.execute("DELETE FROM settings WHERE key = ?1", params![key])?,
+                    };
+                }
+                Ok(())
+            })?)
+        })
+        .await
     }
 
     /// Demands a valid code for `purpose` when the second factor is on (or, when it is not,
     /// lets the action through: there is nothing to check against). The decision is audited.
     pub(crate) async fn require_mfa(&self, code: Option<&str>, purpose: &str) -> Result<()> {
-        self.ctx
-            .with_session(|s| {
-                let enabled = s.ledger.mfa_row()?.is_some_and(|r| r.enabled);
-                if !enabled {
-                    return Ok(());
-                }
-                let outcome = match code {
-                    None => Err(MfaError::Required(purpose.to_string()).into()),
-                    Some(c) => check_code(s, c),
-                };
-                let (result, detail) = match &outcome {
-                    Ok(()) => (Outcome::Ok, purpose.to_string()),
-                    Err(e) => (Outcome::Denied, format!("{purpose}: {e}")),
-                };
-                s.ledger.audit(AuditEvent::MfaCheck, result, &detail)?;
-                outcome
-            })
-            .await
+        self.with_session(|s| {
+            let enabled = s.ledger.mfa_row()?.is_some_and(|r| r.enabled);
+            if !enabled {
+                return Ok(());
+            }
+            let outcome = match code {
+                None => Err(MfaError::Required(purpose.to_string()).into()),
+                Some(c) => check_code(s, c),
+            };
+            let (result, detail) = match &outcome {
+                Ok(()) => (Outcome::Ok, purpose.to_string()),
+                Err(e) => (Outcome::Denied, format!("{purpose}: {e}")),
+            };
+            s.ledger.audit(AuditEvent::MfaCheck, result, &detail)?;
+            outcome
+        })
+        .await
     }
 
     /// The policy's word on a send of `value` (native base units) with its risk report: blocked
@@ -385,7 +393,6 @@ impl TwoFactor<'_> {
         let chain_id = self.ctx.network().chain_id;
         let decimals = self.ctx.network().currency_decimals;
         let reason = self
-            .ctx
             .with_session(|s| {
                 let per_send = limit(&s.ledger, PER_SEND_KEY)?;
                 let per_day = limit(&s.ledger, PER_DAY_KEY)?;

@@ -14,11 +14,12 @@ use serde_json::{json, Value};
 
 use crate::chain::client::Chain;
 use crate::chain::rpc::ChainError;
-use crate::error::Result;
 use crate::ops;
 use crate::primitives::erc20;
-use crate::primitives::units::{format_address, format_units, parse_address};
-use crate::session::Ctx;
+use crate::primitives::units::{
+    format_address, format_units, parse_address, AddressError, AmountError,
+};
+use crate::session::{Ctx, SessionError};
 use crate::store::ledger::{now, Ledger, LedgerError};
 
 /// keccak256("Transfer(address,address,uint256)")
@@ -38,7 +39,21 @@ const SET_APPROVAL_FOR_ALL: [u8; 4] = [0xa2, 0x2c, 0xb4, 0x65];
 pub enum RiskError {
     #[error("blocked: risk score {score} ({worst}); send it anyway only if you are sure, with the override")]
     Blocked { score: u32, worst: String },
+    #[error("an account name is 1 to 64 characters")]
+    InvalidName,
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Amount(#[from] AmountError),
 }
+
+type Result<T, E = RiskError> = std::result::Result<T, E>;
 
 /// How bad a warning is, and what it adds to the score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -649,6 +664,8 @@ pub(crate) struct Risk<'a> {
 }
 
 impl Risk<'_> {
+    crate::session::gate_methods!(RiskError);
+
     /// Simulates and checks one outgoing call from one of the wallet's accounts.
     pub(crate) async fn assess(
         &self,
@@ -691,7 +708,7 @@ impl Risk<'_> {
                 },
             ),
         };
-        let report = self.ctx
+        let report = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&call.from))?;
@@ -828,30 +845,27 @@ impl Risk<'_> {
         let address = format_address(&parse_address(address)?);
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(crate::error::Error::InvalidName);
+            return Err(RiskError::InvalidName);
         }
-        self.ctx
-            .with_session(|s| Ok(s.ledger.add_contact(name, &address)?))
+        self.with_session(|s| Ok(s.ledger.add_contact(name, &address)?))
             .await
     }
 
     pub(crate) async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
-        self.ctx
-            .with_session(|s| {
-                Ok(s.ledger
-                    .contacts()?
-                    .into_iter()
-                    .map(|(name, address)| cairn_api::Contact { name, address })
-                    .collect())
-            })
-            .await
+        self.with_session(|s| {
+            Ok(s.ledger
+                .contacts()?
+                .into_iter()
+                .map(|(name, address)| cairn_api::Contact { name, address })
+                .collect())
+        })
+        .await
     }
 
     /// Adds every address in `text` (a list or a sanctions export) to the denylist.
     pub(crate) async fn import_denylist(&self, text: &str, source: &str) -> Result<usize> {
         let addresses = addresses_in(text);
-        self.ctx
-            .with_session(|s| Ok(s.ledger.deny(&addresses, source)?))
+        self.with_session(|s| Ok(s.ledger.deny(&addresses, source)?))
             .await
     }
 }

@@ -11,11 +11,27 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::chain::rpc::ChainError;
-use crate::error::Result;
-use crate::primitives::units::{format_address, format_units};
-use crate::session::Ctx;
+use crate::primitives::units::{format_address, format_units, AddressError};
+use crate::session::{Ctx, SessionError};
 use crate::store::ledger::{now, AccountRow, Ledger, LedgerError};
 use crate::store::operations::AssetRow;
+
+/// Why history could not be read or recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+}
+
+type Result<T, E = HistoryError> = std::result::Result<T, E>;
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -218,6 +234,8 @@ pub(crate) struct History<'a> {
 }
 
 impl History<'_> {
+    crate::session::gate_methods!(HistoryError);
+
     /// ETH movements of `owner` in blocks after `after`, newest pages first, from the node's
     /// Otterscan API. `None` when the node does not have it.
     async fn ots_entries(
@@ -464,7 +482,6 @@ impl History<'_> {
     pub(crate) async fn sync_history(&self, head: u64) -> Result<()> {
         let chain_id = self.ctx.network().chain_id;
         let (accounts, assets, cursors) = self
-            .ctx
             .with_session_quiet(|s| {
                 let accounts = s.ledger.accounts(true)?;
                 let cursors = accounts
@@ -491,7 +508,7 @@ impl History<'_> {
             let owner: Address = account
                 .address
                 .parse()
-                .map_err(|_| crate::Error::Internal("a stored address does not parse".into()))?;
+                .map_err(|_| HistoryError::Internal("a stored address does not parse".into()))?;
             let mut entries = match self.ots_entries(account, owner, &native, after).await? {
                 Some(e) => e,
                 None => match self.ctx.network().explorer_api_url {
@@ -513,7 +530,6 @@ impl History<'_> {
                     .await?,
             );
             let added = self
-                .ctx
                 .with_session_quiet(|s| {
                     Ok(s.ledger
                         .record_history(chain_id, account.id, &entries, head)?)
@@ -530,26 +546,25 @@ impl History<'_> {
     pub(crate) async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
         let address = format_address(&crate::primitives::units::parse_address(address)?);
         let chain_id = self.ctx.network().chain_id;
-        self.ctx
-            .with_session(|s| {
-                let account = s.ledger.account(&address)?;
-                Ok(s.ledger
-                    .history(chain_id, account.id, limit)?
-                    .into_iter()
-                    .map(|(e, asset, op)| HistoryEntry {
-                        tx_hash: e.tx_hash,
-                        block_number: e.block_number,
-                        direction: e.direction.to_string(),
-                        symbol: asset.symbol.clone(),
-                        token: asset.contract.clone(),
-                        amount: format_units(e.amount, asset.decimals)
-                            .unwrap_or_else(|_| e.amount.to_string()),
-                        counterparty: e.counterparty,
-                        operation_id: op,
-                        at: e.at,
-                    })
-                    .collect())
-            })
-            .await
+        self.with_session(|s| {
+            let account = s.ledger.account(&address)?;
+            Ok(s.ledger
+                .history(chain_id, account.id, limit)?
+                .into_iter()
+                .map(|(e, asset, op)| HistoryEntry {
+                    tx_hash: e.tx_hash,
+                    block_number: e.block_number,
+                    direction: e.direction.to_string(),
+                    symbol: asset.symbol.clone(),
+                    token: asset.contract.clone(),
+                    amount: format_units(e.amount, asset.decimals)
+                        .unwrap_or_else(|_| e.amount.to_string()),
+                    counterparty: e.counterparty,
+                    operation_id: op,
+                    at: e.at,
+                })
+                .collect())
+        })
+        .await
     }
 }

@@ -10,8 +10,7 @@ use rusqlite::params;
 use crate::chain::client::Chain;
 use crate::chain::network::Network;
 use crate::chain::rpc::{ChainError, Rpc};
-use crate::error::{Error, Result};
-use crate::session::Ctx;
+use crate::session::{Ctx, SessionError};
 use crate::store::ledger::{Ledger, LedgerError};
 
 const ACTIVE_KEY: &str = "active_chain_id";
@@ -29,6 +28,12 @@ pub enum NetworkError {
     Confirmations,
     #[error("{0} is not a network this wallet knows")]
     Unknown(u64),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
 }
 
 fn to_spec(n: &Network) -> NetworkSpec {
@@ -59,6 +64,8 @@ fn from_spec(s: &NetworkSpec) -> Network {
         request_timeout: Duration::from_secs(10),
     }
 }
+
+type Result<T, E = NetworkError> = std::result::Result<T, E>;
 
 fn validate(n: &Network) -> Result<(), NetworkError> {
     if n.name.is_empty() || n.name.chars().count() > 64 {
@@ -120,6 +127,8 @@ pub(crate) struct Networks<'a> {
 }
 
 impl Networks<'_> {
+    crate::session::gate_methods!(NetworkError);
+
     fn known_networks(&self, user: Vec<Network>) -> Vec<(Network, bool)> {
         let mut all: Vec<(Network, bool)> = Network::presets()
             .into_iter()
@@ -137,10 +146,7 @@ impl Networks<'_> {
 
     /// Presets and the user's networks, the active one marked.
     pub(crate) async fn networks(&self) -> Result<Vec<NetworkEntry>> {
-        let user = self
-            .ctx
-            .with_session(|s| Ok(s.ledger.user_networks()?))
-            .await?;
+        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
         let active = self.ctx.network().chain_id;
         Ok(self
             .known_networks(user)
@@ -171,12 +177,11 @@ impl Networks<'_> {
             {
                 Ok(_) => {}
                 // Name the endpoint's own failure (wrong chain, unreachable), not "offline".
-                Err(ChainError::Offline { last, .. }) => return Err(Error::Chain(*last)),
+                Err(ChainError::Offline { last, .. }) => return Err(NetworkError::Chain(*last)),
                 Err(e) => return Err(e.into()),
             }
         }
-        self.ctx
-            .with_session(|s| Ok(s.ledger.save_user_network(&network)?))
+        self.with_session(|s| Ok(s.ledger.save_user_network(&network)?))
             .await?;
         tracing::info!(chain_id = network.chain_id, name = %network.name, "network added");
         Ok(NetworkEntry {
@@ -188,10 +193,7 @@ impl Networks<'_> {
 
     /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
     pub(crate) async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
-        let user = self
-            .ctx
-            .with_session(|s| Ok(s.ledger.user_networks()?))
-            .await?;
+        let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
         let (network, user_added) = self
             .known_networks(user)
             .into_iter()
@@ -200,13 +202,12 @@ impl Networks<'_> {
         if network.chain_id != self.ctx.network().chain_id || network != self.ctx.network() {
             self.ctx.set_chain(Chain::new(network.clone())?);
         }
-        self.ctx
-            .with_session(|s| {
-                s.ledger.ensure_network(&network)?;
-                s.ledger.set_setting(ACTIVE_KEY, &chain_id.to_string())?;
-                Ok(())
-            })
-            .await?;
+        self.with_session(|s| {
+            s.ledger.ensure_network(&network)?;
+            s.ledger.set_setting(ACTIVE_KEY, &chain_id.to_string())?;
+            Ok(())
+        })
+        .await?;
         self.ctx.reset_sync();
         tracing::info!(chain_id, name = %network.name, "network switched");
         self.ctx.wake_sync();
@@ -221,7 +222,6 @@ impl Networks<'_> {
     /// this when the network was given explicitly (environment, command line).
     pub(crate) async fn restore_network(&self) -> Result<()> {
         let saved = self
-            .ctx
             .with_session(|s| Ok(s.ledger.setting(ACTIVE_KEY)?))
             .await?
             .and_then(|v| v.parse::<u64>().ok());

@@ -9,10 +9,9 @@ use alloy::primitives::U256;
 use cairn_api::Operation;
 
 use crate::chain::network::Network;
-use crate::error::{Error, Result};
 use crate::primitives::units::format_units;
-use crate::session::{Ctx, WalletEvent};
-use crate::store::ledger::{AccountRow, Ledger};
+use crate::session::{Ctx, SessionError, WalletEvent};
+use crate::store::ledger::{AccountRow, Ledger, LedgerError};
 use crate::store::operations::{AssetRow, OpChange, OpState, OperationRow};
 
 pub(crate) fn fmt(v: U256, decimals: u8) -> String {
@@ -46,10 +45,13 @@ pub(crate) fn to_api(op: &OperationRow, native: &AssetRow) -> Operation {
     }
 }
 
-pub(crate) fn native_asset(ledger: &mut Ledger, network: &Network) -> Result<AssetRow> {
+pub(crate) fn native_asset(
+    ledger: &mut Ledger,
+    network: &Network,
+) -> Result<AssetRow, LedgerError> {
     match ledger.asset(network.chain_id, None) {
         Ok(a) => Ok(a),
-        Err(crate::store::ledger::LedgerError::NotFound(_)) => Ok(ledger.ensure_network(network)?),
+        Err(LedgerError::NotFound(_)) => ledger.ensure_network(network),
         Err(e) => Err(e.into()),
     }
 }
@@ -61,7 +63,7 @@ pub(crate) fn available(
     account: &AccountRow,
     native: &AssetRow,
     asset: &AssetRow,
-) -> Result<(U256, U256)> {
+) -> Result<(U256, U256), LedgerError> {
     let stored_native = ledger.balance(account.id, native.id)?;
     let confirmed_native = stored_native.map(|b| b.0).unwrap_or_default();
     let (pending_native, pending_token) =
@@ -79,12 +81,25 @@ pub(crate) fn available(
     Ok((avail_native, avail_asset))
 }
 
+/// Why a lifecycle step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+type Result<T, E = OpsError> = std::result::Result<T, E>;
+
 /// The lifecycle's steps, applied under the session gate without counting as activity.
 pub(crate) struct Lifecycle<'a> {
     pub(crate) ctx: &'a Ctx,
 }
 
 impl Lifecycle<'_> {
+    crate::session::gate_methods!(OpsError);
+
     pub(crate) fn moved(&self, row: &OperationRow) {
         let native = crate::store::operations::AssetRow {
             id: 0,
@@ -107,7 +122,6 @@ impl Lifecycle<'_> {
         detail: &str,
     ) -> Result<()> {
         let result = self
-            .ctx
             .with_session_quiet(|s| Ok(s.ledger.transition(id, from, to, &change, detail)?))
             .await;
         match result {
@@ -115,7 +129,7 @@ impl Lifecycle<'_> {
                 self.moved(&row);
                 Ok(())
             }
-            Err(Error::Ledger(crate::store::ledger::LedgerError::Conflict(m))) => {
+            Err(OpsError::Ledger(LedgerError::Conflict(m))) => {
                 tracing::debug!(op = id, "{m}");
                 Ok(())
             }

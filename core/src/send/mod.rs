@@ -15,7 +15,6 @@ use cairn_api::{Operation, SendQuote, SendRequest, SendSpeed};
 use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
 use crate::chain::rpc::ChainError;
-use crate::error::{Error, Result};
 use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
 use crate::ops::{self, fmt, to_api};
@@ -72,7 +71,29 @@ pub enum SendError {
     NeedsNetwork,
     #[error("could not sign: {0}")]
     Signing(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    #[error(transparent)]
+    Ledger(#[from] crate::store::ledger::LedgerError),
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    #[error(transparent)]
+    Address(#[from] crate::primitives::units::AddressError),
+    #[error(transparent)]
+    Amount(#[from] crate::primitives::units::AmountError),
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountsError),
+    #[error(transparent)]
+    Risk(#[from] crate::guard::risk::RiskError),
+    #[error(transparent)]
+    Mfa(#[from] crate::guard::mfa::MfaError),
 }
+
+type Result<T, E = SendError> = std::result::Result<T, E>;
 
 /// A recipient: a valid address, and not the zero address (which would burn the funds).
 pub(crate) fn recipient(text: &str) -> Result<Address> {
@@ -107,7 +128,7 @@ pub fn fees_for(quote: &FeeQuote, speed: &SendSpeed) -> Result<(U256, U256)> {
             let max_fee = parse_units(max_fee_gwei, 9)?;
             let tip = parse_units(priority_fee_gwei, 9)?;
             if max_fee.is_zero() || tip > max_fee {
-                return Err(Error::Unsupported(
+                return Err(SendError::Unsupported(
                     "the priority fee must be at most the max fee, and the max fee above zero"
                         .into(),
                 ));
@@ -249,6 +270,8 @@ pub(crate) struct Payments<'a> {
 }
 
 impl Payments<'_> {
+    crate::session::gate_methods!(SendError);
+
     /// Asks the node for fees, nonce, gas and balances; `None` when no endpoint answers.
     async fn live(
         &self,
@@ -329,12 +352,11 @@ impl Payments<'_> {
         let chain_id = self.ctx.network().chain_id;
         let token = req.token.as_deref().map(parse_address).transpose()?;
         let (account, asset) = self
-            .ctx
             .with_session(|s| {
                 ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&from))?;
                 if account.smart.is_some() {
-                    return Err(Error::Unsupported(format!(
+                    return Err(SendError::Unsupported(format!(
                         "{} is a smart account: it sends with user operations",
                         account.address
                     )));
@@ -359,7 +381,6 @@ impl Payments<'_> {
             .await?;
         let online = live.is_some();
         let (plan, quote) = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(l) = &live {
@@ -447,9 +468,9 @@ impl Payments<'_> {
             .as_deref()
             .map(parse_address)
             .transpose()?;
-        Risk { ctx: self.ctx }
+        Ok(Risk { ctx: self.ctx }
             .assess(&call, Some(plan.to), token)
-            .await
+            .await?)
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
@@ -469,7 +490,6 @@ impl Payments<'_> {
             .await?;
         let chain_id = self.ctx.network().chain_id;
         let op = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 // Checked again here, under the session lock, so two sends cannot both spend
@@ -544,7 +564,6 @@ impl Payments<'_> {
         let fresh = self.ctx.chain().fee_history().await.ok();
         let chain_id = self.ctx.network().chain_id;
         let op = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
@@ -568,7 +587,7 @@ impl Payments<'_> {
                     .into());
                 }
                 if old.user_op.is_some() {
-                    return Err(Error::Unsupported(format!(
+                    return Err(SendError::Unsupported(format!(
                         "operation {id} is a user operation: it has a nonce key of its own and \
                          holds up no other operation, so there is nothing to replace"
                     )));
@@ -581,9 +600,9 @@ impl Payments<'_> {
                     }
                     .into());
                 }
-                let nonce = old
-                    .nonce
-                    .ok_or_else(|| Error::Internal("a signed operation without a nonce".into()))?;
+                let nonce = old.nonce.ok_or_else(|| {
+                    SendError::Internal("a signed operation without a nonce".into())
+                })?;
                 let account = s.ledger.account(&old.from)?;
                 let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
                 let (market_max, market_tip) = fees_for(&quote, &SendSpeed::Fast)?;
@@ -598,7 +617,7 @@ impl Payments<'_> {
                     .as_deref()
                     .map(Address::from_str)
                     .transpose()
-                    .map_err(|_| Error::Internal("a stored address does not parse".into()))?
+                    .map_err(|_| SendError::Internal("a stored address does not parse".into()))?
                     .unwrap_or_default();
                 let from = parse_address(&old.from)?;
                 let (fields, new) = if cancel {
@@ -670,10 +689,7 @@ impl Payments<'_> {
     /// replacement.
     pub(crate) async fn resignable(&self, id: i64) -> Result<OperationRow> {
         let chain_id = self.ctx.network().chain_id;
-        let row = self
-            .ctx
-            .with_session(|s| Ok(s.ledger.operation(id)?))
-            .await?;
+        let row = self.with_session(|s| Ok(s.ledger.operation(id)?)).await?;
         if row.state != OpState::NeedsResign {
             return Err(SendError::NotReplaceable {
                 id,
@@ -705,7 +721,6 @@ impl Payments<'_> {
         // would pay twice. This needs the chain, so it is refused offline.
         let from = parse_address(&row.from)?;
         let hashes = self
-            .ctx
             .with_session(|s| Ok(s.ledger.signed_hashes(id)?))
             .await?;
         let parsed: Vec<alloy::primitives::B256> =
@@ -715,7 +730,7 @@ impl Payments<'_> {
             if e.is_offline() {
                 SendError::NeedsNetwork.into()
             } else {
-                Error::from(e)
+                SendError::from(e)
             }
         })?;
         if mined.iter().any(Option::is_some) {
@@ -728,7 +743,6 @@ impl Payments<'_> {
         // taken by another transaction: the next one.
         let keep_nonce = row.nonce.filter(|n| *n >= latest);
         let op = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
@@ -750,7 +764,7 @@ impl Payments<'_> {
                     .as_deref()
                     .map(Address::from_str)
                     .transpose()
-                    .map_err(|_| Error::Internal("a stored address does not parse".into()))?
+                    .map_err(|_| SendError::Internal("a stored address does not parse".into()))?
                     .unwrap_or_default();
                 // At least 12.5 % over the last signature, so pools take it as a replacement.
                 let bump =
@@ -787,16 +801,15 @@ impl Payments<'_> {
     /// The newest operations on the active network.
     pub(crate) async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
         let chain_id = self.ctx.network().chain_id;
-        self.ctx
-            .with_session(|s| {
-                let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-                Ok(s.ledger
-                    .operations(chain_id, limit)?
-                    .iter()
-                    .map(|op| to_api(op, &native))
-                    .collect())
-            })
-            .await
+        self.with_session(|s| {
+            let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
+            Ok(s.ledger
+                .operations(chain_id, limit)?
+                .iter()
+                .map(|op| to_api(op, &native))
+                .collect())
+        })
+        .await
     }
 
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.
@@ -805,7 +818,6 @@ impl Payments<'_> {
         let (symbol, decimals) = self.ctx.chain().token_metadata(address).await?;
         let chain_id = self.ctx.network().chain_id;
         let asset = self
-            .ctx
             .with_session(|s| {
                 ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let asset =
@@ -831,38 +843,37 @@ impl Payments<'_> {
     pub(crate) async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
         let address = format_address(&parse_address(address)?);
         let chain_id = self.ctx.network().chain_id;
-        self.ctx
-            .with_session(|s| {
-                ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-                let account = s.ledger.account(&address)?;
-                let mut out = Vec::new();
-                for asset in s.ledger.assets(chain_id)? {
-                    let stored = s.ledger.balance(account.id, asset.id)?;
-                    let confirmed = stored.map(|b| b.0).unwrap_or_default();
-                    let (pending_native, pending_token) = s.ledger.pending_outgoing(
-                        chain_id,
-                        account.id,
-                        asset.id,
-                        stored.map(|b| b.1),
-                    )?;
-                    let pending = if asset.contract.is_none() {
-                        pending_native
-                    } else {
-                        pending_token
-                    };
-                    out.push(cairn_api::AssetBalance {
-                        symbol: asset.symbol.clone(),
-                        token: asset.contract.clone(),
-                        decimals: asset.decimals,
-                        confirmed: fmt(confirmed, asset.decimals),
-                        pending_out: fmt(pending, asset.decimals),
-                        available: fmt(confirmed.saturating_sub(pending), asset.decimals),
-                        block_number: stored.map(|b| b.1),
-                    });
-                }
-                Ok(out)
-            })
-            .await
+        self.with_session(|s| {
+            ops::native_asset(&mut s.ledger, &self.ctx.network())?;
+            let account = s.ledger.account(&address)?;
+            let mut out = Vec::new();
+            for asset in s.ledger.assets(chain_id)? {
+                let stored = s.ledger.balance(account.id, asset.id)?;
+                let confirmed = stored.map(|b| b.0).unwrap_or_default();
+                let (pending_native, pending_token) = s.ledger.pending_outgoing(
+                    chain_id,
+                    account.id,
+                    asset.id,
+                    stored.map(|b| b.1),
+                )?;
+                let pending = if asset.contract.is_none() {
+                    pending_native
+                } else {
+                    pending_token
+                };
+                out.push(cairn_api::AssetBalance {
+                    symbol: asset.symbol.clone(),
+                    token: asset.contract.clone(),
+                    decimals: asset.decimals,
+                    confirmed: fmt(confirmed, asset.decimals),
+                    pending_out: fmt(pending, asset.decimals),
+                    available: fmt(confirmed.saturating_sub(pending), asset.decimals),
+                    block_number: stored.map(|b| b.1),
+                });
+            }
+            Ok(out)
+        })
+        .await
     }
 }
 

@@ -18,12 +18,40 @@ use secrecy::SecretString;
 use tokio::sync::{broadcast, Mutex, MutexGuard};
 
 use crate::chain::network::Network;
-use crate::chain::Chain;
-use crate::error::{Error, Result};
+use crate::chain::{Chain, ChainError};
 use crate::keys::keychain::DeviceSecretStore;
-use crate::keys::vault::{self, KdfParams, VaultKeys};
+use crate::keys::vault::{self, KdfParams, VaultError, VaultKeys};
 use crate::store::audit::{AuditEvent, Outcome};
 use crate::store::ledger::Ledger;
+
+/// Why the shared state refused: the wallet is locked, or the password given again is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the wallet is locked: unlock it first")]
+    Locked,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SessionError {
+    /// Why a re-authentication failed, as the audit log records it: the same words as the UI's
+    /// error codes (`wallet::error` checks that they agree).
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            SessionError::Locked => "locked",
+            SessionError::Vault(VaultError::WrongPassword) => "wrong_password",
+            SessionError::Vault(VaultError::WeakPassword) => "weak_password",
+            SessionError::Vault(VaultError::Exists(_)) => "vault_exists",
+            SessionError::Vault(VaultError::Missing(_)) => "no_vault",
+            SessionError::Vault(VaultError::Throttled { .. }) => "throttled",
+            SessionError::Vault(VaultError::Keychain(_)) => "keychain_missing",
+            SessionError::Vault(_) => "storage",
+            SessionError::Internal(_) => "internal",
+        }
+    }
+}
 
 /// How a wallet is opened.
 #[derive(Debug, Clone)]
@@ -92,7 +120,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     /// Touches neither the network nor the vault.
-    pub(crate) fn new(config: WalletConfig) -> Result<Ctx> {
+    pub(crate) fn new(config: WalletConfig) -> Result<Ctx, ChainError> {
         let chain = Chain::new(config.network.clone())?;
         let (events, _) = broadcast::channel(16);
         Ok(Ctx {
@@ -156,23 +184,23 @@ impl Ctx {
     }
 
     /// Runs `f` on the unlocked session, counting as activity.
-    pub(crate) async fn with_session<T>(
+    pub(crate) async fn with_session<T, E: From<SessionError>>(
         &self,
-        f: impl FnOnce(&mut Session) -> Result<T>,
-    ) -> Result<T> {
+        f: impl FnOnce(&mut Session) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut guard = self.gate.lock().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
+        let s = guard.as_mut().ok_or(SessionError::Locked)?;
         self.touch();
         f(s)
     }
 
     /// Like `with_session`, for background work that must not keep the wallet from locking.
-    pub(crate) async fn with_session_quiet<T>(
+    pub(crate) async fn with_session_quiet<T, E: From<SessionError>>(
         &self,
-        f: impl FnOnce(&mut Session) -> Result<T>,
-    ) -> Result<T> {
+        f: impl FnOnce(&mut Session) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut guard = self.gate.lock().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
+        let s = guard.as_mut().ok_or(SessionError::Locked)?;
         f(s)
     }
 
@@ -219,14 +247,16 @@ impl Ctx {
 
     /// Checks `password` against the vault (throttled, like an unlock) and that it is this
     /// session's vault. Every export and every change to the second factor goes through here.
-    pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<()> {
+    pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<(), SessionError> {
         let dir = self.data_dir().to_path_buf();
         let keychain = self.config.keychain.clone();
-        let unlocked =
-            blocking(move || Ok(vault::unlock(&dir, &password, keychain.as_ref())?)).await?;
+        let unlocked = blocking(move || {
+            Ok::<_, SessionError>(vault::unlock(&dir, &password, keychain.as_ref())?)
+        })
+        .await?;
         self.with_session(|s| {
             if *unlocked.keys.sealing_key != *s.keys.sealing_key {
-                return Err(Error::Internal(
+                return Err(SessionError::Internal(
                     "the vault changed under the open session".into(),
                 ));
             }
@@ -285,11 +315,38 @@ impl Ctx {
     }
 }
 
+/// A room's doors to the gate with the room's own error fixed, so the closures inside need no
+/// type annotations: `gate_methods!(SendError);` inside `impl Payments<'_>`.
+macro_rules! gate_methods {
+    ($err:ty) => {
+        /// Runs `f` on the unlocked session, counting as activity.
+        #[allow(dead_code)]
+        async fn with_session<T>(
+            &self,
+            f: impl FnOnce(&mut $crate::session::Session) -> std::result::Result<T, $err>,
+        ) -> std::result::Result<T, $err> {
+            self.ctx.with_session(f).await
+        }
+
+        /// Runs `f` on the unlocked session without counting as activity.
+        #[allow(dead_code)]
+        async fn with_session_quiet<T>(
+            &self,
+            f: impl FnOnce(&mut $crate::session::Session) -> std::result::Result<T, $err>,
+        ) -> std::result::Result<T, $err> {
+            self.ctx.with_session_quiet(f).await
+        }
+    };
+}
+pub(crate) use gate_methods;
+
 /// Runs a CPU-heavy step (Argon2id) off the async executor.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Internal(format!("a background task failed: {e}")))?
+pub(crate) async fn blocking<T: Send + 'static, E: From<SessionError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        E::from(SessionError::Internal(format!(
+            "a background task failed: {e}"
+        )))
+    })?
 }

@@ -15,7 +15,6 @@ use cairn_api::{CallSpec, Operation, SmartAccount, UserOpQuote, UserOpRequest};
 use crate::accounts::signer_for;
 use crate::chain::bundler::PaymasterFields;
 use crate::chain::rpc::ChainError;
-use crate::error::{Error, Result};
 use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
 use crate::ops::{self, to_api, Lifecycle};
@@ -59,7 +58,33 @@ pub enum SmartError {
     SeveralTokens,
     #[error(transparent)]
     Aa(#[from] AaError),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    #[error(transparent)]
+    Ledger(#[from] crate::store::ledger::LedgerError),
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    #[error(transparent)]
+    Address(#[from] crate::primitives::units::AddressError),
+    #[error(transparent)]
+    Amount(#[from] crate::primitives::units::AmountError),
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountsError),
+    #[error(transparent)]
+    Risk(#[from] crate::guard::risk::RiskError),
+    #[error(transparent)]
+    Mfa(#[from] crate::guard::mfa::MfaError),
+    #[error(transparent)]
+    Send(#[from] crate::send::SendError),
+    #[error(transparent)]
+    Ops(#[from] crate::ops::OpsError),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
 }
+
+type Result<T, E = SmartError> = std::result::Result<T, E>;
 
 /// Gas limits for an operation signed without the bundler's estimate: above what a
 /// SimpleAccount needs (deployment ~300k of validation, ~45k per call), so it still lands
@@ -119,7 +144,7 @@ struct Built {
     calls: Vec<Call>,
 }
 
-fn rejected(e: ChainError) -> Error {
+fn rejected(e: ChainError) -> SmartError {
     match e {
         ChainError::Rpc { message, .. } => {
             let (code, message) = aa::explain(&message);
@@ -129,7 +154,7 @@ fn rejected(e: ChainError) -> Error {
     }
 }
 
-fn paymaster_refused(e: ChainError) -> Error {
+fn paymaster_refused(e: ChainError) -> SmartError {
     match e {
         ChainError::Rpc { message, .. } => {
             SmartError::PaymasterRefused(aa::explain(&message).1).into()
@@ -278,6 +303,8 @@ pub(crate) struct SmartAccounts<'a> {
 }
 
 impl SmartAccounts<'_> {
+    crate::session::gate_methods!(SmartError);
+
     fn lifecycle(&self) -> Lifecycle<'_> {
         Lifecycle { ctx: self.ctx }
     }
@@ -322,7 +349,6 @@ impl SmartAccounts<'_> {
         let deployed_live = chain.has_code(local).await.ok();
         let chain_id = self.ctx.network().chain_id;
         let row = self
-            .ctx
             .with_session(|s| {
                 let owner = s.ledger.account(&format_address(&owner_address))?;
                 if owner.smart.is_some() {
@@ -358,7 +384,6 @@ impl SmartAccounts<'_> {
             .smart
             .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
         let (owner, known) = self
-            .ctx
             .with_session_quiet(|s| {
                 Ok((
                     s.ledger.account_by_id(smart.owner_account_id)?,
@@ -394,7 +419,6 @@ impl SmartAccounts<'_> {
     pub(crate) async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
         let chain_id = self.ctx.network().chain_id;
         let rows = self
-            .ctx
             .with_session(|s| {
                 let mut out = Vec::new();
                 for row in s.ledger.accounts(true)? {
@@ -414,8 +438,7 @@ impl SmartAccounts<'_> {
                 let address = parse_address(&row.address)?;
                 let live = self.ctx.chain().has_code(address).await.ok();
                 if live == Some(true) {
-                    self.ctx
-                        .with_session_quiet(|s| Ok(s.ledger.set_deployed(row.id, chain_id)?))
+                    self.with_session_quiet(|s| Ok(s.ledger.set_deployed(row.id, chain_id)?))
                         .await?;
                 }
                 live
@@ -524,7 +547,6 @@ impl SmartAccounts<'_> {
         let chain_id = self.ctx.network().chain_id;
         let from = parse_address(&req.from)?;
         let (account, owner, native, resolved) = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&from))?;
@@ -605,16 +627,15 @@ impl SmartAccounts<'_> {
                 }
             }
             let (block, balances) = chain.balances(&queries).await?;
-            Ok::<_, Error>((deployed, fees, block, balances))
+            Ok::<_, SmartError>((deployed, fees, block, balances))
         }
         .await;
         let live = match live {
             Ok(l) => Some(l),
-            Err(Error::Chain(e)) if e.is_offline() => None,
+            Err(SmartError::Chain(e)) if e.is_offline() => None,
             Err(e) => return Err(e),
         };
         let (deploys, quote) = self
-            .ctx
             .with_session(|s| {
                 if let Some((deployed, fees, block, balances)) = &live {
                     s.ledger.set_fee_quote(
@@ -904,7 +925,6 @@ impl SmartAccounts<'_> {
         let built = self.build_user_op(req).await?;
         let chain_id = self.ctx.network().chain_id;
         let available = self
-            .ctx
             .with_session(|s| {
                 Ok(ops::available(
                     &s.ledger,
@@ -937,7 +957,6 @@ impl SmartAccounts<'_> {
             .await?;
         let chain_id = self.ctx.network().chain_id;
         let op = self
-            .ctx
             .with_session(|s| {
                 let native = built.native.clone();
                 let asset = built
@@ -1036,7 +1055,6 @@ impl SmartAccounts<'_> {
                     }
                     if op.factory.is_none()
                         && !self
-                            .ctx
                             .with_session_quiet(|s| {
                                 Ok(s.ledger.is_deployed(row.account_id, chain_id)?)
                             })
@@ -1069,7 +1087,7 @@ impl SmartAccounts<'_> {
                                     true => (OpState::Submitted, Ok("found at the bundler")),
                                     false => (OpState::NeedsResign, Err(explained)),
                                 }
-                            } else if crate::sync::transient(code, &lower) {
+                            } else if crate::chain::rpc::transient(code, &lower) {
                                 self.retry_later(
                                     row,
                                     format!("the bundler said: {explained}; retrying"),
@@ -1145,19 +1163,14 @@ impl SmartAccounts<'_> {
                                 .await?;
                             // After the transition, so the entries link to the operation by its
                             // bundle transaction.
-                            self.ctx
-                                .with_session_quiet(|s| {
-                                    s.ledger.set_deployed(row.account_id, chain_id)?;
-                                    let entries = own_entries(
-                                        row,
-                                        s.ledger.asset(chain_id, None)?.id,
-                                        &r,
-                                        fee,
-                                    );
-                                    s.ledger.record_own_entries(chain_id, &entries)?;
-                                    Ok(())
-                                })
-                                .await?;
+                            self.with_session_quiet(|s| {
+                                s.ledger.set_deployed(row.account_id, chain_id)?;
+                                let entries =
+                                    own_entries(row, s.ledger.asset(chain_id, None)?.id, &r, fee);
+                                s.ledger.record_own_entries(chain_id, &entries)?;
+                                Ok(())
+                            })
+                            .await?;
                             self.lifecycle()
                                 .conclude(
                                     row.id,
@@ -1225,7 +1238,6 @@ impl SmartAccounts<'_> {
             .ok_or_else(|| SmartError::NotSmart(row.from.clone()))?;
         let previous = UserOp::from_json(json).map_err(SmartError::from)?;
         let (account, owner, native) = self
-            .ctx
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account_by_id(row.account_id)?;
@@ -1268,7 +1280,6 @@ impl SmartAccounts<'_> {
             .await?;
         let chain_id = self.ctx.network().chain_id;
         let op = self
-            .ctx
             .with_session(|s| {
                 let row = sign_and_queue(s, row.id, &mut built, OpState::NeedsResign, chain_id)?;
                 Ok(to_api(&row, &native))
@@ -1290,9 +1301,10 @@ impl SmartAccounts<'_> {
             error: Some(why),
             ..OpChange::default()
         };
-        self.lifecycle()
+        Ok(self
+            .lifecycle()
             .step(row.id, &[OpState::Queued], OpState::Queued, change, "")
-            .await
+            .await?)
     }
 
     /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).

@@ -14,17 +14,46 @@ use cairn_api::SyncStatus;
 
 use crate::chain::client::{BalanceQuery, Receipt};
 use crate::chain::rpc::ChainError;
-use crate::error::{Error, Result};
 use crate::history::History;
-use crate::ops::Lifecycle;
-use crate::primitives::units::parse_address;
-use crate::session::Ctx;
+use crate::ops::{Lifecycle, OpsError};
+use crate::primitives::units::{parse_address, AddressError};
+use crate::session::{Ctx, SessionError};
 use crate::smart::SmartAccounts;
-use crate::store::ledger::now;
+use crate::store::ledger::{now, LedgerError};
 use crate::store::operations::{FeeQuote, OpChange, OpState, OperationRow};
 
-/// What the worker last saw, as the UI shows it.
-pub type SyncState = SyncStatus;
+/// Why a sync round stopped short.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+}
+
+impl SyncError {
+    /// The session ended under the round: the worker stops.
+    fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Session(SessionError::Locked)
+                | SyncError::Ops(OpsError::Session(SessionError::Locked))
+        )
+    }
+
+    /// No endpoint answered: the status says offline, and nothing is logged as a failure.
+    fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Chain(c) if c.is_offline())
+    }
+}
+
+type Result<T, E = SyncError> = std::result::Result<T, E>;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -59,7 +88,7 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
             return;
         }
         let wait = match (Syncer { ctx: &ctx }).sync_once().await {
-            Err(Error::Locked) => return,
+            Err(e) if e.is_locked() => return,
             Ok(status) if status.online => {
                 backoff = None;
                 poll_interval(&ctx)
@@ -79,23 +108,6 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
     }
 }
 
-/// A node's JSON-RPC error that says "not now" rather than "never": rate limits (EIP-1474
-/// -32005), internal errors, timeouts behind a gateway.
-pub(crate) fn transient(code: i64, lower_message: &str) -> bool {
-    matches!(code, -32005 | -32603)
-        || [
-            "rate",
-            "limit",
-            "timeout",
-            "timed out",
-            "busy",
-            "try again",
-            "unavailable",
-        ]
-        .iter()
-        .any(|w| lower_message.contains(w))
-}
-
 /// What the chain said in one round.
 struct Round {
     head: u64,
@@ -111,6 +123,8 @@ pub(crate) struct Syncer<'a> {
 }
 
 impl Syncer<'_> {
+    crate::session::gate_methods!(SyncError);
+
     fn lifecycle(&self) -> Lifecycle<'_> {
         Lifecycle { ctx: self.ctx }
     }
@@ -120,7 +134,6 @@ impl Syncer<'_> {
         let _one_at_a_time = self.ctx.sync_round.lock().await;
         let outcome = self.sync_round().await;
         let (queued, in_flight) = self
-            .ctx
             .with_session_quiet(|s| {
                 let chain_id = self.ctx.network().chain_id;
                 Ok((
@@ -142,9 +155,9 @@ impl Syncer<'_> {
                 last_error: None,
                 synced_at: Some(now()),
             },
-            Err(Error::Locked) => return Err(Error::Locked),
+            Err(e) if e.is_locked() => return Err(e),
             Err(e) => {
-                let offline = matches!(&e, Error::Chain(c) if c.is_offline());
+                let offline = e.is_offline();
                 if !offline {
                     tracing::warn!(error = %e, "sync round failed");
                 }
@@ -168,7 +181,6 @@ impl Syncer<'_> {
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
         let (accounts, assets, active, waiting) = self
-            .ctx
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
@@ -301,25 +313,24 @@ impl Syncer<'_> {
                 )
                 .await?;
         }
-        self.ctx
-            .with_session_quiet(|s| {
-                if let Some(fees) = &fees {
-                    s.ledger.set_fee_quote(
-                        chain_id,
-                        &FeeQuote {
-                            base_fee: fees.next_base_fee,
-                            tips: fees.tips,
-                            block_number: head,
-                            updated_at: now(),
-                        },
-                    )?;
-                }
-                for (account_id, (latest, _)) in &round.nonces {
-                    s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
-                }
-                Ok(())
-            })
-            .await?;
+        self.with_session_quiet(|s| {
+            if let Some(fees) = &fees {
+                s.ledger.set_fee_quote(
+                    chain_id,
+                    &FeeQuote {
+                        base_fee: fees.next_base_fee,
+                        tips: fees.tips,
+                        block_number: head,
+                        updated_at: now(),
+                    },
+                )?;
+            }
+            for (account_id, (latest, _)) in &round.nonces {
+                s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
+            }
+            Ok(())
+        })
+        .await?;
 
         self.follow(&active, &round, network.confirmations).await?;
         let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
@@ -501,9 +512,10 @@ impl Syncer<'_> {
             true => None,
             false => Some(self.revert_reason(op, r.block_number).await),
         };
-        self.lifecycle()
+        Ok(self
+            .lifecycle()
             .conclude(op.id, failure, r.block_number, head, confirmations)
-            .await
+            .await?)
     }
 
     async fn revert_reason(&self, op: &OperationRow, block: u64) -> String {
@@ -666,7 +678,7 @@ impl Syncer<'_> {
                             } else {
                                 self.needs_resign(op, message).await?;
                             }
-                        } else if transient(code, &lower) {
+                        } else if crate::chain::rpc::transient(code, &lower) {
                             // Rate limits and node hiccups answered as JSON-RPC errors: try again
                             // later, keeping the nonce and the signature.
                             let attempts = op.attempts.saturating_add(1);
@@ -676,18 +688,17 @@ impl Syncer<'_> {
                                 error: Some(format!("the node said: {message}; retrying")),
                                 ..OpChange::default()
                             };
-                            self.ctx
-                                .with_session_quiet(|s| {
-                                    Ok(s.ledger.transition(
-                                        op.id,
-                                        &[OpState::Queued],
-                                        OpState::Queued,
-                                        &change,
-                                        "",
-                                    )?)
-                                })
-                                .await
-                                .ok();
+                            self.with_session_quiet(|s| {
+                                Ok(s.ledger.transition(
+                                    op.id,
+                                    &[OpState::Queued],
+                                    OpState::Queued,
+                                    &change,
+                                    "",
+                                )?)
+                            })
+                            .await
+                            .ok();
                             break;
                         } else {
                             self.lifecycle()
@@ -712,18 +723,17 @@ impl Syncer<'_> {
                             attempts: Some((attempts, now + wait.as_secs() as i64)),
                             ..OpChange::default()
                         };
-                        self.ctx
-                            .with_session_quiet(|s| {
-                                Ok(s.ledger.transition(
-                                    op.id,
-                                    &[OpState::Queued],
-                                    OpState::Queued,
-                                    &change,
-                                    "",
-                                )?)
-                            })
-                            .await
-                            .ok();
+                        self.with_session_quiet(|s| {
+                            Ok(s.ledger.transition(
+                                op.id,
+                                &[OpState::Queued],
+                                OpState::Queued,
+                                &change,
+                                "",
+                            )?)
+                        })
+                        .await
+                        .ok();
                         return Err(e.into());
                     }
                 }
@@ -735,9 +745,10 @@ impl Syncer<'_> {
     /// Marks a queued operation that cannot be sent as it is (only from `queued`: if another
     /// round moved it on meanwhile, that round's view wins).
     async fn needs_resign(&self, op: &OperationRow, why: String) -> Result<()> {
-        self.lifecycle()
+        Ok(self
+            .lifecycle()
             .step_with_error(op.id, &[OpState::Queued], OpState::NeedsResign, why)
-            .await
+            .await?)
     }
 
     /// Every account's native and token balances in one batch, stored with their block.
@@ -763,16 +774,15 @@ impl Syncer<'_> {
             return Ok(());
         }
         let (block, values) = self.ctx.chain().balances(&queries).await?;
-        self.ctx
-            .with_session_quiet(|s| {
-                for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
-                    match value {
-                        Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
-                        Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
-                    }
+        self.with_session_quiet(|s| {
+            for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
+                match value {
+                    Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
+                    Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
                 }
-                Ok(())
-            })
-            .await
+            }
+            Ok(())
+        })
+        .await
     }
 }

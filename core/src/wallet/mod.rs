@@ -6,6 +6,7 @@
 //!
 //! May use: every room.
 
+pub mod error;
 pub mod profiles;
 
 use std::path::{Path, PathBuf};
@@ -23,10 +24,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use self::error::{Error, Result};
 pub use crate::accounts::KeySpec;
 use crate::accounts::{accounts_with_owners, prepare, store_key_source, to_account, Accounts};
 use crate::chain::network::Network;
-use crate::error::{Error, Result};
 use crate::guard::exports::Exports;
 use crate::guard::messages::Messages;
 use crate::guard::mfa::TwoFactor;
@@ -36,7 +37,7 @@ use crate::keys::vault;
 use crate::networks::Networks;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::send::Payments;
-use crate::session::{blocking, Ctx, Session};
+use crate::session::{blocking, Ctx, Session, SessionError};
 pub use crate::session::{LockReason, WalletConfig, WalletEvent};
 use crate::smart::SmartAccounts;
 use crate::store::audit::{AuditEvent, Outcome};
@@ -71,6 +72,8 @@ pub struct Wallet {
 }
 
 impl Wallet {
+    crate::session::gate_methods!(Error);
+
     /// Opens the wallet handle for a profile. Touches neither the network nor the vault: the
     /// wallet starts locked (or without a vault) and works offline.
     pub fn new(config: WalletConfig) -> Result<Wallet> {
@@ -126,7 +129,7 @@ impl Wallet {
         let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let keys = blocking({
             let dir = dir.clone();
-            move || Ok(vault::create(&dir, &password, kdf, keychain.as_ref())?)
+            move || Ok::<_, Error>(vault::create(&dir, &password, kdf, keychain.as_ref())?)
         })
         .await?;
         let result = (|| -> Result<(Ledger, AccountRow)> {
@@ -170,14 +173,17 @@ impl Wallet {
         let mut session = self.ctx.gate().await;
         let dir = self.data_dir().to_path_buf();
         let keychain = self.ctx.config().keychain.clone();
-        let unlocked =
-            match blocking(move || Ok(vault::unlock(&dir, &password, keychain.as_ref())?)).await {
-                Ok(u) => u,
-                Err(e) => {
-                    tracing::warn!(error = %e, "unlock failed");
-                    return Err(e);
-                }
-            };
+        let unlocked = match blocking(move || {
+            Ok::<_, Error>(vault::unlock(&dir, &password, keychain.as_ref())?)
+        })
+        .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!(error = %e, "unlock failed");
+                return Err(e);
+            }
+        };
         let mut ledger = Ledger::open(self.data_dir(), &unlocked.keys)?;
         if !unlocked.failed_attempts.is_empty() {
             let times: Vec<i64> = unlocked.failed_attempts.iter().map(|t| *t as i64).collect();
@@ -208,12 +214,12 @@ impl Wallet {
     /// Rewraps the vault key under a new password. Needs the wallet unlocked and the old password.
     pub async fn change_password(&self, old: SecretString, new: SecretString) -> Result<()> {
         let mut guard = self.ctx.gate().await;
-        let s = guard.as_mut().ok_or(Error::Locked)?;
+        let s = guard.as_mut().ok_or(SessionError::Locked)?;
         self.ctx.touch();
         let dir = self.data_dir().to_path_buf();
         let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let result = blocking(move || {
-            Ok(vault::change_password(
+            Ok::<_, Error>(vault::change_password(
                 &dir,
                 &old,
                 &new,
@@ -246,14 +252,13 @@ impl Wallet {
     }
 
     pub async fn settings(&self) -> Result<Settings> {
-        self.ctx
-            .with_session(|s| {
-                Ok(Settings {
-                    auto_lock_secs: s.auto_lock.as_secs(),
-                    device_secret: s.keys.device_secret,
-                })
+        self.with_session(|s| {
+            Ok(Settings {
+                auto_lock_secs: s.auto_lock.as_secs(),
+                device_secret: s.keys.device_secret,
             })
-            .await
+        })
+        .await
     }
 
     /// Sets the idle time before the wallet locks itself (1–15 minutes).
@@ -261,67 +266,61 @@ impl Wallet {
         if timeout < AUTO_LOCK_MIN || timeout > AUTO_LOCK_MAX {
             return Err(Error::AutoLockRange);
         }
-        self.ctx
-            .with_session(|s| {
-                s.ledger
-                    .set_setting(AUTO_LOCK_KEY, &timeout.as_secs().to_string())?;
-                s.auto_lock = timeout;
-                Ok(())
-            })
-            .await
+        self.with_session(|s| {
+            s.ledger
+                .set_setting(AUTO_LOCK_KEY, &timeout.as_secs().to_string())?;
+            s.auto_lock = timeout;
+            Ok(())
+        })
+        .await
     }
 
     /// Test hook: the same as `set_auto_lock` without the range check, so a test can watch the
     /// wallet lock itself in a second rather than a minute.
     #[doc(hidden)]
     pub async fn set_auto_lock_unchecked(&self, timeout: Duration) -> Result<()> {
-        self.ctx
-            .with_session(|s| {
-                s.auto_lock = timeout;
-                Ok(())
-            })
-            .await
+        self.with_session(|s| {
+            s.auto_lock = timeout;
+            Ok(())
+        })
+        .await
     }
 
     /// The newest `limit` audit rows.
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        self.ctx
-            .with_session(|s| {
-                Ok(s.ledger
-                    .audit_log(limit)?
-                    .into_iter()
-                    .map(|r| AuditEntry {
-                        seq: r.seq,
-                        at: r.at,
-                        event: r.event,
-                        outcome: r.outcome,
-                        device_id: r.device_id,
-                        detail: r.detail,
-                    })
-                    .collect())
-            })
-            .await
+        self.with_session(|s| {
+            Ok(s.ledger
+                .audit_log(limit)?
+                .into_iter()
+                .map(|r| AuditEntry {
+                    seq: r.seq,
+                    at: r.at,
+                    event: r.event,
+                    outcome: r.outcome,
+                    device_id: r.device_id,
+                    detail: r.detail,
+                })
+                .collect())
+        })
+        .await
     }
 
     /// Verifies the audit chain; `Ok(n)`: n rows, intact.
     pub async fn verify_audit(&self) -> Result<i64> {
-        self.ctx
-            .with_session(|s| Ok(s.ledger.verify_audit()?))
-            .await
+        self.with_session(|s| Ok(s.ledger.verify_audit()?)).await
     }
 
     /// Health of the unlocked ledger: `PRAGMA integrity_check` and the audit chain.
     pub async fn doctor(&self) -> Result<DoctorReport> {
-        self.ctx
-            .with_session(|s| {
-                s.ledger.integrity_check()?;
-                let audit_rows = s.ledger.verify_audit()?;
-                Ok(DoctorReport {
-                    integrity: "ok".into(),
-                    audit_rows,
-                })
+        self.with_session(|s| {
+            s.ledger.integrity_check()?;
+            let audit_rows = s.ledger.verify_audit()?;
+            Ok(DoctorReport {
+                integrity: "ok".into(),
+                audit_rows,
             })
-            .await
+        })
+        .await
     }
 
     /// Records a payment intent (`draft`) from one of the accounts. The send flow builds on it.
@@ -334,24 +333,22 @@ impl Wallet {
         let from = format_address(&parse_address(from)?);
         let to = format_address(&parse_address(to)?);
         let chain_id = self.network().chain_id;
-        self.ctx
-            .with_session(|s| {
-                let account = s.ledger.account(&from)?;
-                Ok(s.ledger.record_operation(
-                    account.id,
-                    chain_id,
-                    "transfer",
-                    &to,
-                    &amount_wei.to_string(),
-                )?)
-            })
-            .await
+        self.with_session(|s| {
+            let account = s.ledger.account(&from)?;
+            Ok(s.ledger.record_operation(
+                account.id,
+                chain_id,
+                "transfer",
+                &to,
+                &amount_wei.to_string(),
+            )?)
+        })
+        .await
     }
 
     /// Operations and transitions recorded (for consistency checks).
     pub async fn operation_counts(&self) -> Result<(i64, i64)> {
-        self.ctx
-            .with_session(|s| Ok(s.ledger.operation_counts()?))
+        self.with_session(|s| Ok(s.ledger.operation_counts()?))
             .await
     }
 
@@ -383,34 +380,36 @@ impl Wallet {
 
     /// Adds another phrase or private key to an unlocked wallet, with its first account.
     pub async fn import(&self, spec: KeySpec) -> Result<Account> {
-        Accounts { ctx: &self.ctx }.import(spec).await
+        Ok(Accounts { ctx: &self.ctx }.import(spec).await?)
     }
 
     pub async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
-        Accounts { ctx: &self.ctx }.accounts(include_hidden).await
+        Ok(Accounts { ctx: &self.ctx }.accounts(include_hidden).await?)
     }
 
     /// Derives and stores the next account of an HD key source.
     pub async fn add_account(&self, key_source_id: i64) -> Result<Account> {
-        Accounts { ctx: &self.ctx }.add_account(key_source_id).await
+        Ok(Accounts { ctx: &self.ctx }
+            .add_account(key_source_id)
+            .await?)
     }
 
     pub async fn rename_account(&self, address: &str, name: &str) -> Result<()> {
-        Accounts { ctx: &self.ctx }
+        Ok(Accounts { ctx: &self.ctx }
             .rename_account(address, name)
-            .await
+            .await?)
     }
 
     pub async fn set_account_hidden(&self, address: &str, hidden: bool) -> Result<()> {
-        Accounts { ctx: &self.ctx }
+        Ok(Accounts { ctx: &self.ctx }
             .set_account_hidden(address, hidden)
-            .await
+            .await?)
     }
 
     pub async fn reorder_accounts(&self, addresses: &[String]) -> Result<()> {
-        Accounts { ctx: &self.ctx }
+        Ok(Accounts { ctx: &self.ctx }
             .reorder_accounts(addresses)
-            .await
+            .await?)
     }
 
     /// The recovery phrase of a key source (or the private key of an imported-key source),
@@ -421,9 +420,9 @@ impl Wallet {
         key_source_id: i64,
         mfa_code: Option<&str>,
     ) -> Result<SecretString> {
-        Exports { ctx: &self.ctx }
+        Ok(Exports { ctx: &self.ctx }
             .export_secret(password, key_source_id, mfa_code)
-            .await
+            .await?)
     }
 
     /// The private key of one account, after the password is entered again. Audited.
@@ -433,34 +432,34 @@ impl Wallet {
         address: &str,
         mfa_code: Option<&str>,
     ) -> Result<SecretString> {
-        Exports { ctx: &self.ctx }
+        Ok(Exports { ctx: &self.ctx }
             .export_private_key(password, address, mfa_code)
-            .await
+            .await?)
     }
 
     /// What the receive screen shows for one of the wallet's accounts.
     pub async fn receive(&self, address: &str) -> Result<ReceiveInfo> {
-        Accounts { ctx: &self.ctx }.receive(address).await
+        Ok(Accounts { ctx: &self.ctx }.receive(address).await?)
     }
 
     /// Parses typed data and lays it out for review; refuses another chain's.
     pub fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
-        Messages { ctx: &self.ctx }.review_typed_data(json)
+        Ok(Messages { ctx: &self.ctx }.review_typed_data(json)?)
     }
 
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
     pub async fn sign_message(&self, address: &str, message: &str) -> Result<SignedMessage> {
-        Messages { ctx: &self.ctx }
+        Ok(Messages { ctx: &self.ctx }
             .sign_message(address, message)
-            .await
+            .await?)
     }
 
     /// EIP-712 `eth_signTypedData_v4`, after the same review [`Wallet::review_typed_data`]
     /// shows (the caller has shown it).
     pub async fn sign_typed_data(&self, address: &str, json: &str) -> Result<SignedMessage> {
-        Messages { ctx: &self.ctx }
+        Ok(Messages { ctx: &self.ctx }
             .sign_typed_data(address, json)
-            .await
+            .await?)
     }
 
     /// A dapp's signing request by its JSON-RPC method name.
@@ -470,40 +469,42 @@ impl Wallet {
         address: &str,
         payload: &str,
     ) -> Result<SignedMessage> {
-        Messages { ctx: &self.ctx }
+        Ok(Messages { ctx: &self.ctx }
             .sign_request(method, address, payload)
-            .await
+            .await?)
     }
 
     /// Whether the second factor is on, how many recovery codes are left, and the policy.
     pub async fn mfa_status(&self) -> Result<MfaStatus> {
-        TwoFactor { ctx: &self.ctx }.mfa_status().await
+        Ok(TwoFactor { ctx: &self.ctx }.mfa_status().await?)
     }
 
     /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
     /// an authenticator app, and ten recovery codes shown this once. Nothing is enforced until
     /// [`Wallet::mfa_confirm`] sees a first code. Refused while a confirmed enrolment exists.
     pub async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
-        TwoFactor { ctx: &self.ctx }.mfa_enroll(password).await
+        Ok(TwoFactor { ctx: &self.ctx }.mfa_enroll(password).await?)
     }
 
     /// Turns the second factor on once the authenticator app shows a code for the new secret.
     pub async fn mfa_confirm(&self, code: &str) -> Result<()> {
-        TwoFactor { ctx: &self.ctx }.mfa_confirm(code).await
+        Ok(TwoFactor { ctx: &self.ctx }.mfa_confirm(code).await?)
     }
 
     /// Turns the second factor off: the password and a code (or a recovery code). The policy
     /// goes with it, since nothing could enforce it.
     pub async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {
-        TwoFactor { ctx: &self.ctx }
+        Ok(TwoFactor { ctx: &self.ctx }
             .mfa_disable(password, code)
-            .await
+            .await?)
     }
 
     /// Sets the spending policy (amounts in the native currency, `None` for no limit). Always
     /// needs a code, so it needs an enrolled second factor.
     pub async fn set_policy(&self, policy: &Policy, code: Option<&str>) -> Result<()> {
-        TwoFactor { ctx: &self.ctx }.set_policy(policy, code).await
+        Ok(TwoFactor { ctx: &self.ctx }
+            .set_policy(policy, code)
+            .await?)
     }
 
     /// Simulates and checks one outgoing call from one of the wallet's accounts.
@@ -513,113 +514,117 @@ impl Wallet {
         recipient: Option<Address>,
         token: Option<Address>,
     ) -> Result<RiskReport> {
-        Risk { ctx: &self.ctx }.assess(call, recipient, token).await
+        Ok(Risk { ctx: &self.ctx }
+            .assess(call, recipient, token)
+            .await?)
     }
 
     pub async fn add_contact(&self, name: &str, address: &str) -> Result<()> {
-        Risk { ctx: &self.ctx }.add_contact(name, address).await
+        Ok(Risk { ctx: &self.ctx }.add_contact(name, address).await?)
     }
 
     pub async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
-        Risk { ctx: &self.ctx }.contacts().await
+        Ok(Risk { ctx: &self.ctx }.contacts().await?)
     }
 
     /// Adds every address in `text` (a list or a sanctions export) to the denylist.
     pub async fn import_denylist(&self, text: &str, source: &str) -> Result<usize> {
-        Risk { ctx: &self.ctx }.import_denylist(text, source).await
+        Ok(Risk { ctx: &self.ctx }
+            .import_denylist(text, source)
+            .await?)
     }
 
     /// The history of one account on the active network, newest first.
     pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
-        History { ctx: &self.ctx }.history(address, limit).await
+        Ok(History { ctx: &self.ctx }.history(address, limit).await?)
     }
 
     /// Presets and the user's networks, the active one marked.
     pub async fn networks(&self) -> Result<Vec<NetworkEntry>> {
-        Networks { ctx: &self.ctx }.networks().await
+        Ok(Networks { ctx: &self.ctx }.networks().await?)
     }
 
     /// Adds (or replaces) a network after asking every endpoint for its chain id: one that is
     /// unreachable or on another chain refuses the whole network.
     pub async fn add_network(&self, spec: &NetworkSpec) -> Result<NetworkEntry> {
-        Networks { ctx: &self.ctx }.add_network(spec).await
+        Ok(Networks { ctx: &self.ctx }.add_network(spec).await?)
     }
 
     /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
     pub async fn use_network(&self, chain_id: u64) -> Result<NetworkEntry> {
-        Networks { ctx: &self.ctx }.use_network(chain_id).await
+        Ok(Networks { ctx: &self.ctx }.use_network(chain_id).await?)
     }
 
     /// After an unlock: back to the network the user picked last time, if any. Front ends skip
     /// this when the network was given explicitly (environment, command line).
     pub async fn restore_network(&self) -> Result<()> {
-        Networks { ctx: &self.ctx }.restore_network().await
+        Ok(Networks { ctx: &self.ctx }.restore_network().await?)
     }
 
     /// What a send would do and cost, without doing it.
     pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
-        Payments { ctx: &self.ctx }.quote_send(req).await
+        Ok(Payments { ctx: &self.ctx }.quote_send(req).await?)
     }
 
     pub async fn speed_up(&self, id: i64) -> Result<Operation> {
-        Payments { ctx: &self.ctx }.speed_up(id).await
+        Ok(Payments { ctx: &self.ctx }.speed_up(id).await?)
     }
 
     pub async fn cancel(&self, id: i64) -> Result<Operation> {
-        Payments { ctx: &self.ctx }.cancel(id).await
+        Ok(Payments { ctx: &self.ctx }.cancel(id).await?)
     }
 
     /// The newest operations on the active network.
     pub async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
-        Payments { ctx: &self.ctx }.operations(limit).await
+        Ok(Payments { ctx: &self.ctx }.operations(limit).await?)
     }
 
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.
     pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
-        Payments { ctx: &self.ctx }.add_token(contract).await
+        Ok(Payments { ctx: &self.ctx }.add_token(contract).await?)
     }
 
     /// Every asset's balance for `address` as last synced: confirmed, pending out, available.
     pub async fn balances(&self, address: &str) -> Result<Vec<cairn_api::AssetBalance>> {
-        Payments { ctx: &self.ctx }.balances(address).await
+        Ok(Payments { ctx: &self.ctx }.balances(address).await?)
     }
 
     /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
     /// wallet the first time. Its address is computed locally and, when a node answers, checked
     /// against the factory's `getAddress`: a mismatch is refused, never used.
     pub async fn smart_account(&self, owner: &str, version: Option<&str>) -> Result<SmartAccount> {
-        SmartAccounts { ctx: &self.ctx }
+        Ok(SmartAccounts { ctx: &self.ctx }
             .smart_account(owner, version)
-            .await
+            .await?)
     }
 
     /// The wallet's smart accounts, with whether each is deployed on the active network (asked
     /// of the node where the ledger does not know yet).
     pub async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
-        SmartAccounts { ctx: &self.ctx }.smart_accounts().await
+        Ok(SmartAccounts { ctx: &self.ctx }.smart_accounts().await?)
     }
 
     /// What a user operation would do and cost, without signing it.
     pub async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
-        SmartAccounts { ctx: &self.ctx }.quote_user_op(req).await
+        Ok(SmartAccounts { ctx: &self.ctx }.quote_user_op(req).await?)
     }
 
     /// Builds, checks against the available balance, signs (the owner's key) and queues a user
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
     pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
-        SmartAccounts { ctx: &self.ctx }.send_user_op(req).await
+        Ok(SmartAccounts { ctx: &self.ctx }.send_user_op(req).await?)
     }
 
     /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).
     pub async fn bundler_supports(&self, version: &str) -> Result<bool> {
-        SmartAccounts { ctx: &self.ctx }
+        Ok(SmartAccounts { ctx: &self.ctx }
             .bundler_supports(version)
-            .await
+            .await?)
     }
 
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub async fn sync_once(&self) -> Result<SyncStatus> {
-        Syncer { ctx: &self.ctx }.sync_once().await
+        Ok(Syncer { ctx: &self.ctx }.sync_once().await?)
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
@@ -630,9 +635,9 @@ impl Wallet {
         let smart = Accounts { ctx: &self.ctx }.is_smart(&from).await?;
         if smart {
             let op = crate::smart::payment_as_user_op(from, req);
-            return SmartAccounts { ctx: &self.ctx }.send_user_op(&op).await;
+            return Ok(SmartAccounts { ctx: &self.ctx }.send_user_op(&op).await?);
         }
-        Payments { ctx: &self.ctx }.send(req).await
+        Ok(Payments { ctx: &self.ctx }.send(req).await?)
     }
 
     /// Signs again an operation the sync found unusable (`needs_resign`): a transaction with a
@@ -640,9 +645,9 @@ impl Wallet {
     pub async fn resign(&self, id: i64) -> Result<Operation> {
         let row = Payments { ctx: &self.ctx }.resignable(id).await?;
         if row.user_op.is_some() {
-            return SmartAccounts { ctx: &self.ctx }.resign_user_op(row).await;
+            return Ok(SmartAccounts { ctx: &self.ctx }.resign_user_op(row).await?);
         }
-        Payments { ctx: &self.ctx }.resign(row).await
+        Ok(Payments { ctx: &self.ctx }.resign(row).await?)
     }
 
     /// The worker's last view of the network.
@@ -699,6 +704,7 @@ async fn idle_watch(ctx: Weak<Ctx>, generation: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::accounts::AccountsError;
     use crate::keys;
     use crate::keys::keychain::NoKeychain;
     use crate::keys::vault::TEST_KDF;
@@ -746,7 +752,7 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(w.accounts(false).await, Err(Error::Locked)));
+        assert!(matches!(w.accounts(false).await, Err(ref e) if e.is_locked()));
         assert!(matches!(
             w.unlock(pw("wrong horse")).await,
             Err(Error::Vault(vault::VaultError::WrongPassword))
@@ -813,15 +819,16 @@ mod tests {
         };
         assert!(matches!(
             w.create(pw("correct horse"), typo).await,
-            Err(Error::Keys(keys::KeyError::UnknownWord {
-                position: 11,
-                ..
-            }))
+            Err(Error::Accounts(AccountsError::Keys(
+                keys::KeyError::UnknownWord { position: 11, .. }
+            )))
         ));
         assert!(matches!(
             w.create(pw("correct horse"), KeySpec::PrivateKey(pw("0x1234")))
                 .await,
-            Err(Error::Keys(keys::KeyError::BadPrivateKey))
+            Err(Error::Accounts(AccountsError::Keys(
+                keys::KeyError::BadPrivateKey
+            )))
         ));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
@@ -861,17 +868,21 @@ mod tests {
         // The same key twice is refused.
         assert!(matches!(
             w.import(KeySpec::PrivateKey(pw(key))).await,
-            Err(Error::Ledger(ledger::LedgerError::Duplicate(_)))
+            Err(Error::Accounts(AccountsError::Ledger(
+                ledger::LedgerError::Duplicate(_)
+            )))
         ));
 
         // HD accounts: the next index of the first phrase is anvil's #1... already imported.
         assert!(matches!(
             w.add_account(created.account.key_source_id).await,
-            Err(Error::Ledger(ledger::LedgerError::Duplicate(_)))
+            Err(Error::Accounts(AccountsError::Ledger(
+                ledger::LedgerError::Duplicate(_)
+            )))
         ));
         assert!(matches!(
             w.add_account(imported.key_source_id).await,
-            Err(Error::Unsupported(_))
+            Err(Error::Accounts(AccountsError::Unsupported(_)))
         ));
         let second = w.add_account(with_pass.key_source_id).await.unwrap();
         assert_eq!(second.path, "m/44'/60'/0'/0/1");
@@ -892,7 +903,7 @@ mod tests {
         assert_eq!(w.accounts(true).await.unwrap().len(), 4);
         assert!(matches!(
             w.rename_account(&second.address, "  ").await,
-            Err(Error::InvalidName)
+            Err(Error::Accounts(AccountsError::InvalidName))
         ));
     }
 
@@ -906,10 +917,11 @@ mod tests {
         };
         let created = w.create(pw("correct horse"), spec).await.unwrap();
         let source = created.account.key_source_id;
-        assert!(matches!(
-            w.export_secret(pw("not it at all"), source, None).await,
-            Err(Error::Vault(vault::VaultError::WrongPassword))
-        ));
+        let err = w
+            .export_secret(pw("not it at all"), source, None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), cairn_api::ErrorCode::WrongPassword, "{err}");
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let phrase = w
             .export_secret(pw("correct horse"), source, None)
@@ -932,6 +944,11 @@ mod tests {
         assert_eq!(outcomes[0], ("export".into(), "ok".into()));
         assert_eq!(outcomes[1], ("export".into(), "ok".into()));
         assert!(outcomes.contains(&("export".into(), "denied".into())));
+        assert!(
+            log.iter()
+                .any(|e| e.outcome == "denied" && e.detail.ends_with(": wrong_password")),
+            "the denied export's audit row says why"
+        );
         for entry in &log {
             assert!(
                 !entry.detail.contains("test test"),
@@ -941,7 +958,7 @@ mod tests {
         w.lock().await;
         assert!(matches!(
             w.export_secret(pw("correct horse"), source, None).await,
-            Err(Error::Locked)
+            Err(ref e) if e.is_locked()
         ));
     }
 
@@ -1010,7 +1027,7 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(event, WalletEvent::Locked(LockReason::Idle));
-        assert!(matches!(w.accounts(false).await, Err(Error::Locked)));
+        assert!(matches!(w.accounts(false).await, Err(ref e) if e.is_locked()));
         // The stored setting survives the lock.
         w.unlock(pw("correct horse")).await.unwrap();
         assert_eq!(w.settings().await.unwrap().auto_lock_secs, 120);
