@@ -13,8 +13,8 @@
 //! | 5 | [`guard`], [`history`] | simulation, risk, two-factor, policy, message review; history |
 //! | 4 | [`ops`], [`accounts`], [`networks`] | operation lifecycle; accounts and keys in use; networks |
 //! | 3 | [`session`] | the unlocked state, the active chain client, events |
-//! | 2 | [`store`], [`chain`] | the encrypted ledger and audit log; JSON-RPC, bundler, paymaster |
-//! | 1 | [`keys`] | vault, derivation, keychain |
+//! | 2 | [`store`] | the encrypted ledger and its audit log |
+//! | 1 | [`keys`], [`chain`] | vault, derivation, keychain; JSON-RPC, bundler, paymaster, presets |
 //! | 0 | [`primitives`], [`logging`] | amounts, addresses, ERC-20, ERC-4337, TOTP, QR; tracing |
 
 pub mod accounts;

@@ -4,6 +4,8 @@
 //! tokens from `Transfer` logs — merged into the ledger's `entries` without duplicates (one row
 //! per transaction, asset, direction and account) and linked to the wallet's own operations by
 //! hash. A wallet restored from its phrase rebuilds its history this way.
+//!
+//! May use: `session`, `store`, `chain`, `primitives`.
 
 use alloy::primitives::{Address, U256};
 use cairn_api::HistoryEntry;

@@ -1,6 +1,8 @@
 //! The networks a wallet can use — presets plus the ones the user added (stored in the
 //! encrypted ledger: RPC URLs can carry API keys) — and switching the active one. A network is
 //! only added after every one of its endpoints said it is on the chain the user named.
+//!
+//! May use: `session`, `store`, `chain`, `primitives`.
 
 use std::time::Duration;
 

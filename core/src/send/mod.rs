@@ -3,6 +3,8 @@
 //! EIP-1559 transaction and queued in the ledger through the operation lifecycle. Speed-up and
 //! cancel replace a pending transaction with the same nonce and higher fees; `resign` renews
 //! one the sync found unusable (`needs_resign`).
+//!
+//! May use: `guard`, `ops`, `accounts`, `session`, `store`, `chain`, `keys`, `primitives`.
 
 use std::str::FromStr;
 

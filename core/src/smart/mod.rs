@@ -5,6 +5,9 @@
 //! transactions (the userOpHash stored before anything is sent), then sent and followed to
 //! finality by the sync worker. Offline, an operation is signed with conservative gas limits
 //! and the last fees seen, and waits for the bundler.
+//!
+//! May use: `send` (recipients, amounts, fees), `guard`, `history`, `ops`, `accounts`, `session`,
+//! `store`, `chain`, `primitives`.
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -3,7 +3,8 @@
 //! quotes, settings), and the append-only, hash-chained audit log inside it. Every write is one
 //! SQLite transaction.
 //!
-//! May use: `keys` (the ledger key), `primitives`. Holds no business rule that needs the chain.
+//! May use: `keys` (the ledger key), `chain` (the network type it stores), `primitives`. Holds
+//! no business rule and makes no call to a node.
 
 pub mod audit;
 pub mod ledger;

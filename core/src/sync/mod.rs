@@ -3,6 +3,9 @@
 //! them), reconciles nonces with the chain (a nonce used elsewhere or a gap → `needs_resign`),
 //! and refreshes balances in one batch. Offline it backs off with jitter and tries again; a send
 //! or an unlock wakes it at once.
+//!
+//! May use: `smart` (its operations' part of a round), `history`, `ops`, `session`, `store`,
+//! `chain`, `primitives`.
 
 use std::collections::HashMap;
 use std::str::FromStr;

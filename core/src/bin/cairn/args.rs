@@ -28,8 +28,13 @@ pub struct Cli {
 // would make a doc comment here the about text of `cairn` itself.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Root data directory; profiles live in <root>/profiles/<name>.
-    #[arg(long, env = "CAIRN_DATA_DIR", global = true)]
+    // The help as an attribute: rustdoc would read `<root>` in a doc comment as HTML.
+    #[arg(
+        long,
+        env = "CAIRN_DATA_DIR",
+        global = true,
+        help = "Root data directory; profiles live in <root>/profiles/<name>"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Which wallet profile.
     #[arg(long, env = "CAIRN_PROFILE", global = true, default_value = profiles::DEFAULT_PROFILE)]
