@@ -177,8 +177,7 @@ impl Messages<'_> {
                 return Err(MessageError::WrongChain {
                     requested: chain.to_string(),
                     active,
-                }
-                .into());
+                });
             }
         }
         let hash = typed
@@ -234,7 +233,7 @@ impl Messages<'_> {
     ) -> Result<alloy::signers::local::PrivateKeySigner> {
         let account = s.ledger.account(&format_address(&address))?;
         if account.smart.is_some() {
-            return Err(MessageError::SmartAccount(account.address).into());
+            return Err(MessageError::SmartAccount(account.address));
         }
         Ok(signer_for(&s.keys, &s.ledger, &account)?)
     }
@@ -301,8 +300,8 @@ impl Messages<'_> {
             "eth_signTypedData_v4" | "eth_signTypedData" => {
                 self.sign_typed_data(address, payload).await
             }
-            "eth_sign" => Err(MessageError::RawHashRefused.into()),
-            other => Err(MessageError::UnknownMethod(other.to_string()).into()),
+            "eth_sign" => Err(MessageError::RawHashRefused),
+            other => Err(MessageError::UnknownMethod(other.to_string())),
         }
     }
 }

@@ -130,7 +130,7 @@ fn limit(ledger: &Ledger, key: &str) -> Result<Option<U256>, LedgerError> {
 fn check_code(s: &mut Session, code: &str) -> Result<()> {
     let row = s.ledger.mfa_row()?.ok_or(MfaError::NotEnrolled)?;
     if !row.enabled {
-        return Err(MfaError::NotEnrolled.into());
+        return Err(MfaError::NotEnrolled);
     }
     let trimmed = code.trim();
     if trimmed.contains('-') || trimmed.chars().any(|c| c.is_ascii_alphabetic()) {
@@ -145,7 +145,7 @@ fn check_code(s: &mut Session, code: &str) -> Result<()> {
             .map_err(LedgerError::from)?;
         return match used {
             1 => Ok(()),
-            _ => Err(MfaError::BadRecoveryCode.into()),
+            _ => Err(MfaError::BadRecoveryCode),
         };
     }
     let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
@@ -226,7 +226,7 @@ impl TwoFactor<'_> {
             crate::primitives::qr::svg(&uri).map_err(|e| MfaError::Internal(e.to_string()))?;
         self.with_session(|s| {
             if s.ledger.mfa_row()?.is_some_and(|r| r.enabled) {
-                return Err(MfaError::AlreadyEnrolled.into());
+                return Err(MfaError::AlreadyEnrolled);
             }
             let sealed = vault::seal(&s.keys.sealing_key, SEAL_LABEL, secret.as_ref())?;
             let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
@@ -258,7 +258,7 @@ impl TwoFactor<'_> {
         self.with_session(|s| {
             let row = s.ledger.mfa_row()?.ok_or(MfaError::NothingToConfirm)?;
             if row.enabled {
-                return Err(MfaError::AlreadyEnrolled.into());
+                return Err(MfaError::AlreadyEnrolled);
             }
             let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
             let step = match totp::verify(&secret, code, now().max(0) as u64, None) {
@@ -266,7 +266,7 @@ impl TwoFactor<'_> {
                 Err(e) => {
                     s.ledger
                         .audit(AuditEvent::MfaEnrolled, Outcome::Denied, "first code wrong")?;
-                    return Err(MfaError::from(e).into());
+                    return Err(MfaError::from(e));
                 }
             };
             s.ledger
@@ -316,7 +316,7 @@ impl TwoFactor<'_> {
         let (per_send, per_day) = (parse(&policy.per_send)?, parse(&policy.per_day)?);
         // A policy nothing could enforce is no policy: it needs the second factor first.
         if !self.mfa_status().await?.enabled {
-            return Err(MfaError::NotEnrolled.into());
+            return Err(MfaError::NotEnrolled);
         }
         self.require_mfa(code, "changing the policy").await?;
         let detail = format!(
@@ -365,7 +365,7 @@ impl TwoFactor<'_> {
                 return Ok(());
             }
             let outcome = match code {
-                None => Err(MfaError::Required(purpose.to_string()).into()),
+                None => Err(MfaError::Required(purpose.to_string())),
                 Some(c) => check_code(s, c),
             };
             let (result, detail) = match &outcome {

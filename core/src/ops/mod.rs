@@ -52,7 +52,7 @@ pub(crate) fn native_asset(
     match ledger.asset(network.chain_id, None) {
         Ok(a) => Ok(a),
         Err(LedgerError::NotFound(_)) => ledger.ensure_network(network),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 

@@ -101,7 +101,7 @@ type Result<T, E = SendError> = std::result::Result<T, E>;
 pub(crate) fn recipient(text: &str) -> Result<Address> {
     let to = parse_address(text)?;
     if to == Address::ZERO {
-        return Err(SendError::ZeroAddress.into());
+        return Err(SendError::ZeroAddress);
     }
     Ok(to)
 }
@@ -110,7 +110,7 @@ pub(crate) fn recipient(text: &str) -> Result<Address> {
 pub(crate) fn payment(text: &str, decimals: u8) -> Result<U256> {
     let amount = parse_units(text, decimals)?;
     if amount.is_zero() {
-        return Err(SendError::ZeroAmount.into());
+        return Err(SendError::ZeroAmount);
     }
     Ok(amount)
 }
@@ -342,7 +342,7 @@ impl Payments<'_> {
                     .and_then(|d| hex::decode(d.trim_start_matches("0x")).ok())
                     .and_then(|b| erc20::decode_revert(&b))
                     .unwrap_or(message);
-                Err(SendError::WouldFail(reason).into())
+                Err(SendError::WouldFail(reason))
             }
             Err(e) => Err(e.into()),
         }
@@ -505,16 +505,14 @@ impl Payments<'_> {
                         symbol: plan.asset.symbol.clone(),
                         needed: fmt(plan.amount, plan.asset.decimals),
                         available: fmt(avail_asset, plan.asset.decimals),
-                    }
-                    .into());
+                    });
                 }
                 if need_native > avail_native {
                     return Err(SendError::InsufficientFunds {
                         symbol: native.symbol.clone(),
                         needed: fmt(need_native, native.decimals),
                         available: fmt(avail_native, native.decimals),
-                    }
-                    .into());
+                    });
                 }
                 let kind = if plan.asset.contract.is_some() {
                     "erc20_transfer"
@@ -585,8 +583,7 @@ impl Payments<'_> {
                         id,
                         op_chain: old.chain_id,
                         current: chain_id,
-                    }
-                    .into());
+                    });
                 }
                 if old.user_op.is_some() {
                     return Err(SendError::Unsupported(format!(
@@ -599,8 +596,7 @@ impl Payments<'_> {
                         id,
                         action,
                         state: old.state.as_str(),
-                    }
-                    .into());
+                    });
                 }
                 let nonce = old.nonce.ok_or_else(|| {
                     SendError::Internal("a signed operation without a nonce".into())
@@ -697,19 +693,17 @@ impl Payments<'_> {
                 id,
                 action: "signed again",
                 state: row.state.as_str(),
-            }
-            .into());
+            });
         }
         if row.chain_id != chain_id {
             return Err(SendError::OtherChain {
                 id,
                 op_chain: row.chain_id,
                 current: chain_id,
-            }
-            .into());
+            });
         }
         if row.replaces.is_some() {
-            return Err(SendError::IsReplacement(id).into());
+            return Err(SendError::IsReplacement(id));
         }
         Ok(row)
     }
@@ -730,14 +724,14 @@ impl Payments<'_> {
         let chain = &self.ctx.chain();
         let mined = chain.receipts(&parsed).await.map_err(|e| {
             if e.is_offline() {
-                SendError::NeedsNetwork.into()
+                SendError::NeedsNetwork
             } else {
                 SendError::from(e)
             }
         })?;
         if mined.iter().any(Option::is_some) {
             self.ctx.wake_sync();
-            return Err(SendError::AlreadyMined(id).into());
+            return Err(SendError::AlreadyMined(id));
         }
         let latest = chain.nonce(from, "latest").await?;
         let pending = chain.nonce(from, "pending").await?;

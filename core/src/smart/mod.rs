@@ -151,7 +151,7 @@ fn rejected(e: ChainError) -> SmartError {
     match e {
         ChainError::Rpc { message, .. } => {
             let (code, message) = aa::explain(&message);
-            SmartError::Rejected { code, message }.into()
+            SmartError::Rejected { code, message }
         }
         other => other.into(),
     }
@@ -159,10 +159,8 @@ fn rejected(e: ChainError) -> SmartError {
 
 fn paymaster_refused(e: ChainError) -> SmartError {
     match e {
-        ChainError::Rpc { message, .. } => {
-            SmartError::PaymasterRefused(aa::explain(&message).1).into()
-        }
-        e if e.is_offline() => SmartError::SponsorOffline.into(),
+        ChainError::Rpc { message, .. } => SmartError::PaymasterRefused(aa::explain(&message).1),
+        e if e.is_offline() => SmartError::SponsorOffline,
         other => other.into(),
     }
 }
@@ -338,12 +336,11 @@ impl SmartAccounts<'_> {
                     return Err(SmartError::AddressMismatch {
                         local: format_address(&local),
                         onchain: format_address(&onchain),
-                    }
-                    .into());
+                    });
                 }
             }
             Ok(_) => {
-                return Err(SmartError::NoFactory(format_address(&version.factory())).into());
+                return Err(SmartError::NoFactory(format_address(&version.factory())));
             }
             // Offline the local computation stands: it is what the factory computes.
             Err(e) if e.is_offline() => {}
@@ -355,7 +352,7 @@ impl SmartAccounts<'_> {
             .with_session(|s| {
                 let owner = s.ledger.account(&format_address(&owner_address))?;
                 if owner.smart.is_some() {
-                    return Err(SmartError::OwnerIsSmart(owner.address).into());
+                    return Err(SmartError::OwnerIsSmart(owner.address));
                 }
                 let existing = s.ledger.accounts(true)?.into_iter().find(|a| {
                     a.smart
@@ -459,7 +456,7 @@ impl SmartAccounts<'_> {
         specs: &[CallSpec],
     ) -> Result<Resolved> {
         if specs.is_empty() {
-            return Err(SmartError::Aa(AaError::NoCalls).into());
+            return Err(SmartError::Aa(AaError::NoCalls));
         }
         let native_decimals = s.ledger.asset(chain_id, None)?.decimals;
         let mut calls = Vec::new();
@@ -504,7 +501,7 @@ impl SmartAccounts<'_> {
                     token = match token {
                         None => Some((asset, amount)),
                         Some((a, sum)) if a.id == asset.id => Some((a, sum.saturating_add(amount))),
-                        Some(_) => return Err(SmartError::SeveralTokens.into()),
+                        Some(_) => return Err(SmartError::SeveralTokens),
                     };
                     first_to.get_or_insert(to);
                     kind = "erc20_transfer";
@@ -715,7 +712,7 @@ impl SmartAccounts<'_> {
         if online_chain {
             match bundler.supported_entry_points().await {
                 Ok(list) if !list.contains(&entry_point) => {
-                    return Err(SmartError::EntryPointNotSupported(version.as_str().into()).into())
+                    return Err(SmartError::EntryPointNotSupported(version.as_str().into()))
                 }
                 Ok(_) => {}
                 Err(e) if e.is_offline() => {}
@@ -744,7 +741,7 @@ impl SmartAccounts<'_> {
                 .await
             {
                 Ok(bytes) if bytes.len() == 32 => nonce = U256::from_be_slice(&bytes),
-                Ok(_) => return Err(SmartError::NoEntryPoint(format_address(&entry_point)).into()),
+                Ok(_) => return Err(SmartError::NoEntryPoint(format_address(&entry_point))),
                 Err(e) if e.is_offline() => {}
                 Err(e) => return Err(e.into()),
             }
@@ -764,7 +761,7 @@ impl SmartAccounts<'_> {
         let paymaster = if sponsored {
             let pm = chain.paymaster().ok_or(SmartError::NoPaymaster)?;
             if !online_chain {
-                return Err(SmartError::SponsorOffline.into());
+                return Err(SmartError::SponsorOffline);
             }
             let stub = pm
                 .paymaster_stub(&op, entry_point, chain_id)
@@ -803,7 +800,7 @@ impl SmartAccounts<'_> {
             }
             None => {
                 if paymaster.is_some() {
-                    return Err(SmartError::SponsorOffline.into());
+                    return Err(SmartError::SponsorOffline);
                 }
                 match &previous {
                     Some(p) => {
