@@ -7,31 +7,44 @@
 //! | rank | room | owns |
 //! |---|---|---|
 //! | 9 | [`wallet`] | the `Wallet` façade, profiles, the error the UI sees |
-//! | 8 | [`sync`] | the worker: broadcast, receipts, confirmations, reorgs, balances |
-//! | 7 | [`smart`] | smart accounts and their user operations |
-//! | 6 | [`send`] | payments: plan, check, sign, queue; speed-up, cancel, re-sign |
-//! | 5 | [`guard`], [`history`] | simulation, risk, two-factor, policy, message review; history |
-//! | 4 | [`ops`], [`accounts`], [`networks`] | operation lifecycle; accounts and keys in use; networks |
-//! | 3 | [`session`] | the unlocked state, the active chain client, events |
+//! | 8 | `sync` | the worker: broadcast, receipts, confirmations, reorgs, balances |
+//! | 7 | `smart` | smart accounts and their user operations |
+//! | 6 | `send` | payments: plan, check, sign, queue; speed-up, cancel, re-sign |
+//! | 5 | [`guard`], `history` | simulation, risk, two-factor, policy, message review; history |
+//! | 4 | `ops`, `accounts`, `networks` | operation lifecycle; accounts and keys in use; networks |
+//! | 3 | `session` | the unlocked state, the active chain client, events |
 //! | 2 | [`store`] | the encrypted ledger and its audit log |
 //! | 1 | [`keys`], [`chain`] | vault, derivation, keychain; JSON-RPC, bundler, paymaster, presets |
 //! | 0 | [`primitives`], [`logging`] | amounts, addresses, ERC-20, ERC-4337, TOTP, QR; tracing |
 
-pub mod accounts;
+pub(crate) mod accounts;
 pub mod chain;
 pub mod guard;
-pub mod history;
+pub(crate) mod history;
 pub mod keys;
 pub mod logging;
-pub mod networks;
-pub mod ops;
+pub(crate) mod networks;
+pub(crate) mod ops;
 pub mod primitives;
-pub mod send;
-pub mod session;
-pub mod smart;
+pub(crate) mod send;
+pub(crate) mod session;
+pub(crate) mod smart;
 pub mod store;
-pub mod sync;
+pub(crate) mod sync;
 pub mod wallet;
+
+// The rooms' errors, as the façade's `Error` wraps them.
+pub use accounts::AccountsError;
+pub use guard::messages::MessageError;
+pub use guard::mfa::MfaError;
+pub use guard::risk::RiskError;
+pub use history::HistoryError;
+pub use networks::NetworkError;
+pub use ops::OpsError;
+pub use send::SendError;
+pub use session::SessionError;
+pub use smart::SmartError;
+pub use sync::SyncError;
 
 // The paths the shell, the CLI and the tests used before the rooms existed.
 pub use chain::network::{self, Network};
