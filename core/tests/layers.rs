@@ -1,6 +1,7 @@
 //! The core's rooms and the direction of their dependencies, checked on the source: every
 //! `crate::<room>` a room names must be a room of a lower rank (or itself), so the folders form
-//! no cycle; only the façade extends `Wallet`. std only, so it runs in a blink in `make test`.
+//! no cycle; only the façade names `Wallet`, and only it and `session` the unlocked `Session`.
+//! std only, so it runs in a blink in `make test`.
 //! The table below is the one definition of the ranks; `docs/LAYOUT.md` draws it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,12 +99,12 @@ fn named_rooms(code: &str) -> BTreeSet<String> {
     out
 }
 
-/// Whether the code names the `Wallet` type (as a word, not inside `WalletConfig`).
-fn names_wallet(code: &str) -> bool {
+/// Whether the code names `name` as a word (`Wallet`, not `WalletConfig`).
+fn names(code: &str, name: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_';
-    code.match_indices("Wallet").any(|(i, _)| {
+    code.match_indices(name).any(|(i, _)| {
         let before = code[..i].chars().next_back();
-        let after = code[i + "Wallet".len()..].chars().next();
+        let after = code[i + name.len()..].chars().next();
         !before.is_some_and(word) && !after.is_some_and(word)
     })
 }
@@ -127,9 +128,18 @@ fn graph(src: &Path) -> (BTreeMap<String, BTreeSet<String>>, Vec<String>) {
                 "{rel}: `{room}` is not a room in tests/layers.rs: give it a rank"
             ));
         }
-        if room != "wallet" && names_wallet(&code) {
+        if room != "wallet" && names(&code, "Wallet") {
             problems.push(format!(
                 "{rel}: only the façade (wallet/) may name `Wallet`; take a `&Ctx`, a `&Ledger` or values"
+            ));
+        }
+        // `Session(` is a room error's variant wrapping `SessionError`, not the type.
+        if room != "wallet"
+            && room != "session"
+            && names(&code.replace("Session(", "_("), "Session")
+        {
+            problems.push(format!(
+                "{rel}: the unlocked `Session` is the gate's: take the `&Ledger` and `&VaultKeys` it holds"
             ));
         }
         let named: BTreeSet<String> = named_rooms(&code)
@@ -255,6 +265,10 @@ fn the_check_catches_a_cycle_and_a_stray_wallet() {
     );
     write("send/mod.rs", "impl Wallet {\n}\n");
     assert!(check(&dir).iter().any(|p| p.contains("only the façade")));
+    write("send/mod.rs", "fn sign(s: &Session) {}\n");
+    assert!(check(&dir)
+        .iter()
+        .any(|p| p.contains("`Session` is the gate's")));
     write("send/mod.rs", "");
     write("prices/mod.rs", "use crate::chain::Chain;\n");
     assert!(check(&dir).iter().any(|p| p.contains("not a room")));

@@ -11,8 +11,10 @@ use cairn_api::{SignedMessage, TypedDataField, TypedDataReview};
 use serde_json::Value;
 
 use crate::accounts::{signer_for, AccountsError};
+use crate::keys::vault::VaultKeys;
 use crate::primitives::units::{format_address, parse_address, AddressError};
 use crate::session::{Ctx, SessionError};
+use crate::store::ledger::Ledger;
 
 /// Why a message is not signed.
 #[derive(Debug, thiserror::Error)]
@@ -228,14 +230,15 @@ impl Messages<'_> {
 
     fn message_signer(
         &self,
-        s: &crate::session::Session,
+        ledger: &Ledger,
+        keys: &VaultKeys,
         address: Address,
     ) -> Result<alloy::signers::local::PrivateKeySigner> {
-        let account = s.ledger.account(&format_address(&address))?;
+        let account = ledger.account(&format_address(&address))?;
         if account.smart.is_some() {
             return Err(MessageError::SmartAccount(account.address));
         }
-        Ok(signer_for(&s.keys, &s.ledger, &account)?)
+        Ok(signer_for(&keys, &ledger, &account)?)
     }
 
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
@@ -247,7 +250,7 @@ impl Messages<'_> {
         };
         let signature = self
             .with_session(|s| {
-                let signer = self.message_signer(s, address)?;
+                let signer = self.message_signer(&s.ledger, &s.keys, address)?;
                 signer
                     .sign_message_sync(&bytes)
                     .map_err(|e| MessageError::Internal(format!("could not sign: {e}")))
@@ -270,7 +273,7 @@ impl Messages<'_> {
             .map_err(|e| MessageError::BadTypedData(e.to_string()))?;
         let signature = self
             .with_session(|s| {
-                let signer = self.message_signer(s, address)?;
+                let signer = self.message_signer(&s.ledger, &s.keys, address)?;
                 signer
                     .sign_hash_sync(&hash)
                     .map_err(|e| MessageError::Internal(format!("could not sign: {e}")))

@@ -14,7 +14,7 @@ use crate::accounts::{Accounts, AccountsError};
 use crate::keys::vault;
 use crate::primitives::totp::{self, TotpError};
 use crate::primitives::units::{format_units, parse_units, AddressError, AmountError};
-use crate::session::{Ctx, Session, SessionError};
+use crate::session::{Ctx, SessionError};
 use crate::store::audit::{AuditEvent, Outcome};
 use crate::store::ledger::{now, Ledger, LedgerError};
 
@@ -127,16 +127,15 @@ fn limit(ledger: &Ledger, key: &str) -> Result<Option<U256>, LedgerError> {
 
 /// Checks a code (TOTP, or a recovery code `XXXXX-XXXXX`) against the enrolled secret inside
 /// one session, recording the step or using up the recovery code.
-fn check_code(s: &mut Session, code: &str) -> Result<()> {
-    let row = s.ledger.mfa_row()?.ok_or(MfaError::NotEnrolled)?;
+fn check_code(ledger: &mut Ledger, keys: &vault::VaultKeys, code: &str) -> Result<()> {
+    let row = ledger.mfa_row()?.ok_or(MfaError::NotEnrolled)?;
     if !row.enabled {
         return Err(MfaError::NotEnrolled);
     }
     let trimmed = code.trim();
     if trimmed.contains('-') || trimmed.chars().any(|c| c.is_ascii_alphabetic()) {
         let hash = totp::recovery_hash(trimmed);
-        let used = s
-            .ledger
+        let used = ledger
             .conn
             .execute(
                 "UPDATE recovery_codes SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL",
@@ -148,10 +147,10 @@ fn check_code(s: &mut Session, code: &str) -> Result<()> {
             _ => Err(MfaError::BadRecoveryCode),
         };
     }
-    let secret = vault::unseal(&s.keys.sealing_key, SEAL_LABEL, &row.sealed)?;
+    let secret = vault::unseal(&keys.sealing_key, SEAL_LABEL, &row.sealed)?;
     let step = totp::verify(&secret, trimmed, now().max(0) as u64, row.last_step)
         .map_err(MfaError::from)?;
-    s.ledger
+    ledger
         .conn
         .execute(
             "UPDATE mfa SET last_step = ?1 WHERE id = 1",
@@ -366,7 +365,7 @@ impl TwoFactor<'_> {
             }
             let outcome = match code {
                 None => Err(MfaError::Required(purpose.to_string())),
-                Some(c) => check_code(s, c),
+                Some(c) => check_code(&mut s.ledger, &s.keys, c),
             };
             let (result, detail) = match &outcome {
                 Ok(()) => (Outcome::Ok, purpose.to_string()),

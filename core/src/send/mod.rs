@@ -19,10 +19,11 @@ use crate::chain::client::FeeHistory;
 use crate::chain::rpc::ChainError;
 use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
+use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
 use crate::primitives::erc20;
 use crate::primitives::units::{format_address, parse_address, parse_units};
-use crate::session::{Ctx, Session, WalletEvent};
+use crate::session::{Ctx, WalletEvent};
 use crate::store::ledger::{now, AccountRow, Ledger};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 
@@ -172,13 +173,14 @@ struct Plan {
 
 /// Signs an EIP-1559 transaction; returns (hash, raw encoded envelope).
 fn sign(
-    s: &Session,
+    ledger: &Ledger,
+    keys: &VaultKeys,
     account: &AccountRow,
     chain_id: u64,
     nonce: u64,
     plan: &TxFields,
 ) -> Result<(String, Vec<u8>)> {
-    let signer = signer_for(&s.keys, &s.ledger, account)?;
+    let signer = signer_for(&keys, &ledger, account)?;
     let mut tx = TxEip1559 {
         chain_id,
         nonce,
@@ -214,7 +216,8 @@ struct TxFields {
 /// signed with its hash and payload stored (before any broadcast), queued. One ledger
 /// transaction per step.
 fn sign_and_queue(
-    s: &mut Session,
+    ledger: &mut Ledger,
+    keys: &VaultKeys,
     op_id: i64,
     account: &AccountRow,
     chain_id: u64,
@@ -223,7 +226,7 @@ fn sign_and_queue(
     from_state: OpState,
 ) -> Result<OperationRow> {
     if from_state == OpState::Draft {
-        s.ledger.transition(
+        ledger.transition(
             op_id,
             &[OpState::Draft],
             OpState::Authorized,
@@ -231,7 +234,7 @@ fn sign_and_queue(
             "confirmed by the user",
         )?;
     }
-    let (hash, raw) = sign(s, account, chain_id, nonce, fields)?;
+    let (hash, raw) = sign(ledger, keys, account, chain_id, nonce, fields)?;
     let change = OpChange {
         nonce: Some(nonce),
         hash: Some(hash.clone()),
@@ -250,7 +253,7 @@ fn sign_and_queue(
     } else {
         from_state
     };
-    Ok(s.ledger.sign_then_queue(op_id, from, &change, &hash)?)
+    Ok(ledger.sign_then_queue(op_id, from, &change, &hash)?)
 }
 
 /// The nonce for a new transaction: after the chain's and after every one still held locally.
@@ -538,7 +541,8 @@ impl Payments<'_> {
                     tip: plan.tip,
                 };
                 let row = sign_and_queue(
-                    s,
+                    &mut s.ledger,
+                    &s.keys,
                     op_id,
                     &plan.account,
                     chain_id,
@@ -660,8 +664,16 @@ impl Payments<'_> {
                     )
                 };
                 let op_id = s.ledger.insert_operation(&new)?;
-                let row =
-                    sign_and_queue(s, op_id, &account, chain_id, nonce, &fields, OpState::Draft)?;
+                let row = sign_and_queue(
+                    &mut s.ledger,
+                    &s.keys,
+                    op_id,
+                    &account,
+                    chain_id,
+                    nonce,
+                    &fields,
+                    OpState::Draft,
+                )?;
                 Ok(to_api(&row, &native))
             })
             .await?;
@@ -778,7 +790,8 @@ impl Payments<'_> {
                     None => next_nonce(&s.ledger, chain_id, account.id, Some(pending))?,
                 };
                 let row = sign_and_queue(
-                    s,
+                    &mut s.ledger,
+                    &s.keys,
                     id,
                     &account,
                     chain_id,

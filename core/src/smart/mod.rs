@@ -20,13 +20,14 @@ use crate::chain::bundler::PaymasterFields;
 use crate::chain::rpc::ChainError;
 use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
+use crate::keys::vault::VaultKeys;
 use crate::ops::{self, to_api, Lifecycle};
 use crate::primitives::aa::{self, AaError, Call, EntryPointVersion, UserOp};
 use crate::primitives::erc20;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::send::{fees_for, payment, recipient, SendError};
 use crate::session::{Ctx, WalletEvent};
-use crate::store::ledger::{now, AccountRow};
+use crate::store::ledger::{now, AccountRow, Ledger};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 
 /// Why a smart-account action cannot go ahead.
@@ -234,13 +235,14 @@ fn own_fee(
 /// userOpHash and the operation stored before anything is sent) to `queued`: one ledger
 /// transaction per step.
 fn sign_and_queue(
-    s: &mut crate::session::Session,
+    ledger: &mut Ledger,
+    keys: &VaultKeys,
     id: i64,
     built: &mut Built,
     from: OpState,
     chain_id: u64,
 ) -> Result<OperationRow> {
-    let signer = signer_for(&s.keys, &s.ledger, &built.account)?;
+    let signer = signer_for(&keys, &ledger, &built.account)?;
     let hash = built
         .op
         .sign(&signer, built.version, chain_id)
@@ -266,7 +268,7 @@ fn sign_and_queue(
         attempts: Some((0, 0)),
         ..OpChange::default()
     };
-    Ok(s.ledger.sign_then_queue(id, from, &change, &hash)?)
+    Ok(ledger.sign_then_queue(id, from, &change, &hash)?)
 }
 
 /// Why an included user operation failed, if it did.
@@ -450,29 +452,23 @@ impl SmartAccounts<'_> {
 
     /// The calls of a request, checked: addresses, amounts in each asset's decimals, tokens the
     /// wallet knows.
-    fn resolve_calls(
-        s: &mut crate::session::Session,
-        chain_id: u64,
-        specs: &[CallSpec],
-    ) -> Result<Resolved> {
+    fn resolve_calls(ledger: &mut Ledger, chain_id: u64, specs: &[CallSpec]) -> Result<Resolved> {
         if specs.is_empty() {
             return Err(SmartError::Aa(AaError::NoCalls));
         }
-        let native_decimals = s.ledger.asset(chain_id, None)?.decimals;
+        let native_decimals = ledger.asset(chain_id, None)?.decimals;
         let mut calls = Vec::new();
         let mut value = U256::ZERO;
         let mut token: Option<(AssetRow, U256)> = None;
         let mut first_to = None;
         let mut kind = "transfer";
-        let known_token =
-            |s: &mut crate::session::Session, t: &str| -> Result<(Address, AssetRow)> {
-                let address = parse_address(t)?;
-                let asset = s
-                    .ledger
-                    .asset(chain_id, Some(&format_address(&address)))
-                    .map_err(|_| SendError::UnknownToken(format_address(&address)))?;
-                Ok((address, asset))
-            };
+        let known_token = |ledger: &mut Ledger, t: &str| -> Result<(Address, AssetRow)> {
+            let address = parse_address(t)?;
+            let asset = ledger
+                .asset(chain_id, Some(&format_address(&address)))
+                .map_err(|_| SendError::UnknownToken(format_address(&address)))?;
+            Ok((address, asset))
+        };
         for spec in specs {
             match spec {
                 CallSpec::Transfer {
@@ -495,7 +491,7 @@ impl SmartAccounts<'_> {
                     token: Some(t),
                     amount,
                 } => {
-                    let (contract, asset) = known_token(s, t)?;
+                    let (contract, asset) = known_token(ledger, t)?;
                     let to = recipient(to)?;
                     let amount = payment(amount, asset.decimals)?;
                     token = match token {
@@ -516,7 +512,7 @@ impl SmartAccounts<'_> {
                     spender,
                     amount,
                 } => {
-                    let (contract, asset) = known_token(s, t)?;
+                    let (contract, asset) = known_token(ledger, t)?;
                     let spender = recipient(spender)?;
                     // Zero is allowed: it revokes an approval.
                     let amount = parse_units(amount, asset.decimals)?;
@@ -554,7 +550,7 @@ impl SmartAccounts<'_> {
                     .smart
                     .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
                 let owner = s.ledger.account_by_id(smart.owner_account_id)?;
-                let resolved = Self::resolve_calls(s, chain_id, &req.calls)?;
+                let resolved = Self::resolve_calls(&mut s.ledger, chain_id, &req.calls)?;
                 Ok((account, owner, native, resolved))
             })
             .await?;
@@ -1005,7 +1001,14 @@ impl SmartAccounts<'_> {
                     &OpChange::default(),
                     "confirmed by the user",
                 )?;
-                let row = sign_and_queue(s, id, &mut built, OpState::Authorized, chain_id)?;
+                let row = sign_and_queue(
+                    &mut s.ledger,
+                    &s.keys,
+                    id,
+                    &mut built,
+                    OpState::Authorized,
+                    chain_id,
+                )?;
                 Ok(to_api(&row, &native))
             })
             .await?;
@@ -1281,7 +1284,14 @@ impl SmartAccounts<'_> {
         let chain_id = self.ctx.network().chain_id;
         let op = self
             .with_session(|s| {
-                let row = sign_and_queue(s, row.id, &mut built, OpState::NeedsResign, chain_id)?;
+                let row = sign_and_queue(
+                    &mut s.ledger,
+                    &s.keys,
+                    row.id,
+                    &mut built,
+                    OpState::NeedsResign,
+                    chain_id,
+                )?;
                 Ok(to_api(&row, &native))
             })
             .await?;
