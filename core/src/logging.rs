@@ -1,6 +1,8 @@
 //! Logging for every front end: JSON lines to a daily-rotated file in the app's data dir (kept a
 //! week) plus readable lines on stderr, and one correlation id per command so a UI action can be
 //! followed through the core. Filter with `CAIRN_LOG` (e.g. `CAIRN_LOG=debug`).
+//!
+//! A room of its own (a file): may use nothing else in the crate; every room may use it.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
