@@ -44,6 +44,13 @@ pub enum Fault {
     /// A node without the Otterscan API: single `ots_*` calls get JSON-RPC "method not found",
     /// everything else is forwarded.
     NoOtterscan,
+    /// Answer HTTP 200 JSON that never ends: `{"jsonrpc":"2.0","id":1,"result":"0x000…` streamed
+    /// without a length, `mib` MiB of it, then the connection is closed (a node trying to fill
+    /// the wallet's memory).
+    Huge { mib: usize },
+    /// Answer HTTP 200 headers, then one byte of body every 100 ms, forever (a node trying to
+    /// hold the wallet's request open).
+    Drip,
     /// Single calls whose method starts with `prefix` get a JSON-RPC error with `message` (a
     /// paymaster that will not sponsor, say); everything else is forwarded.
     Refuse {
@@ -243,6 +250,8 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
             }
             Fault::Status500 => Reply::text(500, "injected fault: internal server error"),
             Fault::Malformed => Reply::json(200, TRUNCATED.to_vec()),
+            Fault::Huge { mib } => return stream_huge(stream, mib).await,
+            Fault::Drip => return drip(stream, &mut fault_rx).await,
             // Down never gets here; it shares the arm only because it must not be answered either.
             Fault::Hang | Fault::Down => {
                 let _ = fault_rx.wait_for(|now| *now != Fault::Hang).await;

@@ -64,10 +64,11 @@ pub enum KeySpec {
 }
 
 impl KeySpec {
-    /// A phrase or a private key, told apart by their form (a key is 0x + 64 hex digits).
+    /// A phrase or a private key, told apart by their form (a key is 64 hex digits, `0x`
+    /// optional).
     pub fn from_secret(secret: SecretString, passphrase: Option<SecretString>) -> KeySpec {
         let text = secret.expose_secret().trim();
-        if text.starts_with("0x") && text.len() == 66 {
+        if keys::looks_like_private_key(text) {
             KeySpec::PrivateKey(secret)
         } else {
             KeySpec::Mnemonic {
@@ -186,7 +187,11 @@ pub(crate) fn prepare(spec: KeySpec) -> Result<Prepared> {
                 secret: SealedSecret {
                     phrase: None,
                     passphrase: None,
-                    private_key: Some(key.expose_secret().trim().to_lowercase()),
+                    // One form on disk and in exports, however it was typed.
+                    private_key: Some(format!(
+                        "0x{}",
+                        *Zeroizing::new(hex::encode(signer.to_bytes()))
+                    )),
                 },
                 index: None,
                 address: format_address(&signer.address()),

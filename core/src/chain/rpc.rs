@@ -39,6 +39,8 @@ pub enum ChainError {
     Http { url: String, status: u16 },
     #[error("the node at {url} answered with something that is not JSON-RPC")]
     Malformed { url: String },
+    #[error("the node at {url} sent an answer larger than {limit} bytes: refused")]
+    TooLarge { url: String, limit: usize },
     #[error("the node at {url} is on chain {actual}, not chain {expected}: refusing to use it")]
     WrongChain {
         url: String,
@@ -73,6 +75,7 @@ impl ChainError {
                 | ChainError::Timeout { .. }
                 | ChainError::Http { .. }
                 | ChainError::Malformed { .. }
+                | ChainError::TooLarge { .. }
                 | ChainError::WrongChain { .. }
         )
     }
@@ -81,6 +84,37 @@ impl ChainError {
     pub fn is_offline(&self) -> bool {
         matches!(self, ChainError::Offline { .. }) || self.is_endpoint_failure()
     }
+}
+
+/// The most a node, bundler, paymaster or explorer may send back for one request. A balance is
+/// a few dozen bytes and a traced call a few hundred KiB; a hostile endpoint streaming a
+/// gigabyte is refused at this size instead of filling memory. Time is bounded separately, by
+/// the client's total request timeout (body included).
+pub(crate) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why reading an answer's body stopped.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, refusing it as soon as it passes `limit` bytes (or announces more).
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, ReadError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A node's JSON-RPC error that says "not now" rather than "never": rate limits (EIP-1474
@@ -266,10 +300,15 @@ impl Rpc {
                 status: status.as_u16(),
             });
         }
-        let bytes = response
-            .bytes()
+        let bytes = read_capped(response, MAX_ANSWER_BYTES)
             .await
-            .map_err(|e| self.transport_error(url, &e))?;
+            .map_err(|e| match e {
+                ReadError::TooLarge => ChainError::TooLarge {
+                    url: url.clone(),
+                    limit: MAX_ANSWER_BYTES,
+                },
+                ReadError::Transport(e) => self.transport_error(url, &e),
+            })?;
         serde_json::from_slice(&bytes).map_err(|_| ChainError::Malformed { url: url.clone() })
     }
 

@@ -12,7 +12,7 @@ use cairn_api::HistoryEntry;
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
-use crate::chain::rpc::ChainError;
+use crate::chain::rpc::{read_capped, ChainError, ReadError, MAX_ANSWER_BYTES};
 use crate::primitives::units::{format_address, format_units, AddressError};
 use crate::session::{Ctx, SessionError};
 use crate::store::ledger::{now, AccountRow, Ledger, LedgerError};
@@ -326,19 +326,26 @@ impl History<'_> {
             "{api}{sep}module=account&action=txlist&address={owner}&startblock={}&endblock=999999999&sort=asc",
             after.saturating_add(1)
         );
-        let reply: Value = reqwest::Client::builder()
+        let reply = reqwest::Client::builder()
             .timeout(self.ctx.network().request_timeout)
             .build()
             .map_err(|e| fail(e.to_string()))?
             .get(&url)
             .send()
             .await
-            .map_err(|e| fail(e.to_string()))?
-            .json()
+            .map_err(|e| fail(e.to_string()))?;
+        let body = read_capped(reply, MAX_ANSWER_BYTES)
             .await
-            .map_err(|_| ChainError::Malformed {
-                url: api.to_string(),
+            .map_err(|e| match e {
+                ReadError::TooLarge => ChainError::TooLarge {
+                    url: api.to_string(),
+                    limit: MAX_ANSWER_BYTES,
+                },
+                ReadError::Transport(e) => fail(e.to_string()),
             })?;
+        let reply: Value = serde_json::from_slice(&body).map_err(|_| ChainError::Malformed {
+            url: api.to_string(),
+        })?;
         let rows = match &reply["result"] {
             Value::Array(rows) => rows.clone(),
             // "No transactions found" comes with status 0 and an empty list; any other text

@@ -10,8 +10,9 @@ use zeroize::Zeroizing;
 /// Why a mnemonic or a derivation failed. Never carries the words themselves.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("word {position} (\"{word}\") is not in the BIP-39 English word list")]
-    UnknownWord { position: usize, word: String },
+    // The word itself stays out: what was typed may be a key or part of a phrase.
+    #[error("word {position} is not in the BIP-39 English word list")]
+    UnknownWord { position: usize },
     #[error("a recovery phrase has 12, 15, 18, 21 or 24 words, not {0}")]
     BadWordCount(usize),
     #[error("the recovery phrase's checksum does not match: a word is wrong or out of order")]
@@ -20,9 +21,7 @@ pub enum KeyError {
     Rng,
     #[error("key derivation failed")]
     Derivation,
-    #[error(
-        "a private key is 0x followed by 64 hex characters, and must be a valid secp256k1 key"
-    )]
+    #[error("a private key is 64 hex characters (0x optional), and must be a valid secp256k1 key")]
     BadPrivateKey,
 }
 
@@ -62,10 +61,7 @@ pub fn validate_mnemonic(phrase: &SecretString) -> Result<SecretString, KeyError
     let list = bip39::Language::English;
     for (i, word) in words.iter().enumerate() {
         if list.find_word(word).is_none() {
-            return Err(KeyError::UnknownWord {
-                position: i + 1,
-                word: (*word).to_string(),
-            });
+            return Err(KeyError::UnknownWord { position: i + 1 });
         }
     }
     if ![12, 15, 18, 21, 24].contains(&words.len()) {
@@ -94,10 +90,24 @@ pub fn derive_signer(
     builder.build().map_err(|_| KeyError::Derivation)
 }
 
-/// A raw private key as typed: 0x + 64 hex digits, in the curve's range.
+/// Whether `text` has the form of a raw private key: 64 hex digits, `0x` optional. Other
+/// wallets export keys both ways; one without `0x` must not be taken for a phrase.
+pub fn looks_like_private_key(text: &str) -> bool {
+    let text = text.trim();
+    let hex_part = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
+    hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A raw private key as typed: 64 hex digits (`0x` optional), in the curve's range.
 pub fn parse_private_key(key: &SecretString) -> Result<PrivateKeySigner, KeyError> {
     let text = key.expose_secret().trim();
-    let hex_part = text.strip_prefix("0x").ok_or(KeyError::BadPrivateKey)?;
+    let hex_part = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text);
     if hex_part.len() != 64 {
         return Err(KeyError::BadPrivateKey);
     }
@@ -153,10 +163,7 @@ mod tests {
         let typo =
             SecretString::from("test test test tset test test test test test test test junk");
         match validate_mnemonic(&typo) {
-            Err(KeyError::UnknownWord { position, word }) => {
-                assert_eq!(position, 4);
-                assert_eq!(word, "tset");
-            }
+            Err(KeyError::UnknownWord { position }) => assert_eq!(position, 4),
             other => panic!("expected UnknownWord, got {other:?}"),
         }
         let swapped =
@@ -173,5 +180,27 @@ mod tests {
         let messy =
             SecretString::from("  TEST test\ttest test test test test test test test test junk ");
         assert_eq!(validate_mnemonic(&messy).unwrap().expose_secret(), ANVIL);
+    }
+
+    #[test]
+    fn a_key_is_a_key_with_or_without_0x_and_no_error_repeats_what_was_typed() {
+        let key = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+        assert!(looks_like_private_key(key));
+        assert!(looks_like_private_key(&format!("0x{key}")));
+        assert!(looks_like_private_key(&format!("  0X{key}\n")));
+        assert!(!looks_like_private_key(&key[1..]));
+        assert!(!looks_like_private_key(&format!("{}g", &key[1..])));
+        let bare = parse_private_key(&SecretString::from(key)).unwrap();
+        let prefixed = parse_private_key(&SecretString::from(format!("0x{key}"))).unwrap();
+        assert_eq!(bare.address(), prefixed.address());
+        // One digit short is no key: taken as a phrase, its error names the position only.
+        let err = validate_mnemonic(&SecretString::from(&key[1..])).unwrap_err();
+        assert!(matches!(err, KeyError::UnknownWord { position: 1 }));
+        assert!(!err.to_string().contains(&key[1..9]), "{err}");
+        let err = validate_mnemonic(&SecretString::from(
+            "legal winner thank year wave sausage worth useful legal winner thank yelow",
+        ))
+        .unwrap_err();
+        assert!(!err.to_string().contains("yelow"), "{err}");
     }
 }

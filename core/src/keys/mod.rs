@@ -9,6 +9,6 @@ pub mod keychain;
 pub mod vault;
 
 pub use derive::{
-    account_path, derive_address, derive_signer, generate_mnemonic, parse_private_key,
-    validate_mnemonic, KeyError,
+    account_path, derive_address, derive_signer, generate_mnemonic, looks_like_private_key,
+    parse_private_key, validate_mnemonic, KeyError,
 };

@@ -175,6 +175,7 @@ fn chain(e: &ChainError) -> ErrorCode {
         | ChainError::Timeout { .. }
         | ChainError::Http { .. }
         | ChainError::Malformed { .. }
+        | ChainError::TooLarge { .. }
         | ChainError::Offline { .. }
         | ChainError::NotMined(_) => {
             if e.is_offline() {
