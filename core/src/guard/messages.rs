@@ -238,7 +238,7 @@ impl Messages<'_> {
         if account.smart.is_some() {
             return Err(MessageError::SmartAccount(account.address));
         }
-        Ok(signer_for(&keys, &ledger, &account)?)
+        Ok(signer_for(keys, ledger, &account)?)
     }
 
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.

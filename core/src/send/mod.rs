@@ -180,7 +180,7 @@ fn sign(
     nonce: u64,
     plan: &TxFields,
 ) -> Result<(String, Vec<u8>)> {
-    let signer = signer_for(&keys, &ledger, account)?;
+    let signer = signer_for(keys, ledger, account)?;
     let mut tx = TxEip1559 {
         chain_id,
         nonce,
@@ -215,6 +215,9 @@ struct TxFields {
 /// Takes a new operation from `draft` to `queued`: authorized (the caller checked the funds),
 /// signed with its hash and payload stored (before any broadcast), queued. One ledger
 /// transaction per step.
+// Each argument is a separate fact of the step (where, with which key, which operation, whose,
+// on which chain, at which nonce, what, from which state); a struct would only rename the list.
+#[allow(clippy::too_many_arguments)]
 fn sign_and_queue(
     ledger: &mut Ledger,
     keys: &VaultKeys,

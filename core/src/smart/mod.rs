@@ -242,7 +242,7 @@ fn sign_and_queue(
     from: OpState,
     chain_id: u64,
 ) -> Result<OperationRow> {
-    let signer = signer_for(&keys, &ledger, &built.account)?;
+    let signer = signer_for(keys, ledger, &built.account)?;
     let hash = built
         .op
         .sign(&signer, built.version, chain_id)

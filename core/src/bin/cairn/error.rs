@@ -19,6 +19,12 @@ pub enum CliError {
     Runtime(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("operation {id} ended {state}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    NotConfirmed {
+        id: i64,
+        state: String,
+        detail: Option<String>,
+    },
 }
 
 impl CliError {
@@ -26,6 +32,7 @@ impl CliError {
     pub fn code(&self) -> String {
         match self {
             CliError::Core(e) => format!("{:?}", e.code()),
+            CliError::NotConfirmed { .. } => "NotConfirmed".into(),
             _ => "InvalidInput".into(),
         }
     }

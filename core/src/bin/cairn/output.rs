@@ -2,6 +2,7 @@
 //! commands that return nothing else, the error envelope on stderr with the exit status, and
 //! the text forms (operation lines, risk reports) that several commands share.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -23,11 +24,11 @@ impl Output {
     pub fn print<T: Serialize>(self, value: &T, text: impl FnOnce(&T) -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("cairn: could not encode the output: {e}"),
+                Ok(s) => out_line(&s),
+                Err(e) => err_line(&format!("cairn: could not encode the output: {e}")),
             }
         } else {
-            println!("{}", text(value));
+            out_line(&text(value));
         }
     }
 
@@ -44,14 +45,25 @@ impl Output {
             Err(e) => {
                 if self.json {
                     let err = serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
-                    eprintln!("{err}");
+                    err_line(&err.to_string());
                 } else {
-                    eprintln!("cairn: {e}");
+                    err_line(&format!("cairn: {e}"));
                 }
                 e.exit_code()
             }
         }
     }
+}
+
+/// A line on stdout. A reader that went away (`| head`, `| true`) is not the command's failure:
+/// what the command did (a payment sent, say) stands, and the exit status says how it ended.
+fn out_line(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// A line on stderr, as quietly.
+fn err_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// One line per operation, as `activity` lists them and a send reports its own.

@@ -140,6 +140,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             let op = wallet.send(&request).await?;
             let op = after_send(wallet, op, *wait).await?;
             ctx.out.print(&op, operation_line);
+            ended(&op, *wait)?;
         }
         Cmd::Activity { limit } => {
             ctx.unlock().await?;
@@ -228,6 +229,19 @@ pub async fn after_send(
         .into_iter()
         .find(|o| o.id == op.id)
         .unwrap_or(op))
+}
+
+/// With `--wait`, anything but confirmed is a failure the exit status must show: a script that
+/// saw success would move on, one that saw a plain error might pay again.
+pub fn ended(op: &cairn_api::Operation, wait: bool) -> Result<(), CliError> {
+    if !wait || op.state == "confirmed" {
+        return Ok(());
+    }
+    Err(CliError::NotConfirmed {
+        id: op.id,
+        state: op.state.clone(),
+        detail: op.error.clone(),
+    })
 }
 
 /// Syncs until operation `id` is confirmed, failed, or needs a new signature.

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use crate::args::parse_speed;
-use crate::cmd::send::after_send;
+use crate::cmd::send::{after_send, ended};
 use crate::ctx::{Ctx, Done};
 use crate::error::CliError;
 use crate::output::{operation_line, risk_text};
@@ -134,6 +134,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             let op = wallet.send_user_op(&request).await?;
             let op = after_send(wallet, op, *wait).await?;
             ctx.out.print(&op, operation_line);
+            ended(&op, *wait)?;
         }
     }
     Ok(Done::Lock)
