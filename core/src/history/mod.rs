@@ -75,6 +75,22 @@ fn u64_of(v: Option<&Value>) -> Option<u64> {
 
 /// Inserts entries once each (a movement seen twice, from two sources, stays one row), linked
 /// to the wallet's operation that made the transaction: by its hash, or by the bundle
+fn epoch_key(chain_id: u64) -> String {
+    format!("history_epoch:{chain_id}")
+}
+
+fn history_epoch(conn: &rusqlite::Connection, chain_id: u64) -> Result<u64, LedgerError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [epoch_key(chain_id)],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
 /// transaction a user operation landed in.
 fn insert_entries(
     tx: &rusqlite::Transaction<'_>,
@@ -155,25 +171,48 @@ impl Ledger {
 
     /// Forgets how far history was read on a chain, so the next round reads it all again (a
     /// token added now may have moved long ago); entries already recorded stay once.
+    ///
+    /// It also moves the chain's history epoch on: a round that read the cursors before the
+    /// reset (and so never saw the new token) must not write its cursor over the reset.
     pub fn reset_history_cursors(&mut self, chain_id: u64) -> Result<(), LedgerError> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "DELETE FROM history_cursors WHERE chain_id = ?1",
             params![chain_id as i64],
         )?;
+        let epoch = history_epoch(&tx, chain_id)?.saturating_add(1);
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![epoch_key(chain_id), epoch.to_string()],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// How many times the chain's history cursors were reset; read with the cursors.
+    pub fn history_epoch(&self, chain_id: u64) -> Result<u64, LedgerError> {
+        history_epoch(&self.conn, chain_id)
     }
 
     /// Records entries and moves the cursor, in one transaction: a crash leaves either both or
     /// neither, and entries already there are kept once.
+    /// The cursor stays put when the history was reset since `epoch` was read: the entries
+    /// found are real and kept, but the next round must read again from the start.
     pub fn record_history(
         &mut self,
         chain_id: u64,
         account_id: i64,
         entries: &[Entry],
         cursor: u64,
+        epoch: u64,
     ) -> Result<usize, LedgerError> {
         let tx = self.conn.transaction()?;
         let added = insert_entries(&tx, chain_id, entries)?;
+        if history_epoch(&tx, chain_id)? != epoch {
+            tx.commit()?;
+            return Ok(added);
+        }
         tx.execute(
             "INSERT INTO history_cursors (chain_id, account_id, block, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (chain_id, account_id) DO UPDATE SET block = max(block, ?3), updated_at = ?4",
@@ -490,14 +529,15 @@ impl History<'_> {
     /// Reads new history for every account up to `head`. Called by the sync worker.
     pub(crate) async fn sync_history(&self, head: u64) -> Result<()> {
         let chain_id = self.ctx.network().chain_id;
-        let (accounts, assets, cursors) = self
+        let (accounts, assets, cursors, epoch) = self
             .with_session_quiet(|s| {
                 let accounts = s.ledger.accounts(true)?;
                 let cursors = accounts
                     .iter()
                     .map(|a| s.ledger.history_cursor(chain_id, a.id))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok((accounts, s.ledger.assets(chain_id)?, cursors))
+                let epoch = s.ledger.history_epoch(chain_id)?;
+                Ok((accounts, s.ledger.assets(chain_id)?, cursors, epoch))
             })
             .await?;
         let Some(native) = assets.iter().find(|a| a.contract.is_none()).cloned() else {
@@ -541,7 +581,7 @@ impl History<'_> {
             let added = self
                 .with_session_quiet(|s| {
                     Ok(s.ledger
-                        .record_history(chain_id, account.id, &entries, head)?)
+                        .record_history(chain_id, account.id, &entries, head, epoch)?)
                 })
                 .await?;
             if added > 0 {
@@ -575,5 +615,53 @@ impl History<'_> {
                 .collect())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ledger::test_keys;
+    use crate::store::ledger::NewAccount;
+
+    #[test]
+    fn a_round_that_read_before_a_reset_does_not_move_the_cursor_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), &test_keys(7)).unwrap();
+        let account = ledger
+            .insert_key_source(
+                "private_key",
+                "Imported key",
+                |_| Ok(vec![1, 2, 3]),
+                NewAccount {
+                    derivation_index: None,
+                    address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+                    name: "Account 1",
+                },
+                crate::store::audit::AuditEvent::WalletCreated,
+            )
+            .unwrap();
+        // A round reads the cursor and the epoch; a token is added meanwhile (reset); the round
+        // finishes at block 50.
+        let epoch = ledger.history_epoch(1).unwrap();
+        assert_eq!(ledger.history_cursor(1, account.id).unwrap(), None);
+        ledger.reset_history_cursors(1).unwrap();
+        ledger
+            .record_history(1, account.id, &[], 50, epoch)
+            .unwrap();
+        assert_eq!(
+            ledger.history_cursor(1, account.id).unwrap(),
+            None,
+            "the stale round moved the cursor: the new token's past would never be read"
+        );
+        // The next round, with the epoch it read, moves it.
+        let epoch = ledger.history_epoch(1).unwrap();
+        ledger
+            .record_history(1, account.id, &[], 60, epoch)
+            .unwrap();
+        assert_eq!(ledger.history_cursor(1, account.id).unwrap(), Some(60));
+        // Another chain's reset leaves this one alone.
+        ledger.reset_history_cursors(5).unwrap();
+        assert_eq!(ledger.history_epoch(1).unwrap(), epoch);
     }
 }
