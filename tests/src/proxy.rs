@@ -507,6 +507,45 @@ async fn write_response<S: AsyncWrite + Unpin>(
     stream.flush().await
 }
 
+/// [`Fault::Huge`]: headers without a length, then `mib` MiB of a JSON string that never closes.
+async fn stream_huge<S: AsyncWrite + Unpin>(stream: &mut S, mib: usize) -> io::Result<()> {
+    stream
+        .write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x",
+        )
+        .await?;
+    let zeros = vec![b'0'; 1024 * 1024];
+    for _ in 0..mib {
+        // The wallet hangs up once it has had enough; that ends the fault, not the proxy.
+        if stream.write_all(&zeros).await.is_err() {
+            return Ok(());
+        }
+    }
+    let _ = stream.flush().await;
+    Ok(())
+}
+
+/// [`Fault::Drip`]: headers announcing a body, then a byte every 100 ms until the fault changes.
+async fn drip<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    fault_rx: &mut watch::Receiver<Fault>,
+) -> io::Result<()> {
+    stream
+        .write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{",
+        )
+        .await?;
+    loop {
+        if *fault_rx.borrow_and_update() != Fault::Drip {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if stream.write_all(b" ").await.is_err() || stream.flush().await.is_err() {
+            return Ok(());
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
