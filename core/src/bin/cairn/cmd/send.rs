@@ -275,3 +275,35 @@ async fn wait_final(
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(state: &str, error: Option<&str>) -> cairn_api::Operation {
+        let mut op: cairn_api::Operation = serde_json::from_value(serde_json::json!({
+            "id": 7, "kind": "transfer", "state": state, "from": "0xa", "to": "0xb",
+            "symbol": "ETH", "amount": "1.0", "hash": null, "nonce": 3, "block_number": null,
+            "fee_paid": null, "error": null, "replaces": null, "created_at": 0, "updated_at": 0,
+            "replaceable": false, "user_operation": false, "paymaster": null, "bundle_tx": null
+        }))
+        .unwrap();
+        op.error = error.map(str::to_string);
+        op
+    }
+
+    #[test]
+    fn waiting_succeeds_only_on_confirmed() {
+        assert!(ended(&op("confirmed", None), true).is_ok());
+        // Without --wait the command only queued it: not an outcome to judge.
+        assert!(ended(&op("queued", None), false).is_ok());
+        for state in ["needs_resign", "failed", "dropped", "replaced"] {
+            let err = ended(&op(state, Some("nonce used elsewhere")), true).unwrap_err();
+            assert_eq!(err.code(), "NotConfirmed");
+            assert_eq!(
+                err.to_string(),
+                format!("operation 7 ended {state}: nonce used elsewhere")
+            );
+        }
+    }
+}
