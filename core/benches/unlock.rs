@@ -32,7 +32,8 @@ fn unlock(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(8));
     group.bench_function("full", |b| {
         b.iter(|| {
-            let unlocked = vault::unlock(dir.path(), &password, &NoKeychain).unwrap();
+            let unlocked =
+                vault::unlock(dir.path(), &password, &NoKeychain, KdfParams::RELEASE).unwrap();
             black_box(Ledger::open(dir.path(), &unlocked.keys).unwrap());
         })
     });

@@ -97,9 +97,14 @@ async fn killed_writers_never_leave_a_torn_ledger() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        let keys = vault::unlock(&dir, &SecretString::from(PASSWORD), &NoKeychain)
-            .unwrap()
-            .keys;
+        let keys = vault::unlock(
+            &dir,
+            &SecretString::from(PASSWORD),
+            &NoKeychain,
+            KdfParams::RELEASE,
+        )
+        .unwrap()
+        .keys;
         let ledger = Ledger::open(&dir, &keys)
             .unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}"));
         ledger

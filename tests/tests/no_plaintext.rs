@@ -124,9 +124,14 @@ async fn no_secret_or_label_reaches_disk_or_logs_in_the_clear() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     w.unlock(SecretString::from(NEW_PASSWORD)).await.unwrap();
     w.lock().await;
-    let keys = vault::unlock(&dir, &SecretString::from(NEW_PASSWORD), &NoKeychain)
-        .unwrap()
-        .keys;
+    let keys = vault::unlock(
+        &dir,
+        &SecretString::from(NEW_PASSWORD),
+        &NoKeychain,
+        KdfParams::RELEASE,
+    )
+    .unwrap()
+    .keys;
     let mut secrets = secrets(&keys, account_key.expose_secret());
     for (name, value) in &mfa_secrets {
         for needle in needles(value) {

@@ -48,8 +48,10 @@ pub enum VaultError {
     Missing(PathBuf),
     #[error("the vault header is damaged or not a Cairn vault: {0}")]
     Corrupt(String),
-    #[error("the vault header has format {0}, newer than this version of Cairn understands")]
+    #[error("the vault header has format {0}, which this version of Cairn does not understand")]
     UnsupportedFormat(u32),
+    #[error("the vault header asks for key derivation Cairn refuses ({0}): the file was changed")]
+    KdfOutOfBounds(String),
     #[error("the key derivation parameters are out of range: {0}")]
     BadKdfParams(String),
     #[error("the system's random number generator failed")]
@@ -85,6 +87,40 @@ impl KdfParams {
             argon2::Version::V0x13,
             params,
         ))
+    }
+}
+
+impl KdfParams {
+    /// The most a header may ask for: beyond this, unlocking would exhaust the machine (8 GiB,
+    /// or 100 000 passes) — a header that asks is hostile, not a slow vault.
+    pub const CEILING: KdfParams = KdfParams {
+        memory_kib: 1024 * 1024,
+        iterations: 16,
+        parallelism: 16,
+    };
+
+    /// Whether a header's parameters are at least `floor` (the wallet's own setting: the release
+    /// parameters in the app and the CLI) and at most [`KdfParams::CEILING`]. Someone who can
+    /// write the files must not make the password cheaper to guess, nor the unlock a hang.
+    fn within(&self, floor: &KdfParams) -> Result<(), VaultError> {
+        let out = |what: &str| Err(VaultError::KdfOutOfBounds(what.to_string()));
+        if self.memory_kib < floor.memory_kib || self.iterations < floor.iterations {
+            return out(&format!(
+                "{} KiB × {} passes is below this wallet's {} KiB × {}",
+                self.memory_kib, self.iterations, floor.memory_kib, floor.iterations
+            ));
+        }
+        if self.memory_kib > Self::CEILING.memory_kib
+            || self.iterations > Self::CEILING.iterations
+            || self.parallelism > Self::CEILING.parallelism
+            || self.parallelism == 0
+        {
+            return out(&format!(
+                "{} KiB × {} passes × {} lanes is beyond the most Cairn will run",
+                self.memory_kib, self.iterations, self.parallelism
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -195,7 +231,8 @@ fn read_header(dir: &Path) -> Result<Header, VaultError> {
     };
     let header: Header =
         serde_json::from_slice(&bytes).map_err(|e| VaultError::Corrupt(e.to_string()))?;
-    if header.format > FORMAT_VERSION {
+    // Only formats this build wrote: `0` or a future one is not a vault Cairn can vouch for.
+    if header.format != FORMAT_VERSION {
         return Err(VaultError::UnsupportedFormat(header.format));
     }
     Ok(header)
@@ -349,13 +386,17 @@ pub struct Unlocked {
     pub failed_attempts: Vec<u64>,
 }
 
-/// Opens the vault in `dir` with `password`, subject to the attempt throttle.
+/// Opens the vault in `dir` with `password`, subject to the attempt throttle. A header whose
+/// key-derivation parameters are below `floor` (or absurdly high) is refused before any attempt
+/// is made or counted.
 pub fn unlock(
     dir: &Path,
     password: &SecretString,
     keychain: &dyn DeviceSecretStore,
+    floor: KdfParams,
 ) -> Result<Unlocked, VaultError> {
     let header = read_header(dir)?;
+    header.kdf.within(&floor)?;
     let ((vault_key, vault_id), failed_attempts) =
         guarded(dir, || open_vault_key(&header, password, keychain))?;
     Ok(Unlocked {
@@ -377,6 +418,7 @@ pub fn change_password(
         return Err(VaultError::WeakPassword);
     }
     let mut header = read_header(dir)?;
+    header.kdf.within(&kdf)?;
     let ((vault_key, vault_id), failed) = guarded(dir, || open_vault_key(&header, old, keychain))?;
     let salt = random::<32>()?;
     let device_secret = device_secret_for(&header, keychain)?;
@@ -582,7 +624,7 @@ mod tests {
     fn the_right_password_yields_the_same_keys() {
         let dir = tempfile::tempdir().unwrap();
         let created = create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
-        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain)
+        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF)
             .unwrap()
             .keys;
         assert_eq!(*created.ledger_key, *opened.ledger_key);
@@ -596,7 +638,7 @@ mod tests {
         create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
         let before = fs::read(header_path(dir.path())).unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horsE"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horsE"), &NoKeychain, TEST_KDF),
             Err(VaultError::WrongPassword)
         ));
         assert_eq!(before, fs::read(header_path(dir.path())).unwrap());
@@ -616,7 +658,7 @@ mod tests {
         ));
         let empty = tempfile::tempdir().unwrap();
         assert!(matches!(
-            unlock(empty.path(), &pw("long enough"), &NoKeychain),
+            unlock(empty.path(), &pw("long enough"), &NoKeychain, TEST_KDF),
             Err(VaultError::Missing(_))
         ));
     }
@@ -630,12 +672,12 @@ mod tests {
         header.vault_id = "00".repeat(16);
         fs::write(&path, serde_json::to_vec(&header).unwrap()).unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF),
             Err(VaultError::WrongPassword)
         ));
         fs::write(&path, b"{not json").unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF),
             Err(VaultError::Corrupt(_))
         ));
     }
@@ -669,12 +711,12 @@ mod tests {
         create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
         assert_eq!(retry_after(dir.path()), 0);
         assert!(matches!(
-            unlock(dir.path(), &pw("nope nope"), &NoKeychain),
+            unlock(dir.path(), &pw("nope nope"), &NoKeychain, TEST_KDF),
             Err(VaultError::WrongPassword)
         ));
         // Even the right password waits while the delay runs: the KDF is not run at all.
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF),
             Err(VaultError::Throttled {
                 retry_after_secs: 1
             })
@@ -685,20 +727,22 @@ mod tests {
         attempts.last_failure_ms -= 1000;
         attempts.save(dir.path()).unwrap();
         assert!(matches!(
-            unlock(dir.path(), &pw("nope again"), &NoKeychain),
+            unlock(dir.path(), &pw("nope again"), &NoKeychain, TEST_KDF),
             Err(VaultError::WrongPassword)
         ));
         assert_eq!(retry_after(dir.path()), 2);
         let mut attempts = Attempts::load(dir.path());
         attempts.last_failure_ms -= 2000;
         attempts.save(dir.path()).unwrap();
-        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain).unwrap();
+        let opened = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap();
         assert_eq!(opened.failed_attempts.len(), 2);
         assert_eq!(retry_after(dir.path()), 0);
-        assert!(unlock(dir.path(), &pw("correct horse"), &NoKeychain)
-            .unwrap()
-            .failed_attempts
-            .is_empty());
+        assert!(
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF)
+                .unwrap()
+                .failed_attempts
+                .is_empty()
+        );
     }
 
     #[test]
@@ -715,18 +759,18 @@ mod tests {
         let keychain = MemoryKeychain::default();
         let created = create(dir.path(), &pw("correct horse"), TEST_KDF, &keychain).unwrap();
         assert!(created.device_secret);
-        let opened = unlock(dir.path(), &pw("correct horse"), &keychain)
+        let opened = unlock(dir.path(), &pw("correct horse"), &keychain, TEST_KDF)
             .unwrap()
             .keys;
         assert_eq!(*created.ledger_key, *opened.ledger_key);
         // The header and ledger copied to a machine without that keychain entry do not open.
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF),
             Err(VaultError::Keychain(KeychainError::Unavailable))
         ));
         keychain.clear();
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &keychain),
+            unlock(dir.path(), &pw("correct horse"), &keychain, TEST_KDF),
             Err(VaultError::Keychain(KeychainError::SecretMissing))
         ));
     }
@@ -753,15 +797,56 @@ mod tests {
             &NoKeychain,
         )
         .unwrap();
-        let after = unlock(dir.path(), &pw("battery staple"), &NoKeychain)
+        let after = unlock(dir.path(), &pw("battery staple"), &NoKeychain, TEST_KDF)
             .unwrap()
             .keys;
         assert_eq!(*before.ledger_key, *after.ledger_key);
         assert_eq!(*before.sealing_key, *after.sealing_key);
         assert_eq!(*before.audit_key, *after.audit_key);
         assert!(matches!(
-            unlock(dir.path(), &pw("correct horse"), &NoKeychain),
+            unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF),
             Err(VaultError::WrongPassword)
         ));
+    }
+
+    #[test]
+    fn a_header_outside_the_bounds_is_refused_before_any_attempt() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        let original = fs::read(header_path(dir.path())).unwrap();
+        let tamper = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut h: serde_json::Value = serde_json::from_slice(&original).unwrap();
+            edit(&mut h);
+            fs::write(header_path(dir.path()), serde_json::to_vec(&h).unwrap()).unwrap();
+        };
+        // Cheaper to guess than this wallet allows: memory, then passes, lowered.
+        tamper(&|h| h["kdf"]["memory_kib"] = 8.into());
+        let err = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap_err();
+        assert!(matches!(err, VaultError::KdfOutOfBounds(_)), "{err}");
+        // A release wallet refuses a header below the release parameters, right password or not.
+        tamper(&|_| {});
+        let err = unlock(
+            dir.path(),
+            &pw("correct horse"),
+            &NoKeychain,
+            KdfParams::RELEASE,
+        )
+        .unwrap_err();
+        assert!(matches!(err, VaultError::KdfOutOfBounds(_)), "{err}");
+        // A hang in disguise: 100 000 passes, or 8 GiB.
+        tamper(&|h| h["kdf"]["iterations"] = 100_000.into());
+        let err = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap_err();
+        assert!(matches!(err, VaultError::KdfOutOfBounds(_)), "{err}");
+        tamper(&|h| h["kdf"]["memory_kib"] = (8u64 * 1024 * 1024).into());
+        let err = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap_err();
+        assert!(matches!(err, VaultError::KdfOutOfBounds(_)), "{err}");
+        // A format this build never wrote.
+        tamper(&|h| h["format"] = 0.into());
+        let err = unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap_err();
+        assert!(matches!(err, VaultError::UnsupportedFormat(0)), "{err}");
+        // None of it counted as a wrong password.
+        assert_eq!(retry_after(dir.path()), 0);
+        tamper(&|_| {});
+        unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap();
     }
 }

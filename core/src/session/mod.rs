@@ -249,9 +249,9 @@ impl Ctx {
     /// session's vault. Every export and every change to the second factor goes through here.
     pub(crate) async fn reauthenticate(&self, password: SecretString) -> Result<(), SessionError> {
         let dir = self.data_dir().to_path_buf();
-        let keychain = self.config.keychain.clone();
+        let (kdf, keychain) = (self.config.kdf, self.config.keychain.clone());
         let unlocked = blocking(move || {
-            Ok::<_, SessionError>(vault::unlock(&dir, &password, keychain.as_ref())?)
+            Ok::<_, SessionError>(vault::unlock(&dir, &password, keychain.as_ref(), kdf)?)
         })
         .await?;
         self.with_session(|s| {

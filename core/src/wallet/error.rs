@@ -135,6 +135,7 @@ fn vault(e: &VaultError) -> ErrorCode {
         VaultError::Keychain(_) => ErrorCode::KeychainMissing,
         VaultError::Corrupt(..)
         | VaultError::UnsupportedFormat(_)
+        | VaultError::KdfOutOfBounds(_)
         | VaultError::BadKdfParams(..)
         | VaultError::Rng
         | VaultError::Crypto

@@ -172,9 +172,9 @@ impl Wallet {
     pub async fn unlock(&self, password: SecretString) -> Result<Vec<Account>> {
         let mut session = self.ctx.gate().await;
         let dir = self.data_dir().to_path_buf();
-        let keychain = self.ctx.config().keychain.clone();
+        let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let unlocked = match blocking(move || {
-            Ok::<_, Error>(vault::unlock(&dir, &password, keychain.as_ref())?)
+            Ok::<_, Error>(vault::unlock(&dir, &password, keychain.as_ref(), kdf)?)
         })
         .await
         {
