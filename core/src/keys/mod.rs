@@ -5,6 +5,7 @@
 //! May use: `primitives`. Knows nothing of the ledger, the chain or the wallet's session.
 
 mod derive;
+pub mod files;
 pub mod keychain;
 pub mod vault;
 

@@ -373,7 +373,7 @@ pub fn create(
         device_secret,
         wrapped_key: wrap(&kek, &vault_id[..], &vault_key)?,
     };
-    fs::create_dir_all(dir)?;
+    crate::keys::files::private_dir(dir)?;
     write_header(dir, &header)?;
     keys_from(&vault_key, &vault_id[..], &header)
 }
@@ -589,7 +589,7 @@ pub fn unseal(
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     let tmp = path.with_extension("json.tmp");
     {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = crate::keys::files::create_private(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
     }

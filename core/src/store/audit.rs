@@ -220,8 +220,12 @@ pub fn write_head(dir: &Path, seq: i64, hash: &[u8]) -> Result<(), AuditError> {
     };
     let json = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
     let tmp = head_path(dir).with_extension("json.tmp");
-    std::fs::write(&tmp, json)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
+    {
+        use std::io::Write;
+        let mut file = crate::keys::files::create_private(&tmp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+    }
     std::fs::rename(&tmp, head_path(dir))?;
     Ok(())
 }

@@ -36,6 +36,8 @@ pub enum LedgerError {
     Audit(#[from] AuditError),
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("could not make the wallet's files private: {0}")]
+    Permissions(std::io::Error),
 }
 
 /// A row of `accounts`.
@@ -162,6 +164,9 @@ impl Ledger {
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|e| LedgerError::Migration(e.to_string()))?;
+        // The WAL now exists too; everything in the profile, whoever created it, is the
+        // owner's alone from here on.
+        crate::keys::files::harden(dir).map_err(LedgerError::Permissions)?;
         Ok(Ledger {
             conn,
             dir: dir.to_path_buf(),

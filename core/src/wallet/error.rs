@@ -152,7 +152,8 @@ fn ledger(e: &LedgerError) -> ErrorCode {
         | LedgerError::Migration(_)
         | LedgerError::Integrity(_)
         | LedgerError::Audit(_)
-        | LedgerError::Sql(_) => ErrorCode::Storage,
+        | LedgerError::Sql(_)
+        | LedgerError::Permissions(_) => ErrorCode::Storage,
     }
 }
 

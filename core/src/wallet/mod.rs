@@ -1053,4 +1053,38 @@ mod tests {
         let err = w.balance("0xnot-an-address").await.unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::InvalidInput);
     }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn every_file_of_a_wallet_is_its_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("profile");
+        std::fs::create_dir_all(&dir).unwrap();
+        // As a umask of 002 would leave them.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o775)).unwrap();
+        let w = wallet(&dir);
+        w.create(pw("correct horse"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        w.rename_account(&w.accounts(false).await.unwrap()[0].address, "Main")
+            .await
+            .unwrap();
+        w.lock().await;
+        w.unlock(pw("correct horse")).await.unwrap();
+        let mut seen = 0;
+        let mut stack = vec![dir.clone()];
+        while let Some(path) = stack.pop() {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            if path.is_dir() {
+                assert_eq!(mode, 0o700, "{}", path.display());
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else {
+                assert_eq!(mode, 0o600, "{}", path.display());
+                seen += 1;
+            }
+        }
+        // The vault header, the ledger (+ WAL, shared memory) and the audit head at least.
+        assert!(seen >= 4, "{seen} files");
+    }
 }

@@ -81,7 +81,7 @@ impl Device {
 
     fn wallet_for(root: &Path, name: &str, template: &WalletConfig) -> crate::Result<Wallet> {
         let data_dir = dir(root, name)?;
-        std::fs::create_dir_all(&data_dir).map_err(|e| ProfileError::Io {
+        crate::keys::files::private_dir(&data_dir).map_err(|e| ProfileError::Io {
             path: data_dir.clone(),
             reason: e.to_string(),
         })?;
