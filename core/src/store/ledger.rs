@@ -38,6 +38,10 @@ pub enum LedgerError {
     Sql(#[from] rusqlite::Error),
     #[error("could not make the wallet's files private: {0}")]
     Permissions(std::io::Error),
+    #[error("the wallet's ledger ({0}) is missing or empty while its vault header is there: restore it from a backup; Cairn will not start an empty wallet in its place")]
+    Missing(PathBuf),
+    #[error("{0} is here without the vault header (vault.json) it belongs to: restore the header from a backup; Cairn will not create a wallet over it")]
+    WithoutVault(PathBuf),
 }
 
 /// A row of `accounts`.
@@ -134,6 +138,17 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 
 impl Ledger {
     /// Opens (creating if absent) the ledger in `dir` with the vault's keys and migrates it.
+    /// Opens the ledger of an existing wallet: a missing or empty file is an error, not a new
+    /// wallet (SQLite would happily start an empty one).
+    pub fn open_existing(dir: &Path, keys: &VaultKeys) -> Result<Ledger, LedgerError> {
+        let path = ledger_path(dir);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.len() > 0 => Ledger::open(dir, keys),
+            _ => Err(LedgerError::Missing(path)),
+        }
+    }
+
+    /// Opens the ledger in `dir`, creating it when there is none (a new wallet).
     pub fn open(dir: &Path, keys: &VaultKeys) -> Result<Ledger, LedgerError> {
         let mut conn = Connection::open(ledger_path(dir))?;
         // Silences SQLCipher's "hmac check failed" lines on a wrong key; the error is ours to say.

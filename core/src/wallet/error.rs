@@ -153,7 +153,9 @@ fn ledger(e: &LedgerError) -> ErrorCode {
         | LedgerError::Integrity(_)
         | LedgerError::Audit(_)
         | LedgerError::Sql(_)
-        | LedgerError::Permissions(_) => ErrorCode::Storage,
+        | LedgerError::Permissions(_)
+        | LedgerError::Missing(_)
+        | LedgerError::WithoutVault(_) => ErrorCode::Storage,
     }
 }
 

@@ -120,6 +120,11 @@ impl Wallet {
         if vault::exists(&dir) {
             return Err(vault::VaultError::Exists(dir).into());
         }
+        // A ledger without its vault header is someone's wallet with a file lost, not room for
+        // a new one: creating here would make the old ledger unreadable for good.
+        if let Some(found) = wallet_files(&dir).into_iter().find(|p| p.exists()) {
+            return Err(ledger::LedgerError::WithoutVault(found).into());
+        }
         // Everything that can be refused (a typo in a phrase, a weak password) is refused
         // before a file is written.
         if password.expose_secret().chars().count() < vault::MIN_PASSWORD_CHARS {
@@ -184,7 +189,7 @@ impl Wallet {
                 return Err(e);
             }
         };
-        let mut ledger = Ledger::open(self.data_dir(), &unlocked.keys)?;
+        let mut ledger = Ledger::open_existing(self.data_dir(), &unlocked.keys)?;
         if !unlocked.failed_attempts.is_empty() {
             let times: Vec<i64> = unlocked.failed_attempts.iter().map(|t| *t as i64).collect();
             ledger.audit_at(
@@ -661,9 +666,9 @@ impl Wallet {
     }
 }
 
-fn remove_wallet_files(dir: &Path) {
+/// The files a wallet is made of, besides its vault header.
+fn wallet_files(dir: &Path) -> Vec<PathBuf> {
     let mut paths = vec![
-        vault::header_path(dir),
         ledger::ledger_path(dir),
         crate::store::audit::head_path(dir),
     ];
@@ -672,6 +677,14 @@ fn remove_wallet_files(dir: &Path) {
         p.push(suffix);
         paths.push(PathBuf::from(p));
     }
+    paths
+}
+
+/// Removes what a failed `create` wrote. `create` refuses to start where any of these files
+/// exists, so each one here is its own: nothing else is ever deleted.
+fn remove_wallet_files(dir: &Path) {
+    let mut paths = wallet_files(dir);
+    paths.push(vault::header_path(dir));
     for path in paths {
         let _ = std::fs::remove_file(path);
     }
@@ -1086,5 +1099,62 @@ mod tests {
         }
         // The vault header, the ledger (+ WAL, shared memory) and the audit head at least.
         assert!(seen >= 4, "{seen} files");
+    }
+
+    #[tokio::test]
+    async fn a_wallet_missing_a_file_is_refused_and_nothing_of_it_is_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        w.create(pw("correct horse"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        w.lock().await;
+        let ledger_file = ledger::ledger_path(dir.path());
+
+        // The ledger gone (or emptied): no empty wallet in its place.
+        std::fs::rename(&ledger_file, dir.path().join("aside.db")).unwrap();
+        let err = w.unlock(pw("correct horse")).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Ledger(ledger::LedgerError::Missing(_))),
+            "{err}"
+        );
+        assert!(!ledger_file.exists(), "an empty ledger was created");
+        std::fs::write(&ledger_file, b"").unwrap();
+        let err = w.unlock(pw("correct horse")).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Ledger(ledger::LedgerError::Missing(_))),
+            "{err}"
+        );
+        std::fs::rename(dir.path().join("aside.db"), &ledger_file).unwrap();
+        w.unlock(pw("correct horse")).await.unwrap();
+        w.lock().await;
+
+        // The vault header gone: `create` refuses, and the ledger and audit head stay.
+        let ledger_bytes = std::fs::read(&ledger_file).unwrap();
+        std::fs::rename(
+            vault::header_path(dir.path()),
+            dir.path().join("aside.json"),
+        )
+        .unwrap();
+        let err = w
+            .create(pw("another pass"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Ledger(ledger::LedgerError::WithoutVault(_))),
+            "{err}"
+        );
+        assert!(
+            std::fs::read(&ledger_file).unwrap() == ledger_bytes,
+            "the ledger changed"
+        );
+        assert!(crate::store::audit::head_path(dir.path()).exists());
+        assert!(!vault::header_path(dir.path()).exists());
+        std::fs::rename(
+            dir.path().join("aside.json"),
+            vault::header_path(dir.path()),
+        )
+        .unwrap();
+        w.unlock(pw("correct horse")).await.unwrap();
     }
 }
