@@ -37,6 +37,8 @@ pub enum MfaError {
     Rejected(#[from] TotpError),
     #[error("that recovery code is not valid or was used already")]
     BadRecoveryCode,
+    #[error("too many wrong codes: try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
     #[error("two-factor authentication is not set up: enrol first")]
     NotEnrolled,
     #[error(
@@ -125,9 +127,92 @@ fn limit(ledger: &Ledger, key: &str) -> Result<Option<U256>, LedgerError> {
     Ok(ledger.setting(key)?.and_then(|v| v.parse::<U256>().ok()))
 }
 
+/// Wrong codes allowed before the first wait: six digits are easy to mistype.
+const FREE_CODE_FAILURES: u32 = 3;
+/// The longest wait between code attempts.
+const MAX_CODE_DELAY_SECS: u64 = 300;
+/// Where the run of wrong codes is kept: `failures:last_failure_ms`, in the encrypted ledger.
+const CODE_FAILURES_KEY: &str = "mfa_failures";
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The run of wrong codes so far and when the last one came.
+fn code_failures(ledger: &Ledger) -> Result<(u32, u64)> {
+    let stored = ledger.setting(CODE_FAILURES_KEY)?;
+    let parsed = stored.as_deref().and_then(|v| {
+        let (n, at) = v.split_once(':')?;
+        Some((n.parse().ok()?, at.parse().ok()?))
+    });
+    // A damaged record fails closed: as many failures as the longest wait needs.
+    Ok(match (stored.is_some(), parsed) {
+        (_, Some(p)) => p,
+        (false, None) => (0, 0),
+        (true, None) => (FREE_CODE_FAILURES + 10, now_ms()),
+    })
+}
+
+fn set_code_failures(ledger: &mut Ledger, failures: u32, at_ms: u64) -> Result<()> {
+    ledger
+        .conn
+        .execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![CODE_FAILURES_KEY, format!("{failures}:{at_ms}")],
+        )
+        .map_err(LedgerError::from)?;
+    Ok(())
+}
+
+/// Seconds to wait before the next code may be tried (0: now). Doubles from 1 s after the free
+/// failures, up to five minutes: guessing a 6-digit code becomes hopeless, a typo costs nothing.
+fn code_wait_secs(failures: u32, last_ms: u64, now_ms: u64) -> u64 {
+    if failures < FREE_CODE_FAILURES {
+        return 0;
+    }
+    let delay = 1u64
+        .checked_shl(failures - FREE_CODE_FAILURES)
+        .unwrap_or(u64::MAX)
+        .min(MAX_CODE_DELAY_SECS);
+    last_ms
+        .saturating_add(delay.saturating_mul(1000))
+        .saturating_sub(now_ms)
+        .div_ceil(1000)
+}
+
+/// Checks a code under the throttle: refused unseen while a wait runs; a wrong code lengthens
+/// the wait, a right one ends the run. The caller audits every outcome.
+fn check_code(ledger: &mut Ledger, keys: &vault::VaultKeys, code: &str) -> Result<()> {
+    let (failures, last_ms) = code_failures(ledger)?;
+    let now = now_ms();
+    let wait = code_wait_secs(failures, last_ms, now);
+    if wait > 0 {
+        return Err(MfaError::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+    match verify_code(ledger, keys, code) {
+        Ok(()) => {
+            if failures > 0 {
+                set_code_failures(ledger, 0, 0)?;
+            }
+            Ok(())
+        }
+        Err(e @ (MfaError::Rejected(_) | MfaError::BadRecoveryCode)) => {
+            set_code_failures(ledger, failures.saturating_add(1), now)?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks a code (TOTP, or a recovery code `XXXXX-XXXXX`) against the enrolled secret inside
 /// one session, recording the step or using up the recovery code.
-fn check_code(ledger: &mut Ledger, keys: &vault::VaultKeys, code: &str) -> Result<()> {
+fn verify_code(ledger: &mut Ledger, keys: &vault::VaultKeys, code: &str) -> Result<()> {
     let row = ledger.mfa_row()?.ok_or(MfaError::NotEnrolled)?;
     if !row.enabled {
         return Err(MfaError::NotEnrolled);
@@ -445,5 +530,85 @@ impl TwoFactor<'_> {
             Some(why) => self.require_mfa(code, &why).await,
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::network::Network;
+    use crate::keys::keychain::NoKeychain;
+    use crate::keys::vault::TEST_KDF;
+    use crate::{KeySpec, Wallet, WalletConfig};
+    use cairn_api::ErrorCode;
+
+    #[test]
+    fn the_wait_starts_after_the_free_failures_and_doubles_to_a_ceiling() {
+        assert_eq!(code_wait_secs(0, 0, 5_000), 0);
+        assert_eq!(code_wait_secs(FREE_CODE_FAILURES - 1, 5_000, 5_000), 0);
+        assert_eq!(code_wait_secs(FREE_CODE_FAILURES, 5_000, 5_000), 1);
+        assert_eq!(code_wait_secs(FREE_CODE_FAILURES + 3, 5_000, 5_000), 8);
+        assert_eq!(code_wait_secs(FREE_CODE_FAILURES + 3, 5_000, 12_500), 1);
+        assert_eq!(code_wait_secs(FREE_CODE_FAILURES + 3, 5_000, 13_000), 0);
+        assert_eq!(code_wait_secs(u32::MAX, 0, 0), MAX_CODE_DELAY_SECS);
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_are_throttled_and_audited_then_the_right_one_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Wallet::new(WalletConfig {
+            data_dir: dir.path().into(),
+            network: Network::devnet("http://127.0.0.1:9"),
+            kdf: TEST_KDF,
+            keychain: std::sync::Arc::new(NoKeychain),
+        })
+        .unwrap();
+        let password = || SecretString::from("correct horse");
+        let created = w
+            .create(password(), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        let enrolled = w.mfa_enroll(password()).await.unwrap();
+        let secret = totp::from_base32(&enrolled.secret_base32).unwrap();
+        let code_now = || totp::code_at(&secret, now().max(0) as u64);
+        w.mfa_confirm(&code_now()).await.unwrap();
+        let source = created.account.key_source_id;
+
+        // An attacker trying codes for an export: the free failures, then a wait that even
+        // the right code cannot skip.
+        for _ in 0..FREE_CODE_FAILURES {
+            let err = w
+                .export_secret(password(), source, Some("000000"))
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), ErrorCode::MfaRejected, "{err}");
+        }
+        for code in ["111111".to_string(), code_now()] {
+            let err = w
+                .export_secret(password(), source, Some(&code))
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Throttled, "{err}");
+        }
+        let denied = w
+            .audit_log(50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event == "mfa_check" && e.outcome == "denied")
+            .count();
+        assert_eq!(denied, FREE_CODE_FAILURES as usize + 2);
+        // Once the wait is over, a right code (here a recovery code: this step's TOTP code was
+        // used to confirm) works and ends the run.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        w.export_secret(password(), source, Some(&enrolled.recovery_codes[0]))
+            .await
+            .unwrap();
+        // The run is over: a typo is a plain rejection again, not a wait.
+        let err = w
+            .export_secret(password(), source, Some("000000"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::MfaRejected, "{err}");
     }
 }

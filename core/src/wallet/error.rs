@@ -262,6 +262,7 @@ fn mfa(e: &MfaError) -> ErrorCode {
         MfaError::Required(_) => ErrorCode::MfaRequired,
         MfaError::Rejected(e) => totp(e),
         MfaError::BadRecoveryCode => ErrorCode::MfaRejected,
+        MfaError::Throttled { .. } => ErrorCode::Throttled,
         MfaError::NotEnrolled | MfaError::AlreadyEnrolled | MfaError::NothingToConfirm => {
             ErrorCode::Conflict
         }
