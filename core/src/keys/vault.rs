@@ -469,11 +469,26 @@ impl Attempts {
     }
 
     fn load(dir: &Path) -> Attempts {
-        // A damaged file must not lock the owner out; it only resets the delay.
-        fs::read(Self::path(dir))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+        let bytes = match fs::read(Self::path(dir)) {
+            Ok(b) => b,
+            // No record: no failures since the last success.
+            Err(_) => return Attempts::default(),
+        };
+        let now = now_ms();
+        match serde_json::from_slice::<Attempts>(&bytes) {
+            Ok(mut a) => {
+                // A failure "in the future" would lock the owner out until then: it counts as
+                // now, so no wait is ever longer than the longest.
+                a.last_failure_ms = a.last_failure_ms.min(now);
+                a
+            }
+            // A damaged record fails closed, to the longest wait and no longer.
+            Err(_) => Attempts {
+                failures: u32::BITS,
+                last_failure_ms: now,
+                unaudited: vec![now / 1000],
+            },
+        }
     }
 
     fn save(&self, dir: &Path) -> Result<(), VaultError> {
@@ -505,6 +520,10 @@ fn guarded(
     dir: &Path,
     check: impl FnOnce() -> Result<Opened, VaultError>,
 ) -> Result<(Opened, Vec<u64>), VaultError> {
+    // One attempt at a time across every process and thread: parallel guesses would otherwise
+    // all read the same record and be tried together, with one failure recorded.
+    let lock = crate::keys::files::create_private(&dir.join("unlock.lock"))?;
+    lock.lock()?;
     let mut attempts = Attempts::load(dir);
     let now = now_ms();
     let wait = attempts.wait_secs(now);
@@ -848,5 +867,60 @@ mod tests {
         assert_eq!(retry_after(dir.path()), 0);
         tamper(&|_| {});
         unlock(dir.path(), &pw("correct horse"), &NoKeychain, TEST_KDF).unwrap();
+    }
+
+    #[test]
+    fn parallel_guesses_are_tried_one_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let dir = dir.path();
+                    scope.spawn(move || {
+                        unlock(
+                            dir,
+                            &pw(&format!("guess number {i}")),
+                            &NoKeychain,
+                            TEST_KDF,
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let wrong = results
+            .iter()
+            .filter(|r| matches!(r, Err(VaultError::WrongPassword)))
+            .count();
+        let throttled = results
+            .iter()
+            .filter(|r| matches!(r, Err(VaultError::Throttled { .. })))
+            .count();
+        // The first guess is tried; the others find its wait running.
+        assert_eq!((wrong, throttled), (1, 7), "{results:?}");
+    }
+
+    #[test]
+    fn a_damaged_or_future_record_waits_at_most_the_longest_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &NoKeychain).unwrap();
+        fs::write(Attempts::path(dir.path()), b"{damaged").unwrap();
+        let wait = retry_after(dir.path());
+        assert!(wait > 0 && wait <= MAX_DELAY_SECS, "{wait}");
+        let far = Attempts {
+            failures: 1,
+            last_failure_ms: now_ms() + 10 * 365 * 24 * 3600 * 1000,
+            unaudited: vec![],
+        };
+        fs::write(
+            Attempts::path(dir.path()),
+            serde_json::to_vec(&far).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            retry_after(dir.path()) <= 1,
+            "a future failure locked the owner out"
+        );
     }
 }
