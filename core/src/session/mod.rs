@@ -33,6 +33,8 @@ pub enum SessionError {
     Vault(#[from] VaultError),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("could not take the ledger's step lock: {0}")]
+    Lock(std::io::Error),
 }
 
 impl SessionError {
@@ -49,6 +51,7 @@ impl SessionError {
             SessionError::Vault(VaultError::Keychain(_)) => "keychain_missing",
             SessionError::Vault(_) => "storage",
             SessionError::Internal(_) => "internal",
+            SessionError::Lock(_) => "storage",
         }
     }
 }
@@ -191,6 +194,7 @@ impl Ctx {
         let mut guard = self.gate.lock().await;
         let s = guard.as_mut().ok_or(SessionError::Locked)?;
         self.touch();
+        let _step = s.ledger.step_lock().map_err(SessionError::Lock)?;
         f(s)
     }
 
@@ -201,6 +205,7 @@ impl Ctx {
     ) -> Result<T, E> {
         let mut guard = self.gate.lock().await;
         let s = guard.as_mut().ok_or(SessionError::Locked)?;
+        let _step = s.ledger.step_lock().map_err(SessionError::Lock)?;
         f(s)
     }
 

@@ -138,6 +138,15 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
 
 impl Ledger {
     /// Opens (creating if absent) the ledger in `dir` with the vault's keys and migrates it.
+    /// Holds the profile's step lock until the returned file is dropped. Every session-gated
+    /// step takes it, so a step of another process (a draft on its way to `queued`, say) is
+    /// never seen half done: the gate alone only keeps this process's steps apart.
+    pub fn step_lock(&self) -> std::io::Result<std::fs::File> {
+        let file = crate::keys::files::create_private(&self.dir.join("ledger.lock"))?;
+        file.lock()?;
+        Ok(file)
+    }
+
     /// Opens the ledger of an existing wallet: a missing or empty file is an error, not a new
     /// wallet (SQLite would happily start an empty one).
     pub fn open_existing(dir: &Path, keys: &VaultKeys) -> Result<Ledger, LedgerError> {
@@ -170,6 +179,9 @@ impl Ledger {
             }
             Err(e) => return Err(e.into()),
         }
+        // Another process (the CLI beside the app) may be writing: wait for it, up to a point,
+        // rather than fail with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;

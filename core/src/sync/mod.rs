@@ -199,8 +199,9 @@ impl Syncer<'_> {
                         "resumed after an interruption",
                     )?;
                 }
-                // A send runs from draft to queued under the session lock, so one seen here
-                // before `signed` was cut off by a crash: it never had a signature to send.
+                // A send runs from draft to queued in one session-gated step, which holds the
+                // ledger's step lock across processes, so one seen here before `signed` was cut
+                // off by a crash: it never had a signature to send.
                 for op in s
                     .ledger
                     .operations_in(chain_id, &[OpState::Draft, OpState::Authorized])?

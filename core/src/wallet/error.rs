@@ -211,6 +211,7 @@ fn session(e: &SessionError) -> ErrorCode {
         SessionError::Locked => ErrorCode::Locked,
         SessionError::Vault(e) => vault(e),
         SessionError::Internal(_) => ErrorCode::Internal,
+        SessionError::Lock(_) => ErrorCode::Storage,
     }
 }
 
