@@ -51,6 +51,9 @@ pub enum Fault {
     /// Answer HTTP 200 headers, then one byte of body every 100 ms, forever (a node trying to
     /// hold the wallet's request open).
     Drip,
+    /// Forward everything, but answer single `eth_feeHistory` calls with this base fee (in
+    /// gwei) for every block and 1 gwei tips: a node that sets the wallet's fee.
+    FeeHistory { base_fee_gwei: u64 },
     /// Single calls whose method starts with `prefix` get a JSON-RPC error with `message` (a
     /// paymaster that will not sponsor, say); everything else is forwarded.
     Refuse {
@@ -248,6 +251,9 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
             Fault::Refuse { prefix, message } => {
                 refuse(shared, &request.body, prefix, -32000, message).await
             }
+            Fault::FeeHistory { base_fee_gwei } => {
+                lying_fee_history(shared, &request.body, base_fee_gwei).await
+            }
             Fault::Status500 => Reply::text(500, "injected fault: internal server error"),
             Fault::Malformed => Reply::json(200, TRUNCATED.to_vec()),
             Fault::Huge { mib } => return stream_huge(stream, mib).await,
@@ -305,6 +311,29 @@ async fn refuse(shared: &Shared, body: &[u8], prefix: &str, code: i64, message: 
             }))
             .unwrap_or_default(),
         ),
+        None => forward(shared, body, None).await,
+    }
+}
+
+/// [`Fault::FeeHistory`]: a fee history with the base fee the fault names.
+async fn lying_fee_history(shared: &Shared, body: &[u8], base_fee_gwei: u64) -> Reply {
+    match call_id_with_prefix(body, "eth_feeHistory") {
+        Some(id) => {
+            let base = format!("{:#x}", u128::from(base_fee_gwei) * 1_000_000_000);
+            let tip = format!("{:#x}", 1_000_000_000u64);
+            Reply::json(
+                200,
+                serde_json::to_vec(&serde_json::json!({
+                    "jsonrpc": "2.0", "id": id, "result": {
+                        "oldestBlock": "0x1",
+                        "baseFeePerGas": vec![base; 11],
+                        "gasUsedRatio": vec![0.5; 10],
+                        "reward": vec![vec![tip.clone(); 3]; 10],
+                    }
+                }))
+                .unwrap_or_default(),
+            )
+        }
         None => forward(shared, body, None).await,
     }
 }

@@ -444,6 +444,68 @@ pub struct Facts {
     pub fresh_contract: Option<u64>,
 }
 
+/// What a send's fee looks like next to what it moves and to what the wallet saw before.
+#[derive(Debug, Clone)]
+pub struct FeeFacts {
+    /// The most the transaction can cost in fees: gas limit × max fee per gas.
+    pub max_total: U256,
+    /// The native value the transaction moves (zero for a token transfer).
+    pub value: U256,
+    /// The base fee the node reports now, and the one the wallet saw on its last look (within
+    /// a day), if any.
+    pub base_fee_now: U256,
+    pub base_fee_before: Option<U256>,
+    pub symbol: String,
+    pub decimals: u8,
+}
+
+/// A fee at least this share of the value sent (percent) is a high-severity finding.
+pub const FEE_SHARE_HIGH_PERCENT: u64 = 20;
+/// A base fee at least this many times the one seen before is a high-severity finding.
+pub const FEE_SPIKE_FACTOR: u64 = 5;
+
+/// The fee rules: a node sets the fee the wallet offers, so a fee that eats the payment or
+/// leaps above what this wallet saw before is said out loud in the review.
+pub fn fee_rules(f: &FeeFacts) -> Vec<RiskWarning> {
+    let mut out = Vec::new();
+    let fee = format_units(f.max_total, f.decimals).unwrap_or_else(|_| f.max_total.to_string());
+    if !f.value.is_zero()
+        && f.max_total.saturating_mul(U256::from(100))
+            >= f.value.saturating_mul(U256::from(FEE_SHARE_HIGH_PERCENT))
+    {
+        let percent = f.max_total.saturating_mul(U256::from(100)) / f.value;
+        let percent = if percent > U256::from(999) {
+            "more than 999".to_string()
+        } else {
+            percent.to_string()
+        };
+        out.push(RiskWarning {
+            rule: "fee_share".into(),
+            severity: Severity::High.as_str().into(),
+            message: format!(
+                "the network fee can reach {fee} {}: {percent} % of what you send",
+                f.symbol
+            ),
+        });
+    }
+    if let Some(before) = f.base_fee_before.filter(|b| !b.is_zero()) {
+        if f.base_fee_now >= before.saturating_mul(U256::from(FEE_SPIKE_FACTOR)) {
+            let gwei = |v: U256| format_units(v, 9).unwrap_or_else(|_| v.to_string());
+            out.push(RiskWarning {
+                rule: "fee_spike".into(),
+                severity: Severity::High.as_str().into(),
+                message: format!(
+                    "the node reports a base fee of {} gwei, {}× the {} gwei this wallet saw last: the node may be lying, or the network is congested",
+                    gwei(f.base_fee_now),
+                    f.base_fee_now / before,
+                    gwei(before)
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// About a day of blocks at 12 s: a contract younger than this that is paid gets a warning.
 pub const FRESH_CONTRACT_BLOCKS: u64 = 7_200;
 
@@ -1027,5 +1089,40 @@ mod tests {
                 "0x8589427373D6D84E98730D7795D8f6f8731FDA16"
             ]
         );
+    }
+
+    #[test]
+    fn a_fee_that_eats_the_payment_or_leaps_is_said_out_loud() {
+        let gwei = |n: u64| U256::from(n) * U256::from(1_000_000_000u64);
+        let eth = |milli: u64| U256::from(milli) * U256::from(1_000_000_000_000_000u64);
+        let facts = |max_total, value, now, before| FeeFacts {
+            max_total,
+            value,
+            base_fee_now: now,
+            base_fee_before: before,
+            symbol: "ETH".into(),
+            decimals: 18,
+        };
+        // The reported case: 2.1 ETH of fee on a 0.01 ETH send, the base fee 1000× yesterday's.
+        let w = fee_rules(&facts(eth(2100), eth(10), gwei(100_000), Some(gwei(100))));
+        let rules: Vec<_> = w
+            .iter()
+            .map(|w| (w.rule.as_str(), w.severity.as_str()))
+            .collect();
+        assert_eq!(rules, [("fee_share", "high"), ("fee_spike", "high")]);
+        assert!(w[0].message.contains("more than 999 %"), "{}", w[0].message);
+        assert!(score(&w) >= 100);
+        // An ordinary send: a fee well under a fifth of the value, the base fee as before.
+        assert!(fee_rules(&facts(eth(1), eth(100), gwei(20), Some(gwei(15)))).is_empty());
+        // Exactly at the thresholds.
+        assert_eq!(fee_rules(&facts(eth(20), eth(100), gwei(1), None)).len(), 1);
+        assert!(fee_rules(&facts(eth(19), eth(100), gwei(1), None)).is_empty());
+        assert_eq!(
+            fee_rules(&facts(U256::ZERO, U256::ZERO, gwei(50), Some(gwei(10)))).len(),
+            1
+        );
+        assert!(fee_rules(&facts(U256::ZERO, U256::ZERO, gwei(49), Some(gwei(10)))).is_empty());
+        // A token transfer moves no ETH: no share to judge, the spike still counts.
+        assert!(fee_rules(&facts(eth(5), U256::ZERO, gwei(10), None)).is_empty());
     }
 }

@@ -18,7 +18,7 @@ use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
 use crate::chain::rpc::ChainError;
 use crate::guard::mfa::TwoFactor;
-use crate::guard::risk::Risk;
+use crate::guard::risk::{fee_rules, score, FeeFacts, Risk};
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
 use crate::primitives::erc20;
@@ -28,6 +28,12 @@ use crate::store::ledger::{now, AccountRow, Ledger};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 
 const GWEI: u64 = 1_000_000_000;
+/// The most per gas Cairn offers from a node's fee data; above it only a fee the user set by
+/// hand is signed. Ethereum's worst congestion stayed below this; a node reporting more is
+/// more likely lying than right.
+pub const FEE_CEILING_GWEI: u64 = 1_000;
+/// How old a stored fee quote may be to stand for "what this wallet saw before".
+const FEE_MEMORY_SECS: i64 = 24 * 3600;
 /// Gas of a plain ETH transfer to an account without code.
 const TRANSFER_GAS: u64 = 21_000;
 /// An ERC-20 transfer when the node cannot be asked (typical ones use 35–65k).
@@ -74,6 +80,8 @@ pub enum SendError {
     NeedsNetwork,
     #[error("could not sign: {0}")]
     Signing(String),
+    #[error("the network asks a fee of {fee_gwei} gwei per gas, above the {ceiling_gwei} gwei Cairn pays on its own: set the fee by hand (custom) if you mean it")]
+    FeeAboveCeiling { fee_gwei: String, ceiling_gwei: u64 },
     #[error("{0}")]
     Unsupported(String),
     #[error("internal error: {0}")]
@@ -169,6 +177,9 @@ struct Plan {
     tip: U256,
     chain_nonce: Option<u64>,
     online: bool,
+    base_fee_now: U256,
+    base_fee_before: Option<U256>,
+    native: AssetRow,
 }
 
 /// Signs an EIP-1559 transaction; returns (hash, raw encoded envelope).
@@ -391,22 +402,42 @@ impl Payments<'_> {
         let (plan, quote) = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-                if let Some(l) = &live {
-                    let quote = FeeQuote {
-                        base_fee: l.fees.next_base_fee,
-                        tips: l.fees.tips,
-                        block_number: l.block,
-                        updated_at: now(),
-                    };
-                    s.ledger.set_fee_quote(chain_id, &quote)?;
-                    s.ledger
-                        .set_balance(account.id, native.id, l.native_balance, l.block)?;
-                    if let Some(b) = l.token_balance {
-                        s.ledger.set_balance(account.id, asset.id, b, l.block)?;
+                let base_fee_before = s
+                    .ledger
+                    .fee_quote(chain_id)?
+                    .filter(|q| now() - q.updated_at <= FEE_MEMORY_SECS)
+                    .map(|q| q.base_fee);
+                let ceiling = U256::from(FEE_CEILING_GWEI) * U256::from(GWEI);
+                let quote = match &live {
+                    Some(l) => {
+                        let quote = FeeQuote {
+                            base_fee: l.fees.next_base_fee,
+                            tips: l.fees.tips,
+                            block_number: l.block,
+                            updated_at: now(),
+                        };
+                        // Kept for offline sends and as "what this wallet saw" next time, unless
+                        // absurd: a lying node must not poison either.
+                        if quote.base_fee <= ceiling {
+                            s.ledger.set_fee_quote(chain_id, &quote)?;
+                        }
+                        s.ledger
+                            .set_balance(account.id, native.id, l.native_balance, l.block)?;
+                        if let Some(b) = l.token_balance {
+                            s.ledger.set_balance(account.id, asset.id, b, l.block)?;
+                        }
+                        quote
                     }
-                }
-                let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+                    None => s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?,
+                };
                 let (max_fee, tip) = fees_for(&quote, &req.speed)?;
+                let custom = matches!(req.speed, SendSpeed::Custom { .. });
+                if !custom && max_fee > ceiling {
+                    return Err(SendError::FeeAboveCeiling {
+                        fee_gwei: fmt(max_fee, 9),
+                        ceiling_gwei: FEE_CEILING_GWEI,
+                    });
+                }
                 let gas_limit = match &live {
                     Some(l) => l.gas,
                     None if token.is_some() => TOKEN_TRANSFER_GAS_OFFLINE,
@@ -425,6 +456,9 @@ impl Payments<'_> {
                     tip,
                     chain_nonce: live.as_ref().map(|l| l.pending_nonce),
                     online,
+                    base_fee_now: quote.base_fee,
+                    base_fee_before,
+                    native: native.clone(),
                 };
                 let (avail_native, avail_asset) =
                     ops::available(&s.ledger, chain_id, &account, &native, &asset)?;
@@ -476,9 +510,19 @@ impl Payments<'_> {
             .as_deref()
             .map(parse_address)
             .transpose()?;
-        Ok(Risk { ctx: self.ctx }
+        let mut report = Risk { ctx: self.ctx }
             .assess(&call, Some(plan.to), token)
-            .await?)
+            .await?;
+        report.warnings.extend(fee_rules(&FeeFacts {
+            max_total: U256::from(plan.gas_limit).saturating_mul(plan.max_fee),
+            value: plan.tx_value,
+            base_fee_now: plan.base_fee_now,
+            base_fee_before: plan.base_fee_before,
+            symbol: plan.native.symbol.clone(),
+            decimals: plan.native.decimals,
+        }));
+        report.score = score(&report.warnings);
+        Ok(report)
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker

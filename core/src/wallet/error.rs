@@ -310,6 +310,7 @@ fn send(e: &SendError) -> ErrorCode {
         | SendError::IsReplacement(_) => ErrorCode::Conflict,
         SendError::NeedsNetwork => ErrorCode::Offline,
         SendError::WouldFail(_) => ErrorCode::Rejected,
+        SendError::FeeAboveCeiling { .. } => ErrorCode::Rejected,
         SendError::Signing(_) | SendError::Internal(_) => ErrorCode::Internal,
         SendError::NoFeeData
         | SendError::ZeroAmount

@@ -1,0 +1,73 @@
+//! A node that lies to move the wallet's money: here, one that sets the fee. The wallet must
+//! refuse a fee above its ceiling unless the user set it by hand, and say out loud, in the
+//! review, a fee that eats the payment or leaps above what it saw before.
+
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use cairn_api::{ErrorCode, SendSpeed};
+use cairn_tests::devnet::{Devnet, Peers};
+use cairn_tests::proxy::{Fault, RpcProxy};
+use cairn_tests::wallet::*;
+
+#[tokio::test]
+async fn a_node_that_sets_an_absurd_fee_is_refused_or_flagged() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let proxy = RpcProxy::start(&devnet.endpoints.rpc_url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    // An honest look first: the wallet remembers the network's fee (about 1 gwei on anvil).
+    let honest = w.quote_send(&eth(BOB, &me, "0.01")).await.unwrap();
+    assert!(honest
+        .risk
+        .unwrap()
+        .warnings
+        .iter()
+        .all(|w| !w.rule.starts_with("fee_")));
+    let before = w.operations(100).await.unwrap().len();
+
+    // 100 000 gwei: the reported attack (2.1 ETH of fee on 0.01 ETH). Refused, nothing recorded.
+    proxy.set_fault(Fault::FeeHistory {
+        base_fee_gwei: 100_000,
+    });
+    let err = w.send(&eth(BOB, &me, "0.01")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("set the fee by hand"), "{err}");
+    assert_eq!(w.operations(100).await.unwrap().len(), before);
+
+    // Under the ceiling but 50× what it saw and a fifth of the payment: the review says so,
+    // high, and the score blocks it by default.
+    proxy.set_fault(Fault::FeeHistory { base_fee_gwei: 50 });
+    let quote = w.quote_send(&eth(BOB, &me, "0.01")).await.unwrap();
+    let risk = quote.risk.unwrap();
+    let rules: Vec<_> = risk
+        .warnings
+        .iter()
+        .filter(|w| w.rule.starts_with("fee_"))
+        .map(|w| (w.rule.as_str(), w.severity.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("fee_share", "high"), ("fee_spike", "high")],
+        "{risk:?}"
+    );
+    assert!(risk.score >= 100, "{risk:?}");
+    let err = w.send(&eth(BOB, &me, "0.01")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::RiskBlocked, "{err}");
+
+    // A fee the user sets by hand is theirs to pay, ceiling or not.
+    let mut custom = eth(BOB, &me, "0.01");
+    custom.speed = SendSpeed::Custom {
+        max_fee_gwei: "2".into(),
+        priority_fee_gwei: "1".into(),
+    };
+    proxy.set_fault(Fault::FeeHistory {
+        base_fee_gwei: 100_000,
+    });
+    let quote = w.quote_send(&custom).await.unwrap();
+    assert_eq!(quote.max_fee_per_gas_wei, "2000000000");
+    proxy.set_fault(Fault::None);
+}
