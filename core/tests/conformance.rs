@@ -74,6 +74,65 @@ fn bip39_trezor_vectors() {
     }
 }
 
+/// From the published Japanese BIP-39 vectors (bip32JP, test_JP_BIP39.json): the phrases use
+/// ideographic spaces and the passphrase compatibility characters (㍍, half-width kana), so
+/// only NFKD on both gives the published seed and master key.
+const JP_SALT: &str = "㍍ガバヴァぱばぐゞちぢ十人十色";
+const JP_VECTORS: [(&str, &str, &str); 3] = [
+    (
+        "あい　あい　あい　あい　あい　あい　あい　あい　あい　あい　あい　あお",
+        "1ff80dd485191668ebd554f7b87be1edb936d25d55a281b853c3afc250673b50cca471a12bc1a202b7316a2adb4937cd0b9aed1238e7636f4ccf86427a17d743",
+        "xprv9s21ZrQH143K3Ed9Hum6Q3qgSRX45BZxedhat1a81hTFjkkV1PLpmuxzFmVP98uCx77x3MorsBB5i41kn6Yq7gSbiCSKWj4KijNruLKgY7C",
+    ),
+    (
+        "そむりえ　えり　あせ　けいれき　むさぼる　ちぬり　ほきょう　きふく　てはい　あに　せんし　きおち",
+        "44cfebbfbb15626b777acac82572baed7d3b34af6b43c47be3eb9f074cb0d14deeb5301a24a895e3fbb13edfbb1e95e28795bee85d36825c925edd5663ee69f0",
+        "xprv9s21ZrQH143K37wSLFsBFFn9w39NkWPCoBi8S3MwFEatD7AgH4zg1hXNp7ZmS3rt8KCavfZtUBGXfbQGtRpEi2xAQmAU2LiGFQsEeMpTs11",
+    ),
+    (
+        "くわしい　げこう　ゆたか　ほんしつ　むりょう　くむ　よめ　せんもん　とのさま　すべて　にんしき　はさん　ていたい　せんち　よてい　こうかん　むやみ　ほせい　そもそも　ごび　にっしょく　にんち　ちてん　へきが",
+        "fb63b3262006c34a22c52f8237372e296cd7a5fad9134c55631e37acb0ab6eeb3e3872d86041f91fb0afb710d077bebfead02e49e424a03bfde6ab5922ecd877",
+        "xprv9s21ZrQH143K2rKqAVpgEpYd7vj6SqZRnPh2v78RqzfyFhhG9n9NBLvshrmAA66A2sc9sHeUBtowSV7iWCBY6jnDXdgG64jmxu1neSN2mLX",
+    ),
+];
+
+#[test]
+fn bip39_japanese_vectors_need_nfkd_and_get_it() {
+    for (phrase, seed, xprv) in JP_VECTORS {
+        let ours = keys::bip39_seed(phrase, JP_SALT);
+        assert_eq!(hex::encode(&ours[..]), seed, "{phrase}");
+        let master = XPriv::root_from_seed(&ours[..], Some(Hint::Legacy)).unwrap();
+        assert_eq!(MainnetEncoder::xpriv_to_base58(&master).unwrap(), xprv);
+    }
+    // The same salt left as typed (not NFKD) gives another seed: the test can fail.
+    let raw = Mnemonic::<English>::new_from_phrase(&bip39_vectors()[0].mnemonic)
+        .unwrap()
+        .to_seed(Some(JP_SALT))
+        .unwrap();
+    let normalised = keys::bip39_seed(&bip39_vectors()[0].mnemonic, JP_SALT);
+    assert_ne!(raw.as_slice(), &normalised[..]);
+}
+
+#[test]
+fn a_passphrase_is_the_same_secret_however_its_accents_were_typed() {
+    let v = &bip39_vectors()[0];
+    let phrase = SecretString::from(v.mnemonic.clone());
+    // "Café" precomposed (NFC, as macOS and most keyboards give it) and decomposed (NFD).
+    let nfc = SecretString::from("Caf\u{e9} ㍍");
+    let nfd = SecretString::from("Cafe\u{301} ㍍");
+    let a = keys::derive_signer(&phrase, Some(&nfc), 0).unwrap();
+    let b = keys::derive_signer(&phrase, Some(&nfd), 0).unwrap();
+    assert_eq!(a.address(), b.address());
+    // And it is the account of BIP-39's seed for the NFKD passphrase.
+    let seed = keys::bip39_seed(&v.mnemonic, "Caf\u{e9} ㍍");
+    let expected = XPriv::root_from_seed(&seed[..], Some(Hint::Legacy))
+        .unwrap()
+        .derive_path("m/44'/60'/0'/0/0")
+        .unwrap();
+    let key: &coins_bip32::ecdsa::SigningKey = expected.as_ref();
+    assert_eq!(a.to_bytes().0, <[u8; 32]>::from(key.to_bytes()));
+}
+
 #[test]
 fn bip39_vectors_with_one_word_changed_are_refused() {
     for v in bip39_vectors() {

@@ -46,12 +46,38 @@ pub fn generate_mnemonic(words: usize) -> Result<SecretString, KeyError> {
     Ok(SecretString::from(mnemonic.to_string()))
 }
 
+/// Text as BIP-39 hashes it: Unicode NFKD (so `é` typed precomposed or combined, or a
+/// full-width space, is the same secret on every system).
+pub fn nfkd(text: &str) -> Zeroizing<String> {
+    use unicode_normalization::UnicodeNormalization;
+    Zeroizing::new(text.nfkd().collect())
+}
+
+const BIP39_ROUNDS: std::num::NonZeroU32 = match std::num::NonZeroU32::new(2048) {
+    Some(n) => n,
+    None => std::num::NonZeroU32::MIN,
+};
+
+/// The BIP-39 seed of a phrase and passphrase: PBKDF2-HMAC-SHA512, 2048 rounds, over their
+/// NFKD forms, salt "mnemonic" + passphrase.
+pub fn bip39_seed(phrase: &str, passphrase: &str) -> Zeroizing<[u8; 64]> {
+    let mut seed = Zeroizing::new([0u8; 64]);
+    let salt = Zeroizing::new(format!("mnemonic{}", *nfkd(passphrase)));
+    ring::pbkdf2::derive(
+        ring::pbkdf2::PBKDF2_HMAC_SHA512,
+        BIP39_ROUNDS,
+        salt.as_bytes(),
+        nfkd(phrase).as_bytes(),
+        &mut seed[..],
+    );
+    seed
+}
+
 /// Checks a phrase typed by a user and says precisely what is wrong with it. Words are
-/// normalised (lowercase, single spaces) before checking.
+/// normalised (NFKD, lowercase, single spaces) before checking.
 pub fn validate_mnemonic(phrase: &SecretString) -> Result<SecretString, KeyError> {
     let normalised = Zeroizing::new(
-        phrase
-            .expose_secret()
+        nfkd(phrase.expose_secret())
             .split_whitespace()
             .map(str::to_lowercase)
             .collect::<Vec<_>>()
@@ -80,12 +106,14 @@ pub fn derive_signer(
     passphrase: Option<&SecretString>,
     index: u32,
 ) -> Result<PrivateKeySigner, KeyError> {
+    let phrase = nfkd(phrase.expose_secret());
     let mut builder = MnemonicBuilder::<English>::default()
-        .phrase(phrase.expose_secret())
+        .phrase(phrase.as_str())
         .derivation_path(account_path(index))
         .map_err(|_| KeyError::Derivation)?;
     if let Some(passphrase) = passphrase {
-        builder = builder.password(passphrase.expose_secret());
+        // The builder hashes the passphrase as given; BIP-39 wants it NFKD.
+        builder = builder.password(nfkd(passphrase.expose_secret()).as_str());
     }
     builder.build().map_err(|_| KeyError::Derivation)
 }
