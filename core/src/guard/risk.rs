@@ -612,10 +612,15 @@ pub fn rules(f: &Facts) -> Vec<RiskWarning> {
         );
     }
     if let Some(p) = f.share_percent.filter(|p| *p >= 50) {
+        let what = if p > 100 {
+            "more than is available".to_string()
+        } else {
+            format!("{p} % of what is available")
+        };
         warn(
             "large_share",
             Severity::Medium,
-            format!("this sends {p} % of what is available"),
+            format!("this sends {what}"),
         );
     }
     out
@@ -1015,6 +1020,11 @@ mod tests {
             ]
         );
         assert_eq!(score(&rules(&f)), 100, "capped");
+        let over = rules(&Facts {
+            share_percent: Some(250),
+            ..Facts::default()
+        });
+        assert_eq!(over[0].message, "this sends more than is available");
         let to_contract = Facts {
             recipient: Some(a(6)),
             known: vec![(a(6), None)],

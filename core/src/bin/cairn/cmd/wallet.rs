@@ -56,7 +56,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
     match cmd {
         Cmd::Status => {
             let status = wallet.status().await?;
-            ctx.out.print(&status, |s| format!("{s:?}"));
+            ctx.out.print(&status, status_text);
         }
         Cmd::Profiles => {
             let names = profiles::list(&ctx.root).map_err(cairn_core::Error::from)?;
@@ -143,4 +143,66 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
         }
     }
     Ok(Done::Lock)
+}
+
+/// `cairn status` in words: where the wallet stands, on which network.
+fn status_text(status: &cairn_api::WalletStatus) -> String {
+    use cairn_api::WalletStatus;
+    let on =
+        |n: &cairn_api::NetworkInfo| format!("{} (chain {}, {})", n.name, n.chain_id, n.rpc_url);
+    match status {
+        WalletStatus::NoVault { network } => {
+            format!(
+                "no wallet yet on {}: `cairn create` or `cairn import` makes one",
+                on(network)
+            )
+        }
+        WalletStatus::Locked {
+            network,
+            retry_after_secs,
+        } => {
+            let wait = match retry_after_secs {
+                0 => String::new(),
+                s => format!("; after wrong passwords, the next try in {s} s"),
+            };
+            format!("locked, on {}{wait}", on(network))
+        }
+        WalletStatus::Unlocked { network, accounts } => {
+            let mut lines = vec![format!(
+                "unlocked, on {}, {} account(s):",
+                on(network),
+                accounts.len()
+            )];
+            lines.extend(
+                accounts
+                    .iter()
+                    .map(|a| format!("  {}  {}", a.address, a.name)),
+            );
+            lines.join("\n")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_said_in_words() {
+        let network = cairn_api::NetworkInfo {
+            chain_id: 31337,
+            name: "Local devnet".into(),
+            currency_symbol: "ETH".into(),
+            rpc_url: "http://127.0.0.1:8545".into(),
+            is_devnet: true,
+        };
+        let locked = cairn_api::WalletStatus::Locked {
+            network,
+            retry_after_secs: 4,
+        };
+        assert_eq!(
+            status_text(&locked),
+            "locked, on Local devnet (chain 31337, http://127.0.0.1:8545); after wrong passwords, the next try in 4 s"
+        );
+    }
 }
