@@ -16,6 +16,13 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 
 pub const WAIT: Duration = Duration::from_secs(30);
+/// A cheap KDF for tests about everything but the KDF. A wallet opened with it accepts only
+/// vaults at least this costly, so every process on one test wallet must use the same.
+pub const FAST_KDF: KdfParams = KdfParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
 pub const ETHER: u128 = 1_000_000_000_000_000_000;
 /// Someone outside the wallet.
 pub const BOB: &str = "0x000000000000000000000000000000000000bEEF";
@@ -32,11 +39,7 @@ pub async fn new_wallet(dir: &std::path::Path, net: Network) -> (Wallet, String)
     let w = Wallet::new(WalletConfig {
         data_dir: dir.to_path_buf(),
         network: net,
-        kdf: KdfParams {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        },
+        kdf: FAST_KDF,
         keychain: Arc::new(NoKeychain),
     })
     .unwrap();

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cairn_core::keychain::NoKeychain;
 use cairn_core::ledger::Ledger;
-use cairn_core::{profiles, vault, KdfParams, KeySpec, Network, Wallet, WalletConfig};
+use cairn_core::{profiles, vault, KeySpec, Network, Wallet, WalletConfig};
 use secrecy::SecretString;
 
 const KILLS: usize = 100;
@@ -33,12 +33,9 @@ impl Rng {
 async fn killed_writers_never_leave_a_torn_ledger() {
     let root = tempfile::tempdir().unwrap();
     let dir = profiles::dir(root.path(), "default").unwrap();
-    // A cheap KDF: this test is about the ledger, and unlocks 200 times.
-    let kdf = KdfParams {
-        memory_kib: 1024,
-        iterations: 1,
-        parallelism: 1,
-    };
+    // A cheap KDF: this test is about the ledger, and unlocks 200 times (the writer uses the
+    // same).
+    let kdf = cairn_tests::wallet::FAST_KDF;
     let wallet = Wallet::new(WalletConfig {
         data_dir: dir.clone(),
         network: Network::devnet("http://127.0.0.1:9"),
@@ -97,14 +94,9 @@ async fn killed_writers_never_leave_a_torn_ledger() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        let keys = vault::unlock(
-            &dir,
-            &SecretString::from(PASSWORD),
-            &NoKeychain,
-            KdfParams::RELEASE,
-        )
-        .unwrap()
-        .keys;
+        let keys = vault::unlock(&dir, &SecretString::from(PASSWORD), &NoKeychain, kdf)
+            .unwrap()
+            .keys;
         let ledger = Ledger::open(&dir, &keys)
             .unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}"));
         ledger

@@ -11,7 +11,7 @@ use std::time::Duration;
 use alloy::primitives::U256;
 use cairn_api::{ErrorCode, SendRequest};
 use cairn_core::keychain::NoKeychain;
-use cairn_core::{KdfParams, KeySpec, Wallet, WalletConfig, WalletEvent};
+use cairn_core::{KeySpec, Wallet, WalletConfig, WalletEvent};
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::proxy::{Fault, RpcProxy};
 use secrecy::SecretString;
@@ -411,11 +411,7 @@ async fn wallet_from(
     let w = Wallet::new(WalletConfig {
         data_dir: dir.to_path_buf(),
         network: network(&[url.to_string()]),
-        kdf: KdfParams {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        },
+        kdf: FAST_KDF,
         keychain: Arc::new(NoKeychain),
     })
     .unwrap();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use alloy::primitives::U256;
 use cairn_core::keychain::NoKeychain;
-use cairn_core::{KdfParams, Network, Wallet, WalletConfig};
+use cairn_core::{Network, Wallet, WalletConfig};
 use secrecy::SecretString;
 
 #[tokio::main(flavor = "current_thread")]
@@ -21,7 +21,9 @@ async fn main() -> ExitCode {
     let config = WalletConfig {
         data_dir: dir.into(),
         network: Network::devnet("http://127.0.0.1:9"),
-        kdf: KdfParams::RELEASE,
+        // The crash test's wallet is made with the tests' cheap KDF; opening it with the
+        // release floor would refuse it.
+        kdf: cairn_tests::wallet::FAST_KDF,
         keychain: Arc::new(NoKeychain),
     };
     let result = async {
