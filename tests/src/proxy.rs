@@ -51,6 +51,11 @@ pub enum Fault {
     /// Answer HTTP 200 headers, then one byte of body every 100 ms, forever (a node trying to
     /// hold the wallet's request open).
     Drip,
+    /// A node that lies about sending: `eth_sendRawTransaction` is answered with the
+    /// transaction's hash but never forwarded, and every `eth_getTransactionReceipt` (also in
+    /// batches) gets a successful receipt in the upstream's latest block. Everything else is
+    /// forwarded.
+    NeverBroadcast,
     /// Forward everything, but answer single `eth_feeHistory` calls with this base fee (in
     /// gwei) for every block and 1 gwei tips: a node that sets the wallet's fee.
     FeeHistory { base_fee_gwei: u64 },
@@ -251,6 +256,7 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
             Fault::Refuse { prefix, message } => {
                 refuse(shared, &request.body, prefix, -32000, message).await
             }
+            Fault::NeverBroadcast => never_broadcast(shared, &request.body).await,
             Fault::FeeHistory { base_fee_gwei } => {
                 lying_fee_history(shared, &request.body, base_fee_gwei).await
             }
@@ -313,6 +319,85 @@ async fn refuse(shared: &Shared, body: &[u8], prefix: &str, code: i64, message: 
         ),
         None => forward(shared, body, None).await,
     }
+}
+
+/// [`Fault::NeverBroadcast`]: swallowed sends, invented receipts, the rest forwarded.
+async fn never_broadcast(shared: &Shared, body: &[u8]) -> Reply {
+    let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
+        return forward(shared, body, None).await;
+    };
+    let (calls, single) = match parsed {
+        Value::Array(calls) => (calls, false),
+        call => (vec![call], true),
+    };
+    let method = |c: &Value| {
+        c.get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let faked = |c: &Value| {
+        matches!(
+            method(c).as_str(),
+            "eth_sendRawTransaction" | "eth_getTransactionReceipt"
+        )
+    };
+    // A plausible lie: the receipt names a real block (the upstream's latest).
+    let latest = if calls
+        .iter()
+        .any(|c| method(c) == "eth_getTransactionReceipt")
+    {
+        let block = forward(
+            shared,
+            br#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["latest",false]}"#,
+            None,
+        )
+        .await;
+        serde_json::from_slice::<Value>(&block.body)
+            .ok()
+            .and_then(|v| v.get("result").cloned())
+    } else {
+        None
+    };
+    let mut answers: Vec<Value> = Vec::new();
+    for call in calls.iter().filter(|c| faked(c)) {
+        let id = call.get("id").cloned().unwrap_or(Value::Null);
+        let param = call["params"][0].as_str().unwrap_or("").to_string();
+        let result = if method(call) == "eth_sendRawTransaction" {
+            let raw = hex::decode(param.trim_start_matches("0x")).unwrap_or_default();
+            Value::String(alloy::primitives::keccak256(raw).to_string())
+        } else {
+            let b = latest.clone().unwrap_or(Value::Null);
+            serde_json::json!({
+                "transactionHash": param, "status": "0x1",
+                "blockNumber": b["number"], "blockHash": b["hash"],
+                "gasUsed": "0x5208", "effectiveGasPrice": "0x3b9aca00",
+                "logs": [], "cumulativeGasUsed": "0x5208", "type": "0x2",
+            })
+        };
+        answers.push(serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result}));
+    }
+    let rest: Vec<Value> = calls.iter().filter(|c| !faked(c)).cloned().collect();
+    if !rest.is_empty() {
+        let body = if single {
+            serde_json::to_vec(&rest[0])
+        } else {
+            serde_json::to_vec(&rest)
+        }
+        .unwrap_or_default();
+        let reply = forward(shared, &body, None).await;
+        match serde_json::from_slice::<Value>(&reply.body) {
+            Ok(Value::Array(more)) => answers.extend(more),
+            Ok(one) => answers.push(one),
+            Err(_) => return reply,
+        }
+    }
+    let out = if single {
+        answers.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        Value::Array(answers)
+    };
+    Reply::json(200, serde_json::to_vec(&out).unwrap_or_default())
 }
 
 /// [`Fault::FeeHistory`]: a fee history with the base fee the fault names.

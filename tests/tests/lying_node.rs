@@ -1,6 +1,8 @@
-//! A node that lies to move the wallet's money: here, one that sets the fee. The wallet must
-//! refuse a fee above its ceiling unless the user set it by hand, and say out loud, in the
-//! review, a fee that eats the payment or leaps above what it saw before.
+//! A node that lies to move the wallet's money. One sets the fee: the wallet must refuse a fee
+//! above its ceiling unless the user set it by hand, and say out loud, in the review, a fee
+//! that eats the payment or leaps above what it saw before. One never broadcasts a payment and
+//! answers "status 1" for it: the payment must not become included, let alone confirmed, and
+//! must land once an honest node has it.
 
 // A failed expectation in a test is a panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -70,4 +72,38 @@ async fn a_node_that_sets_an_absurd_fee_is_refused_or_flagged() {
     let quote = w.quote_send(&custom).await.unwrap();
     assert_eq!(quote.max_fee_per_gas_wei, "2000000000");
     proxy.set_fault(Fault::None);
+}
+
+#[tokio::test]
+async fn a_receipt_the_chain_does_not_bear_out_is_not_believed() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    proxy.set_fault(Fault::NeverBroadcast);
+    let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
+    for _ in 0..4 {
+        w.sync_once().await.unwrap();
+        // Blocks go on being made (by someone else), as on a real chain.
+        rpc(&url, "evm_mine", serde_json::json!([])).await;
+    }
+    let now = w
+        .operations(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == op.id)
+        .unwrap();
+    assert_eq!(now.state, "submitted", "a lie was believed: {now:?}");
+    assert_eq!(eth_balance(&url, BOB).await, alloy::primitives::U256::ZERO);
+
+    // Back on an honest node, the same signed bytes go out and land, once.
+    proxy.set_fault(Fault::None);
+    wait_state(&w, op.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.1"));
 }

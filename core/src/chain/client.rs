@@ -29,11 +29,20 @@ pub struct BalanceAt {
 /// What a receipt says about an included transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// The transaction the receipt says it is for (checked against the one asked about).
+    pub tx_hash: B256,
     pub success: bool,
     pub block_number: u64,
     pub block_hash: B256,
     pub gas_used: U256,
     pub effective_gas_price: U256,
+}
+
+/// A block as far as inclusion is concerned: its hash and its transactions' hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockTxs {
+    pub hash: B256,
+    pub transactions: Vec<B256>,
 }
 
 /// The base fee of the next block and the priority fees recent blocks paid.
@@ -303,6 +312,11 @@ impl Chain {
                 }
                 let get = |k: &str| v.get(k).and_then(u256);
                 Ok(Some(Receipt {
+                    tx_hash: v
+                        .get("transactionHash")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| malformed(self))?,
                     success: get("status") == Some(U256::from(1)),
                     block_number: get("blockNumber")
                         .and_then(|n| u64::try_from(n).ok())
@@ -315,6 +329,38 @@ impl Chain {
                     gas_used: get("gasUsed").unwrap_or_default(),
                     effective_gas_price: get("effectiveGasPrice").unwrap_or_default(),
                 }))
+            })
+            .collect()
+    }
+
+    /// The blocks at these heights as the node serves them: each block's hash and the hashes of
+    /// its transactions (`None` where the node has no block there). One batch.
+    pub async fn blocks(&self, numbers: &[u64]) -> Result<Vec<Option<BlockTxs>>, ChainError> {
+        let calls: Vec<(&str, Value)> = numbers
+            .iter()
+            .map(|n| ("eth_getBlockByNumber", json!([format!("{n:#x}"), false])))
+            .collect();
+        let replies = self.rpc.batch(&calls).await?;
+        replies
+            .into_iter()
+            .map(|r| {
+                let v = r?;
+                if v.is_null() {
+                    return Ok(None);
+                }
+                let hash = v
+                    .get("hash")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| malformed(self))?;
+                let transactions = v
+                    .get("transactions")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| malformed(self))?
+                    .iter()
+                    .filter_map(|t| t.as_str().and_then(|s| s.parse().ok()))
+                    .collect();
+                Ok(Some(BlockTxs { hash, transactions }))
             })
             .collect()
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256};
 use cairn_api::SyncStatus;
 
-use crate::chain::client::{BalanceQuery, Receipt};
+use crate::chain::client::{BalanceQuery, BlockTxs, Receipt};
 use crate::chain::rpc::ChainError;
 use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
@@ -109,6 +109,39 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
             _ = tokio::time::sleep(wait) => {}
         }
     }
+}
+
+/// Whether a receipt agrees with the chain as the node serves it; the reason when not.
+fn receipt_agrees(
+    nonce: Option<u64>,
+    asked: B256,
+    r: &Receipt,
+    block: Option<&BlockTxs>,
+    latest_nonce: Option<u64>,
+) -> std::result::Result<(), String> {
+    if r.tx_hash != asked {
+        return Err(format!("the receipt is for {}, not {asked}", r.tx_hash));
+    }
+    let Some(block) = block else {
+        return Err(format!("the node has no block {}", r.block_number));
+    };
+    if block.hash != r.block_hash {
+        return Err(format!(
+            "block {} is {} on the node, not {}",
+            r.block_number, block.hash, r.block_hash
+        ));
+    }
+    if !block.transactions.contains(&asked) {
+        return Err(format!("block {} does not hold {asked}", r.block_number));
+    }
+    if let (Some(nonce), Some(latest)) = (nonce, latest_nonce) {
+        if latest <= nonce {
+            return Err(format!(
+                "the account's nonce on chain is {latest}: nonce {nonce} is not used yet"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What the chain said in one round.
@@ -290,8 +323,27 @@ impl Syncer<'_> {
             })
             .collect();
         let hashes: Vec<B256> = with_hash.iter().map(|(_, h)| *h).collect();
-        for ((id, _), receipt) in with_hash.iter().zip(chain.receipts(&hashes).await?) {
-            round.receipts.insert(*id, receipt);
+        let receipts = chain.receipts(&hashes).await?;
+        // What a receipt would change (a first inclusion, a moved block, a confirmation) is
+        // believed only when the node's blocks and the account's nonce agree with it.
+        let to_check: Vec<(&OperationRow, B256, &Receipt)> = with_hash
+            .iter()
+            .zip(&receipts)
+            .filter_map(|((id, hash), r)| {
+                let op = tracked.iter().find(|o| o.id == *id)?;
+                let r = r.as_ref()?;
+                let changes = op.state == OpState::Submitted
+                    || op.block_hash.as_deref() != Some(&r.block_hash.to_string())
+                    || head.saturating_add(1)
+                        >= r.block_number.saturating_add(network.confirmations);
+                changes.then_some((*op, *hash, r))
+            })
+            .collect();
+        let doubted = self.doubted(chain, &to_check, &round.nonces).await?;
+        for ((id, _), receipt) in with_hash.iter().zip(receipts) {
+            round
+                .receipts
+                .insert(*id, receipt.filter(|_| !doubted.contains(id)));
         }
         // A waiting operation whose signature (any of them) was mined is ours after all.
         let waiting: Vec<(i64, B256)> = waiting
@@ -299,8 +351,19 @@ impl Syncer<'_> {
             .filter_map(|(id, h)| B256::from_str(h).ok().map(|h| (*id, h)))
             .collect();
         let waiting_hashes: Vec<B256> = waiting.iter().map(|(_, h)| *h).collect();
-        for ((id, hash), receipt) in waiting.iter().zip(chain.receipts(&waiting_hashes).await?) {
-            let Some(r) = receipt else { continue };
+        let waiting_receipts = chain.receipts(&waiting_hashes).await?;
+        let to_check: Vec<(&OperationRow, B256, &Receipt)> = waiting
+            .iter()
+            .zip(&waiting_receipts)
+            .filter_map(|((id, hash), r)| {
+                Some((active.iter().find(|o| o.id == *id)?, *hash, r.as_ref()?))
+            })
+            .collect();
+        let doubted_waiting = self.doubted(chain, &to_check, &round.nonces).await?;
+        for ((id, hash), receipt) in waiting.iter().zip(waiting_receipts) {
+            let Some(r) = receipt.filter(|_| !doubted_waiting.contains(id)) else {
+                continue;
+            };
             let change = OpChange {
                 hash: Some(hash.to_string()),
                 block: Some((r.block_number, r.block_hash.to_string())),
@@ -356,6 +419,39 @@ impl Syncer<'_> {
     }
 
     /// Submitted and included operations: inclusion, failure, confirmation, reorgs, and nonces
+    /// The operations whose receipt the facts do not bear out: the node's block at that height
+    /// has another hash or lacks the transaction, the receipt names another transaction, or
+    /// the sender's nonce on chain has not moved past it. A node that never broadcast a
+    /// payment cannot make it `included` (and then `confirmed`) by answering "status 1".
+    async fn doubted(
+        &self,
+        chain: &crate::chain::Chain,
+        checks: &[(&OperationRow, B256, &Receipt)],
+        nonces: &HashMap<i64, (u64, u64)>,
+    ) -> Result<Vec<i64>> {
+        if checks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut numbers: Vec<u64> = checks.iter().map(|(_, _, r)| r.block_number).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let blocks: HashMap<u64, Option<BlockTxs>> = numbers
+            .iter()
+            .copied()
+            .zip(chain.blocks(&numbers).await?)
+            .collect();
+        let mut doubted = Vec::new();
+        for (op, hash, r) in checks {
+            let block = blocks.get(&r.block_number).and_then(Option::as_ref);
+            let latest = nonces.get(&op.account_id).map(|n| n.0);
+            if let Err(why) = receipt_agrees(op.nonce, *hash, r, block, latest) {
+                tracing::warn!(op = op.id, block = r.block_number, %why, "a receipt not believed");
+                doubted.push(op.id);
+            }
+        }
+        Ok(doubted)
+    }
+
     /// taken by another transaction.
     async fn follow(
         &self,
@@ -788,5 +884,48 @@ impl Syncer<'_> {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_is_believed_only_when_block_and_nonce_agree() {
+        let tx = B256::repeat_byte(1);
+        let block_hash = B256::repeat_byte(2);
+        let r = Receipt {
+            tx_hash: tx,
+            success: true,
+            block_number: 7,
+            block_hash,
+            gas_used: U256::from(21_000),
+            effective_gas_price: U256::from(1),
+        };
+        let block = BlockTxs {
+            hash: block_hash,
+            transactions: vec![B256::repeat_byte(9), tx],
+        };
+        assert_eq!(
+            receipt_agrees(Some(3), tx, &r, Some(&block), Some(4)),
+            Ok(())
+        );
+        // Each lie on its own is caught.
+        let other = B256::repeat_byte(5);
+        assert!(receipt_agrees(Some(3), other, &r, Some(&block), Some(4)).is_err());
+        assert!(receipt_agrees(Some(3), tx, &r, None, Some(4)).is_err());
+        let moved = BlockTxs {
+            hash: other,
+            ..block.clone()
+        };
+        assert!(receipt_agrees(Some(3), tx, &r, Some(&moved), Some(4)).is_err());
+        let without = BlockTxs {
+            transactions: vec![B256::repeat_byte(9)],
+            ..block.clone()
+        };
+        assert!(receipt_agrees(Some(3), tx, &r, Some(&without), Some(4)).is_err());
+        let unused = receipt_agrees(Some(3), tx, &r, Some(&block), Some(3)).unwrap_err();
+        assert!(unused.contains("nonce 3 is not used yet"), "{unused}");
     }
 }
