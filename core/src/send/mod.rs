@@ -18,7 +18,9 @@ use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
 use crate::chain::rpc::ChainError;
 use crate::guard::mfa::TwoFactor;
-use crate::guard::risk::{fee_rules, score, FeeFacts, Risk};
+use crate::guard::risk::{
+    fee_rules, recent_base_fee, remember_fee_quote, score, FeeFacts, Risk, FEE_CEILING_GWEI,
+};
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
 use crate::primitives::erc20;
@@ -28,12 +30,7 @@ use crate::store::ledger::{now, AccountRow, Ledger};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 
 const GWEI: u64 = 1_000_000_000;
-/// The most per gas Cairn offers from a node's fee data; above it only a fee the user set by
-/// hand is signed. Ethereum's worst congestion stayed below this; a node reporting more is
-/// more likely lying than right.
-pub const FEE_CEILING_GWEI: u64 = 1_000;
-/// How old a stored fee quote may be to stand for "what this wallet saw before".
-const FEE_MEMORY_SECS: i64 = 24 * 3600;
+
 /// Gas of a plain ETH transfer to an account without code.
 const TRANSFER_GAS: u64 = 21_000;
 /// An ERC-20 transfer when the node cannot be asked (typical ones use 35–65k).
@@ -402,11 +399,7 @@ impl Payments<'_> {
         let (plan, quote) = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-                let base_fee_before = s
-                    .ledger
-                    .fee_quote(chain_id)?
-                    .filter(|q| now() - q.updated_at <= FEE_MEMORY_SECS)
-                    .map(|q| q.base_fee);
+                let base_fee_before = recent_base_fee(&s.ledger, chain_id)?;
                 let ceiling = U256::from(FEE_CEILING_GWEI) * U256::from(GWEI);
                 let quote = match &live {
                     Some(l) => {
@@ -416,11 +409,7 @@ impl Payments<'_> {
                             block_number: l.block,
                             updated_at: now(),
                         };
-                        // Kept for offline sends and as "what this wallet saw" next time, unless
-                        // absurd: a lying node must not poison either.
-                        if quote.base_fee <= ceiling {
-                            s.ledger.set_fee_quote(chain_id, &quote)?;
-                        }
+                        remember_fee_quote(&mut s.ledger, chain_id, &quote)?;
                         s.ledger
                             .set_balance(account.id, native.id, l.native_balance, l.block)?;
                         if let Some(b) = l.token_balance {
@@ -618,7 +607,8 @@ impl Payments<'_> {
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
-                    s.ledger.set_fee_quote(
+                    remember_fee_quote(
+                        &mut s.ledger,
                         chain_id,
                         &FeeQuote {
                             base_fee: f.next_base_fee,
@@ -801,7 +791,8 @@ impl Payments<'_> {
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 if let Some(f) = &fresh {
-                    s.ledger.set_fee_quote(
+                    remember_fee_quote(
+                        &mut s.ledger,
                         chain_id,
                         &FeeQuote {
                             base_fee: f.next_base_fee,

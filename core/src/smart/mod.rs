@@ -634,7 +634,8 @@ impl SmartAccounts<'_> {
         let (deploys, quote) = self
             .with_session(|s| {
                 if let Some((deployed, fees, block, balances)) = &live {
-                    s.ledger.set_fee_quote(
+                    crate::guard::risk::remember_fee_quote(
+                        &mut s.ledger,
                         chain_id,
                         &FeeQuote {
                             base_fee: fees.next_base_fee,

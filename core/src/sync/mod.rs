@@ -382,7 +382,8 @@ impl Syncer<'_> {
         }
         self.with_session_quiet(|s| {
             if let Some(fees) = &fees {
-                s.ledger.set_fee_quote(
+                crate::guard::risk::remember_fee_quote(
+                    &mut s.ledger,
                     chain_id,
                     &FeeQuote {
                         base_fee: fees.next_base_fee,
