@@ -10,7 +10,7 @@ use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::wallet::*;
 use serde_json::{json, Value};
 
-const SENDS: usize = 10;
+const SENDS: usize = 20;
 
 #[tokio::test]
 async fn parallel_cli_sends_all_land_once() {
