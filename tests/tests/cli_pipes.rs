@@ -37,3 +37,49 @@ fn a_closed_stdout_ends_no_command_with_a_panic() {
         assert_eq!(out.status.code(), Some(0), "cairn {args:?}: {stderr}");
     }
 }
+
+/// The EIP-712 specification's `Mail` example on the devnet's chain.
+const MAIL: &str = r#"{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"Person":[{"name":"name","type":"string"},{"name":"wallet","type":"address"}],"Mail":[{"name":"from","type":"Person"},{"name":"to","type":"Person"},{"name":"contents","type":"string"}]},"primaryType":"Mail","domain":{"name":"Ether Mail","version":"1","chainId":31337,"verifyingContract":"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"},"message":{"from":{"name":"Cow","wallet":"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},"to":{"name":"Bob","wallet":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},"contents":"Hello, Bob!"}}"#;
+
+#[test]
+fn signing_puts_the_signature_alone_on_stdout_and_refuses_what_it_cannot_show() {
+    let root = tempfile::tempdir().unwrap();
+    cli_json(root.path(), NO_NODE, &["create"]);
+    let file = root.path().join("mail.json");
+    std::fs::write(&file, MAIL).unwrap();
+    let out = cli(root.path(), NO_NODE)
+        .args(["sign", "typed-data", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.trim().len(), 132, "only the signature: {stdout:?}");
+    assert!(stdout.trim().starts_with("0x"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Hello, Bob!"));
+
+    // 50 MB is not reviewed, and nothing of it is echoed.
+    let huge = root.path().join("huge.json");
+    std::fs::write(&huge, vec![b' '; 50 * 1024 * 1024]).unwrap();
+    let out = cli(root.path(), NO_NODE)
+        .args(["sign", "typed-data", huge.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than"));
+
+    // `{}` and odd hex: plain errors, no signature.
+    std::fs::write(&file, "{}").unwrap();
+    let out = cli(root.path(), NO_NODE)
+        .args(["sign", "typed-data", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it has no \"types\""));
+    let out = cli(root.path(), NO_NODE)
+        .args(["sign", "message", "0xabc"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("whole hex bytes"));
+}

@@ -23,6 +23,10 @@ pub enum MessageError {
     RawHashRefused,
     #[error("the typed data does not parse: {0}")]
     BadTypedData(String),
+    #[error("the typed data is {0} bytes: more than the {MAX_TYPED_DATA_BYTES} Cairn reviews")]
+    TooLarge(usize),
+    #[error("the message starts with 0x but is not whole hex bytes: give bytes as 0x-hex, or text that does not start with 0x")]
+    BadHex,
     #[error(
         "the typed data is for chain {requested}, but the wallet is on chain {active}: refused"
     )]
@@ -46,6 +50,10 @@ pub enum MessageError {
 type Result<T, E = MessageError> = std::result::Result<T, E>;
 
 /// Permit2's canonical address (the same on every chain).
+/// The largest typed data reviewed: real EIP-712 requests are a few KiB; a bigger one is a
+/// request to hash and echo something nobody can read.
+pub const MAX_TYPED_DATA_BYTES: usize = 256 * 1024;
+
 const PERMIT2: &str = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 
 fn render(v: &Value) -> String {
@@ -169,9 +177,18 @@ impl Messages<'_> {
 
     /// Parses typed data and lays it out for review; refuses another chain's.
     pub(crate) fn review_typed_data(&self, json: &str) -> Result<(TypedData, TypedDataReview)> {
-        let typed: TypedData =
-            serde_json::from_str(json).map_err(|e| MessageError::BadTypedData(e.to_string()))?;
+        if json.len() > MAX_TYPED_DATA_BYTES {
+            return Err(MessageError::TooLarge(json.len()));
+        }
         let raw: Value =
+            serde_json::from_str(json).map_err(|e| MessageError::BadTypedData(e.to_string()))?;
+        // What EIP-712 requires, said plainly before the library's own words.
+        for key in ["types", "primaryType", "domain", "message"] {
+            if raw.get(key).is_none() {
+                return Err(MessageError::BadTypedData(format!("it has no \"{key}\"")));
+            }
+        }
+        let typed: TypedData =
             serde_json::from_str(json).map_err(|e| MessageError::BadTypedData(e.to_string()))?;
         let active = self.ctx.network().chain_id;
         if let Some(chain) = typed.domain.chain_id {
@@ -244,9 +261,12 @@ impl Messages<'_> {
     /// EIP-191 `personal_sign`: `message` is text, or `0x`-hex bytes.
     pub(crate) async fn sign_message(&self, address: &str, message: &str) -> Result<SignedMessage> {
         let address = parse_address(address)?;
+        // `0x…` is bytes, as every wallet and `cast` read it; `0x` followed by anything but
+        // whole hex bytes is refused rather than quietly signed as text.
         let bytes = match message.strip_prefix("0x").map(hex::decode) {
             Some(Ok(b)) => b,
-            _ => message.as_bytes().to_vec(),
+            Some(Err(_)) => return Err(MessageError::BadHex),
+            None => message.as_bytes().to_vec(),
         };
         let signature = self
             .with_session(|s| {
@@ -484,6 +504,27 @@ mod tests {
             review.warnings[0].contains("spend 1000"),
             "{:?}",
             review.warnings
+        );
+    }
+
+    #[tokio::test]
+    async fn odd_hex_huge_and_empty_requests_get_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, cow) = wallet_on(dir.path(), 31337).await;
+        let err = w.sign_message(&cow, "0xabc").await.unwrap_err();
+        assert!(matches!(err, Error::Message(MessageError::BadHex)), "{err}");
+        assert!(w.sign_message(&cow, "0xabcd").await.is_ok());
+        assert!(w.sign_message(&cow, "hello").await.is_ok());
+        let err = w.sign_typed_data(&cow, "{}").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the typed data does not parse: it has no \"types\""
+        );
+        let huge = format!("{{\"x\": \"{}\"}}", "a".repeat(MAX_TYPED_DATA_BYTES));
+        let err = w.sign_typed_data(&cow, &huge).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Message(MessageError::TooLarge(_))),
+            "{err}"
         );
     }
 }

@@ -281,6 +281,8 @@ fn message(e: &MessageError) -> ErrorCode {
     match e {
         MessageError::RawHashRefused | MessageError::WrongChain { .. } => ErrorCode::Rejected,
         MessageError::BadTypedData(_)
+        | MessageError::TooLarge(_)
+        | MessageError::BadHex
         | MessageError::SmartAccount(_)
         | MessageError::UnknownMethod(_) => ErrorCode::InvalidInput,
         MessageError::Internal(_) => ErrorCode::Internal,

@@ -32,6 +32,14 @@ impl Output {
         }
     }
 
+    /// Text for the person at the terminal, not for a script: on stderr, and only without
+    /// `--json` (where it is part of the JSON answer instead).
+    pub fn note(self, text: &str) {
+        if !self.json {
+            err_line(text);
+        }
+    }
+
     /// The answer of a command that has nothing to show but that it worked.
     pub fn ok(self, what: &str) {
         self.print(&serde_json::json!({ "ok": what }), |_| what.to_string());

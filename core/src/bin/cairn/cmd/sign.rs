@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use cairn_core::guard::messages::MAX_TYPED_DATA_BYTES;
 use clap::Subcommand;
 
 use crate::ctx::{Ctx, Done};
@@ -50,17 +51,21 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             file,
             review,
         } => {
-            let json = if file.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| CliError::Usage(format!("could not read stdin: {e}")))?;
-                text
+            // Read no more than the core reviews (and one byte to know it was more).
+            let limit = MAX_TYPED_DATA_BYTES as u64 + 1;
+            let mut text = String::new();
+            let read = if file.as_os_str() == "-" {
+                std::io::stdin().take(limit).read_to_string(&mut text)
             } else {
-                std::fs::read_to_string(file).map_err(|e| {
-                    CliError::Usage(format!("could not read {}: {e}", file.display()))
-                })?
+                std::fs::File::open(file).and_then(|f| f.take(limit).read_to_string(&mut text))
             };
+            read.map_err(|e| CliError::Usage(format!("could not read {}: {e}", file.display())))?;
+            if text.len() > MAX_TYPED_DATA_BYTES {
+                return Err(CliError::Usage(format!(
+                    "the typed data is more than {MAX_TYPED_DATA_BYTES} bytes: Cairn reviews at most that"
+                )));
+            }
+            let json = text;
             if *review {
                 let (_, r) = wallet.review_typed_data(&json)?;
                 ctx.out.print(&r, review_text);
@@ -69,13 +74,11 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             ctx.unlock().await?;
             let address = ctx.address_or_first(address).await?;
             let signed = wallet.sign_typed_data(&address, &json).await?;
-            ctx.out.print(&signed, |s| {
-                format!(
-                    "{}\n{}",
-                    s.review.as_ref().map(review_text).unwrap_or_default(),
-                    s.signature
-                )
-            });
+            // The review for the person (stderr), the signature alone for the pipe (stdout).
+            if let Some(review) = &signed.review {
+                ctx.out.note(&review_text(review));
+            }
+            ctx.out.print(&signed, |s| s.signature.clone());
         }
     }
     Ok(Done::Lock)
