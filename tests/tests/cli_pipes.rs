@@ -51,7 +51,11 @@ fn signing_puts_the_signature_alone_on_stdout_and_refuses_what_it_cannot_show() 
         .args(["sign", "typed-data", file.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout.trim().len(), 132, "only the signature: {stdout:?}");
     assert!(stdout.trim().starts_with("0x"));
