@@ -87,3 +87,39 @@ fn signing_puts_the_signature_alone_on_stdout_and_refuses_what_it_cannot_show() 
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("whole hex bytes"));
 }
+
+#[test]
+fn a_password_from_a_pipe_is_read_once_and_counts_no_failure() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    cli_json(root.path(), NO_NODE, &["create"]);
+    // `sign message` unlocks, then looks up the first account: one read of the pipe must do.
+    let mut child = cli(root.path(), NO_NODE)
+        .env_remove("CAIRN_PASSWORD")
+        .args(["sign", "message", "hello", "--password-fd", "0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"crash test password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let audit = cli_json(root.path(), NO_NODE, &["audit", "list"]);
+    let failed = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "unlock_failed")
+        .count();
+    assert_eq!(failed, 0, "{audit:#}");
+}

@@ -22,6 +22,9 @@ pub struct Ctx<'a> {
     pub out: Output,
     /// A network chosen by the environment wins over the one last used in the wallet.
     pinned: bool,
+    /// The password once read: a pipe (`--password-fd`) can be read only once, and a second,
+    /// empty read would count as a wrong password.
+    password: std::sync::Mutex<Option<SecretString>>,
 }
 
 /// What `cmd::run` does with the session once a command has printed its result.
@@ -55,6 +58,7 @@ impl<'a> Ctx<'a> {
             wallet,
             out: Output::new(global.json),
             pinned: cairn_core::network::pinned_by_env(),
+            password: std::sync::Mutex::new(None),
         })
     }
 
@@ -64,12 +68,18 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn password(&self) -> Result<SecretString, CliError> {
-        read_secret(
+        let mut cached = self.password.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = &*cached {
+            return Ok(p.clone());
+        }
+        let read = read_secret(
             "password",
             self.global.password_fd,
             "CAIRN_PASSWORD",
             "Password: ",
-        )
+        )?;
+        *cached = Some(read.clone());
+        Ok(read)
     }
 
     /// Unlocks with the password, then returns to the network last used unless the
@@ -82,8 +92,7 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// The address given, else the first account's. The latter unlocks again, reading the
-    /// password again.
+    /// The address given, else the first account's (unlocking first if the command has not).
     pub async fn address_or_first(&self, given: &Option<String>) -> Result<String, CliError> {
         match given {
             Some(a) => Ok(a.clone()),
@@ -92,8 +101,13 @@ impl<'a> Ctx<'a> {
     }
 
     async fn first_account(&self) -> Result<String, CliError> {
-        self.wallet.unlock(self.password()?).await?;
-        let accounts = self.wallet.accounts(false).await?;
+        let accounts = match self.wallet.accounts(false).await {
+            Err(e) if e.is_locked() => {
+                self.unlock().await?;
+                self.wallet.accounts(false).await?
+            }
+            other => other?,
+        };
         Ok(accounts
             .first()
             .ok_or(cairn_core::Error::NoAccount)?
