@@ -103,6 +103,12 @@ pub enum AuditError {
         "the audit log ends at row {last}, but row {head} was written: rows were cut off the end"
     )]
     Truncated { last: i64, head: i64 },
+    #[error("the audit head (audit-head.json) is missing while the log has {last} rows: the wallet's files were changed or restored in part; restore the whole profile from one backup")]
+    HeadMissing { last: i64 },
+    #[error("the audit head does not carry this wallet's seal: it was edited or comes from another wallet")]
+    HeadForged,
+    #[error("the audit head does not parse: {0}")]
+    HeadDamaged(String),
     #[error("audit database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("could not write the audit head: {0}")]
@@ -194,29 +200,105 @@ pub fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>, AuditError> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The last row known to have been written, kept outside the database.
+/// The last row known to have been written, kept outside the database and sealed with the
+/// chain's key, so it can be neither edited nor taken from another wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub seq: i64,
     pub hash: String,
+    /// HMAC of (seq, hash) under the chain's key. Absent in heads written before it existed:
+    /// accepted only until the ledger records that its heads are sealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+}
+
+fn head_message(seq: i64, hash: &str) -> Vec<u8> {
+    let mut msg = b"audit-head".to_vec();
+    msg.extend_from_slice(&seq.to_be_bytes());
+    msg.extend_from_slice(hash.as_bytes());
+    msg
+}
+
+fn head_mac(key: &hmac::Key, seq: i64, hash: &str) -> String {
+    hex::encode(hmac::sign(key, &head_message(seq, hash)).as_ref())
+}
+
+/// The head's seal is this chain's (or, where `sealed` is not yet required, absent).
+fn check_seal(key: &hmac::Key, head: &Head, sealed: bool) -> Result<(), AuditError> {
+    match &head.mac {
+        Some(mac) => {
+            let tag = hex::decode(mac).map_err(|_| AuditError::HeadForged)?;
+            hmac::verify(key, &head_message(head.seq, &head.hash), &tag)
+                .map_err(|_| AuditError::HeadForged)
+        }
+        None if sealed => Err(AuditError::HeadForged),
+        None => Ok(()),
+    }
 }
 
 pub fn head_path(dir: &Path) -> PathBuf {
     dir.join("audit-head.json")
 }
 
-pub fn read_head(dir: &Path) -> Option<Head> {
-    std::fs::read(head_path(dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
+/// The head file: `None` when there is none, an error when it does not parse.
+pub fn read_head(dir: &Path) -> Result<Option<Head>, AuditError> {
+    match std::fs::read(head_path(dir)) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AuditError::HeadDamaged(e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The cheap check made at every unlock, before anything is written: the head is sealed by
+/// this chain, the log reaches it, and the row there is the one the head names. A ledger put
+/// back from an older copy ends before the head; a deleted or edited head is refused too.
+/// `Ok(n)`: the log's last row.
+pub fn check_head(
+    conn: &Connection,
+    key: &hmac::Key,
+    head: Option<&Head>,
+    sealed: bool,
+) -> Result<i64, AuditError> {
+    let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
+        r.get(0)
+    })?;
+    let Some(head) = head else {
+        return if last == 0 {
+            Ok(0)
+        } else {
+            Err(AuditError::HeadMissing { last })
+        };
+    };
+    check_seal(key, head, sealed)?;
+    if head.seq > last {
+        return Err(AuditError::Truncated {
+            last,
+            head: head.seq,
+        });
+    }
+    let at_head: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT hash FROM audit_log WHERE seq = ?1",
+            [head.seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if at_head.map(hex::encode).as_deref() != Some(head.hash.as_str()) {
+        return Err(AuditError::Edited { seq: head.seq });
+    }
+    Ok(last)
 }
 
 /// Records the newest row. Written after the row's transaction commits: a crash in between
 /// leaves the head one row behind, which `verify` accepts.
-pub fn write_head(dir: &Path, seq: i64, hash: &[u8]) -> Result<(), AuditError> {
+pub fn write_head(dir: &Path, key: &hmac::Key, seq: i64, hash: &[u8]) -> Result<(), AuditError> {
+    let hash = hex::encode(hash);
     let head = Head {
         seq,
-        hash: hex::encode(hash),
+        mac: Some(head_mac(key, seq, &hash)),
+        hash,
     };
     let json = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
     let tmp = head_path(dir).with_extension("json.tmp");
@@ -231,7 +313,15 @@ pub fn write_head(dir: &Path, seq: i64, hash: &[u8]) -> Result<(), AuditError> {
 }
 
 /// Walks the whole chain; `Ok(n)` is the number of rows, all intact.
-pub fn verify(conn: &Connection, key: &hmac::Key, head: Option<&Head>) -> Result<i64, AuditError> {
+pub fn verify(
+    conn: &Connection,
+    key: &hmac::Key,
+    head: Option<&Head>,
+    sealed: bool,
+) -> Result<i64, AuditError> {
+    if let Some(head) = head {
+        check_seal(key, head, sealed)?;
+    }
     let mut stmt = conn.prepare(
         "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
     )?;
@@ -272,6 +362,9 @@ pub fn verify(conn: &Connection, key: &hmac::Key, head: Option<&Head>) -> Result
         expected_seq += 1;
     }
     let last = expected_seq - 1;
+    if head.is_none() && last > 0 {
+        return Err(AuditError::HeadMissing { last });
+    }
     if let Some(head) = head {
         if head.seq > last {
             return Err(AuditError::Truncated {

@@ -44,6 +44,18 @@ pub enum LedgerError {
     WithoutVault(PathBuf),
 }
 
+/// Set (in the same transaction as the row) once this ledger's audit heads carry a seal: from
+/// then on a head without one is refused.
+const HEADS_SEALED_KEY: &str = "audit_heads_sealed";
+
+fn mark_heads_sealed(tx: &Transaction<'_>) -> Result<(), LedgerError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, '1')",
+        [HEADS_SEALED_KEY],
+    )?;
+    Ok(())
+}
+
 /// A row of `accounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
@@ -220,8 +232,9 @@ impl Ledger {
             Outcome::Ok,
             detail,
         )?;
+        mark_heads_sealed(&tx)?;
         tx.commit()?;
-        audit::write_head(&self.dir, seq, &hash)?;
+        audit::write_head(&self.dir, &self.audit_key, seq, &hash)?;
         Ok(value)
     }
 
@@ -257,9 +270,10 @@ impl Ledger {
                 detail,
             )?);
         }
+        mark_heads_sealed(&tx)?;
         tx.commit()?;
         if let Some((seq, hash)) = last {
-            audit::write_head(&self.dir, seq, &hash)?;
+            audit::write_head(&self.dir, &self.audit_key, seq, &hash)?;
         }
         Ok(())
     }
@@ -273,8 +287,23 @@ impl Ledger {
         Ok(audit::verify(
             &self.conn,
             &self.audit_key,
-            audit::read_head(&self.dir).as_ref(),
+            audit::read_head(&self.dir)?.as_ref(),
+            self.heads_sealed()?,
         )?)
+    }
+
+    /// The check every unlock makes before it writes anything: see [`audit::check_head`].
+    pub fn check_audit_head(&self) -> Result<i64, LedgerError> {
+        Ok(audit::check_head(
+            &self.conn,
+            &self.audit_key,
+            audit::read_head(&self.dir)?.as_ref(),
+            self.heads_sealed()?,
+        )?)
+    }
+
+    fn heads_sealed(&self) -> Result<bool, LedgerError> {
+        Ok(self.setting(HEADS_SEALED_KEY)?.is_some())
     }
 
     /// `PRAGMA integrity_check`: `Ok` when SQLite finds nothing wrong.

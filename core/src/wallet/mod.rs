@@ -190,6 +190,9 @@ impl Wallet {
             }
         };
         let mut ledger = Ledger::open_existing(self.data_dir(), &unlocked.keys)?;
+        // Before anything is written (the unlock's own audit row would move the head): a
+        // ledger put back from an older copy, or a head deleted or edited, is refused here.
+        ledger.check_audit_head()?;
         if !unlocked.failed_attempts.is_empty() {
             let times: Vec<i64> = unlocked.failed_attempts.iter().map(|t| *t as i64).collect();
             ledger.audit_at(
@@ -1156,5 +1159,67 @@ mod tests {
         )
         .unwrap();
         w.unlock(pw("correct horse")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_rolled_back_ledger_or_a_tampered_audit_head_is_refused_at_unlock() {
+        use crate::store::audit::{self, AuditError};
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        let created = w
+            .create(pw("correct horse"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        w.lock().await;
+        let ledger_file = ledger::ledger_path(dir.path());
+        let head_file = audit::head_path(dir.path());
+        let old_ledger = std::fs::read(&ledger_file).unwrap();
+        // Later: an account renamed (audited), the wallet locked again.
+        w.unlock(pw("correct horse")).await.unwrap();
+        w.rename_account(&created.account.address, "Savings")
+            .await
+            .unwrap();
+        w.lock().await;
+        let new_ledger = std::fs::read(&ledger_file).unwrap();
+        let head = std::fs::read(&head_file).unwrap();
+        let refused = |e: Error| match e {
+            Error::Ledger(ledger::LedgerError::Audit(a)) => a,
+            other => panic!("expected an audit refusal, got {other}"),
+        };
+
+        // The older ledger put back (the head is newer): refused before anything is written.
+        std::fs::write(&ledger_file, &old_ledger).unwrap();
+        let err = refused(w.unlock(pw("correct horse")).await.unwrap_err());
+        assert!(matches!(err, AuditError::Truncated { .. }), "{err}");
+        assert!(
+            std::fs::read(&ledger_file).unwrap() == old_ledger,
+            "the unlock wrote"
+        );
+        std::fs::write(&ledger_file, &new_ledger).unwrap();
+
+        // The head deleted.
+        std::fs::remove_file(&head_file).unwrap();
+        let err = refused(w.unlock(pw("correct horse")).await.unwrap_err());
+        assert!(matches!(err, AuditError::HeadMissing { .. }), "{err}");
+        // Edited to point one row back, or stripped of its seal.
+        let mut h: serde_json::Value = serde_json::from_slice(&head).unwrap();
+        h["seq"] = (h["seq"].as_i64().unwrap() - 1).into();
+        std::fs::write(&head_file, serde_json::to_vec(&h).unwrap()).unwrap();
+        let err = refused(w.unlock(pw("correct horse")).await.unwrap_err());
+        assert!(matches!(err, AuditError::HeadForged), "{err}");
+        let mut h: serde_json::Value = serde_json::from_slice(&head).unwrap();
+        h.as_object_mut().unwrap().remove("mac");
+        std::fs::write(&head_file, serde_json::to_vec(&h).unwrap()).unwrap();
+        let err = refused(w.unlock(pw("correct horse")).await.unwrap_err());
+        assert!(matches!(err, AuditError::HeadForged), "{err}");
+        assert_eq!(
+            Error::Ledger(ledger::LedgerError::Audit(err)).code(),
+            cairn_api::ErrorCode::Storage
+        );
+
+        // The files as they were: it opens, and the log is intact.
+        std::fs::write(&head_file, &head).unwrap();
+        w.unlock(pw("correct horse")).await.unwrap();
+        assert!(w.verify_audit().await.unwrap() > 0);
     }
 }
