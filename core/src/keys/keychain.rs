@@ -20,9 +20,10 @@ pub enum KeychainError {
 
 /// Where a vault's device secret lives.
 pub trait DeviceSecretStore: Send + Sync + std::fmt::Debug {
-    /// The secret stored for `vault_id`, if any.
+    /// The secret stored under `vault_id` (the device secret) or under a name derived from it
+    /// (`<vault_id>/audit-head`, the audit log's anchor), if any.
     fn get(&self, vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError>;
-    /// Stores `secret` for `vault_id`.
+    /// Stores `secret` under that name, replacing what was there.
     fn set(&self, vault_id: &str, secret: &[u8]) -> Result<(), KeychainError>;
 }
 

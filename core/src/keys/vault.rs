@@ -157,6 +157,8 @@ pub struct VaultKeys {
     pub device_id: String,
     /// Whether the OS keychain's device secret protects this vault.
     pub device_secret: bool,
+    /// The vault's id (public), hex: names its entries in the keychain.
+    pub vault_id: String,
 }
 
 impl std::fmt::Debug for VaultKeys {
@@ -327,6 +329,7 @@ fn keys_from(
         audit_key: expand(vault_key, vault_id, b"cairn/v1/audit")?,
         device_id: header.device_id.clone(),
         device_secret: header.device_secret,
+        vault_id: header.vault_id.clone(),
     })
 }
 

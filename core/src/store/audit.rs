@@ -109,6 +109,8 @@ pub enum AuditError {
     HeadForged,
     #[error("the audit head does not parse: {0}")]
     HeadDamaged(String),
+    #[error("this device's keychain saw audit row {anchored}, but the ledger ends at row {last}: it was put back from an older copy; restore the newest backup")]
+    RolledBack { anchored: i64, last: i64 },
     #[error("audit database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("could not write the audit head: {0}")]
@@ -249,6 +251,47 @@ pub fn read_head(dir: &Path) -> Result<Option<Head>, AuditError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The keychain entry that anchors a vault's audit head: out of reach of whoever can only
+/// write the files, so an older ledger put back *with* its older head is still caught.
+pub fn anchor_name(vault_id: &str) -> String {
+    format!("{vault_id}/audit-head")
+}
+
+/// The anchor's bytes: the row's number, then its hash.
+pub fn anchor_bytes(seq: i64, hash: &[u8]) -> Vec<u8> {
+    let mut out = seq.to_be_bytes().to_vec();
+    out.extend_from_slice(hash);
+    out
+}
+
+/// Checks the log against a keychain anchor: it must reach the anchored row, and that row must
+/// be the one anchored.
+pub fn check_anchor(conn: &Connection, anchor: &[u8]) -> Result<(), AuditError> {
+    if anchor.len() < 8 {
+        return Err(AuditError::HeadForged);
+    }
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&anchor[..8]);
+    let anchored = i64::from_be_bytes(seq);
+    let last: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM audit_log", [], |r| {
+        r.get(0)
+    })?;
+    if anchored > last {
+        return Err(AuditError::RolledBack { anchored, last });
+    }
+    let at: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT hash FROM audit_log WHERE seq = ?1",
+            [anchored],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if at.as_deref() != Some(&anchor[8..]) {
+        return Err(AuditError::Edited { seq: anchored });
+    }
+    Ok(())
 }
 
 /// The cheap check made at every unlock, before anything is written: the head is sealed by

@@ -4,12 +4,14 @@
 //! transaction together with its audit row (`audit`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ring::hmac;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use zeroize::Zeroizing;
 
+use crate::keys::keychain::DeviceSecretStore;
 use crate::keys::vault::VaultKeys;
 use crate::store::audit::{self, AuditError, AuditEvent, AuditRow, Outcome};
 
@@ -98,6 +100,9 @@ pub struct Ledger {
     dir: PathBuf,
     audit_key: hmac::Key,
     device_id: String,
+    /// Where the audit head is anchored beyond the files (the OS keychain), and under which
+    /// name; `None` where the vault has no keychain.
+    anchor: Option<(Arc<dyn DeviceSecretStore>, String)>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -211,6 +216,7 @@ impl Ledger {
             dir: dir.to_path_buf(),
             audit_key: audit::chain_key(&keys.audit_key),
             device_id: keys.device_id.clone(),
+            anchor: None,
         })
     }
 
@@ -235,6 +241,7 @@ impl Ledger {
         mark_heads_sealed(&tx)?;
         tx.commit()?;
         audit::write_head(&self.dir, &self.audit_key, seq, &hash)?;
+        self.write_anchor(seq, &hash);
         Ok(value)
     }
 
@@ -274,6 +281,7 @@ impl Ledger {
         tx.commit()?;
         if let Some((seq, hash)) = last {
             audit::write_head(&self.dir, &self.audit_key, seq, &hash)?;
+            self.write_anchor(seq, &hash);
         }
         Ok(())
     }
@@ -300,6 +308,34 @@ impl Ledger {
             audit::read_head(&self.dir)?.as_ref(),
             self.heads_sealed()?,
         )?)
+    }
+
+    /// Anchors the audit head in `keychain` from now on, after checking the log against the
+    /// anchor already there (none yet is fine: a first unlock on this device, or an older
+    /// version). A ledger put back together with its older head fails here.
+    pub fn anchor_in(
+        &mut self,
+        keychain: Arc<dyn DeviceSecretStore>,
+        vault_id: &str,
+    ) -> Result<(), LedgerError> {
+        let name = audit::anchor_name(vault_id);
+        match keychain.get(&name) {
+            Ok(Some(anchor)) => audit::check_anchor(&self.conn, &anchor)?,
+            Ok(None) => {}
+            // A keychain that does not answer now is not a rollback: the sealed head still
+            // stands, and the anchor is written again with the next row.
+            Err(e) => tracing::warn!(error = %e, "the audit anchor could not be read"),
+        }
+        self.anchor = Some((keychain, name));
+        Ok(())
+    }
+
+    fn write_anchor(&self, seq: i64, hash: &[u8]) {
+        if let Some((keychain, name)) = &self.anchor {
+            if let Err(e) = keychain.set(name, &audit::anchor_bytes(seq, hash)) {
+                tracing::warn!(error = %e, "the audit anchor could not be written");
+            }
+        }
     }
 
     fn heads_sealed(&self) -> Result<bool, LedgerError> {
@@ -641,6 +677,7 @@ pub(crate) fn test_keys(byte: u8) -> VaultKeys {
         audit_key: Zeroizing::new([byte ^ 2; 32]),
         device_id: "d1".into(),
         device_secret: false,
+        vault_id: "00".into(),
     }
 }
 

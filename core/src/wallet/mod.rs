@@ -139,6 +139,9 @@ impl Wallet {
         .await?;
         let result = (|| -> Result<(Ledger, AccountRow)> {
             let mut ledger = Ledger::open(&dir, &keys)?;
+            if keys.device_secret {
+                ledger.anchor_in(self.ctx.config().keychain.clone(), &keys.vault_id)?;
+            }
             let row = store_key_source(&mut ledger, &keys, &prepared, AuditEvent::WalletCreated)?;
             ledger.integrity_check()?;
             Ok((ledger, row))
@@ -193,6 +196,9 @@ impl Wallet {
         // Before anything is written (the unlock's own audit row would move the head): a
         // ledger put back from an older copy, or a head deleted or edited, is refused here.
         ledger.check_audit_head()?;
+        if unlocked.keys.device_secret {
+            ledger.anchor_in(self.ctx.config().keychain.clone(), &unlocked.keys.vault_id)?;
+        }
         if !unlocked.failed_attempts.is_empty() {
             let times: Vec<i64> = unlocked.failed_attempts.iter().map(|t| *t as i64).collect();
             ledger.audit_at(
@@ -1221,5 +1227,50 @@ mod tests {
         std::fs::write(&head_file, &head).unwrap();
         w.unlock(pw("correct horse")).await.unwrap();
         assert!(w.verify_audit().await.unwrap() > 0);
+    }
+
+    #[tokio::test]
+    async fn a_ledger_put_back_with_its_own_older_head_is_caught_by_the_keychain() {
+        use crate::keys::keychain::MemoryKeychain;
+        use crate::store::audit::{self, AuditError};
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Arc::new(MemoryKeychain::default());
+        let w = Wallet::new(WalletConfig {
+            data_dir: dir.path().to_path_buf(),
+            network: Network::devnet("http://127.0.0.1:9"),
+            kdf: TEST_KDF,
+            keychain: keychain.clone(),
+        })
+        .unwrap();
+        let created = w
+            .create(pw("correct horse"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        w.lock().await;
+        // A backup of the whole profile (ledger and head together)…
+        let ledger_file = ledger::ledger_path(dir.path());
+        let head_file = audit::head_path(dir.path());
+        let (old_ledger, old_head) = (
+            std::fs::read(&ledger_file).unwrap(),
+            std::fs::read(&head_file).unwrap(),
+        );
+        // …then life goes on…
+        w.unlock(pw("correct horse")).await.unwrap();
+        w.rename_account(&created.account.address, "Savings")
+            .await
+            .unwrap();
+        w.lock().await;
+        // …and the backup is put back: consistent in itself, older than the device's anchor.
+        std::fs::write(&ledger_file, &old_ledger).unwrap();
+        std::fs::write(&head_file, &old_head).unwrap();
+        match w.unlock(pw("correct horse")).await.unwrap_err() {
+            Error::Ledger(ledger::LedgerError::Audit(AuditError::RolledBack {
+                anchored,
+                last,
+            })) => {
+                assert!(anchored > last)
+            }
+            other => panic!("expected a rollback, got {other}"),
+        }
     }
 }
