@@ -401,7 +401,9 @@ pub fn unlock(
     let header = read_header(dir)?;
     header.kdf.within(&floor)?;
     let ((vault_key, vault_id), failed_attempts) =
-        guarded(dir, || open_vault_key(&header, password, keychain))?;
+        guarded(dir, attempts_anchor(&header, keychain), || {
+            open_vault_key(&header, password, keychain)
+        })?;
     Ok(Unlocked {
         keys: keys_from(&vault_key, &vault_id, &header)?,
         failed_attempts,
@@ -422,7 +424,9 @@ pub fn change_password(
     }
     let mut header = read_header(dir)?;
     header.kdf.within(&kdf)?;
-    let ((vault_key, vault_id), failed) = guarded(dir, || open_vault_key(&header, old, keychain))?;
+    let ((vault_key, vault_id), failed) = guarded(dir, attempts_anchor(&header, keychain), || {
+        open_vault_key(&header, old, keychain)
+    })?;
     let salt = random::<32>()?;
     let device_secret = device_secret_for(&header, keychain)?;
     let kek = derive_kek(
@@ -521,6 +525,7 @@ impl Attempts {
 /// password, and on success clears the record and hands back the failures to audit.
 fn guarded(
     dir: &Path,
+    anchor: Option<(&dyn DeviceSecretStore, String)>,
     check: impl FnOnce() -> Result<Opened, VaultError>,
 ) -> Result<(Opened, Vec<u64>), VaultError> {
     // One attempt at a time across every process and thread: parallel guesses would otherwise
@@ -528,6 +533,27 @@ fn guarded(
     let lock = crate::keys::files::create_private(&dir.join("unlock.lock"))?;
     lock.lock()?;
     let mut attempts = Attempts::load(dir);
+    // Where the vault has a keychain, the run of failures is kept there too: deleting the file
+    // does not reset the wait. The worse of the two records counts.
+    if let Some((keychain, name)) = &anchor {
+        if let Ok(Some(bytes)) = keychain.get(name) {
+            if let Some((failures, last)) = anchored_attempts(&bytes) {
+                if failures > attempts.failures {
+                    attempts.failures = failures;
+                    attempts.last_failure_ms = last.min(now_ms());
+                }
+            }
+        }
+    }
+    let remember = |a: &Attempts| {
+        if let Some((keychain, name)) = &anchor {
+            let mut bytes = a.failures.to_be_bytes().to_vec();
+            bytes.extend_from_slice(&a.last_failure_ms.to_be_bytes());
+            if let Err(e) = keychain.set(name, &bytes) {
+                tracing::warn!(error = %e, "the unlock attempts could not be anchored");
+            }
+        }
+    };
     let now = now_ms();
     let wait = attempts.wait_secs(now);
     if wait > 0 {
@@ -537,6 +563,9 @@ fn guarded(
     }
     match check() {
         Ok((key, id)) => {
+            if attempts.failures > 0 {
+                remember(&Attempts::default());
+            }
             if attempts.failures > 0 || !attempts.unaudited.is_empty() {
                 fs::remove_file(Attempts::path(dir)).or_else(|e| {
                     if e.kind() == std::io::ErrorKind::NotFound {
@@ -555,10 +584,28 @@ fn guarded(
                 attempts.unaudited.push(now / 1000);
             }
             attempts.save(dir)?;
+            remember(&attempts);
             Err(VaultError::WrongPassword)
         }
         Err(e) => Err(e),
     }
+}
+
+/// The keychain's copy of the run of failures: (failures, last failure in ms).
+fn anchored_attempts(bytes: &[u8]) -> Option<(u32, u64)> {
+    let failures = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
+    let last = u64::from_be_bytes(bytes.get(4..12)?.try_into().ok()?);
+    Some((failures, last))
+}
+
+/// The keychain name of a vault's anchored unlock attempts, where it has a keychain.
+fn attempts_anchor<'a>(
+    header: &Header,
+    keychain: &'a dyn DeviceSecretStore,
+) -> Option<(&'a dyn DeviceSecretStore, String)> {
+    header
+        .device_secret
+        .then(|| (keychain, format!("{}/unlock-attempts", header.vault_id)))
 }
 
 /// Seals a secret with the vault's sealing key: nonce ‖ ciphertext ‖ tag. `label` names what it
@@ -925,5 +972,25 @@ mod tests {
             retry_after(dir.path()) <= 1,
             "a future failure locked the owner out"
         );
+    }
+
+    #[test]
+    fn deleting_the_attempts_file_does_not_reset_the_wait_where_a_keychain_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = MemoryKeychain::default();
+        create(dir.path(), &pw("correct horse"), TEST_KDF, &keychain).unwrap();
+        assert!(matches!(
+            unlock(dir.path(), &pw("wrong guess"), &keychain, TEST_KDF),
+            Err(VaultError::WrongPassword)
+        ));
+        fs::remove_file(Attempts::path(dir.path())).unwrap();
+        assert!(matches!(
+            unlock(dir.path(), &pw("next guess"), &keychain, TEST_KDF),
+            Err(VaultError::Throttled { .. })
+        ));
+        // The wait over, the right password clears both records.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        unlock(dir.path(), &pw("correct horse"), &keychain, TEST_KDF).unwrap();
+        unlock(dir.path(), &pw("correct horse"), &keychain, TEST_KDF).unwrap();
     }
 }
