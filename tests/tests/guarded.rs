@@ -227,18 +227,43 @@ async fn the_cli_refuses_a_send_above_the_policy_without_a_code() {
         .iter()
         .map(|c| c.as_str().unwrap().to_string())
         .collect();
-    run_json(
-        cairn(),
-        &[
+    // A code is never an argument (`ps` shows arguments to every user of the machine).
+    let out = cairn()
+        .args([
             "mfa",
             "confirm",
             "--code",
             &code_from(&secret, unix_now(), 0),
-        ],
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a code as an argument is a usage error"
     );
-    run_json(
-        cairn(),
-        &["policy", "set", "--per-send", "1", "--code", &recovery[0]],
+    let mut confirm = cairn();
+    confirm.env("CAIRN_MFA_CODE", code_from(&secret, unix_now(), 0));
+    run_json(confirm, &["mfa", "confirm"]);
+    // From a file descriptor, as the password: here fd 3, a pipe from the shell.
+    let template = cairn();
+    let mut by_fd = std::process::Command::new("bash");
+    by_fd
+        .arg("-c")
+        .arg(r#""$0" policy set --per-send 1 --code-fd 3 --json 3<<<"$CODE""#)
+        .arg(template.get_program())
+        .env("CODE", &recovery[0]);
+    for (k, v) in template.get_envs() {
+        match v {
+            Some(v) => by_fd.env(k, v),
+            None => by_fd.env_remove(k),
+        };
+    }
+    let by_fd = by_fd.output().unwrap();
+    assert!(
+        by_fd.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_fd.stderr)
     );
     let status = run_json(cairn(), &["mfa", "status"]);
     assert_eq!(status["enabled"], true);

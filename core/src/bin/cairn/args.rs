@@ -45,10 +45,15 @@ pub struct Global {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// The second factor's code (from the authenticator app, or a recovery code) for actions
-    /// the policy guards: sends above its limits, exports, policy changes.
-    #[arg(long, global = true, env = "CAIRN_MFA_CODE", hide_env_values = true)]
-    pub code: Option<String>,
+    /// Ask for the second factor's code (from the authenticator app, or a recovery code) for
+    /// actions the policy guards: sends above its limits, exports, policy changes. The code is
+    /// read from --code-fd, else CAIRN_MFA_CODE, else a hidden prompt; never from the command
+    /// line, where `ps` shows it.
+    #[arg(long, global = true)]
+    pub code: bool,
+    /// Read the second factor's code from this file descriptor.
+    #[arg(long, global = true)]
+    pub code_fd: Option<u32>,
 }
 
 /// `--speed` (slow, normal, fast), unless both custom fees are given, which win.

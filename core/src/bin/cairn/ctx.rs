@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use cairn_core::{keychain, profiles, KdfParams, Network, Wallet, WalletConfig};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::Global;
 use crate::error::CliError;
@@ -25,6 +25,8 @@ pub struct Ctx<'a> {
     /// The password once read: a pipe (`--password-fd`) can be read only once, and a second,
     /// empty read would count as a wrong password.
     password: std::sync::Mutex<Option<SecretString>>,
+    /// The second factor's code once read, for the same reason.
+    code: std::sync::Mutex<Option<SecretString>>,
 }
 
 /// What `cmd::run` does with the session once a command has printed its result.
@@ -59,12 +61,31 @@ impl<'a> Ctx<'a> {
             out: Output::new(global.json),
             pinned: cairn_core::network::pinned_by_env(),
             password: std::sync::Mutex::new(None),
+            code: std::sync::Mutex::new(None),
         })
     }
 
-    /// `--code` (or CAIRN_MFA_CODE), for the actions the policy guards.
-    pub fn code(&self) -> Option<&str> {
-        self.global.code.as_deref()
+    /// The second factor's code for the actions the policy guards: `--code-fd`, else
+    /// CAIRN_MFA_CODE, else a prompt when `--code` asks for one; none otherwise (the core then says
+    /// when one is needed).
+    pub fn code(&self) -> Result<Option<String>, CliError> {
+        let env_set = std::env::var_os("CAIRN_MFA_CODE").is_some();
+        if !(env_set || self.global.code || self.global.code_fd.is_some()) {
+            return Ok(None);
+        }
+        self.code_needed().map(Some)
+    }
+
+    /// The second factor's code, asked for at a prompt when no descriptor or variable gives it.
+    pub fn code_needed(&self) -> Result<String, CliError> {
+        let mut cached = self.code.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = &*cached {
+            return Ok(c.expose_secret().to_string());
+        }
+        let read = read_secret("code", self.global.code_fd, "CAIRN_MFA_CODE", "Code: ")?;
+        let text = read.expose_secret().trim().to_string();
+        *cached = Some(SecretString::from(text.clone()));
+        Ok(text)
     }
 
     pub fn password(&self) -> Result<SecretString, CliError> {

@@ -39,10 +39,14 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
         "Password again to export: ",
     )?;
     let secret = match cmd {
-        ExportCmd::Phrase { source } => wallet.export_secret(again, *source, ctx.code()).await?,
+        ExportCmd::Phrase { source } => {
+            wallet
+                .export_secret(again, *source, ctx.code()?.as_deref())
+                .await?
+        }
         ExportCmd::Key { address } => {
             wallet
-                .export_private_key(again, address, ctx.code())
+                .export_private_key(again, address, ctx.code()?.as_deref())
                 .await?
         }
     };

@@ -22,7 +22,7 @@ pub enum MfaCmd {
     /// Starts enrolment (asks for the password again): prints the otpauth:// URI for an
     /// authenticator app and ten recovery codes, once.
     Enroll,
-    /// Turns it on with the first code the app shows (--code or CAIRN_MFA_CODE).
+    /// Turns it on with the first code the app shows (asked for, or CAIRN_MFA_CODE).
     Confirm,
     /// Turns it off: the password again and a code.
     Disable,
@@ -79,18 +79,18 @@ async fn mfa(ctx: &Ctx<'_>, cmd: &MfaCmd) -> Result<(), CliError> {
             let enrollment = wallet.mfa_enroll(password_again()?).await?;
             ctx.out.print(&enrollment, |e| {
                 format!(
-                    "Add this to your authenticator app:\n  {}\nRecovery codes (each works once; write them down):\n  {}\nThen: cairn mfa confirm --code <the app's code>",
+                    "Add this to your authenticator app:\n  {}\nRecovery codes (each works once; write them down):\n  {}\nThen: cairn mfa confirm (it asks for the app's code)",
                     e.otpauth_uri,
                     e.recovery_codes.join("\n  ")
                 )
             });
         }
         MfaCmd::Confirm => {
-            wallet.mfa_confirm(code(ctx)?).await?;
+            wallet.mfa_confirm(&code(ctx)?).await?;
             ctx.out.ok("two-factor authentication is on");
         }
         MfaCmd::Disable => {
-            wallet.mfa_disable(password_again()?, code(ctx)?).await?;
+            wallet.mfa_disable(password_again()?, &code(ctx)?).await?;
             ctx.out.ok("two-factor authentication is off");
         }
     }
@@ -122,7 +122,7 @@ async fn policy(ctx: &Ctx<'_>, cmd: &PolicyCmd) -> Result<(), CliError> {
                 mfa_above_score: mfa_above_score.or(current.mfa_above_score),
                 block_above_score: block_above_score.or(current.block_above_score),
             };
-            wallet.set_policy(&policy, ctx.code()).await?;
+            wallet.set_policy(&policy, ctx.code()?.as_deref()).await?;
             ctx.out.print(&policy, policy_text);
         }
     }
@@ -137,9 +137,9 @@ fn policy_text(p: &cairn_api::Policy) -> String {
     )
 }
 
-fn code<'c>(ctx: &'c Ctx<'_>) -> Result<&'c str, CliError> {
-    ctx.code()
-        .ok_or_else(|| CliError::Usage("give the code with --code or CAIRN_MFA_CODE".into()))
+/// Confirming and disabling always need a code: asked for even without `--code`.
+fn code(ctx: &Ctx<'_>) -> Result<String, CliError> {
+    ctx.code_needed()
 }
 
 /// Enrolling and disabling ask for the password again, even right after an unlock.

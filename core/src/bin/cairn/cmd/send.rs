@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 token: token.clone(),
                 amount: amount.clone(),
                 speed,
-                mfa_code: ctx.code().map(str::to_string),
+                mfa_code: ctx.code()?,
                 override_risk: *override_risk,
             };
             let q = wallet.quote_send(&request).await?;

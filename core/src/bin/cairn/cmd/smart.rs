@@ -107,7 +107,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 calls,
                 sponsored: *sponsored,
                 speed: parse_speed(speed, None, None)?,
-                mfa_code: ctx.code().map(str::to_string),
+                mfa_code: ctx.code()?,
                 override_risk: *override_risk,
             };
             if *quote {
