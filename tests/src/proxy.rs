@@ -54,8 +54,10 @@ pub enum Fault {
     /// A node that lies about sending: `eth_sendRawTransaction` is answered with the
     /// transaction's hash but never forwarded, and every `eth_getTransactionReceipt` (also in
     /// batches) gets a successful receipt in the upstream's latest block. Everything else is
-    /// forwarded.
-    NeverBroadcast,
+    /// forwarded. With `cover_up`, the lie is kept consistent: every block served lists the
+    /// swallowed transactions and every account's `eth_getTransactionCount` counts them, so the
+    /// checks one node's answers allow all pass.
+    NeverBroadcast { cover_up: bool },
     /// Forward everything, but answer single `eth_feeHistory` calls with this base fee (in
     /// gwei) for every block and 1 gwei tips: a node that sets the wallet's fee.
     FeeHistory { base_fee_gwei: u64 },
@@ -90,6 +92,8 @@ struct Shared {
     counts: Mutex<Counts>,
     /// A listener bound by [`RpcProxy::set_fault`] when coming back up, for the task to adopt.
     rebound: Mutex<Option<std::net::TcpListener>>,
+    /// Hashes of the transactions [`Fault::NeverBroadcast`] swallowed.
+    swallowed: Mutex<Vec<String>>,
 }
 
 impl RpcProxy {
@@ -110,6 +114,7 @@ impl RpcProxy {
             fault,
             counts: Mutex::default(),
             rebound: Mutex::default(),
+            swallowed: Mutex::default(),
         });
         let task = tokio::spawn(serve(Arc::clone(&shared), listener));
         Ok(RpcProxy { shared, task })
@@ -256,7 +261,9 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
             Fault::Refuse { prefix, message } => {
                 refuse(shared, &request.body, prefix, -32000, message).await
             }
-            Fault::NeverBroadcast => never_broadcast(shared, &request.body).await,
+            Fault::NeverBroadcast { cover_up } => {
+                never_broadcast(shared, &request.body, cover_up).await
+            }
             Fault::FeeHistory { base_fee_gwei } => {
                 lying_fee_history(shared, &request.body, base_fee_gwei).await
             }
@@ -322,7 +329,7 @@ async fn refuse(shared: &Shared, body: &[u8], prefix: &str, code: i64, message: 
 }
 
 /// [`Fault::NeverBroadcast`]: swallowed sends, invented receipts, the rest forwarded.
-async fn never_broadcast(shared: &Shared, body: &[u8]) -> Reply {
+async fn never_broadcast(shared: &Shared, body: &[u8], cover_up: bool) -> Reply {
     let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
         return forward(shared, body, None).await;
     };
@@ -365,7 +372,9 @@ async fn never_broadcast(shared: &Shared, body: &[u8]) -> Reply {
         let param = call["params"][0].as_str().unwrap_or("").to_string();
         let result = if method(call) == "eth_sendRawTransaction" {
             let raw = hex::decode(param.trim_start_matches("0x")).unwrap_or_default();
-            Value::String(alloy::primitives::keccak256(raw).to_string())
+            let hash = alloy::primitives::keccak256(raw).to_string();
+            lock(&shared.swallowed).push(hash.clone());
+            Value::String(hash)
         } else {
             let b = latest.clone().unwrap_or(Value::Null);
             serde_json::json!({
@@ -386,11 +395,36 @@ async fn never_broadcast(shared: &Shared, body: &[u8]) -> Reply {
         }
         .unwrap_or_default();
         let reply = forward(shared, &body, None).await;
-        match serde_json::from_slice::<Value>(&reply.body) {
-            Ok(Value::Array(more)) => answers.extend(more),
-            Ok(one) => answers.push(one),
+        let mut more = match serde_json::from_slice::<Value>(&reply.body) {
+            Ok(Value::Array(more)) => more,
+            Ok(one) => vec![one],
             Err(_) => return reply,
+        };
+        if cover_up {
+            let swallowed = lock(&shared.swallowed).clone();
+            for answer in &mut more {
+                let Some(call) = rest.iter().find(|c| c.get("id") == answer.get("id")) else {
+                    continue;
+                };
+                match method(call).as_str() {
+                    "eth_getTransactionCount" => {
+                        let n = answer["result"]
+                            .as_str()
+                            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok());
+                        if let Some(n) = n {
+                            answer["result"] = format!("{:#x}", n + swallowed.len() as u64).into();
+                        }
+                    }
+                    "eth_getBlockByNumber" => {
+                        if let Some(txs) = answer["result"]["transactions"].as_array_mut() {
+                            txs.extend(swallowed.iter().cloned().map(Value::String));
+                        }
+                    }
+                    _ => {}
+                }
+            }
         }
+        answers.extend(more);
     }
     let out = if single {
         answers.into_iter().next().unwrap_or(Value::Null)

@@ -85,7 +85,7 @@ async fn a_receipt_the_chain_does_not_bear_out_is_not_believed() {
     w.devnet_fund(&me, "1").await.unwrap();
     w.sync_once().await.unwrap();
 
-    proxy.set_fault(Fault::NeverBroadcast);
+    proxy.set_fault(Fault::NeverBroadcast { cover_up: false });
     let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
     for _ in 0..4 {
         w.sync_once().await.unwrap();
@@ -106,4 +106,100 @@ async fn a_receipt_the_chain_does_not_bear_out_is_not_believed() {
     proxy.set_fault(Fault::None);
     wait_state(&w, op.id, "confirmed").await;
     assert_eq!(eth_balance(&url, BOB).await, wei("0.1"));
+}
+
+/// Where the network has a second endpoint, a liar that keeps its story straight (its blocks
+/// list the swallowed payment, its nonces count it) still cannot confirm it: the second
+/// endpoint has no receipt, so the payment waits, and the second endpoint gets the signed bytes,
+/// so the payment goes out after all, once.
+#[tokio::test]
+async fn a_confirmation_needs_a_second_endpoint_to_bear_it_out() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let liar = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[liar.url(), url.clone()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    liar.set_fault(Fault::NeverBroadcast { cover_up: true });
+    let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
+    for _ in 0..6 {
+        w.sync_once().await.unwrap();
+        rpc(&url, "evm_mine", serde_json::json!([])).await;
+    }
+    let now = state_of(&w, op.id).await;
+    assert_ne!(
+        now.state, "confirmed",
+        "one node's word was enough: {now:?}"
+    );
+    assert_eq!(
+        eth_balance(&url, BOB).await,
+        wei("0.1"),
+        "the second endpoint was not given the payment"
+    );
+
+    // With the liar gone quiet, both endpoints agree, and it is confirmed; paid once.
+    liar.set_fault(Fault::None);
+    wait_state(&w, op.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.1"));
+}
+
+/// With a single endpoint a consistent liar can confirm a payment it never sent; the wallet
+/// takes the confirmation back on the first honest endpoint it talks to, and the payment goes
+/// out.
+#[tokio::test]
+async fn a_confirmation_is_rechecked_on_the_next_endpoint() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let liar = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[liar.url()])).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    liar.set_fault(Fault::NeverBroadcast { cover_up: true });
+    let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
+    rpc(&url, "evm_mine", serde_json::json!([])).await;
+    wait_state(&w, op.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, BOB).await, alloy::primitives::U256::ZERO);
+    w.lock().await;
+    drop(w);
+
+    // The same wallet, now on an honest node.
+    let w = cairn_core::Wallet::new(cairn_core::WalletConfig {
+        data_dir: dir.path().to_path_buf(),
+        network: network(std::slice::from_ref(&url)),
+        kdf: FAST_KDF,
+        keychain: std::sync::Arc::new(cairn_core::keychain::NoKeychain),
+    })
+    .unwrap();
+    w.unlock(secrecy::SecretString::from("send sync password"))
+        .await
+        .unwrap();
+    // The worker re-checks on its first round: the payment goes out (anvil mines it at once).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while eth_balance(&url, BOB).await != wei("0.1") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lie stood: {:?}",
+            state_of(&w, op.id).await
+        );
+        w.sync_once().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let done = wait_state(&w, op.id, "confirmed").await;
+    assert!(done.block_number.is_some(), "{done:?}");
+    assert_eq!(eth_balance(&url, BOB).await, wei("0.1"));
+}
+
+async fn state_of(w: &cairn_core::Wallet, id: i64) -> cairn_api::Operation {
+    w.operations(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.id == id)
+        .unwrap()
 }

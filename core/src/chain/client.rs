@@ -84,6 +84,32 @@ impl Chain {
         })
     }
 
+    /// A client on this network's other endpoints (every one but the one in use, in the
+    /// configured order), for a second opinion on what one node says moved money; `None` when
+    /// the network has a single endpoint.
+    pub fn another(&self) -> Option<Result<Chain, ChainError>> {
+        let network = self.network();
+        let active = self.rpc.active_url();
+        let others: Vec<String> = network
+            .rpc_urls
+            .iter()
+            .filter(|u| u.as_str() != active)
+            .cloned()
+            .collect();
+        if others.is_empty() || others.len() == network.rpc_urls.len() {
+            return None;
+        }
+        let mut second = network.clone();
+        second.rpc_urls = others;
+        second.bundler_url = None;
+        second.paymaster_url = None;
+        Some(Rpc::new(second).map(|rpc| Chain {
+            rpc,
+            bundler: None,
+            paymaster: None,
+        }))
+    }
+
     pub fn bundler(&self) -> Option<&AaEndpoint> {
         self.bundler.as_ref()
     }
@@ -233,6 +259,21 @@ impl Chain {
             .call("eth_getTransactionCount", json!([address, tag]))
             .await?;
         quantity(self.rpc.active_url(), &v)
+    }
+
+    /// The `"latest"` nonces of many accounts, in one batch.
+    pub async fn nonces(&self, addresses: &[Address]) -> Result<Vec<u64>, ChainError> {
+        let calls: Vec<(&str, Value)> = addresses
+            .iter()
+            .map(|a| ("eth_getTransactionCount", json!([a, "latest"])))
+            .collect();
+        let url = self.rpc.active_url().to_string();
+        self.rpc
+            .batch(&calls)
+            .await?
+            .into_iter()
+            .map(|r| quantity(&url, &r?))
+            .collect()
     }
 
     /// The base fee of the next block and recent tips (last 10 blocks).

@@ -115,10 +115,18 @@ pub(crate) struct Ctx {
     /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
     sync_wake: tokio::sync::Notify,
     /// One sync round at a time: the worker and an explicit "sync now" must not both
-    /// broadcast the same queue.
-    pub(crate) sync_round: Mutex<()>,
+    /// broadcast the same queue. Holds what rounds remember between them.
+    pub(crate) sync_round: Mutex<SyncMemo>,
     /// What the worker last saw, as the UI shows it.
     sync_state: std::sync::Mutex<SyncStatus>,
+}
+
+/// What one sync round leaves for the next.
+#[derive(Debug, Default)]
+pub(crate) struct SyncMemo {
+    /// The chain and endpoint on which recent confirmations were last re-checked: each
+    /// endpoint the wallet moves to gets to contradict what an earlier one said.
+    pub(crate) rechecked_on: Option<(u64, String)>,
 }
 
 impl Ctx {
@@ -134,7 +142,7 @@ impl Ctx {
             last_activity: std::sync::Mutex::new(Instant::now()),
             events,
             sync_wake: tokio::sync::Notify::new(),
-            sync_round: Mutex::new(()),
+            sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
         })
     }

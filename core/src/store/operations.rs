@@ -648,6 +648,31 @@ impl Ledger {
         rows.map(|r| with_state(r?)).collect()
     }
 
+    /// The newest `limit` transactions (not user operations) in `state` whose block is at
+    /// `min_block` or later, newest block first. Indexed: reads `limit` rows at any ledger size.
+    pub fn recent_in_state(
+        &self,
+        chain_id: u64,
+        state: OpState,
+        min_block: u64,
+        limit: u32,
+    ) -> Result<Vec<OperationRow>, LedgerError> {
+        let sql = format!(
+            "SELECT {OP_COLUMNS}
+             FROM operations o INDEXED BY operations_by_block
+             JOIN accounts a ON a.id = o.account_id LEFT JOIN assets s ON s.id = o.asset_id
+             WHERE o.chain_id = ?1 AND o.state = ?2 AND o.block_number >= ?3
+               AND o.user_op IS NULL
+             ORDER BY o.block_number DESC LIMIT ?4"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(
+            params![chain_id as i64, state.as_str(), min_block as i64, limit],
+            op_row,
+        )?;
+        rows.map(|r| with_state(r?)).collect()
+    }
+
     /// What an account has promised and the last balance read may not show yet: (native wei
     /// including the most the fees can cost, amount of `asset_id` if it is a token). Counts
     /// operations not yet mined, and mined ones in blocks after `balance_block` (the balance

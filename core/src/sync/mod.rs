@@ -20,6 +20,7 @@ use crate::chain::rpc::ChainError;
 use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
 use crate::primitives::units::{parse_address, AddressError};
+use crate::session::SyncMemo;
 use crate::session::{Ctx, SessionError};
 use crate::smart::SmartAccounts;
 use crate::store::ledger::{now, LedgerError};
@@ -167,8 +168,8 @@ impl Syncer<'_> {
 
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub(crate) async fn sync_once(&self) -> Result<SyncStatus> {
-        let _one_at_a_time = self.ctx.sync_round.lock().await;
-        let outcome = self.sync_round().await;
+        let mut memo = self.ctx.sync_round.lock().await;
+        let outcome = self.sync_round(&mut memo).await;
         let (queued, in_flight) = self
             .with_session_quiet(|s| {
                 let chain_id = self.ctx.network().chain_id;
@@ -212,7 +213,7 @@ impl Syncer<'_> {
         Ok(status)
     }
 
-    async fn sync_round(&self) -> Result<u64> {
+    async fn sync_round(&self, memo: &mut SyncMemo) -> Result<u64> {
         let chain = &self.ctx.chain();
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
@@ -400,6 +401,7 @@ impl Syncer<'_> {
         })
         .await?;
 
+        self.recheck_confirmed(memo, head).await?;
         self.follow(&active, &round, network.confirmations).await?;
         let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
         self.broadcast(&active, &round, base_fee).await?;
@@ -601,7 +603,8 @@ impl Syncer<'_> {
         Ok(())
     }
 
-    /// Included → confirmed after enough blocks, or → failed with the revert reason.
+    /// Included → confirmed after enough blocks, or → failed with the revert reason; either
+    /// only when another endpoint of the network (where it has one) bears the receipt out.
     async fn settle(
         &self,
         op: &OperationRow,
@@ -609,6 +612,11 @@ impl Syncer<'_> {
         head: u64,
         confirmations: u64,
     ) -> Result<()> {
+        let ends =
+            !r.success || head.saturating_add(1) >= r.block_number.saturating_add(confirmations);
+        if ends && !self.borne_out_elsewhere(op, r).await? {
+            return Ok(());
+        }
         let failure = match r.success {
             true => None,
             false => Some(self.revert_reason(op, r.block_number).await),
@@ -617,6 +625,148 @@ impl Syncer<'_> {
             .lifecycle()
             .conclude(op.id, failure, r.block_number, head, confirmations)
             .await?)
+    }
+
+    /// Whether another endpoint of the network tells the same story as the receipt: the
+    /// same block and outcome, a block that holds the transaction, a nonce that moved. `true`
+    /// where the network has a single endpoint. Where the other endpoint has never seen the
+    /// transaction, it gets the signed bytes: the first node may be keeping them to itself.
+    /// An unreachable second endpoint is no answer: the operation waits as `included`.
+    async fn borne_out_elsewhere(&self, op: &OperationRow, r: &Receipt) -> Result<bool> {
+        let Some(other) = self.ctx.chain().another() else {
+            return Ok(true);
+        };
+        let other = other?;
+        let url = other.rpc().network().rpc_urls.join(", ");
+        let Some(hash) = op.hash.as_deref().and_then(|h| B256::from_str(h).ok()) else {
+            return Ok(false);
+        };
+        let account = parse_address(&op.from)?;
+        let heard = async {
+            let receipt = other.receipts(&[hash]).await?.pop().flatten();
+            let block = other.blocks(&[r.block_number]).await?.pop().flatten();
+            let nonce = other.nonces(&[account]).await?.pop();
+            Ok::<_, ChainError>((receipt, block, nonce))
+        }
+        .await;
+        let verdict = match heard {
+            Err(e) => Err(format!("no second opinion: {e}")),
+            Ok((None, ..)) => {
+                if let Some(raw) = &op.signed_payload {
+                    if let Err(e) = other.send_raw(raw).await {
+                        tracing::debug!(op = op.id, error = %e, "second endpoint refused the bytes");
+                    }
+                }
+                Err(format!("{url} has no receipt for it"))
+            }
+            Ok((Some(theirs), block, nonce)) => {
+                if theirs.block_hash != r.block_hash || theirs.success != r.success {
+                    Err(format!(
+                        "{url} has it in block {} ({}), not {}",
+                        theirs.block_number, theirs.block_hash, r.block_hash
+                    ))
+                } else {
+                    receipt_agrees(op.nonce, hash, &theirs, block.as_ref(), nonce)
+                }
+            }
+        };
+        match verdict {
+            Ok(()) => Ok(true),
+            Err(why) => {
+                tracing::warn!(op = op.id, %why, "a receipt not borne out by a second endpoint");
+                Ok(false)
+            }
+        }
+    }
+
+    /// Confirmations one endpoint gave, re-checked on each endpoint the wallet moves to (and
+    /// once per process): a `confirmed` payment the chain as this node serves it does not hold
+    /// (no receipt, another block, the nonce unused) goes back to `submitted` and its signed
+    /// bytes go out again, as after a reorg. Bounded: the newest confirmations within about a
+    /// week of blocks, one batch each of receipts, blocks and nonces.
+    async fn recheck_confirmed(&self, memo: &mut SyncMemo, head: u64) -> Result<()> {
+        const RECENT: u32 = 64;
+        const WINDOW_BLOCKS: u64 = 50_400;
+        let chain = self.ctx.chain();
+        let chain_id = chain.network().chain_id;
+        let here = (chain_id, chain.rpc().active_url().to_string());
+        if memo.rechecked_on.as_ref() == Some(&here) {
+            return Ok(());
+        }
+        let ops = self
+            .with_session_quiet(|s| {
+                Ok(s.ledger.recent_in_state(
+                    chain_id,
+                    OpState::Confirmed,
+                    head.saturating_sub(WINDOW_BLOCKS),
+                    RECENT,
+                )?)
+            })
+            .await?;
+        let ops: Vec<(&OperationRow, B256)> = ops
+            .iter()
+            .filter_map(|o| Some((o, B256::from_str(o.hash.as_deref()?).ok()?)))
+            .collect();
+        if !ops.is_empty() {
+            let hashes: Vec<B256> = ops.iter().map(|(_, h)| *h).collect();
+            let receipts = chain.receipts(&hashes).await?;
+            let mut numbers: Vec<u64> = receipts.iter().flatten().map(|r| r.block_number).collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            let blocks: HashMap<u64, Option<BlockTxs>> = numbers
+                .iter()
+                .copied()
+                .zip(chain.blocks(&numbers).await?)
+                .collect();
+            let mut senders: Vec<&str> = ops.iter().map(|(o, _)| o.from.as_str()).collect();
+            senders.sort_unstable();
+            senders.dedup();
+            let addresses = senders
+                .iter()
+                .map(|a| parse_address(a))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let nonces: HashMap<&str, u64> = senders
+                .iter()
+                .copied()
+                .zip(chain.nonces(&addresses).await?)
+                .collect();
+            for ((op, hash), receipt) in ops.iter().zip(&receipts) {
+                let verdict = match receipt {
+                    None => Err(format!("{} has no receipt for it", here.1)),
+                    Some(r) => receipt_agrees(
+                        op.nonce,
+                        *hash,
+                        r,
+                        blocks.get(&r.block_number).and_then(Option::as_ref),
+                        nonces.get(op.from.as_str()).copied(),
+                    )
+                    .and_then(|()| match op.block_hash.as_deref() {
+                        Some(b) if b != r.block_hash.to_string() => {
+                            Err(format!("it is in block {}, not {b}", r.block_hash))
+                        }
+                        _ => Ok(()),
+                    }),
+                };
+                let Err(why) = verdict else { continue };
+                tracing::warn!(op = op.id, %why, "a confirmation not borne out");
+                self.lifecycle()
+                    .step(
+                        op.id,
+                        &[OpState::Confirmed],
+                        OpState::Submitted,
+                        OpChange {
+                            clear_block: true,
+                            error: Some(format!("its confirmation did not hold: {why}")),
+                            ..OpChange::default()
+                        },
+                        "confirmation not borne out",
+                    )
+                    .await?;
+                self.rebroadcast(op).await?;
+            }
+        }
+        memo.rechecked_on = Some(here);
+        Ok(())
     }
 
     async fn revert_reason(&self, op: &OperationRow, block: u64) -> String {
