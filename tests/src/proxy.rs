@@ -61,6 +61,12 @@ pub enum Fault {
     /// Forward everything, but answer single `eth_feeHistory` calls with this base fee (in
     /// gwei) for every block and 1 gwei tips: a node that sets the wallet's fee.
     FeeHistory { base_fee_gwei: u64 },
+    /// Single calls whose method starts with `prefix` are answered with `result` (JSON text);
+    /// everything else is forwarded (a bundler that names its own gas price, say).
+    Answer {
+        prefix: &'static str,
+        result: &'static str,
+    },
     /// Single calls whose method starts with `prefix` get a JSON-RPC error with `message` (a
     /// paymaster that will not sponsor, say); everything else is forwarded.
     Refuse {
@@ -258,6 +264,13 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
                 )
                 .await
             }
+            Fault::Answer { prefix, result } => match call_id_with_prefix(&request.body, prefix) {
+                Some(id) => Reply::json(
+                    200,
+                    format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{result}}}"#).into_bytes(),
+                ),
+                None => forward(shared, &request.body, None).await,
+            },
             Fault::Refuse { prefix, message } => {
                 refuse(shared, &request.body, prefix, -32000, message).await
             }

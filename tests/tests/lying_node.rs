@@ -203,3 +203,127 @@ async fn state_of(w: &cairn_core::Wallet, id: i64) -> cairn_api::Operation {
         .find(|o| o.id == id)
         .unwrap()
 }
+
+/// Each network has its own ceiling (rollups a tenth of Ethereum's; the user's choice for a
+/// network they add): a fee above it is refused there, though it would pass on Ethereum.
+#[tokio::test]
+async fn each_network_has_its_own_fee_ceiling() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let proxy = RpcProxy::start(&devnet.endpoints.rpc_url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = network(&[proxy.url()]);
+    net.fee_ceiling_gwei = 20;
+    let (w, me) = new_wallet(dir.path(), net).await;
+    w.devnet_fund(&me, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+
+    // 15 gwei of base fee: offered at twice that plus the tip, above this network's 20.
+    proxy.set_fault(Fault::FeeHistory { base_fee_gwei: 15 });
+    let err = w.send(&eth(BOB, &me, "0.5")).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("above the 20 gwei"), "{err}");
+
+    // The presets: rollups get a ceiling of their own, lower than Ethereum's.
+    let presets = cairn_core::Network::presets();
+    let ceiling = |id: u64| {
+        presets
+            .iter()
+            .find(|n| n.chain_id == id)
+            .unwrap()
+            .fee_ceiling_gwei
+    };
+    assert_eq!(ceiling(1), 1_000);
+    for rollup in [10, 8453, 42161] {
+        assert!(ceiling(rollup) < ceiling(1), "{rollup}");
+    }
+}
+
+/// A smart account's user operation gets the same fee checks as a transaction: a node's absurd
+/// fee is not used (and said), a bundler's gas price over the ceiling is refused unless the
+/// fee is set by hand, and a fee that eats the payment is a high finding in the review.
+#[tokio::test]
+async fn a_user_operation_gets_the_same_fee_checks() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let node = RpcProxy::start(&e.rpc_url).await.unwrap();
+    let bundler = RpcProxy::start(e.bundler_url.as_deref().unwrap())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = network(&[node.url()]);
+    net.bundler_url = Some(bundler.url());
+    net.paymaster_url = e.paymaster_url.clone();
+    let (w, owner) = new_wallet(dir.path(), net).await;
+    let smart = w.smart_account(&owner, None).await.unwrap();
+    w.devnet_fund(&smart.address, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    let pay = |amount: &str, speed: SendSpeed| cairn_api::UserOpRequest {
+        from: smart.address.clone(),
+        calls: vec![cairn_api::CallSpec::Transfer {
+            to: BOB.into(),
+            token: None,
+            amount: amount.into(),
+        }],
+        sponsored: false,
+        speed,
+        mfa_code: None,
+        override_risk: false,
+    };
+    let fee_rules = |q: &cairn_api::UserOpQuote| -> Vec<String> {
+        q.risk
+            .as_ref()
+            .unwrap()
+            .warnings
+            .iter()
+            .filter(|w| w.rule.starts_with("fee_"))
+            .map(|w| format!("{} {}", w.rule, w.severity))
+            .collect()
+    };
+    let honest = w
+        .quote_user_op(&pay("0.5", SendSpeed::Normal))
+        .await
+        .unwrap();
+    assert!(fee_rules(&honest).is_empty(), "{honest:?}");
+    let gwei =
+        |q: &cairn_api::UserOpQuote| q.max_fee_per_gas_wei.parse::<u128>().unwrap() / 1_000_000_000;
+
+    // The node claims 100 000 gwei: not offered (the fee the wallet saw stands), and said.
+    node.set_fault(Fault::FeeHistory {
+        base_fee_gwei: 100_000,
+    });
+    let quote = w
+        .quote_user_op(&pay("0.5", SendSpeed::Normal))
+        .await
+        .unwrap();
+    assert!(gwei(&quote) < 10, "{quote:?}");
+    assert_eq!(fee_rules(&quote), ["fee_spike high"], "{quote:?}");
+    node.set_fault(Fault::None);
+
+    // The bundler names 5 000 gwei as its price: over the ceiling, refused; by hand, allowed.
+    bundler.set_fault(Fault::Answer {
+        prefix: "pimlico_getUserOperationGasPrice",
+        result: r#"{"slow":{"maxFeePerGas":"0x48c27395000","maxPriorityFeePerGas":"0x3b9aca00"},"standard":{"maxFeePerGas":"0x48c27395000","maxPriorityFeePerGas":"0x3b9aca00"},"fast":{"maxFeePerGas":"0x48c27395000","maxPriorityFeePerGas":"0x3b9aca00"}}"#,
+    });
+    let err = w
+        .quote_user_op(&pay("0.5", SendSpeed::Normal))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("set the fee by hand"), "{err}");
+    let custom = SendSpeed::Custom {
+        max_fee_gwei: "3".into(),
+        priority_fee_gwei: "1".into(),
+    };
+    let quote = w.quote_user_op(&pay("0.5", custom)).await.unwrap();
+    assert_eq!(gwei(&quote), 3, "{quote:?}");
+    bundler.set_fault(Fault::None);
+
+    // A fee that is most of a tiny payment.
+    let quote = w
+        .quote_user_op(&pay("0.00001", SendSpeed::Normal))
+        .await
+        .unwrap();
+    assert_eq!(fee_rules(&quote), ["fee_share high"], "{quote:?}");
+}

@@ -619,6 +619,7 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
         paymaster_url: None,
         explorer_api_url: None,
         confirmations: 2,
+        fee_ceiling_gwei: None,
     };
 
     // An endpoint on another chain than the one named is refused, and so is a dead one.

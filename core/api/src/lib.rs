@@ -437,6 +437,10 @@ pub struct NetworkSpec {
     pub paymaster_url: Option<String>,
     pub explorer_api_url: Option<String>,
     pub confirmations: u64,
+    /// The most per gas (gwei) the wallet offers from a node's fee data; above it only a fee
+    /// set by hand is signed. `None`: the network's default.
+    #[serde(default)]
+    pub fee_ceiling_gwei: Option<u64>,
 }
 
 /// A network the wallet can use: a preset or one the user added.

@@ -23,7 +23,16 @@ pub struct Network {
     pub confirmations: u64,
     /// How long one JSON-RPC request may take before the endpoint counts as unreachable.
     pub request_timeout: Duration,
+    /// The most per gas (gwei) Cairn offers from a node's fee data; above it only a fee the
+    /// user set by hand is signed. A node reporting more is more likely lying than right.
+    pub fee_ceiling_gwei: u64,
 }
+
+/// The ceiling on Ethereum and on any network without its own: its worst congestion stayed
+/// below this.
+pub const DEFAULT_FEE_CEILING_GWEI: u64 = 1_000;
+/// The ceiling on the rollups among the presets, whose fees sit a thousand times lower.
+pub const ROLLUP_FEE_CEILING_GWEI: u64 = 100;
 
 impl Network {
     fn preset(chain_id: u64, name: &str, rpc: &str, confirmations: u64) -> Network {
@@ -38,7 +47,13 @@ impl Network {
             explorer_api_url: None,
             confirmations,
             request_timeout: Duration::from_secs(10),
+            fee_ceiling_gwei: DEFAULT_FEE_CEILING_GWEI,
         }
+    }
+
+    fn rollup(mut self) -> Network {
+        self.fee_ceiling_gwei = ROLLUP_FEE_CEILING_GWEI;
+        self
     }
 
     /// The local devnet (`make devnet`, or the test fixture) at `rpc_url`.
@@ -56,9 +71,9 @@ impl Network {
                 "https://ethereum-sepolia-rpc.publicnode.com",
                 6,
             ),
-            Network::preset(8453, "Base", "https://mainnet.base.org", 10),
-            Network::preset(10, "Optimism", "https://mainnet.optimism.io", 10),
-            Network::preset(42161, "Arbitrum One", "https://arb1.arbitrum.io/rpc", 10),
+            Network::preset(8453, "Base", "https://mainnet.base.org", 10).rollup(),
+            Network::preset(10, "Optimism", "https://mainnet.optimism.io", 10).rollup(),
+            Network::preset(42161, "Arbitrum One", "https://arb1.arbitrum.io/rpc", 10).rollup(),
             Network::devnet(DEFAULT_RPC_URL),
         ]
     }

@@ -459,10 +459,6 @@ pub struct FeeFacts {
     pub decimals: u8,
 }
 
-/// The most per gas Cairn offers from a node's fee data; above it only a fee the user set by
-/// hand is signed. Ethereum's worst congestion stayed below this; a node reporting more is
-/// more likely lying than right.
-pub const FEE_CEILING_GWEI: u64 = 1_000;
 /// How old the remembered fee may be to stand for "what this wallet saw before".
 pub const FEE_MEMORY_SECS: i64 = 24 * 3600;
 
@@ -475,15 +471,16 @@ pub fn recent_base_fee(ledger: &Ledger, chain_id: u64) -> Result<Option<U256>, L
 }
 
 /// Stores a node's fee quote as the wallet's memory (for offline sends and as the baseline of
-/// the next check) unless it is absurd (base fee above the ceiling) or a spike over the recent
+/// the next check) unless it is absurd (base fee above the network's ceiling) or a spike over the recent
 /// memory: a lying node must not poison either, nor make its next lie look ordinary. `false`
 /// when it was not stored.
 pub fn remember_fee_quote(
     ledger: &mut Ledger,
-    chain_id: u64,
+    network: &crate::chain::network::Network,
     quote: &crate::store::operations::FeeQuote,
 ) -> Result<bool, LedgerError> {
-    let ceiling = U256::from(FEE_CEILING_GWEI) * U256::from(1_000_000_000u64);
+    let chain_id = network.chain_id;
+    let ceiling = U256::from(network.fee_ceiling_gwei) * U256::from(1_000_000_000u64);
     let spike = recent_base_fee(ledger, chain_id)?
         .filter(|b| !b.is_zero())
         .is_some_and(|b| quote.base_fee >= b.saturating_mul(U256::from(FEE_SPIKE_FACTOR)));

@@ -28,6 +28,8 @@ pub enum NetworkError {
     Urls,
     #[error("confirmations must be between 1 and 1000")]
     Confirmations,
+    #[error("a fee ceiling is between 1 and 100000 gwei")]
+    FeeCeiling,
     #[error("{0} is not a network this wallet knows")]
     Unknown(u64),
     #[error(transparent)]
@@ -49,7 +51,18 @@ fn to_spec(n: &Network) -> NetworkSpec {
         paymaster_url: n.paymaster_url.clone(),
         explorer_api_url: n.explorer_api_url.clone(),
         confirmations: n.confirmations,
+        fee_ceiling_gwei: Some(n.fee_ceiling_gwei),
     }
+}
+
+/// A preset's ceiling for its chain, else the default.
+fn default_ceiling(chain_id: u64) -> u64 {
+    Network::presets()
+        .iter()
+        .find(|p| p.chain_id == chain_id)
+        .map_or(crate::chain::network::DEFAULT_FEE_CEILING_GWEI, |p| {
+            p.fee_ceiling_gwei
+        })
 }
 
 fn from_spec(s: &NetworkSpec) -> Network {
@@ -64,6 +77,9 @@ fn from_spec(s: &NetworkSpec) -> Network {
         explorer_api_url: s.explorer_api_url.clone().filter(|u| !u.trim().is_empty()),
         confirmations: s.confirmations,
         request_timeout: Duration::from_secs(10),
+        fee_ceiling_gwei: s
+            .fee_ceiling_gwei
+            .unwrap_or_else(|| default_ceiling(s.chain_id)),
     }
 }
 
@@ -83,6 +99,9 @@ fn validate(n: &Network) -> Result<(), NetworkError> {
     if !(1..=1000).contains(&n.confirmations) {
         return Err(NetworkError::Confirmations);
     }
+    if !(1..=100_000).contains(&n.fee_ceiling_gwei) {
+        return Err(NetworkError::FeeCeiling);
+    }
     Ok(())
 }
 
@@ -91,13 +110,14 @@ impl Ledger {
     pub fn user_networks(&self) -> Result<Vec<Network>, LedgerError> {
         let mut stmt = self.conn.prepare(
             "SELECT chain_id, name, currency_symbol, currency_decimals, rpc_urls, bundler_url,
-                    paymaster_url, explorer_api_url, confirmations
+                    paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei
              FROM networks WHERE user_added = 1 ORDER BY chain_id",
         )?;
         let rows = stmt.query_map([], |r| {
             let urls: String = r.get(4)?;
+            let chain_id = r.get::<_, i64>(0)? as u64;
             Ok(Network {
-                chain_id: r.get::<_, i64>(0)? as u64,
+                chain_id,
                 name: r.get(1)?,
                 currency_symbol: r.get(2)?,
                 currency_decimals: r.get::<_, i64>(3)? as u8,
@@ -107,6 +127,10 @@ impl Ledger {
                 explorer_api_url: r.get(7)?,
                 confirmations: r.get::<_, i64>(8)? as u64,
                 request_timeout: Duration::from_secs(10),
+                fee_ceiling_gwei: r
+                    .get::<_, Option<i64>>(9)?
+                    .and_then(|g| u64::try_from(g).ok())
+                    .unwrap_or_else(|| default_ceiling(chain_id)),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

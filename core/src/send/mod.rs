@@ -18,9 +18,7 @@ use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
 use crate::chain::rpc::ChainError;
 use crate::guard::mfa::TwoFactor;
-use crate::guard::risk::{
-    fee_rules, recent_base_fee, remember_fee_quote, score, FeeFacts, Risk, FEE_CEILING_GWEI,
-};
+use crate::guard::risk::{fee_rules, recent_base_fee, remember_fee_quote, score, FeeFacts, Risk};
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
 use crate::primitives::erc20;
@@ -400,7 +398,8 @@ impl Payments<'_> {
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let base_fee_before = recent_base_fee(&s.ledger, chain_id)?;
-                let ceiling = U256::from(FEE_CEILING_GWEI) * U256::from(GWEI);
+                let network = self.ctx.network();
+                let ceiling = U256::from(network.fee_ceiling_gwei) * U256::from(GWEI);
                 let quote = match &live {
                     Some(l) => {
                         let quote = FeeQuote {
@@ -409,7 +408,7 @@ impl Payments<'_> {
                             block_number: l.block,
                             updated_at: now(),
                         };
-                        remember_fee_quote(&mut s.ledger, chain_id, &quote)?;
+                        remember_fee_quote(&mut s.ledger, &network, &quote)?;
                         s.ledger
                             .set_balance(account.id, native.id, l.native_balance, l.block)?;
                         if let Some(b) = l.token_balance {
@@ -424,7 +423,7 @@ impl Payments<'_> {
                 if !custom && max_fee > ceiling {
                     return Err(SendError::FeeAboveCeiling {
                         fee_gwei: fmt(max_fee, 9),
-                        ceiling_gwei: FEE_CEILING_GWEI,
+                        ceiling_gwei: network.fee_ceiling_gwei,
                     });
                 }
                 let gas_limit = match &live {
@@ -609,7 +608,7 @@ impl Payments<'_> {
                 if let Some(f) = &fresh {
                     remember_fee_quote(
                         &mut s.ledger,
-                        chain_id,
+                        &self.ctx.network(),
                         &FeeQuote {
                             base_fee: f.next_base_fee,
                             tips: f.tips,
@@ -793,7 +792,7 @@ impl Payments<'_> {
                 if let Some(f) = &fresh {
                     remember_fee_quote(
                         &mut s.ledger,
-                        chain_id,
+                        &self.ctx.network(),
                         &FeeQuote {
                             base_fee: f.next_base_fee,
                             tips: f.tips,

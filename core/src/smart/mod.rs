@@ -146,6 +146,10 @@ struct Built {
     sponsor_name: Option<String>,
     /// The calls, for the risk checks (empty when signing an operation again).
     calls: Vec<Call>,
+    /// The base fee the node reports now and the one this wallet saw before, for the fee
+    /// findings of the review.
+    base_fee_now: U256,
+    base_fee_before: Option<U256>,
 }
 
 fn rejected(e: ChainError) -> SmartError {
@@ -631,12 +635,13 @@ impl SmartAccounts<'_> {
             Err(SmartError::Chain(e)) if e.is_offline() => None,
             Err(e) => return Err(e),
         };
-        let (deploys, quote) = self
+        let (deploys, quote, base_fee_before) = self
             .with_session(|s| {
+                let base_fee_before = crate::guard::risk::recent_base_fee(&s.ledger, chain_id)?;
                 if let Some((deployed, fees, block, balances)) = &live {
                     crate::guard::risk::remember_fee_quote(
                         &mut s.ledger,
-                        chain_id,
+                        &self.ctx.network(),
                         &FeeQuote {
                             base_fee: fees.next_base_fee,
                             tips: fees.tips,
@@ -701,9 +706,12 @@ impl SmartAccounts<'_> {
                     }
                     .into());
                 }
-                Ok((!deployed && !deploying, quote))
+                Ok((!deployed && !deploying, quote, base_fee_before))
             })
             .await?;
+        let base_fee_now = live
+            .as_ref()
+            .map_or(quote.base_fee, |(_, fees, ..)| fees.next_base_fee);
         let (mut max_fee, mut tip) = fees_for(&quote, &speed)?;
         let online_chain = live.is_some();
         if online_chain {
@@ -727,6 +735,19 @@ impl SmartAccounts<'_> {
                 Err(e) if e.is_offline() => {}
                 Err(e) => return Err(e.into()),
             }
+        }
+        // The node's fee, or the bundler's, over the network's ceiling is not offered on their
+        // word alone: the user sets the fee by hand to mean it. (A sponsored operation's gas is
+        // the paymaster's to pay.)
+        let ceiling =
+            U256::from(self.ctx.network().fee_ceiling_gwei) * U256::from(1_000_000_000u64);
+        if !sponsored && !matches!(speed, cairn_api::SendSpeed::Custom { .. }) && max_fee > ceiling
+        {
+            return Err(SendError::FeeAboveCeiling {
+                fee_gwei: fmt(max_fee, 9),
+                ceiling_gwei: self.ctx.network().fee_ceiling_gwei,
+            }
+            .into());
         }
         let owner_address = parse_address(&owner.address)?;
         // A fresh key per operation; its sequence is 0 unless the EntryPoint says otherwise
@@ -839,6 +860,8 @@ impl SmartAccounts<'_> {
             online,
             sponsor_name,
             calls: Vec::new(),
+            base_fee_now,
+            base_fee_before,
         })
     }
 
@@ -902,7 +925,7 @@ impl SmartAccounts<'_> {
                 }
             });
         }
-        Ok(merged.unwrap_or(cairn_api::RiskReport {
+        let mut report = merged.unwrap_or(cairn_api::RiskReport {
             score: 0,
             warnings: Vec::new(),
             simulation: cairn_api::SimulationReport {
@@ -914,7 +937,22 @@ impl SmartAccounts<'_> {
                 approvals: Vec::new(),
                 unchecked: Some("nothing to simulate".into()),
             },
-        }))
+        });
+        // The same fee findings as a transaction's, on what the account itself may pay.
+        if built.op.paymaster.is_none() {
+            report.warnings.extend(crate::guard::risk::fee_rules(
+                &crate::guard::risk::FeeFacts {
+                    max_total: built.op.max_cost_to_account(),
+                    value: built.value,
+                    base_fee_now: built.base_fee_now,
+                    base_fee_before: built.base_fee_before,
+                    symbol: built.native.symbol.clone(),
+                    decimals: built.native.decimals,
+                },
+            ));
+            report.score = crate::guard::risk::score(&report.warnings);
+        }
+        Ok(report)
     }
 
     /// What a user operation would do and cost, without signing it.

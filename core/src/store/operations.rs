@@ -271,11 +271,11 @@ impl Ledger {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO networks (chain_id, name, currency_symbol, currency_decimals, rpc_urls,
-                 bundler_url, paymaster_url, explorer_api_url, confirmations)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 bundler_url, paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (chain_id) DO UPDATE SET name = ?2, currency_symbol = ?3,
                  currency_decimals = ?4, rpc_urls = ?5, bundler_url = ?6, paymaster_url = ?7,
-                 explorer_api_url = ?8, confirmations = ?9",
+                 explorer_api_url = ?8, confirmations = ?9, fee_ceiling_gwei = ?10",
             params![
                 network.chain_id as i64,
                 network.name,
@@ -285,7 +285,8 @@ impl Ledger {
                 network.bundler_url,
                 network.paymaster_url,
                 network.explorer_api_url,
-                network.confirmations as i64
+                network.confirmations as i64,
+                network.fee_ceiling_gwei as i64
             ],
         )?;
         // The native asset has no contract; SQLite's UNIQUE lets NULLs repeat, so look first.

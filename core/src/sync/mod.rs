@@ -385,7 +385,7 @@ impl Syncer<'_> {
             if let Some(fees) = &fees {
                 crate::guard::risk::remember_fee_quote(
                     &mut s.ledger,
-                    chain_id,
+                    &network,
                     &FeeQuote {
                         base_fee: fees.next_base_fee,
                         tips: fees.tips,

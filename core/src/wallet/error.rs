@@ -240,7 +240,8 @@ fn networks(e: &NetworkError) -> ErrorCode {
         NetworkError::Name
         | NetworkError::Symbol
         | NetworkError::Urls
-        | NetworkError::Confirmations => ErrorCode::InvalidInput,
+        | NetworkError::Confirmations
+        | NetworkError::FeeCeiling => ErrorCode::InvalidInput,
         NetworkError::Session(e) => session(e),
         NetworkError::Ledger(e) => ledger(e),
         NetworkError::Chain(e) => chain(e),

@@ -35,6 +35,10 @@ pub enum NetworkCmd {
         bundler: Option<String>,
         #[arg(long)]
         paymaster: Option<String>,
+        /// The most per gas (gwei) to offer from the node's fee data without a fee set by hand
+        /// (default: 1000, or the preset's for its chain).
+        #[arg(long)]
+        fee_ceiling_gwei: Option<u64>,
     },
     Use {
         chain_id: u64,
@@ -61,6 +65,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             explorer_api,
             bundler,
             paymaster,
+            fee_ceiling_gwei,
         } => {
             let spec = cairn_api::NetworkSpec {
                 chain_id: *chain_id,
@@ -72,6 +77,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 paymaster_url: paymaster.clone(),
                 explorer_api_url: explorer_api.clone(),
                 confirmations: *confirmations,
+                fee_ceiling_gwei: *fee_ceiling_gwei,
             };
             let added = wallet.add_network(&spec).await?;
             ctx.out.print(&added, line);

@@ -90,6 +90,7 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                 paymaster_url: None,
                 explorer_api_url: None,
                 confirmations: 12,
+                fee_ceiling_gwei: None,
             };
             let (error, busy, reload) = (error.clone(), busy.clone(), reload.clone());
             busy.set(true);
