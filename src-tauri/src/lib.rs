@@ -3,6 +3,13 @@
 //! `run()` is shared by the desktop `main.rs` and the mobile entry point.
 
 mod commands;
+mod lock;
+
+/// Freed memory is zeroed before it goes back to the system allocator: what the IPC layer
+/// copied out of a request (a password, a phrase) does not outlive the request in the heap.
+#[global_allocator]
+static ALLOCATOR: zalloc::ZeroizingAlloc<std::alloc::System> =
+    zalloc::ZeroizingAlloc(std::alloc::System);
 
 use std::path::PathBuf;
 
@@ -142,7 +149,11 @@ pub(crate) fn forward_events(
                     } else {
                         "user"
                     };
-                    app.emit(event::LOCKED, reason)
+                    let sent = app.emit(event::LOCKED, reason);
+                    // Whatever the page held (typed passwords, a phrase on screen, request
+                    // strings the JavaScript engine keeps) goes with its process.
+                    lock::drop_page_memory(&app);
+                    sent
                 }
                 Ok(WalletEvent::Sync(status)) => app.emit(event::SYNC, status),
                 Ok(WalletEvent::Operation(op)) => app.emit(event::OPERATION, op),

@@ -29,6 +29,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         &[
             ("CAIRN_DATA_DIR", data_dir.path().display().to_string()),
             ("CAIRN_RPC_URL", devnet.endpoints.rpc_url.clone()),
+            // WebKitWebDriver ends its session with the page's process: keep it on lock.
+            ("CAIRN_UNDER_WEBDRIVER", "1".into()),
             (
                 "CAIRN_BUNDLER_URL",
                 devnet.endpoints.bundler_url.clone().unwrap_or_default(),
