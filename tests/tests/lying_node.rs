@@ -71,6 +71,12 @@ async fn a_node_that_sets_an_absurd_fee_is_refused_or_flagged() {
     });
     let quote = w.quote_send(&custom).await.unwrap();
     assert_eq!(quote.max_fee_per_gas_wei, "2000000000");
+    // …and the review says it sits below the base fee the node reports (`--quote` prints it).
+    let risk = quote.risk.unwrap();
+    assert!(
+        risk.warnings.iter().any(|w| w.rule == "fee_below_base"),
+        "{risk:?}"
+    );
     proxy.set_fault(Fault::None);
 }
 
@@ -298,7 +304,11 @@ async fn a_user_operation_gets_the_same_fee_checks() {
         .await
         .unwrap();
     assert!(gwei(&quote) < 10, "{quote:?}");
-    assert_eq!(fee_rules(&quote), ["fee_spike high"], "{quote:?}");
+    assert_eq!(
+        fee_rules(&quote),
+        ["fee_below_base medium", "fee_spike high"],
+        "{quote:?}"
+    );
     node.set_fault(Fault::None);
 
     // The bundler names 5 000 gwei as its price: over the ceiling, refused; by hand, allowed.

@@ -455,6 +455,8 @@ pub struct FeeFacts {
     /// a day), if any.
     pub base_fee_now: U256,
     pub base_fee_before: Option<U256>,
+    /// The most offered per gas: below the base fee, nothing is mined until the base fee falls.
+    pub max_fee_per_gas: U256,
     pub symbol: String,
     pub decimals: u8,
 }
@@ -517,6 +519,18 @@ pub fn fee_rules(f: &FeeFacts) -> Vec<RiskWarning> {
             message: format!(
                 "the network fee can reach {fee} {}: {percent} % of what you send",
                 f.symbol
+            ),
+        });
+    }
+    if f.max_fee_per_gas < f.base_fee_now {
+        let gwei = |v: U256| format_units(v, 9).unwrap_or_else(|_| v.to_string());
+        out.push(RiskWarning {
+            rule: "fee_below_base".into(),
+            severity: Severity::Medium.as_str().into(),
+            message: format!(
+                "the most this offers per gas, {} gwei, is below the network's base fee of {} gwei: it waits, unmined, until the base fee falls that low",
+                gwei(f.max_fee_per_gas),
+                gwei(f.base_fee_now)
             ),
         });
     }
@@ -1142,6 +1156,7 @@ mod tests {
             value,
             base_fee_now: now,
             base_fee_before: before,
+            max_fee_per_gas: U256::MAX,
             symbol: "ETH".into(),
             decimals: 18,
         };
@@ -1166,5 +1181,17 @@ mod tests {
         assert!(fee_rules(&facts(U256::ZERO, U256::ZERO, gwei(49), Some(gwei(10)))).is_empty());
         // A token transfer moves no ETH: no share to judge, the spike still counts.
         assert!(fee_rules(&facts(eth(5), U256::ZERO, gwei(10), None)).is_empty());
+        // A fee set by hand below the base fee: said, not refused.
+        let mut low = facts(eth(1), eth(100), gwei(20), None);
+        low.max_fee_per_gas = gwei(19);
+        let w = fee_rules(&low);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(
+            (w[0].rule.as_str(), w[0].severity.as_str()),
+            ("fee_below_base", "medium")
+        );
+        assert!(w[0].message.contains("19.0 gwei"), "{}", w[0].message);
+        low.max_fee_per_gas = gwei(20);
+        assert!(fee_rules(&low).is_empty());
     }
 }

@@ -506,6 +506,7 @@ impl Payments<'_> {
             value: plan.tx_value,
             base_fee_now: plan.base_fee_now,
             base_fee_before: plan.base_fee_before,
+            max_fee_per_gas: plan.max_fee,
             symbol: plan.native.symbol.clone(),
             decimals: plan.native.decimals,
         }));

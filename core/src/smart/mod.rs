@@ -946,6 +946,7 @@ impl SmartAccounts<'_> {
                     value: built.value,
                     base_fee_now: built.base_fee_now,
                     base_fee_before: built.base_fee_before,
+                    max_fee_per_gas: built.op.max_fee_per_gas,
                     symbol: built.native.symbol.clone(),
                     decimals: built.native.decimals,
                 },

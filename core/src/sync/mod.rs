@@ -631,7 +631,8 @@ impl Syncer<'_> {
     /// same block and outcome, a block that holds the transaction, a nonce that moved. `true`
     /// where the network has a single endpoint. Where the other endpoint has never seen the
     /// transaction, it gets the signed bytes: the first node may be keeping them to itself.
-    /// An unreachable second endpoint is no answer: the operation waits as `included`.
+    /// When no other endpoint answers at all, the receipt stands on the first node's checked
+    /// word (a dead backup must not hold every payment at `included`).
     async fn borne_out_elsewhere(&self, op: &OperationRow, r: &Receipt) -> Result<bool> {
         let Some(other) = self.ctx.chain().another() else {
             return Ok(true);
@@ -650,6 +651,12 @@ impl Syncer<'_> {
         }
         .await;
         let verdict = match heard {
+            // A backup endpoint that is down must not hold every payment at `included`: the
+            // receipt then stands on the checks against the first node's blocks and nonce.
+            Err(e) if e.is_offline() => {
+                tracing::warn!(op = op.id, error = %e, "no second endpoint answers: one node's checked word stands");
+                Ok(())
+            }
             Err(e) => Err(format!("no second opinion: {e}")),
             Ok((None, ..)) => {
                 if let Some(raw) = &op.signed_payload {
