@@ -157,30 +157,60 @@ fn bip39_vectors_with_one_word_changed_are_refused() {
 
 #[test]
 fn bip32_vectors_1_and_2() {
+    // Cairn's own derivation (`keys::derive_from_seed`, which `derive_signer` uses after the
+    // BIP-39 seed) against the published extended keys, decoded here only as the oracle.
     let file: Bip32File = serde_json::from_str(include_str!("vectors/bip32.json")).unwrap();
     assert_eq!(file.vectors.len(), 2);
     for vector in &file.vectors {
         let seed = hex::decode(&vector.seed).unwrap();
-        let master = XPriv::root_from_seed(&seed, Some(Hint::Legacy)).unwrap();
         assert_eq!(vector.chains.len(), 6);
         for chain in &vector.chains {
-            let key = if chain.path == "m" {
-                master.clone()
-            } else {
-                master.derive_path(chain.path.as_str()).unwrap()
-            };
+            let ours = keys::derive_from_seed(&seed, &chain.path).unwrap();
+            let xprv = MainnetEncoder::xpriv_from_base58(&chain.xprv).unwrap();
+            let expected: &coins_bip32::ecdsa::SigningKey = xprv.as_ref();
             assert_eq!(
-                MainnetEncoder::xpriv_to_base58(&key).unwrap(),
-                chain.xprv,
-                "xprv at {}",
+                ours.credential().to_bytes(),
+                expected.to_bytes(),
+                "private key at {}",
                 chain.path
             );
+            let xpub = MainnetEncoder::xpub_from_base58(&chain.xpub).unwrap();
+            let expected: &coins_bip32::ecdsa::VerifyingKey = xpub.as_ref();
             assert_eq!(
-                MainnetEncoder::xpub_to_base58(&key.verify_key()).unwrap(),
-                chain.xpub,
-                "xpub at {}",
+                ours.credential()
+                    .verifying_key()
+                    .to_encoded_point(true)
+                    .as_bytes(),
+                expected.to_encoded_point(true).as_bytes(),
+                "public key at {}",
                 chain.path
             );
         }
+    }
+}
+
+/// EIP-55's published examples (all caps, all lower, mixed), through Cairn's one parser and
+/// formatter: each is its own checksummed form, and any case of it parses to the same address.
+#[test]
+fn eip55_vectors_round_trip() {
+    use cairn_core::units::{format_address, parse_address};
+    const EIP55: [&str; 8] = [
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+        "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
+        "0xde709f2102306220921060314715629080e2fb77",
+        "0x27b1fdb04752bbc536007a920d24acb045561c26",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+        "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+    ];
+    for text in EIP55 {
+        let address = parse_address(text).unwrap();
+        assert_eq!(format_address(&address), text);
+        assert_eq!(parse_address(&text.to_lowercase()).unwrap(), address);
+        assert_eq!(
+            parse_address(&format!("0x{}", text[2..].to_uppercase())).unwrap(),
+            address
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! derivation of Ethereum accounts on m/44'/60'/0'/0/i. Secrets stay in zeroizing types.
 
 use alloy::primitives::Address;
-use alloy::signers::local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner};
+use alloy::signers::local::{coins_bip39::English, PrivateKeySigner};
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -100,22 +100,35 @@ pub fn validate_mnemonic(phrase: &SecretString) -> Result<SecretString, KeyError
     Ok(SecretString::from(normalised.to_string()))
 }
 
-/// The signer of HD account `index` of `phrase` (with an optional BIP-39 passphrase).
+/// The signer of HD account `index` of `phrase` (with an optional BIP-39 passphrase): the
+/// BIP-39 seed ([`bip39_seed`]), then BIP-32 on the account's path ([`derive_from_seed`]).
 pub fn derive_signer(
     phrase: &SecretString,
     passphrase: Option<&SecretString>,
     index: u32,
 ) -> Result<PrivateKeySigner, KeyError> {
     let phrase = nfkd(phrase.expose_secret());
-    let mut builder = MnemonicBuilder::<English>::default()
-        .phrase(phrase.as_str())
-        .derivation_path(account_path(index))
+    // A phrase whose checksum fails is refused, not turned into some seed.
+    alloy::signers::local::coins_bip39::Mnemonic::<English>::new_from_phrase(phrase.as_str())
         .map_err(|_| KeyError::Derivation)?;
-    if let Some(passphrase) = passphrase {
-        // The builder hashes the passphrase as given; BIP-39 wants it NFKD.
-        builder = builder.password(nfkd(passphrase.expose_secret()).as_str());
-    }
-    builder.build().map_err(|_| KeyError::Derivation)
+    let passphrase = passphrase.map(ExposeSecret::expose_secret).unwrap_or("");
+    let seed = bip39_seed(phrase.as_str(), passphrase);
+    derive_from_seed(&seed[..], &account_path(index))
+}
+
+/// BIP-32: the signer at `path` (e.g. `m/44'/60'/0'/0/0`) under the master key of `seed`.
+pub fn derive_from_seed(seed: &[u8], path: &str) -> Result<PrivateKeySigner, KeyError> {
+    use coins_bip32::prelude::{Hint, XPriv};
+    let root = XPriv::root_from_seed(seed, Some(Hint::Legacy)).map_err(|_| KeyError::Derivation)?;
+    let key = if path == "m" {
+        root
+    } else {
+        root.derive_path(path).map_err(|_| KeyError::Derivation)?
+    };
+    let signing: &coins_bip32::prelude::SigningKey = key.as_ref();
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    bytes.copy_from_slice(&signing.to_bytes());
+    PrivateKeySigner::from_slice(&bytes[..]).map_err(|_| KeyError::Derivation)
 }
 
 /// Whether `text` has the form of a raw private key: 64 hex digits, `0x` optional. Other

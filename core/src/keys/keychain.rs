@@ -3,7 +3,9 @@
 //! trait: the OS keychain where one answers, an in-memory store in tests, none on headless
 //! machines (the vault header records which, so a vault always knows what it needs to open).
 
+#[cfg(any(test, feature = "test-support"))]
 use std::collections::HashMap;
+#[cfg(any(test, feature = "test-support"))]
 use std::sync::Mutex;
 
 use zeroize::Zeroizing;
@@ -41,11 +43,13 @@ impl DeviceSecretStore for NoKeychain {
 }
 
 /// A keychain in memory, shared by every handle to it: for tests.
+#[cfg(any(test, feature = "test-support"))]
 #[derive(Debug, Default)]
 pub struct MemoryKeychain {
     secrets: Mutex<HashMap<String, Zeroizing<Vec<u8>>>>,
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl MemoryKeychain {
     /// Forgets every secret, as a wiped or replaced device would.
     pub fn clear(&self) {
@@ -55,6 +59,7 @@ impl MemoryKeychain {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl DeviceSecretStore for MemoryKeychain {
     fn get(&self, vault_id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeychainError> {
         let map = self

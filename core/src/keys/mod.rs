@@ -10,6 +10,6 @@ pub mod keychain;
 pub mod vault;
 
 pub use derive::{
-    account_path, bip39_seed, derive_address, derive_signer, generate_mnemonic,
+    account_path, bip39_seed, derive_address, derive_from_seed, derive_signer, generate_mnemonic,
     looks_like_private_key, nfkd, parse_private_key, validate_mnemonic, KeyError,
 };

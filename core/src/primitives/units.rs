@@ -173,26 +173,7 @@ mod tests {
         );
     }
 
-    // EIP-55's published examples.
-    const EIP55: [&str; 4] = [
-        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
-        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
-        "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
-    ];
-
-    #[test]
-    fn eip55_vectors_round_trip() {
-        for text in EIP55 {
-            let address = parse_address(text).unwrap();
-            assert_eq!(format_address(&address), text);
-            assert_eq!(parse_address(&text.to_lowercase()).unwrap(), address);
-            assert_eq!(
-                parse_address(&format!("0x{}", text[2..].to_uppercase())).unwrap(),
-                address
-            );
-        }
-    }
+    // EIP-55's published vectors are checked in `core/tests/conformance.rs`.
 
     #[test]
     fn a_flipped_case_is_a_checksum_error() {
