@@ -561,7 +561,20 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.is_offline(), "{err}");
-        assert!(matches!(err, ChainError::Offline { .. }), "{err}");
-        assert!(rpc.endpoints().iter().all(|e| !e.healthy));
+        // The error names the last endpoint tried and why it failed; each endpoint keeps its own.
+        let ChainError::Offline { last, .. } = &err else {
+            panic!("not offline: {err}");
+        };
+        assert!(
+            matches!(&**last, ChainError::Unreachable { url, .. } if url == "http://127.0.0.1:7"),
+            "{last:?}"
+        );
+        assert!(err.to_string().contains("127.0.0.1:7"), "{err}");
+        let endpoints = rpc.endpoints();
+        assert!(endpoints.iter().all(|e| !e.healthy));
+        for e in &endpoints {
+            let why = e.last_error.as_deref().unwrap_or_default();
+            assert!(why.contains(&e.url), "{}: {why}", e.url);
+        }
     }
 }

@@ -291,8 +291,8 @@ impl Wallet {
 
     /// Test hook: the same as `set_auto_lock` without the range check, so a test can watch the
     /// wallet lock itself in a second rather than a minute.
-    #[doc(hidden)]
-    pub async fn set_auto_lock_unchecked(&self, timeout: Duration) -> Result<()> {
+    #[cfg(test)]
+    pub(crate) async fn set_auto_lock_unchecked(&self, timeout: Duration) -> Result<()> {
         self.with_session(|s| {
             s.auto_lock = timeout;
             Ok(())
@@ -337,7 +337,9 @@ impl Wallet {
         .await
     }
 
-    /// Records a payment intent (`draft`) from one of the accounts. The send flow builds on it.
+    /// Records a bare payment intent (`draft`) from one of the accounts: a ledger write for
+    /// tests of the store (crash, plaintext); sends go through [`Wallet::send`].
+    #[cfg(any(test, feature = "test-support"))]
     pub async fn record_transfer_intent(
         &self,
         from: &str,
@@ -360,7 +362,8 @@ impl Wallet {
         .await
     }
 
-    /// Operations and transitions recorded (for consistency checks).
+    /// Operations and transitions recorded (for consistency checks in tests).
+    #[cfg(any(test, feature = "test-support"))]
     pub async fn operation_counts(&self) -> Result<(i64, i64)> {
         self.with_session(|s| Ok(s.ledger.operation_counts()?))
             .await
@@ -1072,6 +1075,28 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::Offline, "{err}");
+        // A node that takes the connection and never answers: the request's deadline ends it.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut network = Network::devnet(format!("http://{}", silent.local_addr().unwrap()));
+        network.request_timeout = std::time::Duration::from_millis(500);
+        let hung = Wallet::new(WalletConfig {
+            data_dir: dir.path().join("hung"),
+            network,
+            kdf: TEST_KDF,
+            keychain: Arc::new(NoKeychain),
+        })
+        .unwrap();
+        let started = std::time::Instant::now();
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            hung.balance("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+        )
+        .await
+        .expect("a silent node hung the call");
+        let err = outcome.unwrap_err();
+        assert_eq!(err.code(), cairn_api::ErrorCode::Offline, "{err}");
+        assert!(err.to_string().contains("did not answer within"), "{err}");
+        println!("a silent node gave up after {:?}", started.elapsed());
         let err = w.balance("0xnot-an-address").await.unwrap_err();
         assert_eq!(err.code(), cairn_api::ErrorCode::InvalidInput);
     }

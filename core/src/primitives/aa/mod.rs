@@ -590,9 +590,22 @@ mod tests {
 
     #[test]
     fn the_dummy_signature_has_the_shape_of_a_real_one() {
-        assert_eq!(DUMMY_SIGNATURE.len(), 65);
-        assert_eq!(DUMMY_SIGNATURE[64], 0x1c);
-        assert!(alloy::primitives::Signature::from_raw(&DUMMY_SIGNATURE).is_ok());
+        // The bundler estimates gas with it: the account's ecrecover must get an address out of
+        // it (a signature that fails to recover makes the account revert, not estimate), and it
+        // must not recover to the owner, or it would be a real signature.
+        let sig = alloy::primitives::Signature::from_raw(&DUMMY_SIGNATURE).unwrap();
+        let owner = PrivateKeySigner::random();
+        let mut op = UserOp {
+            sender: Address::repeat_byte(7),
+            ..UserOp::default()
+        };
+        for v in EntryPointVersion::ALL {
+            let hash = op.hash(v, 31337);
+            let recovered = sig.recover_address_from_prehash(&hash).unwrap();
+            assert_ne!(recovered, owner.address());
+            op.sign(&owner, v, 31337).unwrap();
+            assert_ne!(op.signature.as_ref(), DUMMY_SIGNATURE.as_slice());
+        }
     }
 
     #[test]
@@ -657,11 +670,13 @@ mod tests {
             };
             let back = UserOp::from_json(&op.to_json().unwrap()).unwrap();
             prop_assert_eq!(&back, &op);
-            prop_assert_eq!(back.hash(EntryPointVersion::V07, 1), op.hash(EntryPointVersion::V07, 1));
-            // The packed gas words keep both halves.
+            // The packed gas words keep both halves, each where the EntryPoint reads it:
+            // verification gas high, call gas low; tip high, max fee low.
             let packed = op.packed();
+            prop_assert_eq!(&packed.accountGasLimits[..16], &op.verification_gas_limit.to_be_bytes::<32>()[16..]);
             prop_assert_eq!(&packed.accountGasLimits[16..], &op.call_gas_limit.to_be_bytes::<32>()[16..]);
             prop_assert_eq!(&packed.gasFees[..16], &op.max_priority_fee_per_gas.to_be_bytes::<32>()[16..]);
+            prop_assert_eq!(&packed.gasFees[16..], &op.max_fee_per_gas.to_be_bytes::<32>()[16..]);
         }
     }
 }
