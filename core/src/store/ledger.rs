@@ -523,7 +523,8 @@ impl Ledger {
         })
     }
 
-    /// Records a new operation (state `draft`) with its first transition.
+    /// Records a new operation (state `draft`) with its first transition (tests of the store).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn record_operation(
         &mut self,
         account_id: i64,
@@ -549,7 +550,8 @@ impl Ledger {
         })
     }
 
-    /// Number of operations and of transitions (for consistency checks).
+    /// Number of operations and of transitions (for consistency checks in tests).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn operation_counts(&self) -> Result<(i64, i64), LedgerError> {
         Ok((
             self.conn
