@@ -22,8 +22,15 @@ for _ in $(seq 100); do
     | grep -q 'boolean true' && break
   sleep 0.1
 done
-cargo test -p cairn-tests --locked --test os_keychain -- --ignored
-status=$?
+out=$(mktemp)
+cargo test -p cairn-tests --locked --test os_keychain -- --ignored 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+# A filter or an #[ignore] change that runs nothing would pass as green: exactly one must run.
+if [ "$status" -eq 0 ] && ! grep -q '^test result: ok\. 1 passed' "$out"; then
+  echo "keychain-test: expected exactly one test to run and pass" >&2
+  status=1
+fi
+rm -f "$out"
 kill "$keyring" 2>/dev/null; wait "$keyring" 2>/dev/null
 exit $status
 INNER

@@ -103,9 +103,22 @@ async fn full_stack_answers_and_leaves_nothing_behind() {
     }
 }
 
-#[test]
-fn two_devnets_run_side_by_side() {
+#[tokio::test]
+async fn two_devnets_run_side_by_side() {
+    cairn_tests::init_tls();
     let a = Devnet::start(Peers::ChainOnly).expect("first devnet");
     let b = Devnet::start(Peers::ChainOnly).expect("second devnet");
     assert_ne!(a.endpoints.rpc_url, b.endpoints.rpc_url);
+    // Each is a chain of its own: a block mined on one does not appear on the other.
+    let height = |url: String| async move {
+        let n = rpc(&url, "eth_blockNumber", json!([])).await;
+        u64::from_str_radix(n.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let (a0, b0) = (
+        height(a.endpoints.rpc_url.clone()).await,
+        height(b.endpoints.rpc_url.clone()).await,
+    );
+    rpc(&a.endpoints.rpc_url, "evm_mine", json!([])).await;
+    assert_eq!(height(a.endpoints.rpc_url.clone()).await, a0 + 1);
+    assert_eq!(height(b.endpoints.rpc_url.clone()).await, b0);
 }
