@@ -210,3 +210,15 @@ pub fn unix_now() -> u64 {
 pub fn totp_now(secret: &[u8]) -> String {
     cairn_core::totp::code_at(secret, unix_now())
 }
+
+/// The address of HD account `index` of `phrase` by alloy's own BIP-39/32 builder: an oracle
+/// for the end-to-end tests that does not go through Cairn's derivation.
+pub fn reference_address(phrase: &str, passphrase: &str, index: u32) -> Address {
+    alloy::signers::local::MnemonicBuilder::<alloy::signers::local::coins_bip39::English>::default()
+        .phrase(phrase)
+        .password(passphrase)
+        .derivation_path(format!("m/44'/60'/0'/0/{index}"))
+        .and_then(|b| b.build())
+        .map(|s| s.address())
+        .unwrap_or_else(|e| panic!("the reference derivation failed: {e}"))
+}

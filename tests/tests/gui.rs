@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use cairn_core::{keys, units};
+use cairn_core::units;
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::gui::{app_binary, Display, Driver};
 use cairn_tests::webdriver::Session;
@@ -95,7 +95,11 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let words = words.as_str().unwrap().to_string();
     assert_eq!(words.split(' ').count(), 12, "{words}");
     let phrase = SecretString::from(words);
-    let expected = units::format_address(&keys::derive_address(&phrase, 0).unwrap());
+    let expected = units::format_address(&cairn_tests::wallet::reference_address(
+        secrecy::ExposeSecret::expose_secret(&phrase),
+        "",
+        0,
+    ));
     let disabled = "return document.getElementById('backup-done').disabled";
     assert_eq!(
         s.execute(disabled).await.unwrap(),

@@ -17,7 +17,6 @@ use std::time::Duration;
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::gui::{app_binary, Display, Driver};
 use cairn_tests::webdriver::Session;
-use secrecy::SecretString;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -75,11 +74,15 @@ async fn after_lock_no_process_of_the_app_holds_a_secret() {
         assert_eq!(typed, json!(text.len()), "typing into {field}");
     }
     s.click_on("#create", WAIT).await.unwrap();
-    let signer = cairn_core::keys::derive_signer(
-        &SecretString::from(PHRASE),
-        Some(&SecretString::from(PASSPHRASE)),
-        0,
-    )
+    // The expected account from alloy's own BIP-39/32 builder, not Cairn's derivation.
+    let signer = alloy::signers::local::MnemonicBuilder::<
+        alloy::signers::local::coins_bip39::English,
+    >::default()
+    .phrase(PHRASE)
+    .password(PASSPHRASE)
+    .derivation_path("m/44'/60'/0'/0/0")
+    .unwrap()
+    .build()
     .unwrap();
     let address = s
         .wait_for_text("#address", WAIT, |t| t.starts_with("0x"))

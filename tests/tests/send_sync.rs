@@ -528,11 +528,28 @@ async fn speed_up_and_cancel_replace_a_pending_transaction() {
     rpc(&url, "evm_setAutomine", json!([false])).await;
 
     let slow = w.send(&eth(BOB, &me, "0.3")).await.unwrap();
-    wait_state(&w, slow.id, "submitted").await;
+    let slow_row = wait_state(&w, slow.id, "submitted").await;
+    // The node's own record of each transaction's fees (an oracle outside the wallet).
+    let fees = |hash: Option<String>| {
+        let url = url.clone();
+        async move {
+            let tx = rpc(&url, "eth_getTransactionByHash", json!([hash.unwrap()])).await;
+            let field = |k: &str| {
+                u128::from_str_radix(tx[k].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+            };
+            (field("maxFeePerGas"), field("maxPriorityFeePerGas"))
+        }
+    };
+    let (old_fee, old_tip) = fees(slow_row.hash).await;
     let faster = w.speed_up(slow.id).await.unwrap();
     assert_eq!(faster.replaces, Some(slow.id));
     assert_eq!(faster.nonce, slow.nonce, "same nonce");
-    wait_state(&w, faster.id, "submitted").await;
+    let faster = wait_state(&w, faster.id, "submitted").await;
+    // The replacement offers at least 12.5 % more per gas, fee and tip both (what pools ask of
+    // a replacement).
+    let (new_fee, new_tip) = fees(faster.hash.clone()).await;
+    assert!(new_fee * 8 >= old_fee * 9, "max fee {old_fee} → {new_fee}");
+    assert!(new_tip * 8 >= old_tip * 9, "tip {old_tip} → {new_tip}");
     rpc(&url, "evm_mine", json!([])).await;
     wait_state(&w, faster.id, "confirmed").await;
     let replaced = wait_state(&w, slow.id, "replaced").await;

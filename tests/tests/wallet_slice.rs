@@ -12,7 +12,7 @@ use alloy::providers::{Provider, ProviderBuilder};
 use std::sync::Arc;
 
 use cairn_core::keychain::NoKeychain;
-use cairn_core::{keys, units, KdfParams, KeySpec, Network, Wallet, WalletConfig};
+use cairn_core::{units, KdfParams, KeySpec, Network, Wallet, WalletConfig};
 use cairn_tests::devnet::{Devnet, Peers};
 use secrecy::SecretString;
 
@@ -49,7 +49,11 @@ async fn create_derive_fund_and_read_balance() {
         )
         .await
         .unwrap();
-    let from_phrase = keys::derive_address(created.mnemonic.as_ref().unwrap(), 0).unwrap();
+    let from_phrase = cairn_tests::wallet::reference_address(
+        secrecy::ExposeSecret::expose_secret(created.mnemonic.as_ref().unwrap()),
+        "",
+        0,
+    );
     assert_eq!(created.account.address, units::format_address(&from_phrase));
     assert_eq!(
         units::parse_address(&created.account.address).unwrap(),
@@ -164,7 +168,11 @@ fn the_cli_creates_funds_and_reports_as_json() {
     let phrase = SecretString::from(created["mnemonic"].as_str().unwrap().to_string());
     assert_eq!(
         address,
-        units::format_address(&keys::derive_address(&phrase, 0).unwrap())
+        units::format_address(&cairn_tests::wallet::reference_address(
+            secrecy::ExposeSecret::expose_secret(&phrase),
+            "",
+            0
+        ))
     );
 
     let out = cairn(dir.path(), &rpc, &["devnet-fund", "--eth", "2.5", "--json"]);
