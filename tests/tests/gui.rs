@@ -313,6 +313,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
 
     // Send 1 ETH: form → review (the core's quote) → confirm; the activity list follows the
     // operation live. Automine is paused so the pending state is there to be seen.
+    let before = activity_ids(&s).await;
     let rpc_url = devnet.endpoints.rpc_url.clone();
     let node = |method: &'static str, params: serde_json::Value| {
         let url = rpc_url.clone();
@@ -358,8 +359,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .unwrap();
     s.click_on("#send-confirm", WAIT).await.unwrap();
+    let row = new_row(&s, &before).await;
     let pending = s
-        .wait_for_text("#activity .op .state", WAIT, |t| t == "submitted")
+        .wait_for_text(&format!("{row} .state"), WAIT, |t| t == "submitted")
         .await
         .unwrap();
     assert_eq!(pending, "submitted");
@@ -370,7 +372,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     .unwrap();
     node("evm_mine", json!([])).await;
     node("evm_setAutomine", json!([true])).await;
-    s.wait_for_text("#activity .op .state", WAIT, |t| t == "confirmed")
+    s.wait_for_text(&format!("{row} .state"), WAIT, |t| t == "confirmed")
         .await
         .unwrap();
     std::fs::write(
@@ -445,6 +447,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // A smart account: made from the first account, funded at its counterfactual address, then
     // a sponsored send that deploys it; the review says the paymaster pays, the activity list
     // shows it confirmed with the sponsored badge, and the account paid no gas.
+    let before_smart = activity_ids(&s).await;
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
     s.click_on(".smart-button", WAIT).await.unwrap();
     let badge = s
         .wait_for_text(".account.smart .smart-badge", WAIT, |t| {
@@ -517,13 +521,12 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .unwrap();
     s.click_on("#send-confirm", WAIT).await.unwrap();
-    s.wait_for_text("#activity .op .state", WAIT, |t| t == "confirmed")
+    let row = new_row(&s, &before_smart).await;
+    s.wait_for_text(&format!("{row} .state"), WAIT, |t| t == "confirmed")
         .await
         .unwrap();
-    let first_op = s
-        .wait_for_text("#activity .op", WAIT, |t| t.contains("gas sponsored"))
-        .await
-        .unwrap();
+    let first_op = s.wait_for_text(&row, WAIT, |_| true).await.unwrap();
+    assert!(first_op.contains("gas sponsored"), "{first_op}");
     assert!(first_op.contains("user operation"), "{first_op}");
     std::fs::write(
         out.join("gui-smart-confirmed.png"),
@@ -584,6 +587,16 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert_eq!(shown, serde_json::json!("50"));
     std::fs::write(out.join("gui-policy.png"), s.screenshot().await.unwrap()).unwrap();
 
+    let before_risky = activity_ids(&s).await;
+    let pending_nonce = || async {
+        node(
+            "eth_getTransactionCount",
+            json!([expected.clone(), "pending"]),
+        )
+        .await["result"]
+            .clone()
+    };
+    let nonce_before = pending_nonce().await;
     s.click_on("#nav-send", WAIT).await.unwrap();
     // 0x…bEEF was paid above; this one shares its first and last four digits.
     s.type_into(
@@ -621,20 +634,34 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(refused.contains("authenticator"), "{refused}");
+    // No nonce spent (and no operation recorded: checked below, one new row in all).
+    assert_eq!(pending_nonce().await, nonce_before, "a nonce was used");
     // Back on the form: review again, give a code, send.
     s.click_on("#send-review-button", WAIT).await.unwrap();
     s.type_into("#send-mfa-code", &recovery[1], WAIT)
         .await
         .unwrap();
     s.click_on("#send-confirm", WAIT).await.unwrap();
-    s.wait_for_text("#activity .op .state", WAIT, |t| t == "confirmed")
+    let row = new_row(&s, &before_risky).await;
+    s.wait_for_text(&format!("{row} .state"), WAIT, |t| t == "confirmed")
         .await
         .unwrap();
-    let newest = s
-        .wait_for_text("#activity .op", WAIT, |t| t.contains("0.1 ETH"))
+    let newest = s.wait_for_text(&row, WAIT, |_| true).await.unwrap();
+    assert!(newest.contains("0.1 ETH"), "{newest}");
+    let added: Vec<String> = ids_now(&s)
         .await
-        .unwrap();
-    assert!(newest.contains("confirmed"), "{newest}");
+        .into_iter()
+        .filter(|id| !before_risky.contains(id))
+        .collect();
+    assert_eq!(added.len(), 1, "the refused send left a row: {added:?}");
+    // And the chain has it: the look-alike holds what was sent.
+    let paid = node(
+        "eth_getBalance",
+        json!(["0x000011111111111111111111111111111111beef", "latest"]),
+    )
+    .await["result"]
+        .clone();
+    assert_eq!(paid, json!("0x16345785d8a0000"), "0.1 ETH on chain");
 
     // With two-factor on, the recovery phrase needs a code too.
     s.click_on("#nav-settings", WAIT).await.unwrap();
@@ -683,4 +710,39 @@ fn phrase_words(phrase: &SecretString) -> Vec<String> {
         .split(' ')
         .map(str::to_string)
         .collect()
+}
+
+/// The ids of the rows in the activity list (after a visit to it, so the list is loaded).
+async fn activity_ids(s: &Session) -> Vec<String> {
+    s.click_on("#nav-activity", WAIT).await.unwrap();
+    s.wait_for("#activity", WAIT).await.unwrap();
+    // The list loads after the tab shows: give it the moment a person would.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ids_now(s).await
+}
+
+async fn ids_now(s: &Session) -> Vec<String> {
+    let ids = s
+        .execute("return Array.from(document.querySelectorAll('#activity .op')).map(e => e.id)")
+        .await
+        .unwrap();
+    serde_json::from_value(ids).unwrap()
+}
+
+/// The selector of the activity row that was not there `before`: the operation just made.
+async fn new_row(s: &Session, before: &[String]) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let now = ids_now(s).await;
+        let fresh: Vec<&String> = now.iter().filter(|id| !before.contains(id)).collect();
+        assert!(fresh.len() <= 1, "more than one new operation: {fresh:?}");
+        if let Some(id) = fresh.first() {
+            return format!("#{id}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new operation in the activity list"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
