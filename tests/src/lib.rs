@@ -9,6 +9,7 @@ pub mod devnet;
 pub mod gui;
 pub mod process;
 pub mod proxy;
+pub mod qr;
 pub mod wallet;
 pub mod webdriver;
 

@@ -55,7 +55,11 @@ async fn sends_above_the_policy_need_a_valid_code_in_the_core() {
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let enrolled = w.mfa_enroll(password()).await.unwrap();
     assert!(enrolled.otpauth_uri.starts_with("otpauth://totp/Cairn:"));
-    assert!(enrolled.qr_svg.contains("</svg>"));
+    // The QR code the authenticator app scans holds exactly that URI.
+    assert_eq!(
+        cairn_tests::qr::decode_svg(&enrolled.qr_svg),
+        enrolled.otpauth_uri
+    );
     assert_eq!(enrolled.recovery_codes.len(), 10);
     let secret = totp::from_base32(&enrolled.secret_base32).unwrap();
     assert!(

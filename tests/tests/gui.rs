@@ -403,11 +403,13 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(shown, expected);
+    // The QR code on screen, read back as a phone's camera app would: the address.
     let qr = s
-        .execute("return document.querySelector('#receive-qr svg') !== null")
+        .execute("const q = document.querySelector('#receive-qr svg'); return q && q.outerHTML")
         .await
         .unwrap();
-    assert_eq!(qr, json!(true), "no QR code");
+    let qr = qr.as_str().expect("no QR code");
+    assert_eq!(cairn_tests::qr::decode_svg(qr), expected);
     std::fs::write(out.join("gui-receive.png"), s.screenshot().await.unwrap()).unwrap();
 
     // Network settings: the devnet in use; an endpoint on another chain than named is refused.

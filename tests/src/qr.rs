@@ -1,0 +1,31 @@
+//! Reads a QR code back as a phone would: the SVG Cairn draws, rasterised by ImageMagick and
+//! decoded by ZBar (`zbarimg`), tools that share no code with the encoder.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// The text a QR code in `svg` holds; panics (a test failure) when it holds none.
+pub fn decode_svg(svg: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let png = dir.path().join("qr.png");
+    let mut convert = Command::new("convert")
+        .args(["-density", "300", "svg:-", "-flatten"])
+        .arg(&png)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("ImageMagick's convert: {e}"));
+    if let Some(mut stdin) = convert.stdin.take() {
+        stdin
+            .write_all(svg.as_bytes())
+            .unwrap_or_else(|e| panic!("writing the SVG: {e}"));
+    }
+    let status = convert.wait().unwrap_or_else(|e| panic!("convert: {e}"));
+    assert!(status.success(), "convert could not rasterise the QR code");
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&png)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg (zbar-tools): {e}"));
+    assert!(out.status.success(), "zbarimg found no QR code");
+    String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+}
