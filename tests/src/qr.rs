@@ -1,6 +1,9 @@
 //! Reads a QR code back as a phone would: the SVG Cairn draws, rasterised by ImageMagick and
 //! decoded by ZBar (`zbarimg`), tools that share no code with the encoder.
 
+// A failed expectation in a test helper is a panic.
+#![allow(clippy::panic)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
