@@ -300,19 +300,34 @@ async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
     cairn_tests::init_tls();
     let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
     let url = devnet.endpoints.rpc_url.clone();
+    // The wallet talks through a counting proxy: its own broadcasts are seen.
+    let proxy = RpcProxy::start(&url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut net = network(std::slice::from_ref(&url));
+    let mut net = network(&[proxy.url()]);
     net.confirmations = 3;
     let (w, me) = new_wallet(dir.path(), net).await;
     w.devnet_fund(&me, "1").await.unwrap();
     w.sync_once().await.unwrap();
-    let mut events = w.subscribe();
 
     let op = w.send(&eth(BOB, &me, "0.1")).await.unwrap();
     let included = wait_state(&w, op.id, "included").await;
+    let hash = included.hash.clone().unwrap();
+    let receipt = |url: String, hash: String| async move {
+        rpc(&url, "eth_getTransactionReceipt", json!([hash])).await
+    };
+    let first_block = receipt(url.clone(), hash.clone()).await["blockHash"].clone();
+    assert!(first_block.is_string(), "mined before the reorg");
+
+    // Only what happens from here on counts.
+    let mut events = w.subscribe();
+    proxy.reset_counts();
     // Take its block away (anvil re-mines the same height without it).
     rpc(&url, "anvil_reorg", json!([1, []])).await;
-    // Back to submitted, sent again, mined again, then confirmed after 3 blocks.
+    assert!(
+        receipt(url.clone(), hash.clone()).await.is_null(),
+        "the reorg left the transaction mined"
+    );
+    // Back to submitted, sent again by the wallet, mined again, then confirmed after 3 blocks.
     let mut seen = Vec::new();
     let deadline = std::time::Instant::now() + WAIT;
     while !seen.ends_with(&["confirmed".to_string()]) {
@@ -321,26 +336,40 @@ async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
             "states seen: {seen:?}"
         );
         w.wake_sync();
-        if let Ok(Ok(WalletEvent::Operation(o))) =
-            tokio::time::timeout(Duration::from_millis(300), events.recv()).await
-        {
-            if o.id == op.id && seen.last() != Some(&o.state) {
-                seen.push(o.state.clone());
+        match tokio::time::timeout(Duration::from_millis(300), events.recv()).await {
+            Ok(Ok(WalletEvent::Operation(o))) => {
+                if o.id == op.id && seen.last() != Some(&o.state) {
+                    seen.push(o.state.clone());
+                }
             }
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
+                panic!("{n} events lost: the states seen cannot be trusted ({seen:?})")
+            }
+            _ => {}
         }
         if seen.last().map(String::as_str) == Some("included") {
             rpc(&url, "anvil_mine", json!(["0x3"])).await;
         }
     }
-    let i = seen
-        .iter()
-        .position(|s| s == "submitted")
-        .expect("back to submitted");
-    assert!(seen[i..].contains(&"included".to_string()), "{seen:?}");
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("submitted"),
+        "the first move after the reorg: {seen:?}"
+    );
+    assert!(seen.contains(&"included".to_string()), "{seen:?}");
+    assert!(
+        proxy
+            .methods()
+            .iter()
+            .any(|m| m == "eth_sendRawTransaction"),
+        "the wallet did not send the transaction again"
+    );
+    // Mined again, in another block than the one the reorg took away.
+    let second_block = receipt(url.clone(), hash).await["blockHash"].clone();
+    assert!(second_block.is_string());
+    assert_ne!(second_block, first_block);
     let done = wait_state(&w, op.id, "confirmed").await;
     assert!(done.block_number.is_some());
-    assert_ne!(done.block_number, None);
-    let _ = included;
     assert_eq!(
         eth_balance(&url, BOB).await,
         wei("0.1"),
