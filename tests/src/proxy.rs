@@ -87,6 +87,8 @@ struct Counts {
     requests: u64,
     calls: u64,
     methods: Vec<String>,
+    /// The signed transactions sent through the proxy (`eth_sendRawTransaction`), in order.
+    raw: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -157,6 +159,11 @@ impl RpcProxy {
     }
 
     /// Every JSON-RPC method seen, in order.
+    /// The signed transactions the client sent through the proxy, in the order it sent them.
+    pub fn raw_transactions(&self) -> Vec<String> {
+        lock(&self.shared.counts).raw.clone()
+    }
+
     pub fn methods(&self) -> Vec<String> {
         lock(&self.shared.counts).methods.clone()
     }
@@ -305,12 +312,23 @@ impl Shared {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let (calls, methods) = match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Array(batch)) => (batch.len(), batch.iter().filter_map(method).collect()),
-            Ok(call) => (1, method(&call).into_iter().collect()),
-            Err(_) => (0, Vec::new()),
+        let parsed = serde_json::from_slice::<Value>(body).ok();
+        let (calls, methods) = match &parsed {
+            Some(Value::Array(batch)) => (batch.len(), batch.iter().filter_map(method).collect()),
+            Some(call) => (1, method(call).into_iter().collect()),
+            None => (0, Vec::new()),
         };
+        let single = parsed.iter().filter(|v| !v.is_array());
+        let raw: Vec<String> = parsed
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .chain(single)
+            .filter(|c| method(c).as_deref() == Some("eth_sendRawTransaction"))
+            .filter_map(|c| c["params"][0].as_str().map(str::to_owned))
+            .collect();
         let mut counts = lock(&self.counts);
+        counts.raw.extend(raw);
         counts.requests += 1;
         counts.calls += calls as u64;
         counts.methods.extend(methods);
