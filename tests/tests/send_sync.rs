@@ -348,10 +348,8 @@ async fn a_reorg_that_drops_an_included_transaction_puts_it_back() {
         );
         w.wake_sync();
         match tokio::time::timeout(Duration::from_millis(300), events.recv()).await {
-            Ok(Ok(WalletEvent::Operation(o))) => {
-                if o.id == op.id && seen.last() != Some(&o.state) {
-                    seen.push(o.state.clone());
-                }
+            Ok(Ok(WalletEvent::Operation(o))) if o.id == op.id && seen.last() != Some(&o.state) => {
+                seen.push(o.state.clone());
             }
             Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(n))) => {
                 panic!("{n} events lost: the states seen cannot be trusted ({seen:?})")
