@@ -82,4 +82,55 @@ async fn the_device_secret_lives_in_the_secret_service() {
         ),
         "{err}"
     );
+    // The CLI, as a person runs it on this desktop, uses the same Secret Service: its wallet
+    // records the device secret, opens in a second run, and not without the keychain.
+    let cli_root = tempfile::tempdir().unwrap();
+    let cairn = || {
+        let mut cmd = std::process::Command::new(cairn_tests::gui::sibling_binary("cairn"));
+        cmd.env("CAIRN_DATA_DIR", cli_root.path())
+            .env("CAIRN_RPC_URL", "http://127.0.0.1:9")
+            .env("CAIRN_PASSWORD", "cli keychain password")
+            .env_remove("CAIRN_LOG");
+        cmd
+    };
+    let created = cairn().args(["create", "--json"]).output().unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let header: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(vault::header_path(
+            &cli_root.path().join("profiles/default"),
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        header["device_secret"], true,
+        "the CLI did not use the keychain"
+    );
+    let created: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let listed = cairn().args(["accounts", "--json"]).output().unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["address"], created["account"]["address"]);
+    let without = cairn()
+        .args(["accounts", "--json"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .unwrap();
+    assert!(!without.status.success(), "opened without the keychain");
+    let err: serde_json::Value = serde_json::from_slice(&without.stderr).unwrap();
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("keychain"),
+        "{err}"
+    );
 }
