@@ -578,10 +578,13 @@ fn guarded(
             Ok(((key, id), attempts.unaudited))
         }
         Err(VaultError::WrongPassword) => {
+            // The wait runs from when the failure is known, not from before the key derivation
+            // (which can take longer than the first wait on a slow machine).
+            let failed_at = now_ms();
             attempts.failures = attempts.failures.saturating_add(1);
-            attempts.last_failure_ms = now;
+            attempts.last_failure_ms = failed_at;
             if attempts.unaudited.len() < MAX_UNAUDITED {
-                attempts.unaudited.push(now / 1000);
+                attempts.unaudited.push(failed_at / 1000);
             }
             attempts.save(dir)?;
             remember(&attempts);
@@ -972,6 +975,25 @@ mod tests {
             retry_after(dir.path()) <= 1,
             "a future failure locked the owner out"
         );
+    }
+
+    #[test]
+    fn the_wait_runs_from_when_the_failure_is_known() {
+        // A check slower than the first wait (Argon2 on a loaded machine): the next attempt,
+        // made at once, still waits.
+        let dir = tempfile::tempdir().unwrap();
+        let slow_failure = || {
+            std::thread::sleep(std::time::Duration::from_millis(1200));
+            Err(VaultError::WrongPassword)
+        };
+        assert!(matches!(
+            guarded(dir.path(), None, slow_failure),
+            Err(VaultError::WrongPassword)
+        ));
+        assert!(matches!(
+            guarded(dir.path(), None, || Err(VaultError::WrongPassword)),
+            Err(VaultError::Throttled { retry_after_secs: 1 })
+        ));
     }
 
     #[test]

@@ -1031,17 +1031,18 @@ mod tests {
         w.set_auto_lock(Duration::from_secs(120)).await.unwrap();
         assert_eq!(w.settings().await.unwrap().auto_lock_secs, 120);
         let mut events = w.subscribe();
-        w.set_auto_lock_unchecked(Duration::from_millis(300))
+        w.set_auto_lock_unchecked(Duration::from_secs(2))
             .await
             .unwrap();
-        // Activity keeps it open…
-        for _ in 0..4 {
-            tokio::time::sleep(Duration::from_millis(150)).await;
+        // Activity keeps it open past its idle time (a call every 200 ms against 2 s: a loaded
+        // machine would have to stall for ten times the gap to lock it early)…
+        for _ in 0..15 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
             w.accounts(false).await.unwrap();
         }
         // …idleness locks it.
         // The sync worker reports too (offline here); the lock is what this test waits for.
-        let event = tokio::time::timeout(Duration::from_secs(5), async {
+        let event = tokio::time::timeout(Duration::from_secs(15), async {
             loop {
                 match events.recv().await.unwrap() {
                     WalletEvent::Sync(_) => continue,
