@@ -27,9 +27,17 @@ pub const ETHER: u128 = 1_000_000_000_000_000_000;
 /// Someone outside the wallet.
 pub const BOB: &str = "0x000000000000000000000000000000000000bEEF";
 
+/// The devnet at `urls`, with the app's own request deadline (10 s): a shorter one turns a
+/// loaded machine's slow answers into "offline" when a dozen devnets run side by side.
 pub fn network(urls: &[String]) -> Network {
     let mut n = Network::devnet(urls[0].clone());
     n.rpc_urls = urls.to_vec();
+    n
+}
+
+/// [`network`] with a short deadline, for the tests of what a hanging node does.
+pub fn impatient_network(urls: &[String]) -> Network {
+    let mut n = network(urls);
     n.request_timeout = Duration::from_secs(2);
     n
 }

@@ -13,7 +13,7 @@ use cairn_core::chain::ChainError;
 use cairn_core::keychain::NoKeychain;
 use cairn_core::{Error, KdfParams, Wallet, WalletConfig};
 use cairn_tests::proxy::{Fault, RpcProxy};
-use cairn_tests::wallet::{network, BOB};
+use cairn_tests::wallet::{impatient_network, BOB};
 
 /// The process's peak resident memory so far (Linux `VmHWM`), in KiB.
 fn peak_rss_kib() -> u64 {
@@ -34,7 +34,7 @@ async fn huge_and_endless_answers_end_in_typed_errors_within_bounds() {
     let dir = tempfile::tempdir().unwrap();
     let w = Wallet::new(WalletConfig {
         data_dir: dir.path().into(),
-        network: network(&[proxy.url()]),
+        network: impatient_network(&[proxy.url()]),
         kdf: KdfParams::RELEASE,
         keychain: Arc::new(NoKeychain),
     })

@@ -176,7 +176,7 @@ async fn endpoint_faults_are_typed_and_a_send_survives_them() {
     let url = devnet.endpoints.rpc_url.clone();
     let proxy = RpcProxy::start(&url).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    let (w, me) = new_wallet(dir.path(), impatient_network(&[proxy.url()])).await;
     w.devnet_fund(&me, "1").await.unwrap();
     w.sync_once().await.unwrap();
 

@@ -992,7 +992,9 @@ mod tests {
         ));
         assert!(matches!(
             guarded(dir.path(), None, || Err(VaultError::WrongPassword)),
-            Err(VaultError::Throttled { retry_after_secs: 1 })
+            Err(VaultError::Throttled {
+                retry_after_secs: 1
+            })
         ));
     }
 
