@@ -9,6 +9,7 @@
 // SIGKILL — takes its peers with it; nothing is left listening).
 import { spawn } from "node:child_process"
 import { createServer } from "node:net"
+import { createServer as createHttpServer } from "node:http"
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, dirname } from "node:path"
@@ -41,6 +42,7 @@ const CONTRACTS = [
 
 const children = []
 const tempDirs = []
+const servers = []
 let stopping = false
 
 function log(msg) {
@@ -60,6 +62,7 @@ async function stop(code) {
     for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
     }
+    for (const server of servers) server.close()
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
     process.exit(code)
 }
@@ -169,6 +172,50 @@ async function deployContracts(anvilUrl) {
     return deployed
 }
 
+// A paymaster as a sponsor runs one: the mock paymaster behind a sponsorship policy. Senders on
+// the policy's deny list are refused (a JSON-RPC error, as ERC-7677 paymasters answer); every
+// other call goes to the paymaster. `POST /policy {"deny": [address, ...]}` sets the list, as a
+// sponsor's dashboard would.
+async function startSponsorshipPolicy(upstream) {
+    const port = await freePort()
+    let denied = new Set()
+    const server = createHttpServer(async (req, res) => {
+        let body = ""
+        for await (const chunk of req) body += chunk
+        const answer = (status, json) => {
+            res.writeHead(status, { "content-type": "application/json" })
+            res.end(JSON.stringify(json))
+        }
+        try {
+            if (req.method === "POST" && req.url === "/policy") {
+                denied = new Set((JSON.parse(body).deny ?? []).map((a) => String(a).toLowerCase()))
+                return answer(200, { deny: [...denied] })
+            }
+            if (req.method === "GET" && req.url === "/ping") {
+                const r = await fetch(`${upstream}/ping`)
+                return answer(r.status, await r.json())
+            }
+            const call = JSON.parse(body)
+            const sender = String(call?.params?.[0]?.sender ?? "").toLowerCase()
+            if (String(call?.method).startsWith("pm_") && denied.has(sender)) {
+                return answer(200, {
+                    jsonrpc: "2.0",
+                    id: call.id ?? null,
+                    error: { code: -32000, message: `sponsorship denied by policy: ${sender} is not sponsored` },
+                })
+            }
+            const r = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body })
+            res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/json" })
+            res.end(await r.text())
+        } catch (e) {
+            answer(400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: String(e?.message ?? e) } })
+        }
+    })
+    servers.push(server)
+    await new Promise((ok) => server.listen(port, "127.0.0.1", ok))
+    return `http://127.0.0.1:${port}`
+}
+
 async function main() {
     const t0 = Date.now()
     const [anvilPort, altoPort, paymasterPort] = [await freePort(), await freePort(), await freePort()]
@@ -187,6 +234,7 @@ async function main() {
 
     let bundlerUrl = null
     let paymaster = null
+    let policyUrl = null
     if (!flag("--no-bundler")) {
         const tmp = mkdtempSync(join(tmpdir(), "cairn-alto-"))
         tempDirs.push(tmp)
@@ -217,6 +265,8 @@ async function main() {
             await paymaster.start()
             await waitFor("paymaster", async () => (await fetch(`${paymasterUrl}/ping`)).ok)
             log(`paymaster on ${paymasterUrl} (${Date.now() - t0} ms)`)
+            policyUrl = await startSponsorshipPolicy(paymasterUrl)
+            log(`paymaster with a sponsorship policy on ${policyUrl}`)
         }
     }
 
@@ -225,6 +275,7 @@ async function main() {
         rpcUrl: anvilUrl,
         bundlerUrl,
         paymasterUrl: paymaster ? paymasterUrl : null,
+        paymasterPolicyUrl: policyUrl,
         contracts: deployed,
         pid: process.pid,
         readyMs: Date.now() - t0,

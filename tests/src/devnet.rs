@@ -27,6 +27,8 @@ pub struct Endpoints {
     pub rpc_url: String,
     pub bundler_url: Option<String>,
     pub paymaster_url: Option<String>,
+    /// The paymaster behind a sponsorship policy (`POST {url}/policy {"deny": [...]}`).
+    pub paymaster_policy_url: Option<String>,
     pub contracts: Contracts,
 }
 

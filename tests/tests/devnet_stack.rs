@@ -70,9 +70,17 @@ async fn full_stack_answers_and_leaves_nothing_behind() {
     let paymaster = e.paymaster_url.clone().expect("paymaster");
     let ping = reqwest::get(format!("{paymaster}/ping")).await.unwrap();
     assert!(ping.status().is_success());
+    let policy = e.paymaster_policy_url.clone().expect("sponsorship policy");
+    let ping = reqwest::get(format!("{policy}/ping")).await.unwrap();
+    assert!(ping.status().is_success());
 
     // Loopback only: the same ports are not reachable on another local address.
-    let ports = [port_of(&e.rpc_url), port_of(&bundler), port_of(&paymaster)];
+    let ports = [
+        port_of(&e.rpc_url),
+        port_of(&bundler),
+        port_of(&paymaster),
+        port_of(&policy),
+    ];
     for port in ports {
         let ss = std::process::Command::new("ss")
             .args(["-ltnH", &format!("sport = :{port}")])

@@ -362,15 +362,10 @@ async fn queued_while_the_bundler_is_down_then_rejected_and_refused_all_typed() 
     let bundler = RpcProxy::start(e.bundler_url.as_deref().unwrap())
         .await
         .unwrap();
-    let paymaster = RpcProxy::start(e.paymaster_url.as_deref().unwrap())
-        .await
-        .unwrap();
+    // The paymaster a sponsor runs: the devnet's, behind its sponsorship policy.
+    let policy = e.paymaster_policy_url.clone().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (w, owner) = new_wallet(
-        dir.path(),
-        stack_network(&url, &bundler.url(), &paymaster.url()),
-    )
-    .await;
+    let (w, owner) = new_wallet(dir.path(), stack_network(&url, &bundler.url(), &policy)).await;
     let bob = "0x000000000000000000000000000000000000b0b0";
     let smart = w.smart_account(&owner, None).await.unwrap();
     w.devnet_fund(&smart.address, "5").await.unwrap();
@@ -444,17 +439,23 @@ async fn queued_while_the_bundler_is_down_then_rejected_and_refused_all_typed() 
         "a failed operation holds nothing back"
     );
 
-    // The paymaster refuses: a typed error, nothing recorded; paying from the account works.
-    paymaster.set_fault(Fault::Refuse {
-        prefix: "pm_",
-        message: "sponsorship denied by policy",
-    });
+    // The sponsor's policy stops sponsoring this account: the paymaster's own refusal is a
+    // typed error, nothing recorded; paying from the account works.
+    let set = reqwest::Client::new()
+        .post(format!("{policy}/policy"))
+        .json(&json!({"deny": [smart.address.clone()]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(set.status().is_success());
     let count = w.operations(100).await.unwrap().len();
     let err = w
         .send_user_op(&pay(&smart.address, bob, "0.1", true))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    // The sponsor's own words reach the user, with what to do instead.
+    assert!(err.to_string().contains("is not sponsored"), "{err}");
     assert!(
         err.to_string().contains("pay the gas from the account"),
         "{err}"
