@@ -104,3 +104,18 @@ mod tests {
         assert_ne!(a, super::correlation_id());
     }
 }
+
+/// A named point in a write path where a test may end the process, as a kill at that instant
+/// would: with the `test-support` feature, and `CAIRN_FAILPOINT` naming this point, the process
+/// says so on stderr and aborts on the spot (no destructors, nothing flushed). Without the
+/// feature (the app, release builds) it does nothing.
+#[inline]
+pub fn failpoint(name: &str) {
+    #[cfg(feature = "test-support")]
+    if std::env::var("CAIRN_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("failpoint {name}");
+        std::process::abort();
+    }
+    #[cfg(not(feature = "test-support"))]
+    let _ = name;
+}

@@ -398,46 +398,60 @@ async fn sends_killed_at_any_point_are_paid_exactly_once() {
     cli_json(root.path(), &url, &["devnet-fund", "--eth", "5"]);
     cli_json(root.path(), &url, &["sync"]);
 
-    // `cairn send --wait`, SIGKILLed at spread-out moments: before the unlock, while signing,
-    // between queueing and broadcast, while waiting for the receipt.
-    for delay_ms in [150u64, 260, 330, 420, 520, 700, 900, 1200] {
-        let mut child = cli(root.path(), &url)
+    // `cairn send --wait` on the real send path, ended (abort, as a kill would) at each phase
+    // in turn; stderr says the phase was reached, so each kill is known to land where it says.
+    // Then a restart (`sync --wait`) must settle it: never signed → dropped and unpaid; signed
+    // → paid exactly once.
+    let phases = [
+        ("send:authorized", false),
+        ("send:signed", true),
+        ("send:queued", true),
+        ("broadcast:sent", true),
+    ];
+    let mut paid = 0u64;
+    for (phase, signed) in phases {
+        let before = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
+        let before = before.as_array().unwrap().len();
+        let out = cli(root.path(), &url)
             .args(["send", "--to", BOB, "--amount", "0.01", "--wait"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
+            .env("CAIRN_FAILPOINT", phase)
+            .output()
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-    }
-
-    // A restart sends what was queued and settles the rest.
-    cli_json(root.path(), &url, &["sync", "--wait", "--timeout", "60"]);
-    let ops = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
-    let ops = ops.as_array().unwrap();
-    let confirmed = ops.iter().filter(|o| o["state"] == "confirmed").count() as u64;
-    println!(
-        "after 8 kills: {confirmed} confirmed, {} dropped before signing",
-        ops.len() as u64 - confirmed
-    );
-    for o in ops {
+        let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            matches!(o["state"].as_str(), Some("confirmed" | "dropped")),
-            "left unsettled: {o}\nall: {ops:#?}"
+            stderr.contains(&format!("failpoint {phase}")),
+            "{phase} was not reached: {stderr}"
         );
-        if o["state"] == "dropped" {
-            assert_eq!(o["hash"], Value::Null, "a signed send was dropped: {o}");
+        assert_eq!(out.status.code(), None, "{phase}: not ended by a signal");
+
+        cli_json(root.path(), &url, &["sync", "--wait", "--timeout", "60"]);
+        let ops = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
+        let ops = ops.as_array().unwrap();
+        assert_eq!(ops.len(), before + 1, "{phase}: one operation per send");
+        // Newest first: the one this send made.
+        let op = &ops[0];
+        if signed {
+            paid += 1;
+            assert_eq!(op["state"], "confirmed", "{phase}: {op}");
+        } else {
+            assert_eq!(op["state"], "dropped", "{phase}: {op}");
+            assert_eq!(op["hash"], Value::Null, "{phase}: signed after all: {op}");
         }
+        for o in ops {
+            assert!(
+                matches!(o["state"].as_str(), Some("confirmed" | "dropped")),
+                "{phase}: left unsettled: {o}"
+            );
+        }
+        // Every signed send is on chain once, nothing else is.
+        let nonce = rpc(&url, "eth_getTransactionCount", json!([me, "latest"])).await;
+        assert_eq!(u256(&nonce), U256::from(paid), "{phase}");
+        assert_eq!(
+            eth_balance(&url, BOB).await,
+            wei("0.01") * U256::from(paid),
+            "{phase}"
+        );
     }
-    // Every signed intent is on chain once, nothing else is.
-    let nonce = rpc(&url, "eth_getTransactionCount", json!([me, "latest"])).await;
-    assert_eq!(u256(&nonce), U256::from(confirmed));
-    assert_eq!(
-        eth_balance(&url, BOB).await,
-        wei("0.01") * U256::from(confirmed)
-    );
-    assert!(confirmed > 0, "no send got far enough: {ops:?}");
 }
 
 /// A wallet in `dir` created from `spec` (fast KDF), unlocked.

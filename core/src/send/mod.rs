@@ -243,6 +243,7 @@ fn sign_and_queue(
             "confirmed by the user",
         )?;
     }
+    crate::logging::failpoint("send:authorized");
     let (hash, raw) = sign(ledger, keys, account, chain_id, nonce, fields)?;
     let change = OpChange {
         nonce: Some(nonce),
@@ -590,6 +591,7 @@ impl Payments<'_> {
             })
             .await?;
         tracing::info!(op = op.id, nonce = ?op.nonce, online = plan.online, "send queued");
+        crate::logging::failpoint("send:queued");
         self.ctx.emit(WalletEvent::Operation(op.clone()));
         self.ctx.wake_sync();
         Ok(op)

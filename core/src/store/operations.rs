@@ -587,6 +587,7 @@ impl Ledger {
         hash: &str,
     ) -> Result<OperationRow, LedgerError> {
         self.transition(id, &[from], OpState::Signed, change, hash)?;
+        crate::logging::failpoint("send:signed");
         self.transition(
             id,
             &[OpState::Signed],

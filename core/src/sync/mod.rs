@@ -889,6 +889,7 @@ impl Syncer<'_> {
                 };
                 match chain.send_raw(raw).await {
                     Ok(_) => {
+                        crate::logging::failpoint("broadcast:sent");
                         self.lifecycle()
                             .step(
                                 op.id,
