@@ -95,16 +95,6 @@ pub fn correlation_id() -> String {
     hex::encode(bytes)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn correlation_ids_differ() {
-        let a = super::correlation_id();
-        assert_eq!(a.len(), 16);
-        assert_ne!(a, super::correlation_id());
-    }
-}
-
 /// A named point in a write path where a test may end the process, as a kill at that instant
 /// would: with the `test-support` feature, and `CAIRN_FAILPOINT` naming this point, the process
 /// says so on stderr and aborts on the spot (no destructors, nothing flushed). Without the
@@ -118,4 +108,14 @@ pub fn failpoint(name: &str) {
     }
     #[cfg(not(feature = "test-support"))]
     let _ = name;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn correlation_ids_differ() {
+        let a = super::correlation_id();
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, super::correlation_id());
+    }
 }
