@@ -608,11 +608,22 @@ async fn speed_up_and_cancel_replace_a_pending_transaction() {
     assert!(replaced.block_number.is_none());
 
     let doomed = w.send(&eth(BOB, &me, "0.5")).await.unwrap();
-    wait_state(&w, doomed.id, "submitted").await;
+    let doomed_row = wait_state(&w, doomed.id, "submitted").await;
+    let (old_fee, old_tip) = fees(doomed_row.hash).await;
     let void = w.cancel(doomed.id).await.unwrap();
     assert_eq!(void.kind, "cancel");
     assert_eq!(void.amount, "0.0");
-    wait_state(&w, void.id, "submitted").await;
+    let void_row = wait_state(&w, void.id, "submitted").await;
+    // The cancel, too, outbids what it replaces by 12.5 % or more.
+    let (new_fee, new_tip) = fees(void_row.hash).await;
+    assert!(
+        new_fee * 8 >= old_fee * 9,
+        "cancel max fee {old_fee} → {new_fee}"
+    );
+    assert!(
+        new_tip * 8 >= old_tip * 9,
+        "cancel tip {old_tip} → {new_tip}"
+    );
     rpc(&url, "evm_mine", json!([])).await;
     wait_state(&w, void.id, "confirmed").await;
     wait_state(&w, doomed.id, "replaced").await;
