@@ -111,6 +111,9 @@ pub(crate) struct Ctx {
     /// Bumped on every unlock, so an old idle watchdog or sync worker knows its session is gone.
     generation: AtomicU64,
     last_activity: std::sync::Mutex<Instant>,
+    /// Tests set the idle clock by hand instead of sleeping against the real one.
+    #[cfg(test)]
+    pub(crate) manual_clock: std::sync::Mutex<Option<Instant>>,
     events: broadcast::Sender<WalletEvent>,
     /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
     sync_wake: tokio::sync::Notify,
@@ -140,6 +143,8 @@ impl Ctx {
             gate: Mutex::new(None),
             generation: AtomicU64::new(0),
             last_activity: std::sync::Mutex::new(Instant::now()),
+            #[cfg(test)]
+            manual_clock: std::sync::Mutex::new(None),
             events,
             sync_wake: tokio::sync::Notify::new(),
             sync_round: Mutex::new(SyncMemo::default()),
@@ -176,16 +181,27 @@ impl Ctx {
         self.chain().network().clone()
     }
 
+    /// The idle clock: the system's, or in tests one set by hand.
+    fn now(&self) -> Instant {
+        #[cfg(test)]
+        if let Some(t) = self.manual_clock.lock().ok().and_then(|c| *c) {
+            return t;
+        }
+        Instant::now()
+    }
+
     pub(crate) fn touch(&self) {
+        let now = self.now();
         if let Ok(mut t) = self.last_activity.lock() {
-            *t = Instant::now();
+            *t = now;
         }
     }
 
     pub(crate) fn idle_for(&self) -> Duration {
+        let now = self.now();
         self.last_activity
             .lock()
-            .map(|t| t.elapsed())
+            .map(|t| now.saturating_duration_since(*t))
             .unwrap_or_default()
     }
 

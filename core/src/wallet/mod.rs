@@ -1031,15 +1031,25 @@ mod tests {
         w.set_auto_lock(Duration::from_secs(120)).await.unwrap();
         assert_eq!(w.settings().await.unwrap().auto_lock_secs, 120);
         let mut events = w.subscribe();
-        w.set_auto_lock_unchecked(Duration::from_secs(2))
+        // The idle clock is set by hand: a loaded machine's stalls cannot lock it early.
+        *w.ctx.manual_clock.lock().unwrap() = Some(std::time::Instant::now());
+        let advance = |by: Duration| {
+            let mut clock = w.ctx.manual_clock.lock().unwrap();
+            *clock = clock.map(|t| t + by);
+        };
+        w.set_auto_lock_unchecked(Duration::from_millis(300))
             .await
             .unwrap();
-        // Activity keeps it open past its idle time (a call every 200 ms against 2 s: a loaded
-        // machine would have to stall for ten times the gap to lock it early)…
-        for _ in 0..15 {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        // Activity keeps it open: 200 ms of idleness at a time, ten times, against 300 ms…
+        for _ in 0..10 {
+            advance(Duration::from_millis(200));
             w.accounts(false).await.unwrap();
         }
+        // …and real time passing does not count, only the idle clock: the watch, waking on its
+        // own timer meanwhile, finds no idleness to act on.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(w.accounts(false).await.is_ok(), "locked while in use");
+        advance(Duration::from_millis(400));
         // …idleness locks it.
         // The sync worker reports too (offline here); the lock is what this test waits for.
         let event = tokio::time::timeout(Duration::from_secs(15), async {
