@@ -145,6 +145,19 @@ fn receipt_agrees(
     Ok(())
 }
 
+/// The blocks at these heights as the node serves them (`None` where it has none), each asked
+/// once, in one batch.
+async fn blocks_at(
+    chain: &crate::chain::Chain,
+    heights: impl Iterator<Item = u64>,
+) -> std::result::Result<HashMap<u64, Option<BlockTxs>>, ChainError> {
+    let mut numbers: Vec<u64> = heights.collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let blocks = chain.blocks(&numbers).await?;
+    Ok(numbers.into_iter().zip(blocks).collect())
+}
+
 /// What the chain said in one round.
 struct Round {
     head: u64,
@@ -435,14 +448,7 @@ impl Syncer<'_> {
         if checks.is_empty() {
             return Ok(Vec::new());
         }
-        let mut numbers: Vec<u64> = checks.iter().map(|(_, _, r)| r.block_number).collect();
-        numbers.sort_unstable();
-        numbers.dedup();
-        let blocks: HashMap<u64, Option<BlockTxs>> = numbers
-            .iter()
-            .copied()
-            .zip(chain.blocks(&numbers).await?)
-            .collect();
+        let blocks = blocks_at(chain, checks.iter().map(|(_, _, r)| r.block_number)).await?;
         let mut doubted = Vec::new();
         for (op, hash, r) in checks {
             let block = blocks.get(&r.block_number).and_then(Option::as_ref);
@@ -717,14 +723,8 @@ impl Syncer<'_> {
         if !ops.is_empty() {
             let hashes: Vec<B256> = ops.iter().map(|(_, h)| *h).collect();
             let receipts = chain.receipts(&hashes).await?;
-            let mut numbers: Vec<u64> = receipts.iter().flatten().map(|r| r.block_number).collect();
-            numbers.sort_unstable();
-            numbers.dedup();
-            let blocks: HashMap<u64, Option<BlockTxs>> = numbers
-                .iter()
-                .copied()
-                .zip(chain.blocks(&numbers).await?)
-                .collect();
+            let blocks =
+                blocks_at(&chain, receipts.iter().flatten().map(|r| r.block_number)).await?;
             let mut senders: Vec<&str> = ops.iter().map(|(o, _)| o.from.as_str()).collect();
             senders.sort_unstable();
             senders.dedup();
