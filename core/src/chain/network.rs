@@ -78,6 +78,12 @@ impl Network {
         ]
     }
 
+    /// [`Network::fee_ceiling_gwei`] in wei per gas.
+    pub fn fee_ceiling_wei(&self) -> alloy::primitives::U256 {
+        alloy::primitives::U256::from(self.fee_ceiling_gwei)
+            * alloy::primitives::U256::from(1_000_000_000u64)
+    }
+
     pub fn is_devnet(&self) -> bool {
         self.chain_id == DEVNET_CHAIN_ID
     }

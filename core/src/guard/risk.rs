@@ -482,7 +482,7 @@ pub fn remember_fee_quote(
     quote: &crate::store::operations::FeeQuote,
 ) -> Result<bool, LedgerError> {
     let chain_id = network.chain_id;
-    let ceiling = U256::from(network.fee_ceiling_gwei) * U256::from(1_000_000_000u64);
+    let ceiling = network.fee_ceiling_wei();
     let spike = recent_base_fee(ledger, chain_id)?
         .filter(|b| !b.is_zero())
         .is_some_and(|b| quote.base_fee >= b.saturating_mul(U256::from(FEE_SPIKE_FACTOR)));

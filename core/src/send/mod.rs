@@ -218,6 +218,22 @@ struct TxFields {
     tip: U256,
 }
 
+/// A fee per gas from a node's (or a bundler's) word is offered only up to the network's
+/// ceiling; above it, only a fee the user set by hand.
+pub(crate) fn within_fee_ceiling(
+    network: &crate::chain::network::Network,
+    max_fee: U256,
+    speed: &SendSpeed,
+) -> std::result::Result<(), SendError> {
+    if !matches!(speed, SendSpeed::Custom { .. }) && max_fee > network.fee_ceiling_wei() {
+        return Err(SendError::FeeAboveCeiling {
+            fee_gwei: fmt(max_fee, 9),
+            ceiling_gwei: network.fee_ceiling_gwei,
+        });
+    }
+    Ok(())
+}
+
 /// Takes a new operation from `draft` to `queued`: authorized (the caller checked the funds),
 /// signed with its hash and payload stored (before any broadcast), queued. One ledger
 /// transaction per step.
@@ -400,7 +416,6 @@ impl Payments<'_> {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let base_fee_before = recent_base_fee(&s.ledger, chain_id)?;
                 let network = self.ctx.network();
-                let ceiling = U256::from(network.fee_ceiling_gwei) * U256::from(GWEI);
                 let quote = match &live {
                     Some(l) => {
                         let quote = FeeQuote {
@@ -420,13 +435,7 @@ impl Payments<'_> {
                     None => s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?,
                 };
                 let (max_fee, tip) = fees_for(&quote, &req.speed)?;
-                let custom = matches!(req.speed, SendSpeed::Custom { .. });
-                if !custom && max_fee > ceiling {
-                    return Err(SendError::FeeAboveCeiling {
-                        fee_gwei: fmt(max_fee, 9),
-                        ceiling_gwei: network.fee_ceiling_gwei,
-                    });
-                }
+                within_fee_ceiling(&network, max_fee, &req.speed)?;
                 let gas_limit = match &live {
                     Some(l) => l.gas,
                     None if token.is_some() => TOKEN_TRANSFER_GAS_OFFLINE,

@@ -739,15 +739,8 @@ impl SmartAccounts<'_> {
         // The node's fee, or the bundler's, over the network's ceiling is not offered on their
         // word alone: the user sets the fee by hand to mean it. (A sponsored operation's gas is
         // the paymaster's to pay.)
-        let ceiling =
-            U256::from(self.ctx.network().fee_ceiling_gwei) * U256::from(1_000_000_000u64);
-        if !sponsored && !matches!(speed, cairn_api::SendSpeed::Custom { .. }) && max_fee > ceiling
-        {
-            return Err(SendError::FeeAboveCeiling {
-                fee_gwei: fmt(max_fee, 9),
-                ceiling_gwei: self.ctx.network().fee_ceiling_gwei,
-            }
-            .into());
+        if !sponsored {
+            crate::send::within_fee_ceiling(&self.ctx.network(), max_fee, &speed)?;
         }
         let owner_address = parse_address(&owner.address)?;
         // A fresh key per operation; its sequence is 0 unless the EntryPoint says otherwise
