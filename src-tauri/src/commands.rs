@@ -1,10 +1,12 @@
 //! The shell's commands: one per core call, each in a span with its own correlation id, each
-//! turning a core error into the UI's structured `ApiError`. Secrets in requests are moved into
-//! `SecretString`s at once and never logged.
+//! turning a core error into the UI's structured `ApiError`. Requests and replies that carry a
+//! secret cross this process sealed (`cairn_api::channel`): opened into `SecretString`s at once,
+//! never logged, and the plaintext of a reply exists only while it is being sealed.
 
 use std::future::Future;
 use std::time::Duration;
 
+use cairn_api::channel::{SealKey, Sealed, SealedReply};
 use cairn_api::{
     Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
     Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
@@ -14,12 +16,12 @@ use cairn_api::{
     SwitchProfileRequest, SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest,
     WalletStatus, WordCount,
 };
-use cairn_api::{
-    Contact, MfaCodeRequest, MfaEnrollRequest, MfaEnrollment, MfaStatus, SetPolicyRequest,
-};
+use cairn_api::{Contact, MfaCodeRequest, MfaEnrollRequest, MfaStatus, SetPolicyRequest};
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tauri::State;
 use tracing::Instrument;
 
@@ -47,6 +49,40 @@ async fn traced<T>(
     .await
 }
 
+/// Opens a request sealed for `command`, does `work` with it and seals what it returns. Errors
+/// cross unsealed: they never carry a secret.
+async fn sealed<Q, R, F, Fut>(
+    state: &AppState,
+    command: &'static str,
+    request: Sealed,
+    work: F,
+) -> Result<SealedReply, ApiError>
+where
+    Q: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(Q) -> Fut,
+    Fut: Future<Output = Result<R, ApiError>>,
+{
+    let channel = state.device.channel();
+    let (request, reply) = channel
+        .open::<Q>(command, &request)
+        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))?;
+    let result = work(request).await?;
+    reply
+        .seal(&result)
+        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))
+}
+
+/// A one-shot key for the page to seal one request to.
+#[tauri::command]
+pub async fn seal_key(state: State<'_, AppState>) -> Result<SealKey, ApiError> {
+    state
+        .device
+        .channel()
+        .issue()
+        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))
+}
+
 #[tauri::command]
 pub async fn wallet_status(state: State<'_, AppState>) -> Result<WalletStatus, ApiError> {
     traced("wallet_status", state.wallet().status()).await
@@ -55,72 +91,97 @@ pub async fn wallet_status(state: State<'_, AppState>) -> Result<WalletStatus, A
 #[tauri::command]
 pub async fn create_wallet(
     state: State<'_, AppState>,
-    request: CreateWalletRequest,
-) -> Result<CreatedWallet, ApiError> {
-    let CreateWalletRequest { password, words } = request;
-    let password = SecretString::from(password);
-    let words = match words {
-        WordCount::Twelve => 12,
-        WordCount::TwentyFour => 24,
-    };
-    let spec = KeySpec::NewMnemonic { words };
-    let created = traced("create_wallet", state.wallet().create(password, spec)).await?;
-    // The phrase crosses to the UI exactly once, for the backup screen.
-    Ok(CreatedWallet {
-        account: created.account,
-        mnemonic: created
-            .mnemonic
-            .map(|m| m.expose_secret().to_string())
-            .unwrap_or_default(),
-    })
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::CREATE,
+        request,
+        |request: CreateWalletRequest| async move {
+            let CreateWalletRequest { password, words } = request;
+            let password = SecretString::from(password);
+            let words = match words {
+                WordCount::Twelve => 12,
+                WordCount::TwentyFour => 24,
+            };
+            let spec = KeySpec::NewMnemonic { words };
+            let created = traced("create_wallet", wallet.create(password, spec)).await?;
+            // The phrase crosses to the UI exactly once, for the backup screen.
+            Ok(CreatedWallet {
+                account: created.account,
+                mnemonic: created
+                    .mnemonic
+                    .map(|m| m.expose_secret().to_string())
+                    .unwrap_or_default(),
+            })
+        },
+    )
+    .await
 }
 
 /// Creates the wallet from an existing phrase or key, or adds it to the unlocked wallet.
 #[tauri::command]
 pub async fn import_wallet(
     state: State<'_, AppState>,
-    request: ImportWalletRequest,
-) -> Result<Account, ApiError> {
-    let ImportWalletRequest {
-        password,
-        secret,
-        passphrase,
-    } = request;
-    let spec = KeySpec::from_secret(
-        SecretString::from(secret),
-        passphrase.map(SecretString::from),
-    );
-    traced("import_wallet", async {
-        if cairn_core::vault::exists(state.wallet().data_dir()) {
-            state.wallet().import(spec).await
-        } else {
-            Ok(state
-                .wallet()
-                .create(SecretString::from(password), spec)
-                .await?
-                .account)
-        }
-    })
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::IMPORT_WALLET,
+        request,
+        |request: ImportWalletRequest| async move {
+            let ImportWalletRequest {
+                password,
+                secret,
+                passphrase,
+            } = request;
+            let password = SecretString::from(password);
+            let spec = KeySpec::from_secret(
+                SecretString::from(secret),
+                passphrase.map(SecretString::from),
+            );
+            traced("import_wallet", async {
+                if cairn_core::vault::exists(wallet.data_dir()) {
+                    wallet.import(spec).await
+                } else {
+                    Ok(wallet.create(password, spec).await?.account)
+                }
+            })
+            .await
+        },
+    )
     .await
 }
 
 #[tauri::command]
 pub async fn unlock_wallet(
     state: State<'_, AppState>,
-    request: UnlockRequest,
-) -> Result<Vec<Account>, ApiError> {
-    let password = SecretString::from(request.password);
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
     let wallet = state.wallet();
-    traced("unlock_wallet", async {
-        let accounts = wallet.unlock(password).await?;
-        if !state.network_pinned {
-            // The network picked last time; a failure leaves the start-up one, which works.
-            if let Err(e) = wallet.restore_network().await {
-                tracing::warn!(error = %e, "could not switch to the saved network");
-            }
-        }
-        Ok(accounts)
-    })
+    let pinned = state.network_pinned;
+    sealed(
+        &state,
+        cairn_api::cmd::UNLOCK,
+        request,
+        |request: UnlockRequest| async move {
+            let password = SecretString::from(request.password);
+            traced("unlock_wallet", async {
+                let accounts = wallet.unlock(password).await?;
+                if !pinned {
+                    // The network picked last time; a failure leaves the start-up one, which
+                    // works.
+                    if let Err(e) = wallet.restore_network().await {
+                        tracing::warn!(error = %e, "could not switch to the saved network");
+                    }
+                }
+                Ok(accounts)
+            })
+            .await
+        },
+    )
     .await
 }
 
@@ -173,30 +234,51 @@ pub async fn set_account_hidden(
 #[tauri::command]
 pub async fn change_password(
     state: State<'_, AppState>,
-    request: ChangePasswordRequest,
-) -> Result<(), ApiError> {
-    let old = SecretString::from(request.old_password);
-    let new = SecretString::from(request.new_password);
-    traced("change_password", state.wallet().change_password(old, new)).await
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::CHANGE_PASSWORD,
+        request,
+        |request: ChangePasswordRequest| async move {
+            let old = SecretString::from(request.old_password);
+            let new = SecretString::from(request.new_password);
+            traced("change_password", wallet.change_password(old, new)).await
+        },
+    )
+    .await
 }
 
 /// The recovery phrase, after the password is entered again.
 #[tauri::command]
 pub async fn export_mnemonic(
     state: State<'_, AppState>,
-    request: ExportRequest,
-) -> Result<ExportedSecret, ApiError> {
-    let password = SecretString::from(request.password);
-    let secret = traced(
-        "export_mnemonic",
-        state
-            .wallet()
-            .export_secret(password, request.key_source_id, request.mfa_code.as_deref()),
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::EXPORT_MNEMONIC,
+        request,
+        |request: ExportRequest| async move {
+            let ExportRequest {
+                password,
+                key_source_id,
+                mfa_code,
+            } = request;
+            let password = SecretString::from(password);
+            let secret = traced(
+                "export_mnemonic",
+                wallet.export_secret(password, key_source_id, mfa_code.as_deref()),
+            )
+            .await?;
+            Ok(ExportedSecret {
+                secret: secret.expose_secret().to_string(),
+            })
+        },
     )
-    .await?;
-    Ok(ExportedSecret {
-        secret: secret.expose_secret().to_string(),
-    })
+    .await
 }
 
 #[tauri::command]
@@ -443,10 +525,19 @@ pub async fn mfa_status(state: State<'_, AppState>) -> Result<MfaStatus, ApiErro
 #[tauri::command]
 pub async fn mfa_enroll(
     state: State<'_, AppState>,
-    request: MfaEnrollRequest,
-) -> Result<MfaEnrollment, ApiError> {
-    let password = SecretString::from(request.password);
-    traced("mfa_enroll", state.wallet().mfa_enroll(password)).await
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::MFA_ENROLL,
+        request,
+        |request: MfaEnrollRequest| async move {
+            let password = SecretString::from(request.password);
+            traced("mfa_enroll", wallet.mfa_enroll(password)).await
+        },
+    )
+    .await
 }
 
 #[tauri::command]

@@ -45,6 +45,7 @@ pub fn run() {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::seal_key,
             commands::wallet_status,
             commands::create_wallet,
             commands::unlock_wallet,

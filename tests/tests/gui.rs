@@ -173,9 +173,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(wait.contains("1 s"), "{wait}");
-    let disabled = "return document.getElementById('unlock').disabled";
     assert_eq!(
-        s.execute(disabled).await.unwrap(),
+        s.execute(UNLOCK_DISABLED).await.unwrap(),
         json!(true),
         "unlock allowed during the wait"
     );
@@ -185,14 +184,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .unwrap();
     // The countdown ends and the button comes back by itself.
-    let deadline = std::time::Instant::now() + WAIT;
-    while s.execute(disabled).await.unwrap() != json!(false) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the unlock button never came back"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    unlock_comes_back(&s).await;
     s.type_into("#unlock-password", "correct horse battery", WAIT)
         .await
         .unwrap();
@@ -680,6 +672,58 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert_eq!(words, serde_json::json!(12));
     s.click_on("#export-hide", WAIT).await.unwrap();
 
+    // A new password: the old one must be right; afterwards only the new one unlocks.
+    change_password(&s, "not my password", "correct horse stapler").await;
+    let error = s
+        .wait_for_text("#settings-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("password is wrong"), "{error}");
+    // The wrong password started the unlock throttle, which guards this form too: the user
+    // waits as the message says, then succeeds.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        change_password(&s, "correct horse battery", "correct horse stapler").await;
+        let outcome = s
+            .execute(
+                "const m = document.getElementById('settings-message'); \
+                 const e = document.getElementById('settings-error'); \
+                 return m ? 'ok: ' + m.textContent : (e ? 'error: ' + e.textContent : '')",
+            )
+            .await
+            .unwrap();
+        let outcome = outcome.as_str().unwrap_or_default().to_string();
+        if outcome.contains("Password changed") {
+            break;
+        }
+        assert!(
+            outcome.is_empty() || outcome.contains("try again in") || outcome.contains("wrong"),
+            "{outcome}"
+        );
+        assert!(std::time::Instant::now() < deadline, "{outcome}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    s.click_on("#lock", WAIT).await.unwrap();
+    s.wait_for("#unlock", WAIT).await.unwrap();
+    unlock_comes_back(&s).await;
+    s.type_into("#unlock-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
+    let error = s
+        .wait_for_text("#error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("password is wrong"), "{error}");
+    unlock_comes_back(&s).await;
+    s.type_into("#unlock-password", "correct horse stapler", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
+    s.wait_for_text("#address", WAIT, |t| t == expected)
+        .await
+        .unwrap();
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();
@@ -763,4 +807,25 @@ async fn row_with_text(s: &Session, needle: &str) -> String {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+const UNLOCK_DISABLED: &str = "return document.getElementById('unlock').disabled";
+
+/// Waits out the unlock throttle: the button comes back by itself when the wait is over.
+async fn unlock_comes_back(s: &Session) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.execute(UNLOCK_DISABLED).await.unwrap() != json!(false) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unlock button never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Fills the settings' change-password form and submits it.
+async fn change_password(s: &Session, old: &str, new: &str) {
+    s.type_into("#old-password", old, WAIT).await.unwrap();
+    s.type_into("#new-password", new, WAIT).await.unwrap();
+    s.click_on("#change-password", WAIT).await.unwrap();
 }

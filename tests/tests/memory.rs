@@ -8,8 +8,8 @@
 //! WebDriver clicks; the secrets are typed as a person types them, as X key events (xdotool),
 //! so no copy of them passes through the automation session. The app runs as users get it: on
 //! lock it ends the page's web process, which also ends the WebDriver session. The app process
-//! itself is searched and reported but not yet held to it: WebKit's IPC buffers there can keep
-//! a freed copy of a request or response (SECURITY.md).
+//! is held to it too: WebKit's IPC buffers there can keep a freed copy of a request or reply
+//! long after it was used, which is why secrets cross it sealed (`cairn_api::channel`).
 
 // A failed expectation in a test is a panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -153,28 +153,15 @@ async fn after_lock_no_process_of_the_app_holds_a_secret() {
         "no WebKit web process under the app: {processes:?}"
     );
     let mut found = Vec::new();
-    let mut in_app = Vec::new();
     for (pid, name) in &processes {
         let (size, hits) = search_memory(*pid, &needles);
         for (what, wide) in hits {
             let form = if wide { "UTF-16" } else { "bytes" };
-            let line = format!("{what} ({form}) in {name} [{pid}]");
-            // Not yet guaranteed (SECURITY.md, issue 12 item 17): WebKit's own copies of an IPC
-            // request or response, in the app process, freed but not wiped (seen in 2 of 5
-            // runs); the fix is sealing secrets between the page and the core. Reported, so
-            // the figure stays visible, not failed on.
-            if name == "cairn-app" {
-                in_app.push(line);
-            } else {
-                found.push(line);
-            }
+            found.push(format!("{what} ({form}) in {name} [{pid}]"));
         }
         println!("{name} [{pid}]: {} MiB searched", size >> 20);
     }
     drop(s);
-    if !in_app.is_empty() {
-        println!("known limit, in the app process: {in_app:#?}");
-    }
     assert!(found.is_empty(), "secrets after lock: {found:#?}");
 }
 

@@ -1,7 +1,9 @@
 //! The UI's only door to the wallet: Tauri's `invoke`, typed with the shared `cairn_api`
-//! requests and responses. Errors arrive as `ApiError`s from the shell.
+//! requests and responses. Errors arrive as `ApiError`s from the shell. Requests and replies
+//! that carry a secret go through [`call_sealed`], so the app process sees only ciphertext.
 
-use cairn_api::{ApiError, ErrorCode};
+use cairn_api::channel::{public_hex, Channel, SealKey, Sealed, SealedReply};
+use cairn_api::{cmd, ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -34,6 +36,40 @@ pub async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Res
             }),
         ),
     }
+}
+
+/// Calls shell command `cmd` with a request that carries a secret, sealed to a one-shot key
+/// of the core's, and opens the sealed reply. The page's own one-shot key never leaves this
+/// function.
+pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
+    cmd: &'static str,
+    request: &Q,
+) -> Result<R, ApiError> {
+    let seal_failed = |e: cairn_api::channel::ChannelError| internal(format!("{cmd}: {e}"));
+    let key: SealKey = call(cmd::SEAL_KEY, &NoArgs {}).await?;
+    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(secret.as_mut()).ok())
+        .ok_or_else(|| internal("this page has no secure random numbers"))?;
+    let channel = Channel::page(&secret, &key.public).map_err(seal_failed)?;
+    let sealed = {
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(request)
+                .map_err(|_| internal(format!("could not encode the {cmd} request")))?,
+        );
+        Sealed {
+            key_id: key.id,
+            page_public: public_hex(&secret),
+            ciphertext: channel.seal_request(cmd, &json).map_err(seal_failed)?,
+        }
+    };
+    drop(secret);
+    let reply: SealedReply = call(cmd, &Request { request: &sealed }).await?;
+    let json = channel
+        .open_reply(cmd, &reply.ciphertext)
+        .map_err(seal_failed)?;
+    serde_json::from_slice(&json).map_err(|_| internal(format!("unexpected reply to {cmd}")))
 }
 
 /// No arguments.

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod channel;
+
 /// Names of the shell's commands, shared so the UI cannot invoke a typo.
 pub mod cmd {
     pub const STATUS: &str = "wallet_status";
@@ -48,6 +50,8 @@ pub mod cmd {
     pub const SET_POLICY: &str = "set_policy";
     pub const ADD_CONTACT: &str = "add_contact";
     pub const CONTACTS: &str = "contacts";
+    /// A one-shot key for a sealed exchange (`channel`).
+    pub const SEAL_KEY: &str = "seal_key";
 }
 
 /// Names of the events the shell emits to the UI.

@@ -4,6 +4,7 @@
 //!
 //! May use: `primitives`. Knows nothing of the ledger, the chain or the wallet's session.
 
+pub mod channel;
 mod derive;
 pub mod files;
 pub mod keychain;

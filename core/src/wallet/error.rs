@@ -13,6 +13,7 @@ use crate::guard::messages::MessageError;
 use crate::guard::mfa::MfaError;
 use crate::guard::risk::RiskError;
 use crate::history::HistoryError;
+use crate::keys::channel::ChannelError;
 use crate::keys::vault::VaultError;
 use crate::keys::KeyError;
 use crate::logging::LoggingError;
@@ -37,6 +38,8 @@ pub enum Error {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
     #[error(transparent)]
     Chain(#[from] ChainError),
     #[error(transparent)]
@@ -86,6 +89,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Vault(e) => vault(e),
+            Error::Channel(e) => channel(e),
             Error::Ledger(e) => ledger(e),
             Error::Keys(e) => keys(e),
             Error::Chain(e) => chain(e),
@@ -123,6 +127,15 @@ fn code_word(code: ErrorCode) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| "internal".into())
+}
+
+fn channel(e: &ChannelError) -> ErrorCode {
+    match e {
+        ChannelError::UnknownKey | ChannelError::Seal(_) | ChannelError::NotARequest(_) => {
+            ErrorCode::InvalidInput
+        }
+        ChannelError::Reply(_) | ChannelError::Rng => ErrorCode::Internal,
+    }
 }
 
 fn vault(e: &VaultError) -> ErrorCode {

@@ -66,6 +66,8 @@ pub struct Device {
     /// The configuration every profile is opened with; only `data_dir` differs.
     template: WalletConfig,
     current: RwLock<(String, Wallet)>,
+    /// The sealed channel to the page, shared by every profile: it carries their passwords.
+    channel: crate::keys::channel::ChannelDesk,
 }
 
 impl Device {
@@ -76,6 +78,7 @@ impl Device {
             root: root.to_path_buf(),
             template,
             current: RwLock::new((name.to_string(), wallet)),
+            channel: crate::keys::channel::ChannelDesk::new(),
         })
     }
 
@@ -92,6 +95,11 @@ impl Device {
     }
 
     /// The wallet of the profile in use (a cheap handle on shared state).
+    /// The sealed channel for secrets between the page and the core.
+    pub fn channel(&self) -> &crate::keys::channel::ChannelDesk {
+        &self.channel
+    }
+
     pub fn wallet(&self) -> Wallet {
         // A poisoned lock only means a panic elsewhere mid-switch; the pair is still whole.
         self.current

@@ -9,7 +9,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::components::{field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton};
-use crate::ipc::{call, Request};
+use crate::ipc::call_sealed;
 use crate::Screen;
 
 #[derive(Properties, PartialEq)]
@@ -68,7 +68,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                 let next = match mode {
                     Mode::Create => {
                         let request = CreateWalletRequest { password, words };
-                        call::<_, CreatedWallet>(cmd::CREATE, &Request { request: &request })
+                        call_sealed::<_, CreatedWallet>(cmd::CREATE, &request)
                             .await
                             .map(|created| Screen::Backup { network, created })
                     }
@@ -79,7 +79,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                             secret,
                             passphrase,
                         };
-                        call::<_, Account>(cmd::IMPORT_WALLET, &Request { request: &request })
+                        call_sealed::<_, Account>(cmd::IMPORT_WALLET, &request)
                             .await
                             .map(|_| Screen::Dashboard { network })
                     }

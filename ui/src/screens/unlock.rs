@@ -6,7 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{field, ErrorLine, NetworkBadge};
-use crate::ipc::{call, sleep_ms, NoArgs, Request};
+use crate::ipc::{call, call_sealed, sleep_ms, NoArgs};
 use crate::Screen;
 
 #[derive(Properties, PartialEq)]
@@ -63,7 +63,7 @@ pub(crate) fn unlock(props: &UnlockProps) -> Html {
             );
             busy.set(true);
             spawn_local(async move {
-                match call::<_, Vec<Account>>(cmd::UNLOCK, &Request { request: &request }).await {
+                match call_sealed::<_, Vec<Account>>(cmd::UNLOCK, &request).await {
                     Ok(_) => go.emit(Screen::Dashboard { network }),
                     Err(e) => {
                         let next_try_waits =

@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use crate::components::{field, select_value, CodeInput, ErrorLine, RecoveryWords};
 use crate::hooks::{hd_source, use_accounts, use_mfa_status};
-use crate::ipc::{call, NoArgs, Request};
+use crate::ipc::{call, call_sealed, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct SettingsTabProps {
@@ -88,8 +88,7 @@ fn settings_page() -> Html {
             };
             let (old_pw, new_pw, message) = (old_pw.clone(), new_pw.clone(), message.clone());
             spawn_local(async move {
-                let result =
-                    call::<_, ()>(cmd::CHANGE_PASSWORD, &Request { request: &request }).await;
+                let result = call_sealed::<_, ()>(cmd::CHANGE_PASSWORD, &request).await;
                 old_pw.set(String::new());
                 new_pw.set(String::new());
                 message.set(Some(result.map(|_| "Password changed.".to_string())));
@@ -124,12 +123,7 @@ fn settings_page() -> Html {
             spawn_local(async move {
                 export_pw.set(String::new());
                 export_code.set(String::new());
-                match call::<_, ExportedSecret>(
-                    cmd::EXPORT_MNEMONIC,
-                    &Request { request: &request },
-                )
-                .await
-                {
+                match call_sealed::<_, ExportedSecret>(cmd::EXPORT_MNEMONIC, &request).await {
                     Ok(secret) => {
                         phrase.set(Some(secret.secret));
                         message.set(None);

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use crate::components::{field, CodeInput, ErrorLine, Qr};
 use crate::hooks::use_mfa_status;
-use crate::ipc::{call, Request};
+use crate::ipc::{call, call_sealed, Request};
 
 fn opt(text: &str) -> Option<String> {
     let t = text.trim();
@@ -61,9 +61,7 @@ pub(crate) fn security_card() -> Html {
             let (password, enrollment, error) =
                 (password.clone(), enrollment.clone(), error.clone());
             spawn_local(async move {
-                match call::<_, MfaEnrollment>(cmd::MFA_ENROLL, &Request { request: &request })
-                    .await
-                {
+                match call_sealed::<_, MfaEnrollment>(cmd::MFA_ENROLL, &request).await {
                     Ok(en) => {
                         password.set(String::new());
                         error.set(None);
