@@ -75,6 +75,9 @@ async fn after_lock_no_process_of_the_app_holds_a_secret() {
             .unwrap();
         assert_eq!(typed, json!(text.len()), "typing into {field}");
     }
+    // Typed, not yet sent: the page holds the secrets, the app process none of them (a plain
+    // text field's content reaches it as input-method context, freed later but never wiped).
+    assert_app_process_holds_none(&data, "typed into the page");
     s.click_on("#create", WAIT).await.unwrap();
     // The expected account from alloy's own BIP-39/32 builder, not Cairn's derivation.
     let signer = alloy::signers::local::MnemonicBuilder::<
@@ -98,6 +101,8 @@ async fn after_lock_no_process_of_the_app_holds_a_secret() {
     keyboard.type_text(PASSWORD);
     s.click_on("#export", WAIT).await.unwrap();
     s.wait_for("#export-words li", WAIT).await.unwrap();
+    // On screen: the app process carried it sealed and holds no copy.
+    assert_app_process_holds_none(&data, "the phrase on screen");
 
     // Lock: the page's process ends (and with it this WebDriver session); a new one shows the
     // lock screen.
@@ -163,6 +168,29 @@ async fn after_lock_no_process_of_the_app_holds_a_secret() {
     }
     drop(s);
     assert!(found.is_empty(), "secrets after lock: {found:#?}");
+}
+
+/// Fails if the app's own process (not its WebKit processes) holds the phrase, the passphrase
+/// or the password now, freed or in use.
+fn assert_app_process_holds_none(data: &str, when: &str) {
+    let needles: Vec<(&str, Vec<u8>)> = [
+        ("the recovery phrase", PHRASE),
+        ("the BIP-39 passphrase", PASSPHRASE),
+        ("the password", PASSWORD),
+    ]
+    .into_iter()
+    .flat_map(|(what, text)| {
+        let wide: Vec<u8> = text.bytes().flat_map(|b| [b, 0]).collect();
+        [(what, text.as_bytes().to_vec()), (what, wide)]
+    })
+    .collect();
+    for (pid, name) in app_processes(data) {
+        if name != "cairn-app" {
+            continue;
+        }
+        let (_, hits) = search_memory(pid, &needles);
+        assert!(hits.is_empty(), "{when}: the app process holds {hits:?}");
+    }
 }
 
 /// Real key presses into the app's window on the test's display (xdotool, through XTEST), as a

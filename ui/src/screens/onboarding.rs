@@ -5,7 +5,7 @@ use cairn_api::{
     WordCount,
 };
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::{field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton};
@@ -105,11 +105,10 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
             error.set(None);
         })
     };
-    let on_secret = {
-        let secret = secret.clone();
-        Callback::from(move |e: InputEvent| {
-            secret.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
-        })
+    let reveal = use_state(|| false);
+    let toggle_reveal = {
+        let reveal = reveal.clone();
+        Callback::from(move |_: MouseEvent| reveal.set(!*reveal))
     };
     let creating = *mode == Mode::Create;
     html! {
@@ -123,7 +122,16 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
             <form {onsubmit}>
                 if !creating {
                     <label for="import-secret">{ "Recovery phrase or private key" }</label>
-                    <textarea id="import-secret" rows="3" autocomplete="off" spellcheck="false" value={(*secret).clone()} oninput={on_secret} />
+                    // A masked field: WebKit hands the text of a plain field to the app process
+                    // (input-method context), where it outlives the lock; a password field's
+                    // text it keeps to the page.
+                    <div class="row">
+                        <input id="import-secret" type={if *reveal { "text" } else { "password" }} autocomplete="off" spellcheck="false" value={(*secret).clone()} oninput={field(&secret)} />
+                        <button id="import-reveal" type="button" class="secondary" onclick={toggle_reveal}>{ if *reveal { "Hide" } else { "Show" } }</button>
+                    </div>
+                    if *reveal {
+                        <p class="small muted">{ "Shown: hide it again before you leave this screen unattended." }</p>
+                    }
                     <label for="import-passphrase">{ "BIP-39 passphrase (optional)" }</label>
                     <input id="import-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={field(&passphrase)} />
                 }
