@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use cairn_api::channel::{SealKey, Sealed, SealedReply};
 use cairn_api::{
-    Account, AddAccountRequest, AddTokenRequest, AddressRequest, ApiError, AssetBalance, AuditLog,
-    Balance, ChangePasswordRequest, CreateWalletRequest, CreatedWallet, ExportRequest,
-    ExportedSecret, Funded, HistoryEntry, ImportWalletRequest, NetworkEntry, NetworkSpec,
-    Operation, OperationRequest, ProfileList, ReceiveInfo, RenameAccountRequest, SendQuote,
-    SendRequest, SetAutoLockRequest, SetHiddenRequest, Settings, SmartAccount, SmartAccountRequest,
-    SwitchProfileRequest, SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest,
-    WalletStatus, WordCount,
+    Account, ActivityPage, ActivityQuery, AddAccountRequest, AddTokenRequest, AddressRequest,
+    ApiError, AssetBalance, AuditLog, Balance, ChangePasswordRequest, CreateWalletRequest,
+    CreatedWallet, ExportRequest, ExportedSecret, Funded, HistoryPage, HistoryQuery,
+    ImportWalletRequest, NetworkEntry, NetworkSpec, Operation, OperationRequest, ProfileList,
+    ReceiveInfo, RenameAccountRequest, SendQuote, SendRequest, SetAutoLockRequest,
+    SetHiddenRequest, Settings, SmartAccount, SmartAccountRequest, SwitchProfileRequest,
+    SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest, WalletStatus,
+    WordCount,
 };
 use cairn_api::{Contact, MfaCodeRequest, MfaEnrollRequest, MfaStatus, SetPolicyRequest};
 use cairn_core::logging::correlation_id;
@@ -419,8 +420,11 @@ pub async fn send_user_op(
 }
 
 #[tauri::command]
-pub async fn operations(state: State<'_, AppState>) -> Result<Vec<Operation>, ApiError> {
-    traced("operations", state.wallet().operations(100)).await
+pub async fn operations(
+    state: State<'_, AppState>,
+    request: ActivityQuery,
+) -> Result<ActivityPage, ApiError> {
+    traced("operations", state.wallet().activity(&request)).await
 }
 
 #[tauri::command]
@@ -478,10 +482,9 @@ pub async fn add_token(
 #[tauri::command]
 pub async fn history(
     state: State<'_, AppState>,
-    request: AddressRequest,
-) -> Result<Vec<HistoryEntry>, ApiError> {
-    let wallet = state.wallet();
-    traced("history", wallet.history(&request.address, 200)).await
+    request: HistoryQuery,
+) -> Result<HistoryPage, ApiError> {
+    traced("history", state.wallet().history_page(&request)).await
 }
 
 #[tauri::command]

@@ -411,7 +411,7 @@ async fn sends_killed_at_any_point_are_paid_exactly_once() {
     let mut paid = 0u64;
     for (phase, signed) in phases {
         let before = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
-        let before = before.as_array().unwrap().len();
+        let before = before["operations"].as_array().unwrap().len();
         let out = cli(root.path(), &url)
             .args(["send", "--to", BOB, "--amount", "0.01", "--wait"])
             .env("CAIRN_FAILPOINT", phase)
@@ -426,7 +426,7 @@ async fn sends_killed_at_any_point_are_paid_exactly_once() {
 
         cli_json(root.path(), &url, &["sync", "--wait", "--timeout", "60"]);
         let ops = cli_json(root.path(), &url, &["activity", "--limit", "100"]);
-        let ops = ops.as_array().unwrap();
+        let ops = ops["operations"].as_array().unwrap();
         assert_eq!(ops.len(), before + 1, "{phase}: one operation per send");
         // Newest first: the one this send made.
         let op = &ops[0];

@@ -475,6 +475,9 @@ pub struct ReceiveInfo {
 /// the fee of an outgoing transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    /// The wallet's account this movement belongs to.
+    #[serde(default)]
+    pub account: String,
     pub tx_hash: String,
     pub block_number: u64,
     /// in, out or fee
@@ -487,6 +490,64 @@ pub struct HistoryEntry {
     pub operation_id: Option<i64>,
     /// Unix seconds of the block, when known.
     pub at: i64,
+}
+
+/// A page of history: one account or all, newest first, filtered on what is set. Paged by
+/// cursor: `before` is the `next` of the page before (absent for the newest page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// One account's address; all of the wallet's accounts when absent.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `native`, or a token's contract address.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// in, out or fee
+    #[serde(default)]
+    pub direction: Option<String>,
+    #[serde(default)]
+    pub counterparty: Option<String>,
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 500; 50 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// The cursor of the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// A page of the wallet's own operations, newest first, filtered on what is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityQuery {
+    /// One account's address (the sender); all accounts when absent.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// A state (`confirmed`, `failed`, …) or a group: `pending` (not yet final) or `ended`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The recipient.
+    #[serde(default)]
+    pub counterparty: Option<String>,
+    /// `native`, or a token's contract address.
+    #[serde(default)]
+    pub asset: Option<String>,
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 500; 50 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub operations: Vec<Operation>,
+    /// The cursor of the next (older) page; absent on the last page.
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

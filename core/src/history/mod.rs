@@ -5,14 +5,16 @@
 //! per transaction, asset, direction and account) and linked to the wallet's own operations by
 //! hash. A wallet restored from its phrase rebuilds its history this way.
 //!
-//! May use: `session`, `store`, `chain`, `primitives`.
+//! May use: `session`, `ops` (list filters), `store`, `chain`, `primitives`.
 
 use alloy::primitives::{Address, U256};
-use cairn_api::HistoryEntry;
+use cairn_api::{HistoryEntry, HistoryPage, HistoryQuery};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::chain::rpc::{read_capped, ChainError, ReadError, MAX_ANSWER_BYTES};
+use crate::primitives::page::{self, HistoryCursor, PageError};
 use crate::primitives::units::{format_address, format_units, AddressError};
 use crate::session::{Ctx, SessionError};
 use crate::store::ledger::{now, AccountRow, Ledger, LedgerError};
@@ -31,6 +33,8 @@ pub enum HistoryError {
     Chain(#[from] ChainError),
     #[error(transparent)]
     Address(#[from] AddressError),
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 type Result<T, E = HistoryError> = std::result::Result<T, E>;
@@ -229,51 +233,127 @@ impl Ledger {
         Ok(added)
     }
 
-    /// Entries of an account, newest first, with their asset.
-    pub fn history(
+    /// One page of entries, newest first (block, then row), with their asset, account and
+    /// operation. Every filter narrows an index range (V11), so page 100 costs what page 1 does.
+    pub fn history_page(
         &self,
         chain_id: u64,
-        account_id: i64,
-        limit: u32,
-    ) -> Result<Vec<(Entry, AssetRow, Option<i64>)>, LedgerError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT e.account_id, e.asset_id, e.direction, e.amount, e.counterparty, e.tx_hash,
-                    e.block_number, e.created_at, s.id, s.chain_id, s.contract, s.symbol,
-                    s.decimals, e.operation_id
-             FROM entries e JOIN assets s ON s.id = e.asset_id
-             WHERE e.chain_id = ?1 AND e.account_id = ?2
-             ORDER BY e.block_number DESC, e.id DESC LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![chain_id as i64, account_id, limit], |r| {
-            let direction: String = r.get(2)?;
-            let amount: String = r.get(3)?;
-            Ok((
-                Entry {
-                    account_id: r.get(0)?,
-                    asset_id: r.get(1)?,
+        f: &HistoryFilter,
+    ) -> Result<Vec<HistoryRow>, LedgerError> {
+        let (sql, args) = history_sql(chain_id, f);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let direction: String = r.get(4)?;
+            let amount: String = r.get(5)?;
+            Ok(HistoryRow {
+                id: r.get(0)?,
+                account: r.get(1)?,
+                entry: Entry {
+                    account_id: r.get(2)?,
+                    asset_id: r.get(3)?,
                     direction: match direction.as_str() {
                         "in" => "in",
                         "out" => "out",
                         _ => "fee",
                     },
                     amount: amount.parse().unwrap_or_default(),
-                    counterparty: r.get(4)?,
-                    tx_hash: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    block_number: r.get::<_, Option<i64>>(6)?.unwrap_or(0) as u64,
-                    at: r.get(7)?,
+                    counterparty: r.get(6)?,
+                    tx_hash: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    block_number: r.get::<_, Option<i64>>(8)?.unwrap_or(0) as u64,
+                    at: r.get(9)?,
                 },
-                AssetRow {
-                    id: r.get(8)?,
-                    chain_id: r.get::<_, i64>(9)? as u64,
-                    contract: r.get(10)?,
-                    symbol: r.get(11)?,
-                    decimals: r.get::<_, i64>(12)? as u8,
+                asset: AssetRow {
+                    id: r.get(10)?,
+                    chain_id: r.get::<_, i64>(11)? as u64,
+                    contract: r.get(12)?,
+                    symbol: r.get(13)?,
+                    decimals: r.get::<_, i64>(14)? as u8,
                 },
-                r.get(13)?,
-            ))
+                operation_id: r.get(15)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Which entries a history page holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    /// One account; every visible account when `None`.
+    pub account_id: Option<i64>,
+    pub asset_id: Option<i64>,
+    pub direction: Option<&'static str>,
+    /// EIP-55, as entries store it.
+    pub counterparty: Option<String>,
+    pub before: Option<HistoryCursor>,
+    pub limit: u32,
+}
+
+/// One entry as a page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub id: i64,
+    /// The account's address.
+    pub account: String,
+    pub entry: Entry,
+    pub asset: AssetRow,
+    pub operation_id: Option<i64>,
+}
+
+/// The index a page walks, named rather than left to SQLite (which without statistics cannot
+/// know that a counterparty narrows more than an account, or an account more than an asset).
+/// Each index ends in (block, id), so the page comes out in order without a sort.
+fn history_index(f: &HistoryFilter) -> &'static str {
+    if f.counterparty.is_some() {
+        "entries_by_counterparty"
+    } else if f.account_id.is_some() {
+        "entries_by_account"
+    } else if f.asset_id.is_some() {
+        "entries_by_asset"
+    } else {
+        "entries_by_chain"
+    }
+}
+
+/// The page's query: only the filters that are set, on the index `history_index` picks.
+fn history_sql(chain_id: u64, f: &HistoryFilter) -> (String, Vec<SqlValue>) {
+    let mut sql = format!(
+        "SELECT e.id, a.address, e.account_id, e.asset_id, e.direction, e.amount, e.counterparty,
+                e.tx_hash, e.block_number, e.created_at, s.id, s.chain_id, s.contract, s.symbol,
+                s.decimals, e.operation_id
+         FROM entries e INDEXED BY {} JOIN assets s ON s.id = e.asset_id
+              JOIN accounts a ON a.id = e.account_id
+         WHERE e.chain_id = ?",
+        history_index(f)
+    );
+    let mut args = vec![SqlValue::Integer(chain_id as i64)];
+    match f.account_id {
+        Some(id) => {
+            sql.push_str(" AND e.account_id = ?");
+            args.push(SqlValue::Integer(id));
+        }
+        None => sql.push_str(" AND a.hidden = 0"),
+    }
+    if let Some(asset) = f.asset_id {
+        sql.push_str(" AND e.asset_id = ?");
+        args.push(SqlValue::Integer(asset));
+    }
+    if let Some(direction) = f.direction {
+        sql.push_str(" AND e.direction = ?");
+        args.push(SqlValue::Text(direction.to_string()));
+    }
+    if let Some(counterparty) = &f.counterparty {
+        sql.push_str(" AND e.counterparty = ?");
+        args.push(SqlValue::Text(counterparty.clone()));
+    }
+    if let Some(c) = f.before {
+        sql.push_str(" AND (e.block_number, e.id) < (?, ?)");
+        args.push(SqlValue::Integer(c.block as i64));
+        args.push(SqlValue::Integer(c.id));
+    }
+    sql.push_str(" ORDER BY e.block_number DESC, e.id DESC LIMIT ?");
+    args.push(SqlValue::Integer(i64::from(f.limit)));
+    (sql, args)
 }
 
 /// History's service over the shared session state.
@@ -598,28 +678,76 @@ impl History<'_> {
         Ok(())
     }
 
-    /// The history of one account on the active network, newest first.
-    pub(crate) async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
-        let address = format_address(&crate::primitives::units::parse_address(address)?);
+    /// One page of history on the active network: one account or all, newest first.
+    pub(crate) async fn history_page(&self, q: &HistoryQuery) -> Result<HistoryPage> {
+        let limit = page::limit(q.limit)?;
+        let before = q.before.as_deref().map(HistoryCursor::parse).transpose()?;
+        let direction = match q.direction.as_deref() {
+            None => None,
+            Some("in") => Some("in"),
+            Some("out") => Some("out"),
+            Some("fee") => Some("fee"),
+            Some(other) => return Err(PageError::BadDirection(page::quote(other)).into()),
+        };
+        let account = q
+            .account
+            .as_deref()
+            .map(|a| crate::primitives::units::parse_address(a).map(|a| format_address(&a)))
+            .transpose()?;
+        let counterparty = q
+            .counterparty
+            .as_deref()
+            .map(|a| crate::primitives::units::parse_address(a).map(|a| format_address(&a)))
+            .transpose()?;
         let chain_id = self.ctx.network().chain_id;
         self.with_session(|s| {
-            let account = s.ledger.account(&address)?;
-            Ok(s.ledger
-                .history(chain_id, account.id, limit)?
-                .into_iter()
-                .map(|(e, asset, op)| HistoryEntry {
-                    tx_hash: e.tx_hash,
-                    block_number: e.block_number,
-                    direction: e.direction.to_string(),
-                    symbol: asset.symbol.clone(),
-                    token: asset.contract.clone(),
-                    amount: format_units(e.amount, asset.decimals)
-                        .unwrap_or_else(|_| e.amount.to_string()),
-                    counterparty: e.counterparty,
-                    operation_id: op,
-                    at: e.at,
+            let (account_id, asset_id) = crate::ops::list_scope::<HistoryError>(
+                &s.ledger,
+                chain_id,
+                account.as_deref(),
+                q.asset.as_deref(),
+            )?;
+            // One row more than the page tells whether an older page exists.
+            let mut rows = s.ledger.history_page(
+                chain_id,
+                &HistoryFilter {
+                    account_id,
+                    asset_id,
+                    direction,
+                    counterparty: counterparty.clone(),
+                    before,
+                    limit: limit + 1,
+                },
+            )?;
+            let next = if rows.len() > limit as usize {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| {
+                    HistoryCursor {
+                        block: r.entry.block_number,
+                        id: r.id,
+                    }
+                    .encode()
                 })
-                .collect())
+            } else {
+                None
+            };
+            let entries = rows
+                .into_iter()
+                .map(|r| HistoryEntry {
+                    account: r.account,
+                    tx_hash: r.entry.tx_hash,
+                    block_number: r.entry.block_number,
+                    direction: r.entry.direction.to_string(),
+                    symbol: r.asset.symbol.clone(),
+                    token: r.asset.contract.clone(),
+                    amount: format_units(r.entry.amount, r.asset.decimals)
+                        .unwrap_or_else(|_| r.entry.amount.to_string()),
+                    counterparty: r.entry.counterparty,
+                    operation_id: r.operation_id,
+                    at: r.entry.at,
+                })
+                .collect();
+            Ok(HistoryPage { entries, next })
         })
         .await
     }
@@ -630,6 +758,56 @@ mod tests {
     use super::*;
     use crate::store::ledger::test_keys;
     use crate::store::ledger::NewAccount;
+
+    #[test]
+    fn every_history_page_reads_an_index_range_in_order() {
+        // Page 100 must cost what page 1 costs at 100 000 entries (issue 13): every filter,
+        // with or without a cursor, walks the range of its index in (block, id) order.
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::open(dir.path(), &test_keys(3)).unwrap();
+        for account_id in [None, Some(1)] {
+            for asset_id in [None, Some(1)] {
+                for direction in [None, Some("in")] {
+                    for counterparty in [None, Some("0xabc".to_string())] {
+                        for before in [None, Some(HistoryCursor { block: 9, id: 9 })] {
+                            let f = HistoryFilter {
+                                account_id,
+                                asset_id,
+                                direction,
+                                counterparty: counterparty.clone(),
+                                before,
+                                limit: 51,
+                            };
+                            let (sql, _) = history_sql(1, &f);
+                            let plan = crate::store::operations::tests::plan(&l, &sql);
+                            let index = history_index(&f);
+                            let range = match index {
+                                "entries_by_counterparty" => "(chain_id=? AND counterparty=?",
+                                "entries_by_account" => "(account_id=? AND chain_id=?",
+                                "entries_by_asset" => "(chain_id=? AND asset_id=?",
+                                _ => "(chain_id=?",
+                            };
+                            let step = plan
+                                .lines()
+                                .find(|step| step.starts_with("SEARCH e "))
+                                .unwrap_or_default();
+                            assert!(
+                                step.starts_with(&format!("SEARCH e USING INDEX {index} {range}")),
+                                "{f:?}\n{plan}"
+                            );
+                            assert_eq!(
+                                step.contains("block_number"),
+                                before.is_some(),
+                                "{f:?}\n{plan}"
+                            );
+                            assert!(!plan.contains("TEMP B-TREE"), "{f:?}\n{plan}");
+                            assert!(!plan.contains("SCAN e"), "{f:?}\n{plan}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn an_entry_finds_its_operation_through_two_index_seeks() {
@@ -643,11 +821,9 @@ mod tests {
         assert!(plan.contains("INDEX operations_by_bundle"), "{plan}");
     }
 
-    #[test]
-    fn a_round_that_read_before_a_reset_does_not_move_the_cursor_over_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(dir.path(), &test_keys(7)).unwrap();
-        let account = ledger
+    /// An imported key's account, the only one.
+    fn key_account(ledger: &mut Ledger) -> AccountRow {
+        ledger
             .insert_key_source(
                 "private_key",
                 "Imported key",
@@ -659,7 +835,66 @@ mod tests {
                 },
                 crate::store::audit::AuditEvent::WalletCreated,
             )
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn pages_hold_every_entry_once_while_new_ones_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), &test_keys(7)).unwrap();
+        let network = crate::chain::network::Network::devnet("http://127.0.0.1:1");
+        let native = ledger.ensure_network(&network).unwrap();
+        let chain_id = network.chain_id;
+        let account = key_account(&mut ledger);
+        // Three movements in most blocks, so pages end mid-block and the id breaks ties.
+        let entry = |n: u64, block: u64| Entry {
+            account_id: account.id,
+            asset_id: native.id,
+            direction: "in",
+            amount: U256::from(n),
+            counterparty: None,
+            tx_hash: format!("0x{n:064x}"),
+            block_number: block,
+            at: 0,
+        };
+        let first: Vec<Entry> = (0..100).map(|n| entry(n, 10 + n / 3)).collect();
+        ledger.record_own_entries(chain_id, &first).unwrap();
+        let mut seen = Vec::new();
+        let mut before = None;
+        let mut arriving = 1000;
+        loop {
+            let rows = ledger
+                .history_page(
+                    chain_id,
+                    &HistoryFilter {
+                        account_id: Some(account.id),
+                        before,
+                        limit: 7,
+                        ..HistoryFilter::default()
+                    },
+                )
+                .unwrap();
+            let Some(last) = rows.last() else { break };
+            before = Some(HistoryCursor {
+                block: last.entry.block_number,
+                id: last.id,
+            });
+            seen.extend(rows.iter().map(|r| r.entry.amount.to::<u64>()));
+            // Newer blocks arrive between pages, in the middle of the user's paging.
+            ledger
+                .record_own_entries(chain_id, &[entry(arriving, 500 + arriving)])
+                .unwrap();
+            arriving += 1;
+        }
+        let expected: Vec<u64> = (0..100).rev().collect();
+        assert_eq!(seen, expected, "every entry once, newest first");
+    }
+
+    #[test]
+    fn a_round_that_read_before_a_reset_does_not_move_the_cursor_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), &test_keys(7)).unwrap();
+        let account = key_account(&mut ledger);
         // A round reads the cursor and the epoch; a token is added meanwhile (reset); the round
         // finishes at block 50.
         let epoch = ledger.history_epoch(1).unwrap();

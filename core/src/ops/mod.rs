@@ -180,3 +180,35 @@ impl Lifecycle<'_> {
         self.step(id, from, to, change, &why).await
     }
 }
+
+/// The ids a list filter names: an account (by its EIP-55 address) and an asset (`native` or
+/// a token's contract address). An asset the chain does not have is refused, not ignored: a
+/// list filtered on nothing would pass for an empty one.
+pub(crate) fn list_scope<E>(
+    ledger: &Ledger,
+    chain_id: u64,
+    account: Option<&str>,
+    asset: Option<&str>,
+) -> Result<(Option<i64>, Option<i64>), E>
+where
+    E: From<LedgerError> + From<crate::primitives::page::PageError>,
+{
+    let account_id = match account {
+        Some(address) => Some(ledger.account(address)?.id),
+        None => None,
+    };
+    let asset_id = match asset {
+        Some(name) => Some(
+            ledger
+                .asset_named(chain_id, name)?
+                .ok_or_else(|| {
+                    crate::primitives::page::PageError::UnknownAsset(
+                        crate::primitives::page::quote(name),
+                    )
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    Ok((account_id, asset_id))
+}

@@ -6,6 +6,7 @@
 
 pub mod aa;
 pub mod erc20;
+pub mod page;
 pub mod qr;
 pub mod totp;
 pub mod units;

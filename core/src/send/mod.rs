@@ -12,7 +12,7 @@ use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
 use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, Bytes, TxKind, U256};
-use cairn_api::{Operation, SendQuote, SendRequest, SendSpeed};
+use cairn_api::{ActivityPage, ActivityQuery, Operation, SendQuote, SendRequest, SendSpeed};
 
 use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
@@ -22,10 +22,13 @@ use crate::guard::risk::{fee_rules, recent_base_fee, remember_fee_quote, score, 
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
 use crate::primitives::erc20;
+use crate::primitives::page::{self, ActivityCursor, PageError};
 use crate::primitives::units::{format_address, parse_address, parse_units};
 use crate::session::{Ctx, WalletEvent};
 use crate::store::ledger::{now, AccountRow, Ledger};
-use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
+use crate::store::operations::{
+    ActivityFilter, AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow,
+};
 
 const GWEI: u64 = 1_000_000_000;
 
@@ -97,6 +100,8 @@ pub enum SendError {
     Risk(#[from] crate::guard::risk::RiskError),
     #[error(transparent)]
     Mfa(#[from] crate::guard::mfa::MfaError),
+    #[error(transparent)]
+    Page(#[from] crate::primitives::page::PageError),
 }
 
 type Result<T, E = SendError> = std::result::Result<T, E>;
@@ -856,16 +861,72 @@ impl Payments<'_> {
         Ok(op)
     }
 
-    /// The newest operations on the active network.
-    pub(crate) async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
+    /// One operation, whatever its age.
+    pub(crate) async fn operation(&self, id: i64) -> Result<Operation> {
+        self.with_session(|s| {
+            let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
+            Ok(to_api(&s.ledger.operation(id)?, &native))
+        })
+        .await
+    }
+
+    /// One page of the wallet's operations on the active network, newest first.
+    pub(crate) async fn activity(&self, q: &ActivityQuery) -> Result<ActivityPage> {
+        let limit = page::limit(q.limit)?;
+        let before = q
+            .before
+            .as_deref()
+            .map(ActivityCursor::parse)
+            .transpose()?
+            .map(|c| c.id);
+        let states = match q.state.as_deref() {
+            None => None,
+            Some("pending") => Some(
+                OpState::ALL
+                    .into_iter()
+                    .filter(|s| !s.is_final() && *s != OpState::Draft)
+                    .collect(),
+            ),
+            Some("ended") => Some(OpState::ALL.into_iter().filter(|s| s.is_final()).collect()),
+            Some(name) => Some(vec![OpState::from_str(name)
+                .ok()
+                .filter(|s| *s != OpState::Draft)
+                .ok_or_else(|| PageError::BadState(page::quote(name)))?]),
+        };
+        let account = q.account.as_deref().map(parse_address).transpose()?;
+        let counterparty = q.counterparty.as_deref().map(parse_address).transpose()?;
         let chain_id = self.ctx.network().chain_id;
         self.with_session(|s| {
             let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-            Ok(s.ledger
-                .operations(chain_id, limit)?
-                .iter()
-                .map(|op| to_api(op, &native))
-                .collect())
+            let account = account.map(|a| format_address(&a));
+            let (account_id, asset_id) = ops::list_scope::<SendError>(
+                &s.ledger,
+                chain_id,
+                account.as_deref(),
+                q.asset.as_deref(),
+            )?;
+            // One row more than the page tells whether an older page exists.
+            let mut rows = s.ledger.operations_page(
+                chain_id,
+                &ActivityFilter {
+                    account_id,
+                    states,
+                    asset_id,
+                    counterparty: counterparty.map(|a| format_address(&a)),
+                    before,
+                    limit: limit + 1,
+                },
+            )?;
+            let next = if rows.len() > limit as usize {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| ActivityCursor { id: r.id }.encode())
+            } else {
+                None
+            };
+            Ok(ActivityPage {
+                operations: rows.iter().map(|op| to_api(op, &native)).collect(),
+                next,
+            })
         })
         .await
     }

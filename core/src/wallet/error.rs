@@ -20,6 +20,7 @@ use crate::logging::LoggingError;
 use crate::networks::NetworkError;
 use crate::ops::OpsError;
 use crate::primitives::aa::AaError;
+use crate::primitives::page::PageError;
 use crate::primitives::totp::TotpError;
 use crate::primitives::units::{AddressError, AmountError};
 use crate::send::SendError;
@@ -314,6 +315,17 @@ fn history(e: &HistoryError) -> ErrorCode {
         HistoryError::Ledger(e) => ledger(e),
         HistoryError::Chain(e) => chain(e),
         HistoryError::Address(_) => ErrorCode::InvalidInput,
+        HistoryError::Page(e) => page(e),
+    }
+}
+
+fn page(e: &PageError) -> ErrorCode {
+    match e {
+        PageError::UnknownAsset(_) => ErrorCode::NotFound,
+        PageError::BadCursor(_)
+        | PageError::BadLimit(_)
+        | PageError::BadDirection(_)
+        | PageError::BadState(_) => ErrorCode::InvalidInput,
     }
 }
 
@@ -325,6 +337,7 @@ fn send(e: &SendError) -> ErrorCode {
         | SendError::AlreadyMined(_)
         | SendError::IsReplacement(_) => ErrorCode::Conflict,
         SendError::NeedsNetwork => ErrorCode::Offline,
+        SendError::Page(e) => page(e),
         SendError::WouldFail(_) => ErrorCode::Rejected,
         SendError::FeeAboveCeiling { .. } => ErrorCode::Rejected,
         SendError::Signing(_) | SendError::Internal(_) => ErrorCode::Internal,

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use cairn_api::{
-    Account, AuditEntry, Balance, Funded, HistoryEntry, MfaEnrollment, MfaStatus, NetworkEntry,
-    NetworkSpec, Operation, Policy, ReceiveInfo, RiskReport, SendQuote, SendRequest, Settings,
-    SignedMessage, SmartAccount, SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest,
-    WalletStatus,
+    Account, ActivityPage, ActivityQuery, AuditEntry, Balance, Funded, HistoryEntry, HistoryPage,
+    HistoryQuery, MfaEnrollment, MfaStatus, NetworkEntry, NetworkSpec, Operation, Policy,
+    ReceiveInfo, RiskReport, SendQuote, SendRequest, Settings, SignedMessage, SmartAccount,
+    SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest, WalletStatus,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -551,9 +551,20 @@ impl Wallet {
             .await?)
     }
 
-    /// The history of one account on the active network, newest first.
+    /// One page of history on the active network, newest first: one account or all, filtered
+    /// by asset, direction and counterparty, paged by cursor.
+    pub async fn history_page(&self, query: &HistoryQuery) -> Result<HistoryPage> {
+        Ok(History { ctx: &self.ctx }.history_page(query).await?)
+    }
+
+    /// The newest `limit` history entries of one account on the active network.
     pub async fn history(&self, address: &str, limit: u32) -> Result<Vec<HistoryEntry>> {
-        Ok(History { ctx: &self.ctx }.history(address, limit).await?)
+        let query = HistoryQuery {
+            account: Some(address.to_string()),
+            limit: Some(limit),
+            ..HistoryQuery::default()
+        };
+        Ok(self.history_page(&query).await?.entries)
     }
 
     /// Presets and the user's networks, the active one marked.
@@ -591,9 +602,24 @@ impl Wallet {
         Ok(Payments { ctx: &self.ctx }.cancel(id).await?)
     }
 
-    /// The newest operations on the active network.
+    /// One page of the wallet's operations on the active network, newest first: one account
+    /// or all, filtered by state, asset and recipient, paged by cursor.
+    pub async fn activity(&self, query: &ActivityQuery) -> Result<ActivityPage> {
+        Ok(Payments { ctx: &self.ctx }.activity(query).await?)
+    }
+
+    /// One of the wallet's operations, by id.
+    pub async fn operation(&self, id: i64) -> Result<Operation> {
+        Ok(Payments { ctx: &self.ctx }.operation(id).await?)
+    }
+
+    /// The newest `limit` operations on the active network, every account.
     pub async fn operations(&self, limit: u32) -> Result<Vec<Operation>> {
-        Ok(Payments { ctx: &self.ctx }.operations(limit).await?)
+        let query = ActivityQuery {
+            limit: Some(limit),
+            ..ActivityQuery::default()
+        };
+        Ok(self.activity(&query).await?.operations)
     }
 
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.

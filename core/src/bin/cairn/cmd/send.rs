@@ -50,11 +50,27 @@ pub enum Cmd {
         #[arg(long)]
         override_risk: bool,
     },
-    /// The operations on this network, newest first.
+    /// The wallet's operations on this network, newest first, one page at a time.
     #[command(display_order = 220)]
     Activity {
+        /// Only this account's (the sender).
+        #[arg(long)]
+        account: Option<String>,
+        /// A state (confirmed, failed, …), or `pending` (not final yet) or `ended`.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only this asset: `native` or a token's contract address.
+        #[arg(long)]
+        asset: Option<String>,
+        /// Only operations to this address.
+        #[arg(long)]
+        to: Option<String>,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// The next (older) page: the cursor the previous page printed.
+        #[arg(long, value_name = "CURSOR")]
+        before: Option<String>,
     },
     /// Broadcast what is queued and follow what is in flight.
     #[command(display_order = 230)]
@@ -142,14 +158,30 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             ctx.out.print(&op, operation_line);
             ended(&op, *wait)?;
         }
-        Cmd::Activity { limit } => {
+        Cmd::Activity {
+            account,
+            state,
+            asset,
+            to,
+            limit,
+            before,
+        } => {
             ctx.unlock().await?;
-            let ops = wallet.operations(*limit).await?;
-            ctx.out.print(&ops, |ops| {
-                ops.iter()
-                    .map(operation_line)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            let query = cairn_api::ActivityQuery {
+                account: account.clone(),
+                state: state.clone(),
+                counterparty: to.clone(),
+                asset: asset.clone(),
+                before: before.clone(),
+                limit: Some(*limit),
+            };
+            let page = wallet.activity(&query).await?;
+            ctx.out.print(&page, |page| {
+                let mut lines: Vec<String> = page.operations.iter().map(operation_line).collect();
+                if let Some(next) = &page.next {
+                    lines.push(format!("older: --before {next}"));
+                }
+                lines.join("\n")
             });
         }
         Cmd::Sync { wait, timeout } => {
@@ -223,12 +255,7 @@ pub async fn after_send(
     if wait {
         return wait_final(wallet, op.id, Duration::from_secs(120)).await;
     }
-    Ok(wallet
-        .operations(200)
-        .await?
-        .into_iter()
-        .find(|o| o.id == op.id)
-        .unwrap_or(op))
+    Ok(wallet.operation(op.id).await?)
 }
 
 /// With `--wait`, anything but confirmed is a failure the exit status must show: a script that
@@ -253,12 +280,7 @@ async fn wait_final(
     let deadline = std::time::Instant::now() + timeout;
     loop {
         wallet.sync_once().await?;
-        let op = wallet
-            .operations(500)
-            .await?
-            .into_iter()
-            .find(|o| o.id == id)
-            .ok_or_else(|| CliError::Usage(format!("operation {id} not found")))?;
+        let op = wallet.operation(id).await?;
         if matches!(
             op.state.as_str(),
             "confirmed" | "failed" | "needs_resign" | "replaced" | "dropped"
