@@ -17,7 +17,9 @@ use cairn_api::{
     SyncStatus, UnlockRequest, UseNetworkRequest, UserOpQuote, UserOpRequest, WalletStatus,
     WordCount,
 };
-use cairn_api::{Contact, MfaCodeRequest, MfaEnrollRequest, MfaStatus, SetPolicyRequest};
+use cairn_api::{
+    Contact, MfaCodeRequest, MfaEnrollRequest, MfaStatus, SetPolicyRequest, SetQuietRequest,
+};
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
 use secrecy::{ExposeSecret, SecretString};
@@ -294,6 +296,15 @@ pub async fn set_auto_lock(
 ) -> Result<(), ApiError> {
     let timeout = Duration::from_secs(request.secs);
     traced("set_auto_lock", state.wallet().set_auto_lock(timeout)).await
+}
+
+/// Quiet mode on or off: no background traffic while on.
+#[tauri::command]
+pub async fn set_quiet(
+    state: State<'_, AppState>,
+    request: SetQuietRequest,
+) -> Result<(), ApiError> {
+    traced("set_quiet", state.wallet().set_quiet(request.quiet)).await
 }
 
 /// The newest 200 audit rows and whether the chain verifies.

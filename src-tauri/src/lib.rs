@@ -44,6 +44,20 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
+        .on_window_event(|window, event| {
+            // A minimised or hidden window: nobody is looking, so the wallet goes quiet until
+            // it is shown again (then it reads at once).
+            if matches!(
+                event,
+                tauri::WindowEvent::Focused(_) | tauri::WindowEvent::Resized(_)
+            ) {
+                if let Some(state) = window.try_state::<AppState>() {
+                    let shown = window.is_visible().unwrap_or(true)
+                        && !window.is_minimized().unwrap_or(false);
+                    state.wallet().set_watched(shown);
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::seal_key,
             commands::wallet_status,
@@ -60,6 +74,7 @@ pub fn run() {
             commands::export_mnemonic,
             commands::wallet_settings,
             commands::set_auto_lock,
+            commands::set_quiet,
             commands::audit_log,
             commands::quote_send,
             commands::send,

@@ -809,7 +809,9 @@ async fn row_with_text(s: &Session, needle: &str) -> String {
     }
 }
 
-const UNLOCK_DISABLED: &str = "return document.getElementById('unlock').disabled";
+// Absent (the page reloading after a lock) counts as not yet usable.
+const UNLOCK_DISABLED: &str =
+    "const b = document.getElementById('unlock'); return b ? b.disabled : true";
 
 /// Waits out the unlock throttle: the button comes back by itself when the wait is over.
 async fn unlock_comes_back(s: &Session) {

@@ -50,6 +50,7 @@ pub mod cmd {
     pub const SET_POLICY: &str = "set_policy";
     pub const ADD_CONTACT: &str = "add_contact";
     pub const CONTACTS: &str = "contacts";
+    pub const SET_QUIET: &str = "set_quiet";
     /// A one-shot key for a sealed exchange (`channel`).
     pub const SEAL_KEY: &str = "seal_key";
 }
@@ -410,6 +411,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Unix seconds of the last successful sync.
     pub synced_at: Option<i64>,
+    /// Quiet mode: nothing is read in the background; "sync now" reads once.
+    #[serde(default)]
+    pub quiet: bool,
 }
 
 /// One asset's balance for an account.
@@ -740,6 +744,14 @@ impl std::fmt::Debug for ExportedSecret {
 pub struct Settings {
     pub auto_lock_secs: u64,
     pub device_secret: bool,
+    /// No background traffic: balances and activity are read when asked ("sync now").
+    #[serde(default)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetQuietRequest {
+    pub quiet: bool,
 }
 
 /// The wallet profiles on this device and the one in use.

@@ -60,6 +60,42 @@ pub struct BalanceQuery {
     pub token: Option<Address>,
 }
 
+/// What one sync round reads of the chain, all at one block and in one HTTP request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockQuery {
+    /// The block to read at. Past the head (the next block, asked for before it exists), the
+    /// answer says only where the head is.
+    pub at: u64,
+    /// Native balances of these accounts.
+    pub owners: Vec<Address>,
+    /// Nonces (at the block, and pending) of these accounts.
+    pub nonces_of: Vec<Address>,
+    pub receipts: Vec<B256>,
+    /// `balanceOf` of these (owner, token) pairs.
+    pub token_balances: Vec<(Address, Address)>,
+    /// Transfer logs of these tokens to or from `owners`, from this block to `at`.
+    pub transfers_from: Option<u64>,
+    pub tokens: Vec<Address>,
+}
+
+/// The answer to a [`BlockQuery`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRead {
+    /// The node's head when it answered.
+    pub head: u64,
+    /// The block read at, with its hash and time (unix seconds); `None` when the node does not
+    /// have it (yet): then nothing else in the answer is about it.
+    pub block: Option<(B256, u64)>,
+    pub balances: Vec<Result<U256, ChainError>>,
+    /// (at the block, pending) per account.
+    pub nonces: Vec<Result<(u64, u64), ChainError>>,
+    pub receipts: Vec<Result<Option<Receipt>, ChainError>>,
+    pub token_balances: Vec<Result<U256, ChainError>>,
+    /// (token, owner) pairs a Transfer log touched in the range.
+    pub touched: Vec<(Address, Address)>,
+    pub fees: Option<FeeHistory>,
+}
+
 fn malformed(chain: &Chain) -> ChainError {
     ChainError::Malformed {
         url: chain.rpc.active_url().to_string(),
@@ -282,6 +318,10 @@ impl Chain {
             .rpc
             .call("eth_feeHistory", json!(["0xa", "latest", [10, 50, 90]]))
             .await?;
+        self.fee_history_of(&v)
+    }
+
+    fn fee_history_of(&self, v: &Value) -> Result<FeeHistory, ChainError> {
         let base = v
             .get("baseFeePerGas")
             .and_then(Value::as_array)
@@ -344,34 +384,33 @@ impl Chain {
             .map(|h| ("eth_getTransactionReceipt", json!([h])))
             .collect();
         let replies = self.rpc.batch(&calls).await?;
-        replies
-            .into_iter()
-            .map(|r| {
-                let v = r?;
-                if v.is_null() {
-                    return Ok(None);
-                }
-                let get = |k: &str| v.get(k).and_then(u256);
-                Ok(Some(Receipt {
-                    tx_hash: v
-                        .get("transactionHash")
-                        .and_then(Value::as_str)
-                        .and_then(|s| s.parse().ok())
-                        .ok_or_else(|| malformed(self))?,
-                    success: get("status") == Some(U256::from(1)),
-                    block_number: get("blockNumber")
-                        .and_then(|n| u64::try_from(n).ok())
-                        .ok_or_else(|| malformed(self))?,
-                    block_hash: v
-                        .get("blockHash")
-                        .and_then(Value::as_str)
-                        .and_then(|s| s.parse().ok())
-                        .ok_or_else(|| malformed(self))?,
-                    gas_used: get("gasUsed").unwrap_or_default(),
-                    effective_gas_price: get("effectiveGasPrice").unwrap_or_default(),
-                }))
-            })
-            .collect()
+        replies.into_iter().map(|r| self.receipt_of(r?)).collect()
+    }
+
+    /// A receipt as the node sent it; `None` for `null` (not mined).
+    fn receipt_of(&self, v: Value) -> Result<Option<Receipt>, ChainError> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        let get = |k: &str| v.get(k).and_then(u256);
+        Ok(Some(Receipt {
+            tx_hash: v
+                .get("transactionHash")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| malformed(self))?,
+            success: get("status") == Some(U256::from(1)),
+            block_number: get("blockNumber")
+                .and_then(|n| u64::try_from(n).ok())
+                .ok_or_else(|| malformed(self))?,
+            block_hash: v
+                .get("blockHash")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| malformed(self))?,
+            gas_used: get("gasUsed").unwrap_or_default(),
+            effective_gas_price: get("effectiveGasPrice").unwrap_or_default(),
+        }))
     }
 
     /// The blocks at these heights as the node serves them: each block's hash and the hashes of
@@ -404,6 +443,147 @@ impl Chain {
                 Ok(Some(BlockTxs { hash, transactions }))
             })
             .collect()
+    }
+
+    /// One block's reads in one batch: the head, the block itself, balances, nonces, receipts,
+    /// fees and token movements. Everything is read at `q.at` (not "latest"), so the answer is
+    /// one consistent state even when a block lands mid-batch.
+    pub async fn read_block(&self, q: &BlockQuery) -> Result<BlockRead, ChainError> {
+        let tag = format!("{:#x}", q.at);
+        let mut calls: Vec<(&str, Value)> = vec![
+            ("eth_blockNumber", json!([])),
+            ("eth_getBlockByNumber", json!([tag, false])),
+            ("eth_feeHistory", json!(["0xa", tag, [10, 50, 90]])),
+        ];
+        for owner in &q.owners {
+            calls.push(("eth_getBalance", json!([owner, tag])));
+        }
+        for owner in &q.nonces_of {
+            calls.push(("eth_getTransactionCount", json!([owner, tag])));
+            calls.push(("eth_getTransactionCount", json!([owner, "pending"])));
+        }
+        for hash in &q.receipts {
+            calls.push(("eth_getTransactionReceipt", json!([hash])));
+        }
+        for (owner, token) in &q.token_balances {
+            calls.push((
+                "eth_call",
+                json!([{"to": token, "data": Bytes::from(erc20::balance_of(*owner))}, tag]),
+            ));
+        }
+        let logs = match q.transfers_from {
+            Some(from) if !q.tokens.is_empty() && !q.owners.is_empty() && from <= q.at => {
+                let owners: Vec<String> = q.owners.iter().map(|o| erc20::topic_of(*o)).collect();
+                let range = |topics: Value| {
+                    json!([{"fromBlock": format!("{from:#x}"), "toBlock": tag,
+                            "address": q.tokens, "topics": topics}])
+                };
+                calls.push(("eth_getLogs", range(json!([erc20::TRANSFER_TOPIC, owners]))));
+                calls.push((
+                    "eth_getLogs",
+                    range(json!([erc20::TRANSFER_TOPIC, null, owners])),
+                ));
+                true
+            }
+            _ => false,
+        };
+        let url = self.rpc.active_url().to_string();
+        let mut replies = self.rpc.batch(&calls).await?.into_iter();
+        let mut next = || replies.next().unwrap_or_else(|| Err(malformed(self)));
+        let head = quantity(&url, &next()?)?;
+        let block = match next()? {
+            Value::Null => None,
+            v => Some((
+                v.get("hash")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| malformed(self))?,
+                v.get("timestamp")
+                    .and_then(|t| quantity(&url, t).ok())
+                    .ok_or_else(|| malformed(self))?,
+            )),
+        };
+        if block.is_none() {
+            // Not mined yet: every other answer is about a block that does not exist (errors,
+            // or worse, a node's idea of "latest").
+            return Ok(BlockRead {
+                head,
+                block,
+                balances: Vec::new(),
+                nonces: Vec::new(),
+                receipts: Vec::new(),
+                token_balances: Vec::new(),
+                touched: Vec::new(),
+                fees: None,
+            });
+        }
+        // Some nodes lack eth_feeHistory: the round goes on without it.
+        let fees = next().ok().and_then(|v| self.fee_history_of(&v).ok());
+        let balances = q
+            .owners
+            .iter()
+            .map(|_| next().and_then(|v| u256(&v).ok_or_else(|| malformed(self))))
+            .collect();
+        let nonces = q
+            .nonces_of
+            .iter()
+            .map(|_| {
+                let at = next().and_then(|v| quantity(&url, &v));
+                let pending = next().and_then(|v| quantity(&url, &v));
+                Ok((at?, pending?))
+            })
+            .collect();
+        let receipts = q
+            .receipts
+            .iter()
+            .map(|_| next().and_then(|v| self.receipt_of(v)))
+            .collect();
+        let token_balances = q
+            .token_balances
+            .iter()
+            .map(|_| {
+                next().and_then(|v| {
+                    v.as_str()
+                        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+                        .and_then(|b| erc20::decode_uint(&b))
+                        .ok_or_else(|| malformed(self))
+                })
+            })
+            .collect();
+        let mut touched = Vec::new();
+        if logs {
+            for _ in 0..2 {
+                for log in next()?.as_array().cloned().unwrap_or_default() {
+                    let Some(token) = log["address"]
+                        .as_str()
+                        .and_then(|s| s.parse::<Address>().ok())
+                    else {
+                        continue;
+                    };
+                    let topics = log["topics"].as_array().cloned().unwrap_or_default();
+                    for owner in topics
+                        .iter()
+                        .skip(1)
+                        .take(2)
+                        .filter_map(erc20::address_of_topic)
+                    {
+                        if q.owners.contains(&owner) && !touched.contains(&(token, owner)) {
+                            touched.push((token, owner));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(BlockRead {
+            head,
+            block,
+            balances,
+            nonces,
+            receipts,
+            token_balances,
+            touched,
+            fees,
+        })
     }
 
     /// Whether the node knows the transaction at all (in its pool or mined).

@@ -164,6 +164,8 @@ pub struct Rpc {
     next_id: AtomicU64,
     /// HTTP requests sent (a batch counts once): for tests and diagnostics.
     requests: AtomicU64,
+    /// What each endpoint was found to offer (an optional API): asked once, not every round.
+    capabilities: Mutex<std::collections::HashMap<(String, &'static str), bool>>,
 }
 
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -198,6 +200,7 @@ impl Rpc {
             active: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
             requests: AtomicU64::new(0),
+            capabilities: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -213,6 +216,20 @@ impl Rpc {
             .get(i)
             .map(String::as_str)
             .unwrap_or_default()
+    }
+
+    /// Whether the endpoint in use offers `api` (e.g. `ots`, `eth_simulateV1`), if it was
+    /// asked before.
+    pub fn capability(&self, api: &'static str) -> Option<bool> {
+        let known = self.capabilities.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(&(self.active_url().to_string(), api)).copied()
+    }
+
+    /// Remembers what the endpoint in use answered about `api`: an error that says "no such
+    /// method" (`has == false`), or a real answer.
+    pub fn learn(&self, api: &'static str, has: bool) {
+        let mut known = self.capabilities.lock().unwrap_or_else(|e| e.into_inner());
+        known.insert((self.active_url().to_string(), api), has);
     }
 
     pub fn requests_sent(&self) -> u64 {

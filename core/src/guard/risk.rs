@@ -150,7 +150,31 @@ impl Chain {
             "traceTransfers": true,
             "validation": false
         }, "latest"]);
-        match self.rpc().call::<Value>("eth_simulateV1", params).await {
+        let asked = match self.rpc().capability("eth_simulateV1") {
+            // Known not to have it: straight to the fallbacks, one request fewer per review.
+            Some(false) => Err(ChainError::Rpc {
+                url: self.rpc().active_url().to_string(),
+                code: -32601,
+                message: "eth_simulateV1 not offered (asked before)".into(),
+                data: None,
+            }),
+            _ => {
+                let answer = self.rpc().call::<Value>("eth_simulateV1", params).await;
+                match &answer {
+                    Ok(_) => self.rpc().learn("eth_simulateV1", true),
+                    // Only "no such method" says the node lacks it; another error may be about
+                    // this one call.
+                    Err(ChainError::Rpc { code, message, .. })
+                        if *code == -32601 || message.to_lowercase().contains("method") =>
+                    {
+                        self.rpc().learn("eth_simulateV1", false)
+                    }
+                    Err(_) => {}
+                }
+                answer
+            }
+        };
+        match asked {
             Ok(v) => {
                 let result = v
                     .get(0)

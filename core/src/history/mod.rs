@@ -14,6 +14,7 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::chain::rpc::{read_capped, ChainError, ReadError, MAX_ANSWER_BYTES};
+use crate::primitives::erc20::{address_of_topic, topic_of, TRANSFER_TOPIC};
 use crate::primitives::page::{self, HistoryCursor, PageError};
 use crate::primitives::units::{format_address, format_units, AddressError};
 use crate::session::{Ctx, SessionError};
@@ -39,8 +40,6 @@ pub enum HistoryError {
 
 type Result<T, E = HistoryError> = std::result::Result<T, E>;
 
-/// keccak256("Transfer(address,address,uint256)")
-const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 /// Transactions per Otterscan page, and at most this many pages per account per round: an
 /// account with more history than that (10k transactions) is read only that far back for now.
 const PAGE: u64 = 25;
@@ -57,16 +56,6 @@ pub struct Entry {
     pub tx_hash: String,
     pub block_number: u64,
     pub at: i64,
-}
-
-fn topic_of(a: Address) -> String {
-    format!("0x{:0>64}", hex::encode(a.as_slice()))
-}
-
-fn address_of_topic(t: &Value) -> Option<Address> {
-    let s = t.as_str()?.trim_start_matches("0x");
-    let bytes = hex::decode(s).ok()?;
-    (bytes.len() == 32).then(|| Address::from_slice(&bytes[12..]))
 }
 
 fn u256(v: Option<&Value>) -> Option<U256> {
@@ -375,10 +364,17 @@ impl History<'_> {
     ) -> Result<Option<Vec<Entry>>, ChainError> {
         let chain = self.ctx.chain();
         let rpc = chain.rpc();
-        match rpc.call::<Value>("ots_getApiLevel", json!([])).await {
-            Ok(_) => {}
-            Err(ChainError::Rpc { .. }) => return Ok(None),
-            Err(e) => return Err(e),
+        match rpc.capability("ots") {
+            Some(true) => {}
+            Some(false) => return Ok(None),
+            None => match rpc.call::<Value>("ots_getApiLevel", json!([])).await {
+                Ok(_) => rpc.learn("ots", true),
+                Err(ChainError::Rpc { .. }) => {
+                    rpc.learn("ots", false);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
         }
         let mut out = Vec::new();
         let mut before = 0u64; // 0: from the newest block
@@ -614,7 +610,7 @@ impl History<'_> {
     }
 
     /// Reads new history for every account up to `head`. Called by the sync worker.
-    pub(crate) async fn sync_history(&self, head: u64) -> Result<()> {
+    pub(crate) async fn sync_history(&self, head: u64, only: &[i64]) -> Result<()> {
         let chain_id = self.ctx.network().chain_id;
         let (accounts, assets, cursors, epoch) = self
             .with_session_quiet(|s| {
@@ -636,6 +632,10 @@ impl History<'_> {
             .cloned()
             .collect();
         for (account, cursor) in accounts.iter().zip(cursors) {
+            // Nothing happened to it since its cursor: its next change reads from there.
+            if cursor.is_some() && !only.contains(&account.id) {
+                continue;
+            }
             // `None`: never read; everything from genesis.
             let after = cursor.unwrap_or(0);
             if cursor.is_some() && after >= head {

@@ -13,6 +13,21 @@ pub const BALANCE_OF: [u8; 4] = [0x70, 0xa0, 0x82, 0x31];
 pub const SYMBOL: [u8; 4] = [0x95, 0xd8, 0x9b, 0x41];
 /// `decimals()`
 pub const DECIMALS: [u8; 4] = [0x31, 0x3c, 0xe5, 0x67];
+/// keccak256("Transfer(address,address,uint256)"), the event's first topic.
+pub const TRANSFER_TOPIC: &str =
+    "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+
+/// An address as an indexed event topic (left-padded to 32 bytes).
+pub fn topic_of(a: Address) -> String {
+    format!("0x{:0>64}", hex::encode(a.as_slice()))
+}
+
+/// The address an indexed topic holds; `None` for anything but 32 bytes of hex.
+pub fn address_of_topic(t: &serde_json::Value) -> Option<Address> {
+    let s = t.as_str()?.trim_start_matches("0x");
+    let bytes = hex::decode(s).ok()?;
+    (bytes.len() == 32).then(|| Address::from_slice(&bytes[12..]))
+}
 /// `Error(string)`, the standard revert payload.
 const ERROR_STRING: [u8; 4] = [0x08, 0xc3, 0x79, 0xa0];
 

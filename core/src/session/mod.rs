@@ -122,6 +122,15 @@ pub(crate) struct Ctx {
     pub(crate) sync_round: Mutex<SyncMemo>,
     /// What the worker last saw, as the UI shows it.
     sync_state: std::sync::Mutex<SyncStatus>,
+    /// Quiet mode, as the user set it (or `CAIRN_QUIET=1`): no background traffic.
+    quiet: std::sync::atomic::AtomicBool,
+    /// No front end is showing the wallet (a hidden or minimised window): quiet too.
+    unwatched: std::sync::atomic::AtomicBool,
+}
+
+/// `CAIRN_QUIET=1`: no background traffic, whatever the settings say.
+fn quiet_from_env() -> bool {
+    std::env::var("CAIRN_QUIET").is_ok_and(|v| v == "1")
 }
 
 /// What one sync round leaves for the next.
@@ -130,6 +139,23 @@ pub(crate) struct SyncMemo {
     /// The chain and endpoint on which recent confirmations were last re-checked: each
     /// endpoint the wallet moves to gets to contradict what an earlier one said.
     pub(crate) rechecked_on: Option<(u64, String)>,
+    /// The last block whose state was read, and what was learned of the chain's pace.
+    pub(crate) read: Option<ReadMark>,
+}
+
+/// The last block a round read, on which chain, and when the next one is due.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReadMark {
+    pub(crate) chain_id: u64,
+    pub(crate) block: u64,
+    /// The block's own time (unix seconds).
+    pub(crate) time: u64,
+    /// The highest head a node reported.
+    pub(crate) head: u64,
+    /// Rounds since that found no new block.
+    pub(crate) misses: u32,
+    /// Seconds per block, as the chain's timestamps tell (0: not known yet).
+    pub(crate) block_secs: f64,
 }
 
 impl Ctx {
@@ -149,7 +175,28 @@ impl Ctx {
             sync_wake: tokio::sync::Notify::new(),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
+            quiet: std::sync::atomic::AtomicBool::new(quiet_from_env()),
+            unwatched: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether the worker may talk to the network on its own now.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Relaxed) || self.unwatched.load(Ordering::Relaxed)
+    }
+
+    /// The user's quiet mode (the environment's `CAIRN_QUIET=1` keeps it on).
+    pub(crate) fn set_quiet(&self, on: bool) {
+        self.quiet.store(on || quiet_from_env(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn quiet_setting(&self) -> bool {
+        self.quiet.load(Ordering::Relaxed)
+    }
+
+    /// A front end says whether anyone is looking at the wallet.
+    pub(crate) fn set_watched(&self, watched: bool) {
+        self.unwatched.store(!watched, Ordering::Relaxed);
     }
 
     pub(crate) fn config(&self) -> &WalletConfig {
@@ -315,10 +362,14 @@ impl Ctx {
 
     /// The worker's last view of the network.
     pub(crate) fn sync_status(&self) -> SyncStatus {
-        self.sync_state
+        let mut status = self
+            .sync_state
             .lock()
             .map(|s| s.clone())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // Quiet now, whatever it was at the last round (there may have been none since).
+        status.quiet = self.is_quiet();
+        status
     }
 
     /// Stores the worker's view; front ends hear of it only when it changed.

@@ -1,8 +1,16 @@
 //! The sync worker: while the wallet is unlocked, it broadcasts queued transactions in nonce
 //! order, follows submitted ones to inclusion and confirmation (and back, when a reorg drops
 //! them), reconciles nonces with the chain (a nonce used elsewhere or a gap → `needs_resign`),
-//! and refreshes balances in one batch. Offline it backs off with jitter and tries again; a send
-//! or an unlock wakes it at once.
+//! and keeps balances and history current.
+//!
+//! It follows blocks, not a timer: each round reads one block in one batched request (the
+//! head, the block, balances, nonces and receipts of what is in flight, fees, the wallet's
+//! token transfers), asking for the next block before it exists, so a round that finds nothing
+//! new costs that one request; a block that moved one of the wallet's tokens costs a second
+//! (its balances), and history is read only for the accounts something happened to. The next
+//! round is timed by the chain's own pace (its blocks' timestamps), later after each round that
+//! found nothing. Quiet mode (the user's, `CAIRN_QUIET=1`, or no window showing) sends nothing
+//! on its own. Offline it backs off with jitter and tries again; a send wakes it at once.
 //!
 //! May use: `smart` (its operations' part of a round), `history`, `ops`, `session`, `store`,
 //! `chain`, `primitives`.
@@ -15,13 +23,13 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, U256};
 use cairn_api::SyncStatus;
 
-use crate::chain::client::{BalanceQuery, BlockTxs, Receipt};
+use crate::chain::client::{BlockQuery, BlockTxs, Receipt};
 use crate::chain::rpc::ChainError;
 use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
 use crate::primitives::units::{parse_address, AddressError};
-use crate::session::SyncMemo;
 use crate::session::{Ctx, SessionError};
+use crate::session::{ReadMark, SyncMemo};
 use crate::smart::SmartAccounts;
 use crate::store::ledger::{now, LedgerError};
 use crate::store::operations::{FeeQuote, OpChange, OpState, OperationRow};
@@ -61,13 +69,55 @@ type Result<T, E = SyncError> = std::result::Result<T, E>;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-fn poll_interval(ctx: &Ctx) -> Duration {
-    // anvil mines on demand: poll fast there; public chains make a block every 2–12 s.
+/// The longest wait while something is queued or in flight: a user watching a payment.
+fn busy_interval(ctx: &Ctx) -> Duration {
+    // anvil mines on demand: look again fast there; public chains make a block every 2–12 s.
     if ctx.network().is_devnet() {
         Duration::from_millis(500)
     } else {
         Duration::from_secs(4)
     }
+}
+
+/// When to look again while idle: just after the next block is due, by the chain's own clock
+/// and pace (its blocks' timestamps), so a round finds a new block about once per block; when
+/// a round found none, a little later each time (a quiet chain, an on-demand devnet); at once
+/// when behind. Never longer than `cap` (2 s on a devnet, whose blocks come when asked for;
+/// 30 s elsewhere), never longer than `busy_interval` while a payment is on its way.
+fn next_wait(ctx: &Ctx, read: Option<&ReadMark>, busy: bool) -> Duration {
+    let devnet = ctx.network().is_devnet();
+    let cap = if busy {
+        busy_interval(ctx)
+    } else if devnet {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(30)
+    };
+    let Some(r) = read else {
+        return cap.min(busy_interval(ctx));
+    };
+    if r.head > r.block {
+        return Duration::from_millis(50);
+    }
+    let pace = if r.block_secs >= 0.25 {
+        r.block_secs
+    } else if devnet {
+        1.0
+    } else {
+        12.0
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    let secs = if r.misses == 0 {
+        // A block's time is whole seconds, rounded down: a second after it is due, the block
+        // is there (and the one after is not yet).
+        r.time as f64 + pace - now + 1.0
+    } else {
+        pace / 4.0 * f64::from(1u32 << r.misses.min(6))
+    };
+    Duration::from_secs_f64(secs.clamp(0.25, cap.as_secs_f64()))
 }
 
 /// Up to ±25 % of `d`, so many wallets (or endpoints) do not retry in step.
@@ -84,6 +134,8 @@ fn jitter(d: Duration) -> Duration {
 /// dropped. Holds the wallet only while it works or waits one interval.
 pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
     let mut backoff: Option<Duration> = None;
+    // A payment of the user's is still followed in quiet mode: that traffic is the user's own.
+    let mut busy = false;
     loop {
         let Some(ctx) = ctx.upgrade() else {
             return;
@@ -91,11 +143,35 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
         if !ctx.is_current(generation) {
             return;
         }
+        if ctx.is_quiet() && !busy {
+            // Quiet: no round until a payment of the user's waits to go out (a send, a
+            // speed-up). The second's timeout only re-checks the session, without a request;
+            // "sync now" runs its own round.
+            let woken = tokio::select! {
+                _ = ctx.woken() => true,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+            };
+            let outgoing = woken
+                && (Syncer { ctx: &ctx })
+                    .with_session_quiet(|s| {
+                        let chain_id = ctx.network().chain_id;
+                        Ok(!s
+                            .ledger
+                            .operations_in(chain_id, &[OpState::Queued])?
+                            .is_empty())
+                    })
+                    .await
+                    .unwrap_or(false);
+            if !outgoing {
+                continue;
+            }
+        }
         let wait = match (Syncer { ctx: &ctx }).sync_once().await {
             Err(e) if e.is_locked() => return,
             Ok(status) if status.online => {
                 backoff = None;
-                poll_interval(&ctx)
+                busy = status.queued > 0 || status.in_flight > 0;
+                next_wait(&ctx, ctx.sync_round.lock().await.read.as_ref(), busy)
             }
             Ok(_) | Err(_) => {
                 let next = backoff
@@ -182,7 +258,12 @@ impl Syncer<'_> {
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub(crate) async fn sync_once(&self) -> Result<SyncStatus> {
         let mut memo = self.ctx.sync_round.lock().await;
-        let outcome = self.sync_round(&mut memo).await;
+        let mut outcome = self.sync_round(&mut memo).await;
+        // A round reads one block; behind the head (blocks came while it read), one more reads
+        // the head itself, so a round asked for ends up to date.
+        if outcome.is_ok() && memo.read.as_ref().is_some_and(|r| r.head > r.block) {
+            outcome = self.sync_round(&mut memo).await;
+        }
         let (queued, in_flight) = self
             .with_session_quiet(|s| {
                 let chain_id = self.ctx.network().chain_id;
@@ -197,6 +278,7 @@ impl Syncer<'_> {
         let previous = self.ctx.sync_status();
         let status = match outcome {
             Ok(head) => SyncStatus {
+                quiet: self.ctx.is_quiet(),
                 online: true,
                 endpoint: Some(self.ctx.chain().rpc().active_url().to_string()),
                 last_block: Some(head),
@@ -212,6 +294,7 @@ impl Syncer<'_> {
                     tracing::warn!(error = %e, "sync round failed");
                 }
                 SyncStatus {
+                    quiet: self.ctx.is_quiet(),
                     online: !offline,
                     endpoint: (!offline).then(|| self.ctx.chain().rpc().active_url().to_string()),
                     last_block: previous.last_block,
@@ -230,7 +313,7 @@ impl Syncer<'_> {
         let chain = &self.ctx.chain();
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
-        let (accounts, assets, active, waiting) = self
+        let (accounts, assets, active, waiting, known) = self
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
@@ -280,12 +363,22 @@ impl Syncer<'_> {
                         waiting.push((op.id, h));
                     }
                 }
-                Ok((
-                    s.ledger.accounts(true)?,
-                    s.ledger.assets(chain_id)?,
-                    active,
-                    waiting,
-                ))
+                let accounts = s.ledger.accounts(true)?;
+                let assets = s.ledger.assets(chain_id)?;
+                // What the ledger holds of each account: its balances by asset and whether its
+                // history was ever read. What is missing is read at once, block or no block.
+                let mut known = Vec::with_capacity(accounts.len());
+                for a in &accounts {
+                    let mut balances = HashMap::new();
+                    for asset in &assets {
+                        if let Some((value, _)) = s.ledger.balance(a.id, asset.id)? {
+                            balances.insert(asset.id, value);
+                        }
+                    }
+                    let read = s.ledger.history_cursor(chain_id, a.id)?.is_some();
+                    known.push((balances, read));
+                }
+                Ok((accounts, assets, active, waiting, known))
             })
             .await?;
         // User operations go through the bundler (`smart.rs`), not the transaction paths below.
@@ -296,33 +389,23 @@ impl Syncer<'_> {
             .filter(|(id, _)| active.iter().any(|o| o.id == *id))
             .collect();
 
-        let head = chain.block_number().await?;
-        // Some nodes lack eth_feeHistory: sends then use the last quote, the round goes on.
-        let fees = match chain.fee_history().await {
-            Ok(f) => Some(f),
-            Err(e) if e.is_offline() => return Err(e.into()),
-            Err(e) => {
-                tracing::warn!(error = %e, "no fee history this round");
-                None
-            }
-        };
-        let mut round = Round {
-            head,
-            nonces: HashMap::new(),
-            receipts: HashMap::new(),
-        };
+        let owners: Vec<Address> = accounts
+            .iter()
+            .map(|a| parse_address(&a.address))
+            .collect::<Result<_, _>>()?;
+        let tokens: Vec<(i64, Address)> = assets
+            .iter()
+            .filter_map(|a| {
+                a.contract
+                    .as_deref()
+                    .and_then(|c| parse_address(c).ok())
+                    .map(|c| (a.id, c))
+            })
+            .collect();
+        let native_id = assets.iter().find(|a| a.contract.is_none()).map(|a| a.id);
         let mut busy: Vec<i64> = active.iter().map(|o| o.account_id).collect();
         busy.sort_unstable();
         busy.dedup();
-        for account_id in &busy {
-            let Some(acct) = accounts.iter().find(|a| a.id == *account_id) else {
-                continue;
-            };
-            let address = parse_address(&acct.address)?;
-            let latest = chain.nonce(address, "latest").await?;
-            let pending = chain.nonce(address, "pending").await?;
-            round.nonces.insert(*account_id, (latest, pending));
-        }
         let tracked: Vec<&OperationRow> = active
             .iter()
             .filter(|o| matches!(o.state, OpState::Submitted | OpState::Included))
@@ -336,8 +419,166 @@ impl Syncer<'_> {
                     .map(|h| (o.id, h))
             })
             .collect();
-        let hashes: Vec<B256> = with_hash.iter().map(|(_, h)| *h).collect();
-        let receipts = chain.receipts(&hashes).await?;
+        let waiting: Vec<(i64, B256)> = waiting
+            .iter()
+            .filter_map(|(id, h)| B256::from_str(h).ok().map(|h| (*id, h)))
+            .collect();
+
+        // Which block to read. Idle and caught up: the next one, asked for before it exists,
+        // so a block with nothing new costs this one request. Behind: the head already seen.
+        // With work to do now (something to broadcast or follow, an account, token or history
+        // never read, a new network): the head, asked for first.
+        let fresh = memo.read.clone().filter(|r| r.chain_id == chain_id);
+        let unread = accounts.iter().zip(&known).any(|(_, (balances, read))| {
+            !read || assets.iter().any(|asset| !balances.contains_key(&asset.id))
+        });
+        let urgent = !active.is_empty() || !user_ops.is_empty() || unread;
+        let at = match &fresh {
+            Some(r) if !urgent && r.head > r.block => r.head,
+            Some(r) if !urgent => r.block + 1,
+            _ => chain.block_number().await?,
+        };
+        // Token balances: every pair when nothing was read on this chain yet or some are
+        // missing; otherwise only the pairs a Transfer log since the last block touched.
+        let all_tokens = fresh.is_none() || unread;
+        let query = BlockQuery {
+            at,
+            owners: owners.clone(),
+            nonces_of: busy
+                .iter()
+                .filter_map(|id| accounts.iter().position(|a| a.id == *id))
+                .map(|k| owners[k])
+                .collect(),
+            receipts: with_hash.iter().chain(&waiting).map(|(_, h)| *h).collect(),
+            token_balances: if all_tokens {
+                owners
+                    .iter()
+                    .flat_map(|o| tokens.iter().map(move |(_, t)| (*o, *t)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            transfers_from: fresh.as_ref().filter(|_| !all_tokens).map(|r| r.block + 1),
+            tokens: tokens.iter().map(|(_, t)| *t).collect(),
+        };
+        let read = chain.read_block(&query).await?;
+        let Some((_, block_time)) = read.block else {
+            // Nothing new yet (or the node is behind the head it reported): the next round
+            // asks again.
+            if let Some(r) = memo.read.as_mut().filter(|r| r.chain_id == chain_id) {
+                r.head = r.head.max(read.head);
+                r.misses += 1;
+            }
+            return Ok(read.head.max(at.saturating_sub(1)));
+        };
+        let head = at;
+        let previous = memo.read.take().filter(|r| r.chain_id == chain_id);
+        memo.read = Some(ReadMark {
+            chain_id,
+            block: at,
+            time: block_time,
+            head: read.head.max(at),
+            misses: 0,
+            // Seconds per block, smoothed: block times are whole seconds, so one sample of a
+            // 1.5 s chain says 1 or 2.
+            block_secs: match previous.as_ref() {
+                Some(p) if at > p.block && block_time >= p.time => {
+                    let sample = (block_time - p.time) as f64 / (at - p.block) as f64;
+                    if p.block_secs > 0.0 {
+                        0.8 * p.block_secs + 0.2 * sample
+                    } else {
+                        sample
+                    }
+                }
+                Some(p) => p.block_secs,
+                None => 0.0,
+            },
+        });
+        let fees = read.fees.clone();
+        let mut round = Round {
+            head,
+            nonces: HashMap::new(),
+            receipts: HashMap::new(),
+        };
+        for (account_id, nonce) in busy
+            .iter()
+            .filter(|id| accounts.iter().any(|a| a.id == **id))
+            .zip(read.nonces)
+        {
+            round.nonces.insert(*account_id, nonce?);
+        }
+        let mut receipts_read = read.receipts.into_iter();
+        let receipts: Vec<Option<Receipt>> = with_hash
+            .iter()
+            .map(|_| receipts_read.next().unwrap_or(Ok(None)))
+            .collect::<Result<_, _>>()?;
+        let waiting_receipts: Vec<Option<Receipt>> = waiting
+            .iter()
+            .map(|_| receipts_read.next().unwrap_or(Ok(None)))
+            .collect::<Result<_, _>>()?;
+
+        // Balances at this block. An account whose native balance moved, or that a token
+        // transfer touched, is the one whose history is read this round.
+        let mut balances: Vec<(i64, i64, U256)> = Vec::new();
+        let mut changed: Vec<i64> = Vec::new();
+        for ((account, (stored, history_read)), value) in
+            accounts.iter().zip(&known).zip(read.balances)
+        {
+            let Some(native_id) = native_id else { break };
+            match value {
+                Ok(v) => {
+                    if stored.get(&native_id) != Some(&v) || !history_read {
+                        changed.push(account.id);
+                    }
+                    balances.push((account.id, native_id, v));
+                }
+                Err(e) => tracing::warn!(error = %e, "balance not read"),
+            }
+        }
+        let mut token_reads: Vec<((Address, Address), Result<U256, ChainError>)> = query
+            .token_balances
+            .iter()
+            .copied()
+            .zip(read.token_balances)
+            .collect();
+        if !read.touched.is_empty() {
+            // Only blocks that moved one of the wallet's tokens pay a second request.
+            let pairs: Vec<(Address, Address)> = read
+                .touched
+                .iter()
+                .map(|(token, owner)| (*owner, *token))
+                .collect();
+            let again = chain
+                .read_block(&BlockQuery {
+                    at,
+                    token_balances: pairs.clone(),
+                    ..BlockQuery::default()
+                })
+                .await?;
+            token_reads.extend(pairs.into_iter().zip(again.token_balances));
+        }
+        for ((owner, token), value) in token_reads {
+            let (Some(k), Some((asset_id, _))) = (
+                owners.iter().position(|o| *o == owner),
+                tokens.iter().find(|(_, t)| *t == token),
+            ) else {
+                continue;
+            };
+            match value {
+                Ok(v) => {
+                    if known[k].0.get(asset_id) != Some(&v) && !changed.contains(&accounts[k].id) {
+                        changed.push(accounts[k].id);
+                    }
+                    balances.push((accounts[k].id, *asset_id, v));
+                }
+                Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
+            }
+        }
+        if fresh.is_none() {
+            // The first block read on this chain: every account's history catches up.
+            changed = accounts.iter().map(|a| a.id).collect();
+        }
+
         // What a receipt would change (a first inclusion, a moved block, a confirmation) is
         // believed only when the node's blocks and the account's nonce agree with it.
         let to_check: Vec<(&OperationRow, B256, &Receipt)> = with_hash
@@ -360,12 +601,6 @@ impl Syncer<'_> {
                 .insert(*id, receipt.filter(|_| !doubted.contains(id)));
         }
         // A waiting operation whose signature (any of them) was mined is ours after all.
-        let waiting: Vec<(i64, B256)> = waiting
-            .iter()
-            .filter_map(|(id, h)| B256::from_str(h).ok().map(|h| (*id, h)))
-            .collect();
-        let waiting_hashes: Vec<B256> = waiting.iter().map(|(_, h)| *h).collect();
-        let waiting_receipts = chain.receipts(&waiting_hashes).await?;
         let to_check: Vec<(&OperationRow, B256, &Receipt)> = waiting
             .iter()
             .zip(&waiting_receipts)
@@ -410,6 +645,9 @@ impl Syncer<'_> {
             for (account_id, (latest, _)) in &round.nonces {
                 s.ledger.set_chain_nonce(chain_id, *account_id, *latest)?;
             }
+            for (account_id, asset_id, value) in &balances {
+                s.ledger.set_balance(*account_id, *asset_id, *value, head)?;
+            }
             Ok(())
         })
         .await?;
@@ -425,10 +663,12 @@ impl Syncer<'_> {
             // The bundler's trouble is not the node's: the round goes on.
             tracing::warn!(error = %e, "user operations not synced this round");
         }
-        self.refresh_balances(&accounts, &assets).await?;
-        // History is catch-up work: a failure here is retried next round and does not make
-        // the wallet look offline.
-        if let Err(e) = (History { ctx: self.ctx }).sync_history(head).await {
+        // History is catch-up work, for the accounts something happened to: a failure here is
+        // retried next round and does not make the wallet look offline.
+        if let Err(e) = (History { ctx: self.ctx })
+            .sync_history(head, &changed)
+            .await
+        {
             tracing::warn!(error = %e, "history not read this round");
         }
         Ok(head)
@@ -1008,41 +1248,6 @@ impl Syncer<'_> {
             .lifecycle()
             .step_with_error(op.id, &[OpState::Queued], OpState::NeedsResign, why)
             .await?)
-    }
-
-    /// Every account's native and token balances in one batch, stored with their block.
-    async fn refresh_balances(
-        &self,
-        accounts: &[crate::store::ledger::AccountRow],
-        assets: &[crate::store::operations::AssetRow],
-    ) -> Result<()> {
-        let mut queries = Vec::new();
-        let mut keys = Vec::new();
-        for account in accounts {
-            let owner = parse_address(&account.address)?;
-            for asset in assets {
-                let token = match &asset.contract {
-                    Some(c) => Some(parse_address(c)?),
-                    None => None,
-                };
-                queries.push(BalanceQuery { owner, token });
-                keys.push((account.id, asset.id));
-            }
-        }
-        if queries.is_empty() {
-            return Ok(());
-        }
-        let (block, values) = self.ctx.chain().balances(&queries).await?;
-        self.with_session_quiet(|s| {
-            for ((account_id, asset_id), value) in keys.into_iter().zip(values) {
-                match value {
-                    Ok(v) => s.ledger.set_balance(account_id, asset_id, v, block)?,
-                    Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
-                }
-            }
-            Ok(())
-        })
-        .await
     }
 }
 

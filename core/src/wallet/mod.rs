@@ -50,6 +50,7 @@ pub const AUTO_LOCK_DEFAULT: Duration = Duration::from_secs(5 * 60);
 pub const AUTO_LOCK_MIN: Duration = Duration::from_secs(60);
 pub const AUTO_LOCK_MAX: Duration = Duration::from_secs(15 * 60);
 const AUTO_LOCK_KEY: &str = "auto_lock_secs";
+const QUIET_KEY: &str = "quiet";
 
 /// A new wallet: its first account and, for a new phrase, the words for the user to write down.
 #[derive(Debug)]
@@ -214,6 +215,8 @@ impl Wallet {
             .and_then(|v| v.parse().ok())
             .map(Duration::from_secs)
             .unwrap_or(AUTO_LOCK_DEFAULT);
+        self.ctx
+            .set_quiet(ledger.setting(QUIET_KEY)?.is_some_and(|v| v == "1"));
         let accounts = accounts_with_owners(&ledger, false)?;
         self.start_session(&mut session, ledger, unlocked.keys, auto_lock);
         tracing::info!("wallet unlocked");
@@ -270,9 +273,36 @@ impl Wallet {
             Ok(Settings {
                 auto_lock_secs: s.auto_lock.as_secs(),
                 device_secret: s.keys.device_secret,
+                quiet: self.ctx.quiet_setting(),
             })
         })
         .await
+    }
+
+    /// Quiet mode: the wallet reads nothing in the background (payments it sent are still
+    /// followed); balances and activity are read when asked (`sync_once`). Remembered for the
+    /// next unlock; `CAIRN_QUIET=1` keeps it on.
+    pub async fn set_quiet(&self, quiet: bool) -> Result<()> {
+        self.with_session(|s| {
+            s.ledger
+                .set_setting(QUIET_KEY, if quiet { "1" } else { "0" })?;
+            Ok(())
+        })
+        .await?;
+        self.ctx.set_quiet(quiet);
+        if !quiet {
+            self.ctx.wake_sync();
+        }
+        Ok(())
+    }
+
+    /// A front end says whether anyone is looking at the wallet (a window shown, or hidden or
+    /// minimised): unwatched, it is quiet.
+    pub fn set_watched(&self, watched: bool) {
+        self.ctx.set_watched(watched);
+        if watched {
+            self.ctx.wake_sync();
+        }
     }
 
     /// Sets the idle time before the wallet locks itself (1–15 minutes).

@@ -33,7 +33,23 @@ pub(crate) fn sync_badge() -> Html {
         (0, 0) => String::new(),
         (q, f) => format!(" · {q} queued, {f} in flight"),
     };
-    let text = if s.online {
+    let sync_now = {
+        let fetched = fetched.clone();
+        Callback::from(move |_: MouseEvent| {
+            let fetched = fetched.clone();
+            spawn_local(async move {
+                if let Ok(s) = call::<_, SyncStatus>(cmd::SYNC_NOW, &NoArgs {}).await {
+                    fetched.set(Some(s));
+                }
+            });
+        })
+    };
+    let text = if s.quiet {
+        format!(
+            "Quiet · block {} as last read{queue}",
+            s.last_block.unwrap_or_default()
+        )
+    } else if s.online {
         format!(
             "Online · block {} · {}{queue}",
             s.last_block.unwrap_or_default(),
@@ -43,6 +59,11 @@ pub(crate) fn sync_badge() -> Html {
         format!("Offline: sends are signed and queued{queue}")
     };
     html! {
-        <p class={classes!("sync", if s.online { "online" } else { "offline" })} id="sync-status" title={s.last_error.clone().unwrap_or_default()}>{ text }</p>
+        <p class={classes!("sync", if s.quiet { "quiet" } else if s.online { "online" } else { "offline" })} id="sync-status" title={s.last_error.clone().unwrap_or_default()}>
+            { text }
+            if s.quiet || !s.online {
+                { " " }<button id="sync-now" class="link" onclick={sync_now}>{ "Sync now" }</button>
+            }
+        </p>
     }
 }

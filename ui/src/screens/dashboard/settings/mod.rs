@@ -8,7 +8,7 @@ mod security;
 
 use cairn_api::{
     cmd, ApiError, ChangePasswordRequest, ExportRequest, ExportedSecret, NetworkInfo,
-    SetAutoLockRequest, Settings,
+    SetAutoLockRequest, SetQuietRequest, Settings,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -137,6 +137,32 @@ fn settings_page() -> Html {
         let phrase = phrase.clone();
         Callback::from(move |_| phrase.set(None))
     };
+    let on_quiet = {
+        let (settings, message) = (settings.clone(), message.clone());
+        Callback::from(move |e: Event| {
+            let quiet = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked();
+            let (settings, message) = (settings.clone(), message.clone());
+            spawn_local(async move {
+                let request = SetQuietRequest { quiet };
+                match call::<_, ()>(cmd::SET_QUIET, &Request { request: &request }).await {
+                    Ok(()) => {
+                        if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
+                            settings.set(Some(s));
+                        }
+                        message.set(Some(Ok(if quiet {
+                            "Quiet mode is on: nothing is read in the background. Use \"Sync now\" to refresh.".to_string()
+                        } else {
+                            "Quiet mode is off: balances and activity follow the chain.".to_string()
+                        })));
+                    }
+                    Err(e) => message.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let quiet = settings.as_ref().is_some_and(|s| s.quiet);
     let current = settings.as_ref().map_or(300, |s| s.auto_lock_secs);
     html! {
         <>
@@ -154,6 +180,10 @@ fn settings_page() -> Html {
                         <option value={s.to_string()} selected={s == current}>{ format!("{} min", s / 60) }</option>
                     }) }
                 </select>
+                <label class="check" for="quiet">
+                    <input id="quiet" type="checkbox" checked={quiet} onchange={on_quiet} />
+                    { " Quiet mode: no background traffic (refresh by hand)" }
+                </label>
                 if let Some(s) = &*settings {
                     <p class="muted small">{ if s.device_secret { "Protected by this device's keychain and your password." } else { "Protected by your password (no OS keychain on this device)." } }</p>
                 }
