@@ -48,4 +48,5 @@ no-listeners:
 	scripts/check-no-listeners.sh
 
 bench:
-	cargo bench -p cairn-core --locked
+	cargo bench -p cairn-core --features test-support --locked
+	cargo bench -p cairn-tests --bench idle_traffic --locked

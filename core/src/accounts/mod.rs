@@ -243,9 +243,12 @@ pub(crate) fn signer_for(
         }
         return signer_for(keys, ledger, &owner);
     }
+    if let Some(signer) = keys.signers.get(account.id) {
+        return Ok(signer);
+    }
     let source = ledger.key_source(account.key_source_id)?;
     let secret = open_secret(keys, &source.sealed, source.id)?;
-    match (
+    let signer = match (
         &secret.phrase,
         &secret.private_key,
         account.derivation_index,
@@ -262,7 +265,9 @@ pub(crate) fn signer_for(
         _ => Err(AccountsError::Internal(
             "the account's key source is incomplete".into(),
         )),
-    }
+    }?;
+    keys.signers.put(account.id, &signer);
+    Ok(signer)
 }
 
 pub(crate) fn open_secret(

@@ -380,14 +380,25 @@ impl Rpc {
     }
 
     /// Runs `attempt` on each endpoint in turn until one is usable.
-    async fn with_failover<T, F, Fut>(&self, attempt: F) -> Result<T, ChainError>
+    /// `checks_chain`: the attempt checks the chain id itself (a batch carries an
+    /// `eth_chainId`), so no separate request is spent on it.
+    async fn with_failover<T, F, Fut>(
+        &self,
+        checks_chain: bool,
+        attempt: F,
+    ) -> Result<T, ChainError>
     where
         F: Fn(usize) -> Fut,
         Fut: std::future::Future<Output = Result<T, ChainError>>,
     {
         let mut last = None;
         for i in self.order() {
-            let outcome = match self.verify(i).await {
+            let verified = if checks_chain {
+                Ok(())
+            } else {
+                self.verify(i).await
+            };
+            let outcome = match verified {
                 Ok(()) => attempt(i).await,
                 Err(e) => Err(e),
             };
@@ -414,7 +425,7 @@ impl Rpc {
         method: &str,
         params: Value,
     ) -> Result<T, ChainError> {
-        self.with_failover(|i| {
+        self.with_failover(false, |i| {
             let body = self.request(method, &params);
             async move {
                 let url = &self.network.rpc_urls[i];
@@ -436,7 +447,7 @@ impl Rpc {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
-        self.with_failover(|i| {
+        self.with_failover(true, |i| {
             // Every batch also asks for the chain id (one more call, no more requests): an
             // endpoint that moved to another chain is caught on the next refresh.
             let first = self
@@ -476,7 +487,7 @@ impl Rpc {
                     }
                 }
                 match chain {
-                    Some(Ok(actual)) if actual == self.network.chain_id => {}
+                    Some(Ok(actual)) if actual == self.network.chain_id => self.set_verified(i),
                     Some(Ok(actual)) => {
                         return Err(ChainError::WrongChain {
                             url: url.clone(),

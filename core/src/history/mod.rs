@@ -265,6 +265,91 @@ impl Ledger {
     }
 }
 
+/// Filling a ledger to the size of a heavy user's, for the scale benchmark
+/// (`core/benches/scale.rs`): entries through the history writer (batched in transactions),
+/// operations in the shape a confirmed send leaves.
+#[cfg(feature = "test-support")]
+impl Ledger {
+    /// `operations` confirmed transfers and `entries` movements (an in, an out, a fee, …),
+    /// spread round-robin over `accounts`, one block per three rows. The fee entries link to
+    /// the operations whose hash they carry.
+    pub fn fill_for_scale(
+        &mut self,
+        chain_id: u64,
+        accounts: &[i64],
+        asset_id: i64,
+        operations: usize,
+        entries: usize,
+    ) -> Result<(), LedgerError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO operations (account_id, chain_id, kind, state, to_address, asset_id,
+                     amount, nonce, hash, block_number, block_hash, fee_paid, created_at,
+                     updated_at)
+                 VALUES (?1, ?2, 'transfer', 'confirmed', ?3, ?4, '1000000000000000', ?5, ?6,
+                     ?7, ?8, '21000000000000', ?9, ?9)",
+            )?;
+            for n in 0..operations {
+                let account = accounts[n % accounts.len()];
+                insert.execute(params![
+                    account,
+                    chain_id as i64,
+                    format!("0x{:040x}", n % 977),
+                    asset_id,
+                    (n / accounts.len()) as i64,
+                    format!("0x{n:064x}"),
+                    (n / 3) as i64,
+                    format!("0x{:064x}", n / 3),
+                    1_700_000_000 + n as i64,
+                ])?;
+            }
+        }
+        tx.commit()?;
+        let all: Vec<Entry> = (0..entries)
+            .map(|n| Entry {
+                account_id: accounts[n % accounts.len()],
+                asset_id,
+                direction: ["in", "out", "fee"][n % 3],
+                amount: U256::from(n as u64 + 1),
+                counterparty: Some(format_address(&Address::from_word(
+                    alloy::primitives::B256::with_last_byte((n % 251) as u8),
+                ))),
+                tx_hash: format!("0x{n:064x}"),
+                block_number: (n / 3) as u64,
+                at: 1_700_000_000 + n as i64,
+            })
+            .collect();
+        for chunk in all.chunks(10_000) {
+            self.record_own_entries(chain_id, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Records one more movement through the history writer, as a sync round does.
+    pub fn record_one_for_scale(
+        &mut self,
+        chain_id: u64,
+        account_id: i64,
+        asset_id: i64,
+        n: u64,
+    ) -> Result<usize, LedgerError> {
+        self.record_own_entries(
+            chain_id,
+            &[Entry {
+                account_id,
+                asset_id,
+                direction: "in",
+                amount: U256::from(n),
+                counterparty: None,
+                tx_hash: format!("0x{:064x}", u64::MAX - n),
+                block_number: 1_000_000 + n,
+                at: 0,
+            }],
+        )
+    }
+}
+
 /// Which entries a history page holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryFilter {

@@ -159,6 +159,28 @@ pub struct VaultKeys {
     pub device_secret: bool,
     /// The vault's id (public), hex: names its entries in the keychain.
     pub vault_id: String,
+    /// Signing keys derived while unlocked, so a signature costs an ECDSA signature and not a
+    /// BIP-39 seed (PBKDF2, 2 048 rounds) each time; wiped with these keys on lock.
+    pub(crate) signers: SignerCache,
+}
+
+/// Derived signing keys by account id. Holds nothing the vault keys above could not derive
+/// again while unlocked; each key zeroizes itself when dropped.
+#[derive(Default)]
+pub(crate) struct SignerCache(
+    std::sync::Mutex<std::collections::HashMap<i64, alloy::signers::local::PrivateKeySigner>>,
+);
+
+impl SignerCache {
+    pub(crate) fn get(&self, account_id: i64) -> Option<alloy::signers::local::PrivateKeySigner> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&account_id).cloned()
+    }
+
+    pub(crate) fn put(&self, account_id: i64, signer: &alloy::signers::local::PrivateKeySigner) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(account_id, signer.clone());
+    }
 }
 
 impl std::fmt::Debug for VaultKeys {
@@ -330,6 +352,7 @@ fn keys_from(
         device_id: header.device_id.clone(),
         device_secret: header.device_secret,
         vault_id: header.vault_id.clone(),
+        signers: SignerCache::default(),
     })
 }
 

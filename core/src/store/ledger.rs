@@ -680,6 +680,7 @@ pub(crate) fn test_keys(byte: u8) -> VaultKeys {
         device_id: "d1".into(),
         device_secret: false,
         vault_id: "00".into(),
+        signers: Default::default(),
     }
 }
 
