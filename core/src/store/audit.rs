@@ -362,16 +362,76 @@ pub fn verify(
     head: Option<&Head>,
     sealed: bool,
 ) -> Result<i64, AuditError> {
+    verify_from(conn, key, head, sealed, None).map(|(n, _)| n)
+}
+
+/// A row the chain was verified up to: its seq and hash.
+pub type Verified = (i64, Vec<u8>);
+
+/// Walks the chain after `from` (a row already verified, which must still hold the same hash),
+/// or all of it; `Ok((n, last))`: n rows in all, intact, the last one `last`. Verifying again
+/// then costs the rows added since, not the whole log.
+pub fn verify_from(
+    conn: &Connection,
+    key: &hmac::Key,
+    head: Option<&Head>,
+    sealed: bool,
+    from: Option<&Verified>,
+) -> Result<(i64, Option<Verified>), AuditError> {
     if let Some(head) = head {
         check_seal(key, head, sealed)?;
     }
+    // The row verified last must be unchanged, its content as well as its hash; otherwise
+    // everything is walked again (and the walk says what is wrong).
+    let from = match from {
+        Some((seq, hash)) => {
+            let stored = conn
+                .query_row(
+                    "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash
+                     FROM audit_log WHERE seq = ?1",
+                    rusqlite::params![seq],
+                    |r| {
+                        let row = AuditRow {
+                            seq: r.get(0)?,
+                            at: r.get(1)?,
+                            event: r.get(2)?,
+                            outcome: r.get(3)?,
+                            device_id: r.get(4)?,
+                            detail: r.get(5)?,
+                        };
+                        Ok((row, r.get::<_, Vec<u8>>(6)?, r.get::<_, Vec<u8>>(7)?))
+                    },
+                )
+                .optional()?;
+            stored
+                .filter(|(row, prev, stored_hash)| {
+                    stored_hash == hash && row_hash(key, prev, row) == *hash
+                })
+                .map(|_| (*seq, hash.clone()))
+        }
+        None => None,
+    };
     let mut stmt = conn.prepare(
-        "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash FROM audit_log
+         WHERE seq > ?1 ORDER BY seq",
     )?;
-    let mut rows = stmt.query([])?;
-    let mut expected_seq = 1i64;
-    let mut prev_hash = GENESIS.to_vec();
-    let mut hashes_at_head = None;
+    let mut rows = stmt.query(rusqlite::params![from.as_ref().map_or(0, |f| f.0)])?;
+    let mut expected_seq = from.as_ref().map_or(1, |f| f.0 + 1);
+    let mut prev_hash = from
+        .as_ref()
+        .map_or_else(|| GENESIS.to_vec(), |f| f.1.clone());
+    // A head at or before the rows already verified: its row is read directly.
+    let mut hashes_at_head = match (head, &from) {
+        (Some(h), Some((seq, _))) if h.seq <= *seq => conn
+            .query_row(
+                "SELECT hash FROM audit_log WHERE seq = ?1",
+                rusqlite::params![h.seq],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .optional()?
+            .map(hex::encode),
+        _ => None,
+    };
     while let Some(r) = rows.next()? {
         let row = AuditRow {
             seq: r.get(0)?,
@@ -419,5 +479,5 @@ pub fn verify(
             return Err(AuditError::Edited { seq: head.seq });
         }
     }
-    Ok(last)
+    Ok((last, (last > 0).then_some((last, prev_hash))))
 }

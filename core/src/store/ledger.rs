@@ -103,6 +103,9 @@ pub struct Ledger {
     /// Where the audit head is anchored beyond the files (the OS keychain), and under which
     /// name; `None` where the vault has no keychain.
     anchor: Option<(Arc<dyn DeviceSecretStore>, String)>,
+    /// The audit row the chain was last verified up to on this connection: the next
+    /// verification walks only what was added since.
+    audit_verified: std::cell::RefCell<Option<audit::Verified>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -217,6 +220,7 @@ impl Ledger {
             audit_key: audit::chain_key(&keys.audit_key),
             device_id: keys.device_id.clone(),
             anchor: None,
+            audit_verified: std::cell::RefCell::new(None),
         })
     }
 
@@ -291,13 +295,20 @@ impl Ledger {
     }
 
     /// Checks the whole audit chain; `Ok(n)`: n rows, intact.
+    /// Verifies the audit chain: the whole of it the first time on this connection, then the
+    /// rows added since (the last verified row must still be the same). An edit of older rows
+    /// made while the wallet is open is found by the next unlock's first verification.
     pub fn verify_audit(&self) -> Result<i64, LedgerError> {
-        Ok(audit::verify(
+        let from = self.audit_verified.borrow().clone();
+        let (rows, last) = audit::verify_from(
             &self.conn,
             &self.audit_key,
             audit::read_head(&self.dir)?.as_ref(),
             self.heads_sealed()?,
-        )?)
+            from.as_ref(),
+        )?;
+        *self.audit_verified.borrow_mut() = last;
+        Ok(rows)
     }
 
     /// The check every unlock makes before it writes anything: see [`audit::check_head`].
@@ -894,6 +905,40 @@ mod tests {
         assert!(matches!(
             ledger.verify_audit(),
             Err(LedgerError::Audit(AuditError::Deleted { seq: 2, next: 3 }))
+        ));
+    }
+
+    #[test]
+    fn verifying_again_walks_the_new_rows_and_still_catches_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = test_keys(8);
+        let mut ledger = with_one_account(dir.path(), &keys);
+        for _ in 0..3 {
+            ledger.audit(AuditEvent::Unlock, Outcome::Ok, "").unwrap();
+        }
+        assert_eq!(ledger.verify_audit().unwrap(), 4);
+        ledger.audit(AuditEvent::Lock, Outcome::Ok, "").unwrap();
+        assert_eq!(ledger.verify_audit().unwrap(), 5, "the rows in all");
+        ledger.audit(AuditEvent::Unlock, Outcome::Ok, "").unwrap();
+
+        // A row added since the last verification, edited behind the ledger's back.
+        let conn = raw(dir.path(), &keys);
+        conn.execute_batch("DROP TRIGGER audit_log_no_update;")
+            .unwrap();
+        conn.execute("UPDATE audit_log SET outcome = 'failed' WHERE seq = 6", [])
+            .unwrap();
+        assert!(matches!(
+            ledger.verify_audit(),
+            Err(LedgerError::Audit(AuditError::Edited { seq: 6 }))
+        ));
+        // The row verified last, edited: the whole chain is walked again, and the edit named.
+        conn.execute("UPDATE audit_log SET outcome = 'ok' WHERE seq = 6", [])
+            .unwrap();
+        conn.execute("UPDATE audit_log SET outcome = 'failed' WHERE seq = 5", [])
+            .unwrap();
+        assert!(matches!(
+            ledger.verify_audit(),
+            Err(LedgerError::Audit(AuditError::Edited { seq: 5 }))
         ));
     }
 
