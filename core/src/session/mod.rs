@@ -141,6 +141,9 @@ pub(crate) struct SyncMemo {
     pub(crate) rechecked_on: Option<(u64, String)>,
     /// The last block whose state was read, and what was learned of the chain's pace.
     pub(crate) read: Option<ReadMark>,
+    /// (account, asset) pairs whose balance the node could not give (a token whose
+    /// `balanceOf` reverts): not a reason to read every balance again at every block.
+    pub(crate) unreadable: std::collections::HashSet<(i64, i64)>,
 }
 
 /// The last block a round read, on which chain, and when the next one is due.

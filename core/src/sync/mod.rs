@@ -429,9 +429,16 @@ impl Syncer<'_> {
         // With work to do now (something to broadcast or follow, an account, token or history
         // never read, a new network): the head, asked for first.
         let fresh = memo.read.clone().filter(|r| r.chain_id == chain_id);
-        let unread = accounts.iter().zip(&known).any(|(_, (balances, read))| {
-            !read || assets.iter().any(|asset| !balances.contains_key(&asset.id))
-        });
+        let unread = accounts
+            .iter()
+            .zip(&known)
+            .any(|(account, (balances, read))| {
+                !read
+                    || assets.iter().any(|asset| {
+                        !balances.contains_key(&asset.id)
+                            && !memo.unreadable.contains(&(account.id, asset.id))
+                    })
+            });
         let urgent = !active.is_empty() || !user_ops.is_empty() || unread;
         let at = match &fresh {
             Some(r) if !urgent && r.head > r.block => r.head,
@@ -571,7 +578,12 @@ impl Syncer<'_> {
                     }
                     balances.push((accounts[k].id, *asset_id, v));
                 }
-                Err(e) => tracing::warn!(asset_id, error = %e, "balance not read"),
+                Err(e) => {
+                    // A token whose balanceOf fails is not asked for again at every block
+                    // (only when a transfer touches it, or in the next session).
+                    memo.unreadable.insert((accounts[k].id, *asset_id));
+                    tracing::warn!(asset_id, error = %e, "balance not read");
+                }
             }
         }
         if fresh.is_none() {
