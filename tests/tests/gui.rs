@@ -724,6 +724,39 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
 
+    // Quiet mode from Settings: the status line says so and offers "Sync now", which reads the
+    // chain (a payment made meanwhile by someone else shows after it); off again, it is online.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#quiet", WAIT).await.unwrap();
+    s.wait_for_text("#settings-message", WAIT, |t| {
+        t.contains("Quiet mode is on")
+    })
+    .await
+    .unwrap();
+    s.wait_for_text("#sync-status", WAIT, |t| t.starts_with("Quiet"))
+        .await
+        .unwrap();
+    std::fs::write(out.join("gui-quiet.png"), s.screenshot().await.unwrap()).unwrap();
+    let before = s
+        .wait_for_text("#sync-status", WAIT, |_| true)
+        .await
+        .unwrap();
+    node("evm_mine", json!([])).await;
+    s.click_on("#sync-now", WAIT).await.unwrap();
+    s.wait_for_text("#sync-status", WAIT, |t| {
+        t.starts_with("Quiet") && t != before
+    })
+    .await
+    .unwrap();
+    s.click_on("#quiet", WAIT).await.unwrap();
+    s.wait_for_text("#sync-status", WAIT, |t| t.starts_with("Online"))
+        .await
+        .unwrap();
+    assert!(
+        s.find("#sync-now").await.unwrap().is_none(),
+        "sync now while online"
+    );
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

@@ -188,9 +188,11 @@ impl Ctx {
         self.quiet.load(Ordering::Relaxed) || self.unwatched.load(Ordering::Relaxed)
     }
 
-    /// The user's quiet mode (the environment's `CAIRN_QUIET=1` keeps it on).
+    /// The user's quiet mode (the environment's `CAIRN_QUIET=1` keeps it on). Front ends hear
+    /// of it at once, as a sync status.
     pub(crate) fn set_quiet(&self, on: bool) {
         self.quiet.store(on || quiet_from_env(), Ordering::Relaxed);
+        self.publish_sync(&self.sync_status());
     }
 
     pub(crate) fn quiet_setting(&self) -> bool {
@@ -200,6 +202,7 @@ impl Ctx {
     /// A front end says whether anyone is looking at the wallet.
     pub(crate) fn set_watched(&self, watched: bool) {
         self.unwatched.store(!watched, Ordering::Relaxed);
+        self.publish_sync(&self.sync_status());
     }
 
     pub(crate) fn config(&self) -> &WalletConfig {

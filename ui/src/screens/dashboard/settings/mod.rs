@@ -180,13 +180,17 @@ fn settings_page() -> Html {
                         <option value={s.to_string()} selected={s == current}>{ format!("{} min", s / 60) }</option>
                     }) }
                 </select>
-                <label class="check" for="quiet">
-                    <input id="quiet" type="checkbox" checked={quiet} onchange={on_quiet} />
-                    { " Quiet mode: no background traffic (refresh by hand)" }
-                </label>
                 if let Some(s) = &*settings {
                     <p class="muted small">{ if s.device_secret { "Protected by this device's keychain and your password." } else { "Protected by your password (no OS keychain on this device)." } }</p>
                 }
+            </section>
+            <section class="card">
+                <h2>{ "Network traffic" }</h2>
+                <label class="check" for="quiet">
+                    <input id="quiet" type="checkbox" checked={quiet} onchange={on_quiet} />
+                    { " Quiet mode" }
+                </label>
+                <p class="muted small">{ "Nothing is read in the background, also while the window is hidden. Payments you send still go out and are followed; \"Sync now\" reads balances and activity when you want them." }</p>
             </section>
             <section class="card">
                 <h2>{ "Recovery phrase" }</h2>
