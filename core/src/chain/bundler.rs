@@ -16,6 +16,8 @@ use crate::primitives::aa::UserOp;
 #[derive(Debug)]
 pub struct AaEndpoint {
     rpc: Rpc,
+    /// The EntryPoints the bundler said it serves: asked once per endpoint, not per send.
+    entry_points: std::sync::Mutex<Option<Vec<Address>>>,
 }
 
 /// What the bundler estimated.
@@ -73,7 +75,10 @@ impl AaEndpoint {
         let mut n = network.clone();
         n.name = format!("{} {what}", network.name);
         n.rpc_urls = vec![url.to_string()];
-        Ok(AaEndpoint { rpc: Rpc::new(n)? })
+        Ok(AaEndpoint {
+            rpc: Rpc::new(n)?,
+            entry_points: std::sync::Mutex::new(None),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -81,7 +86,17 @@ impl AaEndpoint {
     }
 
     pub async fn supported_entry_points(&self) -> Result<Vec<Address>, ChainError> {
-        self.rpc.call("eth_supportedEntryPoints", json!([])).await
+        if let Some(known) = self
+            .entry_points
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(known);
+        }
+        let list: Vec<Address> = self.rpc.call("eth_supportedEntryPoints", json!([])).await?;
+        *self.entry_points.lock().unwrap_or_else(|e| e.into_inner()) = Some(list.clone());
+        Ok(list)
     }
 
     pub async fn estimate(
