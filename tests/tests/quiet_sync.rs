@@ -109,3 +109,87 @@ async fn idle_rounds_cost_one_request_and_quiet_mode_none() {
     }
     assert!(!w.sync_status().quiet);
 }
+
+/// A deep history (600 payments in) is read oldest first, a bounded number of pages per round:
+/// no round waits on the whole backfill, each one makes progress, and the history ends complete
+/// and without repeats.
+#[tokio::test]
+async fn a_deep_history_is_read_in_bounded_rounds() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).unwrap();
+    let upstream = devnet.endpoints.rpc_url.clone();
+    // anvil's dev account #5: a key whose past the test makes before the wallet knows it.
+    let key = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+    let owner = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+    let dev = rpc(&upstream, "eth_accounts", json!([])).await[0].clone();
+    const PAYMENTS: usize = 600;
+    // One by one: anvil mines each as it comes (a batch of them leaves most in its pool).
+    for _ in 0..PAYMENTS {
+        rpc(
+            &upstream,
+            "eth_sendTransaction",
+            json!([{"from": dev, "to": owner, "value": "0x1"}]),
+        )
+        .await;
+    }
+    let paid = u256(&rpc(&upstream, "eth_getBalance", json!([owner, "latest"])).await);
+    assert_eq!(
+        paid % U256::from(1_000_000u64),
+        U256::from(PAYMENTS),
+        "all mined"
+    );
+
+    let proxy = RpcProxy::start(&upstream).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.set_quiet(true).await.unwrap();
+    w.import(cairn_core::KeySpec::PrivateKey(
+        secrecy::SecretString::from(key),
+    ))
+    .await
+    .unwrap();
+    let count = || async {
+        let mut n = 0;
+        let mut before = None;
+        loop {
+            let page = w
+                .history_page(&cairn_api::HistoryQuery {
+                    account: Some(owner.to_string()),
+                    before,
+                    limit: Some(500),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            n += page.entries.len();
+            match page.next {
+                Some(next) => before = Some(next),
+                None => return n,
+            }
+        }
+    };
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        proxy.reset_counts();
+        w.sync_once().await.unwrap();
+        // A round's history is a bounded number of pages (20 of 25), whatever is left to read.
+        assert!(proxy.requests() <= 26, "{} requests", proxy.requests());
+        seen.push(count().await);
+        if seen.last() == Some(&PAYMENTS) {
+            break;
+        }
+    }
+    assert!(
+        seen[0] < PAYMENTS,
+        "the first round read everything: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "a round made no progress: {seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&PAYMENTS), "{seen:?}");
+    let history = w.history(owner, 500).await.unwrap();
+    assert!(history
+        .iter()
+        .all(|e| e.direction == "in" && e.amount == "0.000000000000000001"));
+}

@@ -40,10 +40,11 @@ pub enum HistoryError {
 
 type Result<T, E = HistoryError> = std::result::Result<T, E>;
 
-/// Transactions per Otterscan page, and at most this many pages per account per round: an
-/// account with more history than that (10k transactions) is read only that far back for now.
+/// Transactions per Otterscan page, and Otterscan pages per sync round across all accounts: a
+/// deep history is read oldest first over several rounds, so no round (and no send waiting
+/// behind it) is held up by a backfill.
 const PAGE: u64 = 25;
-const MAX_PAGES: usize = 400;
+const PAGES_PER_ROUND: usize = 20;
 
 /// One movement to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -446,7 +447,9 @@ impl History<'_> {
         owner: Address,
         native: &AssetRow,
         after: u64,
-    ) -> Result<Option<Vec<Entry>>, ChainError> {
+        head: u64,
+        budget: &mut usize,
+    ) -> Result<Option<(Vec<Entry>, Option<u64>)>, ChainError> {
         let chain = self.ctx.chain();
         let rpc = chain.rpc();
         match rpc.capability("ots") {
@@ -461,21 +464,27 @@ impl History<'_> {
                 Err(e) => return Err(e),
             },
         }
+        // Oldest first from the cursor: each page moves the point up to which the history is
+        // complete, so a round that runs out of pages still makes progress.
         let mut out = Vec::new();
-        let mut before = 0u64; // 0: from the newest block
-        for _ in 0..MAX_PAGES {
+        let mut after = after;
+        loop {
+            if *budget == 0 {
+                return Ok(Some((out, Some(after))));
+            }
+            *budget -= 1;
             let page: Value = rpc
-                .call("ots_searchTransactionsBefore", json!([owner, before, PAGE]))
+                .call("ots_searchTransactionsAfter", json!([owner, after, PAGE]))
                 .await?;
             let txs = page["txs"].as_array().cloned().unwrap_or_default();
             let receipts = page["receipts"].as_array().cloned().unwrap_or_default();
-            let mut oldest = u64::MAX;
+            let mut newest = after;
             for (tx, receipt) in txs.iter().zip(receipts.iter()) {
                 let block = u64_of(tx.get("blockNumber")).unwrap_or(0);
-                oldest = oldest.min(block);
-                if block <= after {
+                if block <= after || block > head {
                     continue;
                 }
+                newest = newest.max(block);
                 let hash = tx["hash"].as_str().unwrap_or_default().to_string();
                 let from = tx["from"].as_str().and_then(|s| s.parse::<Address>().ok());
                 let to = tx["to"].as_str().and_then(|s| s.parse::<Address>().ok());
@@ -505,13 +514,19 @@ impl History<'_> {
                     out.push(base("in", value, from));
                 }
             }
-            let last = page["lastPage"].as_bool().unwrap_or(true);
-            if last || txs.is_empty() || oldest <= after.saturating_add(1) || oldest == 0 {
-                break;
+            // The newest page says so; a short page is the last one too.
+            let newest_page = page["firstPage"].as_bool().unwrap_or(true);
+            if newest_page || (txs.len() as u64) < PAGE || newest >= head {
+                return Ok(Some((out, None)));
             }
-            before = oldest;
+            // A full page may end inside a block: the next one starts at that block again
+            // (repeats are stored once), unless one block alone fills a page.
+            after = if newest.saturating_sub(1) > after {
+                newest - 1
+            } else {
+                newest
+            };
         }
-        Ok(Some(out))
     }
 
     /// ETH movements of `owner` in blocks after `after` from an Etherscan-compatible API
@@ -695,7 +710,10 @@ impl History<'_> {
     }
 
     /// Reads new history for every account up to `head`. Called by the sync worker.
-    pub(crate) async fn sync_history(&self, head: u64, only: &[i64]) -> Result<()> {
+    /// Reads the history of the accounts in `only` (and of those never read) up to `head`,
+    /// within a budget of Otterscan pages per round. Returns the accounts whose history is not
+    /// complete yet: the next round goes on with them.
+    pub(crate) async fn sync_history(&self, head: u64, only: &[i64]) -> Result<Vec<i64>> {
         let chain_id = self.ctx.network().chain_id;
         let (accounts, assets, cursors, epoch) = self
             .with_session_quiet(|s| {
@@ -709,8 +727,10 @@ impl History<'_> {
             })
             .await?;
         let Some(native) = assets.iter().find(|a| a.contract.is_none()).cloned() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let mut budget = PAGES_PER_ROUND;
+        let mut unfinished = Vec::new();
         let tokens: Vec<AssetRow> = assets
             .iter()
             .filter(|a| a.contract.is_some())
@@ -730,8 +750,13 @@ impl History<'_> {
                 .address
                 .parse()
                 .map_err(|_| HistoryError::Internal("a stored address does not parse".into()))?;
-            let mut entries = match self.ots_entries(account, owner, &native, after).await? {
-                Some(e) => e,
+            let found = self
+                .ots_entries(account, owner, &native, after, head, &mut budget)
+                .await?;
+            // How far this round's reading is complete: the head, or where the pages ran out.
+            let reached = found.as_ref().and_then(|(_, stop)| *stop).unwrap_or(head);
+            let mut entries = match found {
+                Some((e, _)) => e,
                 None => match self.ctx.network().explorer_api_url {
                     Some(api) => {
                         self.explorer_entries(&api, account, owner, &native, after)
@@ -747,20 +772,23 @@ impl History<'_> {
             };
             let from = if cursor.is_some() { after + 1 } else { 0 };
             entries.extend(
-                self.token_entries(account, owner, &tokens, from, head)
+                self.token_entries(account, owner, &tokens, from, reached)
                     .await?,
             );
             let added = self
                 .with_session_quiet(|s| {
                     Ok(s.ledger
-                        .record_history(chain_id, account.id, &entries, head, epoch)?)
+                        .record_history(chain_id, account.id, &entries, reached, epoch)?)
                 })
                 .await?;
             if added > 0 {
                 tracing::info!(account = %account.address, added, "history entries recorded");
             }
+            if reached < head {
+                unfinished.push(account.id);
+            }
         }
-        Ok(())
+        Ok(unfinished)
     }
 
     /// One page of history on the active network: one account or all, newest first.

@@ -144,6 +144,8 @@ pub(crate) struct SyncMemo {
     /// (account, asset) pairs whose balance the node could not give (a token whose
     /// `balanceOf` reverts): not a reason to read every balance again at every block.
     pub(crate) unreadable: std::collections::HashSet<(i64, i64)>,
+    /// Accounts whose history backfill ran out of its per-round budget: read on next round.
+    pub(crate) backfilling: std::collections::HashSet<i64>,
 }
 
 /// The last block a round read, on which chain, and when the next one is due.

@@ -439,7 +439,8 @@ impl Syncer<'_> {
                             && !memo.unreadable.contains(&(account.id, asset.id))
                     })
             });
-        let urgent = !active.is_empty() || !user_ops.is_empty() || unread;
+        let urgent =
+            !active.is_empty() || !user_ops.is_empty() || unread || !memo.backfilling.is_empty();
         let at = match &fresh {
             Some(r) if !urgent && r.head > r.block => r.head,
             Some(r) if !urgent => r.block + 1,
@@ -675,13 +676,23 @@ impl Syncer<'_> {
             // The bundler's trouble is not the node's: the round goes on.
             tracing::warn!(error = %e, "user operations not synced this round");
         }
-        // History is catch-up work, for the accounts something happened to: a failure here is
-        // retried next round and does not make the wallet look offline.
-        if let Err(e) = (History { ctx: self.ctx })
+        // History is catch-up work, for the accounts something happened to and those whose
+        // backfill a round's budget cut short: a failure here is retried next round and does
+        // not make the wallet look offline.
+        for id in memo.backfilling.drain() {
+            if !changed.contains(&id) {
+                changed.push(id);
+            }
+        }
+        match (History { ctx: self.ctx })
             .sync_history(head, &changed)
             .await
         {
-            tracing::warn!(error = %e, "history not read this round");
+            Ok(unfinished) => memo.backfilling.extend(unfinished),
+            Err(e) => {
+                memo.backfilling.extend(changed.iter().copied());
+                tracing::warn!(error = %e, "history not read this round");
+            }
         }
         Ok(head)
     }
