@@ -45,6 +45,10 @@ type Result<T, E = HistoryError> = std::result::Result<T, E>;
 /// behind it) is held up by a backfill.
 const PAGE: u64 = 25;
 const PAGES_PER_ROUND: usize = 20;
+/// Blocks per `eth_getLogs` range (what public providers accept), and ranges per round across
+/// accounts: a token history from genesis is read in steps, not in one refused request.
+const LOG_SPAN: u64 = 10_000;
+const LOG_SPANS_PER_ROUND: usize = 10;
 
 /// One movement to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -730,6 +734,7 @@ impl History<'_> {
             return Ok(Vec::new());
         };
         let mut budget = PAGES_PER_ROUND;
+        let mut log_budget = LOG_SPANS_PER_ROUND;
         let mut unfinished = Vec::new();
         let tokens: Vec<AssetRow> = assets
             .iter()
@@ -771,10 +776,22 @@ impl History<'_> {
                 },
             };
             let from = if cursor.is_some() { after + 1 } else { 0 };
-            entries.extend(
-                self.token_entries(account, owner, &tokens, from, reached)
-                    .await?,
-            );
+            // Token transfers in spans a public provider serves, a bounded number per round;
+            // the cursor goes no further than both readings got.
+            let mut reached = reached;
+            if !tokens.is_empty() {
+                let mut next = from;
+                while next <= reached && log_budget > 0 {
+                    let to = reached.min(next.saturating_add(LOG_SPAN - 1));
+                    entries.extend(
+                        self.token_entries(account, owner, &tokens, next, to)
+                            .await?,
+                    );
+                    log_budget -= 1;
+                    next = to.saturating_add(1);
+                }
+                reached = reached.min(next.saturating_sub(1)).max(after);
+            }
             let added = self
                 .with_session_quiet(|s| {
                     Ok(s.ledger
