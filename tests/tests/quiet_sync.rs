@@ -193,3 +193,63 @@ async fn a_deep_history_is_read_in_bounded_rounds() {
         .iter()
         .all(|e| e.direction == "in" && e.amount == "0.000000000000000001"));
 }
+
+/// A token's history from genesis is read in `eth_getLogs` ranges no longer than the network
+/// allows (100 blocks here, as a strict provider would), ten per round: a transfer 2 500 blocks
+/// up is found after a few rounds, each of which asked for at most ten ranges.
+#[tokio::test]
+async fn token_history_is_read_in_ranges_a_provider_accepts() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).unwrap();
+    let upstream = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&upstream).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = network(&[proxy.url()]);
+    net.log_span_blocks = 100;
+    let (w, me) = new_wallet(dir.path(), net).await;
+    w.set_quiet(true).await.unwrap();
+    let token = deploy_token(&upstream).await;
+    rpc(&upstream, "anvil_mine", json!(["0x9c4"])).await; // 2 500 blocks
+    let amount = U256::from(3u64) * U256::from(ETHER);
+    let data = format!(
+        "0xa9059cbb{:0>64}{}",
+        me.trim_start_matches("0x").to_lowercase(),
+        hex::encode(amount.to_be_bytes::<32>())
+    );
+    dev_send(&upstream, json!({"to": token, "data": data})).await;
+    w.add_token(&token).await.unwrap();
+
+    let found = || async {
+        w.history(&me, 50)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.token.is_some() && e.direction == "in" && e.amount == "3.0")
+            .count()
+    };
+    let mut rounds = Vec::new();
+    for _ in 0..6 {
+        proxy.reset_counts();
+        w.sync_once().await.unwrap();
+        let ranges = proxy
+            .methods()
+            .iter()
+            .filter(|m| *m == "eth_getLogs")
+            .count();
+        // Two per range (to and from the account), ten ranges, and the block's own two.
+        assert!(ranges <= 2 * 10 + 2, "{ranges} eth_getLogs in one round");
+        rounds.push(found().await);
+        if rounds.last() == Some(&1) {
+            break;
+        }
+    }
+    assert_eq!(rounds.first(), Some(&0), "read in one round: {rounds:?}");
+    assert_eq!(rounds.last(), Some(&1), "never found: {rounds:?}");
+    // The balance did not wait for the history.
+    let held = w.balances(&me).await.unwrap();
+    assert!(
+        held.iter()
+            .any(|b| b.token.is_some() && b.confirmed == "3.0"),
+        "{held:?}"
+    );
+}

@@ -26,7 +26,12 @@ pub struct Network {
     /// The most per gas (gwei) Cairn offers from a node's fee data; above it only a fee the
     /// user set by hand is signed. A node reporting more is more likely lying than right.
     pub fee_ceiling_gwei: u64,
+    /// The most blocks one `eth_getLogs` range may span (public providers refuse more).
+    pub log_span_blocks: u64,
 }
+
+/// What providers accept for one `eth_getLogs` range, where the network does not say.
+pub const DEFAULT_LOG_SPAN_BLOCKS: u64 = 10_000;
 
 /// The ceiling on Ethereum and on any network without its own: its worst congestion stayed
 /// below this.
@@ -48,6 +53,7 @@ impl Network {
             confirmations,
             request_timeout: Duration::from_secs(10),
             fee_ceiling_gwei: DEFAULT_FEE_CEILING_GWEI,
+            log_span_blocks: DEFAULT_LOG_SPAN_BLOCKS,
         }
     }
 

@@ -45,9 +45,8 @@ type Result<T, E = HistoryError> = std::result::Result<T, E>;
 /// behind it) is held up by a backfill.
 const PAGE: u64 = 25;
 const PAGES_PER_ROUND: usize = 20;
-/// Blocks per `eth_getLogs` range (what public providers accept), and ranges per round across
-/// accounts: a token history from genesis is read in steps, not in one refused request.
-const LOG_SPAN: u64 = 10_000;
+/// `eth_getLogs` ranges per round across accounts, each at most the network's
+/// `log_span_blocks`: a token history from genesis is read in steps, not in one refused request.
 const LOG_SPANS_PER_ROUND: usize = 10;
 
 /// One movement to record.
@@ -780,9 +779,10 @@ impl History<'_> {
             // the cursor goes no further than both readings got.
             let mut reached = reached;
             if !tokens.is_empty() {
+                let span = self.ctx.network().log_span_blocks.max(1);
                 let mut next = from;
                 while next <= reached && log_budget > 0 {
-                    let to = reached.min(next.saturating_add(LOG_SPAN - 1));
+                    let to = reached.min(next.saturating_add(span - 1));
                     entries.extend(
                         self.token_entries(account, owner, &tokens, next, to)
                             .await?,

@@ -80,6 +80,7 @@ fn from_spec(s: &NetworkSpec) -> Network {
         fee_ceiling_gwei: s
             .fee_ceiling_gwei
             .unwrap_or_else(|| default_ceiling(s.chain_id)),
+        log_span_blocks: crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS,
     }
 }
 
@@ -131,6 +132,7 @@ impl Ledger {
                     .get::<_, Option<i64>>(9)?
                     .and_then(|g| u64::try_from(g).ok())
                     .unwrap_or_else(|| default_ceiling(chain_id)),
+                log_span_blocks: crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
