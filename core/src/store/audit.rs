@@ -184,21 +184,32 @@ pub fn append(
     Ok((row.seq, hash))
 }
 
+/// A row's columns as the queries below select them, its chain links after them.
+const ROW_COLUMNS: &str = "seq, at, event, outcome, device_id, detail";
+const CHAINED_COLUMNS: &str = "seq, at, event, outcome, device_id, detail, prev_hash, hash";
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        seq: r.get(0)?,
+        at: r.get(1)?,
+        event: r.get(2)?,
+        outcome: r.get(3)?,
+        device_id: r.get(4)?,
+        detail: r.get(5)?,
+    })
+}
+
+/// A row with the hash it links to and its own.
+fn chained_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditRow, Vec<u8>, Vec<u8>)> {
+    Ok((audit_row(r)?, r.get(6)?, r.get(7)?))
+}
+
 /// The newest rows first.
 pub fn list(conn: &Connection, limit: u32) -> Result<Vec<AuditRow>, AuditError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, event, outcome, device_id, detail FROM audit_log ORDER BY seq DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(AuditRow {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            event: r.get(2)?,
-            outcome: r.get(3)?,
-            device_id: r.get(4)?,
-            detail: r.get(5)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit], audit_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -387,20 +398,9 @@ pub fn verify_from(
         Some((seq, hash)) => {
             let stored = conn
                 .query_row(
-                    "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash
-                     FROM audit_log WHERE seq = ?1",
+                    &format!("SELECT {CHAINED_COLUMNS} FROM audit_log WHERE seq = ?1"),
                     rusqlite::params![seq],
-                    |r| {
-                        let row = AuditRow {
-                            seq: r.get(0)?,
-                            at: r.get(1)?,
-                            event: r.get(2)?,
-                            outcome: r.get(3)?,
-                            device_id: r.get(4)?,
-                            detail: r.get(5)?,
-                        };
-                        Ok((row, r.get::<_, Vec<u8>>(6)?, r.get::<_, Vec<u8>>(7)?))
-                    },
+                    chained_row,
                 )
                 .optional()?;
             stored
@@ -411,10 +411,9 @@ pub fn verify_from(
         }
         None => None,
     };
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, event, outcome, device_id, detail, prev_hash, hash FROM audit_log
-         WHERE seq > ?1 ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CHAINED_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq"
+    ))?;
     let mut rows = stmt.query(rusqlite::params![from.as_ref().map_or(0, |f| f.0)])?;
     let mut expected_seq = from.as_ref().map_or(1, |f| f.0 + 1);
     let mut prev_hash = from
@@ -433,16 +432,7 @@ pub fn verify_from(
         _ => None,
     };
     while let Some(r) = rows.next()? {
-        let row = AuditRow {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            event: r.get(2)?,
-            outcome: r.get(3)?,
-            device_id: r.get(4)?,
-            detail: r.get(5)?,
-        };
-        let stored_prev: Vec<u8> = r.get(6)?;
-        let stored_hash: Vec<u8> = r.get(7)?;
+        let (row, stored_prev, stored_hash) = chained_row(r)?;
         if row.seq != expected_seq {
             return Err(AuditError::Deleted {
                 seq: expected_seq,
