@@ -849,18 +849,13 @@ impl History<'_> {
                     limit: limit + 1,
                 },
             )?;
-            let next = if rows.len() > limit as usize {
-                rows.truncate(limit as usize);
-                rows.last().map(|r| {
-                    HistoryCursor {
-                        block: r.entry.block_number,
-                        id: r.id,
-                    }
-                    .encode()
-                })
-            } else {
-                None
-            };
+            let next = page::finish(&mut rows, limit, |r| {
+                HistoryCursor {
+                    block: r.entry.block_number,
+                    id: r.id,
+                }
+                .encode()
+            });
             let entries = rows
                 .into_iter()
                 .map(|r| HistoryEntry {

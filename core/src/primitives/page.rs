@@ -39,6 +39,16 @@ pub fn limit(requested: Option<u32>) -> Result<u32, PageError> {
     }
 }
 
+/// Ends a page read with one row more than `limit` (which tells whether an older page
+/// exists): drops the extra row and returns the next page's cursor, made of the last row kept.
+pub fn finish<T>(rows: &mut Vec<T>, limit: u32, cursor: impl Fn(&T) -> String) -> Option<String> {
+    if rows.len() <= limit as usize {
+        return None;
+    }
+    rows.truncate(limit as usize);
+    rows.last().map(cursor)
+}
+
 /// History is ordered by block, then by row: the cursor is the last row's pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryCursor {
@@ -100,6 +110,16 @@ fn digits(text: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_page_read_one_row_long_names_its_successor() {
+        let mut rows = vec![5, 4, 3];
+        assert_eq!(finish(&mut rows, 2, |r| r.to_string()), Some("4".into()));
+        assert_eq!(rows, vec![5, 4]);
+        let mut rows = vec![5, 4];
+        assert_eq!(finish(&mut rows, 2, |r| r.to_string()), None);
+        assert_eq!(rows, vec![5, 4]);
+    }
 
     #[test]
     fn bad_cursors_and_limits_are_refused() {

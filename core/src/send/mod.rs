@@ -917,12 +917,7 @@ impl Payments<'_> {
                     limit: limit + 1,
                 },
             )?;
-            let next = if rows.len() > limit as usize {
-                rows.truncate(limit as usize);
-                rows.last().map(|r| ActivityCursor { id: r.id }.encode())
-            } else {
-                None
-            };
+            let next = page::finish(&mut rows, limit, |r| ActivityCursor { id: r.id }.encode());
             Ok(ActivityPage {
                 operations: rows.iter().map(|op| to_api(op, &native)).collect(),
                 next,
