@@ -157,6 +157,7 @@ impl Ledger {
         Ok(added)
     }
 
+    #[cfg(test)]
     pub fn history_cursor(
         &self,
         chain_id: u64,
@@ -171,6 +172,20 @@ impl Ledger {
             )
             .optional()?
             .map(|b| b as u64))
+    }
+
+    /// How far history was read, for every account on a chain that was read at all.
+    pub fn history_cursors(
+        &self,
+        chain_id: u64,
+    ) -> Result<std::collections::HashMap<i64, u64>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account_id, block FROM history_cursors WHERE chain_id = ?1")?;
+        let rows = stmt.query_map(params![chain_id as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Forgets how far history was read on a chain, so the next round reads it all again (a
@@ -721,10 +736,9 @@ impl History<'_> {
         let (accounts, assets, cursors, epoch) = self
             .with_session_quiet(|s| {
                 let accounts = s.ledger.accounts(true)?;
-                let cursors = accounts
-                    .iter()
-                    .map(|a| s.ledger.history_cursor(chain_id, a.id))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let read = s.ledger.history_cursors(chain_id)?;
+                let cursors: Vec<Option<u64>> =
+                    accounts.iter().map(|a| read.get(&a.id).copied()).collect();
                 let epoch = s.ledger.history_epoch(chain_id)?;
                 Ok((accounts, s.ledger.assets(chain_id)?, cursors, epoch))
             })

@@ -537,6 +537,25 @@ impl Ledger {
             .optional()?)
     }
 
+    /// Every last-seen balance on a chain, by (account, asset): one read for a sync round
+    /// instead of one per pair.
+    pub fn balances_on(
+        &self,
+        chain_id: u64,
+    ) -> Result<std::collections::HashMap<(i64, i64), U256>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.account_id, b.asset_id, b.confirmed FROM balances b
+             JOIN assets s ON s.id = b.asset_id WHERE s.chain_id = ?1",
+        )?;
+        let rows = stmt.query_map(params![chain_id as i64], |r| {
+            Ok((
+                (r.get::<_, i64>(0)?, r.get::<_, i64>(1)?),
+                text_u256(r.get(2)?),
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn set_chain_nonce(
         &mut self,
         chain_id: u64,

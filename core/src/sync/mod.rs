@@ -367,17 +367,20 @@ impl Syncer<'_> {
                 let assets = s.ledger.assets(chain_id)?;
                 // What the ledger holds of each account: its balances by asset and whether its
                 // history was ever read. What is missing is read at once, block or no block.
-                let mut known = Vec::with_capacity(accounts.len());
-                for a in &accounts {
-                    let mut balances = HashMap::new();
-                    for asset in &assets {
-                        if let Some((value, _)) = s.ledger.balance(a.id, asset.id)? {
-                            balances.insert(asset.id, value);
-                        }
-                    }
-                    let read = s.ledger.history_cursor(chain_id, a.id)?.is_some();
-                    known.push((balances, read));
-                }
+                let stored = s.ledger.balances_on(chain_id)?;
+                let cursors = s.ledger.history_cursors(chain_id)?;
+                let known: Vec<(HashMap<i64, U256>, bool)> = accounts
+                    .iter()
+                    .map(|a| {
+                        let balances = assets
+                            .iter()
+                            .filter_map(|asset| {
+                                stored.get(&(a.id, asset.id)).map(|v| (asset.id, *v))
+                            })
+                            .collect();
+                        (balances, cursors.contains_key(&a.id))
+                    })
+                    .collect();
                 Ok((accounts, assets, active, waiting, known))
             })
             .await?;
