@@ -10,58 +10,16 @@
 // Benchmarks set up with unwrap: a failure here is a broken benchmark, not a user path.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use cairn_core::Network;
+use cairn_tests::devnet::BareAnvil;
 use cairn_tests::proxy::RpcProxy;
 use cairn_tests::wallet::*;
 use serde_json::json;
 
 /// Not the devnet's id: the wallet paces itself as on a public chain.
 const CHAIN_ID: u64 = 424_242;
-
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn anvil() -> Anvil {
-    let port = cairn_tests::free_port().unwrap();
-    let bin = cairn_tests::repo_root().join("scripts/devnet/node_modules/.bin/anvil");
-    let child = Command::new(bin)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--chain-id", &CHAIN_ID.to_string(), "--silent"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Owned at once: a start that fails below still kills and reaps it.
-    let anvil = Anvil {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..100 {
-        let up = reqwest::Client::new()
-            .post(&anvil.url)
-            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
-            .send()
-            .await
-            .is_ok();
-        if up {
-            return anvil;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("anvil did not start");
-}
 
 async fn head(url: &str) -> u64 {
     let v = rpc(url, "eth_blockNumber", json!([])).await;
@@ -70,7 +28,7 @@ async fn head(url: &str) -> u64 {
 
 /// One wallet watched for `secs`: (blocks, HTTP requests, JSON-RPC calls).
 async fn watch(block_secs: u64, accounts: usize, tokens: usize, secs: u64) -> (u64, u64, u64) {
-    let chain = anvil().await;
+    let chain = BareAnvil::start(CHAIN_ID).await.unwrap();
     // Set up on an automining chain, then switch to blocks on a timer.
     let dir = tempfile::tempdir().unwrap();
     let proxy = RpcProxy::start(&chain.url).await.unwrap();

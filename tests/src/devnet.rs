@@ -83,3 +83,55 @@ impl Devnet {
         self.process.stop();
     }
 }
+
+/// A bare anvil on its own port and chain id (no contracts, no bundler), killed and reaped
+/// when dropped: for a second chain, or one whose blocks a test paces itself.
+#[derive(Debug)]
+pub struct BareAnvil {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl BareAnvil {
+    pub async fn start(chain_id: u64) -> Result<BareAnvil, DevnetError> {
+        let port = crate::free_port().map_err(DevnetError::Spawn)?;
+        let bin = crate::repo_root().join("scripts/devnet/node_modules/.bin/anvil");
+        let child = Command::new(bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--chain-id", &chain_id.to_string(), "--silent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(DevnetError::Spawn)?;
+        // Owned at once: a start that fails below still kills and reaps it.
+        let anvil = BareAnvil {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let ask =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
+        for _ in 0..100 {
+            let up = reqwest::Client::new()
+                .post(&anvil.url)
+                .json(&ask)
+                .send()
+                .await
+                .is_ok();
+            if up {
+                return Ok(anvil);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(DevnetError::NotReady(format!(
+            "anvil on {} did not answer",
+            anvil.url
+        )))
+    }
+}
+
+impl Drop for BareAnvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

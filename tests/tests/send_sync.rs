@@ -633,58 +633,12 @@ async fn speed_up_and_cancel_replace_a_pending_transaction() {
     assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
 }
 
-/// A bare anvil on another chain id, killed when dropped.
-struct OtherChain {
-    child: std::process::Child,
-    url: String,
-}
-
-impl OtherChain {
-    async fn start(chain_id: u64) -> OtherChain {
-        let port = cairn_tests::free_port().unwrap();
-        let anvil = cairn_tests::repo_root()
-            .join("scripts/devnet/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-        let child = std::process::Command::new(anvil)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--chain-id",
-                &chain_id.to_string(),
-                "--silent",
-            ])
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let chain = OtherChain { child, url };
-        for _ in 0..100 {
-            let up = reqwest::Client::new()
-                .post(&chain.url)
-                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}))
-                .send()
-                .await
-                .is_ok();
-            if up {
-                return chain;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("anvil on {} did not start", chain.url);
-    }
-}
-
-impl Drop for OtherChain {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
     cairn_tests::init_tls();
     let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
     let url = devnet.endpoints.rpc_url.clone();
-    let other = OtherChain::start(424242).await;
+    let other = cairn_tests::devnet::BareAnvil::start(424242).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&url))).await;
     let spec = |chain_id: u64, urls: Vec<String>| cairn_api::NetworkSpec {
