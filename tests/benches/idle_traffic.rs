@@ -1,8 +1,10 @@
 //! What an idle, unlocked wallet costs the network, per block: HTTP requests and JSON-RPC calls
 //! counted by a proxy in front of a real anvil that makes a block every 2 s (an L2's pace) or
 //! every 12 s (Ethereum's), for a wallet with 1 account and one with 10 accounts and 5 tokens.
-//! The four run side by side, for the same wall-clock time. Nothing is sent: this is the
-//! background cost of a wallet left open.
+//! Each polled (the proxy speaks HTTP only, as many endpoints do) and, for the larger wallet,
+//! following new heads over a WebSocket straight to anvil (HTTP still through the proxy). All
+//! run side by side, for the same wall-clock time. Nothing is sent: this is the background cost
+//! of a wallet left open.
 //!
 //! Run: `cargo bench -p cairn-tests --bench idle_traffic` (`make bench`); `IDLE_SECS=N` sets the
 //! time watched (default 96 s: 48 blocks at 2 s, 8 at 12 s).
@@ -27,7 +29,13 @@ async fn head(url: &str) -> u64 {
 }
 
 /// One wallet watched for `secs`: (blocks, HTTP requests, JSON-RPC calls).
-async fn watch(block_secs: u64, accounts: usize, tokens: usize, secs: u64) -> (u64, u64, u64) {
+async fn watch(
+    block_secs: u64,
+    accounts: usize,
+    tokens: usize,
+    ws: bool,
+    secs: u64,
+) -> (u64, u64, u64) {
     let chain = BareAnvil::start(CHAIN_ID).await.unwrap();
     // Set up on an automining chain, then switch to blocks on a timer.
     let dir = tempfile::tempdir().unwrap();
@@ -35,6 +43,9 @@ async fn watch(block_secs: u64, accounts: usize, tokens: usize, secs: u64) -> (u
     let mut net = Network::devnet(proxy.url());
     net.chain_id = CHAIN_ID;
     net.name = "Idle bench".into();
+    if ws {
+        net.ws_url = Some(chain.url.replace("http://", "ws://"));
+    }
     let (w, _) = new_wallet(dir.path(), net).await;
     let source = w.accounts(false).await.unwrap()[0].key_source_id;
     for _ in 1..accounts {
@@ -58,7 +69,7 @@ async fn watch(block_secs: u64, accounts: usize, tokens: usize, secs: u64) -> (u
         for m in proxy.methods() {
             *counts.entry(m).or_insert(0) += 1;
         }
-        eprintln!("{block_secs} s, {accounts} + {tokens}: {counts:?}");
+        eprintln!("{block_secs} s, {accounts} + {tokens}, ws {ws}: {counts:?}");
     }
     let blocks = head(&chain.url).await - from;
     w.lock().await;
@@ -72,14 +83,22 @@ async fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(96);
-    let runs = [(2, 1, 0), (2, 10, 5), (12, 1, 0), (12, 10, 5)];
-    let results = futures_join(runs.map(|(b, a, t)| watch(b, a, t, secs))).await;
-    println!("| blocks every | accounts + tokens | blocks seen | HTTP requests | per block | JSON-RPC calls | per block |");
-    println!("|---|---|---|---|---|---|---|");
-    for ((b, a, t), (blocks, requests, calls)) in runs.iter().zip(results) {
+    let runs = [
+        (2, 1, 0, false),
+        (2, 10, 5, false),
+        (12, 1, 0, false),
+        (12, 10, 5, false),
+        (2, 10, 5, true),
+        (12, 10, 5, true),
+    ];
+    let results = futures_join(runs.map(|(b, a, t, ws)| watch(b, a, t, ws, secs))).await;
+    println!("| blocks every | accounts + tokens | new blocks by | blocks seen | HTTP requests | per block | JSON-RPC calls | per block |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for ((b, a, t, ws), (blocks, requests, calls)) in runs.iter().zip(results) {
         let per = |n: u64| n as f64 / blocks.max(1) as f64;
+        let by = if *ws { "WebSocket" } else { "polling" };
         println!(
-            "| {b} s | {a} + {t} | {blocks} | {requests} | {:.2} | {calls} | {:.1} |",
+            "| {b} s | {a} + {t} | {by} | {blocks} | {requests} | {:.2} | {calls} | {:.1} |",
             per(requests),
             per(calls)
         );
@@ -88,7 +107,7 @@ async fn main() {
 
 /// Runs the watches side by side.
 async fn futures_join<F: std::future::Future<Output = (u64, u64, u64)> + Send + 'static>(
-    futures: [F; 4],
+    futures: [F; 6],
 ) -> Vec<(u64, u64, u64)> {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
     let mut out = Vec::new();

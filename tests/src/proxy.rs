@@ -89,6 +89,8 @@ struct Counts {
     methods: Vec<String>,
     /// The signed transactions sent through the proxy (`eth_sendRawTransaction`), in order.
     raw: Vec<String>,
+    /// WebSocket handshakes asked for (answered 404: the proxy speaks HTTP only).
+    upgrades: u64,
 }
 
 #[derive(Debug)]
@@ -166,6 +168,11 @@ impl RpcProxy {
 
     pub fn methods(&self) -> Vec<String> {
         lock(&self.shared.counts).methods.clone()
+    }
+
+    /// WebSocket handshakes refused (not counted in `requests`).
+    pub fn upgrades(&self) -> u64 {
+        lock(&self.shared.counts).upgrades
     }
 
     pub fn reset_counts(&self) {
@@ -256,6 +263,11 @@ async fn serve_connection(shared: &Shared, stream: &mut TcpStream) -> io::Result
         if fault == Fault::Down {
             // A connection that slipped in before the task closed the listener gets no answer.
             return Ok(());
+        }
+        if request.upgrade {
+            lock(&shared.counts).upgrades += 1;
+            write_response(stream, &Reply::text(404, "no WebSocket here"), true).await?;
+            break;
         }
         shared.record(&request.body);
         let reply = match fault {
@@ -563,6 +575,8 @@ struct Request {
     body: Vec<u8>,
     /// The client asked to close the connection after this exchange.
     close: bool,
+    /// A WebSocket handshake (`Upgrade: websocket`).
+    upgrade: bool,
 }
 
 #[derive(Debug)]
@@ -627,6 +641,7 @@ async fn read_request<S: AsyncRead + Unpin>(
     let http10 = lines.next().is_some_and(|line| line.ends_with("HTTP/1.0"));
     let mut length = 0usize;
     let mut connection = None;
+    let mut upgrade = false;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -634,6 +649,8 @@ async fn read_request<S: AsyncRead + Unpin>(
         let value = value.trim();
         if name.eq_ignore_ascii_case("content-length") {
             length = value.parse().map_err(|_| invalid("bad Content-Length"))?;
+        } else if name.eq_ignore_ascii_case("upgrade") {
+            upgrade = value.eq_ignore_ascii_case("websocket");
         } else if name.eq_ignore_ascii_case("connection") {
             connection = Some(value.to_ascii_lowercase());
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -658,7 +675,11 @@ async fn read_request<S: AsyncRead + Unpin>(
     }
     let body = buf[head_len + 4..end].to_vec();
     buf.drain(..end);
-    Ok(Some(Request { body, close }))
+    Ok(Some(Request {
+        body,
+        close,
+        upgrade,
+    }))
 }
 
 async fn write_response<S: AsyncWrite + Unpin>(

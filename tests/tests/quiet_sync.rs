@@ -253,3 +253,69 @@ async fn token_history_is_read_in_ranges_a_provider_accepts() {
         "{held:?}"
     );
 }
+
+/// Where the endpoint offers a WebSocket, the worker follows `newHeads` instead of polling: an
+/// idle wallet sends no request at all while no block comes (polling would ask every second or
+/// two), and a new block is read at once, in one request. An endpoint without a WebSocket is
+/// asked once, and the worker polls it.
+#[tokio::test]
+async fn new_blocks_come_over_websocket_and_idle_costs_nothing() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).unwrap();
+    let upstream = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&upstream).await.unwrap();
+    let head = || async { u256(&rpc(&upstream, "eth_blockNumber", json!([])).await) };
+    let caught_up = |w: &cairn_core::Wallet, want: U256| {
+        U256::from(w.sync_status().last_block.unwrap_or_default()) == want
+    };
+
+    // HTTP through the counting proxy; the subscription straight to anvil.
+    let mut net = network(&[proxy.url()]);
+    net.ws_url = Some(upstream.replace("http://", "ws://"));
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _) = new_wallet(dir.path(), net).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !caught_up(&w, head().await) {
+        assert!(std::time::Instant::now() < deadline, "no first round");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Let the first rounds' history reads finish.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    proxy.reset_counts();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(proxy.requests(), 0, "idle: {:?}", proxy.methods());
+
+    dev_send(&upstream, json!({"to": BOB, "value": "0x1"})).await;
+    let mined = head().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while !caught_up(&w, mined) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new block was not read: {:?}",
+            proxy.methods()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(proxy.requests(), 1, "{:?}", proxy.methods());
+    assert_eq!(proxy.upgrades(), 0);
+
+    // No WebSocket beside the endpoint (the proxy speaks HTTP only): asked once, then polled.
+    proxy.reset_counts();
+    let dir = tempfile::tempdir().unwrap();
+    let (polling, _) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(proxy.upgrades(), 1);
+    proxy.reset_counts();
+    dev_send(&upstream, json!({"to": BOB, "value": "0x1"})).await;
+    let mined = head().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !caught_up(&polling, mined) {
+        assert!(std::time::Instant::now() < deadline, "polling stopped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(proxy.upgrades(), 0, "the WebSocket was asked for again");
+    drop(polling);
+    drop(w);
+}

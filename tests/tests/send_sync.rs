@@ -652,6 +652,8 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
         explorer_api_url: None,
         confirmations: 2,
         fee_ceiling_gwei: None,
+        ws_url: None,
+        log_span_blocks: None,
     };
 
     // An endpoint on another chain than the one named is refused, and so is a dead one.
@@ -673,14 +675,30 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
     assert_eq!(err.code(), ErrorCode::Offline, "{err}");
     let err = w.add_network(&spec(424242, vec![])).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    // A WebSocket endpoint for new blocks: a ws(s) URL that answers, or the network is refused.
+    let with = |ws: &str, span: Option<u64>| cairn_api::NetworkSpec {
+        ws_url: Some(ws.to_string()),
+        log_span_blocks: span,
+        ..spec(424242, vec![other.url.clone()])
+    };
+    let err = w.add_network(&with(&other.url, None)).await.unwrap_err();
+    assert!(
+        err.to_string().contains("is not a ws:// or wss:// URL"),
+        "{err}"
+    );
+    let dead_ws = format!("ws://127.0.0.1:{}", cairn_tests::free_port().unwrap());
+    let err = w.add_network(&with(&dead_ws, None)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline, "{err}");
+    let ws = other.url.replace("http://", "ws://");
+    let err = w.add_network(&with(&ws, Some(0))).await.unwrap_err();
+    assert!(err.to_string().contains("log span"), "{err}");
     assert!(!w.networks().await.unwrap().iter().any(|n| n.user_added));
 
     // A good one is added, listed, and used.
-    let added = w
-        .add_network(&spec(424242, vec![other.url.clone()]))
-        .await
-        .unwrap();
+    let added = w.add_network(&with(&ws, Some(500))).await.unwrap();
     assert!(added.user_added && !added.active);
+    assert_eq!(added.spec.ws_url.as_deref(), Some(ws.as_str()));
+    assert_eq!(added.spec.log_span_blocks, Some(500));
     let list = w.networks().await.unwrap();
     assert!(list
         .iter()
@@ -713,6 +731,8 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
         .unwrap();
     w.restore_network().await.unwrap();
     assert_eq!(w.network().chain_id, 424242);
+    assert_eq!(w.network().ws_url.as_deref(), Some(ws.as_str()));
+    assert_eq!(w.network().log_span_blocks, 500);
     assert!(matches!(
         w.use_network(99).await.unwrap_err().code(),
         ErrorCode::NotFound

@@ -449,6 +449,13 @@ pub struct NetworkSpec {
     /// set by hand is signed. `None`: the network's default.
     #[serde(default)]
     pub fee_ceiling_gwei: Option<u64>,
+    /// A WebSocket endpoint (`ws://`, `wss://`) to follow new blocks on. `None`: the one beside
+    /// the RPC endpoint, when there is one.
+    #[serde(default)]
+    pub ws_url: Option<String>,
+    /// The most blocks one `eth_getLogs` request may span. `None`: 10 000.
+    #[serde(default)]
+    pub log_span_blocks: Option<u64>,
 }
 
 /// A network the wallet can use: a preset or one the user added.

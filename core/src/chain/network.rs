@@ -28,6 +28,9 @@ pub struct Network {
     pub fee_ceiling_gwei: u64,
     /// The most blocks one `eth_getLogs` range may span (public providers refuse more).
     pub log_span_blocks: u64,
+    /// Where to follow new blocks (`eth_subscribe`). `None`: the WebSocket beside the RPC
+    /// endpoint in use, if it has one.
+    pub ws_url: Option<String>,
 }
 
 /// What providers accept for one `eth_getLogs` range, where the network does not say.
@@ -54,6 +57,7 @@ impl Network {
             request_timeout: Duration::from_secs(10),
             fee_ceiling_gwei: DEFAULT_FEE_CEILING_GWEI,
             log_span_blocks: DEFAULT_LOG_SPAN_BLOCKS,
+            ws_url: None,
         }
     }
 
@@ -133,7 +137,8 @@ pub fn pinned_by_env() -> bool {
 
 impl Network {
     /// The network given by `CAIRN_CHAIN_ID` (a preset's id, or any other) and `CAIRN_RPC_URL`
-    /// (comma-separated endpoints in failover order); by default the local devnet.
+    /// (comma-separated endpoints in failover order); by default the local devnet. `CAIRN_WS_URL`
+    /// names a WebSocket endpoint for new blocks where it is not beside the RPC one.
     pub fn from_env() -> Result<Network, NetworkConfigError> {
         let chain_id = match std::env::var("CAIRN_CHAIN_ID") {
             Ok(text) => text
@@ -178,6 +183,9 @@ impl Network {
         }
         if let Some(url) = optional_url("CAIRN_PAYMASTER_URL") {
             network.paymaster_url = Some(url);
+        }
+        if let Some(url) = optional_url("CAIRN_WS_URL") {
+            network.ws_url = Some(url);
         }
         Ok(network)
     }

@@ -10,6 +10,7 @@ use cairn_api::{NetworkEntry, NetworkSpec};
 use rusqlite::params;
 
 use crate::chain::client::Chain;
+use crate::chain::heads::{FeedError, HeadFeed};
 use crate::chain::network::Network;
 use crate::chain::rpc::{ChainError, Rpc};
 use crate::session::{Ctx, SessionError};
@@ -30,6 +31,12 @@ pub enum NetworkError {
     Confirmations,
     #[error("a fee ceiling is between 1 and 100000 gwei")]
     FeeCeiling,
+    #[error("a log span is between 1 and 1000000 blocks")]
+    LogSpan,
+    #[error("{0:?} is not a ws:// or wss:// URL")]
+    WsUrl(String),
+    #[error("the WebSocket endpoint {0} gives no new-block subscription")]
+    WsNotOffered(String),
     #[error("{0} is not a network this wallet knows")]
     Unknown(u64),
     #[error(transparent)]
@@ -52,6 +59,8 @@ fn to_spec(n: &Network) -> NetworkSpec {
         explorer_api_url: n.explorer_api_url.clone(),
         confirmations: n.confirmations,
         fee_ceiling_gwei: Some(n.fee_ceiling_gwei),
+        ws_url: n.ws_url.clone(),
+        log_span_blocks: Some(n.log_span_blocks),
     }
 }
 
@@ -80,7 +89,14 @@ fn from_spec(s: &NetworkSpec) -> Network {
         fee_ceiling_gwei: s
             .fee_ceiling_gwei
             .unwrap_or_else(|| default_ceiling(s.chain_id)),
-        log_span_blocks: crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS,
+        log_span_blocks: s
+            .log_span_blocks
+            .unwrap_or(crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS),
+        ws_url: s
+            .ws_url
+            .clone()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
     }
 }
 
@@ -103,6 +119,14 @@ fn validate(n: &Network) -> Result<(), NetworkError> {
     if !(1..=100_000).contains(&n.fee_ceiling_gwei) {
         return Err(NetworkError::FeeCeiling);
     }
+    if !(1..=1_000_000).contains(&n.log_span_blocks) {
+        return Err(NetworkError::LogSpan);
+    }
+    if let Some(ws) = &n.ws_url {
+        if !(ws.starts_with("ws://") || ws.starts_with("wss://")) {
+            return Err(NetworkError::WsUrl(ws.clone()));
+        }
+    }
     Ok(())
 }
 
@@ -111,7 +135,8 @@ impl Ledger {
     pub fn user_networks(&self) -> Result<Vec<Network>, LedgerError> {
         let mut stmt = self.conn.prepare(
             "SELECT chain_id, name, currency_symbol, currency_decimals, rpc_urls, bundler_url,
-                    paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei
+                    paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei, ws_url,
+                    log_span_blocks
              FROM networks WHERE user_added = 1 ORDER BY chain_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -132,7 +157,12 @@ impl Ledger {
                     .get::<_, Option<i64>>(9)?
                     .and_then(|g| u64::try_from(g).ok())
                     .unwrap_or_else(|| default_ceiling(chain_id)),
-                log_span_blocks: crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS,
+                log_span_blocks: r
+                    .get::<_, Option<i64>>(11)?
+                    .and_then(|g| u64::try_from(g).ok())
+                    .filter(|g| *g > 0)
+                    .unwrap_or(crate::chain::network::DEFAULT_LOG_SPAN_BLOCKS),
+                ws_url: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -207,6 +237,14 @@ impl Networks<'_> {
                 // Name the endpoint's own failure (wrong chain, unreachable), not "offline".
                 Err(ChainError::Offline { last, .. }) => return Err(NetworkError::Chain(*last)),
                 Err(e) => return Err(e.into()),
+            }
+        }
+        // A WebSocket endpoint the user named must give what it is named for.
+        if let Some(ws) = &network.ws_url {
+            match HeadFeed::open(ws, Duration::from_secs(5)).await {
+                Ok(_) => {}
+                Err(FeedError::NotOffered) => return Err(NetworkError::WsNotOffered(ws.clone())),
+                Err(FeedError::Chain(e)) => return Err(e.into()),
             }
         }
         self.with_session(|s| Ok(s.ledger.save_user_network(&network)?))

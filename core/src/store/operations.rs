@@ -380,11 +380,13 @@ impl Ledger {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO networks (chain_id, name, currency_symbol, currency_decimals, rpc_urls,
-                 bundler_url, paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 bundler_url, paymaster_url, explorer_api_url, confirmations, fee_ceiling_gwei,
+                 ws_url, log_span_blocks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (chain_id) DO UPDATE SET name = ?2, currency_symbol = ?3,
                  currency_decimals = ?4, rpc_urls = ?5, bundler_url = ?6, paymaster_url = ?7,
-                 explorer_api_url = ?8, confirmations = ?9, fee_ceiling_gwei = ?10",
+                 explorer_api_url = ?8, confirmations = ?9, fee_ceiling_gwei = ?10,
+                 ws_url = ?11, log_span_blocks = ?12",
             params![
                 network.chain_id as i64,
                 network.name,
@@ -395,7 +397,9 @@ impl Ledger {
                 network.paymaster_url,
                 network.explorer_api_url,
                 network.confirmations as i64,
-                network.fee_ceiling_gwei as i64
+                network.fee_ceiling_gwei as i64,
+                network.ws_url,
+                network.log_span_blocks as i64
             ],
         )?;
         // The native asset has no contract; SQLite's UNIQUE lets NULLs repeat, so look first.

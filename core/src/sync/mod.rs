@@ -3,13 +3,15 @@
 //! them), reconciles nonces with the chain (a nonce used elsewhere or a gap → `needs_resign`),
 //! and keeps balances and history current.
 //!
-//! It follows blocks, not a timer: each round reads one block in one batched request (the
+//! It follows blocks, not a timer. Where the endpoint offers a WebSocket, a `newHeads`
+//! subscription says when a block is made; otherwise it polls (below). Either way each round
+//! reads one block in one batched request (the
 //! head, the block, balances, nonces and receipts of what is in flight, fees, the wallet's
 //! token transfers), asking for the next block before it exists, so a round that finds nothing
 //! new costs that one request; a block that moved one of the wallet's tokens costs a second
 //! (its balances), and history is read only for the accounts something happened to. The next
 //! round is timed by the chain's own pace (its blocks' timestamps), later after each round that
-//! found nothing. Quiet mode (the user's, `CAIRN_QUIET=1`, or no window showing) sends nothing
+//! found nothing; with a live subscription a poll is only a rare safety net. Quiet mode (the user's, `CAIRN_QUIET=1`, or no window showing) sends nothing
 //! on its own. Offline it backs off with jitter and tries again; a send wakes it at once.
 //!
 //! May use: `smart` (its operations' part of a round), `history`, `ops`, `session`, `store`,
@@ -18,12 +20,13 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Weak;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, B256, U256};
 use cairn_api::SyncStatus;
 
 use crate::chain::client::{BlockQuery, BlockTxs, Receipt};
+use crate::chain::heads::{ws_url_beside, FeedError, HeadFeed};
 use crate::chain::rpc::ChainError;
 use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
@@ -130,10 +133,98 @@ fn jitter(d: Duration) -> Duration {
     d - quarter + quarter * 2 * u32::from(r) / 255
 }
 
+/// How long a subscribed worker waits without a new head before it looks itself (a feed can
+/// stall without closing).
+const FEED_SAFETY_POLL: Duration = Duration::from_secs(60);
+/// After a WebSocket endpoint failed (unreachable, closed), when to try it again.
+const FEED_RETRY: Duration = Duration::from_secs(60);
+/// Each step of opening a subscription (connect, handshake, answer) within this.
+const FEED_TIMEOUT: Duration = Duration::from_secs(5);
+/// Wakes from a feed closer together than this wait for the gap: a flooding or lying feed
+/// costs at most a read per gap, never more than polling would.
+const FEED_MIN_GAP: Duration = Duration::from_millis(250);
+
+/// The worker's new-block subscription, when the network's endpoint gives one.
+#[derive(Debug, Default)]
+struct Heads {
+    /// The live feed and the URL it came from.
+    live: Option<(String, HeadFeed)>,
+    /// URLs that answered without a WebSocket or subscriptions: asked once per session.
+    not_offered: std::collections::HashSet<String>,
+    retry_at: Option<Instant>,
+    last_wake: Option<Instant>,
+}
+
+impl Heads {
+    /// The WebSocket endpoint for the network in use: the one configured, else the one beside
+    /// the RPC endpoint answering now.
+    fn url(ctx: &Ctx) -> Option<String> {
+        ctx.network()
+            .ws_url
+            .or_else(|| ws_url_beside(ctx.chain().rpc().active_url()))
+    }
+
+    /// Keeps (or opens) the feed for the endpoint in use; `false` when there is none now.
+    async fn ensure(&mut self, ctx: &Ctx) -> bool {
+        let Some(url) = Self::url(ctx) else {
+            self.live = None;
+            return false;
+        };
+        if self.live.as_ref().is_some_and(|(u, _)| *u == url) {
+            return true;
+        }
+        self.live = None;
+        if self.not_offered.contains(&url) || self.retry_at.is_some_and(|t| Instant::now() < t) {
+            return false;
+        }
+        match HeadFeed::open(&url, FEED_TIMEOUT).await {
+            Ok(feed) => {
+                tracing::debug!("following new blocks over WebSocket");
+                self.live = Some((url, feed));
+                self.retry_at = None;
+                true
+            }
+            Err(FeedError::NotOffered) => {
+                self.not_offered.insert(url);
+                false
+            }
+            Err(FeedError::Chain(e)) => {
+                tracing::debug!(error = %e, "no new-block subscription; polling");
+                self.retry_at = Some(Instant::now() + FEED_RETRY);
+                false
+            }
+        }
+    }
+
+    /// Waits for a head past `known` (or the feed's end, which drops it); never returns sooner
+    /// than `FEED_MIN_GAP` after the previous wake.
+    async fn next_past(&mut self, known: u64) {
+        loop {
+            let Some((_, feed)) = self.live.as_mut() else {
+                return std::future::pending().await;
+            };
+            match feed.next().await {
+                None => {
+                    self.live = None;
+                    self.retry_at = Some(Instant::now() + FEED_RETRY);
+                    return;
+                }
+                Some(n) if n > known => break,
+                Some(_) => {}
+            }
+        }
+        if let Some(last) = self.last_wake {
+            tokio::time::sleep_until((last + FEED_MIN_GAP).into()).await;
+        }
+        self.last_wake = Some(Instant::now());
+    }
+}
+
 /// Runs until the session it was started for ends (lock, or a newer unlock) or the wallet is
 /// dropped. Holds the wallet only while it works or waits one interval.
 pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
     let mut backoff: Option<Duration> = None;
+    let mut heads = Heads::default();
     // A payment of the user's is still followed in quiet mode: that traffic is the user's own.
     let mut busy = false;
     loop {
@@ -142,6 +233,10 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
         };
         if !ctx.is_current(generation) {
             return;
+        }
+        if ctx.is_quiet() {
+            // Quiet means no traffic of our own, a held-open subscription included.
+            heads.live = None;
         }
         if ctx.is_quiet() && !busy {
             // Quiet: no round until a payment of the user's waits to go out (a send, a
@@ -166,12 +261,28 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
                 continue;
             }
         }
+        let mut known = None;
         let wait = match (Syncer { ctx: &ctx }).sync_once().await {
             Err(e) if e.is_locked() => return,
             Ok(status) if status.online => {
                 backoff = None;
                 busy = status.queued > 0 || status.in_flight > 0;
-                next_wait(&ctx, ctx.sync_round.lock().await.read.as_ref(), busy)
+                let memo = ctx.sync_round.lock().await;
+                known = memo.read.as_ref().map(|r| r.block.max(r.head));
+                let polled = next_wait(&ctx, memo.read.as_ref(), busy);
+                drop(memo);
+                let behind = polled <= Duration::from_millis(50);
+                if !behind && !ctx.is_quiet() && heads.ensure(&ctx).await {
+                    // Subscribed: the feed says when; a payment on its way is still looked
+                    // after at its own pace (a receipt can come without a block we were told of).
+                    if busy {
+                        polled
+                    } else {
+                        FEED_SAFETY_POLL
+                    }
+                } else {
+                    polled
+                }
             }
             Ok(_) | Err(_) => {
                 let next = backoff
@@ -181,9 +292,11 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
                 jitter(next)
             }
         };
+        let known = known.unwrap_or(u64::MAX);
         tokio::select! {
             _ = ctx.woken() => {}
             _ = tokio::time::sleep(wait) => {}
+            _ = heads.next_past(known), if known != u64::MAX => {}
         }
     }
 }

@@ -255,7 +255,10 @@ fn networks(e: &NetworkError) -> ErrorCode {
         | NetworkError::Symbol
         | NetworkError::Urls
         | NetworkError::Confirmations
-        | NetworkError::FeeCeiling => ErrorCode::InvalidInput,
+        | NetworkError::FeeCeiling
+        | NetworkError::LogSpan
+        | NetworkError::WsUrl(_)
+        | NetworkError::WsNotOffered(_) => ErrorCode::InvalidInput,
         NetworkError::Session(e) => session(e),
         NetworkError::Ledger(e) => ledger(e),
         NetworkError::Chain(e) => chain(e),

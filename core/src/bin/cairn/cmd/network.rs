@@ -12,6 +12,8 @@ pub enum Cmd {
     Network(NetworkCmd),
 }
 
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum NetworkCmd {
     List,
@@ -39,6 +41,13 @@ pub enum NetworkCmd {
         /// (default: 1000, or the preset's for its chain).
         #[arg(long)]
         fee_ceiling_gwei: Option<u64>,
+        /// A WebSocket endpoint to follow new blocks on (default: the one beside the RPC
+        /// endpoint, when it has one).
+        #[arg(long)]
+        ws: Option<String>,
+        /// The most blocks one eth_getLogs request may span (default 10000).
+        #[arg(long)]
+        log_span: Option<u64>,
     },
     Use {
         chain_id: u64,
@@ -66,6 +75,8 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             bundler,
             paymaster,
             fee_ceiling_gwei,
+            ws,
+            log_span,
         } => {
             let spec = cairn_api::NetworkSpec {
                 chain_id: *chain_id,
@@ -78,6 +89,8 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 explorer_api_url: explorer_api.clone(),
                 confirmations: *confirmations,
                 fee_ceiling_gwei: *fee_ceiling_gwei,
+                ws_url: ws.clone(),
+                log_span_blocks: *log_span,
             };
             let added = wallet.add_network(&spec).await?;
             ctx.out.print(&added, line);

@@ -91,6 +91,8 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                 explorer_api_url: None,
                 confirmations: 12,
                 fee_ceiling_gwei: None,
+                ws_url: None,
+                log_span_blocks: None,
             };
             let (error, busy, reload) = (error.clone(), busy.clone(), reload.clone());
             busy.set(true);
