@@ -18,7 +18,9 @@ use cairn_api::{
     WordCount,
 };
 use cairn_api::{
-    Contact, MfaCodeRequest, MfaEnrollRequest, MfaStatus, SetPolicyRequest, SetQuietRequest,
+    BackupChallenge, BackupChallengeRequest, ConfirmBackupRequest, Contact, MfaCodeRequest,
+    MfaEnrollRequest, MfaStatus, PendingBackup, ReplacementQuote, ReplacementRequest, SendDraft,
+    SendPreview, SetPolicyRequest, SetQuietRequest,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -253,6 +255,48 @@ pub async fn change_password(
     .await
 }
 
+/// Recovery phrases made here whose backup is not yet checked.
+#[tauri::command]
+pub async fn backup_status(state: State<'_, AppState>) -> Result<Vec<PendingBackup>, ApiError> {
+    traced("backup_status", state.wallet().pending_backups()).await
+}
+
+/// The word positions the user is asked to type back.
+#[tauri::command]
+pub async fn backup_challenge(
+    state: State<'_, AppState>,
+    request: BackupChallengeRequest,
+) -> Result<BackupChallenge, ApiError> {
+    traced(
+        "backup_challenge",
+        state.wallet().backup_challenge(request.key_source_id),
+    )
+    .await
+}
+
+/// The typed words (sealed: they are part of the phrase).
+#[tauri::command]
+pub async fn confirm_backup(
+    state: State<'_, AppState>,
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::CONFIRM_BACKUP,
+        request,
+        // The request's words are freed (and zeroed, `zalloc`) when the call ends.
+        |request: ConfirmBackupRequest| async move {
+            traced(
+                "confirm_backup",
+                wallet.confirm_backup(request.key_source_id, &request.words),
+            )
+            .await
+        },
+    )
+    .await
+}
+
 /// The recovery phrase, after the password is entered again.
 #[tauri::command]
 pub async fn export_mnemonic(
@@ -375,6 +419,15 @@ pub async fn switch_profile(
     .await
 }
 
+/// The send form's figures as the user types; no network request.
+#[tauri::command]
+pub async fn send_preview(
+    state: State<'_, AppState>,
+    request: SendDraft,
+) -> Result<SendPreview, ApiError> {
+    traced("send_preview", state.wallet().send_preview(&request)).await
+}
+
 #[tauri::command]
 pub async fn quote_send(
     state: State<'_, AppState>,
@@ -443,7 +496,25 @@ pub async fn speed_up(
     state: State<'_, AppState>,
     request: OperationRequest,
 ) -> Result<Operation, ApiError> {
-    traced("speed_up", state.wallet().speed_up(request.id)).await
+    let agreed = request.agreed_max_fee_per_gas_wei.as_deref();
+    traced(
+        "speed_up",
+        state.wallet().replace_agreed(request.id, false, agreed),
+    )
+    .await
+}
+
+/// What a speed-up or cancel would cost, for the user to confirm first.
+#[tauri::command]
+pub async fn quote_replacement(
+    state: State<'_, AppState>,
+    request: ReplacementRequest,
+) -> Result<ReplacementQuote, ApiError> {
+    traced(
+        "quote_replacement",
+        state.wallet().quote_replacement(request.id, request.cancel),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -451,7 +522,12 @@ pub async fn cancel_operation(
     state: State<'_, AppState>,
     request: OperationRequest,
 ) -> Result<Operation, ApiError> {
-    traced("cancel_operation", state.wallet().cancel(request.id)).await
+    let agreed = request.agreed_max_fee_per_gas_wei.as_deref();
+    traced(
+        "cancel_operation",
+        state.wallet().replace_agreed(request.id, true, agreed),
+    )
+    .await
 }
 
 #[tauri::command]

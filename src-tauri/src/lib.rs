@@ -72,14 +72,19 @@ pub fn run() {
             commands::set_account_hidden,
             commands::change_password,
             commands::export_mnemonic,
+            commands::backup_status,
+            commands::backup_challenge,
+            commands::confirm_backup,
             commands::wallet_settings,
             commands::set_auto_lock,
             commands::set_quiet,
             commands::audit_log,
+            commands::send_preview,
             commands::quote_send,
             commands::send,
             commands::operations,
             commands::speed_up,
+            commands::quote_replacement,
             commands::cancel_operation,
             commands::resign_operation,
             commands::sync_status,
@@ -121,6 +126,7 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
     };
     let profile =
         std::env::var("CAIRN_PROFILE").unwrap_or_else(|_| profiles::DEFAULT_PROFILE.into());
+    let began = std::time::Instant::now();
     let log = logging::init(Some(&root.join("logs")), true)?;
     let network = Network::from_env()?;
     tracing::info!(
@@ -143,6 +149,7 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
         },
     )?;
     forward_events(app.clone(), device.wallet().subscribe());
+    tracing::info!(ms = began.elapsed().as_millis() as u64, "wallet ready");
     Ok(AppState {
         device,
         network_pinned: cairn_core::network::pinned_by_env(),

@@ -100,15 +100,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "",
         0,
     ));
-    let disabled = "return document.getElementById('backup-done').disabled";
-    assert_eq!(
-        s.execute(disabled).await.unwrap(),
-        json!(true),
-        "continue before confirming the backup"
-    );
-    s.click_on("#backup-confirm", WAIT).await.unwrap();
-    assert_eq!(s.execute(disabled).await.unwrap(), json!(false));
-    s.click_on("#backup-done", WAIT).await.unwrap();
+    // "Back up later": the dashboard reminds (the word check comes after the next unlock).
+    s.click_on("#backup-later", WAIT).await.unwrap();
+    s.wait_for("#backup-reminder", WAIT).await.unwrap();
 
     // Dashboard: the derived EIP-55 address and its balance read from the devnet.
     let address = s
@@ -198,6 +192,72 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
 
+    // The reminder outlived the lock. Back up now: the password, the same words, then the
+    // check — a wrong word is named by its position, the right ones end the reminder.
+    s.wait_for("#backup-reminder", WAIT).await.unwrap();
+    s.click_on("#backup-now", WAIT).await.unwrap();
+    s.type_into("#backup-password", "correct horse battery", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#backup-show", WAIT).await.unwrap();
+    s.wait_for("#backup-words li", WAIT).await.unwrap();
+    let shown = s
+        .execute("return Array.from(document.querySelectorAll('#backup-words li')).map(li => li.textContent).join(' ')")
+        .await
+        .unwrap();
+    assert_eq!(
+        shown.as_str(),
+        Some(secrecy::ExposeSecret::expose_secret(&phrase))
+    );
+    s.click_on("#backup-written", WAIT).await.unwrap();
+    s.wait_for("#check-word-2", WAIT).await.unwrap();
+    assert!(
+        s.find("#backup-words").await.unwrap().is_none(),
+        "the words stay on screen during the check"
+    );
+    let positions = s
+        .execute("return Array.from(document.querySelectorAll('#word-check input')).map(i => Number(i.dataset.position))")
+        .await
+        .unwrap();
+    let positions: Vec<usize> = positions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap() as usize)
+        .collect();
+    let all: Vec<&str> = secrecy::ExposeSecret::expose_secret(&phrase)
+        .split(' ')
+        .collect();
+    for (i, p) in positions.iter().enumerate() {
+        let word = if i == 0 { "notaword" } else { all[p - 1] };
+        s.type_into(&format!("#check-word-{i}"), word, WAIT)
+            .await
+            .unwrap();
+    }
+    s.click_on("#check-words", WAIT).await.unwrap();
+    let error = s
+        .wait_for_text("#check-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains(&format!("word {}", positions[0])), "{error}");
+    std::fs::write(
+        out.join("gui-backup-check.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.execute("document.getElementById('check-word-0').value = ''")
+        .await
+        .unwrap();
+    s.type_into("#check-word-0", all[positions[0] - 1], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#check-words", WAIT).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.find("#backup-reminder").await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the reminder stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Export asks for the password again, even though the wallet is unlocked.
     s.click_on("#nav-settings", WAIT).await.unwrap();
     s.type_into("#export-password", "not my password", WAIT)
@@ -249,6 +309,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         events,
         vec![
             "export",
+            "export",
+            "backup_checked",
+            // The backup's own showing of the words, after the password.
             "export",
             "unlock",
             "unlock_failed",

@@ -903,3 +903,87 @@ async fn without_otterscan_eth_history_comes_from_the_explorer_api() {
     w.sync_once().await.unwrap();
     assert_eq!(w.history(&me, 100).await.unwrap().len(), n);
 }
+
+/// The send form's figures as the user types, from what the wallet knows (no request): the
+/// amount over the balance is refused at once, an amount that leaves nothing for the fee too;
+/// Max is the balance less the fee at that speed, and a send of it goes through.
+#[tokio::test]
+async fn the_send_form_checks_the_amount_as_typed_and_max_goes_through() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).unwrap();
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(&[proxy.url()])).await;
+    w.set_quiet(true).await.unwrap();
+    w.devnet_fund(&me, "10").await.unwrap();
+    w.sync_once().await.unwrap();
+    let draft = |amount: &str, speed: cairn_api::SendSpeed| cairn_api::SendDraft {
+        from: me.clone(),
+        token: None,
+        amount: amount.to_string(),
+        speed,
+        sponsored: false,
+    };
+    let normal = cairn_api::SendSpeed::Normal;
+
+    proxy.reset_counts();
+    let empty = w.send_preview(&draft("", normal.clone())).await.unwrap();
+    assert_eq!(
+        (empty.available.as_str(), empty.symbol.as_str()),
+        ("10.0", "ETH")
+    );
+    assert_eq!(empty.problem, None);
+    let fee = wei(empty.max_fee.as_deref().unwrap());
+    assert!(fee > U256::ZERO);
+    let max = empty.max.clone().unwrap();
+    assert_eq!(wei(&max) + fee, wei("10"), "Max leaves exactly the fee");
+
+    let over = w.send_preview(&draft("100", normal.clone())).await.unwrap();
+    assert_eq!(
+        over.problem.as_deref(),
+        Some("more than the 10.0 ETH available")
+    );
+    let all = w.send_preview(&draft("10", normal.clone())).await.unwrap();
+    let problem = all.problem.unwrap();
+    assert!(
+        problem.starts_with("not enough ETH: this and the network fee need 10."),
+        "{problem}"
+    );
+    for (typed, says) in [
+        ("abc", "amount"),
+        ("0", "more than zero"),
+        ("1.0000000000000000001", "decimal places"),
+    ] {
+        let p = w.send_preview(&draft(typed, normal.clone())).await.unwrap();
+        let problem = p.problem.unwrap_or_default();
+        assert!(problem.contains(says), "{typed}: {problem}");
+    }
+    // Fast costs more: its Max is smaller.
+    let fast = w
+        .send_preview(&draft("", cairn_api::SendSpeed::Fast))
+        .await
+        .unwrap();
+    assert!(wei(fast.max.as_deref().unwrap()) < wei(&max));
+    let at_max = w.send_preview(&draft(&max, normal.clone())).await.unwrap();
+    assert_eq!(at_max.problem, None);
+    assert_eq!(at_max.total.as_deref(), Some("10.0"));
+    assert_eq!(
+        proxy.requests(),
+        0,
+        "typing asked the network: {:?}",
+        proxy.methods()
+    );
+
+    // Max goes through: reviewed, sent, mined; what is left is the unspent part of the fee.
+    w.set_quiet(false).await.unwrap();
+    let mut request = eth(BOB, &me, &max);
+    request.override_risk = true;
+    let quote = w.quote_send(&request).await.unwrap();
+    assert_eq!(quote.amount, max);
+    let op = w.send(&request).await.unwrap();
+    wait_state(&w, op.id, "confirmed").await;
+    let left = eth_balance(&url, &me).await;
+    assert!(left < fee, "{left} left of a {fee} fee");
+    assert_eq!(eth_balance(&url, BOB).await, wei(&max));
+}

@@ -225,3 +225,106 @@ fn the_cli_creates_funds_and_reports_as_json() {
     let accounts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(accounts[0]["address"], address.as_str());
 }
+
+/// A phrase made here is not backed up until the user types back the words the wallet asks
+/// for; the reminder survives a lock; a wrong word names its position, never the right word;
+/// the check is audited. An imported phrase was written down already.
+#[tokio::test]
+async fn a_new_phrase_is_backed_up_only_by_the_word_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _) = cairn_tests::wallet::new_wallet(
+        dir.path(),
+        cairn_tests::wallet::network(&["http://127.0.0.1:9".to_string()]),
+    )
+    .await;
+    let pending = w.pending_backups().await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    let source = pending[0].key_source_id;
+    let phrase = w
+        .export_secret(SecretString::from("send sync password"), source, None)
+        .await
+        .unwrap();
+    let words: Vec<String> = secrecy::ExposeSecret::expose_secret(&phrase)
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+
+    // Nothing to confirm before the words are asked for.
+    let err = w.confirm_backup(source, &[]).await.unwrap_err();
+    assert!(err.to_string().contains("ask for the words"), "{err}");
+
+    let challenge = w.backup_challenge(source).await.unwrap();
+    let p = &challenge.positions;
+    assert_eq!(p.len(), 3);
+    assert!(
+        p.windows(2).all(|w| w[0] < w[1]) && p[0] >= 1 && p[2] <= 12,
+        "{p:?}"
+    );
+    let answer = |wrong_at: Option<usize>| -> Vec<String> {
+        p.iter()
+            .enumerate()
+            .map(|(i, pos)| {
+                let word = words[*pos as usize - 1].clone();
+                if Some(i) == wrong_at {
+                    // Another word of the list, so only the position can tell.
+                    words[*pos as usize % 12].clone() + "x"
+                } else {
+                    // Typed as people type: capitals and spaces are forgiven.
+                    format!("  {}  ", word.to_uppercase())
+                }
+            })
+            .collect()
+    };
+    let err = w
+        .confirm_backup(source, &answer(Some(1)))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains(&format!("word {}", p[1])), "{message}");
+    assert!(
+        words.iter().all(|w| !message.contains(w.as_str())),
+        "the error gives a word away: {message}"
+    );
+    let err = w
+        .confirm_backup(source, &answer(None)[..2])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("3 words"), "{err}");
+
+    // Still pending after a lock; the same words are asked for again.
+    w.lock().await;
+    w.unlock(SecretString::from("send sync password"))
+        .await
+        .unwrap();
+    assert_eq!(w.pending_backups().await.unwrap().len(), 1);
+    let again = w.backup_challenge(source).await.unwrap();
+    // A new session picks anew; within one, a retry keeps the positions.
+    assert_eq!(w.backup_challenge(source).await.unwrap(), again);
+    let p = &again.positions;
+    let right: Vec<String> = p
+        .iter()
+        .map(|pos| words[*pos as usize - 1].clone())
+        .collect();
+    w.confirm_backup(source, &right).await.unwrap();
+    assert!(w.pending_backups().await.unwrap().is_empty());
+    let log = w.audit_log(20).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.event == "backup_checked" && e.detail == format!("key_source:{source}")),
+        "{log:?}"
+    );
+
+    // An imported phrase and an imported key: nothing to remind of.
+    w.import(KeySpec::Mnemonic {
+        phrase: SecretString::from("test test test test test test test test test test test junk"),
+        passphrase: None,
+    })
+    .await
+    .unwrap();
+    w.import(KeySpec::PrivateKey(SecretString::from(
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    )))
+    .await
+    .unwrap();
+    assert!(w.pending_backups().await.unwrap().is_empty());
+}

@@ -51,6 +51,11 @@ pub mod cmd {
     pub const ADD_CONTACT: &str = "add_contact";
     pub const CONTACTS: &str = "contacts";
     pub const SET_QUIET: &str = "set_quiet";
+    pub const SEND_PREVIEW: &str = "send_preview";
+    pub const QUOTE_REPLACEMENT: &str = "quote_replacement";
+    pub const BACKUP_STATUS: &str = "backup_status";
+    pub const BACKUP_CHALLENGE: &str = "backup_challenge";
+    pub const CONFIRM_BACKUP: &str = "confirm_backup";
     /// A one-shot key for a sealed exchange (`channel`).
     pub const SEAL_KEY: &str = "seal_key";
 }
@@ -76,6 +81,43 @@ pub enum SendSpeed {
         max_fee_gwei: String,
         priority_fee_gwei: String,
     },
+}
+
+/// A send as it is being typed: checked against what the wallet knows, without the network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendDraft {
+    pub from: String,
+    #[serde(default)]
+    pub token: Option<String>,
+    /// As typed; may be empty.
+    #[serde(default)]
+    pub amount: String,
+    pub speed: SendSpeed,
+    /// From a smart account with the paymaster paying the gas.
+    #[serde(default)]
+    pub sponsored: bool,
+}
+
+/// What the send form shows while the user types: what can be spent, what the network fee
+/// may be, the most that can be sent, the total, and what is wrong with the amount, if anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendPreview {
+    pub symbol: String,
+    pub native_symbol: String,
+    /// Of the asset sent.
+    pub available: String,
+    /// Of the native currency (which pays the fee).
+    pub available_native: String,
+    /// The most the network fee can be at the chosen speed, from the last fees seen; `None`
+    /// when none were seen yet, or a smart account's operation (priced at review); "0" when
+    /// the paymaster pays.
+    pub max_fee: Option<String>,
+    /// The most that can be sent, the fee left aside; `None` when the fee is not known.
+    pub max: Option<String>,
+    /// Amount plus fee, for the native currency (what leaves the wallet at most).
+    pub total: Option<String>,
+    /// Why the amount cannot be sent (not a number, too much, nothing for the fee).
+    pub problem: Option<String>,
 }
 
 /// A payment: ETH (`token: None`) or an ERC-20 the wallet knows.
@@ -564,6 +606,35 @@ pub struct ActivityPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperationRequest {
     pub id: i64,
+    /// For a speed-up or cancel: the max fee per gas (wei) the user saw in its quote; a
+    /// replacement that would cost more is refused, to be reviewed again.
+    #[serde(default)]
+    pub agreed_max_fee_per_gas_wei: Option<String>,
+}
+
+/// What a speed-up or cancel would cost, for the user to confirm before it is signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacementQuote {
+    pub id: i64,
+    /// "speed_up" or "cancel".
+    pub action: String,
+    /// What the original pays at most (network fee, native currency).
+    pub old_max_network_fee: String,
+    /// What the replacement pays at most; only one of the two is ever mined.
+    pub new_max_network_fee: String,
+    pub native_symbol: String,
+    pub max_fee_per_gas_wei: String,
+    /// The payment it replaces: its amount and asset (a cancel sends nothing instead).
+    pub amount: String,
+    pub symbol: String,
+    pub to: String,
+}
+
+/// Which replacement to quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacementRequest {
+    pub id: i64,
+    pub cancel: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -731,6 +802,43 @@ impl std::fmt::Debug for ExportRequest {
         write!(
             f,
             "ExportRequest {{ password: <redacted>, key_source_id: {} }}",
+            self.key_source_id
+        )
+    }
+}
+
+/// A recovery phrase made by this wallet and not yet checked against the user's copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingBackup {
+    pub key_source_id: i64,
+    pub label: String,
+}
+
+/// The word check: which words (1-based positions, ascending) the user is asked to type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupChallenge {
+    pub key_source_id: i64,
+    pub positions: Vec<u32>,
+}
+
+/// Which phrase to check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupChallengeRequest {
+    pub key_source_id: i64,
+}
+
+/// The words typed for a challenge, in the order of its positions.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfirmBackupRequest {
+    pub key_source_id: i64,
+    pub words: Vec<String>,
+}
+
+impl std::fmt::Debug for ConfirmBackupRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ConfirmBackupRequest {{ key_source_id: {}, words: <redacted> }}",
             self.key_source_id
         )
     }

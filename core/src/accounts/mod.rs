@@ -4,6 +4,7 @@
 //!
 //! May use: `session`, `store`, `keys`, `chain` (network facts), `primitives`.
 
+pub mod backup;
 pub mod receive;
 
 use alloy::signers::local::PrivateKeySigner;
@@ -29,6 +30,8 @@ pub enum AccountsError {
     Unsupported(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{0}")]
+    BackupCheck(String),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
@@ -214,6 +217,9 @@ pub(crate) fn store_key_source(
     Ok(ledger.insert_key_source(
         prepared.kind,
         prepared.label,
+        // A phrase made here is on paper only once the user shows it is; one typed in was
+        // already written down.
+        prepared.generated.is_none(),
         |id| {
             vault::seal(&keys.sealing_key, &seal_label(id), &plaintext)
                 .map_err(|e| ledger::LedgerError::Integrity(e.to_string()))

@@ -966,6 +966,7 @@ mod tests {
             .insert_key_source(
                 "private_key",
                 "Imported key",
+                true,
                 |_| Ok(vec![1, 2, 3]),
                 NewAccount {
                     derivation_index: None,

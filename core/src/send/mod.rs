@@ -12,7 +12,10 @@ use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy::eips::eip2718::Encodable2718;
 use alloy::network::TxSignerSync;
 use alloy::primitives::{Address, Bytes, TxKind, U256};
-use cairn_api::{ActivityPage, ActivityQuery, Operation, SendQuote, SendRequest, SendSpeed};
+use cairn_api::{
+    ActivityPage, ActivityQuery, Operation, ReplacementQuote, SendDraft, SendPreview, SendQuote,
+    SendRequest, SendSpeed,
+};
 
 use crate::accounts::signer_for;
 use crate::chain::client::FeeHistory;
@@ -50,6 +53,11 @@ pub enum SendError {
         "the wallet has not seen this network's fees yet: connect once before sending offline"
     )]
     NoFeeData,
+    #[error("the fee rose since it was shown ({agreed_gwei} → {now_gwei} gwei per gas): review it again")]
+    FeeRose {
+        agreed_gwei: String,
+        now_gwei: String,
+    },
     #[error("the amount must be more than zero")]
     ZeroAmount,
     #[error("sending to the zero address would burn the funds")]
@@ -300,6 +308,44 @@ fn next_nonce(ledger: &Ledger, chain_id: u64, account_id: i64, chain: Option<u64
         .unwrap_or(0))
 }
 
+/// Whether operation `id` (`old`) can be sped up or cancelled here and now.
+fn replaceable(old: &OperationRow, id: i64, cancel: bool, chain_id: u64) -> Result<()> {
+    let action = if cancel { "cancelled" } else { "sped up" };
+    if old.chain_id != chain_id {
+        return Err(SendError::OtherChain {
+            id,
+            op_chain: old.chain_id,
+            current: chain_id,
+        });
+    }
+    if old.user_op.is_some() {
+        return Err(SendError::Unsupported(format!(
+            "operation {id} is a user operation: it has a nonce key of its own and \
+             holds up no other operation, so there is nothing to replace"
+        )));
+    }
+    if !matches!(old.state, OpState::Queued | OpState::Submitted) {
+        return Err(SendError::NotReplaceable {
+            id,
+            action,
+            state: old.state.as_str(),
+        });
+    }
+    Ok(())
+}
+
+/// A replacement's fees: 12.5 % over the original's at least (what nodes ask before one
+/// transaction may take another's place in their pool), and the market's fast fees now.
+fn replacement_fees(old: &OperationRow, quote: &FeeQuote) -> Result<(U256, U256)> {
+    let (market_max, market_tip) = fees_for(quote, &SendSpeed::Fast)?;
+    let bump = |v: U256| v.saturating_mul(U256::from(9)) / U256::from(8) + U256::from(1);
+    let max_fee = bump(old.max_fee_per_gas).max(market_max);
+    let tip = bump(old.max_priority_fee_per_gas)
+        .max(market_tip)
+        .min(max_fee);
+    Ok((max_fee, tip))
+}
+
 /// Payments's service over the shared session state.
 pub(crate) struct Payments<'a> {
     pub(crate) ctx: &'a Ctx,
@@ -492,6 +538,103 @@ impl Payments<'_> {
         Ok((plan, quote))
     }
 
+    /// The send form's figures while the user types: from the ledger's balances and the last
+    /// fees seen, no request to the network (a keystroke costs nothing but this read). The
+    /// review (`quote_send`) prices the send live; Max leaves the fee at this speed aside.
+    pub(crate) async fn preview(&self, draft: &SendDraft) -> Result<SendPreview> {
+        let from = parse_address(&draft.from)?;
+        let chain_id = self.ctx.network().chain_id;
+        let token = draft.token.as_deref().map(parse_address).transpose()?;
+        let network = self.ctx.network();
+        self.with_session_quiet(|s| {
+            let account = s.ledger.account(&format_address(&from))?;
+            let native = ops::native_asset(&mut s.ledger, &network)?;
+            let asset = match token {
+                None => native.clone(),
+                Some(t) => s
+                    .ledger
+                    .asset(chain_id, Some(&format_address(&t)))
+                    .map_err(|_| SendError::UnknownToken(format_address(&t)))?,
+            };
+            let (avail_native, avail_asset) =
+                ops::available(&s.ledger, chain_id, &account, &native, &asset)?;
+            let smart = account.smart.is_some();
+            let fee = if smart && draft.sponsored {
+                Some(U256::ZERO)
+            } else if smart {
+                None
+            } else {
+                let gas = if token.is_some() {
+                    TOKEN_TRANSFER_GAS_OFFLINE
+                } else {
+                    TRANSFER_GAS
+                };
+                match s.ledger.fee_quote(chain_id)? {
+                    Some(q) => match fees_for(&q, &draft.speed) {
+                        Ok((max_fee, _)) => Some(U256::from(gas).saturating_mul(max_fee)),
+                        Err(_) => None,
+                    },
+                    None => None,
+                }
+            };
+            let max = match (token, fee) {
+                (Some(_), _) => Some(avail_asset),
+                (None, Some(f)) => Some(avail_native.saturating_sub(f)),
+                (None, None) => None,
+            };
+            let typed = draft.amount.trim();
+            let amount = if typed.is_empty() {
+                Ok(None)
+            } else {
+                parse_units(typed, asset.decimals).map(Some)
+            };
+            let total = match (&amount, token, fee) {
+                (Ok(Some(a)), None, Some(f)) => Some(a.saturating_add(f)),
+                _ => None,
+            };
+            let short = |needed: U256, have: U256, what: &str| {
+                format!(
+                    "not enough {}: {what} {} {}, {} {} is available",
+                    native.symbol,
+                    fmt(needed, native.decimals),
+                    native.symbol,
+                    fmt(have, native.decimals),
+                    native.symbol
+                )
+            };
+            let problem = match &amount {
+                Err(e) => Some(e.to_string()),
+                Ok(None) => None,
+                Ok(Some(a)) if a.is_zero() => Some(SendError::ZeroAmount.to_string()),
+                Ok(Some(a)) if *a > avail_asset => Some(format!(
+                    "more than the {} {} available",
+                    fmt(avail_asset, asset.decimals),
+                    asset.symbol
+                )),
+                Ok(Some(_)) => match (token, fee, total) {
+                    (None, _, Some(t)) if t > avail_native => {
+                        Some(short(t, avail_native, "this and the network fee need"))
+                    }
+                    (Some(_), Some(f), _) if f > avail_native => {
+                        Some(short(f, avail_native, "the network fee needs"))
+                    }
+                    _ => None,
+                },
+            };
+            Ok(SendPreview {
+                symbol: asset.symbol.clone(),
+                native_symbol: native.symbol.clone(),
+                available: fmt(avail_asset, asset.decimals),
+                available_native: fmt(avail_native, native.decimals),
+                max_fee: fee.map(|f| fmt(f, native.decimals)),
+                max: max.map(|m| fmt(m, asset.decimals)),
+                total: total.map(|t| fmt(t, native.decimals)),
+                problem,
+            })
+        })
+        .await
+    }
+
     /// What a send would do and cost, without doing it.
     pub(crate) async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
         let (plan, mut quote) = self.plan(req).await?;
@@ -614,59 +757,85 @@ impl Payments<'_> {
     /// Replaces a queued or submitted transaction with the same nonce and fees at least 12.5 %
     /// higher (nodes want +10 %): the same payment faster (`cancel == false`), or a zero-value
     /// transfer to oneself that voids it.
-    async fn replace(&self, id: i64, cancel: bool) -> Result<Operation> {
-        let action = if cancel { "cancelled" } else { "sped up" };
-        // Fresh fees when a node answers; the stored quote otherwise.
+    /// Asks a node for the fees now (when one answers) and keeps them as the stored quote.
+    async fn refresh_fee_quote(&self) -> Result<()> {
         let fresh = self.ctx.chain().fee_history().await.ok();
+        if let Some(f) = fresh {
+            let network = self.ctx.network();
+            self.with_session(|s| {
+                Ok(remember_fee_quote(
+                    &mut s.ledger,
+                    &network,
+                    &FeeQuote {
+                        base_fee: f.next_base_fee,
+                        tips: f.tips,
+                        block_number: 0,
+                        updated_at: now(),
+                    },
+                )?)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// What a speed-up or cancel of `id` would cost now, for the user to confirm.
+    pub(crate) async fn quote_replacement(
+        &self,
+        id: i64,
+        cancel: bool,
+    ) -> Result<ReplacementQuote> {
+        self.refresh_fee_quote().await?;
+        let chain_id = self.ctx.network().chain_id;
+        let network = self.ctx.network();
+        self.with_session(|s| {
+            let native = ops::native_asset(&mut s.ledger, &network)?;
+            let old = s.ledger.operation(id)?;
+            replaceable(&old, id, cancel, chain_id)?;
+            let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
+            let (max_fee, _) = replacement_fees(&old, &quote)?;
+            let gas = if cancel { TRANSFER_GAS } else { old.gas_limit };
+            let asset = old.asset.clone().unwrap_or_else(|| native.clone());
+            Ok(ReplacementQuote {
+                id,
+                action: if cancel { "cancel" } else { "speed_up" }.into(),
+                old_max_network_fee: fmt(
+                    U256::from(old.gas_limit).saturating_mul(old.max_fee_per_gas),
+                    native.decimals,
+                ),
+                new_max_network_fee: fmt(U256::from(gas).saturating_mul(max_fee), native.decimals),
+                native_symbol: native.symbol.clone(),
+                max_fee_per_gas_wei: max_fee.to_string(),
+                amount: fmt(old.amount, asset.decimals),
+                symbol: asset.symbol.clone(),
+                to: old.to.clone().unwrap_or_default(),
+            })
+        })
+        .await
+    }
+
+    async fn replace(&self, id: i64, cancel: bool, agreed: Option<U256>) -> Result<Operation> {
+        self.refresh_fee_quote().await?;
         let chain_id = self.ctx.network().chain_id;
         let op = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
-                if let Some(f) = &fresh {
-                    remember_fee_quote(
-                        &mut s.ledger,
-                        &self.ctx.network(),
-                        &FeeQuote {
-                            base_fee: f.next_base_fee,
-                            tips: f.tips,
-                            block_number: 0,
-                            updated_at: now(),
-                        },
-                    )?;
-                }
                 let old = s.ledger.operation(id)?;
-                if old.chain_id != chain_id {
-                    return Err(SendError::OtherChain {
-                        id,
-                        op_chain: old.chain_id,
-                        current: chain_id,
-                    });
-                }
-                if old.user_op.is_some() {
-                    return Err(SendError::Unsupported(format!(
-                        "operation {id} is a user operation: it has a nonce key of its own and \
-                         holds up no other operation, so there is nothing to replace"
-                    )));
-                }
-                if !matches!(old.state, OpState::Queued | OpState::Submitted) {
-                    return Err(SendError::NotReplaceable {
-                        id,
-                        action,
-                        state: old.state.as_str(),
-                    });
-                }
+                replaceable(&old, id, cancel, chain_id)?;
                 let nonce = old.nonce.ok_or_else(|| {
                     SendError::Internal("a signed operation without a nonce".into())
                 })?;
                 let account = s.ledger.account(&old.from)?;
                 let quote = s.ledger.fee_quote(chain_id)?.ok_or(SendError::NoFeeData)?;
-                let (market_max, market_tip) = fees_for(&quote, &SendSpeed::Fast)?;
-                let bump =
-                    |v: U256| v.saturating_mul(U256::from(9)) / U256::from(8) + U256::from(1);
-                let max_fee = bump(old.max_fee_per_gas).max(market_max);
-                let tip = bump(old.max_priority_fee_per_gas)
-                    .max(market_tip)
-                    .min(max_fee);
+                let (max_fee, tip) = replacement_fees(&old, &quote)?;
+                if let Some(agreed) = agreed {
+                    if max_fee > agreed {
+                        return Err(SendError::FeeRose {
+                            agreed_gwei: fmt(agreed, 9),
+                            now_gwei: fmt(max_fee, 9),
+                        });
+                    }
+                }
                 let tx_to = old
                     .tx_to
                     .as_deref()
@@ -736,12 +905,12 @@ impl Payments<'_> {
         Ok(op)
     }
 
-    pub(crate) async fn speed_up(&self, id: i64) -> Result<Operation> {
-        self.replace(id, false).await
+    pub(crate) async fn speed_up(&self, id: i64, agreed: Option<U256>) -> Result<Operation> {
+        self.replace(id, false, agreed).await
     }
 
-    pub(crate) async fn cancel(&self, id: i64) -> Result<Operation> {
-        self.replace(id, true).await
+    pub(crate) async fn cancel(&self, id: i64, agreed: Option<U256>) -> Result<Operation> {
+        self.replace(id, true, agreed).await
     }
 
     /// Signs an operation the sync marked `needs_resign` again, after the user confirmed it:

@@ -93,6 +93,8 @@ pub(crate) struct Session {
     pub(crate) ledger: Ledger,
     pub(crate) keys: VaultKeys,
     pub(crate) auto_lock: Duration,
+    /// The backup word check in progress: the key source and the word positions asked for.
+    pub(crate) backup_check: Option<(i64, Vec<usize>)>,
 }
 
 impl std::fmt::Debug for Session {
@@ -300,6 +302,7 @@ impl Ctx {
             ledger,
             keys,
             auto_lock,
+            backup_check: None,
         });
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.touch();

@@ -34,6 +34,7 @@ pub enum AuditEvent {
     MfaCheck,
     PolicyChanged,
     RiskDecision,
+    BackupChecked,
 }
 
 impl AuditEvent {
@@ -59,6 +60,7 @@ impl AuditEvent {
             AuditEvent::MfaCheck => "mfa_check",
             AuditEvent::PolicyChanged => "policy_changed",
             AuditEvent::RiskDecision => "risk_decision",
+            AuditEvent::BackupChecked => "backup_checked",
         }
     }
 }

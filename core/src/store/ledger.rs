@@ -371,6 +371,7 @@ impl Ledger {
         &mut self,
         kind: &str,
         label: &str,
+        backed_up: bool,
         seal: impl FnOnce(i64) -> Result<Vec<u8>, LedgerError>,
         account: NewAccount<'_>,
         event: AuditEvent,
@@ -378,12 +379,16 @@ impl Ledger {
         let detail = format!("{kind} {}", account.address);
         self.audited(event, &detail, |tx| {
             tx.execute(
-                "INSERT INTO key_sources (kind, label, sealed, created_at) VALUES (?1, ?2, x'', ?3)",
-                params![kind, label, now()],
+                "INSERT INTO key_sources (kind, label, sealed, created_at, backed_up)
+                 VALUES (?1, ?2, x'', ?3, ?4)",
+                params![kind, label, now(), backed_up],
             )?;
             let source_id = tx.last_insert_rowid();
             let sealed = seal(source_id)?;
-            tx.execute("UPDATE key_sources SET sealed = ?1 WHERE id = ?2", params![sealed, source_id])?;
+            tx.execute(
+                "UPDATE key_sources SET sealed = ?1 WHERE id = ?2",
+                params![sealed, source_id],
+            )?;
             insert_account(tx, source_id, &account)
         })
     }
@@ -505,6 +510,28 @@ impl Ledger {
             )
             .optional()?
             .ok_or_else(|| LedgerError::NotFound(format!("key source {id}")))
+    }
+
+    /// Key sources whose phrase was made here and not yet shown to be written down:
+    /// `(id, label, words)`.
+    pub fn unbacked_key_sources(&self) -> Result<Vec<(i64, String)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, label FROM key_sources WHERE backed_up = 0 ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the phrase of key source `id` was checked against the user's copy.
+    pub fn mark_backed_up(&mut self, id: i64) -> Result<(), LedgerError> {
+        let detail = format!("key_source:{id}");
+        self.audited(AuditEvent::BackupChecked, &detail, |tx| {
+            tx.execute(
+                "UPDATE key_sources SET backed_up = 1 WHERE id = ?1",
+                params![id],
+            )?;
+            Ok(())
+        })
     }
 
     pub fn key_source_count(&self) -> Result<i64, LedgerError> {
@@ -713,6 +740,7 @@ mod tests {
             .insert_key_source(
                 "mnemonic",
                 "Main",
+                true,
                 |_| Ok(vec![1, 2, 3]),
                 new_account("0xabc"),
                 AuditEvent::WalletCreated,
@@ -757,6 +785,7 @@ mod tests {
         let result = ledger.insert_key_source(
             "mnemonic",
             "Main",
+            true,
             |_| Err(LedgerError::NotFound("x".into())),
             new_account("0xabc"),
             AuditEvent::WalletCreated,
@@ -827,6 +856,7 @@ mod tests {
                 .insert_key_source(
                     "mnemonic",
                     "Savings",
+                    true,
                     |_| Ok(vec![0; 8]),
                     NewAccount {
                         derivation_index: Some(0),

@@ -1065,6 +1065,7 @@ pub(crate) mod tests {
             .insert_key_source(
                 "mnemonic",
                 "Main",
+                true,
                 |_| Ok(vec![1]),
                 NewAccount {
                     derivation_index: Some(0),

@@ -238,7 +238,9 @@ fn ops(e: &OpsError) -> ErrorCode {
 
 fn accounts(e: &AccountsError) -> ErrorCode {
     match e {
-        AccountsError::InvalidName | AccountsError::Unsupported(_) => ErrorCode::InvalidInput,
+        AccountsError::InvalidName
+        | AccountsError::Unsupported(_)
+        | AccountsError::BackupCheck(_) => ErrorCode::InvalidInput,
         AccountsError::Internal(_) => ErrorCode::Internal,
         AccountsError::Session(e) => session(e),
         AccountsError::Ledger(e) => ledger(e),
@@ -338,7 +340,8 @@ fn send(e: &SendError) -> ErrorCode {
         SendError::NotReplaceable { .. }
         | SendError::OtherChain { .. }
         | SendError::AlreadyMined(_)
-        | SendError::IsReplacement(_) => ErrorCode::Conflict,
+        | SendError::IsReplacement(_)
+        | SendError::FeeRose { .. } => ErrorCode::Conflict,
         SendError::NeedsNetwork => ErrorCode::Offline,
         SendError::Page(e) => page(e),
         SendError::WouldFail(_) => ErrorCode::Rejected,

@@ -17,14 +17,15 @@ use alloy::primitives::{Address, U256};
 use cairn_api::{
     Account, ActivityPage, ActivityQuery, AuditEntry, Balance, Funded, HistoryEntry, HistoryPage,
     HistoryQuery, MfaEnrollment, MfaStatus, NetworkEntry, NetworkSpec, Operation, Policy,
-    ReceiveInfo, RiskReport, SendQuote, SendRequest, Settings, SignedMessage, SmartAccount,
-    SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest, WalletStatus,
+    ReceiveInfo, ReplacementQuote, RiskReport, SendQuote, SendRequest, Settings, SignedMessage,
+    SmartAccount, SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest, WalletStatus,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
 use self::error::{Error, Result};
+use crate::accounts::backup::Backups;
 pub use crate::accounts::KeySpec;
 use crate::accounts::{accounts_with_owners, prepare, store_key_source, to_account, Accounts};
 use crate::chain::network::Network;
@@ -430,6 +431,23 @@ impl Wallet {
         Ok(Accounts { ctx: &self.ctx }.import(spec).await?)
     }
 
+    /// Recovery phrases made here whose backup is not yet checked: the UI reminds until none.
+    pub async fn pending_backups(&self) -> Result<Vec<cairn_api::PendingBackup>> {
+        Ok(Backups { ctx: &self.ctx }.pending().await?)
+    }
+
+    /// Which words of a phrase the user is asked to type back (1-based positions).
+    pub async fn backup_challenge(&self, key_source_id: i64) -> Result<cairn_api::BackupChallenge> {
+        Ok(Backups { ctx: &self.ctx }.challenge(key_source_id).await?)
+    }
+
+    /// Checks the typed words; on a match the phrase counts as written down (audited).
+    pub async fn confirm_backup(&self, key_source_id: i64, words: &[String]) -> Result<()> {
+        Ok(Backups { ctx: &self.ctx }
+            .confirm(key_source_id, words)
+            .await?)
+    }
+
     pub async fn accounts(&self, include_hidden: bool) -> Result<Vec<Account>> {
         Ok(Accounts { ctx: &self.ctx }.accounts(include_hidden).await?)
     }
@@ -619,17 +637,58 @@ impl Wallet {
         Ok(Networks { ctx: &self.ctx }.restore_network().await?)
     }
 
+    /// The send form's figures while the user types (available, fee, Max, total, what is
+    /// wrong), from what the wallet knows: no network request.
+    pub async fn send_preview(
+        &self,
+        draft: &cairn_api::SendDraft,
+    ) -> Result<cairn_api::SendPreview> {
+        Ok(Payments { ctx: &self.ctx }.preview(draft).await?)
+    }
+
     /// What a send would do and cost, without doing it.
     pub async fn quote_send(&self, req: &SendRequest) -> Result<SendQuote> {
         Ok(Payments { ctx: &self.ctx }.quote_send(req).await?)
     }
 
+    /// Replaces a signed, unmined send with the same one at higher fees.
     pub async fn speed_up(&self, id: i64) -> Result<Operation> {
-        Ok(Payments { ctx: &self.ctx }.speed_up(id).await?)
+        Ok(Payments { ctx: &self.ctx }.speed_up(id, None).await?)
     }
 
+    /// Replaces a signed, unmined send with a transfer of nothing to oneself.
     pub async fn cancel(&self, id: i64) -> Result<Operation> {
-        Ok(Payments { ctx: &self.ctx }.cancel(id).await?)
+        Ok(Payments { ctx: &self.ctx }.cancel(id, None).await?)
+    }
+
+    /// What a speed-up (or cancel) of `id` would cost now.
+    pub async fn quote_replacement(&self, id: i64, cancel: bool) -> Result<ReplacementQuote> {
+        Ok(Payments { ctx: &self.ctx }
+            .quote_replacement(id, cancel)
+            .await?)
+    }
+
+    /// A speed-up or cancel the user confirmed at a quoted max fee per gas (wei, decimal):
+    /// refused, to be quoted again, when it would now cost more.
+    pub async fn replace_agreed(
+        &self,
+        id: i64,
+        cancel: bool,
+        agreed_max_fee_per_gas_wei: Option<&str>,
+    ) -> Result<Operation> {
+        let agreed = agreed_max_fee_per_gas_wei
+            .map(|w| {
+                alloy::primitives::U256::from_str_radix(w.trim(), 10).map_err(|_| {
+                    crate::send::SendError::Unsupported("the agreed fee is not a number".into())
+                })
+            })
+            .transpose()?;
+        let payments = Payments { ctx: &self.ctx };
+        Ok(if cancel {
+            payments.cancel(id, agreed).await?
+        } else {
+            payments.speed_up(id, agreed).await?
+        })
     }
 
     /// One page of the wallet's operations on the active network, newest first: one account

@@ -6,6 +6,7 @@
 mod account_select;
 mod address;
 mod amount;
+mod backup;
 mod error_line;
 mod fee;
 mod form;
@@ -21,6 +22,7 @@ mod words;
 pub(crate) use account_select::AccountSelect;
 pub(crate) use address::{Address, AddressLook};
 pub(crate) use amount::{Amount, AmountLook};
+pub(crate) use backup::{BackupReminder, WordCheck};
 pub(crate) use error_line::{invalid_input, ErrorLine};
 pub(crate) use fee::{FeePaid, MaxFee};
 pub(crate) use form::{field, input_value, select_field, select_value};

@@ -5,10 +5,11 @@ use cairn_api::{
     WordCount,
 };
 use wasm_bindgen_futures::spawn_local;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::{field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton};
+use crate::components::{
+    field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton, WordCheck,
+};
 use crate::ipc::call_sealed;
 use crate::Screen;
 
@@ -163,30 +164,42 @@ pub(crate) struct BackupProps {
     pub go: Callback<Screen>,
 }
 
+/// The new phrase, then the word check. "Later" is allowed: the dashboard then reminds until
+/// the check is passed.
 #[function_component(Backup)]
 pub(crate) fn backup(props: &BackupProps) -> Html {
-    let confirmed = use_state(|| false);
-    let toggle = {
-        let confirmed = confirmed.clone();
-        Callback::from(move |e: Event| {
-            confirmed.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-        })
-    };
-    let done = {
+    let checking = use_state(|| false);
+    let to_dashboard = {
         let (network, go) = (props.network.clone(), props.go.clone());
-        Callback::from(move |_| {
+        Callback::from(move |_: ()| {
             go.emit(Screen::Dashboard {
                 network: network.clone(),
             })
         })
     };
+    let later = to_dashboard.reform(|_: MouseEvent| ());
+    let written = {
+        let checking = checking.clone();
+        Callback::from(move |_: MouseEvent| checking.set(true))
+    };
+    let back = {
+        let checking = checking.clone();
+        Callback::from(move |_: MouseEvent| checking.set(false))
+    };
     html! {
         <section class="card">
-            <h1>{ "Write down your recovery phrase" }</h1>
-            <p class="muted">{ "These words are the only way to restore this wallet. Write them on paper, in order, and keep them offline. Cairn will not show them again without your password." }</p>
-            <RecoveryWords id="backup-words" phrase={props.created.mnemonic.clone()} />
-            <label class="check"><input id="backup-confirm" type="checkbox" onchange={toggle} />{ " I have written down all the words, in order." }</label>
-            <button id="backup-done" class="primary" disabled={!*confirmed} onclick={done}>{ "Continue" }</button>
+            if *checking {
+                <h1>{ "Check your backup" }</h1>
+                <WordCheck key_source_id={props.created.account.key_source_id} done={to_dashboard} />
+                <button id="backup-back" type="button" class="secondary" onclick={back}>{ "Show the words again" }</button>
+            } else {
+                <h1>{ "Write down your recovery phrase" }</h1>
+                <p class="muted">{ "These words are the only way to restore this wallet. Write them on paper, in order, and keep them offline. Cairn will not show them again without your password." }</p>
+                <RecoveryWords id="backup-words" phrase={props.created.mnemonic.clone()} />
+                <button id="backup-done" class="primary" onclick={written}>{ "I have written them down" }</button>
+                <button id="backup-later" type="button" class="secondary" onclick={later}>{ "Back up later" }</button>
+                <p class="muted small">{ "Later: Cairn reminds you on every start until the words are checked." }</p>
+            }
         </section>
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use cairn_api::{
     cmd, Account, ActivityPage as Page, ActivityQuery, ApiError, HistoryEntry, HistoryPage,
-    HistoryQuery, Operation, OperationRequest,
+    HistoryQuery, Operation, OperationRequest, ReplacementQuote, ReplacementRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -58,6 +58,54 @@ pub(crate) fn activity_and_history() -> Html {
             <ActivityList account={(*account).clone()} state={(*state).clone()} accounts={list.clone()} />
             <HistoryList account={(*account).clone()} {tick} accounts={list} />
         </>
+    }
+}
+
+/// One line per payment: a speed-up or cancel takes its original's line (the original is
+/// left out), so a replaced send never reads as a second payment. Where the original was
+/// mined after all, it keeps its line and the losing replacement is left out. Each line comes
+/// with the original it replaces, when it is a replacement.
+fn fold_replacements(rows: &[Operation]) -> Vec<(Operation, Option<Operation>)> {
+    let by_id: std::collections::HashMap<i64, &Operation> =
+        rows.iter().map(|o| (o.id, o)).collect();
+    let root = |o: &Operation| {
+        let mut at = o;
+        while let Some(prev) = at.replaces.and_then(|id| by_id.get(&id)) {
+            at = prev;
+        }
+        at.id
+    };
+    let lost = |o: &Operation| matches!(o.state.as_str(), "replaced" | "dropped");
+    let mut groups: Vec<(i64, Vec<&Operation>)> = Vec::new();
+    for o in rows {
+        let r = root(o);
+        match groups.iter_mut().find(|(id, _)| *id == r) {
+            Some((_, members)) => members.push(o),
+            None => groups.push((r, vec![o])),
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(r, members)| {
+            let shown = members
+                .iter()
+                .filter(|o| !lost(o))
+                .max_by_key(|o| o.id)
+                .or_else(|| members.iter().max_by_key(|o| o.id))?;
+            let original = (shown.id != r)
+                .then(|| by_id.get(&r).map(|o| (*o).clone()))
+                .flatten();
+            Some(((*shown).clone(), original))
+        })
+        .collect()
+}
+
+/// A cancel's state in words: what happened to the payment it cancels.
+fn cancel_label(state: &str) -> String {
+    match state {
+        "confirmed" | "included" => "cancelled".into(),
+        "failed" | "dropped" | "replaced" => "cancel failed".into(),
+        _ => "cancelling".into(),
     }
 }
 
@@ -237,32 +285,82 @@ fn activity_list(props: &ActivityProps) -> Html {
             });
         })
     };
-    let act = |command: &'static str, id: i64| {
-        let (reload, error) = (reload.clone(), error.clone());
-        Callback::from(move |_| {
-            let (reload, error) = (reload.clone(), error.clone());
+    // A speed-up or cancel is quoted first and signed only once the user saw its fee.
+    let confirming = use_state(|| None::<ReplacementQuote>);
+    let ask = |id: i64, cancel: bool| {
+        let (confirming, error) = (confirming.clone(), error.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (confirming, error) = (confirming.clone(), error.clone());
             spawn_local(async move {
-                let request = OperationRequest { id };
-                match call::<_, Operation>(command, &Request { request: &request }).await {
-                    Ok(_) => reload.emit(()),
+                let request = ReplacementRequest { id, cancel };
+                match call::<_, ReplacementQuote>(
+                    cmd::QUOTE_REPLACEMENT,
+                    &Request { request: &request },
+                )
+                .await
+                {
+                    Ok(q) => {
+                        error.set(None);
+                        confirming.set(Some(q));
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });
         })
     };
+    let act = |command: &'static str, id: i64, agreed: Option<String>| {
+        let (reload, error, confirming) = (reload.clone(), error.clone(), confirming.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (reload, error, confirming) = (reload.clone(), error.clone(), confirming.clone());
+            let agreed = agreed.clone();
+            spawn_local(async move {
+                let request = OperationRequest {
+                    id,
+                    agreed_max_fee_per_gas_wei: agreed,
+                };
+                match call::<_, Operation>(command, &Request { request: &request }).await {
+                    Ok(_) => {
+                        confirming.set(None);
+                        reload.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let keep = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(None))
+    };
     let all_accounts = props.account.is_empty();
+    let lines = fold_replacements(&shown.rows);
     html! {
         <section class="card" id="activity">
             <h2>{ "Activity" }</h2>
             <ErrorLine error={(*error).clone()} />
             if shown.rows.is_empty() { <p class="muted">{ "Nothing sent yet." }</p> }
             <ul class="ops">
-                { for shown.rows.iter().map(|o| html! {
+                { for lines.iter().map(|(o, original)| html! {
                     <li key={o.id} class="op" id={format!("op-{}", o.id)}>
                         <div class="op-line">
-                            <StatusChip state={o.state.clone()} />
-                            <Amount amount={o.amount.clone()} symbol={o.symbol.clone()} />
+                            { match (o.kind.as_str(), original) {
+                                ("cancel", Some(orig)) => html! {
+                                    <>
+                                        <StatusChip state={o.state.clone()} label={cancel_label(&o.state)} />
+                                        <span class="amount">{ format!("{} {} not sent", orig.amount, orig.symbol) }</span>
+                                    </>
+                                },
+                                _ => html! {
+                                    <>
+                                        <StatusChip state={o.state.clone()} />
+                                        <Amount amount={o.amount.clone()} symbol={o.symbol.clone()} sign="−" />
+                                    </>
+                                },
+                            } }
                         </div>
+                        if o.kind != "cancel" && original.is_some() {
+                            <div class="small muted replaced-note">{ "Sped up: one payment, re-signed with a higher fee" }</div>
+                        }
                         if all_accounts {
                             <div class="small muted account-label">{ account_label(&props.accounts, &o.from) }</div>
                         }
@@ -277,14 +375,31 @@ fn activity_list(props: &ActivityProps) -> Html {
                         if let Some(h) = &o.hash { <div class="mono small muted">{ h.clone() }</div> }
                         if let Some(f) = &o.fee_paid { <FeePaid fee={f.clone()} /> }
                         if let Some(e) = &o.error { <div class="small error">{ e.clone() }</div> }
-                        if o.replaceable {
+                        if let Some(q) = confirming.as_ref().filter(|q| q.id == o.id) {
+                            <div class="confirm-replace" id={format!("confirm-{}", o.id)} role="group" aria-label="Confirm">
+                                <p>{ if q.action == "cancel" {
+                                    format!("Cancel: send nothing instead of {} {} (a transfer of 0 to yourself takes its place).", q.amount, q.symbol)
+                                } else {
+                                    format!("Speed up: the same {} {}, with a higher fee.", q.amount, q.symbol)
+                                } }</p>
+                                <dl class="review">
+                                    <dt>{ "New network fee" }</dt><dd class="replace-fee">{ format!("up to {} {}", q.new_max_network_fee, q.native_symbol) }</dd>
+                                    <dt>{ "Was" }</dt><dd>{ format!("up to {} {}", q.old_max_network_fee, q.native_symbol) }</dd>
+                                </dl>
+                                <p class="small muted">{ "Only one of the two is mined, and only its fee is paid." }</p>
+                                <div class="row">
+                                    <button class="primary confirm-replace-button" onclick={act(if q.action == "cancel" { cmd::CANCEL } else { cmd::SPEED_UP }, o.id, Some(q.max_fee_per_gas_wei.clone()))}>{ if q.action == "cancel" { "Confirm cancel" } else { "Confirm speed-up" } }</button>
+                                    <button class="secondary" onclick={keep.clone()}>{ "Keep as is" }</button>
+                                </div>
+                            </div>
+                        } else if o.replaceable {
                             <div class="row">
-                                <button class="secondary" onclick={act(cmd::SPEED_UP, o.id)}>{ "Speed up" }</button>
-                                <button class="secondary" onclick={act(cmd::CANCEL, o.id)}>{ "Cancel" }</button>
+                                <button class="secondary speed-up" onclick={ask(o.id, false)}>{ "Speed up…" }</button>
+                                <button class="secondary cancel" onclick={ask(o.id, true)}>{ "Cancel…" }</button>
                             </div>
                         }
                         if o.state == "needs_resign" {
-                            <button class="primary" onclick={act(cmd::RESIGN, o.id)}>{ "Sign again" }</button>
+                            <button class="primary" onclick={act(cmd::RESIGN, o.id, None)}>{ "Sign again" }</button>
                         }
                     </li>
                 }) }

@@ -14,7 +14,7 @@ use cairn_api::{cmd, NetworkInfo};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{NetworkBadge, SyncBadge, TabButton};
+use crate::components::{BackupReminder, NetworkBadge, SyncBadge, TabButton};
 use crate::ipc::{call, NoArgs};
 use crate::Screen;
 
@@ -77,6 +77,7 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
             </nav>
             <NetworkBadge network={props.network.clone()} />
             <SyncBadge />
+            <BackupReminder />
             { match *tab {
                 Tab::Accounts => html! { <accounts::AccountsTab network={props.network.clone()} /> },
                 Tab::Send => html! { <send::SendPage {sent} /> },

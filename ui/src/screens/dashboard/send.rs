@@ -3,8 +3,8 @@
 //! a refusal comes back to the form with its reason.
 
 use cairn_api::{
-    cmd, ApiError, CallSpec, Operation, SendQuote, SendRequest, SendSpeed, UserOpQuote,
-    UserOpRequest,
+    cmd, ApiError, CallSpec, Operation, SendDraft, SendPreview, SendQuote, SendRequest, SendSpeed,
+    UserOpQuote, UserOpRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -13,7 +13,7 @@ use crate::components::{
     confirm_guarded, field, select_field, use_guard, AccountSelect, Address, AddressLook, Amount,
     AmountLook, ErrorLine, GuardFields, MaxFee,
 };
-use crate::hooks::{first_address, use_accounts, use_assets, use_mfa_status};
+use crate::hooks::{first_address, use_accounts, use_assets, use_chain_tick, use_mfa_status};
 use crate::ipc::{call, Request};
 
 fn speed_of(name: &str, max_fee_gwei: &str, priority_fee_gwei: &str) -> SendSpeed {
@@ -84,6 +84,33 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         (*chosen).clone()
     };
     let assets = use_assets(from.clone(), ());
+    // The form's figures, asked of the core on every change and every new block (a local
+    // read, no network).
+    let preview = use_state(|| None::<SendPreview>);
+    let tick = use_chain_tick();
+    {
+        let preview = preview.clone();
+        let draft = SendDraft {
+            from: from.clone(),
+            token: (!token.is_empty()).then(|| (*token).clone()),
+            amount: (*amount).clone(),
+            speed: speed_of(&speed, &max_fee, &tip),
+            sponsored: *sponsored,
+        };
+        use_effect_with((draft, tick), move |(draft, _)| {
+            let draft = draft.clone();
+            if !draft.from.is_empty() {
+                spawn_local(async move {
+                    match call::<_, SendPreview>(cmd::SEND_PREVIEW, &Request { request: &draft })
+                        .await
+                    {
+                        Ok(p) => preview.set(Some(p)),
+                        Err(_) => preview.set(None),
+                    }
+                });
+            }
+        });
+    }
     let request = SendRequest {
         from: from.clone(),
         to: to.trim().to_string(),
@@ -220,6 +247,15 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             </section>
         };
     }
+    let problem = preview.as_ref().and_then(|p| p.problem.clone());
+    let use_max = {
+        let (amount, preview) = (amount.clone(), preview.clone());
+        Callback::from(move |_: MouseEvent| {
+            if let Some(max) = preview.as_ref().and_then(|p| p.max.clone()) {
+                amount.set(max);
+            }
+        })
+    };
     let toggle_sponsored = {
         let sponsored = sponsored.clone();
         Callback::from(move |_| sponsored.set(!*sponsored))
@@ -243,7 +279,16 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     }) }
                 </select>
                 <label for="send-amount">{ "Amount" }</label>
-                <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true value={(*amount).clone()} oninput={field(&amount)} />
+                <div class="row">
+                    <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true aria-describedby="send-available send-amount-problem" aria-invalid={problem.is_some().to_string()} value={(*amount).clone()} oninput={field(&amount)} />
+                    <button id="send-max" type="button" class="secondary" disabled={preview.as_ref().is_none_or(|p| p.max.is_none())} onclick={use_max}>{ "Max" }</button>
+                </div>
+                if let Some(p) = &*preview {
+                    <p class="small muted" id="send-available">{ format!("Available: {} {}", p.available, p.symbol) }</p>
+                }
+                if let Some(text) = &problem {
+                    <p class="error" role="alert" id="send-amount-problem">{ text.clone() }</p>
+                }
                 <label for="send-speed">{ "Speed" }</label>
                 <select id="send-speed" onchange={select_field(&speed)}>
                     <option value="slow" selected={*speed == "slow"}>{ "Slow" }</option>
@@ -268,8 +313,21 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                         }
                     </fieldset>
                 }
+                if let Some(p) = &*preview {
+                    <dl class="review" id="send-costs">
+                        <dt>{ "Network fee" }</dt>
+                        <dd id="send-fee">{ match &p.max_fee {
+                            Some(f) if f == "0.0" => "paid by the paymaster".to_string(),
+                            Some(f) => format!("up to {f} {}", p.native_symbol),
+                            None => "priced at review".to_string(),
+                        } }</dd>
+                        if let Some(t) = &p.total {
+                            <dt>{ "Total" }</dt><dd id="send-total">{ format!("up to {t} {}", p.native_symbol) }</dd>
+                        }
+                    </dl>
+                }
                 <ErrorLine error={(*error).clone()} id="send-error" />
-                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy}>{ if *busy { "Checking…" } else { "Review" } }</button>
+                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy || problem.is_some()}>{ if *busy { "Checking…" } else { "Review" } }</button>
             </form>
         </section>
     }

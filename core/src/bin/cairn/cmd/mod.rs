@@ -11,6 +11,7 @@
 
 mod account;
 mod audit;
+mod backup;
 mod export;
 mod guard;
 mod history;
@@ -36,6 +37,8 @@ pub enum Command {
     #[command(flatten)]
     Export(export::Cmd),
     #[command(flatten)]
+    Backup(backup::Cmd),
+    #[command(flatten)]
     Audit(audit::Cmd),
     #[command(flatten)]
     Send(send::Cmd),
@@ -60,6 +63,7 @@ pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
         Command::Wallet(cmd) => wallet::run(ctx, cmd).await?,
         Command::Account(cmd) => account::run(ctx, cmd).await?,
         Command::Export(cmd) => export::run(ctx, cmd).await?,
+        Command::Backup(cmd) => backup::run(ctx, cmd).await?,
         Command::Audit(cmd) => audit::run(ctx, cmd).await?,
         Command::Send(cmd) => send::run(ctx, cmd).await?,
         Command::Smart(cmd) => smart::run(ctx, cmd).await?,
