@@ -396,6 +396,46 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .await
     .unwrap();
+    // Too much is refused as it is typed (Review stays off); Max fills the balance less the
+    // fee, and the total is the whole balance.
+    s.wait_for_text("#send-available", WAIT, |t| t == "Available: 10.0 ETH")
+        .await
+        .unwrap();
+    s.type_into("#send-amount", "100", WAIT).await.unwrap();
+    let problem = s
+        .wait_for_text("#send-amount-problem", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(problem, "more than the 10.0 ETH available");
+    let review_off = "return document.getElementById('send-review-button').disabled";
+    assert_eq!(s.execute(review_off).await.unwrap(), json!(true));
+    std::fs::write(
+        out.join("gui-send-overspend.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#send-max", WAIT).await.unwrap();
+    s.wait_for_text("#send-total", WAIT, |t| t == "up to 10.0 ETH")
+        .await
+        .unwrap();
+    let max = s
+        .execute("return document.getElementById('send-amount').value")
+        .await
+        .unwrap();
+    let max = max.as_str().unwrap().to_string();
+    assert!(max.starts_with("9.99"), "{max}");
+    assert!(s.find("#send-amount-problem").await.unwrap().is_none());
+    assert_eq!(s.execute(review_off).await.unwrap(), json!(false));
+    // A fresh form for the payment below.
+    s.click_on("#nav-receive", WAIT).await.unwrap();
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.type_into(
+        "#send-to",
+        "0x000000000000000000000000000000000000bEEF",
+        WAIT,
+    )
+    .await
+    .unwrap();
     s.type_into("#send-amount", "1", WAIT).await.unwrap();
     s.click_on("#send-review-button", WAIT).await.unwrap();
     let reviewed = s
@@ -425,6 +465,49 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         s.screenshot().await.unwrap(),
     )
     .unwrap();
+    // Speed up: the new fee is shown before anything is signed; after it, the payment is one
+    // line (the replacement in its original's place), marked as sped up.
+    s.click_on(&format!("{row} .speed-up"), WAIT).await.unwrap();
+    let new_fee = s
+        .wait_for_text(&format!("{row} .replace-fee"), WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(
+        new_fee.starts_with("up to 0.") && new_fee.ends_with(" ETH"),
+        "{new_fee}"
+    );
+    std::fs::write(
+        out.join("gui-speed-up-confirm.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let before_speed_up = ids_now(&s).await;
+    s.click_on(&format!("{row} .confirm-replace-button"), WAIT)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    let row = loop {
+        let now = ids_now(&s).await;
+        if !now.contains(&row.trim_start_matches('#').to_string()) {
+            let fresh: Vec<&String> = now
+                .iter()
+                .filter(|i| !before_speed_up.contains(i))
+                .collect();
+            assert_eq!(fresh.len(), 1, "{now:?}");
+            assert_eq!(now.len(), before_speed_up.len(), "a second line: {now:?}");
+            break format!("#{}", fresh[0]);
+        }
+        assert!(std::time::Instant::now() < deadline, "no replacement line");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    s.wait_for_text(&format!("{row} .replaced-note"), WAIT, |t| {
+        t.contains("Sped up")
+    })
+    .await
+    .unwrap();
+    s.wait_for_text(&format!("{row} .amount"), WAIT, |t| t == "−1.0 ETH")
+        .await
+        .unwrap();
     node("evm_mine", json!([])).await;
     node("evm_setAutomine", json!([true])).await;
     s.wait_for_text(&format!("{row} .state"), WAIT, |t| t == "confirmed")
