@@ -328,6 +328,13 @@ pub async fn export_mnemonic(
     .await
 }
 
+/// The user typed or clicked in the window: the auto-lock clock starts again.
+#[tauri::command]
+pub async fn user_active(state: State<'_, AppState>) -> Result<(), ApiError> {
+    state.wallet().user_active().await;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn wallet_settings(state: State<'_, AppState>) -> Result<Settings, ApiError> {
     traced("wallet_settings", state.wallet().settings()).await

@@ -76,6 +76,7 @@ pub fn run() {
             commands::backup_challenge,
             commands::confirm_backup,
             commands::wallet_settings,
+            commands::user_active,
             commands::set_auto_lock,
             commands::set_quiet,
             commands::audit_log,

@@ -818,10 +818,28 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert_eq!(words, serde_json::json!(12));
     s.click_on("#export-hide", WAIT).await.unwrap();
 
+    // A new password typed twice differently is caught at once, beside the form (in view).
+    change_password_repeated(
+        &s,
+        "correct horse battery",
+        "correct horse stapler",
+        "correct horse staple",
+    )
+    .await;
+    let error = s
+        .wait_for_text("#settings-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert!(error.contains("differ"), "{error}");
+    let in_view = s
+        .execute("const r = document.getElementById('settings-error').getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight")
+        .await
+        .unwrap();
+    assert_eq!(in_view, json!(true), "the message is off-screen");
     // A new password: the old one must be right; afterwards only the new one unlocks.
     change_password(&s, "not my password", "correct horse stapler").await;
     let error = s
-        .wait_for_text("#settings-error", WAIT, |t| !t.is_empty())
+        .wait_for_text("#settings-error", WAIT, |t| !t.contains("differ"))
         .await
         .unwrap();
     assert!(error.contains("password is wrong"), "{error}");
@@ -1006,7 +1024,14 @@ async fn unlock_comes_back(s: &Session) {
 
 /// Fills the settings' change-password form and submits it.
 async fn change_password(s: &Session, old: &str, new: &str) {
+    change_password_repeated(s, old, new, new).await;
+}
+
+async fn change_password_repeated(s: &Session, old: &str, new: &str, repeat: &str) {
     s.type_into("#old-password", old, WAIT).await.unwrap();
     s.type_into("#new-password", new, WAIT).await.unwrap();
+    s.type_into("#new-password-repeat", repeat, WAIT)
+        .await
+        .unwrap();
     s.click_on("#change-password", WAIT).await.unwrap();
 }

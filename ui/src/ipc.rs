@@ -102,6 +102,37 @@ pub fn listen(event: &'static str, handler: impl FnMut(JsValue) + 'static) {
     });
 }
 
+/// Tells the core the user is at the window whenever they type or click, at most every 10 s,
+/// so the auto-lock does not close a form being filled in (no wallet call happens while typing).
+pub fn report_activity() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let last = Rc::new(Cell::new(0f64));
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        let now = js_sys::Date::now();
+        if now - last.get() >= 10_000.0 {
+            last.set(now);
+            wasm_bindgen_futures::spawn_local(async {
+                // Locked or not, nothing to do with the answer.
+                let _ = call::<_, ()>(cairn_api::cmd::USER_ACTIVE, &NoArgs {}).await;
+            });
+        }
+    });
+    for kind in ["keydown", "pointerdown", "input", "wheel"] {
+        // Capture: a field that stops the event still counts.
+        let _ = document.add_event_listener_with_callback_and_bool(
+            kind,
+            handler.as_ref().unchecked_ref(),
+            true,
+        );
+    }
+    // The page keeps the listener until it unloads.
+    handler.forget();
+}
+
 /// Resolves after `ms` milliseconds.
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

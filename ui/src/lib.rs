@@ -89,6 +89,7 @@ pub fn app() -> Html {
         let screen = screen.clone();
         let live = live.clone();
         use_effect_with((), move |_| {
+            ipc::report_activity();
             // Sync state and operation changes, for the whole life of the page.
             {
                 let live = live.clone();

@@ -52,6 +52,8 @@ pub mod cmd {
     pub const CONTACTS: &str = "contacts";
     pub const SET_QUIET: &str = "set_quiet";
     pub const SEND_PREVIEW: &str = "send_preview";
+    /// The user typed or clicked: the auto-lock clock starts again (sent at most every 10 s).
+    pub const USER_ACTIVE: &str = "user_active";
     pub const QUOTE_REPLACEMENT: &str = "quote_replacement";
     pub const BACKUP_STATUS: &str = "backup_status";
     pub const BACKUP_CHALLENGE: &str = "backup_challenge";

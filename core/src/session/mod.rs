@@ -119,6 +119,9 @@ pub(crate) struct Ctx {
     events: broadcast::Sender<WalletEvent>,
     /// Wakes the sync worker (after a send, an unlock, a user's "sync now").
     sync_wake: tokio::sync::Notify,
+    /// Rung when the auto-lock time changes, so the idle watch applies it now, not after the
+    /// wait it started under the old one.
+    pub(crate) idle_rules: Arc<tokio::sync::Notify>,
     /// One sync round at a time: the worker and an explicit "sync now" must not both
     /// broadcast the same queue. Holds what rounds remember between them.
     pub(crate) sync_round: Mutex<SyncMemo>,
@@ -180,6 +183,7 @@ impl Ctx {
             manual_clock: std::sync::Mutex::new(None),
             events,
             sync_wake: tokio::sync::Notify::new(),
+            idle_rules: Arc::new(tokio::sync::Notify::new()),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
             quiet: std::sync::atomic::AtomicBool::new(quiet_from_env()),

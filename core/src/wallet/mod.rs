@@ -317,7 +317,17 @@ impl Wallet {
             s.auto_lock = timeout;
             Ok(())
         })
-        .await
+        .await?;
+        self.ctx.idle_rules.notify_waiters();
+        Ok(())
+    }
+
+    /// The user is at the window (typing, clicking) without calling the wallet: the idle
+    /// clock starts again. Nothing happens while locked.
+    pub async fn user_active(&self) {
+        if self.ctx.gate().await.is_some() {
+            self.ctx.touch();
+        }
     }
 
     /// Test hook: the same as `set_auto_lock` without the range check, so a test can watch the
@@ -328,7 +338,9 @@ impl Wallet {
             s.auto_lock = timeout;
             Ok(())
         })
-        .await
+        .await?;
+        self.ctx.idle_rules.notify_waiters();
+        Ok(())
     }
 
     /// The newest `limit` audit rows.
@@ -821,6 +833,14 @@ fn remove_wallet_files(dir: &Path) {
 /// and ends when the wallet is dropped or a newer session replaces the one it watches.
 async fn idle_watch(ctx: Weak<Ctx>, generation: u64) {
     loop {
+        // The notifier alone is held while waiting, not the wallet. Listening starts before the
+        // timeout is read, so a change made in between is not missed.
+        let Some(rules) = ctx.upgrade().map(|c| c.idle_rules.clone()) else {
+            return;
+        };
+        let changed = rules.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
         let wait = {
             let Some(ctx) = ctx.upgrade() else { return };
             if !ctx.is_current(generation) {
@@ -837,7 +857,10 @@ async fn idle_watch(ctx: Weak<Ctx>, generation: u64) {
             }
             timeout - idle
         };
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = changed => {}
+        }
     }
 }
 
@@ -1126,6 +1149,58 @@ mod tests {
             .map(|e| e.event)
             .collect();
         assert_eq!(events, vec!["unlock", "lock", "password_changed"]);
+    }
+
+    /// Typing in the window (no wallet call) keeps the wallet open; a shorter auto-lock time
+    /// applies at once, not after the wait the watch began under the old one.
+    #[tokio::test]
+    async fn activity_in_the_window_counts_and_a_new_auto_lock_applies_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = wallet(dir.path());
+        w.create(pw("correct horse"), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        let mut events = w.subscribe();
+        *w.ctx.manual_clock.lock().unwrap() = Some(std::time::Instant::now());
+        let advance = |by: Duration| {
+            let mut clock = w.ctx.manual_clock.lock().unwrap();
+            *clock = clock.map(|t| t + by);
+        };
+        w.set_auto_lock_unchecked(Duration::from_millis(300))
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            advance(Duration::from_millis(200));
+            w.user_active().await;
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(w.ctx.gate().await.is_some(), "locked while the user typed");
+
+        // Ten minutes, then one second: the watch is asleep for ten minutes when the change
+        // comes, and locks within the second anyway.
+        w.set_auto_lock_unchecked(Duration::from_secs(600))
+            .await
+            .unwrap();
+        // Past the 300 ms wait begun before: the watch now sleeps for the ten minutes.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        w.set_auto_lock_unchecked(Duration::from_secs(1))
+            .await
+            .unwrap();
+        advance(Duration::from_secs(2));
+        let event = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match events.recv().await.unwrap() {
+                    WalletEvent::Sync(_) => continue,
+                    other => return other,
+                }
+            }
+        })
+        .await
+        .expect("the new auto-lock time did not apply");
+        assert_eq!(event, WalletEvent::Locked(LockReason::Idle));
+        // Locked: activity in the window changes nothing.
+        w.user_active().await;
+        assert!(w.ctx.gate().await.is_none());
     }
 
     #[tokio::test]

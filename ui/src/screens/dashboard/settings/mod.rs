@@ -13,7 +13,7 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{field, select_value, CodeInput, ErrorLine, RecoveryWords};
+use crate::components::{field, invalid_input, select_value, CodeInput, ErrorLine, RecoveryWords};
 use crate::hooks::{hd_source, use_accounts, use_mfa_status};
 use crate::ipc::{call, call_sealed, NoArgs, Request};
 
@@ -35,10 +35,21 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
     }
 }
 
+/// The cards of the settings page a message can belong to.
+#[derive(Clone, Copy, PartialEq)]
+enum Card {
+    AutoLock,
+    Quiet,
+    Phrase,
+    Password,
+}
+
 #[function_component(SettingsPage)]
 fn settings_page() -> Html {
     let settings = use_state(|| None::<Settings>);
-    let message = use_state(|| None::<Result<String, ApiError>>);
+    // What the last action said, and on which card: shown there, where the user is looking.
+    let message = use_state(|| None::<(Card, Result<String, ApiError>)>);
+    let new_pw2 = use_state(String::new);
     let old_pw = use_state(String::new);
     let new_pw = use_state(String::new);
     let export_pw = use_state(String::new);
@@ -68,30 +79,59 @@ fn settings_page() -> Html {
                         if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
                             settings.set(Some(s));
                         }
-                        message.set(Some(Ok(format!(
-                            "Cairn now locks after {} minutes without use.",
-                            secs / 60
-                        ))));
+                        message.set(Some((
+                            Card::AutoLock,
+                            Ok(format!(
+                                "Cairn now locks after {} minutes without use.",
+                                secs / 60
+                            )),
+                        )));
                     }
-                    Err(e) => message.set(Some(Err(e))),
+                    Err(e) => message.set(Some((Card::AutoLock, Err(e)))),
                 }
             });
         })
     };
     let change = {
-        let (old_pw, new_pw, message) = (old_pw.clone(), new_pw.clone(), message.clone());
+        let (old_pw, new_pw, new_pw2, message) = (
+            old_pw.clone(),
+            new_pw.clone(),
+            new_pw2.clone(),
+            message.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if *new_pw != *new_pw2 {
+                // Typed again from the start, like after any attempt.
+                old_pw.set(String::new());
+                new_pw.set(String::new());
+                new_pw2.set(String::new());
+                message.set(Some((
+                    Card::Password,
+                    Err(invalid_input("The two new passwords differ.")),
+                )));
+                return;
+            }
+            message.set(None);
             let request = ChangePasswordRequest {
                 old_password: (*old_pw).clone(),
                 new_password: (*new_pw).clone(),
             };
-            let (old_pw, new_pw, message) = (old_pw.clone(), new_pw.clone(), message.clone());
+            let (old_pw, new_pw, new_pw2, message) = (
+                old_pw.clone(),
+                new_pw.clone(),
+                new_pw2.clone(),
+                message.clone(),
+            );
             spawn_local(async move {
                 let result = call_sealed::<_, ()>(cmd::CHANGE_PASSWORD, &request).await;
                 old_pw.set(String::new());
                 new_pw.set(String::new());
-                message.set(Some(result.map(|_| "Password changed.".to_string())));
+                new_pw2.set(String::new());
+                message.set(Some((
+                    Card::Password,
+                    result.map(|_| "Password changed.".to_string()),
+                )));
             });
         })
     };
@@ -128,7 +168,7 @@ fn settings_page() -> Html {
                         phrase.set(Some(secret.secret));
                         message.set(None);
                     }
-                    Err(e) => message.set(Some(Err(e))),
+                    Err(e) => message.set(Some((Card::Phrase, Err(e)))),
                 }
             });
         })
@@ -151,27 +191,30 @@ fn settings_page() -> Html {
                         if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
                             settings.set(Some(s));
                         }
-                        message.set(Some(Ok(if quiet {
+                        message.set(Some((Card::Quiet, Ok(if quiet {
                             "Quiet mode is on: nothing is read in the background. Use \"Sync now\" to refresh.".to_string()
                         } else {
                             "Quiet mode is off: balances and activity follow the chain.".to_string()
-                        })));
+                        }))));
                     }
-                    Err(e) => message.set(Some(Err(e))),
+                    Err(e) => message.set(Some((Card::Quiet, Err(e)))),
                 }
             });
         })
     };
     let quiet = settings.as_ref().is_some_and(|s| s.quiet);
     let current = settings.as_ref().map_or(300, |s| s.auto_lock_secs);
+    let said = |card: Card| match &*message {
+        Some((c, Ok(text))) if *c == card => {
+            html! { <p class="ok" id="settings-message" role="status">{ text.clone() }</p> }
+        }
+        Some((c, Err(e))) if *c == card => {
+            html! { <ErrorLine error={Some(e.clone())} id="settings-error" /> }
+        }
+        _ => html! {},
+    };
     html! {
         <>
-            if let Some(m) = &*message {
-                { match m {
-                    Ok(text) => html! { <p class="ok" id="settings-message">{ text }</p> },
-                    Err(e) => html! { <ErrorLine error={Some(e.clone())} id="settings-error" /> },
-                } }
-            }
             <section class="card">
                 <h2>{ "Auto-lock" }</h2>
                 <label for="auto-lock">{ "Lock after this long without use" }</label>
@@ -180,6 +223,7 @@ fn settings_page() -> Html {
                         <option value={s.to_string()} selected={s == current}>{ format!("{} min", s / 60) }</option>
                     }) }
                 </select>
+                { said(Card::AutoLock) }
                 if let Some(s) = &*settings {
                     <p class="muted small">{ if s.device_secret { "Protected by this device's keychain and your password." } else { "Protected by your password (no OS keychain on this device)." } }</p>
                 }
@@ -191,6 +235,7 @@ fn settings_page() -> Html {
                     { " Quiet mode" }
                 </label>
                 <p class="muted small">{ "Nothing is read in the background, also while the window is hidden. Payments you send still go out and are followed; \"Sync now\" reads balances and activity when you want them." }</p>
+                { said(Card::Quiet) }
             </section>
             <section class="card">
                 <h2>{ "Recovery phrase" }</h2>
@@ -208,6 +253,7 @@ fn settings_page() -> Html {
                         <button id="export" type="submit" class="primary" disabled={source.is_none()}>{ "Show recovery phrase" }</button>
                     </form>
                 }
+                { said(Card::Phrase) }
             </section>
             <section class="card">
                 <h2>{ "Change password" }</h2>
@@ -216,6 +262,9 @@ fn settings_page() -> Html {
                     <input id="old-password" type="password" autocomplete="current-password" required=true value={(*old_pw).clone()} oninput={field(&old_pw)} />
                     <label for="new-password">{ "New password" }</label>
                     <input id="new-password" type="password" autocomplete="new-password" minlength="8" required=true value={(*new_pw).clone()} oninput={field(&new_pw)} />
+                    <label for="new-password-repeat">{ "Repeat new password" }</label>
+                    <input id="new-password-repeat" type="password" autocomplete="new-password" required=true value={(*new_pw2).clone()} oninput={field(&new_pw2)} />
+                    { said(Card::Password) }
                     <button id="change-password" type="submit" class="primary">{ "Change password" }</button>
                 </form>
             </section>
