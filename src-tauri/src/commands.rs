@@ -69,23 +69,15 @@ where
     Fut: Future<Output = Result<R, ApiError>>,
 {
     let channel = state.device.channel();
-    let (request, reply) = channel
-        .open::<Q>(command, &request)
-        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))?;
+    let (request, reply) = channel.open::<Q>(command, &request)?;
     let result = work(request).await?;
-    reply
-        .seal(&result)
-        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))
+    Ok(reply.seal(&result)?)
 }
 
 /// A one-shot key for the page to seal one request to.
 #[tauri::command]
 pub async fn seal_key(state: State<'_, AppState>) -> Result<SealKey, ApiError> {
-    state
-        .device
-        .channel()
-        .issue()
-        .map_err(|e| ApiError::from(cairn_core::Error::from(e)))
+    Ok(state.device.channel().issue()?)
 }
 
 #[tauri::command]

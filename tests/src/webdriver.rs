@@ -177,7 +177,18 @@ impl Session {
         self.type_text(&el, text).await
     }
 
+    /// Clicks `el` as a person would: scrolled to the middle of the window first, where no
+    /// fixed bar (the phone layout's navigation) covers it.
     pub async fn click(&self, el: &Element) -> Result<(), WebDriverError> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({
+                "script": "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})",
+                "args": [{ELEMENT_KEY: el.0}],
+            })),
+        )
+        .await?;
         self.cmd(
             reqwest::Method::POST,
             &format!("/element/{}/click", el.0),

@@ -848,15 +848,23 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         change_password(&s, "correct horse battery", "correct horse stapler").await;
-        let outcome = s
-            .execute(
-                "const m = document.getElementById('settings-message'); \
-                 const e = document.getElementById('settings-error'); \
-                 return m ? 'ok: ' + m.textContent : (e ? 'error: ' + e.textContent : '')",
-            )
-            .await
-            .unwrap();
-        let outcome = outcome.as_str().unwrap_or_default().to_string();
+        // The answer to this attempt (the form clears the last one's message as it submits).
+        let outcome = loop {
+            let said = s
+                .execute(
+                    "const m = document.getElementById('settings-message'); \
+                     const e = document.getElementById('settings-error'); \
+                     return m ? 'ok: ' + m.textContent : (e ? 'error: ' + e.textContent : '')",
+                )
+                .await
+                .unwrap();
+            let said = said.as_str().unwrap_or_default().to_string();
+            if !said.is_empty() {
+                break said;
+            }
+            assert!(std::time::Instant::now() < deadline, "no answer");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
         if outcome.contains("Password changed") {
             break;
         }
@@ -1028,6 +1036,17 @@ async fn change_password(s: &Session, old: &str, new: &str) {
 }
 
 async fn change_password_repeated(s: &Session, old: &str, new: &str, repeat: &str) {
+    // The form clears itself when the last attempt's answer arrives: type after that, as a
+    // person reading the answer would.
+    let empty = "return ['old-password', 'new-password', 'new-password-repeat'].every(i => document.getElementById(i).value === '')";
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.execute(empty).await.unwrap() != json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the form kept the last attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     s.type_into("#old-password", old, WAIT).await.unwrap();
     s.type_into("#new-password", new, WAIT).await.unwrap();
     s.type_into("#new-password-repeat", repeat, WAIT)

@@ -737,6 +737,12 @@ async fn networks_are_checked_before_they_are_added_and_the_choice_is_kept() {
         w.use_network(99).await.unwrap_err().code(),
         ErrorCode::NotFound
     ));
+
+    // Back to the devnet the wallet was started on: its own endpoint, not the preset's.
+    let back = w.use_network(31337).await.unwrap();
+    assert_eq!(back.spec.rpc_urls, vec![url.clone()]);
+    assert_eq!(w.network().rpc_urls, vec![url.clone()]);
+    assert!(w.sync_once().await.unwrap().online);
 }
 
 /// A stand-in for an Etherscan-compatible API (none can run offline): answers
@@ -774,12 +780,21 @@ impl Explorer {
                     .unwrap_or_default()
                     .to_string();
                 a.lock().unwrap().push(query.clone());
-                let address = query
-                    .split(['?', '&'])
-                    .find_map(|kv| kv.strip_prefix("address="))
-                    .unwrap_or_default()
-                    .to_lowercase();
-                let result: Vec<Value> = r
+                let param = |name: &str| {
+                    query
+                        .split(['?', '&'])
+                        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let address = param("address").to_lowercase();
+                let number = |name: &str, default: u64| param(name).parse().unwrap_or(default);
+                let (start, end) = (number("startblock", 0), number("endblock", u64::MAX));
+                // Etherscan's paging: `offset` rows of page 1, oldest first.
+                let take = number("offset", 10_000).min(10_000) as usize;
+                let block =
+                    |row: &Value| -> u64 { row["blockNumber"].as_str().unwrap().parse().unwrap() };
+                let mut result: Vec<Value> = r
                     .lock()
                     .unwrap()
                     .iter()
@@ -787,8 +802,11 @@ impl Explorer {
                         row["from"].as_str() == Some(address.as_str())
                             || row["to"].as_str() == Some(address.as_str())
                     })
+                    .filter(|row| (start..=end).contains(&block(row)))
                     .cloned()
                     .collect();
+                result.sort_by_key(block);
+                result.truncate(take);
                 let body = if result.is_empty() {
                     json!({"status": "0", "message": "No transactions found", "result": []})
                 } else {
@@ -986,4 +1004,75 @@ async fn the_send_form_checks_the_amount_as_typed_and_max_goes_through() {
     let left = eth_balance(&url, &me).await;
     assert!(left < fee, "{left} left of a {fee} fee");
     assert_eq!(eth_balance(&url, BOB).await, wei(&max));
+}
+
+/// An explorer's long list (2 500 payments in, one per block) comes a page of 1 000 rows per
+/// round, oldest first, each round going on where the last stopped (a block cut by the page's
+/// end is read again whole), until all of it is there once: nothing cut off at the explorer's
+/// limit, no round waiting on all of it.
+#[tokio::test]
+async fn a_long_explorer_history_arrives_a_page_per_round() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let proxy = RpcProxy::start(&url).await.unwrap();
+    proxy.set_fault(Fault::NoOtterscan);
+    let explorer = Explorer::start().await;
+    let mut net = network(&[proxy.url()]);
+    net.explorer_api_url = Some(explorer.url.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), net).await;
+    w.set_quiet(true).await.unwrap();
+    rpc(&url, "anvil_mine", json!(["0xa8c"])).await;
+    const PAYMENTS: u64 = 2_500;
+    {
+        let mut rows = explorer.rows.lock().unwrap();
+        for i in 1..=PAYMENTS {
+            rows.push(json!({
+                "blockNumber": (i + 10).to_string(),
+                "timeStamp": (1_700_000_000 + i).to_string(),
+                "hash": format!("0x{i:064x}"),
+                "from": "0x0000000000000000000000000000000000001234",
+                "to": me.to_lowercase(),
+                "value": "1",
+                "gas": "21000",
+                "gasPrice": "1",
+                "gasUsed": "21000",
+                "isError": "0",
+            }));
+        }
+    }
+    let count = || async {
+        let (mut n, mut before) = (0, None);
+        loop {
+            let page = w
+                .history_page(&cairn_api::HistoryQuery {
+                    account: Some(me.clone()),
+                    direction: Some("in".into()),
+                    before,
+                    limit: Some(500),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            n += page.entries.len() as u64;
+            match page.next {
+                Some(next) => before = Some(next),
+                None => return n,
+            }
+        }
+    };
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        explorer.asked.lock().unwrap().clear();
+        w.sync_once().await.unwrap();
+        let asked = explorer.asked.lock().unwrap().clone();
+        assert!(asked.len() <= 1, "one request per round: {asked:?}");
+        assert!(asked.iter().all(|q| q.contains("offset=1000")), "{asked:?}");
+        seen.push(count().await);
+        if seen.last() == Some(&PAYMENTS) {
+            break;
+        }
+    }
+    assert_eq!(seen, vec![999, 1998, PAYMENTS], "rows per round");
 }

@@ -122,12 +122,23 @@ pub(crate) fn use_op_tick() -> u64 {
     live.as_ref().map(|l| l.op_tick).unwrap_or_default()
 }
 
-/// Moves when an operation changed or a new block was seen: what lists read from the chain
-/// (balances, history) reload on.
+/// What a chain tick is made of: operation changes, the block last read, the last round.
+pub(crate) type ChainTick = (u64, Option<u64>, Option<i64>);
+
+/// Moves when an operation changed, a new block was seen or a sync round ended (a round can
+/// read what was missing without a new block, e.g. a token just added): what lists read from
+/// the chain (balances, history) reload on.
 #[hook]
-pub(crate) fn use_chain_tick() -> (u64, Option<u64>) {
+pub(crate) fn use_chain_tick() -> ChainTick {
     let live = use_context::<LiveHandle>();
     live.as_ref()
-        .map(|l| (l.op_tick, l.sync.as_ref().and_then(|s| s.last_block)))
+        .map(|l| {
+            let sync = l.sync.as_ref();
+            (
+                l.op_tick,
+                sync.and_then(|s| s.last_block),
+                sync.and_then(|s| s.synced_at),
+            )
+        })
         .unwrap_or_default()
 }

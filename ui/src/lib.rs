@@ -167,7 +167,7 @@ pub fn app() -> Html {
         }
     };
     html! {
-        <main class="app">
+        <main class={classes!("app", matches!(*screen, Screen::Dashboard { .. }).then_some("wide"))}>
             <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header>
             <ContextProvider<LiveHandle> context={live.clone()}>
                 <div key={shown_at.to_string()}>{ body }</div>

@@ -48,6 +48,9 @@ const PAGES_PER_ROUND: usize = 20;
 /// `eth_getLogs` ranges per round across accounts, each at most the network's
 /// `log_span_blocks`: a token history from genesis is read in steps, not in one refused request.
 const LOG_SPANS_PER_ROUND: usize = 10;
+/// Rows per explorer request, one request per account per round (Etherscan serves at most
+/// 10 000 rows for one query: a longer past is read over rounds, never cut off).
+const EXPLORER_PAGE: usize = 1000;
 
 /// One movement to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -547,8 +550,12 @@ impl History<'_> {
         }
     }
 
-    /// ETH movements of `owner` in blocks after `after` from an Etherscan-compatible API
-    /// (`module=account&action=txlist`). The URL may carry its own query (API key, chain id).
+    /// ETH movements of `owner` in blocks `after + 1..=head` from an Etherscan-compatible API
+    /// (`module=account&action=txlist`), oldest first, one page of `EXPLORER_PAGE` rows per
+    /// round. The URL may carry its own query (API key, chain id). Returns the entries and,
+    /// when the page was full, the last block read completely (the next round starts after
+    /// it), so a long past arrives over several rounds instead of being cut at the explorer's
+    /// own limit.
     async fn explorer_entries(
         &self,
         api: &str,
@@ -556,14 +563,15 @@ impl History<'_> {
         owner: Address,
         native: &AssetRow,
         after: u64,
-    ) -> Result<Vec<Entry>, ChainError> {
+        head: u64,
+    ) -> Result<(Vec<Entry>, Option<u64>), ChainError> {
         let fail = |reason: String| ChainError::Unreachable {
             url: api.to_string(),
             reason,
         };
         let sep = if api.contains('?') { '&' } else { '?' };
         let url = format!(
-            "{api}{sep}module=account&action=txlist&address={owner}&startblock={}&endblock=999999999&sort=asc",
+            "{api}{sep}module=account&action=txlist&address={owner}&startblock={}&endblock={head}&page=1&offset={EXPLORER_PAGE}&sort=asc",
             after.saturating_add(1)
         );
         let reply = reqwest::Client::builder()
@@ -606,12 +614,32 @@ impl History<'_> {
         };
         // Etherscan sends numbers as decimal strings.
         let dec = |v: &Value| v.as_str().and_then(|s| U256::from_str_radix(s, 10).ok());
+        let block_of = |tx: &Value| {
+            dec(&tx["blockNumber"])
+                .and_then(|b| u64::try_from(b).ok())
+                .unwrap_or(0)
+        };
+        // A full page may end inside a block: that block is read again next round, whole.
+        // (One block holding a full page of the account's transactions is taken as it is.)
+        let stop = if rows.len() >= EXPLORER_PAGE {
+            let blocks = rows
+                .iter()
+                .map(block_of)
+                .filter(|b| *b > after && *b <= head);
+            let (low, high) = blocks.fold((u64::MAX, 0), |(l, h), b| (l.min(b), h.max(b)));
+            Some(if low < high {
+                high - 1
+            } else {
+                high.max(after)
+            })
+        } else {
+            None
+        };
+        let last = stop.unwrap_or(head);
         let mut out = Vec::new();
         for tx in rows {
-            let block = dec(&tx["blockNumber"])
-                .and_then(|b| u64::try_from(b).ok())
-                .unwrap_or(0);
-            if block <= after {
+            let block = block_of(&tx);
+            if block <= after || block > last {
                 continue;
             }
             let from = tx["from"].as_str().and_then(|s| s.parse::<Address>().ok());
@@ -645,7 +673,7 @@ impl History<'_> {
                 out.push(base("in", value, from));
             }
         }
-        Ok(out)
+        Ok((out, stop))
     }
 
     /// ERC-20 transfers of the known tokens to and from `owner` in blocks `from..=to`: two log
@@ -772,19 +800,20 @@ impl History<'_> {
                 .ots_entries(account, owner, &native, after, head, &mut budget)
                 .await?;
             // How far this round's reading is complete: the head, or where the pages ran out.
-            let reached = found.as_ref().and_then(|(_, stop)| *stop).unwrap_or(head);
-            let mut entries = match found {
-                Some((e, _)) => e,
+            let (mut entries, reached) = match found {
+                Some((e, stop)) => (e, stop.unwrap_or(head)),
                 None => match self.ctx.network().explorer_api_url {
                     Some(api) => {
-                        self.explorer_entries(&api, account, owner, &native, after)
-                            .await?
+                        let (e, stop) = self
+                            .explorer_entries(&api, account, owner, &native, after, head)
+                            .await?;
+                        (e, stop.unwrap_or(head))
                     }
                     None => {
                         tracing::debug!(
                             "no Otterscan API and no explorer: ETH history from own operations only"
                         );
-                        Vec::new()
+                        (Vec::new(), head)
                     }
                 },
             };

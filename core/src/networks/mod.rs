@@ -193,10 +193,12 @@ impl Networks<'_> {
             .filter(|p| !user.iter().any(|u| u.chain_id == p.chain_id))
             .map(|p| (p, false))
             .collect();
-        // The network in use (e.g. given by the environment) is listed as it is used.
-        let current = self.ctx.network();
-        if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == current.chain_id) {
-            slot.0 = current.clone();
+        // The network the wallet was started with (e.g. the devnet the environment named) keeps
+        // its endpoints when the user switches away and back; the one in use is listed as used.
+        for known in [self.ctx.config().network.clone(), self.ctx.network()] {
+            if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == known.chain_id) {
+                slot.0 = known;
+            }
         }
         all.extend(user.into_iter().map(|u| (u, true)));
         all

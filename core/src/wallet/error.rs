@@ -416,6 +416,13 @@ impl From<Error> for ApiError {
     }
 }
 
+/// The sealed channel's refusals reach the shell directly (it opens and seals around the call).
+impl From<crate::keys::channel::ChannelError> for ApiError {
+    fn from(e: crate::keys::channel::ChannelError) -> ApiError {
+        ApiError::from(Error::from(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use super::Identicon;
+
 /// The places an address is shown.
 #[derive(Clone, Copy, PartialEq, Default)]
 pub(crate) enum AddressLook {
@@ -27,13 +29,29 @@ pub(crate) struct AddressProps {
     pub title: Option<AttrValue>,
 }
 
+/// `0x1234…abcd`: enough to recognise, with the picture beside it.
+pub(crate) fn short(address: &str) -> String {
+    if address.len() > 12 {
+        format!("{}…{}", &address[..6], &address[address.len() - 4..])
+    } else {
+        address.to_string()
+    }
+}
+
 #[function_component(Address)]
 pub(crate) fn address(props: &AddressProps) -> Html {
     let (id, title, address) = (props.id.clone(), props.title.clone(), props.address.clone());
+    let icon = html! { <Identicon address={address.clone()} size={20} /> };
     match props.look {
-        AddressLook::Card => html! { <p class="address" {id} {title}>{ address }</p> },
+        AddressLook::Card => html! {
+            <div class="address-line">{ icon }<p class="address" {id} {title}>{ address }</p></div>
+        },
         AddressLook::Big => html! { <p class="mono address-big" {id} {title}>{ address }</p> },
-        AddressLook::Field => html! { <dd class="mono" {id} {title}>{ address }</dd> },
-        AddressLook::Inline => html! { <span class="mono small" {id} {title}>{ address }</span> },
+        AddressLook::Field => html! { <dd class="mono" {id} {title}>{ icon }{ address }</dd> },
+        // In a list line the full form is one hover (or long press) away.
+        AddressLook::Inline => {
+            let full = title.unwrap_or_else(|| address.clone());
+            html! { <span class="mono small" {id} title={full}>{ icon }{ short(&address) }</span> }
+        }
     }
 }

@@ -16,8 +16,9 @@ pub(crate) struct NetworkProps {
 #[function_component(NetworkBadge)]
 pub(crate) fn network_badge(props: &NetworkProps) -> Html {
     html! {
+        // No status dot here: whether the network answers is the sync line's to say (a dot
+        // that stayed green offline told the user the opposite).
         <p class="network" id="network">
-            <span class="dot" aria-hidden="true"></span>
             { chain_label(&props.network.name, props.network.chain_id) }
         </p>
     }

@@ -9,7 +9,9 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{field, input_value, Address, AddressLook, Amount, AmountLook, ErrorLine};
+use crate::components::{
+    field, input_value, AccountSelect, Address, AddressLook, Amount, AmountLook, ErrorLine,
+};
 use crate::hooks::{first_address, hd_source, use_accounts, use_assets, use_chain_tick};
 use crate::ipc::{call, NoArgs, Request};
 
@@ -280,17 +282,27 @@ fn account_card(props: &AccountProps) -> Html {
     }
 }
 
-/// Every asset of the first account: confirmed, promised by signed sends, available; and adding
-/// a token by its contract (the core reads its symbol and decimals from the chain).
+/// Every asset of one account (the first until the user picks another): confirmed, promised by
+/// signed sends, available; and adding a token by its contract (the core reads its symbol and
+/// decimals from the chain).
 #[function_component(AssetsCard)]
 fn assets_card() -> Html {
     let tick = use_chain_tick();
     let accounts = use_accounts();
-    let address = first_address(&accounts.list);
+    let chosen = use_state(String::new);
+    let address = if chosen.is_empty() {
+        first_address(&accounts.list)
+    } else {
+        (*chosen).clone()
+    };
+    let pick = {
+        let chosen = chosen.clone();
+        Callback::from(move |a: String| chosen.set(a))
+    };
     let contract = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let added = use_state(|| 0u32);
-    let assets = use_assets(address, (tick, *added));
+    let assets = use_assets(address.clone(), (tick, *added));
     let add = {
         let (contract, error, added) = (contract.clone(), error.clone(), added.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -315,15 +327,22 @@ fn assets_card() -> Html {
     html! {
         <section class="card" id="assets">
             <h2>{ "Assets" }</h2>
+            <label for="assets-account">{ "Account" }</label>
+            <AccountSelect id="assets-account" accounts={(*accounts.list).clone()} selected={address} onchange={pick} mark_smart=true />
             <table class="assets">
                 <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th></tr>
-                { for assets.iter().map(|a| html! {
-                    <tr class="asset" id={format!("asset-{}", a.symbol)}>
-                        <td>{ a.symbol.clone() }</td>
-                        <td>{ a.confirmed.clone() }</td>
-                        <td>{ a.pending_out.clone() }</td>
-                        <td class="available">{ a.available.clone() }</td>
-                    </tr>
+                { for assets.iter().map(|a| {
+                    // Never read from the chain (offline, or just added): no number to show,
+                    // rather than a 0 that reads like an empty balance.
+                    let known = |v: &String| if a.block_number.is_some() { v.clone() } else { "—".to_string() };
+                    html! {
+                        <tr class="asset" id={format!("asset-{}", a.symbol)} title={if a.block_number.is_some() { String::new() } else { "not read from the chain yet".to_string() }}>
+                            <td>{ a.symbol.clone() }</td>
+                            <td>{ known(&a.confirmed) }</td>
+                            <td>{ a.pending_out.clone() }</td>
+                            <td class="available">{ known(&a.available) }</td>
+                        </tr>
+                    }
                 }) }
             </table>
             <form class="inline" onsubmit={add}>

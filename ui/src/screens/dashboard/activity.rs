@@ -12,8 +12,8 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{select_value, Amount, ErrorLine, FeePaid, StatusChip};
-use crate::hooks::{use_accounts, use_chain_tick, use_op_tick};
+use crate::components::{select_value, short, Amount, ErrorLine, FeePaid, StatusChip};
+use crate::hooks::{use_accounts, use_chain_tick, use_op_tick, ChainTick};
 use crate::ipc::{call, Request};
 
 /// Rows per page: a screenful and a half on a desktop.
@@ -106,15 +106,6 @@ fn cancel_label(state: &str) -> String {
         "confirmed" | "included" => "cancelled".into(),
         "failed" | "dropped" | "replaced" => "cancel failed".into(),
         _ => "cancelling".into(),
-    }
-}
-
-/// `0x1234…abcd`.
-fn short(address: &str) -> String {
-    if address.len() > 12 {
-        format!("{}…{}", &address[..6], &address[address.len() - 4..])
-    } else {
-        address.to_string()
     }
 }
 
@@ -415,7 +406,7 @@ fn activity_list(props: &ActivityProps) -> Html {
 struct HistoryProps {
     /// One account, or all when empty.
     account: String,
-    tick: (u64, Option<u64>),
+    tick: ChainTick,
     accounts: Vec<Account>,
 }
 

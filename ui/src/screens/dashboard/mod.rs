@@ -1,7 +1,8 @@
-//! The unlocked wallet: the tab bar, the network and sync badges over every tab, and the lock
-//! button. Each tab is its own module: `accounts` (with the assets card), `send`, `receive`,
-//! `activity` (with the chain history), `settings` (with two-factor, contacts and networks)
-//! and `audit`.
+//! The unlocked wallet: the navigation (five places: Home, Send, Receive, Activity, Settings;
+//! at the bottom on a phone, a column on the left on a desktop), the network and sync lines
+//! over every place, the backup reminder, and the lock button. Each place is its own module:
+//! `accounts` (with the assets card), `send`, `receive`, `activity` (with the chain history),
+//! `settings` (with two-factor, contacts and networks), and `audit`, opened from Settings.
 
 mod accounts;
 mod activity;
@@ -65,28 +66,43 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
         let tab = tab.clone();
         Callback::from(move |_| tab.set(Tab::Activity))
     };
+    let open_audit = {
+        let tab = tab.clone();
+        Callback::from(move |_: ()| tab.set(Tab::Audit))
+    };
+    // One place per task. Phones get the five at the bottom, within thumb's reach; wider
+    // windows a column on the left and the width for the content (style.css decides).
+    let in_settings = matches!(*tab, Tab::Settings | Tab::Audit);
     html! {
-        <>
-            <nav class="tabs" role="tablist">
-                <TabButton id="nav-accounts" label="Accounts" active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
+        <div class="dash">
+            <nav class="nav" role="tablist" aria-label="Sections">
+                <TabButton id="nav-accounts" label="Home" active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
                 <TabButton id="nav-send" label="Send" active={*tab == Tab::Send} onclick={select(Tab::Send)} />
                 <TabButton id="nav-receive" label="Receive" active={*tab == Tab::Receive} onclick={select(Tab::Receive)} />
                 <TabButton id="nav-activity" label="Activity" active={*tab == Tab::Activity} onclick={select(Tab::Activity)} />
-                <TabButton id="nav-settings" label="Settings" active={*tab == Tab::Settings} onclick={select(Tab::Settings)} />
-                <TabButton id="nav-audit" label="Audit" active={*tab == Tab::Audit} onclick={select(Tab::Audit)} />
+                <TabButton id="nav-settings" label="Settings" active={in_settings} onclick={select(Tab::Settings)} />
             </nav>
-            <NetworkBadge network={props.network.clone()} />
-            <SyncBadge />
-            <BackupReminder />
-            { match *tab {
-                Tab::Accounts => html! { <accounts::AccountsTab network={props.network.clone()} /> },
-                Tab::Send => html! { <send::SendPage {sent} /> },
-                Tab::Receive => html! { <receive::ReceivePage /> },
-                Tab::Activity => html! { <activity::ActivityAndHistory /> },
-                Tab::Settings => html! { <settings::SettingsTab {switched} /> },
-                Tab::Audit => html! { <audit::AuditPage /> },
-            } }
-            <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>
-        </>
+            <div class="dash-main">
+                <div class="status-lines">
+                    <NetworkBadge network={props.network.clone()} />
+                    <SyncBadge />
+                </div>
+                <BackupReminder />
+                { match *tab {
+                    Tab::Accounts => html! { <accounts::AccountsTab network={props.network.clone()} /> },
+                    Tab::Send => html! { <send::SendPage {sent} /> },
+                    Tab::Receive => html! { <receive::ReceivePage /> },
+                    Tab::Activity => html! { <activity::ActivityAndHistory /> },
+                    Tab::Settings => html! { <settings::SettingsTab {switched} {open_audit} /> },
+                    Tab::Audit => html! {
+                        <>
+                            <button id="audit-back" class="secondary" onclick={select(Tab::Settings)}>{ "← Settings" }</button>
+                            <audit::AuditPage />
+                        </>
+                    },
+                } }
+                <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>
+            </div>
+        </div>
     }
 }

@@ -110,6 +110,7 @@ mod tests {
                 "account",
                 "change-password",
                 "export",
+                "backup",
                 "audit",
                 "auto-lock",
                 "balance",

@@ -21,16 +21,24 @@ use crate::ipc::{call, call_sealed, NoArgs, Request};
 pub(crate) struct SettingsTabProps {
     /// Called with the network now in use.
     pub switched: Callback<NetworkInfo>,
+    /// Opens the audit log.
+    pub open_audit: Callback<()>,
 }
 
 #[function_component(SettingsTab)]
 pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
+    let open_audit = props.open_audit.reform(|_: MouseEvent| ());
     html! {
         <>
             <SettingsPage />
             <security::SecurityCard />
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
+            <section class="card">
+                <h2>{ "Audit log" }</h2>
+                <p class="muted small">{ "Every unlock, export, setting change and send this wallet recorded, in a chain the wallet checks." }</p>
+                <button id="nav-audit" class="secondary" onclick={open_audit}>{ "Open the audit log" }</button>
+            </section>
         </>
     }
 }
