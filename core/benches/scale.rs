@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use cairn_api::{ActivityQuery, HistoryQuery};
 use cairn_core::keychain::NoKeychain;
 use cairn_core::ledger::Ledger;
+use cairn_core::store::operations::ActivityBaseline;
 use cairn_core::{vault, KdfParams, KeySpec, Network, Wallet, WalletConfig};
 use secrecy::SecretString;
 
@@ -208,6 +209,39 @@ async fn main() {
         let page = if account.is_some() { 40 } else { 100 };
         row(&format!("activity, page {page}, {label}"), deep);
     }
+
+    // The same run's baselines, read through a second connection: the page-100 activity read
+    // as OFFSET paging would (same query, same index), and as the ledger had it before its
+    // indexes (the same query with none to use: every operation sorted).
+    let unlocked = vault::unlock(dir.path(), &password(), &NoKeychain, KdfParams::RELEASE).unwrap();
+    let reader = Ledger::open(dir.path(), &unlocked.keys).unwrap();
+    for (how, label, runs) in [
+        (
+            ActivityBaseline::Offset,
+            "baseline: activity, page 100, all accounts, OFFSET paging",
+            300,
+        ),
+        (
+            ActivityBaseline::NoIndex,
+            "baseline: activity, page 100, all accounts, no index (before V10/V11)",
+            20,
+        ),
+        (
+            ActivityBaseline::NoIndex,
+            "baseline: activity, newest page, all accounts, no index (before V10/V11)",
+            20,
+        ),
+    ] {
+        let page = if label.contains("newest") { 0 } else { 99 };
+        let read = time(runs, || {
+            let n = reader.activity_baseline(chain_id, how, page, PAGE).unwrap();
+            assert_eq!(n, PAGE as usize);
+            async move { n }
+        })
+        .await;
+        row(label, read);
+    }
+    drop(reader);
 
     // A second connection, as the history writer of a sync round would write.
     let unlocked = vault::unlock(dir.path(), &password(), &NoKeychain, KdfParams::RELEASE).unwrap();

@@ -19,8 +19,8 @@ use cairn_api::{
 };
 use cairn_api::{
     BackupChallenge, BackupChallengeRequest, ConfirmBackupRequest, Contact, MfaCodeRequest,
-    MfaEnrollRequest, MfaStatus, PendingBackup, ReplacementQuote, ReplacementRequest, SendDraft,
-    SendPreview, SetPolicyRequest, SetQuietRequest,
+    MfaDisableRequest, MfaEnrollRequest, MfaStatus, PendingBackup, ReplacementQuote,
+    ReplacementRequest, SendDraft, SendPreview, SetPolicyRequest, SetQuietRequest,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -661,6 +661,49 @@ pub async fn add_contact(
     traced("add_contact", async {
         wallet.add_contact(&request.name, &request.address).await?;
         wallet.contacts().await
+    })
+    .await
+}
+
+/// Forgets a contact; the list as it is now.
+#[tauri::command]
+pub async fn remove_contact(
+    state: State<'_, AppState>,
+    request: AddressRequest,
+) -> Result<Vec<Contact>, ApiError> {
+    let wallet = state.wallet();
+    traced("remove_contact", async {
+        wallet.remove_contact(&request.address).await?;
+        wallet.contacts().await
+    })
+    .await
+}
+
+/// Two-factor off, after the password and a code (sealed: the password).
+#[tauri::command]
+pub async fn mfa_disable(
+    state: State<'_, AppState>,
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::MFA_DISABLE,
+        request,
+        |request: MfaDisableRequest| async move {
+            let password = SecretString::from(request.password);
+            traced("mfa_disable", wallet.mfa_disable(password, &request.code)).await
+        },
+    )
+    .await
+}
+
+/// The accounts the user hid, to be shown again.
+#[tauri::command]
+pub async fn hidden_accounts(state: State<'_, AppState>) -> Result<Vec<Account>, ApiError> {
+    traced("hidden_accounts", async {
+        let all = state.wallet().accounts(true).await?;
+        Ok::<_, cairn_core::Error>(all.into_iter().filter(|a| a.hidden).collect())
     })
     .await
 }

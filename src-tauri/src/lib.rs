@@ -109,6 +109,9 @@ pub fn run() {
             commands::set_policy,
             commands::add_contact,
             commands::contacts,
+            commands::remove_contact,
+            commands::mfa_disable,
+            commands::hidden_accounts,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

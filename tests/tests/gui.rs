@@ -929,6 +929,75 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "sync now while online"
     );
 
+    // Settings are complete: a contact is added, renamed and deleted; two-factor goes off
+    // with the password and a recovery code; an account hidden comes back from the list.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.type_into("#contact-name", "Bob", WAIT).await.unwrap();
+    s.type_into(
+        "#contact-address",
+        "0x000000000000000000000000000000000000bEEF",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    s.click_on("#contact-add", WAIT).await.unwrap();
+    s.wait_for_text("#contacts li.contact", WAIT, |t| t.contains("Bob"))
+        .await
+        .unwrap();
+    s.click_on("#contacts .contact-edit", WAIT).await.unwrap();
+    s.type_into("#contact-name", "by", WAIT).await.unwrap();
+    s.click_on("#contact-add", WAIT).await.unwrap();
+    s.wait_for_text("#contacts li.contact", WAIT, |t| t.contains("Bobby"))
+        .await
+        .unwrap();
+    s.click_on("#contacts .contact-remove", WAIT).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.find("#contacts li.contact").await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the contact stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    s.click_on("#mfa-off-open", WAIT).await.unwrap();
+    s.type_into("#mfa-off-password", "correct horse stapler", WAIT)
+        .await
+        .unwrap();
+    s.type_into("#mfa-off-code", &recovery[3], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#mfa-off", WAIT).await.unwrap();
+    s.wait_for("#mfa-enroll", WAIT).await.unwrap();
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    let cards = "return Array.from(document.querySelectorAll('section.account')).map(s => s.dataset.address)";
+    s.wait_for("section.account", WAIT).await.unwrap();
+    let before: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
+    s.click_on("#add-account", WAIT).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    let (new_account, shown) = loop {
+        let now: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
+        if let Some(a) = now.iter().find(|a| !before.contains(a)) {
+            break (a.clone(), now.len());
+        }
+        assert!(std::time::Instant::now() < deadline, "no new account");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    s.click_on(
+        &format!("section.account[data-address='{new_account}'] .hide-button"),
+        WAIT,
+    )
+    .await
+    .unwrap();
+    s.click_on("#hidden-accounts summary", WAIT).await.unwrap();
+    s.click_on("#hidden-accounts .account-show", WAIT)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.find("#hidden-accounts").await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "still hidden");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
+    assert_eq!(after.len(), shown);
+    assert!(after.contains(&new_account));
+
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();
     let mut text = String::new();

@@ -52,6 +52,9 @@ pub mod cmd {
     pub const CONTACTS: &str = "contacts";
     pub const SET_QUIET: &str = "set_quiet";
     pub const SEND_PREVIEW: &str = "send_preview";
+    pub const MFA_DISABLE: &str = "mfa_disable";
+    pub const REMOVE_CONTACT: &str = "remove_contact";
+    pub const HIDDEN_ACCOUNTS: &str = "hidden_accounts";
     /// The user typed or clicked: the auto-lock clock starts again (sent at most every 10 s).
     pub const USER_ACTIVE: &str = "user_active";
     pub const QUOTE_REPLACEMENT: &str = "quote_replacement";
@@ -284,6 +287,19 @@ impl std::fmt::Debug for MfaEnrollRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MfaCodeRequest {
     pub code: String,
+}
+
+/// Turning two-factor off: the password again and a current code (or a recovery code).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDisableRequest {
+    pub password: String,
+    pub code: String,
+}
+
+impl std::fmt::Debug for MfaDisableRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaDisableRequest { <redacted> }")
+    }
 }
 
 /// A new policy, with the code that authorises the change.

@@ -723,6 +723,16 @@ impl Ledger {
         })
     }
 
+    /// Forgets a contact (its address on every network). Audited; false when there was none.
+    pub fn remove_contact(&mut self, address: &str) -> Result<bool, LedgerError> {
+        let detail = format!("contact {address} removed");
+        self.audited(
+            crate::store::audit::AuditEvent::SettingChanged,
+            &detail,
+            |tx| Ok(tx.execute("DELETE FROM contacts WHERE address = ?1", params![address])? > 0),
+        )
+    }
+
     pub fn contacts(&self) -> Result<Vec<(String, String)>, LedgerError> {
         let mut stmt = self
             .conn
@@ -976,6 +986,21 @@ impl Risk<'_> {
             "risk assessed"
         );
         Ok(report)
+    }
+
+    /// Forgets the contact at `address`; `NotFound` when there is none.
+    pub(crate) async fn remove_contact(&self, address: &str) -> Result<()> {
+        let address = format_address(&parse_address(address)?);
+        let removed = self
+            .with_session(|s| Ok(s.ledger.remove_contact(&address)?))
+            .await?;
+        if removed {
+            Ok(())
+        } else {
+            Err(RiskError::Ledger(LedgerError::NotFound(format!(
+                "contact {address}"
+            ))))
+        }
     }
 
     pub(crate) async fn add_contact(&self, name: &str, address: &str) -> Result<()> {

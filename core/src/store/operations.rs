@@ -184,6 +184,49 @@ pub(crate) fn activity_sql(chain_id: u64, f: &ActivityFilter) -> (String, Vec<Sq
     (sql, args)
 }
 
+/// The ways of reading an activity page the scale bench measures beside the real one.
+#[cfg(feature = "test-support")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityBaseline {
+    /// The same query and index, paged by `OFFSET` instead of a cursor: page N walks N pages.
+    Offset,
+    /// The same query with no index to use, as before V10/V11: every operation sorted.
+    NoIndex,
+}
+
+#[cfg(feature = "test-support")]
+impl Ledger {
+    /// Reads page `page` (0-based) of every visible account's activity the `how` way; returns
+    /// the rows read. For the scale bench's same-run baselines only.
+    pub fn activity_baseline(
+        &self,
+        chain_id: u64,
+        how: ActivityBaseline,
+        page: u32,
+        limit: u32,
+    ) -> Result<usize, LedgerError> {
+        let filter = ActivityFilter {
+            limit,
+            ..ActivityFilter::default()
+        };
+        let (mut sql, args) = activity_sql(chain_id, &filter);
+        match how {
+            ActivityBaseline::Offset => sql.push_str(&format!(" OFFSET {}", page * limit)),
+            ActivityBaseline::NoIndex => {
+                sql = sql.replacen(
+                    &format!("INDEXED BY {}", activity_index(&filter)),
+                    "NOT INDEXED",
+                    1,
+                );
+                sql.push_str(&format!(" OFFSET {}", page * limit));
+            }
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |_| Ok(()))?;
+        Ok(rows.count())
+    }
+}
+
 /// Which operations an activity page holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivityFilter {

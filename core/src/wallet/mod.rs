@@ -600,6 +600,11 @@ impl Wallet {
         Ok(Risk { ctx: &self.ctx }.add_contact(name, address).await?)
     }
 
+    /// Forgets a contact.
+    pub async fn remove_contact(&self, address: &str) -> Result<()> {
+        Ok(Risk { ctx: &self.ctx }.remove_contact(address).await?)
+    }
+
     pub async fn contacts(&self) -> Result<Vec<cairn_api::Contact>> {
         Ok(Risk { ctx: &self.ctx }.contacts().await?)
     }

@@ -67,7 +67,76 @@ fn accounts(props: &AccountsProps) -> Html {
             if hd_source.is_some() {
                 <button id="add-account" class="secondary wide" onclick={add}>{ "Add account" }</button>
             }
+            <HiddenAccounts shown={list.len()} changed={reload.clone()} />
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HiddenProps {
+    /// How many accounts are shown: the hidden ones are asked for again when it changes.
+    shown: usize,
+    changed: Callback<()>,
+}
+
+/// The accounts the user hid, each with a way to show it again.
+#[function_component(HiddenAccounts)]
+fn hidden_accounts(props: &HiddenProps) -> Html {
+    let hidden = use_state(Vec::<Account>::new);
+    let error = use_state(|| None::<ApiError>);
+    let reloads = use_state(|| 0u32);
+    {
+        let hidden = hidden.clone();
+        use_effect_with((props.shown, *reloads), move |_| {
+            spawn_local(async move {
+                if let Ok(list) = call::<_, Vec<Account>>(cmd::HIDDEN_ACCOUNTS, &NoArgs {}).await {
+                    hidden.set(list);
+                }
+            });
+        });
+    }
+    if hidden.is_empty() {
+        return html! {};
+    }
+    let show = |address: &str| {
+        let (error, changed, reloads) = (error.clone(), props.changed.clone(), reloads.clone());
+        let request = SetHiddenRequest {
+            address: address.to_string(),
+            hidden: false,
+        };
+        Callback::from(move |_: MouseEvent| {
+            let (error, changed, reloads, request) = (
+                error.clone(),
+                changed.clone(),
+                reloads.clone(),
+                request.clone(),
+            );
+            spawn_local(async move {
+                match call::<_, ()>(cmd::SET_ACCOUNT_HIDDEN, &Request { request: &request }).await {
+                    Ok(()) => {
+                        reloads.set(*reloads + 1);
+                        changed.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <details class="card" id="hidden-accounts">
+            <summary>{ format!("Hidden accounts ({})", hidden.len()) }</summary>
+            <ul class="ops">
+                { for hidden.iter().map(|a| html! {
+                    <li class="contact">
+                        <b>{ a.name.clone() }</b>{ " " }<Address address={a.address.clone()} />
+                        <span class="row-actions">
+                            <button class="link account-show" onclick={show(&a.address)}>{ "Show again" }</button>
+                        </span>
+                    </li>
+                }) }
+            </ul>
+            <ErrorLine error={(*error).clone()} />
+        </details>
     }
 }
 
@@ -237,7 +306,7 @@ fn account_card(props: &AccountProps) -> Html {
         Some(Err(e)) => html! { <ErrorLine error={Some(e.clone())} id="balance-error" /> },
     };
     html! {
-        <section class={classes!("card", "account", props.account.smart.is_some().then_some("smart"))}>
+        <section class={classes!("card", "account", props.account.smart.is_some().then_some("smart"))} data-address={props.account.address.clone()}>
             if let Some(name) = &*renaming {
                 <form class="rename" onsubmit={save_rename}>
                     <input id="rename-input" type="text" maxlength="64" value={name.clone()} oninput={on_name} />

@@ -38,6 +38,7 @@ pub enum Cmd {
 pub enum ContactCmd {
     Add { name: String, address: String },
     List,
+    Remove { address: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +54,10 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
         Cmd::Contact(ContactCmd::Add { name, address }) => {
             wallet.add_contact(name, address).await?;
             ctx.out.ok("contact saved");
+        }
+        Cmd::Contact(ContactCmd::Remove { address }) => {
+            wallet.remove_contact(address).await?;
+            ctx.out.ok("contact removed");
         }
         Cmd::Contact(ContactCmd::List) => {
             let list = wallet.contacts().await?;

@@ -3,8 +3,8 @@
 //! changed only with a code. The core decides and enforces; this card only shows and asks.
 
 use cairn_api::{
-    cmd, ApiError, MfaCodeRequest, MfaEnrollRequest, MfaEnrollment, MfaStatus, Policy,
-    SetPolicyRequest,
+    cmd, ApiError, MfaCodeRequest, MfaDisableRequest, MfaEnrollRequest, MfaEnrollment, MfaStatus,
+    Policy, SetPolicyRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -30,6 +30,41 @@ pub(crate) fn security_card() -> Html {
     let block_score = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let saved = use_state(|| false);
+    let off_password = use_state(String::new);
+    let off_code = use_state(String::new);
+    let disable = {
+        let (off_password, off_code, error, reload) = (
+            off_password.clone(),
+            off_code.clone(),
+            error.clone(),
+            reload.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = MfaDisableRequest {
+                password: (*off_password).clone(),
+                code: off_code.trim().to_string(),
+            };
+            let (off_password, off_code, error, reload) = (
+                off_password.clone(),
+                off_code.clone(),
+                error.clone(),
+                reload.clone(),
+            );
+            spawn_local(async move {
+                let result = call_sealed::<_, ()>(cmd::MFA_DISABLE, &request).await;
+                off_password.set(String::new());
+                off_code.set(String::new());
+                match result {
+                    Ok(()) => {
+                        error.set(None);
+                        reload.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
     // The policy form starts from the policy in force.
     {
         let (per_send, per_day, mfa_score, block_score) = (
@@ -182,6 +217,16 @@ pub(crate) fn security_card() -> Html {
                     <button id="policy-save" type="submit" class="primary wide">{ "Save policy" }</button>
                 </form>
                 if *saved { <p class="ok" id="policy-saved">{ "Policy saved." }</p> }
+                <details class="turn-off">
+                    <summary id="mfa-off-open">{ "Turn two-factor off" }</summary>
+                    <form onsubmit={disable}>
+                        <p class="muted small">{ "Exports, policy changes and large sends will no longer ask for a code." }</p>
+                        <label for="mfa-off-password">{ "Password" }</label>
+                        <input id="mfa-off-password" type="password" autocomplete="current-password" required=true value={(*off_password).clone()} oninput={field(&off_password)} />
+                        <CodeInput id="mfa-off-code" label="Code from your authenticator app (or a recovery code)" state={off_code.clone()} required=true />
+                        <button id="mfa-off" type="submit" class="secondary wide">{ "Turn off two-factor" }</button>
+                    </form>
+                </details>
             </>
         },
         _ => html! {
