@@ -13,8 +13,8 @@ APT_PKGS=(
   libayatana-appindicator3-dev librsvg2-dev pkg-config
   # GUI tests: a display, WebKit's WebDriver, screenshots, process tools
   xvfb xauth imagemagick webkit2gtk-driver dbus-x11 x11-utils iproute2 procps
-  # the memory test: real keystrokes into the window; QR codes read back
-  xdotool zbar-tools
+  # the memory test: real keystrokes into the window; QR codes rasterised and read back
+  xdotool zbar-tools librsvg2-bin  # rsvg-convert: ImageMagick's SVG delegate
   # Android type-check: a C compiler for the build scripts, aarch64 headers in place of the NDK
   clang llvm libc6-dev-arm64-cross
   # the OS-keychain test: a private D-Bus session with a Secret Service

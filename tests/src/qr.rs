@@ -4,24 +4,23 @@
 // A failed expectation in a test helper is a panic.
 #![allow(clippy::panic)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The text a QR code in `svg` holds; panics (a test failure) when it holds none.
 pub fn decode_svg(svg: &str) -> String {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let png = dir.path().join("qr.png");
+    // From a file, not stdin: ImageMagick hands SVG to its rsvg-convert delegate through a temp
+    // file, which it does not write when the SVG comes from a pipe.
+    let svg_path = dir.path().join("qr.svg");
+    std::fs::write(&svg_path, svg).unwrap_or_else(|e| panic!("writing the SVG: {e}"));
     let mut convert = Command::new("convert")
-        .args(["-density", "300", "svg:-", "-flatten"])
+        .args(["-density", "300"])
+        .arg(&svg_path)
+        .arg("-flatten")
         .arg(&png)
-        .stdin(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("ImageMagick's convert: {e}"));
-    if let Some(mut stdin) = convert.stdin.take() {
-        stdin
-            .write_all(svg.as_bytes())
-            .unwrap_or_else(|e| panic!("writing the SVG: {e}"));
-    }
     let status = convert.wait().unwrap_or_else(|e| panic!("convert: {e}"));
     assert!(status.success(), "convert could not rasterise the QR code");
     let out = Command::new("zbarimg")

@@ -57,7 +57,26 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // Onboarding: a mismatched confirmation is caught before anything is created.
     let password = s.wait_for("#password", WAIT).await.unwrap();
     println!("first screen interactive after {:?}", started.elapsed());
+    // A password a guessing list starts with is refused as it is typed.
+    s.type_text(&password, "Password1!").await.unwrap();
+    let weak = s
+        .wait_for_text("#password-strength", WAIT, |t| t.starts_with("Too weak"))
+        .await
+        .unwrap();
+    assert!(weak.contains("most used"), "{weak}");
+    assert_eq!(
+        s.execute("return document.getElementById('create').disabled")
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    s.execute("document.getElementById('password').value = ''")
+        .await
+        .unwrap();
     s.type_text(&password, "correct horse battery")
+        .await
+        .unwrap();
+    s.wait_for_text("#password-strength", WAIT, |t| t.starts_with("Strength"))
         .await
         .unwrap();
     s.type_into("#password-confirm", "correct horse batterY", WAIT)
@@ -437,7 +456,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     .await
     .unwrap();
     s.type_into("#send-amount", "1", WAIT).await.unwrap();
-    s.click_on("#send-review-button", WAIT).await.unwrap();
+    click_review(&s).await;
     let reviewed = s
         .wait_for_text("#review-amount", WAIT, |t| !t.is_empty())
         .await
@@ -637,7 +656,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.type_into("#send-amount", "2", WAIT).await.unwrap();
     let mut payer = String::new();
     for _ in 0..20 {
-        s.click_on("#send-review-button", WAIT).await.unwrap();
+        click_review(&s).await;
         match s
             .wait_for_text("#review-gas-payer, #send-error", WAIT, |t| !t.is_empty())
             .await
@@ -745,7 +764,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     .await
     .unwrap();
     s.type_into("#send-amount", "0.1", WAIT).await.unwrap();
-    s.click_on("#send-review-button", WAIT).await.unwrap();
+    click_review(&s).await;
     let warnings = s
         .wait_for_text("#review-warnings", WAIT, |t| !t.is_empty())
         .await
@@ -775,7 +794,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // No nonce spent (and no operation recorded: checked below, one new row in all).
     assert_eq!(pending_nonce().await, nonce_before, "a nonce was used");
     // Back on the form: review again, give a code, send.
-    s.click_on("#send-review-button", WAIT).await.unwrap();
+    click_review(&s).await;
     s.type_into("#send-mfa-code", &recovery[1], WAIT)
         .await
         .unwrap();
@@ -1122,4 +1141,20 @@ async fn change_password_repeated(s: &Session, old: &str, new: &str, repeat: &st
         .await
         .unwrap();
     s.click_on("#change-password", WAIT).await.unwrap();
+}
+
+/// Clicks Review once the form agrees the amount can be sent (it checks as the user types, and
+/// a person clicks after seeing the figures settle).
+async fn click_review(s: &Session) {
+    let enabled =
+        "const b = document.getElementById('send-review-button'); return !!b && !b.disabled";
+    let deadline = std::time::Instant::now() + WAIT;
+    while s.execute(enabled).await.unwrap() != json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Review stayed disabled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    s.click_on("#send-review-button", WAIT).await.unwrap();
 }

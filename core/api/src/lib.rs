@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod channel;
+pub mod password;
 
 /// Names of the shell's commands, shared so the UI cannot invoke a typo.
 pub mod cmd {

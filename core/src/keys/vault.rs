@@ -29,7 +29,16 @@ use crate::keys::keychain::{DeviceSecretStore, KeychainError};
 /// The header format this build writes.
 pub const FORMAT_VERSION: u32 = 1;
 /// Passwords shorter than this are refused at creation.
-pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MIN_PASSWORD_CHARS: usize = cairn_api::password::MIN_CHARS;
+
+/// Refuses a password that a guessing list would find early (`cairn_api::password`, the same
+/// rules the window shows while it is typed).
+pub fn check_strength(password: &SecretString) -> Result<(), VaultError> {
+    match cairn_api::password::weakness(password.expose_secret()) {
+        Some(w) => Err(VaultError::WeakPassword(w.reason())),
+        None => Ok(()),
+    }
+}
 
 /// Why the vault did not open or could not be written. Never carries key material.
 #[derive(Debug, thiserror::Error)]
@@ -40,8 +49,8 @@ pub enum VaultError {
     Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Keychain(#[from] KeychainError),
-    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
-    WeakPassword,
+    #[error("the password is too weak: {0}")]
+    WeakPassword(&'static str),
     #[error("a wallet already exists in {0}")]
     Exists(PathBuf),
     #[error("no wallet exists yet in {0}")]
@@ -365,9 +374,7 @@ pub fn create(
     kdf: KdfParams,
     keychain: &dyn DeviceSecretStore,
 ) -> Result<VaultKeys, VaultError> {
-    if password.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(VaultError::WeakPassword);
-    }
+    check_strength(password)?;
     if header_path(dir).exists() {
         return Err(VaultError::Exists(dir.to_path_buf()));
     }
@@ -442,9 +449,7 @@ pub fn change_password(
     kdf: KdfParams,
     keychain: &dyn DeviceSecretStore,
 ) -> Result<Vec<u64>, VaultError> {
-    if new.expose_secret().chars().count() < MIN_PASSWORD_CHARS {
-        return Err(VaultError::WeakPassword);
-    }
+    check_strength(new)?;
     let mut header = read_header(dir)?;
     header.kdf.within(&kdf)?;
     let ((vault_key, vault_id), failed) = guarded(dir, attempts_anchor(&header, keychain), || {
@@ -744,7 +749,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             create(dir.path(), &pw("short"), TEST_KDF, &NoKeychain),
-            Err(VaultError::WeakPassword)
+            Err(VaultError::WeakPassword(_))
         ));
         create(dir.path(), &pw("long enough"), TEST_KDF, &NoKeychain).unwrap();
         assert!(matches!(
@@ -882,7 +887,7 @@ mod tests {
                 TEST_KDF,
                 &NoKeychain
             ),
-            Err(VaultError::WeakPassword)
+            Err(VaultError::WeakPassword(_))
         ));
         change_password(
             dir.path(),

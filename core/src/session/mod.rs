@@ -44,7 +44,7 @@ impl SessionError {
         match self {
             SessionError::Locked => "locked",
             SessionError::Vault(VaultError::WrongPassword) => "wrong_password",
-            SessionError::Vault(VaultError::WeakPassword) => "weak_password",
+            SessionError::Vault(VaultError::WeakPassword(_)) => "weak_password",
             SessionError::Vault(VaultError::Exists(_)) => "vault_exists",
             SessionError::Vault(VaultError::Missing(_)) => "no_vault",
             SessionError::Vault(VaultError::Throttled { .. }) => "throttled",

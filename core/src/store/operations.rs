@@ -190,8 +190,6 @@ pub(crate) fn activity_sql(chain_id: u64, f: &ActivityFilter) -> (String, Vec<Sq
 pub enum ActivityBaseline {
     /// The same query and index, paged by `OFFSET` instead of a cursor: page N walks N pages.
     Offset,
-    /// The same query with no index to use, as before V10/V11: every operation sorted.
-    NoIndex,
 }
 
 #[cfg(feature = "test-support")]
@@ -212,14 +210,6 @@ impl Ledger {
         let (mut sql, args) = activity_sql(chain_id, &filter);
         match how {
             ActivityBaseline::Offset => sql.push_str(&format!(" OFFSET {}", page * limit)),
-            ActivityBaseline::NoIndex => {
-                sql = sql.replacen(
-                    &format!("INDEXED BY {}", activity_index(&filter)),
-                    "NOT INDEXED",
-                    1,
-                );
-                sql.push_str(&format!(" OFFSET {}", page * limit));
-            }
         }
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), |_| Ok(()))?;

@@ -142,7 +142,7 @@ fn channel(e: &ChannelError) -> ErrorCode {
 fn vault(e: &VaultError) -> ErrorCode {
     match e {
         VaultError::WrongPassword => ErrorCode::WrongPassword,
-        VaultError::WeakPassword => ErrorCode::WeakPassword,
+        VaultError::WeakPassword(_) => ErrorCode::WeakPassword,
         VaultError::Exists(_) => ErrorCode::VaultExists,
         VaultError::Missing(_) => ErrorCode::NoVault,
         VaultError::Throttled { .. } => ErrorCode::Throttled,
@@ -433,7 +433,7 @@ mod tests {
             SessionError::Locked,
             SessionError::Internal("x".into()),
             SessionError::Vault(VaultError::WrongPassword),
-            SessionError::Vault(VaultError::WeakPassword),
+            SessionError::Vault(VaultError::WeakPassword("x")),
             SessionError::Vault(VaultError::Exists("/d".into())),
             SessionError::Vault(VaultError::Missing("/d".into())),
             SessionError::Vault(VaultError::Throttled {

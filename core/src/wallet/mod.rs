@@ -20,7 +20,7 @@ use cairn_api::{
     ReceiveInfo, ReplacementQuote, RiskReport, SendQuote, SendRequest, Settings, SignedMessage,
     SmartAccount, SyncStatus, TypedDataReview, UserOpQuote, UserOpRequest, WalletStatus,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
@@ -129,9 +129,7 @@ impl Wallet {
         }
         // Everything that can be refused (a typo in a phrase, a weak password) is refused
         // before a file is written.
-        if password.expose_secret().chars().count() < vault::MIN_PASSWORD_CHARS {
-            return Err(vault::VaultError::WeakPassword.into());
-        }
+        vault::check_strength(&password)?;
         let prepared = prepare(spec)?;
         let (kdf, keychain) = (self.ctx.config().kdf, self.ctx.config().keychain.clone());
         let keys = blocking({
@@ -876,6 +874,7 @@ mod tests {
     use crate::keys;
     use crate::keys::keychain::NoKeychain;
     use crate::keys::vault::TEST_KDF;
+    use secrecy::ExposeSecret;
 
     fn wallet(dir: &Path) -> Wallet {
         Wallet::new(WalletConfig {
@@ -979,7 +978,7 @@ mod tests {
         assert!(matches!(
             w.create(pw("short"), KeySpec::NewMnemonic { words: 12 })
                 .await,
-            Err(Error::Vault(vault::VaultError::WeakPassword))
+            Err(Error::Vault(vault::VaultError::WeakPassword(_)))
         ));
         let typo = KeySpec::Mnemonic {
             phrase: pw("test test test test test test test test test test tset junk"),

@@ -8,7 +8,8 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{
-    field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, TabButton, WordCheck,
+    acceptable, field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, StrengthHint,
+    TabButton, WordCheck,
 };
 use crate::ipc::call_sealed;
 use crate::Screen;
@@ -137,7 +138,8 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                     <input id="import-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={field(&passphrase)} />
                 }
                 <label for="password">{ "Password" }</label>
-                <input id="password" type="password" autocomplete="new-password" minlength="8" required=true value={(*password).clone()} oninput={field(&password)} />
+                <input id="password" type="password" autocomplete="new-password" minlength="8" required=true aria-describedby="password-strength" value={(*password).clone()} oninput={field(&password)} />
+                <StrengthHint id="password-strength" value={(*password).clone()} />
                 <label for="password-confirm">{ "Repeat password" }</label>
                 <input id="password-confirm" type="password" autocomplete="new-password" required=true value={(*confirm).clone()} oninput={field(&confirm)} />
                 if creating {
@@ -148,7 +150,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                     </fieldset>
                 }
                 <ErrorLine error={(*error).clone()} id="error" />
-                <button id="create" type="submit" class="primary" disabled={*busy}>
+                <button id="create" type="submit" class="primary" disabled={*busy || !acceptable(&password)}>
                     { match (creating, *busy) { (true, false) => "Create wallet", (true, true) => "Creating…", (false, false) => "Import wallet", (false, true) => "Importing…" } }
                 </button>
             </form>

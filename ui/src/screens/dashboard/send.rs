@@ -88,8 +88,10 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     // read, no network).
     let preview = use_state(|| None::<SendPreview>);
     let tick = use_chain_tick();
+    // Answers can come back out of order while the user types: only the newest one counts.
+    let asked = use_mut_ref(|| 0u64);
     {
-        let preview = preview.clone();
+        let (preview, asked) = (preview.clone(), asked.clone());
         let draft = SendDraft {
             from: from.clone(),
             token: (!token.is_empty()).then(|| (*token).clone()),
@@ -100,12 +102,14 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         use_effect_with((draft, tick), move |(draft, _)| {
             let draft = draft.clone();
             if !draft.from.is_empty() {
+                *asked.borrow_mut() += 1;
+                let this = *asked.borrow();
                 spawn_local(async move {
-                    match call::<_, SendPreview>(cmd::SEND_PREVIEW, &Request { request: &draft })
-                        .await
-                    {
-                        Ok(p) => preview.set(Some(p)),
-                        Err(_) => preview.set(None),
+                    let answer =
+                        call::<_, SendPreview>(cmd::SEND_PREVIEW, &Request { request: &draft })
+                            .await;
+                    if *asked.borrow() == this {
+                        preview.set(answer.ok());
                     }
                 });
             }

@@ -13,7 +13,10 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{field, invalid_input, select_value, CodeInput, ErrorLine, RecoveryWords};
+use crate::components::{
+    acceptable, field, invalid_input, select_value, CodeInput, ErrorLine, RecoveryWords,
+    StrengthHint,
+};
 use crate::hooks::{hd_source, use_accounts, use_mfa_status};
 use crate::ipc::{call, call_sealed, NoArgs, Request};
 
@@ -269,11 +272,12 @@ fn settings_page() -> Html {
                     <label for="old-password">{ "Current password" }</label>
                     <input id="old-password" type="password" autocomplete="current-password" required=true value={(*old_pw).clone()} oninput={field(&old_pw)} />
                     <label for="new-password">{ "New password" }</label>
-                    <input id="new-password" type="password" autocomplete="new-password" minlength="8" required=true value={(*new_pw).clone()} oninput={field(&new_pw)} />
+                    <input id="new-password" type="password" autocomplete="new-password" minlength="8" required=true aria-describedby="new-password-strength" value={(*new_pw).clone()} oninput={field(&new_pw)} />
+                    <StrengthHint id="new-password-strength" value={(*new_pw).clone()} />
                     <label for="new-password-repeat">{ "Repeat new password" }</label>
                     <input id="new-password-repeat" type="password" autocomplete="new-password" required=true value={(*new_pw2).clone()} oninput={field(&new_pw2)} />
                     { said(Card::Password) }
-                    <button id="change-password" type="submit" class="primary">{ "Change password" }</button>
+                    <button id="change-password" type="submit" class="primary" disabled={!acceptable(&new_pw)}>{ "Change password" }</button>
                 </form>
             </section>
         </>
