@@ -25,6 +25,7 @@ pub mod keys;
 pub mod logging;
 pub(crate) mod networks;
 pub(crate) mod ops;
+pub(crate) mod prices;
 pub mod primitives;
 pub(crate) mod send;
 pub(crate) mod session;

@@ -1,6 +1,7 @@
 // Starts Cairn's local test peers, all on 127.0.0.1 and on free ports:
 //   anvil → EntryPoint v0.6/v0.7/v0.8 + SimpleAccount factories at their canonical CREATE2
-//   addresses → the alto bundler → an ERC-7677 mock paymaster.
+//   addresses → price feeds answering as Chainlink's at its mainnet feed addresses → the alto
+//   bundler → an ERC-7677 mock paymaster.
 // Prints one line `CAIRN_DEVNET_READY {json endpoints}` on stdout when every peer answers, and
 // writes the same JSON to --out FILE if given.
 //
@@ -10,7 +11,8 @@
 import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { createServer as createHttpServer } from "node:http"
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs"
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, existsSync } from "node:fs"
+import { createHash } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join, dirname } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -38,6 +40,16 @@ const CONTRACTS = [
     { name: "entryPointV08", pkg: "aa-contracts-v08", artifact: "EntryPoint", salt: "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9", address: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108" },
     { name: "simpleAccountFactoryV07", pkg: "@account-abstraction/contracts", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV07", address: "0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985" },
     { name: "simpleAccountFactoryV08", pkg: "aa-contracts-v08", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV08", address: "0x13E9ed32155810FDbd067D4522C492D6f68E5944" },
+]
+
+// Chainlink's published Ethereum mainnet feeds. The devnet places its own test aggregator at
+// these same addresses, so the wallet's production feed table runs unchanged here. Prices in
+// USD with 8 decimals, as the real feeds report them.
+const PRICE_FEEDS = [
+    { name: "ethUsd", address: "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419", answer: 3000_00000000n, description: "ETH / USD" },
+    { name: "eurUsd", address: "0xb49f677943BC038e9857d61E7d053CaA2C1734C1", answer: 1_08000000n, description: "EUR / USD" },
+    { name: "usdcUsd", address: "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6", answer: 1_00000000n, description: "USDC / USD" },
+    { name: "usdtUsd", address: "0x3E7d1eAB13ad0104d2750B8863b489D65364e32D", answer: 1_00000000n, description: "USDT / USD" },
 ]
 
 const children = []
@@ -172,6 +184,53 @@ async function deployContracts(anvilUrl) {
     return deployed
 }
 
+// contracts/DevnetPriceFeed.sol compiled by solc-js (pinned in package-lock), cached by the
+// source's hash so only the first start after a change pays the second it takes.
+async function priceFeedArtifact() {
+    const source = readFileSync(join(here, "contracts", "DevnetPriceFeed.sol"), "utf8")
+    const hash = createHash("sha256").update(source).digest("hex").slice(0, 16)
+    const cacheDir = join(mods, ".cache", "cairn-devnet")
+    const cached = join(cacheDir, `DevnetPriceFeed-${hash}.json`)
+    if (existsSync(cached)) return JSON.parse(readFileSync(cached, "utf8"))
+    const solc = (await import("solc")).default
+    const out = JSON.parse(solc.compile(JSON.stringify({
+        language: "Solidity",
+        sources: { "DevnetPriceFeed.sol": { content: source } },
+        settings: {
+            optimizer: { enabled: true, runs: 200 },
+            evmVersion: "cancun",
+            outputSelection: { "*": { "*": ["evm.deployedBytecode.object", "evm.methodIdentifiers"] } },
+        },
+    })))
+    const errors = (out.errors ?? []).filter((e) => e.severity === "error")
+    if (errors.length) throw new Error(`DevnetPriceFeed.sol: ${errors.map((e) => e.formattedMessage).join("\n")}`)
+    const c = out.contracts["DevnetPriceFeed.sol"].DevnetPriceFeed
+    const artifact = { runtime: "0x" + c.evm.deployedBytecode.object, methods: c.evm.methodIdentifiers }
+    mkdirSync(cacheDir, { recursive: true })
+    writeFileSync(cached, JSON.stringify(artifact))
+    return artifact
+}
+
+const word = (v) => BigInt.asUintN(256, BigInt(v)).toString(16).padStart(64, "0")
+
+async function devCall(anvilUrl, to, data) {
+    const txHash = await rpc(anvilUrl, "eth_sendTransaction", [{ from: DEV_ACCOUNT_0, to, data, gas: "0x100000" }])
+    const receipt = await waitFor(`receipt of a call to ${to}`, () => rpc(anvilUrl, "eth_getTransactionReceipt", [txHash]))
+    if (receipt.status !== "0x1") throw new Error(`the call to ${to} reverted`)
+}
+
+async function placePriceFeeds(anvilUrl) {
+    const { runtime, methods } = await priceFeedArtifact()
+    const feeds = {}
+    for (const f of PRICE_FEEDS) {
+        await rpc(anvilUrl, "anvil_setCode", [f.address, runtime])
+        await devCall(anvilUrl, f.address, "0x" + methods["setDecimals(uint8)"] + word(8))
+        await devCall(anvilUrl, f.address, "0x" + methods["updateAnswer(int256)"] + word(f.answer))
+        feeds[f.name] = f.address
+    }
+    return { feeds, methods }
+}
+
 // A paymaster as a sponsor runs one: the mock paymaster behind a sponsorship policy. Senders on
 // the policy's deny list are refused (a JSON-RPC error, as ERC-7677 paymasters answer); every
 // other call goes to the paymaster. `POST /policy {"deny": [address, ...]}` sets the list, as a
@@ -231,6 +290,8 @@ async function main() {
 
     const deployed = await deployContracts(anvilUrl)
     log(`contracts deployed (${Date.now() - t0} ms)`)
+    const priceFeeds = await placePriceFeeds(anvilUrl)
+    log(`price feeds at Chainlink's mainnet addresses (${Date.now() - t0} ms)`)
 
     let bundlerUrl = null
     let paymaster = null
@@ -277,6 +338,8 @@ async function main() {
         paymasterUrl: paymaster ? paymasterUrl : null,
         paymasterPolicyUrl: policyUrl,
         contracts: deployed,
+        priceFeeds: priceFeeds.feeds,
+        priceFeedMethods: priceFeeds.methods,
         pid: process.pid,
         readyMs: Date.now() - t0,
     }

@@ -19,8 +19,9 @@ use cairn_api::{
 };
 use cairn_api::{
     BackupChallenge, BackupChallengeRequest, ConfirmBackupRequest, Contact, MfaCodeRequest,
-    MfaDisableRequest, MfaEnrollRequest, MfaStatus, PendingBackup, ReplacementQuote,
-    ReplacementRequest, SendDraft, SendPreview, SetPolicyRequest, SetQuietRequest,
+    MfaDisableRequest, MfaEnrollRequest, MfaStatus, PendingBackup, Portfolio, PriceSettings,
+    PriceTable, ReplacementQuote, ReplacementRequest, SendDraft, SendPreview, SetPolicyRequest,
+    SetQuietRequest,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -554,6 +555,33 @@ pub async fn balances(
 ) -> Result<Vec<AssetBalance>, ApiError> {
     let wallet = state.wallet();
     traced("balances", wallet.balances(&request.address)).await
+}
+
+#[tauri::command]
+pub async fn prices(state: State<'_, AppState>) -> Result<PriceTable, ApiError> {
+    traced("prices", state.wallet().prices()).await
+}
+
+#[tauri::command]
+pub async fn refresh_prices(state: State<'_, AppState>) -> Result<PriceTable, ApiError> {
+    traced("refresh_prices", state.wallet().refresh_prices()).await
+}
+
+#[tauri::command]
+pub async fn set_price_settings(
+    state: State<'_, AppState>,
+    request: PriceSettings,
+) -> Result<(), ApiError> {
+    traced(
+        "set_price_settings",
+        state.wallet().set_price_settings(&request),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn portfolio(state: State<'_, AppState>) -> Result<Portfolio, ApiError> {
+    traced("portfolio", state.wallet().portfolio()).await
 }
 
 #[tauri::command]

@@ -30,6 +30,12 @@ pub struct Endpoints {
     /// The paymaster behind a sponsorship policy (`POST {url}/policy {"deny": [...]}`).
     pub paymaster_policy_url: Option<String>,
     pub contracts: Contracts,
+    /// Chainlink-style aggregators at the mainnet feed addresses (`ethUsd`, `eurUsd`, ...).
+    #[serde(default)]
+    pub price_feeds: std::collections::HashMap<String, String>,
+    /// Their method selectors by signature, e.g. `updateRoundData(uint80,int256,uint256,uint256)`.
+    #[serde(default)]
+    pub price_feed_methods: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -160,6 +160,37 @@ impl Session {
         }
     }
 
+    /// Waits until the form field matching `css` holds a value satisfying `pred` (a field the
+    /// UI fills or clears after a click); returns that value.
+    pub async fn wait_for_value(
+        &self,
+        css: &str,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String, WebDriverError> {
+        let start = Instant::now();
+        let script = format!(
+            "const e = document.querySelector({}); return e ? e.value : null",
+            serde_json::to_string(css).unwrap_or_default()
+        );
+        let mut last = String::new();
+        loop {
+            if let Some(v) = self.execute(&script).await?.as_str() {
+                if pred(v) {
+                    return Ok(v.to_string());
+                }
+                last = v.to_string();
+            }
+            if start.elapsed() > timeout {
+                return Err(WebDriverError::Timeout(
+                    timeout,
+                    format!("value of {css} (last: {last:?})"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits for the element matching `css` (up to `timeout`), then clicks it.
     pub async fn click_on(&self, css: &str, timeout: Duration) -> Result<(), WebDriverError> {
         let el = self.wait_for(css, timeout).await?;

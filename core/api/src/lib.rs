@@ -17,6 +17,10 @@ pub mod cmd {
     pub const CHANGE_PASSWORD: &str = "change_password";
     pub const EXPORT_MNEMONIC: &str = "export_mnemonic";
     pub const SETTINGS: &str = "wallet_settings";
+    pub const PRICES: &str = "prices";
+    pub const REFRESH_PRICES: &str = "refresh_prices";
+    pub const SET_PRICE_SETTINGS: &str = "set_price_settings";
+    pub const PORTFOLIO: &str = "portfolio";
     pub const SET_AUTO_LOCK: &str = "set_auto_lock";
     pub const AUDIT_LOG: &str = "audit_log";
     pub const CREATE: &str = "create_wallet";
@@ -264,6 +268,12 @@ pub struct Policy {
     pub per_send: Option<String>,
     #[serde(default)]
     pub per_day: Option<String>,
+    /// The same limits in the user's fiat currency (decimal text, e.g. `500` or `499.99`).
+    /// Without a fresh price the send is treated as over the limit: the code is asked for.
+    #[serde(default)]
+    pub per_send_fiat: Option<String>,
+    #[serde(default)]
+    pub per_day_fiat: Option<String>,
     /// A risk score (0–100) at or above which a send needs the code.
     #[serde(default)]
     pub mfa_above_score: Option<u32>,
@@ -491,6 +501,71 @@ pub struct AssetBalance {
     /// Confirmed minus pending out: what a new send may spend.
     pub available: String,
     pub block_number: Option<u64>,
+    /// `confirmed` in the user's currency, when a price is known.
+    #[serde(default)]
+    pub fiat: Option<FiatValue>,
+}
+
+/// An amount in a fiat currency, with where its price came from and whether it is still fresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiatValue {
+    /// Decimal text with two decimals, e.g. `4500.18`.
+    pub amount: String,
+    /// ISO 4217 code, e.g. `USD`.
+    pub currency: String,
+    /// The price is older than its source promises to update: shown, but not relied on.
+    pub stale: bool,
+    /// `chainlink` or `rest`.
+    pub source: String,
+    /// The price's own time (unix seconds).
+    pub priced_at: u64,
+}
+
+/// What every visible account holds on the active network, valued together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Portfolio {
+    pub currency: String,
+    /// The sum of every asset with a price; `None` when nothing has one.
+    pub total: Option<FiatValue>,
+    /// The native currency across accounts (decimal text) and its symbol.
+    pub native_total: String,
+    pub native_symbol: String,
+    /// Symbols of held assets without a price: the total leaves them out.
+    pub unpriced: Vec<String>,
+}
+
+/// One price the wallet holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRow {
+    /// `ETH`, a token's symbol, or a currency code for a currency's USD rate.
+    pub label: String,
+    /// USD per unit, decimal text.
+    pub usd: String,
+    pub source: String,
+    pub priced_at: u64,
+    pub stale: bool,
+}
+
+/// The price settings and the table of what is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceTable {
+    pub settings: PriceSettings,
+    pub rows: Vec<PriceRow>,
+    /// The currencies a value can be shown in.
+    pub currencies: Vec<String>,
+}
+
+/// How prices are found and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSettings {
+    /// ISO 4217 code: `USD` or `EUR`.
+    pub currency: String,
+    /// Off: no price is read at all, nothing is valued.
+    pub enabled: bool,
+    /// Ask a keyless REST price service (assets by name, never addresses) where no on-chain
+    /// feed answers freshly.
+    pub rest_fallback: bool,
+    pub rest_url: String,
 }
 
 /// A network as the user configures it.

@@ -76,6 +76,8 @@ pub struct BlockQuery {
     /// Transfer logs of these tokens to or from `owners`, from this block to `at`.
     pub transfers_from: Option<u64>,
     pub tokens: Vec<Address>,
+    /// Other `eth_call`s at the block (price feeds, when due).
+    pub calls: Vec<(Address, Bytes)>,
 }
 
 /// The answer to a [`BlockQuery`].
@@ -94,6 +96,8 @@ pub struct BlockRead {
     /// (token, owner) pairs a Transfer log touched in the range.
     pub touched: Vec<(Address, Address)>,
     pub fees: Option<FeeHistory>,
+    /// The outcome of each of the query's `calls`, in order.
+    pub calls: Vec<Result<Vec<u8>, ChainError>>,
 }
 
 fn malformed(chain: &Chain) -> ChainError {
@@ -163,6 +167,28 @@ impl Chain {
                 json!([{"to": to, "data": Bytes::copy_from_slice(data)}, "latest"]),
             )
             .await?;
+        v.as_str()
+            .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
+            .ok_or_else(|| malformed(self))
+    }
+
+    /// Many `eth_call`s at the latest block in one request; each call's own outcome.
+    pub async fn calls(
+        &self,
+        calls: &[(Address, Bytes)],
+    ) -> Result<Vec<Result<Vec<u8>, ChainError>>, ChainError> {
+        let requests: Vec<(&str, Value)> = calls
+            .iter()
+            .map(|(to, data)| ("eth_call", json!([{"to": to, "data": data}, "latest"])))
+            .collect();
+        let replies = self.rpc.batch(&requests).await?;
+        Ok(replies
+            .into_iter()
+            .map(|r| r.and_then(|v| self.bytes_of(&v)))
+            .collect())
+    }
+
+    fn bytes_of(&self, v: &Value) -> Result<Vec<u8>, ChainError> {
         v.as_str()
             .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
             .ok_or_else(|| malformed(self))
@@ -487,6 +513,9 @@ impl Chain {
             }
             _ => false,
         };
+        for (to, data) in &q.calls {
+            calls.push(("eth_call", json!([{"to": to, "data": data}, tag])));
+        }
         let url = self.rpc.active_url().to_string();
         let mut replies = self.rpc.batch(&calls).await?.into_iter();
         let mut next = || replies.next().unwrap_or_else(|| Err(malformed(self)));
@@ -515,6 +544,7 @@ impl Chain {
                 token_balances: Vec::new(),
                 touched: Vec::new(),
                 fees: None,
+                calls: Vec::new(),
             });
         }
         // Some nodes lack eth_feeHistory: the round goes on without it.
@@ -574,6 +604,11 @@ impl Chain {
                 }
             }
         }
+        let calls = q
+            .calls
+            .iter()
+            .map(|_| next().and_then(|v| self.bytes_of(&v)))
+            .collect();
         Ok(BlockRead {
             head,
             block,
@@ -583,6 +618,7 @@ impl Chain {
             token_balances,
             touched,
             fees,
+            calls,
         })
     }
 

@@ -12,6 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::keys::vault;
+use crate::prices::feed::{format_cents, CURRENCIES, FIAT_DECIMALS};
+use crate::prices::{self, Valuer};
 use crate::primitives::totp::{self, TotpError};
 use crate::primitives::units::{format_units, parse_units, AddressError, AmountError};
 use crate::session::{Ctx, SessionError};
@@ -22,6 +24,9 @@ const SEAL_LABEL: &str = "totp";
 const RECOVERY_CODES: usize = 10;
 const PER_SEND_KEY: &str = "policy.per_send_wei";
 const PER_DAY_KEY: &str = "policy.per_day_wei";
+/// Fiat limits, stored as `<cents> <currency>`: a limit keeps the currency it was set in.
+const PER_SEND_FIAT_KEY: &str = "policy.per_send_fiat";
+const PER_DAY_FIAT_KEY: &str = "policy.per_day_fiat";
 const MFA_SCORE_KEY: &str = "policy.mfa_above_score";
 const BLOCK_SCORE_KEY: &str = "policy.block_above_score";
 /// Without a policy of the user's, a send whose risk reaches the top of the scale (a
@@ -117,6 +122,86 @@ impl Ledger {
         }
         Ok(sum)
     }
+}
+
+impl Ledger {
+    /// The value of sends made since `since` that still count, in cents of the valuer's
+    /// currency: native value plus token amounts. `None` when a part of it has no fresh price.
+    fn sent_since_cents(
+        &self,
+        chain_id: u64,
+        since: i64,
+        native_decimals: u8,
+        valuer: &Valuer,
+    ) -> Result<Option<U256>, LedgerError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.tx_value, o.amount, a.contract, a.decimals FROM operations o
+             LEFT JOIN assets a ON a.id = o.asset_id
+             WHERE o.chain_id = ?1 AND o.created_at >= ?2
+             AND o.state NOT IN ('draft', 'failed', 'dropped', 'replaced')",
+        )?;
+        let rows = stmt.query_map(params![chain_id as i64, since], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<u8>>(3)?,
+            ))
+        })?;
+        let mut sum = U256::ZERO;
+        for row in rows {
+            let (value, amount, contract, decimals) = row?;
+            let value = value
+                .and_then(|s| s.parse::<U256>().ok())
+                .unwrap_or_default();
+            let token = contract
+                .zip(decimals)
+                .zip(amount.and_then(|s| s.parse::<U256>().ok()));
+            let token = token.as_ref().map(|((c, d), a)| (c.as_str(), *a, *d));
+            match fresh_cents(valuer, value, native_decimals, token) {
+                Some(c) => sum = sum.saturating_add(c),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(sum))
+    }
+}
+
+/// The value of a send (native value plus a token amount) in cents; `None` when a non-zero
+/// part has no price or only a stale one.
+fn fresh_cents(
+    valuer: &Valuer,
+    native: U256,
+    native_decimals: u8,
+    token: Option<(&str, U256, u8)>,
+) -> Option<U256> {
+    let part = |token: Option<&str>, amount: U256, decimals: u8| -> Option<U256> {
+        if amount.is_zero() {
+            return Some(U256::ZERO);
+        }
+        valuer
+            .cents(token, amount, decimals)
+            .filter(|c| !c.stale)
+            .map(|c| c.cents)
+    };
+    let native = part(None, native, native_decimals)?;
+    let token = match token {
+        Some((contract, amount, decimals)) => part(Some(contract), amount, decimals)?,
+        None => U256::ZERO,
+    };
+    Some(native.saturating_add(token))
+}
+
+/// A fiat limit: its cents and the currency it was set in.
+fn fiat_limit(ledger: &Ledger, key: &str) -> Result<Option<(U256, String)>, LedgerError> {
+    Ok(ledger.setting(key)?.and_then(|v| {
+        let (cents, currency) = v.split_once(' ')?;
+        Some((cents.parse().ok()?, currency.to_string()))
+    }))
+}
+
+fn show_fiat(limit: &(U256, String)) -> String {
+    format!("{} {}", format_cents(limit.0), limit.1)
 }
 
 fn score_setting(ledger: &Ledger, key: &str) -> Result<Option<u32>, LedgerError> {
@@ -275,6 +360,8 @@ impl TwoFactor<'_> {
                 policy: Policy {
                     per_send: fmt(limit(&s.ledger, PER_SEND_KEY)?)?,
                     per_day: fmt(limit(&s.ledger, PER_DAY_KEY)?)?,
+                    per_send_fiat: fiat_limit(&s.ledger, PER_SEND_FIAT_KEY)?.map(|l| show_fiat(&l)),
+                    per_day_fiat: fiat_limit(&s.ledger, PER_DAY_FIAT_KEY)?.map(|l| show_fiat(&l)),
                     mfa_above_score: score_setting(&s.ledger, MFA_SCORE_KEY)?,
                     block_above_score: score_setting(&s.ledger, BLOCK_SCORE_KEY)?,
                 },
@@ -377,8 +464,15 @@ impl TwoFactor<'_> {
                 tx.execute("DELETE FROM mfa", [])?;
                 tx.execute("DELETE FROM recovery_codes", [])?;
                 tx.execute(
-                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4)",
-                    params![PER_SEND_KEY, PER_DAY_KEY, MFA_SCORE_KEY, BLOCK_SCORE_KEY],
+                    "DELETE FROM settings WHERE key IN (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        PER_SEND_KEY,
+                        PER_DAY_KEY,
+                        MFA_SCORE_KEY,
+                        BLOCK_SCORE_KEY,
+                        PER_SEND_FIAT_KEY,
+                        PER_DAY_FIAT_KEY
+                    ],
                 )?;
                 Ok(())
             })?)
@@ -398,15 +492,40 @@ impl TwoFactor<'_> {
                 .transpose()?)
         };
         let (per_send, per_day) = (parse(&policy.per_send)?, parse(&policy.per_day)?);
+        // Fiat limits in the currency the user shows values in, kept with it.
+        let currency = self
+            .with_session_quiet(|s| Ok(prices::settings(&s.ledger)?.currency))
+            .await?;
+        // `500`, `499.99` or `500 EUR` (a limit shown back keeps its own currency).
+        let fiat = |v: &Option<String>| -> Result<Option<String>> {
+            let Some(text) = v.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+                return Ok(None);
+            };
+            let (amount, code) = match text.split_once(char::is_whitespace) {
+                Some((a, c)) => (a, c.trim().to_ascii_uppercase()),
+                None => (text, currency.clone()),
+            };
+            if !CURRENCIES.contains(&code.as_str()) {
+                return Err(AmountError::InvalidCharacter.into());
+            }
+            Ok(Some(format!(
+                "{} {code}",
+                parse_units(amount, FIAT_DECIMALS)?
+            )))
+        };
+        let (per_send_fiat, per_day_fiat) =
+            (fiat(&policy.per_send_fiat)?, fiat(&policy.per_day_fiat)?);
         // A policy nothing could enforce is no policy: it needs the second factor first.
         if !self.mfa_status().await?.enabled {
             return Err(MfaError::NotEnrolled);
         }
         self.require_mfa(code, "changing the policy").await?;
         let detail = format!(
-            "per_send={} per_day={} mfa_above_score={:?} block_above_score={:?}",
+            "per_send={} per_day={} per_send_fiat={} per_day_fiat={} mfa_above_score={:?} block_above_score={:?}",
             per_send.map(|v| v.to_string()).unwrap_or("-".into()),
             per_day.map(|v| v.to_string()).unwrap_or("-".into()),
+            per_send_fiat.as_deref().unwrap_or("-"),
+            per_day_fiat.as_deref().unwrap_or("-"),
             policy.mfa_above_score,
             policy.block_above_score
         );
@@ -420,9 +539,14 @@ impl TwoFactor<'_> {
         self.with_session(|s| {
             Ok(s.ledger.audited(AuditEvent::PolicyChanged, &detail, |tx| {
                 let amounts = [(PER_SEND_KEY, per_send), (PER_DAY_KEY, per_day)];
+                let fiats = [
+                    (PER_SEND_FIAT_KEY, per_send_fiat.clone()),
+                    (PER_DAY_FIAT_KEY, per_day_fiat.clone()),
+                ];
                 let values = amounts
                     .iter()
                     .map(|(k, v)| (*k, v.map(|v| v.to_string())))
+                    .chain(fiats)
                     .chain(scores.iter().map(|(k, v)| (*k, v.map(|v| v.to_string()))));
                 for (key, value) in values {
                     match value {
@@ -469,6 +593,7 @@ impl TwoFactor<'_> {
     pub(crate) async fn authorize_send(
         &self,
         value: U256,
+        token: Option<(&str, U256, u8)>,
         code: Option<&str>,
         risk: Option<&cairn_api::RiskReport>,
         override_risk: bool,
@@ -521,6 +646,53 @@ impl TwoFactor<'_> {
                             "this send takes the last 24 hours past your daily limit of {}",
                             format_units(max, decimals)?
                         )));
+                    }
+                }
+                // Fiat limits fail closed: a send whose value cannot be known from a fresh
+                // price counts as over the limit.
+                for (key, per_day) in [(PER_SEND_FIAT_KEY, false), (PER_DAY_FIAT_KEY, true)] {
+                    let Some(max) = fiat_limit(&s.ledger, key)? else {
+                        continue;
+                    };
+                    let valuer = Valuer::load_in(&s.ledger, chain_id, &max.1)?;
+                    let mut cents = fresh_cents(&valuer, value, decimals, token);
+                    if per_day {
+                        let before = s.ledger.sent_since_cents(
+                            chain_id,
+                            now() - 24 * 3600,
+                            decimals,
+                            &valuer,
+                        )?;
+                        cents = cents.zip(before).map(|(a, b)| a.saturating_add(b));
+                    }
+                    let what = if per_day {
+                        "daily limit"
+                    } else {
+                        "per-send limit"
+                    };
+                    match cents {
+                        None => {
+                            return Ok(Some(format!(
+                                "no fresh price to check this send against your {what} of {}",
+                                show_fiat(&max)
+                            )))
+                        }
+                        Some(c) if c > max.0 => {
+                            return Ok(Some(if per_day {
+                                format!(
+                                    "this send takes the last 24 hours past your daily limit of {}",
+                                    show_fiat(&max)
+                                )
+                            } else {
+                                format!(
+                                    "this send ({} {}) is above your per-send limit of {}",
+                                    format_cents(c),
+                                    max.1,
+                                    show_fiat(&max)
+                                )
+                            }))
+                        }
+                        Some(_) => {}
                     }
                 }
                 Ok(None)

@@ -713,14 +713,25 @@ pub fn score(warnings: &[RiskWarning]) -> u32 {
 impl Ledger {
     pub fn add_contact(&mut self, name: &str, address: &str) -> Result<(), LedgerError> {
         let detail = format!("contact {address}");
-        self.audited(crate::store::audit::AuditEvent::SettingChanged, &detail, |tx| {
-            tx.execute(
-                "INSERT INTO contacts (name, address, chain_id, created_at) VALUES (?1, ?2, NULL, ?3)
-                 ON CONFLICT (address, chain_id) DO UPDATE SET name = ?1",
-                params![name, address, now()],
-            )?;
-            Ok(())
-        })
+        self.audited(
+            crate::store::audit::AuditEvent::SettingChanged,
+            &detail,
+            |tx| {
+                // One contact per address: saving a known address renames it.
+                let renamed = tx.execute(
+                    "UPDATE contacts SET name = ?1 WHERE address = ?2 AND chain_id IS NULL",
+                    params![name, address],
+                )?;
+                if renamed == 0 {
+                    tx.execute(
+                        "INSERT INTO contacts (name, address, chain_id, created_at)
+                     VALUES (?1, ?2, NULL, ?3)",
+                        params![name, address, now()],
+                    )?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Forgets a contact (its address on every network). Audited; false when there was none.
@@ -1057,6 +1068,25 @@ mod tests {
         f.known.clear();
         assert_eq!(rules_of(&f), ["first_payment"]);
         assert_eq!(score(&rules(&f)), 10);
+    }
+
+    #[test]
+    fn saving_a_known_address_renames_the_contact() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(dir.path(), &crate::store::ledger::test_keys(5)).unwrap();
+        let bob = "0x000000000000000000000000000000000000bEEF";
+        l.add_contact("Bob", bob).unwrap();
+        l.add_contact("Bobby", bob).unwrap();
+        assert_eq!(
+            l.contacts().unwrap(),
+            [("Bobby".to_string(), bob.to_string())]
+        );
+        // The rule holds in the file too: a second row for the address is refused.
+        let dup = l.conn.execute(
+            "INSERT INTO contacts (name, address, chain_id, created_at) VALUES ('B', ?1, NULL, 0)",
+            [bob],
+        );
+        assert!(dup.is_err());
     }
 
     #[test]

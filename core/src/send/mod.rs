@@ -24,6 +24,7 @@ use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::{fee_rules, recent_base_fee, remember_fee_quote, score, FeeFacts, Risk};
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, fmt, to_api};
+use crate::prices::Valuer;
 use crate::primitives::erc20;
 use crate::primitives::page::{self, ActivityCursor, PageError};
 use crate::primitives::units::{format_address, parse_address, parse_units};
@@ -682,6 +683,10 @@ impl Payments<'_> {
         TwoFactor { ctx: self.ctx }
             .authorize_send(
                 plan.tx_value,
+                plan.asset
+                    .contract
+                    .as_deref()
+                    .map(|c| (c, plan.amount, plan.asset.decimals)),
                 req.mfa_code.as_deref(),
                 Some(&risk),
                 req.override_risk,
@@ -1119,6 +1124,7 @@ impl Payments<'_> {
             pending_out: "0".into(),
             available: "0".into(),
             block_number: None,
+            fiat: None,
         })
     }
 
@@ -1129,6 +1135,7 @@ impl Payments<'_> {
         self.with_session(|s| {
             ops::native_asset(&mut s.ledger, &self.ctx.network())?;
             let account = s.ledger.account(&address)?;
+            let valuer = Valuer::load(&s.ledger, chain_id)?;
             let mut out = Vec::new();
             for asset in s.ledger.assets(chain_id)? {
                 let stored = s.ledger.balance(account.id, asset.id)?;
@@ -1152,6 +1159,10 @@ impl Payments<'_> {
                     pending_out: fmt(pending, asset.decimals),
                     available: fmt(confirmed.saturating_sub(pending), asset.decimals),
                     block_number: stored.map(|b| b.1),
+                    // Nothing read yet is not worth 0.
+                    fiat: stored.and_then(|_| {
+                        valuer.value(asset.contract.as_deref(), confirmed, asset.decimals)
+                    }),
                 });
             }
             Ok(out)

@@ -151,6 +151,9 @@ pub(crate) struct SyncMemo {
     pub(crate) unreadable: std::collections::HashSet<(i64, i64)>,
     /// Accounts whose history backfill ran out of its per-round budget: read on next round.
     pub(crate) backfilling: std::collections::HashSet<i64>,
+    /// When the price feeds were last read, on which chain: they ride in a round's request
+    /// every few minutes, not every block.
+    pub(crate) prices_read: Option<(u64, std::time::Instant)>,
 }
 
 /// The last block a round read, on which chain, and when the next one is due.

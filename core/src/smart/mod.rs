@@ -979,6 +979,12 @@ impl SmartAccounts<'_> {
         TwoFactor { ctx: self.ctx }
             .authorize_send(
                 built.value,
+                built.token.as_ref().and_then(|(asset, amount)| {
+                    asset
+                        .contract
+                        .as_deref()
+                        .map(|c| (c, *amount, asset.decimals))
+                }),
                 req.mfa_code.as_deref(),
                 Some(&risk),
                 req.override_risk,

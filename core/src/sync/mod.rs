@@ -30,6 +30,7 @@ use crate::chain::heads::{ws_url_beside, FeedError, HeadFeed};
 use crate::chain::rpc::ChainError;
 use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
+use crate::prices::{self, Prices};
 use crate::primitives::units::{parse_address, AddressError};
 use crate::session::{Ctx, SessionError};
 use crate::session::{ReadMark, SyncMemo};
@@ -426,7 +427,7 @@ impl Syncer<'_> {
         let chain = &self.ctx.chain();
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
-        let (accounts, assets, active, waiting, known) = self
+        let (accounts, assets, active, waiting, known, price_settings) = self
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
                     s.ledger.ensure_network(&network)?;
@@ -494,7 +495,8 @@ impl Syncer<'_> {
                         (balances, cursors.contains_key(&a.id))
                     })
                     .collect();
-                Ok((accounts, assets, active, waiting, known))
+                let price_settings = prices::settings(&s.ledger)?;
+                Ok((accounts, assets, active, waiting, known, price_settings))
             })
             .await?;
         // User operations go through the bundler (`smart.rs`), not the transaction paths below.
@@ -565,6 +567,17 @@ impl Syncer<'_> {
         // Token balances: every pair when nothing was read on this chain yet or some are
         // missing; otherwise only the pairs a Transfer log since the last block touched.
         let all_tokens = fresh.is_none() || unread;
+        // Prices ride along every few minutes: the feeds' calls join this block's request.
+        let prices_due = price_settings.enabled
+            && (prices::has_feeds(&network) || price_settings.rest_fallback)
+            && memo.prices_read.is_none_or(|(c, t)| {
+                c != chain_id || t.elapsed() >= Duration::from_secs(prices::READ_EVERY_SECS)
+            });
+        let (price_feeds, price_calls) = if prices_due {
+            prices::feed_calls(chain_id)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let query = BlockQuery {
             at,
             owners: owners.clone(),
@@ -584,6 +597,7 @@ impl Syncer<'_> {
             },
             transfers_from: fresh.as_ref().filter(|_| !all_tokens).map(|r| r.block + 1),
             tokens: tokens.iter().map(|(_, t)| *t).collect(),
+            calls: price_calls,
         };
         let read = chain.read_block(&query).await?;
         let Some((_, block_time)) = read.block else {
@@ -618,6 +632,22 @@ impl Syncer<'_> {
                 None => 0.0,
             },
         });
+        if prices_due {
+            memo.prices_read = Some((chain_id, Instant::now()));
+            self.with_session_quiet(|s| {
+                Ok(prices::absorb(
+                    &mut s.ledger,
+                    chain_id,
+                    &price_feeds,
+                    &read.calls,
+                )?)
+            })
+            .await?;
+            // A price service is a third party: its failure costs the round nothing.
+            if let Err(e) = (Prices { ctx: self.ctx }).fallback().await {
+                tracing::warn!(error = %e, "price service not read");
+            }
+        }
         let fees = read.fees.clone();
         let mut round = Round {
             head,

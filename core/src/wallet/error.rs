@@ -19,6 +19,7 @@ use crate::keys::KeyError;
 use crate::logging::LoggingError;
 use crate::networks::NetworkError;
 use crate::ops::OpsError;
+use crate::prices::PriceError;
 use crate::primitives::aa::AaError;
 use crate::primitives::page::PageError;
 use crate::primitives::totp::TotpError;
@@ -74,6 +75,8 @@ pub enum Error {
     Smart(#[from] SmartError),
     #[error(transparent)]
     Sync(#[from] SyncError),
+    #[error(transparent)]
+    Prices(#[from] PriceError),
     // The façade's own refusals.
     #[error("the wallet has no account yet")]
     NoAccount,
@@ -107,6 +110,7 @@ impl Error {
             Error::Send(e) => send(e),
             Error::Smart(e) => smart(e),
             Error::Sync(e) => sync(e),
+            Error::Prices(e) => prices(e),
             Error::NoAccount | Error::AutoLockRange => ErrorCode::InvalidInput,
             Error::Internal(_) => ErrorCode::Internal,
         }
@@ -398,6 +402,19 @@ fn sync(e: &SyncError) -> ErrorCode {
         SyncError::Chain(e) => chain(e),
         SyncError::Address(_) => ErrorCode::InvalidInput,
         SyncError::Ops(e) => ops(e),
+    }
+}
+
+fn prices(e: &PriceError) -> ErrorCode {
+    match e {
+        PriceError::Currency(_) | PriceError::RestUrl(_) | PriceError::Amount(_) => {
+            ErrorCode::InvalidInput
+        }
+        PriceError::Off => ErrorCode::Conflict,
+        PriceError::Rest(_) => ErrorCode::Network,
+        PriceError::Chain(e) => chain(e),
+        PriceError::Session(e) => session(e),
+        PriceError::Ledger(e) => ledger(e),
     }
 }
 

@@ -36,6 +36,7 @@ use crate::guard::risk::{Call, Risk};
 use crate::history::History;
 use crate::keys::vault;
 use crate::networks::Networks;
+use crate::prices::Prices;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::send::Payments;
 use crate::session::{blocking, Ctx, Session, SessionError};
@@ -729,6 +730,26 @@ impl Wallet {
     /// Adds an ERC-20 after reading its symbol and decimals from the contract.
     pub async fn add_token(&self, contract: &str) -> Result<cairn_api::AssetBalance> {
         Ok(Payments { ctx: &self.ctx }.add_token(contract).await?)
+    }
+
+    /// The price settings and every price held for the active network, with source and age.
+    pub async fn prices(&self) -> Result<cairn_api::PriceTable> {
+        Ok(Prices { ctx: &self.ctx }.table().await?)
+    }
+
+    /// Reads the network's price feeds now (and the REST service where the user allows it).
+    pub async fn refresh_prices(&self) -> Result<cairn_api::PriceTable> {
+        Ok(Prices { ctx: &self.ctx }.refresh().await?)
+    }
+
+    /// The currency values are shown in, whether prices are read, and the REST fallback.
+    pub async fn set_price_settings(&self, settings: &cairn_api::PriceSettings) -> Result<()> {
+        Ok(Prices { ctx: &self.ctx }.set(settings).await?)
+    }
+
+    /// What every visible account holds on the active network, valued in the user's currency.
+    pub async fn portfolio(&self) -> Result<cairn_api::Portfolio> {
+        Ok(Prices { ctx: &self.ctx }.portfolio().await?)
     }
 
     /// Every asset's balance for `address` as last synced: confirmed, pending out, available.

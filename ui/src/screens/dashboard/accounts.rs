@@ -4,13 +4,15 @@
 
 use cairn_api::{
     cmd, Account, AddAccountRequest, AddressRequest, ApiError, AssetBalance, Balance, Funded,
-    NetworkInfo, RenameAccountRequest, SetHiddenRequest, SmartAccount, SmartAccountRequest,
+    NetworkInfo, Portfolio, RenameAccountRequest, SetHiddenRequest, SmartAccount,
+    SmartAccountRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{
-    field, input_value, AccountSelect, Address, AddressLook, Amount, AmountLook, ErrorLine,
+    field, input_value, price_origin, AccountSelect, Address, AddressLook, Amount, AmountLook,
+    ErrorLine, Fiat,
 };
 use crate::hooks::{first_address, hd_source, use_accounts, use_assets, use_chain_tick};
 use crate::ipc::{call, NoArgs, Request};
@@ -24,9 +26,44 @@ pub(crate) struct AccountsTabProps {
 pub(crate) fn accounts_tab(props: &AccountsTabProps) -> Html {
     html! {
         <>
+            <PortfolioCard />
             <Accounts network={props.network.clone()} />
             <AssetsCard />
         </>
+    }
+}
+
+/// The home screen's first line: what everything is worth in the user's currency, and in the
+/// network's own; assets without a price are named, not silently left out.
+#[function_component(PortfolioCard)]
+fn portfolio_card() -> Html {
+    let tick = use_chain_tick();
+    let portfolio = use_state(|| None::<Portfolio>);
+    {
+        let portfolio = portfolio.clone();
+        use_effect_with(tick, move |_| {
+            spawn_local(async move {
+                if let Ok(p) = call::<_, Portfolio>(cmd::PORTFOLIO, &NoArgs {}).await {
+                    portfolio.set(Some(p));
+                }
+            });
+        });
+    }
+    let Some(p) = (*portfolio).clone() else {
+        return html! {};
+    };
+    html! {
+        <section class="card portfolio" id="portfolio" aria-label="Total value">
+            <h2>{ "Total value" }</h2>
+            <p class="total"><Fiat value={p.total.clone()} id="portfolio-total" /></p>
+            <p class="native muted" id="portfolio-native">{ format!("{} {} across your accounts", p.native_total, p.native_symbol) }</p>
+            if !p.unpriced.is_empty() {
+                <p class="muted small" id="portfolio-unpriced">{ format!("Not counted (no price): {}", p.unpriced.join(", ")) }</p>
+            }
+            if let Some(t) = &p.total {
+                <p class="muted small" id="portfolio-origin">{ price_origin(&t.source, t.priced_at) }</p>
+            }
+        </section>
     }
 }
 
@@ -399,7 +436,7 @@ fn assets_card() -> Html {
             <label for="assets-account">{ "Account" }</label>
             <AccountSelect id="assets-account" accounts={(*accounts.list).clone()} selected={address} onchange={pick} mark_smart=true />
             <table class="assets">
-                <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th></tr>
+                <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th><th>{ "Value" }</th></tr>
                 { for assets.iter().map(|a| {
                     // Never read from the chain (offline, or just added): no number to show,
                     // rather than a 0 that reads like an empty balance.
@@ -410,6 +447,7 @@ fn assets_card() -> Html {
                             <td>{ known(&a.confirmed) }</td>
                             <td>{ a.pending_out.clone() }</td>
                             <td class="available">{ known(&a.available) }</td>
+                            <td><Fiat value={a.fiat.clone()} /></td>
                         </tr>
                     }
                 }) }

@@ -37,6 +37,12 @@ pub enum PolicyCmd {
         per_send: Option<String>,
         #[arg(long)]
         per_day: Option<String>,
+        /// The same in your fiat currency ("500", "500 EUR"); without a fresh price a send
+        /// counts as over it.
+        #[arg(long)]
+        per_send_fiat: Option<String>,
+        #[arg(long)]
+        per_day_fiat: Option<String>,
         /// A risk score (0-100) from which a send needs the code.
         #[arg(long)]
         mfa_above_score: Option<u32>,
@@ -107,6 +113,8 @@ async fn policy(ctx: &Ctx<'_>, cmd: &PolicyCmd) -> Result<(), CliError> {
         PolicyCmd::Set {
             per_send,
             per_day,
+            per_send_fiat,
+            per_day_fiat,
             mfa_above_score,
             block_above_score,
         } => {
@@ -119,6 +127,8 @@ async fn policy(ctx: &Ctx<'_>, cmd: &PolicyCmd) -> Result<(), CliError> {
             let policy = cairn_api::Policy {
                 per_send: pick(per_send, current.per_send),
                 per_day: pick(per_day, current.per_day),
+                per_send_fiat: pick(per_send_fiat, current.per_send_fiat),
+                per_day_fiat: pick(per_day_fiat, current.per_day_fiat),
                 mfa_above_score: mfa_above_score.or(current.mfa_above_score),
                 block_above_score: block_above_score.or(current.block_above_score),
             };
@@ -130,11 +140,19 @@ async fn policy(ctx: &Ctx<'_>, cmd: &PolicyCmd) -> Result<(), CliError> {
 }
 
 fn policy_text(p: &cairn_api::Policy) -> String {
-    format!(
+    let mut text = format!(
         "per send: {}, per day: {}",
         p.per_send.as_deref().unwrap_or("no limit"),
         p.per_day.as_deref().unwrap_or("no limit")
-    )
+    );
+    if p.per_send_fiat.is_some() || p.per_day_fiat.is_some() {
+        text.push_str(&format!(
+            "; in fiat per send: {}, per day: {}",
+            p.per_send_fiat.as_deref().unwrap_or("no limit"),
+            p.per_day_fiat.as_deref().unwrap_or("no limit")
+        ));
+    }
+    text
 }
 
 /// Confirming and disabling always need a code: asked for even without `--code`.

@@ -17,6 +17,7 @@ mod guard;
 mod history;
 mod mfa;
 mod network;
+mod prices;
 mod send;
 mod sign;
 mod smart;
@@ -53,6 +54,8 @@ pub enum Command {
     #[command(flatten)]
     Token(token::Cmd),
     #[command(flatten)]
+    Prices(prices::Cmd),
+    #[command(flatten)]
     Network(network::Cmd),
     #[command(flatten)]
     History(history::Cmd),
@@ -71,6 +74,7 @@ pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
         Command::Sign(cmd) => sign::run(ctx, cmd).await?,
         Command::Mfa(cmd) => mfa::run(ctx, cmd).await?,
         Command::Token(cmd) => token::run(ctx, cmd).await?,
+        Command::Prices(cmd) => prices::run(ctx, cmd).await?,
         Command::Network(cmd) => network::run(ctx, cmd).await?,
         Command::History(cmd) => history::run(ctx, cmd).await?,
     };
@@ -131,6 +135,7 @@ mod tests {
                 "resign",
                 "balances",
                 "token",
+                "prices",
                 "network",
                 "history",
             ]

@@ -231,8 +231,12 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             ctx.out.print(&balances, |bs| {
                 bs.iter()
                     .map(|b| {
+                        let fiat = b.fiat.as_ref().map_or(String::new(), |f| {
+                            let stale = if f.stale { " (stale price)" } else { "" };
+                            format!("  ≈ {} {}{stale}", f.amount, f.currency)
+                        });
                         format!(
-                            "{:<10} {:>24} confirmed  {:>24} pending out  {:>24} available",
+                            "{:<10} {:>24} confirmed  {:>24} pending out  {:>24} available{fiat}",
                             b.symbol, b.confirmed, b.pending_out, b.available
                         )
                     })

@@ -1,9 +1,10 @@
 //! The settings tab: auto-lock, the recovery phrase (shown only after the password, and the
 //! second factor's code when it is on), the password change; then the cards of `security`
-//! (two-factor and the spending policy), `contacts` and `networks`.
+//! (prices, two-factor and the spending policy), `contacts` and `networks`.
 
 mod contacts;
 mod networks;
+mod prices;
 mod security;
 
 use cairn_api::{
@@ -34,6 +35,7 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
     html! {
         <>
             <SettingsPage />
+            <prices::PricesCard />
             <security::SecurityCard />
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />

@@ -26,6 +26,8 @@ pub(crate) fn security_card() -> Html {
     let code = use_state(String::new);
     let per_send = use_state(String::new);
     let per_day = use_state(String::new);
+    let per_send_fiat = use_state(String::new);
+    let per_day_fiat = use_state(String::new);
     let mfa_score = use_state(String::new);
     let block_score = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
@@ -139,9 +141,13 @@ pub(crate) fn security_card() -> Html {
         })
     };
     let save_policy = {
-        let (per_send, per_day, mfa_score, block_score, code, error, saved, status) = (
+        let (per_send, per_day, per_send_fiat, per_day_fiat) = (
             per_send.clone(),
             per_day.clone(),
+            per_send_fiat.clone(),
+            per_day_fiat.clone(),
+        );
+        let (mfa_score, block_score, code, error, saved, status) = (
             mfa_score.clone(),
             block_score.clone(),
             code.clone(),
@@ -155,6 +161,8 @@ pub(crate) fn security_card() -> Html {
                 policy: Policy {
                     per_send: opt(&per_send),
                     per_day: opt(&per_day),
+                    per_send_fiat: opt(&per_send_fiat),
+                    per_day_fiat: opt(&per_day_fiat),
                     mfa_above_score: opt(&mfa_score).and_then(|s| s.parse().ok()),
                     block_above_score: opt(&block_score).and_then(|s| s.parse().ok()),
                 },
@@ -198,9 +206,17 @@ pub(crate) fn security_card() -> Html {
             <>
                 <p class="ok" id="mfa-state">{ format!("Two-factor authentication is on · {} recovery codes left", s.recovery_codes_left) }</p>
                 <p class="muted small" id="policy-current">{ format!(
-                    "Code needed: above {} per send, {} per day, from risk score {}; blocked from score {}.",
+                    "Code needed: above {} per send, {} per day{}, from risk score {}; blocked from score {}.",
                     s.policy.per_send.clone().unwrap_or("no limit".into()),
                     s.policy.per_day.clone().unwrap_or("no limit".into()),
+                    match (&s.policy.per_send_fiat, &s.policy.per_day_fiat) {
+                        (None, None) => String::new(),
+                        (a, b) => format!(
+                            " (in fiat: {} per send, {} per day)",
+                            a.clone().unwrap_or("no limit".into()),
+                            b.clone().unwrap_or("no limit".into())
+                        ),
+                    },
                     s.policy.mfa_above_score.map(|v| v.to_string()).unwrap_or("— (never)".into()),
                     s.policy.block_above_score.unwrap_or(100),
                 ) }</p>
@@ -209,6 +225,11 @@ pub(crate) fn security_card() -> Html {
                     <input id="policy-per-send" type="text" inputmode="decimal" placeholder="no limit" value={(*per_send).clone()} oninput={field(&per_send)} />
                     <label for="policy-per-day">{ "…or per day (ETH)" }</label>
                     <input id="policy-per-day" type="text" inputmode="decimal" placeholder="no limit" value={(*per_day).clone()} oninput={field(&per_day)} />
+                    <label for="policy-per-send-fiat">{ "…or above this value per send (your currency)" }</label>
+                    <input id="policy-per-send-fiat" type="text" inputmode="decimal" placeholder="no limit" value={(*per_send_fiat).clone()} oninput={field(&per_send_fiat)} />
+                    <label for="policy-per-day-fiat">{ "…or this value per day (your currency)" }</label>
+                    <input id="policy-per-day-fiat" type="text" inputmode="decimal" placeholder="no limit" value={(*per_day_fiat).clone()} oninput={field(&per_day_fiat)} />
+                    <p class="muted small">{ "Without a fresh price, a send counts as over a value limit: the code is asked for." }</p>
                     <label for="policy-mfa-score">{ "…or from this risk score (0–100)" }</label>
                     <input id="policy-mfa-score" type="text" inputmode="numeric" placeholder="never" value={(*mfa_score).clone()} oninput={field(&mfa_score)} />
                     <label for="policy-block-score">{ "Block from this risk score unless overridden" }</label>

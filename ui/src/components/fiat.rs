@@ -1,0 +1,79 @@
+//! A value in the user's fiat currency, as the core computed it (the UI does no arithmetic on
+//! money): digits grouped, the currency's sign, and where the price came from and how old it
+//! is on hover; a stale price is marked so nobody mistakes it for today's.
+
+use cairn_api::FiatValue;
+use yew::prelude::*;
+
+/// `7500.00` in USD → `$7,500.00`; EUR → `€7,500.00`; other codes → `7,500.00 XYZ`.
+pub(crate) fn fiat_text(v: &FiatValue) -> String {
+    let (whole, cents) = v
+        .amount
+        .split_once('.')
+        .unwrap_or((v.amount.as_str(), "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match v.currency.as_str() {
+        "USD" => format!("${grouped}.{cents}"),
+        "EUR" => format!("€{grouped}.{cents}"),
+        code => format!("{grouped}.{cents} {code}"),
+    }
+}
+
+/// "price from Chainlink, 4 min ago" for a price dated `at` (unix seconds).
+pub(crate) fn price_origin(source: &str, at: u64) -> String {
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let source = match source {
+        "chainlink" => "Chainlink on chain",
+        "rest" => "the price service",
+        other => other,
+    };
+    format!("price from {source}, {}", ago(now.saturating_sub(at)))
+}
+
+/// A duration in words, as people say it.
+pub(crate) fn ago(secs: u64) -> String {
+    match secs {
+        0..=59 => "just now".into(),
+        60..=119 => "a minute ago".into(),
+        120..=3_599 => format!("{} minutes ago", secs / 60),
+        3_600..=7_199 => "an hour ago".into(),
+        7_200..=86_399 => format!("{} hours ago", secs / 3_600),
+        86_400..=172_799 => "yesterday".into(),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct FiatProps {
+    pub value: Option<FiatValue>,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+    #[prop_or_default]
+    pub class: Classes,
+}
+
+/// The value, or "—" when there is no price.
+#[function_component(Fiat)]
+pub(crate) fn fiat(props: &FiatProps) -> Html {
+    let id = props.id.clone();
+    match &props.value {
+        None => {
+            html! { <span class={classes!("fiat", "muted", props.class.clone())} {id} title="no price known">{ "—" }</span> }
+        }
+        Some(v) => {
+            let title = price_origin(&v.source, v.priced_at);
+            html! {
+                <span class={classes!("fiat", v.stale.then_some("stale"), props.class.clone())} {id} {title}>
+                    { fiat_text(v) }
+                    if v.stale { <span class="chip warn small">{ "stale price" }</span> }
+                </span>
+            }
+        }
+    }
+}
