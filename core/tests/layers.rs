@@ -18,6 +18,7 @@ const ROOMS: &[(&str, u32)] = &[
     ("ops", 4),
     ("accounts", 4),
     ("networks", 4),
+    ("prices", 4),
     ("guard", 5),
     ("history", 5),
     ("send", 6),
@@ -270,7 +271,7 @@ fn the_check_catches_a_cycle_and_a_stray_wallet() {
         .iter()
         .any(|p| p.contains("`Session` is the gate's")));
     write("send/mod.rs", "");
-    write("prices/mod.rs", "use crate::chain::Chain;\n");
+    write("statements/mod.rs", "use crate::chain::Chain;\n");
     assert!(check(&dir).iter().any(|p| p.contains("not a room")));
     let _ = std::fs::remove_dir_all(&dir);
 }
