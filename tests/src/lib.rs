@@ -5,6 +5,7 @@
 
 #![allow(clippy::missing_panics_doc)]
 
+pub mod axe;
 pub mod devnet;
 pub mod gui;
 pub mod process;

@@ -262,6 +262,17 @@ impl Session {
         .await
     }
 
+    /// Runs an asynchronous script (it calls its last argument with the result) and returns
+    /// what it passed.
+    pub async fn execute_async(&self, script: &str) -> Result<Value, WebDriverError> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     /// Resizes the window, as a user dragging its corner (or a phone's screen) would.
     pub async fn set_window_size(&self, width: u32, height: u32) -> Result<(), WebDriverError> {
         self.cmd(

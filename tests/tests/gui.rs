@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use cairn_core::units;
+use cairn_tests::axe;
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::gui::{app_binary, Display, Driver};
 use cairn_tests::webdriver::Session;
@@ -57,6 +58,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // Onboarding: a mismatched confirmation is caught before anything is created.
     let password = s.wait_for("#password", WAIT).await.unwrap();
     println!("first screen interactive after {:?}", started.elapsed());
+    accessible(&s, "onboarding").await;
     // A password a guessing list starts with is refused as it is typed.
     s.type_text(&password, "Password1!").await.unwrap();
     let weak = s
@@ -114,6 +116,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let words = words.as_str().unwrap().to_string();
     assert_eq!(words.split(' ').count(), 12, "{words}");
     let phrase = SecretString::from(words);
+    accessible(&s, "backup").await;
     let expected = units::format_address(&cairn_tests::wallet::reference_address(
         secrecy::ExposeSecret::expose_secret(&phrase),
         "",
@@ -149,6 +152,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(origin.contains("Chainlink"), "{origin}");
+    accessible(&s, "home").await;
     // In euros, from Settings: the EUR/USD feed's 1.08.
     s.click_on("#nav-settings", WAIT).await.unwrap();
     s.click_on("#price-currency option[value='EUR']", WAIT)
@@ -159,6 +163,28 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text("#price-ETH", WAIT, |t| t.contains("3000.0"))
         .await
         .unwrap();
+    accessible(&s, "settings").await;
+    // Dark mode from Appearance: the palette changes at once, and it is as readable (contrast
+    // included) as the light one.
+    s.click_on("#theme option[value='dark']", WAIT)
+        .await
+        .unwrap();
+    let theme = "return [document.documentElement.dataset.theme, getComputedStyle(document.body).backgroundColor]";
+    assert_eq!(
+        s.execute(theme).await.unwrap(),
+        json!(["dark", "rgb(18, 21, 28)"])
+    );
+    std::fs::write(out.join("gui-dark.png"), s.screenshot().await.unwrap()).unwrap();
+    accessible(&s, "settings, dark").await;
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    s.wait_for("#portfolio-total", WAIT).await.unwrap();
+    std::fs::write(out.join("gui-dark-home.png"), s.screenshot().await.unwrap()).unwrap();
+    accessible(&s, "home, dark").await;
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#theme option[value='system']", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(s.execute(theme).await.unwrap()[0], json!("light"));
     std::fs::write(out.join("gui-prices.png"), s.screenshot().await.unwrap()).unwrap();
     s.click_on("#nav-accounts", WAIT).await.unwrap();
     s.wait_for_text("#portfolio-total", WAIT, |t| t == "€27,777.77")
@@ -206,6 +232,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // Lock; a wrong password is refused with a clear message and a visible wait, during which
     // the button is disabled; after it, the right password unlocks.
     s.click_on("#lock", WAIT).await.unwrap();
+    s.wait_for("#unlock-password", WAIT).await.unwrap();
+    accessible(&s, "unlock").await;
     s.type_into("#unlock-password", "wrong password", WAIT)
         .await
         .unwrap();
@@ -348,6 +376,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text("#audit-intact", WAIT, |t| t.contains("intact"))
         .await
         .unwrap();
+    accessible(&s, "audit log").await;
     let events = s
         .execute("return Array.from(document.querySelectorAll('#audit-table td.event')).map(td => td.textContent)")
         .await
@@ -463,6 +492,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(problem, "more than the 10.0 ETH available");
+    accessible(&s, "send").await;
     let review_off = "return document.getElementById('send-review-button').disabled";
     assert_eq!(s.execute(review_off).await.unwrap(), json!(true));
     std::fs::write(
@@ -504,6 +534,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(fee.contains("gas 21000"), "{fee}");
+    accessible(&s, "send review").await;
     std::fs::write(
         out.join("gui-send-review.png"),
         s.screenshot().await.unwrap(),
@@ -516,6 +547,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(pending, "submitted");
+    accessible(&s, "activity").await;
     std::fs::write(
         out.join("gui-activity-pending.png"),
         s.screenshot().await.unwrap(),
@@ -604,6 +636,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     let qr = qr.as_str().expect("no QR code");
     assert_eq!(cairn_tests::qr::decode_svg(qr), expected);
+    accessible(&s, "receive").await;
     std::fs::write(out.join("gui-receive.png"), s.screenshot().await.unwrap()).unwrap();
 
     // Network settings: the devnet in use; an endpoint on another chain than named is refused.
@@ -1154,6 +1187,38 @@ const UNLOCK_DISABLED: &str =
     "const b = document.getElementById('unlock'); return b ? b.disabled : true";
 
 /// Waits out the unlock throttle: the button comes back by itself when the wait is over.
+/// axe-core on the screen shown, at the window's size now and at the other one (phone ↔
+/// desktop), then back: nothing serious or critical at either size.
+async fn accessible(s: &Session, screen: &str) {
+    let width = |v: serde_json::Value| v.as_u64().unwrap_or(0);
+    let now = width(s.execute("return window.innerWidth").await.unwrap());
+    let (phone, desktop) = ((390, 844), (1100, 760));
+    let (other, back) = if now >= 900 {
+        (phone, desktop)
+    } else {
+        (desktop, phone)
+    };
+    let mut found: Vec<String> = axe::violations(s)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| format!("{screen} at {now} px: {v}"))
+        .collect();
+    s.set_window_size(other.0, other.1).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let then = width(s.execute("return window.innerWidth").await.unwrap());
+    found.extend(
+        axe::violations(s)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| format!("{screen} at {then} px: {v}")),
+    );
+    s.set_window_size(back.0, back.1).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(found.is_empty(), "accessibility:\n{}", found.join("\n"));
+}
+
 async fn unlock_comes_back(s: &Session) {
     let deadline = std::time::Instant::now() + WAIT;
     while s.execute(UNLOCK_DISABLED).await.unwrap() != json!(false) {

@@ -8,6 +8,7 @@ mod components;
 mod hooks;
 mod ipc;
 mod screens;
+mod theme;
 
 use std::rc::Rc;
 

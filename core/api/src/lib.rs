@@ -21,6 +21,7 @@ pub mod cmd {
     pub const REFRESH_PRICES: &str = "refresh_prices";
     pub const SET_PRICE_SETTINGS: &str = "set_price_settings";
     pub const PORTFOLIO: &str = "portfolio";
+    pub const OPEN_EXPLORER: &str = "open_explorer";
     pub const SET_AUTO_LOCK: &str = "set_auto_lock";
     pub const AUDIT_LOG: &str = "audit_log";
     pub const CREATE: &str = "create_wallet";
@@ -745,6 +746,10 @@ pub struct NetworkInfo {
     pub rpc_url: String,
     /// A local development chain: the UI may offer the devnet faucet.
     pub is_devnet: bool,
+    /// The block explorer's web address (`https://etherscan.io`) where one is known: links to
+    /// an address are `{explorer_url}/address/{address}`, to a transaction `/tx/{hash}`.
+    #[serde(default)]
+    pub explorer_url: Option<String>,
 }
 
 /// Where the wallet stands: no vault yet, locked, or unlocked with its accounts.
@@ -1085,6 +1090,7 @@ mod tests {
             currency_symbol: "ETH".into(),
             rpc_url: "http://127.0.0.1:8545".into(),
             is_devnet: true,
+            explorer_url: None,
         };
         let json = serde_json::to_value(WalletStatus::Locked {
             network,

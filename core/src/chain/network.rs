@@ -42,6 +42,18 @@ pub const DEFAULT_FEE_CEILING_GWEI: u64 = 1_000;
 /// The ceiling on the rollups among the presets, whose fees sit a thousand times lower.
 pub const ROLLUP_FEE_CEILING_GWEI: u64 = 100;
 
+/// The public block explorer of a known chain (the devnet and user chains have none here).
+pub fn explorer_web(chain_id: u64) -> Option<&'static str> {
+    match chain_id {
+        1 => Some("https://etherscan.io"),
+        11155111 => Some("https://sepolia.etherscan.io"),
+        8453 => Some("https://basescan.org"),
+        10 => Some("https://optimistic.etherscan.io"),
+        42161 => Some("https://arbiscan.io"),
+        _ => None,
+    }
+}
+
 impl Network {
     fn preset(chain_id: u64, name: &str, rpc: &str, confirmations: u64) -> Network {
         Network {
@@ -113,6 +125,7 @@ impl Network {
             currency_symbol: self.currency_symbol.clone(),
             rpc_url: self.primary_url().to_string(),
             is_devnet: self.is_devnet(),
+            explorer_url: explorer_web(self.chain_id).map(str::to_string),
         }
     }
 }

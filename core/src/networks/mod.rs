@@ -39,6 +39,10 @@ pub enum NetworkError {
     WsNotOffered(String),
     #[error("{0} is not a network this wallet knows")]
     Unknown(u64),
+    #[error("{0} has no block explorer Cairn knows")]
+    NoExplorer(String),
+    #[error("{0:?} is not an address or a transaction hash")]
+    NotLinkable(String),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
@@ -184,6 +188,25 @@ pub(crate) struct Networks<'a> {
     pub(crate) ctx: &'a Ctx,
 }
 
+/// The explorer page of an address or a transaction on `network`: built here from a value that
+/// parses (a checksummed address, a 32-byte hash), never from text the page hands over, so the
+/// shell opens nothing but the explorer's own pages.
+pub(crate) fn explorer_link(network: &Network, value: &str) -> Result<String> {
+    let base = crate::chain::network::explorer_web(network.chain_id)
+        .ok_or_else(|| NetworkError::NoExplorer(network.name.clone()))?;
+    let value = value.trim();
+    if let Ok(address) = crate::primitives::units::parse_address(value) {
+        return Ok(format!(
+            "{base}/address/{}",
+            crate::primitives::units::format_address(&address)
+        ));
+    }
+    match value.parse::<alloy::primitives::B256>() {
+        Ok(hash) if value.len() == 66 => Ok(format!("{base}/tx/{hash}")),
+        _ => Err(NetworkError::NotLinkable(value.chars().take(80).collect())),
+    }
+}
+
 impl Networks<'_> {
     crate::session::gate_methods!(NetworkError);
 
@@ -297,5 +320,34 @@ impl Networks<'_> {
             Some(id) if id != self.ctx.network().chain_id => self.use_network(id).await.map(|_| ()),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explorer_links_are_built_from_parsed_values_only() {
+        let mainnet = Network::presets().remove(0);
+        assert_eq!(
+            explorer_link(&mainnet, "0x000000000000000000000000000000000000beef").unwrap(),
+            "https://etherscan.io/address/0x000000000000000000000000000000000000bEEF"
+        );
+        let hash = format!("0x{}", "ab".repeat(32));
+        assert_eq!(
+            explorer_link(&mainnet, &hash).unwrap(),
+            format!("https://etherscan.io/tx/{hash}")
+        );
+        for bad in ["javascript:alert(1)", "0x12", "https://evil.example/x", ""] {
+            assert!(matches!(
+                explorer_link(&mainnet, bad),
+                Err(NetworkError::NotLinkable(_))
+            ));
+        }
+        assert!(matches!(
+            explorer_link(&Network::devnet("http://127.0.0.1:8545"), &hash),
+            Err(NetworkError::NoExplorer(_))
+        ));
     }
 }

@@ -256,7 +256,8 @@ fn accounts(e: &AccountsError) -> ErrorCode {
 
 fn networks(e: &NetworkError) -> ErrorCode {
     match e {
-        NetworkError::Unknown(_) => ErrorCode::NotFound,
+        NetworkError::Unknown(_) | NetworkError::NoExplorer(_) => ErrorCode::NotFound,
+        NetworkError::NotLinkable(_) => ErrorCode::InvalidInput,
         NetworkError::Name
         | NetworkError::Symbol
         | NetworkError::Urls

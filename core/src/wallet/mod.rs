@@ -732,6 +732,11 @@ impl Wallet {
         Ok(Payments { ctx: &self.ctx }.add_token(contract).await?)
     }
 
+    /// The explorer page of an address or transaction hash on the active network.
+    pub fn explorer_link(&self, value: &str) -> Result<String> {
+        Ok(crate::networks::explorer_link(&self.ctx.network(), value)?)
+    }
+
     /// The price settings and every price held for the active network, with source and age.
     pub async fn prices(&self) -> Result<cairn_api::PriceTable> {
         Ok(Prices { ctx: &self.ctx }.table().await?)

@@ -20,10 +20,11 @@ mod status_chip;
 mod strength;
 mod sync_badge;
 mod tab;
+mod time;
 mod words;
 
 pub(crate) use account_select::AccountSelect;
-pub(crate) use address::{short, Address, AddressLook};
+pub(crate) use address::{short, Address, AddressLook, ExplorerLink};
 pub(crate) use amount::{Amount, AmountLook};
 pub(crate) use backup::{BackupReminder, WordCheck};
 pub(crate) use error_line::{invalid_input, ErrorLine};
@@ -39,4 +40,5 @@ pub(crate) use status_chip::StatusChip;
 pub(crate) use strength::{acceptable, StrengthHint};
 pub(crate) use sync_badge::SyncBadge;
 pub(crate) use tab::TabButton;
+pub(crate) use time::{day_break, When};
 pub(crate) use words::RecoveryWords;

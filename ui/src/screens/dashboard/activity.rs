@@ -12,7 +12,10 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{select_value, short, Amount, ErrorLine, FeePaid, StatusChip};
+use crate::components::{
+    day_break, select_value, short, Address, Amount, ErrorLine, ExplorerLink, FeePaid, StatusChip,
+    When,
+};
 use crate::hooks::{use_accounts, use_chain_tick, use_op_tick, ChainTick};
 use crate::ipc::{call, Request};
 
@@ -331,9 +334,12 @@ fn activity_list(props: &ActivityProps) -> Html {
             <ErrorLine error={(*error).clone()} />
             if shown.rows.is_empty() { <p class="muted">{ "Nothing sent yet." }</p> }
             <ul class="ops">
-                { for lines.iter().map(|(o, original)| html! {
+                { for lines.iter().enumerate().map(|(i, (o, original))| html! {
+                    <>
+                    { day_break(i.checked_sub(1).and_then(|p| lines.get(p)).map(|(p, _)| p.created_at), o.created_at) }
                     <li key={o.id} class="op" id={format!("op-{}", o.id)}>
                         <div class="op-line">
+                            <When at={o.created_at} />
                             { match (o.kind.as_str(), original) {
                                 ("cancel", Some(orig)) => html! {
                                     <>
@@ -355,7 +361,7 @@ fn activity_list(props: &ActivityProps) -> Html {
                         if all_accounts {
                             <div class="small muted account-label">{ account_label(&props.accounts, &o.from) }</div>
                         }
-                        <div class="mono small">{ format!("{} → {}", o.kind.replace('_', " "), o.to) }</div>
+                        <div class="small">{ format!("{} → ", o.kind.replace('_', " ")) }<Address address={o.to.clone()} /></div>
                         if o.user_operation {
                             <div class="small">
                                 <span class="badge">{ "user operation" }</span>
@@ -364,6 +370,9 @@ fn activity_list(props: &ActivityProps) -> Html {
                         }
                         if let Some(b) = &o.bundle_tx { <div class="mono small muted">{ format!("bundle {b}") }</div> }
                         if let Some(h) = &o.hash { <div class="mono small muted">{ h.clone() }</div> }
+                        if let Some(tx) = o.bundle_tx.clone().or_else(|| o.hash.clone().filter(|_| !o.user_operation)) {
+                            <ExplorerLink value={tx} />
+                        }
                         if let Some(f) = &o.fee_paid { <FeePaid fee={f.clone()} /> }
                         if let Some(e) = &o.error { <div class="small error">{ e.clone() }</div> }
                         if let Some(q) = confirming.as_ref().filter(|q| q.id == o.id) {
@@ -393,6 +402,7 @@ fn activity_list(props: &ActivityProps) -> Html {
                             <button class="primary" onclick={act(cmd::RESIGN, o.id, None)}>{ "Sign again" }</button>
                         }
                     </li>
+                    </>
                 }) }
             </ul>
             if shown.next.is_some() {
@@ -487,20 +497,31 @@ fn history_list(props: &HistoryProps) -> Html {
             <ErrorLine error={(*error).clone()} />
             if shown.rows.is_empty() { <p class="muted">{ "No movements found on chain yet." }</p> }
             <ul class="ops">
-                { for shown.rows.iter().map(|e| {
+                { for shown.rows.iter().enumerate().map(|(i, e)| {
                     let sign = match e.direction.as_str() { "in" => "+", _ => "−" };
                     let what = match e.direction.as_str() { "in" => "from", "out" => "to", _ => "network fee" };
+                    let previous = i.checked_sub(1).and_then(|p| shown.rows.get(p)).map(|p| p.at);
                     html! {
+                        <>
+                        { day_break(previous, e.at) }
                         <li class={classes!("entry", e.direction.clone())}>
                             <div class="op-line">
-                                <span class="small muted">{ format!("block {}", e.block_number) }</span>
+                                if e.at > 0 {
+                                    <span title={format!("block {}", e.block_number)}><When at={e.at} /></span>
+                                } else {
+                                    <span class="small muted">{ format!("block {}", e.block_number) }</span>
+                                }
                                 <Amount amount={e.amount.clone()} symbol={e.symbol.clone()} {sign} />
                             </div>
                             if all_accounts {
                                 <div class="small muted account-label">{ account_label(&props.accounts, &e.account) }</div>
                             }
-                            <div class="mono small">{ format!("{what} {}", e.counterparty.clone().unwrap_or_default()) }</div>
+                            <div class="small">
+                                { format!("{what} ") }
+                                if let Some(c) = &e.counterparty { <Address address={c.clone()} /> }
+                            </div>
                         </li>
+                        </>
                     }
                 }) }
             </ul>

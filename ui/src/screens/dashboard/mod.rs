@@ -74,6 +74,7 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
     // windows a column on the left and the width for the content (style.css decides).
     let in_settings = matches!(*tab, Tab::Settings | Tab::Audit);
     html! {
+        <ContextProvider<NetworkInfo> context={props.network.clone()}>
         <div class="dash">
             <nav class="nav" role="tablist" aria-label="Sections">
                 <TabButton id="nav-accounts" label="Home" active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
@@ -104,5 +105,6 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                 <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>
             </div>
         </div>
+        </ContextProvider<NetworkInfo>>
     }
 }

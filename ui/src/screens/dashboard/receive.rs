@@ -42,6 +42,7 @@ pub(crate) fn receive_page() -> Html {
     html! {
         <section class="card" id="receive">
             <h2>{ "Receive" }</h2>
+            <label for="receive-account">{ "Receive to" }</label>
             <AccountSelect id="receive-account" accounts={(*accounts.list).clone()} selected={address} {onchange} />
             <ErrorLine error={(*error).clone()} />
             if let Some(i) = &*info {

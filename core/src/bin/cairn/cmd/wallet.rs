@@ -195,6 +195,7 @@ mod tests {
             currency_symbol: "ETH".into(),
             rpc_url: "http://127.0.0.1:8545".into(),
             is_devnet: true,
+            explorer_url: None,
         };
         let locked = cairn_api::WalletStatus::Locked {
             network,

@@ -2,6 +2,7 @@
 //! second factor's code when it is on), the password change; then the cards of `security`
 //! (prices, two-factor and the spending policy), `contacts` and `networks`.
 
+mod appearance;
 mod contacts;
 mod networks;
 mod prices;
@@ -35,6 +36,7 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
     html! {
         <>
             <SettingsPage />
+            <appearance::AppearanceCard />
             <prices::PricesCard />
             <security::SecurityCard />
             <contacts::ContactsCard />
