@@ -747,6 +747,29 @@ pub async fn mfa_disable(
     .await
 }
 
+#[tauri::command]
+pub async fn mfa_new_recovery_codes(
+    state: State<'_, AppState>,
+    request: Sealed,
+) -> Result<SealedReply, ApiError> {
+    let wallet = state.wallet();
+    sealed(
+        &state,
+        cairn_api::cmd::MFA_NEW_RECOVERY_CODES,
+        request,
+        |request: cairn_api::RecoveryCodesRequest| async move {
+            let password = SecretString::from(request.password);
+            let codes = traced(
+                "mfa_new_recovery_codes",
+                wallet.mfa_new_recovery_codes(password, &request.code),
+            )
+            .await?;
+            Ok(cairn_api::RecoveryCodes { codes })
+        },
+    )
+    .await
+}
+
 /// The accounts the user hid, to be shown again.
 #[tauri::command]
 pub async fn hidden_accounts(state: State<'_, AppState>) -> Result<Vec<Account>, ApiError> {

@@ -119,6 +119,7 @@ pub fn run() {
             commands::contacts,
             commands::remove_contact,
             commands::mfa_disable,
+            commands::mfa_new_recovery_codes,
             commands::hidden_accounts,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -534,6 +534,10 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(fee.contains("gas 21000"), "{fee}");
+    // What leaves, in the user's currency too: 1 ETH at the devnet feed's $3,000.
+    s.wait_for_text("#review-amount-fiat", WAIT, |t| t == "≈ $3,000.00")
+        .await
+        .unwrap();
     accessible(&s, "send review").await;
     std::fs::write(
         out.join("gui-send-review.png"),
@@ -663,6 +667,44 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "{refused}"
     );
     std::fs::write(out.join("gui-networks.png"), s.screenshot().await.unwrap()).unwrap();
+
+    // A round trip: to Sepolia (no route from here: offline, nothing shown as 0) and back to
+    // the devnet, whose endpoint from the launch is kept: online again, the same balance.
+    s.click_on("#network-11155111 button", WAIT).await.unwrap();
+    s.wait_for_text("#network", WAIT, |t| t.contains("11155111"))
+        .await
+        .unwrap();
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    s.wait_for_text("#sync-status", Duration::from_secs(60), |t| {
+        t.starts_with("Offline")
+    })
+    .await
+    .unwrap();
+    let offline_value = s
+        .wait_for_text("#portfolio-total", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    assert_eq!(
+        offline_value, "—",
+        "nothing read on Sepolia: no value, not $0"
+    );
+    std::fs::write(
+        out.join("gui-network-offline.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#network-31337 button", WAIT).await.unwrap();
+    s.wait_for_text("#network", WAIT, |t| t.contains("31337"))
+        .await
+        .unwrap();
+    s.wait_for_text("#sync-status", WAIT, |t| t.starts_with("Online"))
+        .await
+        .unwrap();
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    s.wait_for_text("#portfolio-total", WAIT, |t| t.starts_with("$2"))
+        .await
+        .unwrap();
 
     // Assets on the accounts page: 10 in, 1 out and a small fee: 8.99… available.
     s.click_on("#nav-accounts", WAIT).await.unwrap();
@@ -1033,6 +1075,18 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text("#contacts li.contact", WAIT, |t| t.contains("Bob"))
         .await
         .unwrap();
+    // The send form offers the contact (and the user's other accounts) as recipients.
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.click_on(".recipients .recipient.contact", WAIT)
+        .await
+        .unwrap();
+    s.wait_for_value("#send-to", WAIT, |v| {
+        v == "0x000000000000000000000000000000000000bEEF"
+    })
+    .await
+    .unwrap();
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.wait_for("#contacts li.contact", WAIT).await.unwrap();
     s.click_on("#contacts .contact-edit", WAIT).await.unwrap();
     // The form takes the contact's name after the click: typed into before, "by" would land
     // in an empty field.
@@ -1055,13 +1109,50 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         assert!(std::time::Instant::now() < deadline, "the contact stayed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // New recovery codes (a recovery code authorises it); the old ones stop working.
+    s.click_on("#mfa-new-codes-open", WAIT).await.unwrap();
+    s.type_into("#mfa-new-codes-password", "correct horse stapler", WAIT)
+        .await
+        .unwrap();
+    s.type_into("#mfa-new-codes-code", &recovery[3], WAIT)
+        .await
+        .unwrap();
+    s.click_on("#mfa-new-codes-make", WAIT).await.unwrap();
+    s.wait_for("#mfa-new-codes-list li", WAIT).await.unwrap();
+    let fresh: Vec<String> = serde_json::from_value(
+        s.execute("return Array.from(document.querySelectorAll('#mfa-new-codes-list li')).map(li => li.textContent)")
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(fresh.len(), 10);
+    assert!(
+        fresh.iter().all(|c| !recovery.contains(c)),
+        "new codes, not the old ones"
+    );
+    s.wait_for_text("#mfa-state", WAIT, |t| t.contains("10 recovery codes left"))
+        .await
+        .unwrap();
+    s.click_on("#mfa-new-codes-done", WAIT).await.unwrap();
     s.click_on("#mfa-off-open", WAIT).await.unwrap();
+    // An old code no longer turns anything off.
     s.type_into("#mfa-off-password", "correct horse stapler", WAIT)
         .await
         .unwrap();
-    s.type_into("#mfa-off-code", &recovery[3], WAIT)
+    s.type_into("#mfa-off-code", &recovery[4], WAIT)
         .await
         .unwrap();
+    s.click_on("#mfa-off", WAIT).await.unwrap();
+    s.wait_for_text("#security-error", WAIT, |t| !t.is_empty())
+        .await
+        .unwrap();
+    s.wait_for_value("#mfa-off-code", WAIT, str::is_empty)
+        .await
+        .unwrap();
+    s.type_into("#mfa-off-password", "correct horse stapler", WAIT)
+        .await
+        .unwrap();
+    s.type_into("#mfa-off-code", &fresh[0], WAIT).await.unwrap();
     s.click_on("#mfa-off", WAIT).await.unwrap();
     s.wait_for("#mfa-enroll", WAIT).await.unwrap();
     s.click_on("#nav-accounts", WAIT).await.unwrap();
@@ -1096,6 +1187,43 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let after: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
     assert_eq!(after.len(), shown);
     assert!(after.contains(&new_account));
+
+    // Auto-lock counts typing: at one minute, a form typed into for longer stays open with what
+    // was typed; left alone, the wallet locks itself within the minute after.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#auto-lock option[value='60']", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.wait_for("#send-amount", WAIT).await.unwrap();
+    let typing_from = std::time::Instant::now();
+    let mut typed = String::new();
+    while typing_from.elapsed() < Duration::from_secs(80) {
+        typed.push('1');
+        s.type_into("#send-amount", "1", WAIT).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(7)).await;
+    }
+    assert!(
+        s.find("#unlock-password").await.unwrap().is_none(),
+        "locked while the user was typing"
+    );
+    s.wait_for_value("#send-amount", WAIT, |v| v == typed)
+        .await
+        .unwrap();
+    let idle_from = std::time::Instant::now();
+    s.wait_for("#unlock-password", Duration::from_secs(90))
+        .await
+        .unwrap();
+    let idle = idle_from.elapsed();
+    assert!(
+        idle <= Duration::from_secs(75),
+        "locked {idle:?} after the last keystroke"
+    );
+    s.type_into("#unlock-password", "correct horse stapler", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#unlock", WAIT).await.unwrap();
+    s.wait_for("#nav-accounts", WAIT).await.unwrap();
 
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();

@@ -59,6 +59,7 @@ pub mod cmd {
     pub const SET_QUIET: &str = "set_quiet";
     pub const SEND_PREVIEW: &str = "send_preview";
     pub const MFA_DISABLE: &str = "mfa_disable";
+    pub const MFA_NEW_RECOVERY_CODES: &str = "mfa_new_recovery_codes";
     pub const REMOVE_CONTACT: &str = "remove_contact";
     pub const HIDDEN_ACCOUNTS: &str = "hidden_accounts";
     /// The user typed or clicked: the auto-lock clock starts again (sent at most every 10 s).
@@ -129,6 +130,11 @@ pub struct SendPreview {
     pub total: Option<String>,
     /// Why the amount cannot be sent (not a number, too much, nothing for the fee).
     pub problem: Option<String>,
+    /// The amount typed and the fee in the user's currency, where a price is known.
+    #[serde(default)]
+    pub amount_fiat: Option<FiatValue>,
+    #[serde(default)]
+    pub max_fee_fiat: Option<FiatValue>,
 }
 
 /// A payment: ETH (`token: None`) or an ERC-20 the wallet knows.
@@ -172,6 +178,11 @@ pub struct SendQuote {
     /// The simulation and the risk checks (what the review must show).
     #[serde(default)]
     pub risk: Option<RiskReport>,
+    /// The amount and the most the fee can be, in the user's currency, where a price is known.
+    #[serde(default)]
+    pub amount_fiat: Option<FiatValue>,
+    #[serde(default)]
+    pub max_fee_fiat: Option<FiatValue>,
 }
 
 /// One risk the checks found before signing.
@@ -311,6 +322,31 @@ pub struct MfaDisableRequest {
 impl std::fmt::Debug for MfaDisableRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MfaDisableRequest { <redacted> }")
+    }
+}
+
+/// New recovery codes: the password again and a current code (or an old recovery code).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodesRequest {
+    pub password: String,
+    pub code: String,
+}
+
+impl std::fmt::Debug for RecoveryCodesRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryCodesRequest { <redacted> }")
+    }
+}
+
+/// Ten single-use recovery codes, shown this once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    pub codes: Vec<String>,
+}
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecoveryCodes {{ {} codes }}", self.codes.len())
     }
 }
 
@@ -528,8 +564,9 @@ pub struct Portfolio {
     pub currency: String,
     /// The sum of every asset with a price; `None` when nothing has one.
     pub total: Option<FiatValue>,
-    /// The native currency across accounts (decimal text) and its symbol.
-    pub native_total: String,
+    /// The native currency across accounts (decimal text) and its symbol; `None` when no
+    /// balance was read on this network yet (not a 0 that reads like an empty wallet).
+    pub native_total: Option<String>,
     pub native_symbol: String,
     /// Symbols of held assets without a price: the total leaves them out.
     pub unpriced: Vec<String>,

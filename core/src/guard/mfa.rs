@@ -204,6 +204,18 @@ fn show_fiat(limit: &(U256, String)) -> String {
     format!("{} {}", format_cents(limit.0), limit.1)
 }
 
+/// Ten single-use recovery codes from the system's randomness.
+fn fresh_recovery_codes() -> Result<Vec<String>> {
+    let mut random = Zeroizing::new([0u8; 7 * RECOVERY_CODES]);
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), random.as_mut())
+        .map_err(|_| MfaError::Internal("no randomness for recovery codes".into()))?;
+    Ok(random
+        .chunks(7)
+        .filter_map(|c| <[u8; 7]>::try_from(c).ok())
+        .map(|c| totp::recovery_code(&c))
+        .collect())
+}
+
 fn score_setting(ledger: &Ledger, key: &str) -> Result<Option<u32>, LedgerError> {
     Ok(ledger.setting(key)?.and_then(|v| v.parse::<u32>().ok()))
 }
@@ -370,22 +382,44 @@ impl TwoFactor<'_> {
         .await
     }
 
+    /// Ten new recovery codes, shown this once, for the password and a current code (or one of
+    /// the old recovery codes): every old one stops working in the same step.
+    pub(crate) async fn new_recovery_codes(
+        &self,
+        password: SecretString,
+        code: &str,
+    ) -> Result<Vec<String>> {
+        self.ctx.reauthenticate(password).await?;
+        if !self.mfa_status().await?.enabled {
+            return Err(MfaError::NotEnrolled);
+        }
+        self.require_mfa(Some(code), "new recovery codes").await?;
+        let codes = fresh_recovery_codes()?;
+        let hashes: Vec<Vec<u8>> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
+        self.with_session(|s| {
+            Ok(s.ledger
+                .audited(AuditEvent::RecoveryCodesReplaced, "", |tx| {
+                    tx.execute("DELETE FROM recovery_codes", [])?;
+                    for h in &hashes {
+                        tx.execute("INSERT INTO recovery_codes (hash) VALUES (?1)", params![h])?;
+                    }
+                    Ok(())
+                })?)
+        })
+        .await?;
+        Ok(codes)
+    }
+
     /// Starts enrolment (password first): a new secret, its `otpauth://` URI and QR code for
     /// an authenticator app, and ten recovery codes shown this once. Nothing is enforced until
     /// [`Wallet::mfa_confirm`] sees a first code. Refused while a confirmed enrolment exists.
     pub(crate) async fn mfa_enroll(&self, password: SecretString) -> Result<MfaEnrollment> {
         self.ctx.reauthenticate(password).await?;
         let mut secret = Zeroizing::new([0u8; totp::SECRET_BYTES]);
-        let mut recovery_random = Zeroizing::new([0u8; 7 * RECOVERY_CODES]);
         let rng = ring::rand::SystemRandom::new();
         ring::rand::SecureRandom::fill(&rng, secret.as_mut())
-            .and_then(|_| ring::rand::SecureRandom::fill(&rng, recovery_random.as_mut()))
             .map_err(|_| MfaError::Internal("no randomness for a TOTP secret".into()))?;
-        let codes: Vec<String> = recovery_random
-            .chunks(7)
-            .filter_map(|c| <[u8; 7]>::try_from(c).ok())
-            .map(|c| totp::recovery_code(&c))
-            .collect();
+        let codes = fresh_recovery_codes()?;
         let label = Accounts { ctx: self.ctx }
             .accounts(false)
             .await?
@@ -782,5 +816,59 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::MfaRejected, "{err}");
+    }
+
+    #[tokio::test]
+    async fn new_recovery_codes_replace_the_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Wallet::new(WalletConfig {
+            data_dir: dir.path().into(),
+            network: Network::devnet("http://127.0.0.1:9"),
+            kdf: TEST_KDF,
+            keychain: std::sync::Arc::new(NoKeychain),
+        })
+        .unwrap();
+        let password = || SecretString::from("correct horse");
+        let created = w
+            .create(password(), KeySpec::NewMnemonic { words: 12 })
+            .await
+            .unwrap();
+        let source = created.account.key_source_id;
+        // Not enrolled: nothing to replace.
+        let err = w
+            .mfa_new_recovery_codes(password(), "000000")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
+        let enrolled = w.mfa_enroll(password()).await.unwrap();
+        let secret = totp::from_base32(&enrolled.secret_base32).unwrap();
+        w.mfa_confirm(&totp::code_at(&secret, now().max(0) as u64))
+            .await
+            .unwrap();
+        // The wrong password is refused before any code is looked at.
+        let err = w
+            .mfa_new_recovery_codes(SecretString::from("wrong"), &enrolled.recovery_codes[0])
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::WrongPassword, "{err}");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let fresh = w
+            .mfa_new_recovery_codes(password(), &enrolled.recovery_codes[0])
+            .await
+            .unwrap();
+        assert_eq!(fresh.len(), RECOVERY_CODES);
+        assert!(fresh.iter().all(|c| !enrolled.recovery_codes.contains(c)));
+        assert_eq!(w.mfa_status().await.unwrap().recovery_codes_left, 10);
+        // An old code is dead; a new one works, once.
+        let err = w
+            .export_secret(password(), source, Some(&enrolled.recovery_codes[1]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::MfaRejected, "{err}");
+        w.export_secret(password(), source, Some(&fresh[0]))
+            .await
+            .unwrap();
+        let audit = w.audit_log(50).await.unwrap();
+        assert!(audit.iter().any(|e| e.event == "recovery_codes_replaced"));
     }
 }

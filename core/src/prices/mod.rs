@@ -505,15 +505,18 @@ impl Prices<'_> {
             let assets = s.ledger.assets(network.chain_id)?;
             let held = s.ledger.balances_on(network.chain_id)?;
             let mut total: Option<Cents> = None;
-            let mut native = U256::ZERO;
+            let mut native = None;
             let mut unpriced = Vec::new();
             for asset in &assets {
                 let amount = accounts
                     .iter()
                     .filter_map(|a| held.get(&(a.id, asset.id)))
                     .fold(U256::ZERO, |sum, v| sum.saturating_add(*v));
-                if asset.contract.is_none() {
-                    native = amount;
+                let read = accounts
+                    .iter()
+                    .any(|a| held.contains_key(&(a.id, asset.id)));
+                if asset.contract.is_none() && read {
+                    native = Some(amount);
                 }
                 if amount.is_zero() {
                     continue;
@@ -536,7 +539,9 @@ impl Prices<'_> {
             Ok(Portfolio {
                 currency: valuer.currency().to_string(),
                 total: total.map(|c| valuer.show(c)),
-                native_total: format_units(native, network.currency_decimals)?,
+                native_total: native
+                    .map(|n| format_units(n, network.currency_decimals))
+                    .transpose()?,
                 native_symbol: network.currency_symbol.clone(),
                 unpriced,
             })

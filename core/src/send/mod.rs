@@ -513,6 +513,8 @@ impl Payments<'_> {
                 let (avail_native, avail_asset) =
                     ops::available(&s.ledger, chain_id, &account, &native, &asset)?;
                 let nonce = next_nonce(&s.ledger, chain_id, account.id, plan.chain_nonce)?;
+                let valuer = Valuer::load(&s.ledger, chain_id)?;
+                let fee_cap = U256::from(gas_limit).saturating_mul(max_fee);
                 let quote = SendQuote {
                     from: account.address.clone(),
                     to: format_address(&to),
@@ -532,6 +534,8 @@ impl Payments<'_> {
                     nonce,
                     online,
                     risk: None,
+                    amount_fiat: valuer.value(asset.contract.as_deref(), amount, asset.decimals),
+                    max_fee_fiat: valuer.value(None, fee_cap, native.decimals),
                 };
                 Ok((plan, quote))
             })
@@ -622,7 +626,14 @@ impl Payments<'_> {
                     _ => None,
                 },
             };
+            let valuer = Valuer::load(&s.ledger, chain_id)?;
+            let amount_fiat = match &amount {
+                Ok(Some(a)) => valuer.value(asset.contract.as_deref(), *a, asset.decimals),
+                _ => None,
+            };
             Ok(SendPreview {
+                amount_fiat,
+                max_fee_fiat: fee.and_then(|f| valuer.value(None, f, native.decimals)),
                 symbol: asset.symbol.clone(),
                 native_symbol: native.symbol.clone(),
                 available: fmt(avail_asset, asset.decimals),

@@ -35,6 +35,7 @@ pub enum AuditEvent {
     PolicyChanged,
     RiskDecision,
     BackupChecked,
+    RecoveryCodesReplaced,
 }
 
 impl AuditEvent {
@@ -61,6 +62,7 @@ impl AuditEvent {
             AuditEvent::PolicyChanged => "policy_changed",
             AuditEvent::RiskDecision => "risk_decision",
             AuditEvent::BackupChecked => "backup_checked",
+            AuditEvent::RecoveryCodesReplaced => "recovery_codes_replaced",
         }
     }
 }

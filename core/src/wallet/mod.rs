@@ -567,6 +567,18 @@ impl Wallet {
         Ok(TwoFactor { ctx: &self.ctx }.mfa_confirm(code).await?)
     }
 
+    /// Ten new recovery codes (shown once) for the password and a current code; the old ones
+    /// stop working.
+    pub async fn mfa_new_recovery_codes(
+        &self,
+        password: SecretString,
+        code: &str,
+    ) -> Result<Vec<String>> {
+        Ok(TwoFactor { ctx: &self.ctx }
+            .new_recovery_codes(password, code)
+            .await?)
+    }
+
     /// Turns the second factor off: the password and a code (or a recovery code). The policy
     /// goes with it, since nothing could enforce it.
     pub async fn mfa_disable(&self, password: SecretString, code: &str) -> Result<()> {

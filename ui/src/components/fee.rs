@@ -12,8 +12,11 @@ pub(crate) struct MaxFeeProps {
 /// The review's fee line: an upper bound, since the base fee can still fall before inclusion.
 #[function_component(MaxFee)]
 pub(crate) fn max_fee(props: &MaxFeeProps) -> Html {
+    // An upper bound cut short would read lower than it is: "…" says digits follow.
+    let (shown, cut) = super::amount::shorten(&props.max, 6);
+    let title = cut.then(|| format!("at most {} {}", props.max, props.symbol));
     html! {
-        <dd id="review-fee">{ format!("at most {} {} (gas {})", props.max, props.symbol, props.gas) }</dd>
+        <dd id="review-fee" {title}>{ format!("at most {shown}{} {} (gas {})", if cut { "…" } else { "" }, props.symbol, props.gas) }</dd>
     }
 }
 

@@ -77,3 +77,28 @@ pub(crate) fn fiat(props: &FiatProps) -> Html {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fiat_text;
+    use cairn_api::FiatValue;
+
+    fn v(amount: &str, currency: &str) -> FiatValue {
+        FiatValue {
+            amount: amount.into(),
+            currency: currency.into(),
+            stale: false,
+            source: "chainlink".into(),
+            priced_at: 0,
+        }
+    }
+
+    #[test]
+    fn digits_are_grouped_and_the_sign_leads() {
+        assert_eq!(fiat_text(&v("7500.00", "USD")), "$7,500.00");
+        assert_eq!(fiat_text(&v("27777.77", "EUR")), "€27,777.77");
+        assert_eq!(fiat_text(&v("0.06", "USD")), "$0.06");
+        assert_eq!(fiat_text(&v("1234567.00", "CHF")), "1,234,567.00 CHF");
+        assert_eq!(fiat_text(&v("100", "USD")), "$100.00");
+    }
+}

@@ -29,7 +29,7 @@ pub(crate) use amount::{Amount, AmountLook};
 pub(crate) use backup::{BackupReminder, WordCheck};
 pub(crate) use error_line::{invalid_input, ErrorLine};
 pub(crate) use fee::{FeePaid, MaxFee};
-pub(crate) use fiat::{ago, price_origin, Fiat};
+pub(crate) use fiat::{ago, fiat_text, price_origin, Fiat};
 pub(crate) use form::{field, input_value, select_field, select_value};
 pub(crate) use guard::{confirm_guarded, use_guard, CodeInput, GuardFields};
 pub(crate) use identicon::Identicon;

@@ -3,8 +3,8 @@
 //! them (every asset of the first account; adding a token by its contract).
 
 use cairn_api::{
-    cmd, Account, AddAccountRequest, AddressRequest, ApiError, AssetBalance, Balance, Funded,
-    NetworkInfo, Portfolio, RenameAccountRequest, SetHiddenRequest, SmartAccount,
+    cmd, Account, AddAccountRequest, AddressRequest, ApiError, AssetBalance, Balance, ErrorCode,
+    Funded, NetworkInfo, Portfolio, RenameAccountRequest, SetHiddenRequest, SmartAccount,
     SmartAccountRequest,
 };
 use wasm_bindgen_futures::spawn_local;
@@ -56,7 +56,10 @@ fn portfolio_card() -> Html {
         <section class="card portfolio" id="portfolio" aria-label="Total value">
             <h2>{ "Total value" }</h2>
             <p class="total"><Fiat value={p.total.clone()} id="portfolio-total" /></p>
-            <p class="native muted" id="portfolio-native">{ format!("{} {} across your accounts", p.native_total, p.native_symbol) }</p>
+            <p class="native muted" id="portfolio-native">{ match &p.native_total {
+                Some(n) => format!("{n} {} across your accounts", p.native_symbol),
+                None => "Balances not read from this network yet".to_string(),
+            } }</p>
             if !p.unpriced.is_empty() {
                 <p class="muted small" id="portfolio-unpriced">{ format!("Not counted (no price): {}", p.unpriced.join(", ")) }</p>
             }
@@ -339,6 +342,10 @@ fn account_card(props: &AccountProps) -> Html {
                 <Amount amount={b.formatted.clone()} symbol={b.symbol.clone()} look={AmountLook::Balance} id="balance" />
                 <p class="muted small" id="balance-block">{ format!("at block {}", b.block_number) }</p>
             </>
+        },
+        // Offline is a state the status line already says, not a fault of this account.
+        Some(Err(e)) if e.code == ErrorCode::Offline => html! {
+            <p class="muted small" id="balance-error" title={e.message.clone()}>{ "No node answers: the balance shows when one does." }</p>
         },
         Some(Err(e)) => html! { <ErrorLine error={Some(e.clone())} id="balance-error" /> },
     };

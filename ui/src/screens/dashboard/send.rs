@@ -3,18 +3,114 @@
 //! a refusal comes back to the form with its reason.
 
 use cairn_api::{
-    cmd, ApiError, CallSpec, Operation, SendDraft, SendPreview, SendQuote, SendRequest, SendSpeed,
-    UserOpQuote, UserOpRequest,
+    cmd, Account, ActivityPage, ActivityQuery, ApiError, CallSpec, Contact, FiatValue, Operation,
+    SendDraft, SendPreview, SendQuote, SendRequest, SendSpeed, UserOpQuote, UserOpRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{
-    confirm_guarded, field, select_field, use_guard, AccountSelect, Address, AddressLook, Amount,
-    AmountLook, ErrorLine, GuardFields, MaxFee,
+    confirm_guarded, fiat_text, field, select_field, short, use_guard, AccountSelect, Address,
+    AddressLook, Amount, AmountLook, ErrorLine, GuardFields, MaxFee,
 };
 use crate::hooks::{first_address, use_accounts, use_assets, use_chain_tick, use_mfa_status};
-use crate::ipc::{call, Request};
+use crate::ipc::{call, NoArgs, Request};
+
+/// "≈ $3,000.00" beside an amount, or nothing without a price.
+fn about(v: &Option<FiatValue>) -> String {
+    v.as_ref()
+        .map(|v| {
+            format!(
+                " ≈ {}{}",
+                fiat_text(v),
+                if v.stale { " (stale price)" } else { "" }
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Who the user can pick as the recipient: their other accounts, their contacts, and the last
+/// few addresses they sent to (each once, named where a name is known).
+#[derive(Properties, PartialEq)]
+struct RecipientsProps {
+    accounts: Vec<Account>,
+    from: String,
+    pick: Callback<String>,
+}
+
+#[function_component(Recipients)]
+fn recipients(props: &RecipientsProps) -> Html {
+    let contacts = use_state(Vec::<Contact>::new);
+    let recent = use_state(Vec::<String>::new);
+    {
+        let (contacts, recent) = (contacts.clone(), recent.clone());
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                // Both lists first, then one render: chips that move under a finger (or a
+                // test's click) pick the wrong person.
+                let list = call::<_, Vec<Contact>>(cmd::CONTACTS, &NoArgs {})
+                    .await
+                    .unwrap_or_default();
+                let query = ActivityQuery {
+                    limit: Some(20),
+                    ..ActivityQuery::default()
+                };
+                if let Ok(page) =
+                    call::<_, ActivityPage>(cmd::OPERATIONS, &Request { request: &query }).await
+                {
+                    let mut seen: Vec<String> = Vec::new();
+                    for op in page.operations.iter().filter(|o| o.kind == "transfer") {
+                        if !seen.iter().any(|s| s.eq_ignore_ascii_case(&op.to)) {
+                            seen.push(op.to.clone());
+                        }
+                    }
+                    recent.set(seen);
+                }
+                contacts.set(list);
+            });
+        });
+    }
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let mut choices: Vec<(String, String, &'static str)> = props
+        .accounts
+        .iter()
+        .filter(|a| !same(&a.address, &props.from))
+        .map(|a| (a.name.clone(), a.address.clone(), "account"))
+        .collect();
+    for c in contacts.iter() {
+        if !choices.iter().any(|(_, a, _)| same(a, &c.address)) {
+            choices.push((c.name.clone(), c.address.clone(), "contact"));
+        }
+    }
+    for r in recent.iter() {
+        if choices.len() >= 12 {
+            break;
+        }
+        if !choices.iter().any(|(_, a, _)| same(a, r)) {
+            choices.push((short(r), r.clone(), "recent"));
+        }
+    }
+    if choices.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="recipients" role="group" aria-label="Pick a recipient">
+            { for choices.into_iter().map(|(name, address, kind)| {
+                let pick = props.pick.reform({ let a = address.clone(); move |_: MouseEvent| a.clone() });
+                let label = match kind {
+                    "account" => format!("Your account {name}, {address}"),
+                    "contact" => format!("Contact {name}, {address}"),
+                    _ => format!("Sent to recently: {address}"),
+                };
+                html! {
+                    <button key={address.clone()} type="button" class={classes!("recipient", kind)} title={address.clone()} aria-label={label} onclick={pick}>
+                        { name }
+                    </button>
+                }
+            }) }
+        </div>
+    }
+}
 
 fn speed_of(name: &str, max_fee_gwei: &str, priority_fee_gwei: &str) -> SendSpeed {
     match name {
@@ -240,9 +336,15 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 <h2>{ "Review" }</h2>
                 <dl class="review">
                     <dt>{ "Send" }</dt><Amount amount={q.amount.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} id="review-amount" />
+                    if q.amount_fiat.is_some() {
+                        <dt>{ "Worth" }</dt><dd id="review-amount-fiat">{ about(&q.amount_fiat).trim().to_string() }</dd>
+                    }
+                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.gas_limit.to_string()} />
+                    if q.max_fee_fiat.is_some() {
+                        <dt>{ "Fee worth" }</dt><dd id="review-fee-fiat">{ format!("at most{}", about(&q.max_fee_fiat)) }</dd>
+                    }
                     <dt>{ "To" }</dt><Address address={q.to.clone()} look={AddressLook::Field} id="review-to" />
                     <dt>{ "From" }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
-                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.gas_limit.to_string()} />
                     <dt>{ "Available" }</dt><Amount amount={q.available.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} />
                     <dt>{ "Nonce" }</dt><dd>{ q.nonce }</dd>
                 </dl>
@@ -276,6 +378,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 <AccountSelect id="send-from" accounts={(*accounts.list).clone()} selected={from.clone()} onchange={pick_from} mark_smart=true />
                 <label for="send-to">{ "To" }</label>
                 <input id="send-to" type="text" class="mono" placeholder="0x…" autocomplete="off" required=true value={(*to).clone()} oninput={field(&to)} />
+                <Recipients accounts={(*accounts.list).clone()} from={from.clone()} pick={{ let to = to.clone(); Callback::from(move |a: String| to.set(a)) }} />
                 <label for="send-asset">{ "Asset" }</label>
                 <select id="send-asset" onchange={select_field(&token)}>
                     { for assets.iter().map(|a| html! {
@@ -288,6 +391,9 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     <button id="send-max" type="button" class="secondary" disabled={preview.as_ref().is_none_or(|p| p.max.is_none())} onclick={use_max}>{ "Max" }</button>
                 </div>
                 if let Some(p) = &*preview {
+                    if p.amount_fiat.is_some() {
+                        <p class="small" id="send-amount-fiat">{ about(&p.amount_fiat).trim().to_string() }</p>
+                    }
                     <p class="small muted" id="send-available">{ format!("Available: {} {}", p.available, p.symbol) }</p>
                 }
                 if let Some(text) = &problem {
@@ -322,7 +428,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                         <dt>{ "Network fee" }</dt>
                         <dd id="send-fee">{ match &p.max_fee {
                             Some(f) if f == "0.0" => "paid by the paymaster".to_string(),
-                            Some(f) => format!("up to {f} {}", p.native_symbol),
+                            Some(f) => format!("up to {f} {}{}", p.native_symbol, about(&p.max_fee_fiat)),
                             None => "priced at review".to_string(),
                         } }</dd>
                         if let Some(t) = &p.total {

@@ -26,6 +26,8 @@ pub enum MfaCmd {
     Confirm,
     /// Turns it off: the password again and a code.
     Disable,
+    /// Ten new recovery codes (the password again and a code); the old ones stop working.
+    RecoveryCodes,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +96,18 @@ async fn mfa(ctx: &Ctx<'_>, cmd: &MfaCmd) -> Result<(), CliError> {
         MfaCmd::Confirm => {
             wallet.mfa_confirm(&code(ctx)?).await?;
             ctx.out.ok("two-factor authentication is on");
+        }
+        MfaCmd::RecoveryCodes => {
+            let codes = wallet
+                .mfa_new_recovery_codes(password_again()?, &code(ctx)?)
+                .await?;
+            let codes = cairn_api::RecoveryCodes { codes };
+            ctx.out.print(&codes, |c| {
+                format!(
+                    "New recovery codes (each works once; the old ones no longer do):\n  {}",
+                    c.codes.join("\n  ")
+                )
+            });
         }
         MfaCmd::Disable => {
             wallet.mfa_disable(password_again()?, &code(ctx)?).await?;

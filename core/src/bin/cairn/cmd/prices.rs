@@ -122,7 +122,8 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                     ),
                     None => format!("no {} value: no price known", p.currency),
                 };
-                let mut text = format!("{value}\n{} {}", p.native_total, p.native_symbol);
+                let native = p.native_total.as_deref().unwrap_or("— (not read yet)");
+                let mut text = format!("{value}\n{native} {}", p.native_symbol);
                 if !p.unpriced.is_empty() {
                     text.push_str(&format!("\nnot valued: {}", p.unpriced.join(", ")));
                 }

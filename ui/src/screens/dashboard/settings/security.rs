@@ -4,7 +4,7 @@
 
 use cairn_api::{
     cmd, ApiError, MfaCodeRequest, MfaDisableRequest, MfaEnrollRequest, MfaEnrollment, MfaStatus,
-    Policy, SetPolicyRequest,
+    Policy, RecoveryCodes, RecoveryCodesRequest, SetPolicyRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -69,9 +69,11 @@ pub(crate) fn security_card() -> Html {
     };
     // The policy form starts from the policy in force.
     {
-        let (per_send, per_day, mfa_score, block_score) = (
+        let (per_send, per_day, per_send_fiat, per_day_fiat, mfa_score, block_score) = (
             per_send.clone(),
             per_day.clone(),
+            per_send_fiat.clone(),
+            per_day_fiat.clone(),
             mfa_score.clone(),
             block_score.clone(),
         );
@@ -79,6 +81,8 @@ pub(crate) fn security_card() -> Html {
             if let Some(p) = status.as_ref().map(|s| &s.policy) {
                 per_send.set(p.per_send.clone().unwrap_or_default());
                 per_day.set(p.per_day.clone().unwrap_or_default());
+                per_send_fiat.set(p.per_send_fiat.clone().unwrap_or_default());
+                per_day_fiat.set(p.per_day_fiat.clone().unwrap_or_default());
                 mfa_score.set(p.mfa_above_score.map(|v| v.to_string()).unwrap_or_default());
                 block_score.set(
                     p.block_above_score
@@ -238,6 +242,7 @@ pub(crate) fn security_card() -> Html {
                     <button id="policy-save" type="submit" class="primary wide">{ "Save policy" }</button>
                 </form>
                 if *saved { <p class="ok" id="policy-saved">{ "Policy saved." }</p> }
+                <NewRecoveryCodes changed={reload.clone()} />
                 <details class="turn-off">
                     <summary id="mfa-off-open">{ "Turn two-factor off" }</summary>
                     <form onsubmit={disable}>
@@ -265,5 +270,82 @@ pub(crate) fn security_card() -> Html {
             { body }
             <ErrorLine error={(*error).clone()} id="security-error" />
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct NewCodesProps {
+    /// The count of codes left changed.
+    changed: Callback<()>,
+}
+
+/// Ten new recovery codes for the password and a code, shown once; the old ones stop working.
+#[function_component(NewRecoveryCodes)]
+fn new_recovery_codes(props: &NewCodesProps) -> Html {
+    let password = use_state(String::new);
+    let code = use_state(String::new);
+    let codes = use_state(Vec::<String>::new);
+    let error = use_state(|| None::<ApiError>);
+    let submit = {
+        let (password, code, codes, error, changed) = (
+            password.clone(),
+            code.clone(),
+            codes.clone(),
+            error.clone(),
+            props.changed.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = RecoveryCodesRequest {
+                password: (*password).clone(),
+                code: code.trim().to_string(),
+            };
+            let (password, code, codes, error, changed) = (
+                password.clone(),
+                code.clone(),
+                codes.clone(),
+                error.clone(),
+                changed.clone(),
+            );
+            spawn_local(async move {
+                let result =
+                    call_sealed::<_, RecoveryCodes>(cmd::MFA_NEW_RECOVERY_CODES, &request).await;
+                password.set(String::new());
+                code.set(String::new());
+                match result {
+                    Ok(r) => {
+                        error.set(None);
+                        codes.set(r.codes);
+                        changed.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        })
+    };
+    let done = {
+        let codes = codes.clone();
+        Callback::from(move |_: MouseEvent| codes.set(Vec::new()))
+    };
+    html! {
+        <details class="turn-off" id="mfa-new-codes">
+            <summary id="mfa-new-codes-open">{ "New recovery codes" }</summary>
+            if codes.is_empty() {
+                <form onsubmit={submit}>
+                    <p class="muted small">{ "Ten new codes replace the ones you have: the old ones stop working." }</p>
+                    <label for="mfa-new-codes-password">{ "Password" }</label>
+                    <input id="mfa-new-codes-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={field(&password)} />
+                    <CodeInput id="mfa-new-codes-code" label="Code from your authenticator app (or a recovery code)" state={code.clone()} required=true />
+                    <button id="mfa-new-codes-make" type="submit" class="secondary wide">{ "Make new codes" }</button>
+                </form>
+            } else {
+                <p class="muted">{ "Write these down now; they are not shown again. Each works once." }</p>
+                <ul class="recovery" id="mfa-new-codes-list">
+                    { for codes.iter().map(|c| html! { <li class="mono">{ c.clone() }</li> }) }
+                </ul>
+                <button id="mfa-new-codes-done" class="secondary wide" onclick={done}>{ "I wrote them down" }</button>
+            }
+            <ErrorLine error={(*error).clone()} id="mfa-new-codes-error" />
+        </details>
     }
 }
