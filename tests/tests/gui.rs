@@ -670,7 +670,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
 
     // A round trip: to Sepolia (no route from here: offline, nothing shown as 0) and back to
     // the devnet, whose endpoint from the launch is kept: online again, the same balance.
-    s.click_on("#network-11155111 button", WAIT).await.unwrap();
+    s.click_on("#network-11155111 .use-network", WAIT)
+        .await
+        .unwrap();
     s.wait_for_text("#network", WAIT, |t| t.contains("11155111"))
         .await
         .unwrap();
@@ -694,7 +696,9 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .unwrap();
     s.click_on("#nav-settings", WAIT).await.unwrap();
-    s.click_on("#network-31337 button", WAIT).await.unwrap();
+    s.click_on("#network-31337 .use-network", WAIT)
+        .await
+        .unwrap();
     s.wait_for_text("#network", WAIT, |t| t.contains("31337"))
         .await
         .unwrap();
@@ -1224,6 +1228,26 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     s.click_on("#unlock", WAIT).await.unwrap();
     s.wait_for("#nav-accounts", WAIT).await.unwrap();
+
+    // A network edited: the devnet's log span, saved after its endpoint answered again.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#network-31337 .network-edit", WAIT)
+        .await
+        .unwrap();
+    s.wait_for_value("#network-name", WAIT, |v| v == "Local devnet")
+        .await
+        .unwrap();
+    s.execute("document.getElementById('network-log-span').value = ''")
+        .await
+        .unwrap();
+    s.type_into("#network-log-span", "5000", WAIT)
+        .await
+        .unwrap();
+    s.click_on("#network-add", WAIT).await.unwrap();
+    s.wait_for("#network-saved", WAIT).await.unwrap();
+    s.wait_for_text("#network-31337", WAIT, |t| t.contains("(added)"))
+        .await
+        .unwrap();
 
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();

@@ -759,21 +759,30 @@ mod tests {
         assert_eq!(code_wait_secs(u32::MAX, 0, 0), MAX_CODE_DELAY_SECS);
     }
 
-    #[tokio::test]
-    async fn wrong_codes_are_throttled_and_audited_then_the_right_one_works() {
-        let dir = tempfile::tempdir().unwrap();
+    fn password() -> SecretString {
+        SecretString::from("correct horse")
+    }
+
+    /// A new wallet on a devnet URL nobody answers at (the second factor needs no node).
+    async fn offline_wallet(dir: &std::path::Path) -> (Wallet, crate::wallet::NewWallet) {
         let w = Wallet::new(WalletConfig {
-            data_dir: dir.path().into(),
+            data_dir: dir.into(),
             network: Network::devnet("http://127.0.0.1:9"),
             kdf: TEST_KDF,
             keychain: std::sync::Arc::new(NoKeychain),
         })
         .unwrap();
-        let password = || SecretString::from("correct horse");
         let created = w
             .create(password(), KeySpec::NewMnemonic { words: 12 })
             .await
             .unwrap();
+        (w, created)
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_are_throttled_and_audited_then_the_right_one_works() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, created) = offline_wallet(dir.path()).await;
         let enrolled = w.mfa_enroll(password()).await.unwrap();
         let secret = totp::from_base32(&enrolled.secret_base32).unwrap();
         let code_now = || totp::code_at(&secret, now().max(0) as u64);
@@ -821,18 +830,7 @@ mod tests {
     #[tokio::test]
     async fn new_recovery_codes_replace_the_old_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let w = Wallet::new(WalletConfig {
-            data_dir: dir.path().into(),
-            network: Network::devnet("http://127.0.0.1:9"),
-            kdf: TEST_KDF,
-            keychain: std::sync::Arc::new(NoKeychain),
-        })
-        .unwrap();
-        let password = || SecretString::from("correct horse");
-        let created = w
-            .create(password(), KeySpec::NewMnemonic { words: 12 })
-            .await
-            .unwrap();
+        let (w, created) = offline_wallet(dir.path()).await;
         let source = created.account.key_source_id;
         // Not enrolled: nothing to replace.
         let err = w

@@ -1,5 +1,6 @@
 //! Network settings: the presets and the user's networks, which one is in use, switching, and
-//! adding one (the core checks every endpoint's chain id before it is kept).
+//! adding or editing one — endpoints, WebSocket, bundler and paymaster, explorer API, finality,
+//! fee ceiling and log span (the core checks every endpoint's chain id before it is kept).
 
 use cairn_api::{
     cmd, ApiError, NetworkEntry, NetworkInfo, NetworkSpec, UseNetworkRequest, WalletStatus,
@@ -7,7 +8,7 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{chain_label, field, invalid_input, ErrorLine, StatusChip};
+use crate::components::{chain_label, input_value, invalid_input, ErrorLine, StatusChip};
 use crate::ipc::{call, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -16,17 +17,142 @@ pub(crate) struct NetworksProps {
     pub switched: Callback<NetworkInfo>,
 }
 
+/// The form's fields as typed; the core checks them all when the network is saved.
+#[derive(Clone, PartialEq)]
+struct Form {
+    name: String,
+    chain_id: String,
+    symbol: String,
+    decimals: String,
+    rpc: String,
+    ws: String,
+    bundler: String,
+    paymaster: String,
+    explorer_api: String,
+    confirmations: String,
+    fee_ceiling: String,
+    log_span: String,
+    /// Editing a listed network (its chain id is fixed).
+    editing: bool,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form {
+            name: String::new(),
+            chain_id: String::new(),
+            symbol: "ETH".into(),
+            decimals: "18".into(),
+            rpc: String::new(),
+            ws: String::new(),
+            bundler: String::new(),
+            paymaster: String::new(),
+            explorer_api: String::new(),
+            confirmations: "12".into(),
+            fee_ceiling: String::new(),
+            log_span: String::new(),
+            editing: false,
+        }
+    }
+}
+
+impl Form {
+    fn of(spec: &NetworkSpec) -> Form {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Form {
+            name: spec.name.clone(),
+            chain_id: spec.chain_id.to_string(),
+            symbol: spec.currency_symbol.clone(),
+            decimals: spec.currency_decimals.to_string(),
+            rpc: spec.rpc_urls.join(", "),
+            ws: text(&spec.ws_url),
+            bundler: text(&spec.bundler_url),
+            paymaster: text(&spec.paymaster_url),
+            explorer_api: text(&spec.explorer_api_url),
+            confirmations: spec.confirmations.to_string(),
+            fee_ceiling: spec
+                .fee_ceiling_gwei
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            log_span: spec
+                .log_span_blocks
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            editing: true,
+        }
+    }
+
+    /// The spec to send, or what is not a number where one is needed.
+    fn spec(&self) -> Result<NetworkSpec, &'static str> {
+        let opt = |v: &str| Some(v.trim().to_string()).filter(|t| !t.is_empty());
+        let number = |v: &str| v.trim().parse::<u64>().ok();
+        let optional_number = |v: &str, what| match opt(v) {
+            None => Ok(None),
+            Some(t) => t.parse::<u64>().map(Some).map_err(|_| what),
+        };
+        Ok(NetworkSpec {
+            chain_id: number(&self.chain_id).ok_or("the chain id is a positive whole number")?,
+            name: self.name.trim().to_string(),
+            currency_symbol: self.symbol.trim().to_string(),
+            currency_decimals: self
+                .decimals
+                .trim()
+                .parse()
+                .map_err(|_| "the currency's decimals are a whole number from 0 to 77")?,
+            rpc_urls: self
+                .rpc
+                .split([',', '\n', ' '])
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .collect(),
+            bundler_url: opt(&self.bundler),
+            paymaster_url: opt(&self.paymaster),
+            explorer_api_url: opt(&self.explorer_api),
+            confirmations: number(&self.confirmations).ok_or("confirmations are a whole number")?,
+            fee_ceiling_gwei: optional_number(
+                &self.fee_ceiling,
+                "the fee ceiling is in whole gwei",
+            )?,
+            ws_url: opt(&self.ws),
+            log_span_blocks: optional_number(&self.log_span, "the log span is a number of blocks")?,
+        })
+    }
+}
+
+/// One text field of the form, bound to one of its strings.
+fn input(
+    form: &UseStateHandle<Form>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&Form) -> &String,
+    set: fn(&mut Form, String),
+    extra: Html,
+) -> Html {
+    let value = get(form).clone();
+    let oninput = {
+        let form = form.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut f = (*form).clone();
+            set(&mut f, input_value(&e));
+            form.set(f);
+        })
+    };
+    html! {
+        <>
+            <label for={id}>{ label }</label>
+            <input {id} type="text" {value} {oninput} />
+            { extra }
+        </>
+    }
+}
+
 #[function_component(NetworksCard)]
 pub(crate) fn networks_card(props: &NetworksProps) -> Html {
     let list = use_state(Vec::<NetworkEntry>::new);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
-    let (name, chain_id, symbol, urls) = (
-        use_state(String::new),
-        use_state(String::new),
-        use_state(|| "ETH".to_string()),
-        use_state(String::new),
-    );
+    let saved = use_state(|| false);
+    let form = use_state(Form::default);
     let reload = {
         let (list, error) = (list.clone(), error.clone());
         Callback::from(move |_: ()| {
@@ -64,37 +190,38 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
             });
         })
     };
+    let edit = |spec: &NetworkSpec| {
+        let (form, saved) = (form.clone(), saved.clone());
+        let spec = spec.clone();
+        Callback::from(move |_: MouseEvent| {
+            saved.set(false);
+            form.set(Form::of(&spec));
+        })
+    };
     let add = {
-        let (error, busy, reload) = (error.clone(), busy.clone(), reload.clone());
-        let (name, chain_id, symbol, urls) =
-            (name.clone(), chain_id.clone(), symbol.clone(), urls.clone());
+        let (error, busy, reload, form, saved) = (
+            error.clone(),
+            busy.clone(),
+            reload.clone(),
+            form.clone(),
+            saved.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Ok(id) = chain_id.trim().parse::<u64>() else {
-                error.set(Some(invalid_input(
-                    "the chain id is a positive whole number",
-                )));
-                return;
+            let request = match form.spec() {
+                Ok(spec) => spec,
+                Err(why) => {
+                    error.set(Some(invalid_input(why)));
+                    return;
+                }
             };
-            let request = NetworkSpec {
-                chain_id: id,
-                name: name.trim().to_string(),
-                currency_symbol: symbol.trim().to_string(),
-                currency_decimals: 18,
-                rpc_urls: urls
-                    .split([',', '\n', ' '])
-                    .filter(|u| !u.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                bundler_url: None,
-                paymaster_url: None,
-                explorer_api_url: None,
-                confirmations: 12,
-                fee_ceiling_gwei: None,
-                ws_url: None,
-                log_span_blocks: None,
-            };
-            let (error, busy, reload) = (error.clone(), busy.clone(), reload.clone());
+            let (error, busy, reload, form, saved) = (
+                error.clone(),
+                busy.clone(),
+                reload.clone(),
+                form.clone(),
+                saved.clone(),
+            );
             busy.set(true);
             spawn_local(async move {
                 match call::<_, NetworkEntry>(cmd::ADD_NETWORK, &Request { request: &request })
@@ -102,6 +229,8 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                 {
                     Ok(_) => {
                         error.set(None);
+                        form.set(Form::default());
+                        saved.set(true);
                         reload.emit(());
                     }
                     Err(e) => error.set(Some(e)),
@@ -110,6 +239,11 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
             });
         })
     };
+    let cancel_edit = {
+        let form = form.clone();
+        Callback::from(move |_: MouseEvent| form.set(Form::default()))
+    };
+    let editing = form.editing;
     html! {
         <section class="card" id="networks">
             <h2>{ "Networks" }</h2>
@@ -121,25 +255,37 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
                             if n.active {
                                 <StatusChip state="confirmed" label="in use" />
                             } else {
-                                <button class="secondary" onclick={use_network(n.spec.chain_id)}>{ "Use" }</button>
+                                <button class="secondary use-network" onclick={use_network(n.spec.chain_id)}>{ "Use" }</button>
                             }
                         </div>
                         <div class="mono small muted">{ n.spec.rpc_urls.join(", ") }{ if n.user_added { "  (added)" } else { "" } }</div>
+                        <button class="link network-edit" onclick={edit(&n.spec)} aria-label={format!("Edit {}", n.spec.name)}>{ "Edit" }</button>
                     </li>
                 }) }
             </ul>
-            <form onsubmit={add}>
-                <h3>{ "Add a network" }</h3>
-                <label for="network-name">{ "Name" }</label>
-                <input id="network-name" type="text" required=true value={(*name).clone()} oninput={field(&name)} />
+            <form onsubmit={add} id="network-form">
+                <h3>{ if editing { format!("Edit {}", form.name) } else { "Add a network".to_string() } }</h3>
+                { input(&form, "network-name", "Name", |f| &f.name, |f, v| f.name = v, html! {}) }
                 <label for="network-chain">{ "Chain id" }</label>
-                <input id="network-chain" type="text" inputmode="numeric" required=true value={(*chain_id).clone()} oninput={field(&chain_id)} />
-                <label for="network-symbol">{ "Currency symbol" }</label>
-                <input id="network-symbol" type="text" required=true value={(*symbol).clone()} oninput={field(&symbol)} />
-                <label for="network-rpc">{ "RPC URLs (in failover order)" }</label>
-                <input id="network-rpc" type="text" class="mono" placeholder="https://…" required=true value={(*urls).clone()} oninput={field(&urls)} />
+                <input id="network-chain" type="text" inputmode="numeric" required=true readonly={editing} value={form.chain_id.clone()}
+                    oninput={{ let form = form.clone(); Callback::from(move |e: InputEvent| { let mut f = (*form).clone(); f.chain_id = input_value(&e); form.set(f); }) }} />
+                { input(&form, "network-symbol", "Currency symbol", |f| &f.symbol, |f, v| f.symbol = v, html! {}) }
+                { input(&form, "network-rpc", "RPC URLs (in failover order)", |f| &f.rpc, |f, v| f.rpc = v, html! {}) }
+                <details class="more" open={editing}>
+                    <summary>{ "More: WebSocket, smart accounts, explorer, confirmations, limits" }</summary>
+                    { input(&form, "network-ws", "WebSocket URL (new blocks pushed; optional)", |f| &f.ws, |f, v| f.ws = v, html! {}) }
+                    { input(&form, "network-bundler", "ERC-4337 bundler URL (optional)", |f| &f.bundler, |f, v| f.bundler = v, html! {}) }
+                    { input(&form, "network-paymaster", "Paymaster URL (optional)", |f| &f.paymaster, |f, v| f.paymaster = v, html! {}) }
+                    { input(&form, "network-explorer", "Explorer API URL (history; optional)", |f| &f.explorer_api, |f, v| f.explorer_api = v, html! {}) }
+                    { input(&form, "network-decimals", "Currency decimals", |f| &f.decimals, |f, v| f.decimals = v, html! {}) }
+                    { input(&form, "network-confirmations", "Blocks until a payment counts as final", |f| &f.confirmations, |f, v| f.confirmations = v, html! {}) }
+                    { input(&form, "network-fee-ceiling", "Refuse fees above (gwei; empty for the default)", |f| &f.fee_ceiling, |f, v| f.fee_ceiling = v, html! {}) }
+                    { input(&form, "network-log-span", "Largest block range per log query (empty for the default)", |f| &f.log_span, |f, v| f.log_span = v, html! {}) }
+                </details>
                 <ErrorLine error={(*error).clone()} id="network-error" />
-                <button id="network-add" type="submit" class="secondary wide" disabled={*busy}>{ if *busy { "Checking the endpoints…" } else { "Check and add" } }</button>
+                if *saved { <p class="ok" id="network-saved">{ "Saved: every endpoint answered on the right chain." }</p> }
+                <button id="network-add" type="submit" class="secondary wide" disabled={*busy}>{ if *busy { "Checking the endpoints…" } else if editing { "Check and save" } else { "Check and add" } }</button>
+                if editing { <button type="button" id="network-edit-cancel" class="link" onclick={cancel_edit}>{ "Cancel editing" }</button> }
             </form>
         </section>
     }
