@@ -579,25 +579,22 @@ pub async fn set_price_settings(
     .await
 }
 
-/// Opens the explorer's page of an address or transaction in the user's browser. The core
-/// builds the URL from the parsed value, so the page cannot have anything else opened.
+/// Opens the explorer's page of an address or transaction in the user's browser, never in the
+/// wallet's window. The core builds the URL from the parsed value, so the page cannot have
+/// anything else opened.
 #[tauri::command]
 pub async fn open_explorer(
-    app: tauri::AppHandle,
     state: State<'_, AppState>,
     request: AddressRequest,
 ) -> Result<(), ApiError> {
-    use tauri_plugin_opener::OpenerExt;
     let url = traced("open_explorer", async {
         state.wallet().explorer_link(&request.address)
     })
     .await?;
-    app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|e| ApiError {
-            code: cairn_api::ErrorCode::Internal,
-            message: format!("the browser could not be opened: {e}"),
-        })
+    open::that_detached(&url).map_err(|e| ApiError {
+        code: cairn_api::ErrorCode::Internal,
+        message: format!("the browser could not be opened: {e}"),
+    })
 }
 
 #[tauri::command]

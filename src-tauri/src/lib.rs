@@ -39,9 +39,6 @@ impl AppState {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = tauri::Builder::default()
-        // Explorer pages open in the user's browser, never in the wallet's window; only the
-        // shell calls it (no capability lets the page open URLs itself).
-        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let state = start(app.handle())?;
             app.manage(state);
