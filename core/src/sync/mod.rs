@@ -737,6 +737,10 @@ impl Syncer<'_> {
             // The first block read on this chain: every account's history catches up.
             changed = accounts.iter().map(|a| a.id).collect();
         }
+        // The new balances are stored below, before the steps that can fail the round: from
+        // then on nothing would show these accounts changed, so they are owed a history read
+        // until one succeeds (the history step drains this set).
+        memo.backfilling.extend(changed.iter().copied());
 
         // What a receipt would change (a first inclusion, a moved block, a confirmation) is
         // believed only when the node's blocks and the account's nonce agree with it.
