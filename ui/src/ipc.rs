@@ -14,6 +14,8 @@ extern "C" {
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 }
 
+/// The diagnostics below stay English, like the core's: the error line leads with its kind in
+/// the user's language.
 fn internal(message: impl Into<String>) -> ApiError {
     ApiError {
         code: ErrorCode::Internal,
@@ -26,13 +28,14 @@ pub async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Res
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let args = args
         .serialize(&serializer)
-        .map_err(|e| internal(format!("could not encode the request: {e}")))?;
+        .map_err(|e| internal(format!("could not encode the request: {e}")))?; // i18n: not text
     match tauri_invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value)
-            .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))),
+            .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))), // i18n: not text
         Err(err) => Err(
             serde_wasm_bindgen::from_value::<ApiError>(err.clone()).unwrap_or_else(|_| {
                 internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
+                // i18n: not text
             }),
         ),
     }
@@ -45,7 +48,7 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
     cmd: &'static str,
     request: &Q,
 ) -> Result<R, ApiError> {
-    let seal_failed = |e: cairn_api::channel::ChannelError| internal(format!("{cmd}: {e}"));
+    let seal_failed = |e: cairn_api::channel::ChannelError| internal(format!("{cmd}: {e}")); // i18n: not text
     let key: SealKey = call(cmd::SEAL_KEY, &NoArgs {}).await?;
     let mut secret = zeroize::Zeroizing::new([0u8; 32]);
     web_sys::window()
@@ -56,7 +59,7 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
     let sealed = {
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(request)
-                .map_err(|_| internal(format!("could not encode the {cmd} request")))?,
+                .map_err(|_| internal(format!("could not encode the {cmd} request")))?, // i18n: not text
         );
         Sealed {
             key_id: key.id,
@@ -70,6 +73,7 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
         .open_reply(cmd, &reply.ciphertext)
         .map_err(seal_failed)?;
     serde_json::from_slice(&json).map_err(|_| internal(format!("unexpected reply to {cmd}")))
+    // i18n: not text
 }
 
 /// No arguments.

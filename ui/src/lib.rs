@@ -6,6 +6,7 @@
 
 mod components;
 mod hooks;
+mod i18n;
 mod ipc;
 mod screens;
 mod theme;
@@ -18,6 +19,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use components::ErrorLine;
+use i18n::{self as tr, Lang};
 use screens::{dashboard, onboarding, profiles, unlock};
 
 /// Which screen is up.
@@ -82,10 +84,18 @@ impl Reducible for Live {
 
 pub(crate) type LiveHandle = UseReducerHandle<Live>;
 
+/// The language in force: Settings sets it, the dashboard re-renders its places with it.
+pub(crate) type LangHandle = UseStateHandle<Lang>;
+
 #[function_component(App)]
 pub fn app() -> Html {
     let screen = use_state(|| Screen::Loading);
     let live = use_reducer(Live::default);
+    // The language chosen in Settings; screens that show it re-render when it changes.
+    let lang = use_state(|| {
+        tr::init();
+        tr::lang()
+    });
     {
         let screen = screen.clone();
         let live = live.clone();
@@ -125,7 +135,7 @@ pub fn app() -> Html {
                         retry_after_secs,
                     }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
                     {
-                        let notice = idle.then(|| "Locked after a while without use.".to_string());
+                        let notice = idle.then(|| tr::dashboard::locked_idle().to_string());
                         screen.set(Screen::Locked {
                             network,
                             retry_after_secs,
@@ -148,7 +158,7 @@ pub fn app() -> Html {
     };
     let start_screen = matches!(*screen, Screen::Onboarding(_) | Screen::Locked { .. });
     let body = match (*screen).clone() {
-        Screen::Loading => html! { <p class="muted" id="loading">{ "Loading…" }</p> },
+        Screen::Loading => html! { <p class="muted" id="loading">{ tr::common::loading() }</p> },
         Screen::Failed(error) => html! { <ErrorLine error={Some(error)} /> },
         Screen::Onboarding(network) => {
             html! { <onboarding::Onboarding {network} go={go.clone()} /> }
@@ -169,9 +179,11 @@ pub fn app() -> Html {
     };
     html! {
         <main class={classes!("app", matches!(*screen, Screen::Dashboard { .. }).then_some("wide"))}>
-            <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header>
+            <header class="brand"><span class="logo" aria-hidden="true">{ "◆" }</span>{ "Cairn" }</header> // i18n: not text (the name)
             <ContextProvider<LiveHandle> context={live.clone()}>
+            <ContextProvider<LangHandle> context={lang.clone()}>
                 <div key={shown_at.to_string()}>{ body }</div>
+            </ContextProvider<LangHandle>>
             </ContextProvider<LiveHandle>>
             if start_screen { <profiles::ProfilePicker go={go.clone()} /> }
         </main>

@@ -46,9 +46,9 @@ pub(crate) fn identicon(props: &IdenticonProps) -> Html {
     }
     html! {
         <svg class="identicon" width={props.size.to_string()} height={props.size.to_string()} viewBox="0 0 5 5" aria-hidden="true" focusable="false">
-            <rect width="5" height="5" rx="1" fill={format!("hsl({back} 45% 88%)")} />
+            <rect width="5" height="5" rx="1" fill={format!("hsl({back} 45% 88%)")} /> // i18n: not text
             { for cells.into_iter().map(|(x, y)| html! {
-                <rect x={x.to_string()} y={y.to_string()} width="1" height="1" fill={format!("hsl({hue} 55% 40%)")} />
+                <rect x={x.to_string()} y={y.to_string()} width="1" height="1" fill={format!("hsl({hue} 55% 40%)")} /> // i18n: not text
             }) }
         </svg>
     }

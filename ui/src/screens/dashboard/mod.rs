@@ -16,8 +16,9 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{BackupReminder, NetworkBadge, SyncBadge, TabButton};
+use crate::i18n::dashboard as tr;
 use crate::ipc::{call, NoArgs};
-use crate::Screen;
+use crate::{LangHandle, Screen};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
@@ -38,6 +39,8 @@ pub(crate) struct DashboardProps {
 #[function_component(Dashboard)]
 pub(crate) fn dashboard(props: &DashboardProps) -> Html {
     let tab = use_state(|| Tab::Accounts);
+    // A new language re-mounts the places (the key) with their text in it; the place stays.
+    let lang = use_context::<LangHandle>().map(|l| *l);
     let lock = {
         let (network, go) = (props.network.clone(), props.go.clone());
         Callback::from(move |_| {
@@ -75,13 +78,13 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
     let in_settings = matches!(*tab, Tab::Settings | Tab::Audit);
     html! {
         <ContextProvider<NetworkInfo> context={props.network.clone()}>
-        <div class="dash">
-            <nav class="nav" role="tablist" aria-label="Sections">
-                <TabButton id="nav-accounts" label="Home" active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
-                <TabButton id="nav-send" label="Send" active={*tab == Tab::Send} onclick={select(Tab::Send)} />
-                <TabButton id="nav-receive" label="Receive" active={*tab == Tab::Receive} onclick={select(Tab::Receive)} />
-                <TabButton id="nav-activity" label="Activity" active={*tab == Tab::Activity} onclick={select(Tab::Activity)} />
-                <TabButton id="nav-settings" label="Settings" active={in_settings} onclick={select(Tab::Settings)} />
+        <div class="dash" key={format!("{lang:?}")}>
+            <nav class="nav" role="tablist" aria-label={tr::sections()}>
+                <TabButton id="nav-accounts" label={tr::home()} active={*tab == Tab::Accounts} onclick={select(Tab::Accounts)} />
+                <TabButton id="nav-send" label={tr::send()} active={*tab == Tab::Send} onclick={select(Tab::Send)} />
+                <TabButton id="nav-receive" label={tr::receive()} active={*tab == Tab::Receive} onclick={select(Tab::Receive)} />
+                <TabButton id="nav-activity" label={tr::activity()} active={*tab == Tab::Activity} onclick={select(Tab::Activity)} />
+                <TabButton id="nav-settings" label={tr::settings()} active={in_settings} onclick={select(Tab::Settings)} />
             </nav>
             <div class="dash-main">
                 <div class="status-lines">
@@ -97,12 +100,12 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                     Tab::Settings => html! { <settings::SettingsTab {switched} {open_audit} /> },
                     Tab::Audit => html! {
                         <>
-                            <button id="audit-back" class="secondary" onclick={select(Tab::Settings)}>{ "← Settings" }</button>
+                            <button id="audit-back" class="secondary" onclick={select(Tab::Settings)}>{ tr::back_to_settings() }</button>
                             <audit::AuditPage />
                         </>
                     },
                 } }
-                <button id="lock" class="secondary" onclick={lock}>{ "Lock" }</button>
+                <button id="lock" class="secondary" onclick={lock}>{ tr::lock() }</button>
             </div>
         </div>
         </ContextProvider<NetworkInfo>>

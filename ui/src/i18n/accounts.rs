@@ -1,0 +1,7 @@
+//! Text of accounts.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

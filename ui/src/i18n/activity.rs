@@ -1,0 +1,7 @@
+//! Text of activity.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

@@ -1,0 +1,7 @@
+//! Words many screens share: buttons and states that mean the same everywhere.
+
+use super::texts;
+
+texts! {
+    loading => "Loading…", "Wird geladen …";
+}

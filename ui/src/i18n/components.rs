@@ -1,0 +1,7 @@
+//! Text of components.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

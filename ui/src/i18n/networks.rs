@@ -1,0 +1,7 @@
+//! Text of networks.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

@@ -1,0 +1,7 @@
+//! Text of onboarding.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

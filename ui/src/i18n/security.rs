@@ -1,0 +1,7 @@
+//! Text of security.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

@@ -1,0 +1,7 @@
+//! Text of send.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}

@@ -1,0 +1,7 @@
+//! Text of time.
+
+use super::{formats, texts};
+
+texts! {}
+
+formats! {}
