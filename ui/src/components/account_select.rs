@@ -4,6 +4,7 @@ use cairn_api::Account;
 use yew::prelude::*;
 
 use super::select_value;
+use crate::i18n::components as tr;
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct AccountSelectProps {
@@ -24,7 +25,7 @@ pub(crate) fn account_select(props: &AccountSelectProps) -> Html {
     html! {
         <select id={props.id.clone()} {onchange}>
             { for props.accounts.iter().map(|a| {
-                let smart = if props.mark_smart && a.smart.is_some() { " (smart)" } else { "" };
+                let smart = if props.mark_smart && a.smart.is_some() { tr::smart_mark() } else { "" };
                 html! {
                     <option value={a.address.clone()} selected={a.address == props.selected.as_str()}>{ format!("{}{smart} · {}", a.name, a.address) }</option>
                 }

@@ -7,6 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::Identicon;
+use crate::i18n::components as tr;
 use crate::ipc::{call, Request};
 
 /// The places an address is shown.
@@ -84,16 +85,16 @@ fn address_tools(props: &ToolsProps) -> Html {
             let (said, address) = (said.clone(), address.clone());
             spawn_local(async move {
                 said.set(Some(if copy_text(&address).await {
-                    "Copied"
+                    tr::copied()
                 } else {
-                    "Select and copy it by hand"
+                    tr::copy_by_hand()
                 }));
             });
         })
     };
     html! {
         <span class="address-tools">
-            <button type="button" class="link copy" onclick={copy} aria-label="Copy the address">{ "Copy" }</button>
+            <button type="button" class="link copy" onclick={copy} aria-label={tr::copy_address()}>{ tr::copy() }</button>
             <ExplorerLink value={props.address.clone()} />
             if let Some(s) = *said { <span class="small muted copied" role="status">{ s }</span> }
         </span>
@@ -132,7 +133,7 @@ pub(crate) fn explorer_link(props: &ExplorerLinkProps) -> Html {
             });
         })
     };
-    html! { <a class="explorer small" {href} onclick={open}>{ "View on explorer" }</a> }
+    html! { <a class="explorer small" {href} onclick={open}>{ tr::view_on_explorer() }</a> }
 }
 
 #[function_component(Address)]

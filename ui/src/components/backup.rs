@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use crate::components::{field, CodeInput, ErrorLine, RecoveryWords};
 use crate::hooks::use_mfa_status;
+use crate::i18n::components as tr;
 use crate::ipc::{call, call_sealed, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -92,18 +93,18 @@ pub(crate) fn word_check(props: &WordCheckProps) -> Html {
     let refs = inputs.borrow().clone();
     html! {
         <form id="word-check" onsubmit={submit}>
-            <p>{ "Check your copy: type these words from it." }</p>
+            <p>{ tr::check_copy() }</p>
             { for c.positions.iter().zip(refs).enumerate().map(|(i, (p, r))| {
-                let id = format!("check-word-{i}");
+                let id = format!("check-word-{i}"); // i18n: not text
                 html! {
                     <>
-                        <label for={id.clone()}>{ format!("Word #{p}") }</label>
+                        <label for={id.clone()}>{ tr::word_number(p) }</label>
                         <input id={id} ref={r} type="password" data-position={p.to_string()} autocomplete="off" spellcheck="false" autocapitalize="none" required=true />
                     </>
                 }
             }) }
             <ErrorLine error={(*error).clone()} id="check-error" />
-            <button id="check-words" type="submit" class="primary" disabled={*busy}>{ "Check" }</button>
+            <button id="check-words" type="submit" class="primary" disabled={*busy}>{ tr::check() }</button>
         </form>
     }
 }
@@ -194,21 +195,21 @@ pub(crate) fn backup_reminder() -> Html {
     };
     html! {
         <section class="card warning" id="backup-reminder" role="status">
-            <h2>{ "Back up your recovery phrase" }</h2>
-            <p>{ "Your recovery phrase is not backed up yet. If this device is lost or broken, the phrase is the only way back to your funds." }</p>
+            <h2>{ tr::reminder_title() }</h2>
+            <p>{ tr::reminder_text() }</p>
             { match *step {
                 0 => html! {
-                    <button id="backup-now" class="primary" onclick={open}>{ "Back up now" }</button>
+                    <button id="backup-now" class="primary" onclick={open}>{ tr::back_up_now() }</button>
                 },
                 1 => html! {
                     <form onsubmit={show}>
-                        <label for="backup-password">{ "Password" }</label>
+                        <label for="backup-password">{ tr::password() }</label>
                         <input id="backup-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={field(&password)} />
                         if mfa_on {
-                            <CodeInput id="backup-code" label="Code from your authenticator app" state={code.clone()} required=true />
+                            <CodeInput id="backup-code" label={tr::authenticator_code()} state={code.clone()} required=true />
                         }
                         <ErrorLine error={(*error).clone()} id="backup-error" />
-                        <button id="backup-show" type="submit" class="primary">{ "Show the words" }</button>
+                        <button id="backup-show" type="submit" class="primary">{ tr::show_words() }</button>
                     </form>
                 },
                 2 => html! {
@@ -216,8 +217,8 @@ pub(crate) fn backup_reminder() -> Html {
                         if let Some(words) = &*phrase {
                             <RecoveryWords id="backup-words" phrase={words.clone()} />
                         }
-                        <p class="muted">{ "Write them on paper, in order, and keep it offline." }</p>
-                        <button id="backup-written" class="primary" onclick={written}>{ "I have written them down" }</button>
+                        <p class="muted">{ tr::write_on_paper() }</p>
+                        <button id="backup-written" class="primary" onclick={written}>{ tr::written_down() }</button>
                     </>
                 },
                 _ => html! { <WordCheck key_source_id={first.key_source_id} {done} /> },

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use crate::i18n::components as tr;
+
 #[derive(Properties, PartialEq)]
 pub(crate) struct MaxFeeProps {
     pub max: AttrValue,
@@ -14,9 +16,9 @@ pub(crate) struct MaxFeeProps {
 pub(crate) fn max_fee(props: &MaxFeeProps) -> Html {
     // An upper bound cut short would read lower than it is: "…" says digits follow.
     let (shown, cut) = super::amount::shorten(&props.max, 6);
-    let title = cut.then(|| format!("at most {} {}", props.max, props.symbol));
+    let title = cut.then(|| tr::at_most(&props.max, &props.symbol));
     html! {
-        <dd id="review-fee" {title}>{ format!("at most {shown}{} {} (gas {})", if cut { "…" } else { "" }, props.symbol, props.gas) }</dd>
+        <dd id="review-fee" {title}>{ tr::max_fee(shown, if cut { "…" } else { "" }, &props.symbol, &props.gas) }</dd>
     }
 }
 
@@ -27,5 +29,5 @@ pub(crate) struct FeePaidProps {
 
 #[function_component(FeePaid)]
 pub(crate) fn fee_paid(props: &FeePaidProps) -> Html {
-    html! { <div class="small muted">{ format!("fee {}", props.fee) }</div> }
+    html! { <div class="small muted">{ tr::fee_paid(&props.fee) }</div> }
 }

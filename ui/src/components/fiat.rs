@@ -5,6 +5,8 @@
 use cairn_api::FiatValue;
 use yew::prelude::*;
 
+use crate::i18n::components as tr;
+
 /// `7500.00` in USD → `$7,500.00`; EUR → `€7,500.00`; other codes → `7,500.00 XYZ`.
 pub(crate) fn fiat_text(v: &FiatValue) -> String {
     let (whole, cents) = v
@@ -28,24 +30,24 @@ pub(crate) fn fiat_text(v: &FiatValue) -> String {
 /// "price from Chainlink, 4 min ago" for a price dated `at` (unix seconds).
 pub(crate) fn price_origin(source: &str, at: u64) -> String {
     let now = (js_sys::Date::now() / 1000.0) as u64;
-    let source = match source {
-        "chainlink" => "Chainlink on chain",
-        "rest" => "the price service",
-        other => other,
-    };
-    format!("price from {source}, {}", ago(now.saturating_sub(at)))
+    let ago = ago(now.saturating_sub(at));
+    match source {
+        "chainlink" => tr::price_from_chainlink(ago),
+        "rest" => tr::price_from_service(ago),
+        other => tr::price_from(other, ago),
+    }
 }
 
 /// A duration in words, as people say it.
 pub(crate) fn ago(secs: u64) -> String {
     match secs {
-        0..=59 => "just now".into(),
-        60..=119 => "a minute ago".into(),
-        120..=3_599 => format!("{} minutes ago", secs / 60),
-        3_600..=7_199 => "an hour ago".into(),
-        7_200..=86_399 => format!("{} hours ago", secs / 3_600),
-        86_400..=172_799 => "yesterday".into(),
-        _ => format!("{} days ago", secs / 86_400),
+        0..=59 => tr::just_now().into(),
+        60..=119 => tr::a_minute_ago().into(),
+        120..=3_599 => tr::minutes_ago(secs / 60),
+        3_600..=7_199 => tr::an_hour_ago().into(),
+        7_200..=86_399 => tr::hours_ago(secs / 3_600),
+        86_400..=172_799 => tr::yesterday().into(),
+        _ => tr::days_ago(secs / 86_400),
     }
 }
 
@@ -64,14 +66,14 @@ pub(crate) fn fiat(props: &FiatProps) -> Html {
     let id = props.id.clone();
     match &props.value {
         None => {
-            html! { <span class={classes!("fiat", "muted", props.class.clone())} {id} title="no price known">{ "—" }</span> }
+            html! { <span class={classes!("fiat", "muted", props.class.clone())} {id} title={tr::no_price()}>{ "—" }</span> }
         }
         Some(v) => {
             let title = price_origin(&v.source, v.priced_at);
             html! {
                 <span class={classes!("fiat", v.stale.then_some("stale"), props.class.clone())} {id} {title}>
                     { fiat_text(v) }
-                    if v.stale { <span class="chip warn small">{ "stale price" }</span> }
+                    if v.stale { <span class="chip warn small">{ tr::stale_price() }</span> }
                 </span>
             }
         }

@@ -7,6 +7,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use super::{field, RiskView};
+use crate::i18n::components as tr;
 use crate::ipc::{call, Request};
 
 /// A request the policy may guard: it carries the second factor's code and the risk override.
@@ -110,10 +111,10 @@ pub(crate) fn guard_fields(props: &GuardFieldsProps) -> Html {
         <>
             if let Some(r) = &props.risk { <RiskView report={r.clone()} /> }
             if blocked {
-                <label class="check error"><input id="send-override" type="checkbox" checked={*props.guard.override_risk} onclick={toggle} />{ " I understand the risk: send anyway" }</label>
+                <label class="check error"><input id="send-override" type="checkbox" checked={*props.guard.override_risk} onclick={toggle} />{ tr::risk_override() }</label>
             }
             if props.mfa_on {
-                <CodeInput id="send-mfa-code" label="Code from your authenticator app (if your policy asks)" state={props.guard.code.clone()} />
+                <CodeInput id="send-mfa-code" label={tr::guard_code()} state={props.guard.code.clone()} />
             }
         </>
     }

@@ -3,9 +3,11 @@
 use cairn_api::NetworkInfo;
 use yew::prelude::*;
 
+use crate::i18n::components as tr;
+
 /// How a network is named wherever one is listed.
 pub(crate) fn chain_label(name: &str, chain_id: u64) -> String {
-    format!("{name} · chain {chain_id}")
+    tr::chain_label(name, chain_id)
 }
 
 #[derive(Properties, PartialEq)]

@@ -4,10 +4,23 @@ use cairn_api::RiskReport;
 use yew::prelude::*;
 
 use super::{Amount, AmountLook};
+use crate::i18n::components as tr;
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct RiskProps {
     pub report: RiskReport,
+}
+
+/// A warning's severity as its label: the catalog's word for the core's four, an unknown one as
+/// the core named it.
+fn severity(name: &str) -> String {
+    match name {
+        "critical" => tr::critical().into(),
+        "high" => tr::high().into(),
+        "medium" => tr::medium().into(),
+        "low" => tr::low().into(),
+        other => other.to_uppercase(),
+    }
 }
 
 #[function_component(RiskView)]
@@ -24,21 +37,21 @@ pub(crate) fn risk_view(props: &RiskProps) -> Html {
     html! {
         <div class="risk" id="review-risk">
             <p class={classes!("score", if r.score >= 60 { "high" } else if r.score >= 30 { "medium" } else { "low" })} id="review-score">
-                { format!("Risk score {} / 100", r.score) }
+                { tr::risk_score(r.score) }
             </p>
             if !r.simulation.success {
-                <p class="error" id="review-reverts">{ format!("The simulation says this fails: {}", r.simulation.revert_reason.clone().unwrap_or_default()) }</p>
+                <p class="error" id="review-reverts">{ tr::simulation_fails(r.simulation.revert_reason.clone().unwrap_or_default()) }</p>
             }
             <ul class="changes" id="review-changes">
                 { for r.simulation.changes.iter().map(|c| html! { <Amount amount={c.amount.clone()} symbol={c.symbol.clone()} look={AmountLook::Change} /> }) }
-                { for r.simulation.approvals.iter().map(|a| html! { <li class="mono">{ format!("approve {} {} to {}", a.amount, a.symbol.clone().unwrap_or(a.token.clone()), a.spender) }</li> }) }
+                { for r.simulation.approvals.iter().map(|a| html! { <li class="mono">{ tr::approval(&a.amount, a.symbol.clone().unwrap_or(a.token.clone()), &a.spender) }</li> }) }
             </ul>
             <ul class="warnings" id="review-warnings">
                 { for warnings.iter().map(|w| html! {
-                    <li class={classes!("warning", w.severity.clone())}><b>{ w.severity.to_uppercase() }</b>{ " " }{ w.message.clone() }</li>
+                    <li class={classes!("warning", w.severity.clone())}><b>{ severity(&w.severity) }</b>{ " " }{ w.message.clone() }</li>
                 }) }
             </ul>
-            if let Some(u) = &r.simulation.unchecked { <p class="muted small">{ format!("Not checked: {u}") }</p> }
+            if let Some(u) = &r.simulation.unchecked { <p class="muted small">{ tr::not_checked(u) }</p> }
         </div>
     }
 }

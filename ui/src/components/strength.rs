@@ -4,6 +4,8 @@
 use cairn_api::password;
 use yew::prelude::*;
 
+use crate::i18n::components as tr;
+
 #[derive(Properties, PartialEq)]
 pub(crate) struct StrengthProps {
     /// The password as typed.
@@ -19,16 +21,16 @@ pub(crate) fn acceptable(pw: &str) -> bool {
 #[function_component(StrengthHint)]
 pub(crate) fn strength_hint(props: &StrengthProps) -> Html {
     if props.value.is_empty() {
-        return html! { <p class="small muted" id={props.id.clone()} aria-live="polite">{ "At least 8 characters; a few unrelated words are easy to remember and hard to guess." }</p> };
+        return html! { <p class="small muted" id={props.id.clone()} aria-live="polite">{ tr::strength_empty() }</p> };
     }
     match password::weakness(&props.value) {
         Some(w) => html! {
-            <p class="small error" id={props.id.clone()} aria-live="polite">{ format!("Too weak: {}.", w.reason()) }</p>
+            <p class="small error" id={props.id.clone()} aria-live="polite">{ tr::too_weak(tr::weakness(w)) }</p>
         },
         None => {
             let bits = password::strength_bits(&props.value);
-            let word = if bits >= 70 { "strong" } else { "good" };
-            html! { <p class="small ok" id={props.id.clone()} aria-live="polite">{ format!("Strength: {word}.") }</p> }
+            let word = if bits >= 70 { tr::strong() } else { tr::good() };
+            html! { <p class="small ok" id={props.id.clone()} aria-live="polite">{ tr::strength(word) }</p> }
         }
     }
 }

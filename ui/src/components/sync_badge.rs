@@ -5,6 +5,7 @@ use cairn_api::{cmd, SyncStatus};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::i18n::components as tr;
 use crate::ipc::{call, NoArgs};
 use crate::LiveHandle;
 
@@ -27,11 +28,11 @@ pub(crate) fn sync_badge() -> Html {
         .and_then(|l| l.sync.clone())
         .or_else(|| (*fetched).clone());
     let Some(s) = status else {
-        return html! { <p class="sync muted" id="sync-status">{ "Connecting…" }</p> };
+        return html! { <p class="sync muted" id="sync-status">{ tr::connecting() }</p> };
     };
     let queue = match (s.queued, s.in_flight) {
         (0, 0) => String::new(),
-        (q, f) => format!(" · {q} queued, {f} in flight"),
+        (q, f) => tr::queue(q, f),
     };
     let sync_now = {
         let fetched = fetched.clone();
@@ -45,24 +46,21 @@ pub(crate) fn sync_badge() -> Html {
         })
     };
     let text = if s.quiet {
-        format!(
-            "Quiet · block {} as last read{queue}",
-            s.last_block.unwrap_or_default()
-        )
+        tr::sync_quiet(s.last_block.unwrap_or_default(), queue)
     } else if s.online {
-        format!(
-            "Online · block {} · {}{queue}",
+        tr::sync_online(
             s.last_block.unwrap_or_default(),
-            s.endpoint.as_deref().unwrap_or_default()
+            s.endpoint.as_deref().unwrap_or_default(),
+            queue,
         )
     } else {
-        format!("Offline: sends are signed and queued{queue}")
+        tr::sync_offline(queue)
     };
     html! {
         <p class={classes!("sync", if s.quiet { "quiet" } else if s.online { "online" } else { "offline" })} id="sync-status" title={s.last_error.clone().unwrap_or_default()}>
             { text }
             if s.quiet || !s.online {
-                { " " }<button id="sync-now" class="link" onclick={sync_now}>{ "Sync now" }</button>
+                { " " }<button id="sync-now" class="link" onclick={sync_now}>{ tr::sync_now() }</button>
             }
         </p>
     }

@@ -6,10 +6,7 @@ use js_sys::Date;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
-const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use crate::i18n::time as tr;
 
 fn date(secs: i64) -> Date {
     Date::new(&JsValue::from_f64(secs as f64 * 1000.0))
@@ -26,18 +23,17 @@ pub(crate) fn day_label(secs: i64) -> String {
     let now = (Date::now() / 1000.0) as i64;
     let key = day_key(secs);
     if key == day_key(now) {
-        return "Today".into();
+        return tr::today().into();
     }
     if key == day_key(now - 86_400) {
-        return "Yesterday".into();
+        return tr::yesterday().into();
     }
     let d = date(secs);
-    format!(
-        "{} {} {} {}",
-        DAYS.get(d.get_day() as usize).copied().unwrap_or(""),
+    tr::date(
+        tr::weekday(d.get_day()),
         d.get_date(),
-        MONTHS.get(d.get_month() as usize).copied().unwrap_or(""),
-        d.get_full_year()
+        tr::month(d.get_month()),
+        d.get_full_year(),
     )
 }
 
@@ -55,11 +51,9 @@ pub(crate) fn when(props: &WhenProps) -> Html {
     }
     let d = date(props.at);
     let iso = d.to_iso_string().as_string().unwrap_or_default();
-    let full = format!(
-        "{} {:02}:{:02}",
+    let full = tr::day_time(
         day_label(props.at),
-        d.get_hours(),
-        d.get_minutes()
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes()),
     );
     html! {
         <time class="small muted when" datetime={iso} title={full}>

@@ -11,6 +11,7 @@ use crate::components::{
     acceptable, field, invalid_input, ErrorLine, NetworkBadge, RecoveryWords, StrengthHint,
     TabButton, WordCheck,
 };
+use crate::i18n::onboarding as tr;
 use crate::ipc::call_sealed;
 use crate::Screen;
 
@@ -52,7 +53,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *password != *confirm {
-                error.set(Some(invalid_input("The two passwords differ.")));
+                error.set(Some(invalid_input(tr::passwords_differ())));
                 return;
             }
             let (error, busy, network, go) =
@@ -116,42 +117,42 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
     html! {
         <section class="card">
             <div class="tabs" role="tablist">
-                <TabButton id="tab-create" label="New wallet" active={creating} onclick={switch(Mode::Create)} />
-                <TabButton id="tab-import" label="Import" active={!creating} onclick={switch(Mode::Import)} />
+                <TabButton id="tab-create" label={tr::new_wallet_tab()} active={creating} onclick={switch(Mode::Create)} />
+                <TabButton id="tab-import" label={tr::import_tab()} active={!creating} onclick={switch(Mode::Import)} />
             </div>
-            <h1>{ if creating { "Create your wallet" } else { "Import a wallet" } }</h1>
-            <p class="muted">{ "The password unlocks Cairn on this device. It cannot be recovered: your recovery phrase can." }</p>
+            <h1>{ if creating { tr::create_title() } else { tr::import_title() } }</h1>
+            <p class="muted">{ tr::password_intro() }</p>
             <form {onsubmit}>
                 if !creating {
-                    <label for="import-secret">{ "Recovery phrase or private key" }</label>
+                    <label for="import-secret">{ tr::secret_label() }</label>
                     // A masked field: WebKit hands the text of a plain field to the app process
                     // (input-method context), where it outlives the lock; a password field's
                     // text it keeps to the page.
                     <div class="row">
                         <input id="import-secret" type={if *reveal { "text" } else { "password" }} autocomplete="off" spellcheck="false" value={(*secret).clone()} oninput={field(&secret)} />
-                        <button id="import-reveal" type="button" class="secondary" onclick={toggle_reveal}>{ if *reveal { "Hide" } else { "Show" } }</button>
+                        <button id="import-reveal" type="button" class="secondary" onclick={toggle_reveal}>{ if *reveal { tr::hide() } else { tr::show() } }</button>
                     </div>
                     if *reveal {
-                        <p class="small muted">{ "Shown: hide it again before you leave this screen unattended." }</p>
+                        <p class="small muted">{ tr::shown_warning() }</p>
                     }
-                    <label for="import-passphrase">{ "BIP-39 passphrase (optional)" }</label>
+                    <label for="import-passphrase">{ tr::passphrase_label() }</label>
                     <input id="import-passphrase" type="password" autocomplete="off" value={(*passphrase).clone()} oninput={field(&passphrase)} />
                 }
-                <label for="password">{ "Password" }</label>
+                <label for="password">{ tr::password() }</label>
                 <input id="password" type="password" autocomplete="new-password" minlength="8" required=true aria-describedby="password-strength" value={(*password).clone()} oninput={field(&password)} />
                 <StrengthHint id="password-strength" value={(*password).clone()} />
-                <label for="password-confirm">{ "Repeat password" }</label>
+                <label for="password-confirm">{ tr::repeat_password() }</label>
                 <input id="password-confirm" type="password" autocomplete="new-password" required=true value={(*confirm).clone()} oninput={field(&confirm)} />
                 if creating {
                     <fieldset class="choice">
-                        <legend>{ "Recovery phrase" }</legend>
-                        <label><input type="radio" name="words" checked={*words == WordCount::Twelve} onclick={pick(WordCount::Twelve)} />{ " 12 words" }</label>
-                        <label><input type="radio" name="words" checked={*words == WordCount::TwentyFour} onclick={pick(WordCount::TwentyFour)} />{ " 24 words" }</label>
+                        <legend>{ tr::recovery_phrase() }</legend>
+                        <label><input type="radio" name="words" checked={*words == WordCount::Twelve} onclick={pick(WordCount::Twelve)} />{ tr::twelve_words() }</label>
+                        <label><input type="radio" name="words" checked={*words == WordCount::TwentyFour} onclick={pick(WordCount::TwentyFour)} />{ tr::twenty_four_words() }</label>
                     </fieldset>
                 }
                 <ErrorLine error={(*error).clone()} id="error" />
                 <button id="create" type="submit" class="primary" disabled={*busy || !acceptable(&password)}>
-                    { match (creating, *busy) { (true, false) => "Create wallet", (true, true) => "Creating…", (false, false) => "Import wallet", (false, true) => "Importing…" } }
+                    { match (creating, *busy) { (true, false) => tr::create_button(), (true, true) => tr::creating(), (false, false) => tr::import_button(), (false, true) => tr::importing() } }
                 </button>
             </form>
             <NetworkBadge network={props.network.clone()} />
@@ -191,16 +192,16 @@ pub(crate) fn backup(props: &BackupProps) -> Html {
     html! {
         <section class="card">
             if *checking {
-                <h1>{ "Check your backup" }</h1>
+                <h1>{ tr::check_title() }</h1>
                 <WordCheck key_source_id={props.created.account.key_source_id} done={to_dashboard} />
-                <button id="backup-back" type="button" class="secondary" onclick={back}>{ "Show the words again" }</button>
+                <button id="backup-back" type="button" class="secondary" onclick={back}>{ tr::show_words_again() }</button>
             } else {
-                <h1>{ "Write down your recovery phrase" }</h1>
-                <p class="muted">{ "These words are the only way to restore this wallet. Write them on paper, in order, and keep them offline. Cairn will not show them again without your password." }</p>
+                <h1>{ tr::write_down_title() }</h1>
+                <p class="muted">{ tr::write_down_intro() }</p>
                 <RecoveryWords id="backup-words" phrase={props.created.mnemonic.clone()} />
-                <button id="backup-done" class="primary" onclick={written}>{ "I have written them down" }</button>
-                <button id="backup-later" type="button" class="secondary" onclick={later}>{ "Back up later" }</button>
-                <p class="muted small">{ "Later: Cairn reminds you on every start until the words are checked." }</p>
+                <button id="backup-done" class="primary" onclick={written}>{ tr::written_down() }</button>
+                <button id="backup-later" type="button" class="secondary" onclick={later}>{ tr::back_up_later() }</button>
+                <p class="muted small">{ tr::later_note() }</p>
             }
         </section>
     }

@@ -6,6 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{field, select_value, ErrorLine};
+use crate::i18n::onboarding as tr;
 use crate::ipc::{call, NoArgs, Request};
 use crate::{screen_for, Screen};
 
@@ -75,19 +76,19 @@ pub(crate) fn profile_picker(props: &PickerProps) -> Html {
     };
     html! {
         <section class="card profiles" id="profiles">
-            <label for="profile-select">{ "Profile" }</label>
+            <label for="profile-select">{ tr::profile() }</label>
             <select id="profile-select" {onchange}>
                 { for l.profiles.iter().map(|p| html! {
                     <option value={p.clone()} selected={*p == l.current}>{ p.clone() }</option>
                 }) }
             </select>
             <form class="inline" {onsubmit}>
-                <input id="new-profile" type="text" placeholder="new profile, e.g. work" maxlength="32"
+                <input id="new-profile" type="text" placeholder={tr::new_profile_placeholder()} maxlength="32"
                     value={(*new_name).clone()} oninput={field(&new_name)} />
-                <button id="create-profile" type="submit" disabled={new_name.trim().is_empty()}>{ "Open" }</button>
+                <button id="create-profile" type="submit" disabled={new_name.trim().is_empty()}>{ tr::open_profile() }</button>
             </form>
             <ErrorLine error={(*error).clone()} id="profile-error" />
-            <p class="muted">{ "Each profile is a separate wallet with its own password." }</p>
+            <p class="muted">{ tr::profiles_note() }</p>
         </section>
     }
 }

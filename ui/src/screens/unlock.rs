@@ -6,6 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{field, ErrorLine, NetworkBadge};
+use crate::i18n::onboarding as tr;
 use crate::ipc::{call, call_sealed, sleep_ms, NoArgs};
 use crate::Screen;
 
@@ -87,15 +88,15 @@ pub(crate) fn unlock(props: &UnlockProps) -> Html {
     let waiting = *wait > 0;
     html! {
         <section class="card">
-            <h1>{ "Unlock" }</h1>
+            <h1>{ tr::unlock() }</h1>
             if let Some(notice) = &props.notice { <p class="muted" id="notice">{ notice }</p> }
             <form {onsubmit}>
-                <label for="unlock-password">{ "Password" }</label>
+                <label for="unlock-password">{ tr::password() }</label>
                 <input id="unlock-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={field(&password)} />
                 <ErrorLine error={(*error).clone()} id="error" />
-                if waiting { <p class="muted" id="retry-wait">{ format!("Too many wrong passwords: you can try again in {} s.", *wait) }</p> }
+                if waiting { <p class="muted" id="retry-wait">{ tr::retry_wait(*wait) }</p> }
                 <button id="unlock" type="submit" class="primary" disabled={*busy || waiting}>
-                    { if *busy { "Unlocking…".to_string() } else if waiting { format!("Wait {} s", *wait) } else { "Unlock".to_string() } }
+                    { if *busy { tr::unlocking().to_string() } else if waiting { tr::wait_secs(*wait) } else { tr::unlock().to_string() } }
                 </button>
             </form>
             <NetworkBadge network={props.network.clone()} />
