@@ -15,6 +15,7 @@ use crate::components::{
     ErrorLine, Fiat,
 };
 use crate::hooks::{first_address, hd_source, use_accounts, use_assets, use_chain_tick};
+use crate::i18n::accounts as tr;
 use crate::ipc::{call, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -53,15 +54,15 @@ fn portfolio_card() -> Html {
         return html! {};
     };
     html! {
-        <section class="card portfolio" id="portfolio" aria-label="Total value">
-            <h2>{ "Total value" }</h2>
+        <section class="card portfolio" id="portfolio" aria-label={tr::total_value()}>
+            <h2>{ tr::total_value() }</h2>
             <p class="total"><Fiat value={p.total.clone()} id="portfolio-total" /></p>
             <p class="native muted" id="portfolio-native">{ match &p.native_total {
-                Some(n) => format!("{n} {} across your accounts", p.native_symbol),
-                None => "Balances not read from this network yet".to_string(),
+                Some(n) => tr::native_total(n, &p.native_symbol),
+                None => tr::balances_unread().to_string(),
             } }</p>
             if !p.unpriced.is_empty() {
-                <p class="muted small" id="portfolio-unpriced">{ format!("Not counted (no price): {}", p.unpriced.join(", ")) }</p>
+                <p class="muted small" id="portfolio-unpriced">{ tr::unpriced(p.unpriced.join(", ")) }</p>
             }
             if let Some(t) = &p.total {
                 <p class="muted small" id="portfolio-origin">{ price_origin(&t.source, t.priced_at) }</p>
@@ -105,7 +106,7 @@ fn accounts(props: &AccountsProps) -> Html {
                     has_smart={list.iter().any(|o| o.owner.as_deref() == Some(a.address.as_str()))} />
             }) }
             if hd_source.is_some() {
-                <button id="add-account" class="secondary wide" onclick={add}>{ "Add account" }</button>
+                <button id="add-account" class="secondary wide" onclick={add}>{ tr::add_account() }</button>
             }
             <HiddenAccounts shown={list.len()} changed={reload.clone()} />
         </>
@@ -164,13 +165,13 @@ fn hidden_accounts(props: &HiddenProps) -> Html {
     };
     html! {
         <details class="card" id="hidden-accounts">
-            <summary>{ format!("Hidden accounts ({})", hidden.len()) }</summary>
+            <summary>{ tr::hidden_accounts(hidden.len()) }</summary>
             <ul class="ops">
                 { for hidden.iter().map(|a| html! {
                     <li class="contact">
                         <b>{ a.name.clone() }</b>{ " " }<Address address={a.address.clone()} />
                         <span class="row-actions">
-                            <button class="link account-show" onclick={show(&a.address)}>{ "Show again" }</button>
+                            <button class="link account-show" onclick={show(&a.address)}>{ tr::show_again() }</button>
                         </span>
                     </li>
                 }) }
@@ -340,12 +341,12 @@ fn account_card(props: &AccountProps) -> Html {
         Some(Ok(b)) => html! {
             <>
                 <Amount amount={b.formatted.clone()} symbol={b.symbol.clone()} look={AmountLook::Balance} id="balance" />
-                <p class="muted small" id="balance-block">{ format!("at block {}", b.block_number) }</p>
+                <p class="muted small" id="balance-block">{ tr::at_block(b.block_number) }</p>
             </>
         },
         // Offline is a state the status line already says, not a fault of this account.
         Some(Err(e)) if e.code == ErrorCode::Offline => html! {
-            <p class="muted small" id="balance-error" title={e.message.clone()}>{ "No node answers: the balance shows when one does." }</p>
+            <p class="muted small" id="balance-error" title={e.message.clone()}>{ tr::no_node() }</p>
         },
         Some(Err(e)) => html! { <ErrorLine error={Some(e.clone())} id="balance-error" /> },
     };
@@ -354,7 +355,7 @@ fn account_card(props: &AccountProps) -> Html {
             if let Some(name) = &*renaming {
                 <form class="rename" onsubmit={save_rename}>
                     <input id="rename-input" type="text" maxlength="64" value={name.clone()} oninput={on_name} />
-                    <button id="rename-save" type="submit" class="secondary">{ "Save" }</button>
+                    <button id="rename-save" type="submit" class="secondary">{ tr::save() }</button>
                 </form>
             } else {
                 <h2 class="account-name">{ &props.account.name }</h2>
@@ -363,32 +364,32 @@ fn account_card(props: &AccountProps) -> Html {
             if let Some(version) = &props.account.smart {
                 <p class="badge smart-badge">{
                     match &*smart {
-                        Some(s) => format!(
-                            "Smart account {version} of {} · {}{}",
-                            s.owner,
-                            if s.deployed { "deployed" } else { "not deployed yet: its first operation deploys it" },
+                        Some(s) => tr::smart_badge(
+                            version,
+                            &s.owner,
+                            if s.deployed { tr::deployed() } else { tr::not_deployed() },
                             match &s.deposit {
-                                Some(d) if d != "0.0" => format!(" · {d} {} deposited at the EntryPoint for gas", props.network.currency_symbol),
+                                Some(d) if d != "0.0" => tr::deposit(d, &props.network.currency_symbol),
                                 _ => String::new(),
                             }
                         ),
-                        None => format!("Smart account {version}"),
+                        None => tr::smart_version(version),
                     }
                 }</p>
             }
             { balance_view }
             <ErrorLine error={(*smart_error).clone()} />
             <div class="actions">
-                <button id="refresh" class="secondary" onclick={refresh.reform(|_| ())}>{ "Refresh" }</button>
+                <button id="refresh" class="secondary" onclick={refresh.reform(|_| ())}>{ tr::refresh() }</button>
                 if props.network.is_devnet {
                     <button id="fund" class="secondary" disabled={*funding} onclick={fund}>
-                        { if *funding { "Funding…" } else { "Get 10 test ETH" } }
+                        { if *funding { tr::funding() } else { tr::get_test_eth() } }
                     </button>
                 }
-                <button class="secondary rename-button" onclick={start_rename}>{ "Rename" }</button>
-                <button class="secondary hide-button" onclick={hide}>{ "Hide" }</button>
+                <button class="secondary rename-button" onclick={start_rename}>{ tr::rename() }</button>
+                <button class="secondary hide-button" onclick={hide}>{ tr::hide() }</button>
                 if props.account.smart.is_none() && !props.has_smart {
-                    <button class="secondary smart-button" onclick={make_smart}>{ "Smart account" }</button>
+                    <button class="secondary smart-button" onclick={make_smart}>{ tr::make_smart() }</button>
                 }
             </div>
         </section>
@@ -439,17 +440,17 @@ fn assets_card() -> Html {
     };
     html! {
         <section class="card" id="assets">
-            <h2>{ "Assets" }</h2>
-            <label for="assets-account">{ "Account" }</label>
+            <h2>{ tr::assets() }</h2>
+            <label for="assets-account">{ tr::account() }</label>
             <AccountSelect id="assets-account" accounts={(*accounts.list).clone()} selected={address} onchange={pick} mark_smart=true />
             <table class="assets">
-                <tr><th>{ "" }</th><th>{ "Confirmed" }</th><th>{ "Pending out" }</th><th>{ "Available" }</th><th>{ "Value" }</th></tr>
+                <tr><th>{ "" }</th><th>{ tr::confirmed() }</th><th>{ tr::pending_out() }</th><th>{ tr::available() }</th><th>{ tr::value() }</th></tr>
                 { for assets.iter().map(|a| {
                     // Never read from the chain (offline, or just added): no number to show,
                     // rather than a 0 that reads like an empty balance.
                     let known = |v: &String| if a.block_number.is_some() { v.clone() } else { "—".to_string() };
                     html! {
-                        <tr class="asset" id={format!("asset-{}", a.symbol)} title={if a.block_number.is_some() { String::new() } else { "not read from the chain yet".to_string() }}>
+                        <tr class="asset" id={format!("asset-{}", a.symbol)} title={if a.block_number.is_some() { String::new() } else { tr::not_read().to_string() }}> // i18n: not text
                             <td>{ a.symbol.clone() }</td>
                             <td>{ known(&a.confirmed) }</td>
                             <td>{ a.pending_out.clone() }</td>
@@ -460,8 +461,8 @@ fn assets_card() -> Html {
                 }) }
             </table>
             <form class="inline" onsubmit={add}>
-                <input id="token-contract" type="text" class="mono" placeholder="token contract 0x…" required=true value={(*contract).clone()} oninput={field(&contract)} />
-                <button id="token-add" type="submit" class="secondary">{ "Add token" }</button>
+                <input id="token-contract" type="text" class="mono" placeholder={tr::token_contract_placeholder()} required=true value={(*contract).clone()} oninput={field(&contract)} />
+                <button id="token-add" type="submit" class="secondary">{ tr::add_token() }</button>
             </form>
             <ErrorLine error={(*error).clone()} id="token-error" />
         </section>

@@ -6,6 +6,7 @@ use yew::prelude::*;
 
 use crate::components::{AccountSelect, Address, AddressLook, ErrorLine, Qr};
 use crate::hooks::{first_address, use_accounts};
+use crate::i18n::accounts as tr;
 use crate::ipc::{call, Request};
 
 #[function_component(ReceivePage)]
@@ -41,14 +42,14 @@ pub(crate) fn receive_page() -> Html {
     };
     html! {
         <section class="card" id="receive">
-            <h2>{ "Receive" }</h2>
-            <label for="receive-account">{ "Receive to" }</label>
+            <h2>{ tr::receive_title() }</h2>
+            <label for="receive-account">{ tr::receive_to() }</label>
             <AccountSelect id="receive-account" accounts={(*accounts.list).clone()} selected={address} {onchange} />
             <ErrorLine error={(*error).clone()} />
             if let Some(i) = &*info {
                 <Qr id="receive-qr" svg={i.qr_svg.clone()} />
                 <Address address={i.address.clone()} look={AddressLook::Big} id="receive-address" />
-                <p class="muted" id="receive-network">{ format!("Only send assets on {} (chain {}) to this address.", i.network, i.chain_id) }</p>
+                <p class="muted" id="receive-network">{ tr::only_on(&i.network, i.chain_id) }</p>
             }
         </section>
     }

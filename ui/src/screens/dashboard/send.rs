@@ -14,6 +14,7 @@ use crate::components::{
     AddressLook, Amount, AmountLook, ErrorLine, GuardFields, MaxFee,
 };
 use crate::hooks::{first_address, use_accounts, use_assets, use_chain_tick, use_mfa_status};
+use crate::i18n::send as tr;
 use crate::ipc::{call, NoArgs, Request};
 
 /// "≈ $3,000.00" beside an amount, or nothing without a price.
@@ -23,7 +24,7 @@ fn about(v: &Option<FiatValue>) -> String {
             format!(
                 " ≈ {}{}",
                 fiat_text(v),
-                if v.stale { " (stale price)" } else { "" }
+                if v.stale { tr::stale_price() } else { "" }
             )
         })
         .unwrap_or_default()
@@ -94,13 +95,13 @@ fn recipients(props: &RecipientsProps) -> Html {
         return html! {};
     }
     html! {
-        <div class="recipients" role="group" aria-label="Pick a recipient">
+        <div class="recipients" role="group" aria-label={tr::pick_recipient()}>
             { for choices.into_iter().map(|(name, address, kind)| {
                 let pick = props.pick.reform({ let a = address.clone(); move |_: MouseEvent| a.clone() });
                 let label = match kind {
-                    "account" => format!("Your account {name}, {address}"),
-                    "contact" => format!("Contact {name}, {address}"),
-                    _ => format!("Sent to recently: {address}"),
+                    "account" => tr::recipient_account(&name, &address),
+                    "contact" => tr::recipient_contact(&name, &address),
+                    _ => tr::recipient_recent(&address),
                 };
                 html! {
                     <button key={address.clone()} type="button" class={classes!("recipient", kind)} title={address.clone()} aria-label={label} onclick={pick}>
@@ -290,8 +291,8 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             <>
                 <GuardFields risk={risk.clone()} guard={guard.clone()} {block_score} {mfa_on} />
                 <ErrorLine error={(*error).clone()} id="send-error" />
-                <button id="send-confirm" class="primary wide" onclick={confirm} disabled={*busy}>{ if *busy { "Signing…" } else { "Confirm and send" } }</button>
-                <button class="secondary wide" onclick={back.clone()}>{ "Back" }</button>
+                <button id="send-confirm" class="primary wide" onclick={confirm} disabled={*busy}>{ if *busy { tr::signing() } else { tr::confirm_and_send() } }</button>
+                <button class="secondary wide" onclick={back.clone()}>{ tr::back() }</button>
             </>
         }
     };
@@ -306,25 +307,25 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         );
         return html! {
             <section class="card" id="send-review">
-                <h2>{ "Review user operation" }</h2>
-                if q.sponsored { <p class="badge sponsored" id="review-sponsored">{ "Gas sponsored" }</p> }
+                <h2>{ tr::review_user_op() }</h2>
+                if q.sponsored { <p class="badge sponsored" id="review-sponsored">{ tr::gas_sponsored() }</p> }
                 <dl class="review">
                     { for request.calls.iter().map(|c| match c {
                         CallSpec::Transfer { to, amount, token } => html! {
-                            <><dt>{ "Send" }</dt><dd class="review-call">{ format!("{amount} {} to {to}", if token.is_some() { "tokens" } else { "ETH" }) }</dd></>
+                            <><dt>{ tr::review_send() }</dt><dd class="review-call">{ tr::transfer_call(amount, if token.is_some() { tr::tokens() } else { "ETH" }, to) }</dd></>
                         },
                         CallSpec::Approve { spender, amount, .. } => html! {
-                            <><dt>{ "Approve" }</dt><dd class="review-call">{ format!("{amount} to {spender}") }</dd></>
+                            <><dt>{ tr::approve() }</dt><dd class="review-call">{ tr::approve_call(amount, spender) }</dd></>
                         },
                     }) }
-                    <dt>{ "From" }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
-                    <dt>{ "Signed by" }</dt><Address address={q.owner.clone()} look={AddressLook::Field} />
-                    <dt>{ "Gas paid by" }</dt><dd id="review-gas-payer">{ q.gas_paid_by.clone() }</dd>
-                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.total_gas.clone()} />
-                    <dt>{ "Available" }</dt><Amount amount={q.available_native.clone()} symbol={q.native_symbol.clone()} look={AmountLook::Field} />
+                    <dt>{ tr::from() }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
+                    <dt>{ tr::signed_by() }</dt><Address address={q.owner.clone()} look={AddressLook::Field} />
+                    <dt>{ tr::gas_paid_by() }</dt><dd id="review-gas-payer">{ q.gas_paid_by.clone() }</dd>
+                    <dt>{ tr::network_fee() }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.total_gas.clone()} />
+                    <dt>{ tr::available() }</dt><Amount amount={q.available_native.clone()} symbol={q.native_symbol.clone()} look={AmountLook::Field} />
                 </dl>
-                if q.deploys { <p class="muted" id="review-deploys">{ "This first operation also deploys your smart account." }</p> }
-                if !q.online { <p class="muted" id="review-offline">{ "The bundler does not answer: this is signed now and sent when it does." }</p> }
+                if q.deploys { <p class="muted" id="review-deploys">{ tr::deploys() }</p> }
+                if !q.online { <p class="muted" id="review-offline">{ tr::bundler_offline() }</p> }
                 { footer(&q.risk, confirm) }
             </section>
         };
@@ -333,22 +334,22 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         let confirm = confirm_guarded(cmd::SEND, &quote, &error, &busy, &props.sent, &guard);
         return html! {
             <section class="card" id="send-review">
-                <h2>{ "Review" }</h2>
+                <h2>{ tr::review() }</h2>
                 <dl class="review">
-                    <dt>{ "Send" }</dt><Amount amount={q.amount.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} id="review-amount" />
+                    <dt>{ tr::review_send() }</dt><Amount amount={q.amount.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} id="review-amount" />
                     if q.amount_fiat.is_some() {
-                        <dt>{ "Worth" }</dt><dd id="review-amount-fiat">{ about(&q.amount_fiat).trim().to_string() }</dd>
+                        <dt>{ tr::worth() }</dt><dd id="review-amount-fiat">{ about(&q.amount_fiat).trim().to_string() }</dd>
                     }
-                    <dt>{ "Network fee" }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.gas_limit.to_string()} />
+                    <dt>{ tr::network_fee() }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.gas_limit.to_string()} />
                     if q.max_fee_fiat.is_some() {
-                        <dt>{ "Fee worth" }</dt><dd id="review-fee-fiat">{ format!("at most{}", about(&q.max_fee_fiat)) }</dd>
+                        <dt>{ tr::fee_worth() }</dt><dd id="review-fee-fiat">{ tr::at_most(about(&q.max_fee_fiat)) }</dd>
                     }
-                    <dt>{ "To" }</dt><Address address={q.to.clone()} look={AddressLook::Field} id="review-to" />
-                    <dt>{ "From" }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
-                    <dt>{ "Available" }</dt><Amount amount={q.available.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} />
-                    <dt>{ "Nonce" }</dt><dd>{ q.nonce }</dd>
+                    <dt>{ tr::to() }</dt><Address address={q.to.clone()} look={AddressLook::Field} id="review-to" />
+                    <dt>{ tr::from() }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
+                    <dt>{ tr::available() }</dt><Amount amount={q.available.clone()} symbol={q.symbol.clone()} look={AmountLook::Field} />
+                    <dt>{ tr::nonce() }</dt><dd>{ q.nonce }</dd>
                 </dl>
-                if !q.online { <p class="muted" id="review-offline">{ "Offline: this is signed now and sent when a node answers." }</p> }
+                if !q.online { <p class="muted" id="review-offline">{ tr::offline() }</p> }
                 { footer(&q.risk, confirm) }
             </section>
         };
@@ -372,72 +373,72 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     };
     html! {
         <section class="card">
-            <h2>{ "Send" }</h2>
+            <h2>{ tr::title() }</h2>
             <form onsubmit={review}>
-                <label for="send-from">{ "From" }</label>
+                <label for="send-from">{ tr::from() }</label>
                 <AccountSelect id="send-from" accounts={(*accounts.list).clone()} selected={from.clone()} onchange={pick_from} mark_smart=true />
-                <label for="send-to">{ "To" }</label>
+                <label for="send-to">{ tr::to() }</label>
                 <input id="send-to" type="text" class="mono" placeholder="0x…" autocomplete="off" required=true value={(*to).clone()} oninput={field(&to)} />
                 <Recipients accounts={(*accounts.list).clone()} from={from.clone()} pick={{ let to = to.clone(); Callback::from(move |a: String| to.set(a)) }} />
-                <label for="send-asset">{ "Asset" }</label>
+                <label for="send-asset">{ tr::asset() }</label>
                 <select id="send-asset" onchange={select_field(&token)}>
                     { for assets.iter().map(|a| html! {
-                        <option value={a.token.clone().unwrap_or_default()} selected={a.token.clone().unwrap_or_default() == *token}>{ format!("{} (available {})", a.symbol, a.available) }</option>
+                        <option value={a.token.clone().unwrap_or_default()} selected={a.token.clone().unwrap_or_default() == *token}>{ tr::asset_option(&a.symbol, &a.available) }</option>
                     }) }
                 </select>
-                <label for="send-amount">{ "Amount" }</label>
+                <label for="send-amount">{ tr::amount() }</label>
                 <div class="row">
                     <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true aria-describedby="send-available send-amount-problem" aria-invalid={problem.is_some().to_string()} value={(*amount).clone()} oninput={field(&amount)} />
-                    <button id="send-max" type="button" class="secondary" disabled={preview.as_ref().is_none_or(|p| p.max.is_none())} onclick={use_max}>{ "Max" }</button>
+                    <button id="send-max" type="button" class="secondary" disabled={preview.as_ref().is_none_or(|p| p.max.is_none())} onclick={use_max}>{ tr::max_button() }</button>
                 </div>
                 if let Some(p) = &*preview {
                     if p.amount_fiat.is_some() {
                         <p class="small" id="send-amount-fiat">{ about(&p.amount_fiat).trim().to_string() }</p>
                     }
-                    <p class="small muted" id="send-available">{ format!("Available: {} {}", p.available, p.symbol) }</p>
+                    <p class="small muted" id="send-available">{ tr::available_line(&p.available, &p.symbol) }</p>
                 }
                 if let Some(text) = &problem {
                     <p class="error" role="alert" id="send-amount-problem">{ text.clone() }</p>
                 }
-                <label for="send-speed">{ "Speed" }</label>
+                <label for="send-speed">{ tr::speed() }</label>
                 <select id="send-speed" onchange={select_field(&speed)}>
-                    <option value="slow" selected={*speed == "slow"}>{ "Slow" }</option>
-                    <option value="normal" selected={*speed == "normal"}>{ "Normal" }</option>
-                    <option value="fast" selected={*speed == "fast"}>{ "Fast" }</option>
-                    <option value="custom" selected={*speed == "custom"}>{ "Custom" }</option>
+                    <option value="slow" selected={*speed == "slow"}>{ tr::slow() }</option>
+                    <option value="normal" selected={*speed == "normal"}>{ tr::normal() }</option>
+                    <option value="fast" selected={*speed == "fast"}>{ tr::fast() }</option>
+                    <option value="custom" selected={*speed == "custom"}>{ tr::custom() }</option>
                 </select>
                 if *speed == "custom" {
-                    <label for="send-max-fee">{ "Max fee per gas (gwei)" }</label>
+                    <label for="send-max-fee">{ tr::max_fee_per_gas() }</label>
                     <input id="send-max-fee" type="text" inputmode="decimal" required=true value={(*max_fee).clone()} oninput={field(&max_fee)} />
-                    <label for="send-tip">{ "Priority fee per gas (gwei)" }</label>
+                    <label for="send-tip">{ tr::priority_fee_per_gas() }</label>
                     <input id="send-tip" type="text" inputmode="decimal" required=true value={(*tip).clone()} oninput={field(&tip)} />
                 }
                 if let Some(version) = &smart {
                     <fieldset class="smart" id="send-smart">
-                        <legend>{ format!("Smart account ({version})") }</legend>
-                        <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ " Let the paymaster pay the gas" }</label>
+                        <legend>{ tr::smart_account(version) }</legend>
+                        <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ tr::let_paymaster_pay() }</label>
                         if !token.is_empty() {
-                            <label for="send-approve-spender">{ "Also approve a spender (same operation)" }</label>
-                            <input id="send-approve-spender" type="text" class="mono" placeholder="spender 0x… (optional)" value={(*approve_spender).clone()} oninput={field(&approve_spender)} />
-                            <input id="send-approve-amount" type="text" inputmode="decimal" placeholder="allowance" value={(*approve_amount).clone()} oninput={field(&approve_amount)} />
+                            <label for="send-approve-spender">{ tr::approve_spender() }</label>
+                            <input id="send-approve-spender" type="text" class="mono" placeholder={tr::spender_placeholder()} value={(*approve_spender).clone()} oninput={field(&approve_spender)} />
+                            <input id="send-approve-amount" type="text" inputmode="decimal" placeholder={tr::allowance_placeholder()} value={(*approve_amount).clone()} oninput={field(&approve_amount)} />
                         }
                     </fieldset>
                 }
                 if let Some(p) = &*preview {
                     <dl class="review" id="send-costs">
-                        <dt>{ "Network fee" }</dt>
+                        <dt>{ tr::network_fee() }</dt>
                         <dd id="send-fee">{ match &p.max_fee {
-                            Some(f) if f == "0.0" => "paid by the paymaster".to_string(),
-                            Some(f) => format!("up to {f} {}{}", p.native_symbol, about(&p.max_fee_fiat)),
-                            None => "priced at review".to_string(),
+                            Some(f) if f == "0.0" => tr::paid_by_paymaster().to_string(),
+                            Some(f) => tr::fee_up_to(f, &p.native_symbol, about(&p.max_fee_fiat)),
+                            None => tr::priced_at_review().to_string(),
                         } }</dd>
                         if let Some(t) = &p.total {
-                            <dt>{ "Total" }</dt><dd id="send-total">{ format!("up to {t} {}", p.native_symbol) }</dd>
+                            <dt>{ tr::total() }</dt><dd id="send-total">{ tr::total_up_to(t, &p.native_symbol) }</dd>
                         }
                     </dl>
                 }
                 <ErrorLine error={(*error).clone()} id="send-error" />
-                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy || problem.is_some()}>{ if *busy { "Checking…" } else { "Review" } }</button>
+                <button id="send-review-button" type="submit" class="primary wide" disabled={*busy || problem.is_some()}>{ if *busy { tr::checking() } else { tr::review() } }</button>
             </form>
         </section>
     }
