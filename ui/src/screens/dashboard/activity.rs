@@ -17,6 +17,7 @@ use crate::components::{
     When,
 };
 use crate::hooks::{use_accounts, use_chain_tick, use_op_tick, ChainTick};
+use crate::i18n::activity as tr;
 use crate::ipc::{call, Request};
 
 /// Rows per page: a screenful and a half on a desktop.
@@ -42,17 +43,17 @@ pub(crate) fn activity_and_history() -> Html {
     html! {
         <>
             <section class="card filters row" id="activity-filters">
-                <label>{ "Account " }
+                <label>{ tr::account_filter() }
                     <select id="activity-account" onchange={on_account}>
-                        <option value="" selected={account.is_empty()}>{ "All accounts" }</option>
+                        <option value="" selected={account.is_empty()}>{ tr::all_accounts() }</option>
                         { for list.iter().map(|a| html! {
                             <option value={a.address.clone()} selected={*account == a.address}>{ format!("{} · {}", a.name, short(&a.address)) }</option>
                         }) }
                     </select>
                 </label>
-                <label>{ "Show " }
+                <label>{ tr::show_filter() }
                     <select id="activity-state" onchange={on_state}>
-                        { for [("", "Everything"), ("pending", "In progress"), ("ended", "Finished"), ("failed", "Failed")].into_iter().map(|(value, label)| html! {
+                        { for [("", tr::everything()), ("pending", tr::in_progress()), ("ended", tr::finished()), ("failed", tr::failed())].into_iter().map(|(value, label)| html! {
                             <option value={value} selected={*state == value}>{ label }</option>
                         }) }
                     </select>
@@ -106,9 +107,21 @@ fn fold_replacements(rows: &[Operation]) -> Vec<(Operation, Option<Operation>)> 
 /// A cancel's state in words: what happened to the payment it cancels.
 fn cancel_label(state: &str) -> String {
     match state {
-        "confirmed" | "included" => "cancelled".into(),
-        "failed" | "dropped" | "replaced" => "cancel failed".into(),
-        _ => "cancelling".into(),
+        "confirmed" | "included" => tr::cancelled().into(),
+        "failed" | "dropped" | "replaced" => tr::cancel_failed().into(),
+        _ => tr::cancelling().into(),
+    }
+}
+
+/// An operation's kind in words: the core's name (`erc20_transfer`) with spaces, or its
+/// translation where the catalog knows it.
+fn kind_label(kind: &str) -> String {
+    match kind {
+        "transfer" => tr::kind_transfer().into(),
+        "erc20_transfer" => tr::kind_erc20_transfer().into(),
+        "batch" => tr::kind_batch().into(),
+        "cancel" => tr::kind_cancel().into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -330,9 +343,9 @@ fn activity_list(props: &ActivityProps) -> Html {
     let lines = fold_replacements(&shown.rows);
     html! {
         <section class="card" id="activity">
-            <h2>{ "Activity" }</h2>
+            <h2>{ tr::activity() }</h2>
             <ErrorLine error={(*error).clone()} />
-            if shown.rows.is_empty() { <p class="muted">{ "Nothing sent yet." }</p> }
+            if shown.rows.is_empty() { <p class="muted">{ tr::nothing_sent() }</p> }
             <ul class="ops">
                 { for lines.iter().enumerate().map(|(i, (o, original))| html! {
                     <>
@@ -344,7 +357,7 @@ fn activity_list(props: &ActivityProps) -> Html {
                                 ("cancel", Some(orig)) => html! {
                                     <>
                                         <StatusChip state={o.state.clone()} label={cancel_label(&o.state)} />
-                                        <span class="amount">{ format!("{} {} not sent", orig.amount, orig.symbol) }</span>
+                                        <span class="amount">{ tr::not_sent(&orig.amount, &orig.symbol) }</span>
                                     </>
                                 },
                                 _ => html! {
@@ -356,19 +369,19 @@ fn activity_list(props: &ActivityProps) -> Html {
                             } }
                         </div>
                         if o.kind != "cancel" && original.is_some() {
-                            <div class="small muted replaced-note">{ "Sped up: one payment, re-signed with a higher fee" }</div>
+                            <div class="small muted replaced-note">{ tr::sped_up_note() }</div>
                         }
                         if all_accounts {
                             <div class="small muted account-label">{ account_label(&props.accounts, &o.from) }</div>
                         }
-                        <div class="small">{ format!("{} → ", o.kind.replace('_', " ")) }<Address address={o.to.clone()} /></div>
+                        <div class="small">{ format!("{} → ", kind_label(&o.kind)) }<Address address={o.to.clone()} /></div>
                         if o.user_operation {
                             <div class="small">
-                                <span class="badge">{ "user operation" }</span>
-                                if o.paymaster.is_some() { <span class="badge sponsored">{ "gas sponsored" }</span> }
+                                <span class="badge">{ tr::user_operation() }</span>
+                                if o.paymaster.is_some() { <span class="badge sponsored">{ tr::gas_sponsored() }</span> }
                             </div>
                         }
-                        if let Some(b) = &o.bundle_tx { <div class="mono small muted">{ format!("bundle {b}") }</div> }
+                        if let Some(b) = &o.bundle_tx { <div class="mono small muted">{ tr::bundle(b) }</div> }
                         if let Some(h) = &o.hash { <div class="mono small muted">{ h.clone() }</div> }
                         if let Some(tx) = o.bundle_tx.clone().or_else(|| o.hash.clone().filter(|_| !o.user_operation)) {
                             <ExplorerLink value={tx} />
@@ -376,37 +389,37 @@ fn activity_list(props: &ActivityProps) -> Html {
                         if let Some(f) = &o.fee_paid { <FeePaid fee={f.clone()} /> }
                         if let Some(e) = &o.error { <div class="small error">{ e.clone() }</div> }
                         if let Some(q) = confirming.as_ref().filter(|q| q.id == o.id) {
-                            <div class="confirm-replace" id={format!("confirm-{}", o.id)} role="group" aria-label="Confirm">
+                            <div class="confirm-replace" id={format!("confirm-{}", o.id)} role="group" aria-label={tr::confirm()}> // i18n: not text (the id)
                                 <p>{ if q.action == "cancel" {
-                                    format!("Cancel: send nothing instead of {} {} (a transfer of 0 to yourself takes its place).", q.amount, q.symbol)
+                                    tr::cancel_quote(&q.amount, &q.symbol)
                                 } else {
-                                    format!("Speed up: the same {} {}, with a higher fee.", q.amount, q.symbol)
+                                    tr::speed_up_quote(&q.amount, &q.symbol)
                                 } }</p>
                                 <dl class="review">
-                                    <dt>{ "New network fee" }</dt><dd class="replace-fee">{ format!("up to {} {}", q.new_max_network_fee, q.native_symbol) }</dd>
-                                    <dt>{ "Was" }</dt><dd>{ format!("up to {} {}", q.old_max_network_fee, q.native_symbol) }</dd>
+                                    <dt>{ tr::new_network_fee() }</dt><dd class="replace-fee">{ tr::up_to(&q.new_max_network_fee, &q.native_symbol) }</dd>
+                                    <dt>{ tr::was() }</dt><dd>{ tr::up_to(&q.old_max_network_fee, &q.native_symbol) }</dd>
                                 </dl>
-                                <p class="small muted">{ "Only one of the two is mined, and only its fee is paid." }</p>
+                                <p class="small muted">{ tr::one_is_mined() }</p>
                                 <div class="row">
-                                    <button class="primary confirm-replace-button" onclick={act(if q.action == "cancel" { cmd::CANCEL } else { cmd::SPEED_UP }, o.id, Some(q.max_fee_per_gas_wei.clone()))}>{ if q.action == "cancel" { "Confirm cancel" } else { "Confirm speed-up" } }</button>
-                                    <button class="secondary" onclick={keep.clone()}>{ "Keep as is" }</button>
+                                    <button class="primary confirm-replace-button" onclick={act(if q.action == "cancel" { cmd::CANCEL } else { cmd::SPEED_UP }, o.id, Some(q.max_fee_per_gas_wei.clone()))}>{ if q.action == "cancel" { tr::confirm_cancel() } else { tr::confirm_speed_up() } }</button>
+                                    <button class="secondary" onclick={keep.clone()}>{ tr::keep_as_is() }</button>
                                 </div>
                             </div>
                         } else if o.replaceable {
                             <div class="row">
-                                <button class="secondary speed-up" onclick={ask(o.id, false)}>{ "Speed up…" }</button>
-                                <button class="secondary cancel" onclick={ask(o.id, true)}>{ "Cancel…" }</button>
+                                <button class="secondary speed-up" onclick={ask(o.id, false)}>{ tr::speed_up() }</button>
+                                <button class="secondary cancel" onclick={ask(o.id, true)}>{ tr::cancel() }</button>
                             </div>
                         }
                         if o.state == "needs_resign" {
-                            <button class="primary" onclick={act(cmd::RESIGN, o.id, None)}>{ "Sign again" }</button>
+                            <button class="primary" onclick={act(cmd::RESIGN, o.id, None)}>{ tr::sign_again() }</button>
                         }
                     </li>
                     </>
                 }) }
             </ul>
             if shown.next.is_some() {
-                <button id="activity-older" class="secondary" onclick={older}>{ "Older" }</button>
+                <button id="activity-older" class="secondary" onclick={older}>{ tr::older() }</button>
             }
         </section>
     }
@@ -493,13 +506,13 @@ fn history_list(props: &HistoryProps) -> Html {
     let all_accounts = props.account.is_empty();
     html! {
         <section class="card" id="history">
-            <h2>{ "History" }</h2>
+            <h2>{ tr::history() }</h2>
             <ErrorLine error={(*error).clone()} />
-            if shown.rows.is_empty() { <p class="muted">{ "No movements found on chain yet." }</p> }
+            if shown.rows.is_empty() { <p class="muted">{ tr::no_movements() }</p> }
             <ul class="ops">
                 { for shown.rows.iter().enumerate().map(|(i, e)| {
                     let sign = match e.direction.as_str() { "in" => "+", _ => "−" };
-                    let what = match e.direction.as_str() { "in" => "from", "out" => "to", _ => "network fee" };
+                    let what = match e.direction.as_str() { "in" => tr::from(), "out" => tr::to(), _ => tr::network_fee() };
                     let previous = i.checked_sub(1).and_then(|p| shown.rows.get(p)).map(|p| p.at);
                     html! {
                         <>
@@ -507,9 +520,9 @@ fn history_list(props: &HistoryProps) -> Html {
                         <li class={classes!("entry", e.direction.clone())}>
                             <div class="op-line">
                                 if e.at > 0 {
-                                    <span title={format!("block {}", e.block_number)}><When at={e.at} /></span>
+                                    <span title={tr::block(e.block_number)}><When at={e.at} /></span>
                                 } else {
-                                    <span class="small muted">{ format!("block {}", e.block_number) }</span>
+                                    <span class="small muted">{ tr::block(e.block_number) }</span>
                                 }
                                 <Amount amount={e.amount.clone()} symbol={e.symbol.clone()} {sign} />
                             </div>
@@ -526,7 +539,7 @@ fn history_list(props: &HistoryProps) -> Html {
                 }) }
             </ul>
             if shown.next.is_some() {
-                <button id="history-older" class="secondary" onclick={older}>{ "Older" }</button>
+                <button id="history-older" class="secondary" onclick={older}>{ tr::older() }</button>
             }
         </section>
     }

@@ -6,6 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::ErrorLine;
+use crate::i18n::activity as tr;
 use crate::ipc::{call, NoArgs};
 
 #[function_component(AuditPage)]
@@ -25,12 +26,12 @@ pub(crate) fn audit_page() -> Html {
         Some(Ok(log)) => html! {
             <>
                 { match &log.tampered {
-                    None => html! { <p class="ok" id="audit-intact">{ format!("Chain intact: {} entries verified.", log.entries.len()) }</p> },
+                    None => html! { <p class="ok" id="audit-intact">{ tr::chain_intact(log.entries.len()) }</p> },
                     // A finding of the check, not an `ApiError`: the log was read fine.
-                    Some(what) => html! { <p class="error" role="alert" id="audit-tampered">{ format!("Tampering detected: {what}") }</p> },
+                    Some(what) => html! { <p class="error" role="alert" id="audit-tampered">{ tr::tampered(what) }</p> },
                 } }
                 <table class="audit" id="audit-table">
-                    <thead><tr><th>{ "#" }</th><th>{ "When (UTC)" }</th><th>{ "Event" }</th><th>{ "Outcome" }</th><th>{ "Detail" }</th></tr></thead>
+                    <thead><tr><th>{ "#" }</th><th>{ tr::when_utc() }</th><th>{ tr::event() }</th><th>{ tr::outcome() }</th><th>{ tr::detail() }</th></tr></thead>
                     <tbody>
                         { for log.entries.iter().map(|e| html! {
                             <tr class={classes!((e.outcome != "ok").then_some("bad"))}>

@@ -6,6 +6,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{field, Address, ErrorLine};
+use crate::i18n::settings as tr;
 use crate::ipc::{call, NoArgs, Request};
 
 #[function_component(ContactsCard)]
@@ -94,24 +95,24 @@ pub(crate) fn contacts_card() -> Html {
     };
     html! {
         <section class="card" id="contacts">
-            <h2>{ "Contacts" }</h2>
+            <h2>{ tr::contacts() }</h2>
             <ul class="ops">
                 { for list.iter().map(|c| html! {
                     <li class="contact">
                         <b>{ c.name.clone() }</b>{ " " }<Address address={c.address.clone()} />
                         <span class="row-actions">
-                            <button class="link contact-edit" onclick={edit(c)} aria-label={format!("Rename {}", c.name)}>{ "Rename" }</button>
-                            <button class="link contact-remove" onclick={remove(c)} aria-label={format!("Delete {}", c.name)}>{ "Delete" }</button>
+                            <button class="link contact-edit" onclick={edit(c)} aria-label={tr::rename_contact(&c.name)}>{ tr::rename() }</button>
+                            <button class="link contact-remove" onclick={remove(c)} aria-label={tr::delete_contact(&c.name)}>{ tr::delete() }</button>
                         </span>
                     </li>
                 }) }
             </ul>
             <form onsubmit={add}>
-                <label for="contact-name">{ "Name" }</label>
-                <input id="contact-name" type="text" placeholder="name" required=true value={(*name).clone()} oninput={field(&name)} />
-                <label for="contact-address">{ "Address" }</label>
+                <label for="contact-name">{ tr::name() }</label>
+                <input id="contact-name" type="text" placeholder={tr::name_placeholder()} required=true value={(*name).clone()} oninput={field(&name)} />
+                <label for="contact-address">{ tr::address() }</label>
                 <input id="contact-address" type="text" class="mono" placeholder="0x…" required=true readonly={*editing} value={(*address).clone()} oninput={field(&address)} />
-                <button id="contact-add" type="submit" class="secondary wide">{ if *editing { "Save name" } else { "Add contact" } }</button>
+                <button id="contact-add" type="submit" class="secondary wide">{ if *editing { tr::save_name() } else { tr::add_contact() } }</button>
             </form>
             <ErrorLine error={(*error).clone()} id="contact-error" />
         </section>

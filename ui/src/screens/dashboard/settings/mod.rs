@@ -20,6 +20,7 @@ use crate::components::{
     StrengthHint,
 };
 use crate::hooks::{hd_source, use_accounts, use_mfa_status};
+use crate::i18n::settings as tr;
 use crate::ipc::{call, call_sealed, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -42,9 +43,9 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
             <section class="card">
-                <h2>{ "Audit log" }</h2>
-                <p class="muted small">{ "Every unlock, export, setting change and send this wallet recorded, in a chain the wallet checks." }</p>
-                <button id="nav-audit" class="secondary" onclick={open_audit}>{ "Open the audit log" }</button>
+                <h2>{ tr::audit_log() }</h2>
+                <p class="muted small">{ tr::audit_log_note() }</p>
+                <button id="nav-audit" class="secondary" onclick={open_audit}>{ tr::open_audit_log() }</button>
             </section>
         </>
     }
@@ -94,13 +95,7 @@ fn settings_page() -> Html {
                         if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
                             settings.set(Some(s));
                         }
-                        message.set(Some((
-                            Card::AutoLock,
-                            Ok(format!(
-                                "Cairn now locks after {} minutes without use.",
-                                secs / 60
-                            )),
-                        )));
+                        message.set(Some((Card::AutoLock, Ok(tr::locks_after(secs / 60)))));
                     }
                     Err(e) => message.set(Some((Card::AutoLock, Err(e)))),
                 }
@@ -123,7 +118,7 @@ fn settings_page() -> Html {
                 new_pw2.set(String::new());
                 message.set(Some((
                     Card::Password,
-                    Err(invalid_input("The two new passwords differ.")),
+                    Err(invalid_input(tr::passwords_differ())),
                 )));
                 return;
             }
@@ -145,7 +140,7 @@ fn settings_page() -> Html {
                 new_pw2.set(String::new());
                 message.set(Some((
                     Card::Password,
-                    result.map(|_| "Password changed.".to_string()),
+                    result.map(|_| tr::password_changed().to_string()),
                 )));
             });
         })
@@ -206,11 +201,14 @@ fn settings_page() -> Html {
                         if let Ok(s) = call::<_, Settings>(cmd::SETTINGS, &NoArgs {}).await {
                             settings.set(Some(s));
                         }
-                        message.set(Some((Card::Quiet, Ok(if quiet {
-                            "Quiet mode is on: nothing is read in the background. Use \"Sync now\" to refresh.".to_string()
-                        } else {
-                            "Quiet mode is off: balances and activity follow the chain.".to_string()
-                        }))));
+                        message.set(Some((
+                            Card::Quiet,
+                            Ok(if quiet {
+                                tr::quiet_on().to_string()
+                            } else {
+                                tr::quiet_off().to_string()
+                            }),
+                        )));
                     }
                     Err(e) => message.set(Some((Card::Quiet, Err(e)))),
                 }
@@ -231,57 +229,57 @@ fn settings_page() -> Html {
     html! {
         <>
             <section class="card">
-                <h2>{ "Auto-lock" }</h2>
-                <label for="auto-lock">{ "Lock after this long without use" }</label>
+                <h2>{ tr::auto_lock() }</h2>
+                <label for="auto-lock">{ tr::lock_after() }</label>
                 <select id="auto-lock" onchange={on_auto_lock}>
                     { for [60u64, 120, 300, 600, 900].into_iter().map(|s| html! {
-                        <option value={s.to_string()} selected={s == current}>{ format!("{} min", s / 60) }</option>
+                        <option value={s.to_string()} selected={s == current}>{ tr::minutes(s / 60) }</option>
                     }) }
                 </select>
                 { said(Card::AutoLock) }
                 if let Some(s) = &*settings {
-                    <p class="muted small">{ if s.device_secret { "Protected by this device's keychain and your password." } else { "Protected by your password (no OS keychain on this device)." } }</p>
+                    <p class="muted small">{ if s.device_secret { tr::keychain_and_password() } else { tr::password_only() } }</p>
                 }
             </section>
             <section class="card">
-                <h2>{ "Network traffic" }</h2>
+                <h2>{ tr::network_traffic() }</h2>
                 <label class="check" for="quiet">
                     <input id="quiet" type="checkbox" checked={quiet} onchange={on_quiet} />
-                    { " Quiet mode" }
+                    { tr::quiet_mode() }
                 </label>
-                <p class="muted small">{ "Nothing is read in the background, also while the window is hidden. Payments you send still go out and are followed; \"Sync now\" reads balances and activity when you want them." }</p>
+                <p class="muted small">{ tr::quiet_note() }</p>
                 { said(Card::Quiet) }
             </section>
             <section class="card">
-                <h2>{ "Recovery phrase" }</h2>
+                <h2>{ tr::recovery_phrase() }</h2>
                 if let Some(words) = &*phrase {
                     <RecoveryWords id="export-words" phrase={words.clone()} />
-                    <button id="export-hide" class="secondary" onclick={hide_phrase}>{ "Hide" }</button>
+                    <button id="export-hide" class="secondary" onclick={hide_phrase}>{ tr::hide() }</button>
                 } else {
                     <form onsubmit={export}>
-                        <p class="muted">{ "Enter your password again to see the words." }</p>
-                        <label for="export-password">{ "Password" }</label>
+                        <p class="muted">{ tr::enter_password_again() }</p>
+                        <label for="export-password">{ tr::password() }</label>
                         <input id="export-password" type="password" autocomplete="current-password" required=true value={(*export_pw).clone()} oninput={field(&export_pw)} />
                         if mfa_on {
-                            <CodeInput id="export-code" label="Code from your authenticator app" state={export_code.clone()} required=true />
+                            <CodeInput id="export-code" label={tr::authenticator_code()} state={export_code.clone()} required=true />
                         }
-                        <button id="export" type="submit" class="primary" disabled={source.is_none()}>{ "Show recovery phrase" }</button>
+                        <button id="export" type="submit" class="primary" disabled={source.is_none()}>{ tr::show_phrase() }</button>
                     </form>
                 }
                 { said(Card::Phrase) }
             </section>
             <section class="card">
-                <h2>{ "Change password" }</h2>
+                <h2>{ tr::change_password() }</h2>
                 <form onsubmit={change}>
-                    <label for="old-password">{ "Current password" }</label>
+                    <label for="old-password">{ tr::current_password() }</label>
                     <input id="old-password" type="password" autocomplete="current-password" required=true value={(*old_pw).clone()} oninput={field(&old_pw)} />
-                    <label for="new-password">{ "New password" }</label>
+                    <label for="new-password">{ tr::new_password() }</label>
                     <input id="new-password" type="password" autocomplete="new-password" minlength="8" required=true aria-describedby="new-password-strength" value={(*new_pw).clone()} oninput={field(&new_pw)} />
                     <StrengthHint id="new-password-strength" value={(*new_pw).clone()} />
-                    <label for="new-password-repeat">{ "Repeat new password" }</label>
+                    <label for="new-password-repeat">{ tr::repeat_new_password() }</label>
                     <input id="new-password-repeat" type="password" autocomplete="new-password" required=true value={(*new_pw2).clone()} oninput={field(&new_pw2)} />
                     { said(Card::Password) }
-                    <button id="change-password" type="submit" class="primary" disabled={!acceptable(&new_pw)}>{ "Change password" }</button>
+                    <button id="change-password" type="submit" class="primary" disabled={!acceptable(&new_pw)}>{ tr::change_password() }</button>
                 </form>
             </section>
         </>
