@@ -9,6 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{chain_label, input_value, invalid_input, ErrorLine, StatusChip};
+use crate::i18n::networks as tr;
 use crate::ipc::{call, NoArgs, Request};
 
 #[derive(Properties, PartialEq)]
@@ -91,14 +92,14 @@ impl Form {
             Some(t) => t.parse::<u64>().map(Some).map_err(|_| what),
         };
         Ok(NetworkSpec {
-            chain_id: number(&self.chain_id).ok_or("the chain id is a positive whole number")?,
+            chain_id: number(&self.chain_id).ok_or_else(tr::bad_chain_id)?,
             name: self.name.trim().to_string(),
             currency_symbol: self.symbol.trim().to_string(),
             currency_decimals: self
                 .decimals
                 .trim()
                 .parse()
-                .map_err(|_| "the currency's decimals are a whole number from 0 to 77")?,
+                .map_err(|_| tr::bad_decimals())?,
             rpc_urls: self
                 .rpc
                 .split([',', '\n', ' '])
@@ -108,13 +109,10 @@ impl Form {
             bundler_url: opt(&self.bundler),
             paymaster_url: opt(&self.paymaster),
             explorer_api_url: opt(&self.explorer_api),
-            confirmations: number(&self.confirmations).ok_or("confirmations are a whole number")?,
-            fee_ceiling_gwei: optional_number(
-                &self.fee_ceiling,
-                "the fee ceiling is in whole gwei",
-            )?,
+            confirmations: number(&self.confirmations).ok_or_else(tr::bad_confirmations)?,
+            fee_ceiling_gwei: optional_number(&self.fee_ceiling, tr::bad_fee_ceiling())?,
             ws_url: opt(&self.ws),
-            log_span_blocks: optional_number(&self.log_span, "the log span is a number of blocks")?,
+            log_span_blocks: optional_number(&self.log_span, tr::bad_log_span())?,
         })
     }
 }
@@ -246,46 +244,46 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
     let editing = form.editing;
     html! {
         <section class="card" id="networks">
-            <h2>{ "Networks" }</h2>
+            <h2>{ tr::title() }</h2>
             <ul class="ops">
                 { for list.iter().map(|n| html! {
-                    <li class="op" id={format!("network-{}", n.spec.chain_id)}>
+                    <li class="op" id={format!("network-{}", n.spec.chain_id)}> // i18n: not text
                         <div class="op-line">
                             <span>{ chain_label(&n.spec.name, n.spec.chain_id) }</span>
                             if n.active {
-                                <StatusChip state="confirmed" label="in use" />
+                                <StatusChip state="confirmed" label={tr::in_use()} />
                             } else {
-                                <button class="secondary use-network" onclick={use_network(n.spec.chain_id)}>{ "Use" }</button>
+                                <button class="secondary use-network" onclick={use_network(n.spec.chain_id)}>{ tr::use_network() }</button>
                             }
                         </div>
-                        <div class="mono small muted">{ n.spec.rpc_urls.join(", ") }{ if n.user_added { "  (added)" } else { "" } }</div>
-                        <button class="link network-edit" onclick={edit(&n.spec)} aria-label={format!("Edit {}", n.spec.name)}>{ "Edit" }</button>
+                        <div class="mono small muted">{ n.spec.rpc_urls.join(", ") }{ if n.user_added { tr::added() } else { "" } }</div>
+                        <button class="link network-edit" onclick={edit(&n.spec)} aria-label={tr::edit_named(&n.spec.name)}>{ tr::edit() }</button>
                     </li>
                 }) }
             </ul>
             <form onsubmit={add} id="network-form">
-                <h3>{ if editing { format!("Edit {}", form.name) } else { "Add a network".to_string() } }</h3>
-                { input(&form, "network-name", "Name", |f| &f.name, |f, v| f.name = v, html! {}) }
-                <label for="network-chain">{ "Chain id" }</label>
+                <h3>{ if editing { tr::edit_named(&form.name) } else { tr::add_title().to_string() } }</h3>
+                { input(&form, "network-name", tr::name(), |f| &f.name, |f, v| f.name = v, html! {}) }
+                <label for="network-chain">{ tr::chain_id() }</label>
                 <input id="network-chain" type="text" inputmode="numeric" required=true readonly={editing} value={form.chain_id.clone()}
                     oninput={{ let form = form.clone(); Callback::from(move |e: InputEvent| { let mut f = (*form).clone(); f.chain_id = input_value(&e); form.set(f); }) }} />
-                { input(&form, "network-symbol", "Currency symbol", |f| &f.symbol, |f, v| f.symbol = v, html! {}) }
-                { input(&form, "network-rpc", "RPC URLs (in failover order)", |f| &f.rpc, |f, v| f.rpc = v, html! {}) }
+                { input(&form, "network-symbol", tr::currency_symbol(), |f| &f.symbol, |f, v| f.symbol = v, html! {}) }
+                { input(&form, "network-rpc", tr::rpc_urls(), |f| &f.rpc, |f, v| f.rpc = v, html! {}) }
                 <details class="more" open={editing}>
-                    <summary>{ "More: WebSocket, smart accounts, explorer, confirmations, limits" }</summary>
-                    { input(&form, "network-ws", "WebSocket URL (new blocks pushed; optional)", |f| &f.ws, |f, v| f.ws = v, html! {}) }
-                    { input(&form, "network-bundler", "ERC-4337 bundler URL (optional)", |f| &f.bundler, |f, v| f.bundler = v, html! {}) }
-                    { input(&form, "network-paymaster", "Paymaster URL (optional)", |f| &f.paymaster, |f, v| f.paymaster = v, html! {}) }
-                    { input(&form, "network-explorer", "Explorer API URL (history; optional)", |f| &f.explorer_api, |f, v| f.explorer_api = v, html! {}) }
-                    { input(&form, "network-decimals", "Currency decimals", |f| &f.decimals, |f, v| f.decimals = v, html! {}) }
-                    { input(&form, "network-confirmations", "Blocks until a payment counts as final", |f| &f.confirmations, |f, v| f.confirmations = v, html! {}) }
-                    { input(&form, "network-fee-ceiling", "Refuse fees above (gwei; empty for the default)", |f| &f.fee_ceiling, |f, v| f.fee_ceiling = v, html! {}) }
-                    { input(&form, "network-log-span", "Largest block range per log query (empty for the default)", |f| &f.log_span, |f, v| f.log_span = v, html! {}) }
+                    <summary>{ tr::more() }</summary>
+                    { input(&form, "network-ws", tr::ws_url(), |f| &f.ws, |f, v| f.ws = v, html! {}) }
+                    { input(&form, "network-bundler", tr::bundler_url(), |f| &f.bundler, |f, v| f.bundler = v, html! {}) }
+                    { input(&form, "network-paymaster", tr::paymaster_url(), |f| &f.paymaster, |f, v| f.paymaster = v, html! {}) }
+                    { input(&form, "network-explorer", tr::explorer_api_url(), |f| &f.explorer_api, |f, v| f.explorer_api = v, html! {}) }
+                    { input(&form, "network-decimals", tr::currency_decimals(), |f| &f.decimals, |f, v| f.decimals = v, html! {}) }
+                    { input(&form, "network-confirmations", tr::confirmations(), |f| &f.confirmations, |f, v| f.confirmations = v, html! {}) }
+                    { input(&form, "network-fee-ceiling", tr::fee_ceiling(), |f| &f.fee_ceiling, |f, v| f.fee_ceiling = v, html! {}) }
+                    { input(&form, "network-log-span", tr::log_span(), |f| &f.log_span, |f, v| f.log_span = v, html! {}) }
                 </details>
                 <ErrorLine error={(*error).clone()} id="network-error" />
-                if *saved { <p class="ok" id="network-saved">{ "Saved: every endpoint answered on the right chain." }</p> }
-                <button id="network-add" type="submit" class="secondary wide" disabled={*busy}>{ if *busy { "Checking the endpoints…" } else if editing { "Check and save" } else { "Check and add" } }</button>
-                if editing { <button type="button" id="network-edit-cancel" class="link" onclick={cancel_edit}>{ "Cancel editing" }</button> }
+                if *saved { <p class="ok" id="network-saved">{ tr::network_saved() }</p> }
+                <button id="network-add" type="submit" class="secondary wide" disabled={*busy}>{ if *busy { tr::checking() } else if editing { tr::check_and_save() } else { tr::check_and_add() } }</button>
+                if editing { <button type="button" id="network-edit-cancel" class="link" onclick={cancel_edit}>{ tr::cancel_editing() }</button> }
             </form>
         </section>
     }

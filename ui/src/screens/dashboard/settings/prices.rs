@@ -7,6 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::{ago, field, select_field, ErrorLine};
+use crate::i18n::networks as tr;
 use crate::ipc::{call, NoArgs, Request};
 
 fn checked(e: &Event) -> bool {
@@ -110,9 +111,9 @@ pub(crate) fn prices_card() -> Html {
     };
     html! {
         <section class="card" id="prices">
-            <h2>{ "Prices" }</h2>
+            <h2>{ tr::prices_title() }</h2>
             <form onsubmit={save}>
-                <label for="price-currency">{ "Show values in" }</label>
+                <label for="price-currency">{ tr::show_values_in() }</label>
                 <select id="price-currency" onchange={select_field(&currency)}>
                     { for t.currencies.iter().map(|c| html! {
                         <option value={c.clone()} selected={*c == *currency}>{ c.clone() }</option>
@@ -120,35 +121,40 @@ pub(crate) fn prices_card() -> Html {
                 </select>
                 <label class="check">
                     <input id="price-enabled" type="checkbox" checked={*enabled} onchange={toggle(&enabled)} />
-                    { " Read prices (from Chainlink feeds, through your own node)" }
+                    { tr::read_prices() }
                 </label>
                 <label class="check">
                     <input id="price-rest" type="checkbox" checked={*rest} onchange={toggle(&rest)} />
-                    { " Where no feed answers, ask a price service (it learns which assets you hold, never your addresses)" }
+                    { tr::rest_fallback() }
                 </label>
                 if *rest {
-                    <label for="price-rest-url">{ "Price service" }</label>
+                    <label for="price-rest-url">{ tr::price_service() }</label>
                     <input id="price-rest-url" type="url" class="mono" value={(*rest_url).clone()} oninput={field(&rest_url)} />
                 }
-                <button id="price-save" type="submit" class="primary">{ "Save" }</button>
+                <button id="price-save" type="submit" class="primary">{ tr::save() }</button>
                 { " " }
-                <button id="price-refresh" type="button" class="secondary" onclick={refresh} disabled={!t.settings.enabled}>{ "Refresh prices" }</button>
+                <button id="price-refresh" type="button" class="secondary" onclick={refresh} disabled={!t.settings.enabled}>{ tr::refresh_prices() }</button>
             </form>
-            if *saved { <p class="ok" id="price-saved">{ "Saved." }</p> }
+            if *saved { <p class="ok" id="price-saved">{ tr::prices_saved() }</p> }
             <ErrorLine error={(*error).clone()} id="price-error" />
             if t.rows.is_empty() {
-                <p class="muted small" id="price-none">{ "No price read yet on this network." }</p>
+                <p class="muted small" id="price-none">{ tr::no_prices() }</p>
             } else {
                 <table class="prices" id="price-table">
-                    <tr><th>{ "" }</th><th>{ "USD" }</th><th>{ "Source" }</th><th>{ "As of" }</th></tr>
+                    <tr>
+                        <th>{ "" }</th>
+                        <th>{ "USD" }</th> // i18n: not text
+                        <th>{ tr::source() }</th>
+                        <th>{ tr::as_of() }</th>
+                    </tr>
                     { for t.rows.iter().map(|r| html! {
-                        <tr class={classes!("price", r.stale.then_some("stale"))} id={format!("price-{}", r.label)}>
+                        <tr class={classes!("price", r.stale.then_some("stale"))} id={format!("price-{}", r.label)}> // i18n: not text
                             <td>{ r.label.clone() }</td>
                             <td>{ r.usd.clone() }</td>
-                            <td>{ if r.source == "chainlink" { "Chainlink" } else { "price service" } }</td>
+                            <td>{ if r.source == "chainlink" { "Chainlink" } else { tr::source_service() } }</td> // i18n: not text
                             <td>
                                 { ago(now.saturating_sub(r.priced_at)) }
-                                if r.stale { <span class="chip warn">{ "stale" }</span> }
+                                if r.stale { <span class="chip warn">{ tr::stale() }</span> }
                             </td>
                         </tr>
                     }) }

@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use crate::components::{field, CodeInput, ErrorLine, Qr};
 use crate::hooks::use_mfa_status;
+use crate::i18n::security as tr;
 use crate::ipc::{call, call_sealed, Request};
 
 fn opt(text: &str) -> Option<String> {
@@ -193,80 +194,78 @@ pub(crate) fn security_card() -> Html {
     let body = match (&*status, &*enrollment) {
         (_, Some(en)) => html! {
             <>
-                <p>{ "Scan this with your authenticator app, or type the secret in." }</p>
+                <p>{ tr::scan() }</p>
                 <Qr id="mfa-qr" svg={en.qr_svg.clone()} />
                 <p class="mono address-big" id="mfa-secret">{ en.secret_base32.clone() }</p>
-                <p class="muted">{ "Recovery codes: each works once, if the phone is lost. Write them down now; they are not shown again." }</p>
+                <p class="muted">{ tr::recovery_note() }</p>
                 <ul class="recovery" id="mfa-recovery">
                     { for en.recovery_codes.iter().map(|c| html! { <li class="mono">{ c.clone() }</li> }) }
                 </ul>
                 <form onsubmit={confirm}>
-                    <CodeInput id="mfa-code" label="The code the app shows now" state={code.clone()} required=true />
-                    <button id="mfa-confirm" type="submit" class="primary wide">{ "Turn on" }</button>
+                    <CodeInput id="mfa-code" label={tr::code_now()} state={code.clone()} required=true />
+                    <button id="mfa-confirm" type="submit" class="primary wide">{ tr::turn_on() }</button>
                 </form>
             </>
         },
         (Some(s), None) if s.enabled => html! {
             <>
-                <p class="ok" id="mfa-state">{ format!("Two-factor authentication is on · {} recovery codes left", s.recovery_codes_left) }</p>
-                <p class="muted small" id="policy-current">{ format!(
-                    "Code needed: above {} per send, {} per day{}, from risk score {}; blocked from score {}.",
-                    s.policy.per_send.clone().unwrap_or("no limit".into()),
-                    s.policy.per_day.clone().unwrap_or("no limit".into()),
+                <p class="ok" id="mfa-state">{ tr::state_on(s.recovery_codes_left) }</p>
+                <p class="muted small" id="policy-current">{ tr::policy_current(
+                    s.policy.per_send.clone().unwrap_or(tr::no_limit().into()),
+                    s.policy.per_day.clone().unwrap_or(tr::no_limit().into()),
                     match (&s.policy.per_send_fiat, &s.policy.per_day_fiat) {
                         (None, None) => String::new(),
-                        (a, b) => format!(
-                            " (in fiat: {} per send, {} per day)",
-                            a.clone().unwrap_or("no limit".into()),
-                            b.clone().unwrap_or("no limit".into())
+                        (a, b) => tr::policy_fiat(
+                            a.clone().unwrap_or(tr::no_limit().into()),
+                            b.clone().unwrap_or(tr::no_limit().into())
                         ),
                     },
-                    s.policy.mfa_above_score.map(|v| v.to_string()).unwrap_or("— (never)".into()),
+                    s.policy.mfa_above_score.map(|v| v.to_string()).unwrap_or(tr::score_never().into()),
                     s.policy.block_above_score.unwrap_or(100),
                 ) }</p>
                 <form onsubmit={save_policy}>
-                    <label for="policy-per-send">{ "Code needed above this per send (ETH)" }</label>
-                    <input id="policy-per-send" type="text" inputmode="decimal" placeholder="no limit" value={(*per_send).clone()} oninput={field(&per_send)} />
-                    <label for="policy-per-day">{ "…or per day (ETH)" }</label>
-                    <input id="policy-per-day" type="text" inputmode="decimal" placeholder="no limit" value={(*per_day).clone()} oninput={field(&per_day)} />
-                    <label for="policy-per-send-fiat">{ "…or above this value per send (your currency)" }</label>
-                    <input id="policy-per-send-fiat" type="text" inputmode="decimal" placeholder="no limit" value={(*per_send_fiat).clone()} oninput={field(&per_send_fiat)} />
-                    <label for="policy-per-day-fiat">{ "…or this value per day (your currency)" }</label>
-                    <input id="policy-per-day-fiat" type="text" inputmode="decimal" placeholder="no limit" value={(*per_day_fiat).clone()} oninput={field(&per_day_fiat)} />
-                    <p class="muted small">{ "Without a fresh price, a send counts as over a value limit: the code is asked for." }</p>
-                    <label for="policy-mfa-score">{ "…or from this risk score (0–100)" }</label>
-                    <input id="policy-mfa-score" type="text" inputmode="numeric" placeholder="never" value={(*mfa_score).clone()} oninput={field(&mfa_score)} />
-                    <label for="policy-block-score">{ "Block from this risk score unless overridden" }</label>
+                    <label for="policy-per-send">{ tr::per_send_label() }</label>
+                    <input id="policy-per-send" type="text" inputmode="decimal" placeholder={tr::no_limit()} value={(*per_send).clone()} oninput={field(&per_send)} />
+                    <label for="policy-per-day">{ tr::per_day_label() }</label>
+                    <input id="policy-per-day" type="text" inputmode="decimal" placeholder={tr::no_limit()} value={(*per_day).clone()} oninput={field(&per_day)} />
+                    <label for="policy-per-send-fiat">{ tr::per_send_fiat_label() }</label>
+                    <input id="policy-per-send-fiat" type="text" inputmode="decimal" placeholder={tr::no_limit()} value={(*per_send_fiat).clone()} oninput={field(&per_send_fiat)} />
+                    <label for="policy-per-day-fiat">{ tr::per_day_fiat_label() }</label>
+                    <input id="policy-per-day-fiat" type="text" inputmode="decimal" placeholder={tr::no_limit()} value={(*per_day_fiat).clone()} oninput={field(&per_day_fiat)} />
+                    <p class="muted small">{ tr::no_price_note() }</p>
+                    <label for="policy-mfa-score">{ tr::mfa_score_label() }</label>
+                    <input id="policy-mfa-score" type="text" inputmode="numeric" placeholder={tr::never()} value={(*mfa_score).clone()} oninput={field(&mfa_score)} />
+                    <label for="policy-block-score">{ tr::block_score_label() }</label>
                     <input id="policy-block-score" type="text" inputmode="numeric" placeholder="100" value={(*block_score).clone()} oninput={field(&block_score)} />
-                    <CodeInput id="policy-code" label="Code from your authenticator app" state={code.clone()} required=true />
-                    <button id="policy-save" type="submit" class="primary wide">{ "Save policy" }</button>
+                    <CodeInput id="policy-code" label={tr::code_from_app()} state={code.clone()} required=true />
+                    <button id="policy-save" type="submit" class="primary wide">{ tr::save_policy() }</button>
                 </form>
-                if *saved { <p class="ok" id="policy-saved">{ "Policy saved." }</p> }
+                if *saved { <p class="ok" id="policy-saved">{ tr::policy_saved() }</p> }
                 <NewRecoveryCodes changed={reload.clone()} />
                 <details class="turn-off">
-                    <summary id="mfa-off-open">{ "Turn two-factor off" }</summary>
+                    <summary id="mfa-off-open">{ tr::turn_off_open() }</summary>
                     <form onsubmit={disable}>
-                        <p class="muted small">{ "Exports, policy changes and large sends will no longer ask for a code." }</p>
-                        <label for="mfa-off-password">{ "Password" }</label>
+                        <p class="muted small">{ tr::turn_off_note() }</p>
+                        <label for="mfa-off-password">{ tr::password() }</label>
                         <input id="mfa-off-password" type="password" autocomplete="current-password" required=true value={(*off_password).clone()} oninput={field(&off_password)} />
-                        <CodeInput id="mfa-off-code" label="Code from your authenticator app (or a recovery code)" state={off_code.clone()} required=true />
-                        <button id="mfa-off" type="submit" class="secondary wide">{ "Turn off two-factor" }</button>
+                        <CodeInput id="mfa-off-code" label={tr::code_or_recovery()} state={off_code.clone()} required=true />
+                        <button id="mfa-off" type="submit" class="secondary wide">{ tr::turn_off() }</button>
                     </form>
                 </details>
             </>
         },
         _ => html! {
             <form onsubmit={enroll}>
-                <p class="muted">{ "A code from an authenticator app, asked for exports, policy changes and the sends your policy names." }</p>
-                <label for="mfa-password">{ "Password" }</label>
+                <p class="muted">{ tr::enroll_intro() }</p>
+                <label for="mfa-password">{ tr::password() }</label>
                 <input id="mfa-password" type="password" required=true value={(*password).clone()} oninput={field(&password)} />
-                <button id="mfa-enroll" type="submit" class="primary wide">{ "Set up two-factor" }</button>
+                <button id="mfa-enroll" type="submit" class="primary wide">{ tr::set_up() }</button>
             </form>
         },
     };
     html! {
         <section class="card" id="security">
-            <h2>{ "Two-factor and spending policy" }</h2>
+            <h2>{ tr::title() }</h2>
             { body }
             <ErrorLine error={(*error).clone()} id="security-error" />
         </section>
@@ -329,21 +328,21 @@ fn new_recovery_codes(props: &NewCodesProps) -> Html {
     };
     html! {
         <details class="turn-off" id="mfa-new-codes">
-            <summary id="mfa-new-codes-open">{ "New recovery codes" }</summary>
+            <summary id="mfa-new-codes-open">{ tr::new_codes() }</summary>
             if codes.is_empty() {
                 <form onsubmit={submit}>
-                    <p class="muted small">{ "Ten new codes replace the ones you have: the old ones stop working." }</p>
-                    <label for="mfa-new-codes-password">{ "Password" }</label>
+                    <p class="muted small">{ tr::new_codes_note() }</p>
+                    <label for="mfa-new-codes-password">{ tr::password() }</label>
                     <input id="mfa-new-codes-password" type="password" autocomplete="current-password" required=true value={(*password).clone()} oninput={field(&password)} />
-                    <CodeInput id="mfa-new-codes-code" label="Code from your authenticator app (or a recovery code)" state={code.clone()} required=true />
-                    <button id="mfa-new-codes-make" type="submit" class="secondary wide">{ "Make new codes" }</button>
+                    <CodeInput id="mfa-new-codes-code" label={tr::code_or_recovery()} state={code.clone()} required=true />
+                    <button id="mfa-new-codes-make" type="submit" class="secondary wide">{ tr::make_codes() }</button>
                 </form>
             } else {
-                <p class="muted">{ "Write these down now; they are not shown again. Each works once." }</p>
+                <p class="muted">{ tr::write_down() }</p>
                 <ul class="recovery" id="mfa-new-codes-list">
                     { for codes.iter().map(|c| html! { <li class="mono">{ c.clone() }</li> }) }
                 </ul>
-                <button id="mfa-new-codes-done" class="secondary wide" onclick={done}>{ "I wrote them down" }</button>
+                <button id="mfa-new-codes-done" class="secondary wide" onclick={done}>{ tr::wrote_down() }</button>
             }
             <ErrorLine error={(*error).clone()} id="mfa-new-codes-error" />
         </details>
