@@ -1,6 +1,8 @@
 //! The UI's only door to the wallet: Tauri's `invoke`, typed with the shared `cairn_api`
 //! requests and responses. Errors arrive as `ApiError`s from the shell. Requests and replies
 //! that carry a secret go through [`call_sealed`], so the app process sees only ciphertext.
+//! i18n: diagnostics only — its own messages stay English, like the core's, after the error
+//! line's sentence for their kind.
 
 use cairn_api::channel::{public_hex, Channel, SealKey, Sealed, SealedReply};
 use cairn_api::{cmd, ApiError, ErrorCode};
@@ -14,8 +16,6 @@ extern "C" {
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// The diagnostics below stay English, like the core's: the error line leads with its kind in
-/// the user's language.
 fn internal(message: impl Into<String>) -> ApiError {
     ApiError {
         code: ErrorCode::Internal,
@@ -28,14 +28,13 @@ pub async fn call<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Res
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     let args = args
         .serialize(&serializer)
-        .map_err(|e| internal(format!("could not encode the request: {e}")))?; // i18n: not text
+        .map_err(|e| internal(format!("could not encode the request: {e}")))?;
     match tauri_invoke(cmd, args).await {
         Ok(value) => serde_wasm_bindgen::from_value(value)
-            .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))), // i18n: not text
+            .map_err(|e| internal(format!("unexpected reply to {cmd}: {e}"))),
         Err(err) => Err(
             serde_wasm_bindgen::from_value::<ApiError>(err.clone()).unwrap_or_else(|_| {
                 internal(err.as_string().unwrap_or_else(|| format!("{cmd} failed")))
-                // i18n: not text
             }),
         ),
     }
@@ -48,7 +47,7 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
     cmd: &'static str,
     request: &Q,
 ) -> Result<R, ApiError> {
-    let seal_failed = |e: cairn_api::channel::ChannelError| internal(format!("{cmd}: {e}")); // i18n: not text
+    let seal_failed = |e: cairn_api::channel::ChannelError| internal(format!("{cmd}: {e}"));
     let key: SealKey = call(cmd::SEAL_KEY, &NoArgs {}).await?;
     let mut secret = zeroize::Zeroizing::new([0u8; 32]);
     web_sys::window()
@@ -59,7 +58,7 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
     let sealed = {
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(request)
-                .map_err(|_| internal(format!("could not encode the {cmd} request")))?, // i18n: not text
+                .map_err(|_| internal(format!("could not encode the {cmd} request")))?,
         );
         Sealed {
             key_id: key.id,
@@ -73,7 +72,6 @@ pub async fn call_sealed<Q: Serialize, R: DeserializeOwned>(
         .open_reply(cmd, &reply.ciphertext)
         .map_err(seal_failed)?;
     serde_json::from_slice(&json).map_err(|_| internal(format!("unexpected reply to {cmd}")))
-    // i18n: not text
 }
 
 /// No arguments.

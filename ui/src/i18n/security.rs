@@ -64,6 +64,8 @@ formats! {
     /// The German names the count after a colon, which reads right for any number.
     state_on(left) => "Two-factor authentication is on · {left} recovery codes left",
         "Zwei-Faktor-Schutz ist an · verbleibende Wiederherstellungscodes: {left}";
+    state_on_one(left) => "Two-factor authentication is on · {left} recovery code left",
+        "Zwei-Faktor-Schutz ist an · verbleibende Wiederherstellungscodes: {left}";
     /// `fiat` is `policy_fiat` or empty.
     policy_current(per_send, per_day, fiat, score, block) =>
         "Code needed: above {per_send} per send, {per_day} per day{fiat}, from risk score {score}; blocked from score {block}.",

@@ -209,7 +209,7 @@ pub(crate) fn security_card() -> Html {
         },
         (Some(s), None) if s.enabled => html! {
             <>
-                <p class="ok" id="mfa-state">{ tr::state_on(s.recovery_codes_left) }</p>
+                <p class="ok" id="mfa-state">{ if s.recovery_codes_left == 1 { tr::state_on_one(1) } else { tr::state_on(s.recovery_codes_left) } }</p>
                 <p class="muted small" id="policy-current">{ tr::policy_current(
                     s.policy.per_send.clone().unwrap_or(tr::no_limit().into()),
                     s.policy.per_day.clone().unwrap_or(tr::no_limit().into()),
