@@ -131,6 +131,34 @@ impl Session {
         }
     }
 
+    /// Reads a string every 100 ms until `pred` holds for it; `what` names it on a timeout,
+    /// with the last string read.
+    async fn poll_string(
+        &self,
+        what: String,
+        timeout: Duration,
+        mut read: impl AsyncFnMut() -> Result<Option<String>, WebDriverError>,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String, WebDriverError> {
+        let start = Instant::now();
+        let mut last = String::new();
+        loop {
+            if let Some(v) = read().await? {
+                if pred(&v) {
+                    return Ok(v);
+                }
+                last = v;
+            }
+            if start.elapsed() > timeout {
+                return Err(WebDriverError::Timeout(
+                    timeout,
+                    format!("{what} (last: {last:?})"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the element matching `css` has text satisfying `pred`; returns that text.
     pub async fn wait_for_text(
         &self,
@@ -138,26 +166,13 @@ impl Session {
         timeout: Duration,
         pred: impl Fn(&str) -> bool,
     ) -> Result<String, WebDriverError> {
-        let start = Instant::now();
-        let mut last = String::new();
-        loop {
-            if let Some(el) = self.find(css).await? {
-                // The element may be re-rendered between find and read.
-                if let Ok(text) = self.text(&el).await {
-                    if pred(&text) {
-                        return Ok(text);
-                    }
-                    last = text;
-                }
-            }
-            if start.elapsed() > timeout {
-                return Err(WebDriverError::Timeout(
-                    timeout,
-                    format!("text of {css} (last: {last:?})"),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let read = async || match self.find(css).await? {
+            // The element may be re-rendered between find and read: read again next time.
+            Some(el) => Ok(self.text(&el).await.ok()),
+            None => Ok(None),
+        };
+        self.poll_string(format!("text of {css}"), timeout, read, pred)
+            .await
     }
 
     /// Waits until the form field matching `css` holds a value satisfying `pred` (a field the
@@ -168,27 +183,13 @@ impl Session {
         timeout: Duration,
         pred: impl Fn(&str) -> bool,
     ) -> Result<String, WebDriverError> {
-        let start = Instant::now();
         let script = format!(
             "const e = document.querySelector({}); return e ? e.value : null",
             serde_json::to_string(css).unwrap_or_default()
         );
-        let mut last = String::new();
-        loop {
-            if let Some(v) = self.execute(&script).await?.as_str() {
-                if pred(v) {
-                    return Ok(v.to_string());
-                }
-                last = v.to_string();
-            }
-            if start.elapsed() > timeout {
-                return Err(WebDriverError::Timeout(
-                    timeout,
-                    format!("value of {css} (last: {last:?})"),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let read = async || Ok(self.execute(&script).await?.as_str().map(str::to_string));
+        self.poll_string(format!("value of {css}"), timeout, read, pred)
+            .await
     }
 
     /// Waits for the element matching `css` (up to `timeout`), then clicks it.

@@ -89,6 +89,18 @@ pub fn scaled(text: &str, decimals: u8) -> Option<U256> {
     }
 }
 
+/// Scheme, host and port of a URL: what may be shown of it.
+fn origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(host), Some(port)) => format!("{}://{host}:{port}", u.scheme()),
+            (Some(host), None) => format!("{}://{host}", u.scheme()),
+            (None, _) => u.scheme().to_string(),
+        },
+        Err(_) => "(an unreadable URL)".into(),
+    }
+}
+
 /// Reads the prices of `coins`; coins the service does not know are simply absent. Each price
 /// is checked as a feed's would be: positive, dated, not in the future.
 pub async fn fetch(
@@ -101,8 +113,10 @@ pub async fn fetch(
     }
     let base = base.trim_end_matches('/');
     let url = format!("{base}/prices/current/{}", coins.join(","));
+    // Errors reach the screen and the log: the user's URL may carry a key in its path or query.
+    let shown = origin(base);
     let fail = |reason: String| RestError::Unreachable {
-        url: base.to_string(),
+        url: shown.clone(),
         reason,
     };
     let reply = reqwest::Client::builder()
@@ -116,7 +130,7 @@ pub async fn fetch(
     let status = reply.status();
     if !status.is_success() {
         return Err(RestError::Http {
-            url: base.to_string(),
+            url: shown.clone(),
             status: status.as_u16(),
         });
     }
@@ -124,14 +138,12 @@ pub async fn fetch(
         .await
         .map_err(|e| match e {
             ReadError::TooLarge => RestError::TooLarge {
-                url: base.to_string(),
+                url: shown.clone(),
                 limit: MAX_ANSWER_BYTES,
             },
             ReadError::Transport(e) => fail(e.without_url().to_string()),
         })?;
-    parse(&body, coins, now).ok_or_else(|| RestError::Malformed {
-        url: base.to_string(),
-    })
+    parse(&body, coins, now).ok_or_else(|| RestError::Malformed { url: shown.clone() })
 }
 
 /// The service's answer, keeping only the coins asked for and prices that pass the checks.
@@ -173,6 +185,16 @@ pub fn parse(body: &[u8], coins: &[String], now: u64) -> Option<Vec<(String, Quo
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn errors_show_no_path_query_or_credentials_of_the_users_url() {
+        assert_eq!(
+            origin("https://user:pw@coins.example:8443/v1/KEY123?apikey=KEY456"),
+            "https://coins.example:8443"
+        );
+        assert_eq!(origin("http://127.0.0.1/prices"), "http://127.0.0.1");
+        assert_eq!(origin("not a url KEY"), "(an unreadable URL)");
+    }
 
     #[test]
     fn number_text_is_scaled_without_floats() {
