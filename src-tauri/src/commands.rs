@@ -19,9 +19,9 @@ use cairn_api::{
 };
 use cairn_api::{
     BackupChallenge, BackupChallengeRequest, ConfirmBackupRequest, Contact, MfaCodeRequest,
-    MfaDisableRequest, MfaEnrollRequest, MfaStatus, PendingBackup, Portfolio, PriceSettings,
-    PriceTable, ReplacementQuote, ReplacementRequest, SendDraft, SendPreview, SetPolicyRequest,
-    SetQuietRequest,
+    MfaDisableRequest, MfaEnrollRequest, MfaStatus, NotifyRequest, PendingBackup, Portfolio,
+    PriceSettings, PriceTable, ReplacementQuote, ReplacementRequest, SendDraft, SendPreview,
+    SetPolicyRequest, SetQuietRequest,
 };
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
@@ -595,6 +595,75 @@ pub async fn open_explorer(
         code: cairn_api::ErrorCode::Internal,
         message: format!("the browser could not be opened: {e}"),
     })
+}
+
+/// Longest title and body shown; the page words them, but a notification is no place for more.
+const NOTIFY_TITLE_CHARS: usize = 80;
+const NOTIFY_BODY_CHARS: usize = 240;
+
+/// A system notification, worded by the UI in the user's language. No notification service
+/// (a bare session, a phone that refused the permission) is not the user's error: logged, and
+/// the window shows the same news anyway.
+#[tauri::command]
+pub async fn notify(app: tauri::AppHandle, request: NotifyRequest) -> Result<(), ApiError> {
+    let title: String = request.title.chars().take(NOTIFY_TITLE_CHARS).collect();
+    let body: String = request.body.chars().take(NOTIFY_BODY_CHARS).collect();
+    let shown = show_notification(app, title, body).await;
+    match shown {
+        Ok(()) => tracing::info!("notification shown"),
+        Err(e) => tracing::warn!(error = %e, "no notification service answered"),
+    }
+    Ok(())
+}
+
+#[cfg(desktop)]
+async fn show_notification(
+    _app: tauri::AppHandle,
+    title: String,
+    body: String,
+) -> Result<(), String> {
+    // A D-Bus round trip on Linux: off the async runtime's threads.
+    tauri::async_runtime::spawn_blocking(move || {
+        notify_rust::Notification::new()
+            .appname("Cairn")
+            .summary(&title)
+            .body(&body)
+            .show()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+#[cfg(mobile)]
+async fn show_notification(
+    app: tauri::AppHandle,
+    title: String,
+    body: String,
+) -> Result<(), String> {
+    use tauri::plugin::PermissionState;
+    use tauri_plugin_notification::NotificationExt;
+    // Android 13+ and iOS ask the user once; a refusal is theirs to change in the system.
+    let state = app
+        .notification()
+        .permission_state()
+        .map_err(|e| e.to_string())?;
+    if state != PermissionState::Granted {
+        let asked = app
+            .notification()
+            .request_permission()
+            .map_err(|e| e.to_string())?;
+        if asked != PermissionState::Granted {
+            return Err("notifications are not allowed".into());
+        }
+    }
+    app.notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+        .map_err(|e| e.to_string())
 }
 
 #[tauri::command]

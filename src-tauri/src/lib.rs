@@ -38,7 +38,11 @@ impl AppState {
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Phones show notifications through Tauri's plugin; desktops through notify-rust.
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let result = builder
         .setup(|app| {
             let state = start(app.handle())?;
             app.manage(state);
@@ -96,6 +100,7 @@ pub fn run() {
             commands::set_price_settings,
             commands::portfolio,
             commands::open_explorer,
+            commands::notify,
             commands::history,
             commands::receive,
             commands::networks,
@@ -190,6 +195,7 @@ pub(crate) fn forward_events(
                 }
                 Ok(WalletEvent::Sync(status)) => app.emit(event::SYNC, status),
                 Ok(WalletEvent::Operation(op)) => app.emit(event::OPERATION, op),
+                Ok(WalletEvent::Notice(notice)) => app.emit(event::NOTICE, notice),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };

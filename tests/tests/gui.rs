@@ -185,6 +185,54 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert_eq!(s.execute(theme).await.unwrap()[0], json!("light"));
+    // German from Appearance: the places speak it at once (Settings stays up), <html lang>
+    // follows for assistive technology, and the screens are as accessible as in English.
+    s.click_on("#language option[value='de']", WAIT)
+        .await
+        .unwrap();
+    s.wait_for_text("#nav-settings", WAIT, |t| t == "Einstellungen")
+        .await
+        .unwrap();
+    s.wait_for_text("#appearance h2", WAIT, |t| t == "Darstellung")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.execute("return document.documentElement.lang")
+            .await
+            .unwrap(),
+        json!("de")
+    );
+    std::fs::write(
+        out.join("gui-german-settings.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    accessible(&s, "settings, German").await;
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    s.wait_for_text("#nav-accounts", WAIT, |t| t == "Start")
+        .await
+        .unwrap();
+    s.wait_for("#portfolio-total", WAIT).await.unwrap();
+    std::fs::write(
+        out.join("gui-german-home.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    accessible(&s, "home, German").await;
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.wait_for("#send-to", WAIT).await.unwrap();
+    std::fs::write(
+        out.join("gui-german-send.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.click_on("#language option[value='en']", WAIT)
+        .await
+        .unwrap();
+    s.wait_for_text("#nav-settings", WAIT, |t| t == "Settings")
+        .await
+        .unwrap();
     std::fs::write(out.join("gui-prices.png"), s.screenshot().await.unwrap()).unwrap();
     s.click_on("#nav-accounts", WAIT).await.unwrap();
     s.wait_for_text("#portfolio-total", WAIT, |t| t == "€27,777.77")
@@ -605,6 +653,12 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text(&format!("{row} .state"), WAIT, |t| t == "confirmed")
         .await
         .unwrap();
+    // The wallet tells it too: one notice for the payment (the replacement), not two.
+    let told = s
+        .wait_for_text("#notices", WAIT, |t| t.contains("Sent 1.0 ETH"))
+        .await
+        .unwrap();
+    assert_eq!(told.matches("Sent 1.0 ETH").count(), 1, "{told}");
     std::fs::write(
         out.join("gui-activity-confirmed.png"),
         s.screenshot().await.unwrap(),

@@ -13,7 +13,9 @@ mod theme;
 
 use std::rc::Rc;
 
-use cairn_api::{cmd, event, ApiError, CreatedWallet, NetworkInfo, SyncStatus, WalletStatus};
+use cairn_api::{
+    cmd, event, ApiError, CreatedWallet, NetworkInfo, Notice, SyncStatus, WalletStatus,
+};
 use ipc::{call, NoArgs};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -63,11 +65,19 @@ pub(crate) fn screen_for(status: WalletStatus) -> Screen {
 pub(crate) struct Live {
     pub sync: Option<SyncStatus>,
     pub op_tick: u64,
+    /// News not yet dismissed, oldest first, with a number to dismiss it by.
+    pub notices: Vec<(u64, Notice)>,
+    pub next_notice: u64,
 }
+
+/// Notices kept on screen at most: older ones are in the activity list anyway.
+const NOTICES_SHOWN: usize = 4;
 
 pub(crate) enum LiveAction {
     Sync(SyncStatus),
     Operation,
+    Notice(Notice),
+    Dismiss(u64),
 }
 
 impl Reducible for Live {
@@ -77,6 +87,13 @@ impl Reducible for Live {
         match action {
             LiveAction::Sync(s) => next.sync = Some(s),
             LiveAction::Operation => next.op_tick += 1,
+            LiveAction::Notice(n) => {
+                next.notices.push((next.next_notice, n));
+                next.next_notice += 1;
+                let extra = next.notices.len().saturating_sub(NOTICES_SHOWN);
+                next.notices.drain(..extra);
+            }
+            LiveAction::Dismiss(id) => next.notices.retain(|(n, _)| *n != id),
         }
         Rc::new(next)
     }
@@ -110,6 +127,17 @@ pub fn app() -> Html {
                         .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
                     {
                         live.dispatch(LiveAction::Sync(status));
+                    }
+                });
+            }
+            {
+                let live = live.clone();
+                ipc::listen(event::NOTICE, move |payload| {
+                    if let Some(notice) = js_sys::Reflect::get(&payload, &"payload".into())
+                        .ok()
+                        .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
+                    {
+                        components::notice_arrived(&live, notice);
                     }
                 });
             }

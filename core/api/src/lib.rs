@@ -22,6 +22,8 @@ pub mod cmd {
     pub const SET_PRICE_SETTINGS: &str = "set_price_settings";
     pub const PORTFOLIO: &str = "portfolio";
     pub const OPEN_EXPLORER: &str = "open_explorer";
+    /// Shows a system notification; the UI words it in the user's language.
+    pub const NOTIFY: &str = "notify";
     pub const SET_AUTO_LOCK: &str = "set_auto_lock";
     pub const AUDIT_LOG: &str = "audit_log";
     pub const CREATE: &str = "create_wallet";
@@ -79,6 +81,8 @@ pub mod event {
     pub const SYNC: &str = "wallet://sync";
     /// Payload: `Operation`.
     pub const OPERATION: &str = "wallet://operation";
+    /// Payload: `Notice`.
+    pub const NOTICE: &str = "wallet://notice";
 }
 
 /// How fast a send should be mined: fees from the recent fee market, or the user's own.
@@ -469,6 +473,35 @@ pub struct UserOpQuote {
     /// The simulation of the account's calls and the risk checks.
     #[serde(default)]
     pub risk: Option<RiskReport>,
+}
+
+/// Something a user wants to hear of while looking elsewhere: the UI words it in the user's
+/// language and shows it in the window, and as a system notification when the window is not in
+/// front.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    /// Funds arrived at one of the wallet's accounts, seen by the live history reading (never
+    /// by an account's first reading, which finds its whole past).
+    Received {
+        /// The receiving account, checksummed.
+        account: String,
+        /// Decimal text in the asset's units.
+        amount: String,
+        symbol: String,
+        /// The sender, when the source names one.
+        from: Option<String>,
+        tx_hash: String,
+    },
+    /// One of the wallet's operations ended: `state` is `confirmed` or `failed` (with `error`).
+    Settled { operation: Box<Operation> },
+}
+
+/// A system notification, worded by the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifyRequest {
+    pub title: String,
+    pub body: String,
 }
 
 /// One of the user's operations, as the activity list shows it.

@@ -8,7 +8,7 @@
 //! May use: `session`, `ops` (list filters), `store`, `chain`, `primitives`.
 
 use alloy::primitives::{Address, U256};
-use cairn_api::{HistoryEntry, HistoryPage, HistoryQuery};
+use cairn_api::{HistoryEntry, HistoryPage, HistoryQuery, Notice};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
@@ -48,6 +48,9 @@ const PAGES_PER_ROUND: usize = 20;
 /// `eth_getLogs` ranges per round across accounts, each at most the network's
 /// `log_span_blocks`: a token history from genesis is read in steps, not in one refused request.
 const LOG_SPANS_PER_ROUND: usize = 10;
+/// Arrivals told per account and round: a wallet back online after a month finds many at once,
+/// and a wall of notifications helps nobody (the activity list holds them all).
+const NOTICES_PER_ACCOUNT_ROUND: usize = 3;
 /// Rows per explorer request, one request per account per round (Etherscan serves at most
 /// 10 000 rows for one query: a longer past is read over rounds, never cut off).
 const EXPLORER_PAGE: usize = 1000;
@@ -105,16 +108,16 @@ fn insert_entries(
     tx: &rusqlite::Transaction<'_>,
     chain_id: u64,
     entries: &[Entry],
-) -> Result<usize, LedgerError> {
-    let mut added = 0;
-    for e in entries {
+) -> Result<Vec<usize>, LedgerError> {
+    let mut added = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
         let op: Option<i64> = tx
             .query_row(OPERATION_OF_TX, params![chain_id as i64, e.tx_hash], |r| {
                 r.get(0)
             })
             .optional()?
             .flatten();
-        added += tx.execute(
+        let inserted = tx.execute(
             "INSERT OR IGNORE INTO entries (account_id, chain_id, asset_id, direction, amount,
                  counterparty, tx_hash, block_number, operation_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -131,6 +134,9 @@ fn insert_entries(
                 e.at
             ],
         )?;
+        if inserted > 0 {
+            added.push(i);
+        }
     }
     Ok(added)
 }
@@ -144,7 +150,7 @@ impl Ledger {
         entries: &[Entry],
     ) -> Result<usize, LedgerError> {
         let tx = self.conn.transaction()?;
-        let added = insert_entries(&tx, chain_id, entries)?;
+        let added = insert_entries(&tx, chain_id, entries)?.len();
         // Movements of the same transaction read from the chain before the operation knew its
         // bundle (a Transfer log) get their link now.
         for e in entries {
@@ -228,7 +234,7 @@ impl Ledger {
         entries: &[Entry],
         cursor: u64,
         epoch: u64,
-    ) -> Result<usize, LedgerError> {
+    ) -> Result<Vec<usize>, LedgerError> {
         let tx = self.conn.transaction()?;
         let added = insert_entries(&tx, chain_id, entries)?;
         if history_epoch(&tx, chain_id)? != epoch {
@@ -841,8 +847,40 @@ impl History<'_> {
                         .record_history(chain_id, account.id, &entries, reached, epoch)?)
                 })
                 .await?;
-            if added > 0 {
-                tracing::info!(account = %account.address, added, "history entries recorded");
+            if !added.is_empty() {
+                tracing::info!(account = %account.address, added = added.len(), "history entries recorded");
+            }
+            // Funds that arrived since the account was last read are news; an account's first
+            // reading finds its whole past, which is not. Transfers between the wallet's own
+            // accounts are told by the sending operation's notice.
+            if cursor.is_some() {
+                let incoming = added
+                    .iter()
+                    .filter_map(|i| entries.get(*i))
+                    .filter(|e| e.direction == "in")
+                    .filter(|e| {
+                        !e.counterparty.as_deref().is_some_and(|c| {
+                            accounts.iter().any(|a| a.address.eq_ignore_ascii_case(c))
+                        })
+                    });
+                for e in incoming.take(NOTICES_PER_ACCOUNT_ROUND) {
+                    // A token whose decimals cannot format is told of nowhere else either.
+                    let Some((asset, amount)) = assets
+                        .iter()
+                        .find(|a| a.id == e.asset_id)
+                        .and_then(|a| Some((a, format_units(e.amount, a.decimals).ok()?)))
+                    else {
+                        continue;
+                    };
+                    self.ctx
+                        .emit(crate::session::WalletEvent::Notice(Notice::Received {
+                            account: account.address.clone(),
+                            amount,
+                            symbol: asset.symbol.clone(),
+                            from: e.counterparty.clone(),
+                            tx_hash: e.tx_hash.clone(),
+                        }));
+                }
             }
             if reached < head {
                 unfinished.push(account.id);

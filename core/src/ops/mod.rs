@@ -109,7 +109,16 @@ impl Lifecycle<'_> {
             decimals: self.ctx.network().currency_decimals,
         };
         tracing::info!(op = row.id, state = row.state.as_str(), "operation moved");
-        self.ctx.emit(WalletEvent::Operation(to_api(row, &native)));
+        let op = to_api(row, &native);
+        // Every lifecycle step passes here once (a lost race emits nothing), so an operation
+        // that ends is told once.
+        if matches!(row.state, OpState::Confirmed | OpState::Failed) {
+            self.ctx
+                .emit(WalletEvent::Notice(cairn_api::Notice::Settled {
+                    operation: Box::new(op.clone()),
+                }));
+        }
+        self.ctx.emit(WalletEvent::Operation(op));
     }
 
     /// Applies a transition, telling the UI; a lost race (the user acted first) is not an error.

@@ -86,6 +86,8 @@ pub enum WalletEvent {
     Sync(cairn_api::SyncStatus),
     /// An operation moved in its lifecycle.
     Operation(cairn_api::Operation),
+    /// Worth telling the user (funds arrived, a send ended).
+    Notice(cairn_api::Notice),
 }
 
 /// What exists only while the wallet is unlocked; dropped (and its keys zeroized) on lock.

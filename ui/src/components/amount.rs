@@ -54,13 +54,21 @@ pub(crate) fn shorten(amount: &str, sig: usize) -> (String, bool) {
 pub(crate) fn amount(props: &AmountProps) -> Html {
     // One text node, as before: the GUI test compares the whole text ("10.0 ETH").
     let (shown, cut) = shorten(&props.amount, 6);
+    let shown = crate::i18n::number(&shown);
     let text = format!(
         "{}{shown}{} {}",
         props.sign,
         if cut { "…" } else { "" },
         props.symbol
     );
-    let title = cut.then(|| format!("{}{} {}", props.sign, props.amount, props.symbol));
+    let title = cut.then(|| {
+        format!(
+            "{}{} {}",
+            props.sign,
+            crate::i18n::number(&props.amount),
+            props.symbol
+        )
+    });
     let id = props.id.clone();
     match props.look {
         AmountLook::Balance => html! { <p class="balance" {id} {title}>{ text }</p> },

@@ -7,23 +7,22 @@ use yew::prelude::*;
 
 use crate::i18n::components as tr;
 
-/// `7500.00` in USD → `$7,500.00`; EUR → `€7,500.00`; other codes → `7,500.00 XYZ`.
+/// `7500.00` in USD → `$7,500.00`, EUR → `€7,500.00`, other codes → `7,500.00 XYZ`; in
+/// German `7.500,00 $` and `7.500,00 €`, the sign after the number as German writes it.
 pub(crate) fn fiat_text(v: &FiatValue) -> String {
     let (whole, cents) = v
         .amount
         .split_once('.')
         .unwrap_or((v.amount.as_str(), "00"));
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match v.currency.as_str() {
-        "USD" => format!("${grouped}.{cents}"),
-        "EUR" => format!("€{grouped}.{cents}"),
-        code => format!("{grouped}.{cents} {code}"),
+    let n = crate::i18n::number(&format!("{whole}.{cents}"));
+    let sign = match v.currency.as_str() {
+        "USD" => "$",
+        "EUR" => "€",
+        code => return format!("{n} {code}"),
+    };
+    match crate::i18n::lang() {
+        crate::i18n::Lang::En => format!("{sign}{n}"),
+        crate::i18n::Lang::De => format!("{n}\u{a0}{sign}"),
     }
 }
 

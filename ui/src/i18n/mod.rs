@@ -21,6 +21,7 @@ pub(crate) mod common;
 pub(crate) mod components;
 pub(crate) mod dashboard;
 pub(crate) mod networks;
+pub(crate) mod notices;
 pub(crate) mod onboarding;
 pub(crate) mod security;
 pub(crate) mod send;
@@ -114,6 +115,53 @@ pub(crate) fn set(choice: &str) -> Lang {
     }
     init();
     lang()
+}
+
+/// Decimal text as the current language writes numbers: "12,345.678" or "12.345,678". Only
+/// the separators move, never a digit; text that is not a plain decimal is left as it is.
+pub(crate) fn number(text: &str) -> String {
+    let (sign, rest) = match text.char_indices().next() {
+        Some((_, c @ ('-' | '+' | '−'))) => (c.to_string(), &text[c.len_utf8()..]),
+        _ => (String::new(), text),
+    };
+    let (whole, frac) = match rest.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (rest, None),
+    };
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return text.to_string();
+    }
+    let (group, point) = match lang() {
+        Lang::En => (',', '.'),
+        Lang::De => ('.', ','),
+    };
+    let mut out = sign;
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push(point);
+        out.push_str(f);
+    }
+    out
+}
+
+/// An amount as typed, for the core (which reads a decimal point): in German a decimal comma
+/// ("0,5") is read as the point. Anything else goes as typed, so "1.000,5" (a grouping mark) is
+/// refused by the core with its reason rather than guessed at: a guess about money could be
+/// off by a factor of a thousand.
+pub(crate) fn typed_number(input: &str) -> String {
+    let input = input.trim();
+    if lang() == Lang::De && input.matches(',').count() == 1 && !input.contains('.') {
+        return input.replacen(',', ".", 1);
+    }
+    input.to_string()
 }
 
 /// Fixed text: `name => "English", "Deutsch";` becomes `fn name() -> &'static str`.
@@ -315,6 +363,34 @@ mod tests {
             "text outside the catalog:\n{}",
             found.join("\n")
         );
+    }
+
+    #[test]
+    fn numbers_move_their_separators_never_their_digits() {
+        LANG.with(|l| l.set(Lang::En));
+        assert_eq!(number("1234567.891"), "1,234,567.891");
+        assert_eq!(number("-1000"), "-1,000");
+        assert_eq!(number("999.5"), "999.5");
+        assert_eq!(number("0.000001"), "0.000001");
+        assert_eq!(number("abc"), "abc");
+        assert_eq!(number("1e5"), "1e5");
+        assert_eq!(
+            typed_number(" 0,5 "),
+            "0,5",
+            "English reads no decimal comma"
+        );
+        LANG.with(|l| l.set(Lang::De));
+        assert_eq!(number("1234567.891"), "1.234.567,891");
+        assert_eq!(number("−10000.0"), "−10.000,0");
+        assert_eq!(typed_number("0,5"), "0.5");
+        assert_eq!(typed_number("1.5"), "1.5", "a point stays a point");
+        assert_eq!(
+            typed_number("1.000,5"),
+            "1.000,5",
+            "ambiguous: left for the core to refuse"
+        );
+        assert_eq!(typed_number("1,000,5"), "1,000,5");
+        LANG.with(|l| l.set(Lang::En));
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn portfolio_card() -> Html {
             <h2>{ tr::total_value() }</h2>
             <p class="total"><Fiat value={p.total.clone()} id="portfolio-total" /></p>
             <p class="native muted" id="portfolio-native">{ match &p.native_total {
-                Some(n) => tr::native_total(n, &p.native_symbol),
+                Some(n) => tr::native_total(crate::i18n::number(n), &p.native_symbol),
                 None => tr::balances_unread().to_string(),
             } }</p>
             if !p.unpriced.is_empty() {

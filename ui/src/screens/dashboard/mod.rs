@@ -15,7 +15,7 @@ use cairn_api::{cmd, NetworkInfo};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{BackupReminder, NetworkBadge, SyncBadge, TabButton};
+use crate::components::{BackupReminder, NetworkBadge, Notices, SyncBadge, TabButton};
 use crate::i18n::dashboard as tr;
 use crate::ipc::{call, NoArgs};
 use crate::{LangHandle, Screen};
@@ -92,6 +92,7 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                     <SyncBadge />
                 </div>
                 <BackupReminder />
+                <Notices />
                 { match *tab {
                     Tab::Accounts => html! { <accounts::AccountsTab network={props.network.clone()} /> },
                     Tab::Send => html! { <send::SendPage {sent} /> },

@@ -192,7 +192,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         let draft = SendDraft {
             from: from.clone(),
             token: (!token.is_empty()).then(|| (*token).clone()),
-            amount: (*amount).clone(),
+            amount: crate::i18n::typed_number(&amount),
             speed: speed_of(&speed, &max_fee, &tip),
             sponsored: *sponsored,
         };
@@ -216,7 +216,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         from: from.clone(),
         to: to.trim().to_string(),
         token: (!token.is_empty()).then(|| (*token).clone()),
-        amount: amount.trim().to_string(),
+        amount: crate::i18n::typed_number(&amount),
         speed: speed_of(&speed, &max_fee, &tip),
         mfa_code: None,
         override_risk: false,
@@ -232,7 +232,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             calls.push(CallSpec::Approve {
                 token: (*token).clone(),
                 spender: approve_spender.trim().to_string(),
-                amount: approve_amount.trim().to_string(),
+                amount: crate::i18n::typed_number(&approve_amount),
             });
         }
         calls.push(CallSpec::Transfer {
@@ -388,7 +388,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 </select>
                 <label for="send-amount">{ tr::amount() }</label>
                 <div class="row">
-                    <input id="send-amount" type="text" inputmode="decimal" placeholder="0.0" required=true aria-describedby="send-available send-amount-problem" aria-invalid={problem.is_some().to_string()} value={(*amount).clone()} oninput={field(&amount)} />
+                    <input id="send-amount" type="text" inputmode="decimal" placeholder={crate::i18n::number("0.0")} required=true aria-describedby="send-available send-amount-problem" aria-invalid={problem.is_some().to_string()} value={(*amount).clone()} oninput={field(&amount)} />
                     <button id="send-max" type="button" class="secondary" disabled={preview.as_ref().is_none_or(|p| p.max.is_none())} onclick={use_max}>{ tr::max_button() }</button>
                 </div>
                 if let Some(p) = &*preview {

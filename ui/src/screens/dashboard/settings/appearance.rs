@@ -1,10 +1,10 @@
 //! The appearance card: light, dark, or as the system says; English, German, or as the system
-//! says.
+//! says; system notifications on or off.
 
 use yew::prelude::*;
 
-use crate::components::select_value;
-use crate::i18n::{self, settings as tr};
+use crate::components::{select_value, set_system_wanted, system_wanted};
+use crate::i18n::{self, notices, settings as tr};
 use crate::{theme, LangHandle};
 
 #[function_component(AppearanceCard)]
@@ -26,6 +26,14 @@ pub(crate) fn appearance_card() -> Html {
         }
     });
     let lang_choice = i18n::choice();
+    let system = use_state(system_wanted);
+    let toggle_system = {
+        let system = system.clone();
+        Callback::from(move |_| {
+            set_system_wanted(!*system);
+            system.set(!*system);
+        })
+    };
     let themes = [
         ("system", tr::as_system()),
         ("light", tr::light()),
@@ -52,6 +60,8 @@ pub(crate) fn appearance_card() -> Html {
                     <option value={*v} selected={lang_choice == *v} lang={(*v != "system").then_some(*v)}>{ *label }</option>
                 }) }
             </select>
+            <label class="check"><input id="system-notices" type="checkbox" checked={*system} onclick={toggle_system} />{ notices::system() }</label>
+            <p class="small muted">{ notices::system_note() }</p>
         </section>
     }
 }

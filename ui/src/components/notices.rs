@@ -1,0 +1,111 @@
+//! News the core tells while the wallet is open (funds arrived, a send ended): worded in the
+//! user's language, listed at the top of the dashboard until dismissed, and handed to the
+//! system's notifications when the window is not in front (a choice in Settings → Appearance,
+//! kept in localStorage like the theme).
+
+use cairn_api::{cmd, Notice, NotifyRequest};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::short;
+use crate::i18n::{notices as tr, number};
+use crate::ipc::{call, Request};
+use crate::{LiveAction, LiveHandle};
+
+const KEY: &str = "cairn.notify";
+
+/// Whether system notifications are wanted (on unless turned off).
+pub(crate) fn system_wanted() -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .is_none_or(|v| v != "off")
+}
+
+pub(crate) fn set_system_wanted(on: bool) {
+    if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        // A full or disabled storage only loses the choice at the next start.
+        let _ = s.set_item(KEY, if on { "on" } else { "off" });
+    }
+}
+
+/// A notice's title and body, in the current language.
+pub(crate) fn words(notice: &Notice) -> (String, String) {
+    match notice {
+        Notice::Received {
+            account,
+            amount,
+            symbol,
+            from,
+            ..
+        } => (
+            tr::received(number(amount), symbol),
+            match from {
+                Some(from) => tr::received_at(short(account), short(from)),
+                None => tr::received_at_unknown(short(account)),
+            },
+        ),
+        Notice::Settled { operation: op } => match (op.state.as_str(), op.kind.as_str()) {
+            ("confirmed", "cancel") => (tr::cancelled().to_string(), short(&op.from)),
+            ("confirmed", _) => (
+                tr::sent(number(&op.amount), &op.symbol),
+                tr::confirmed_to(short(&op.to)),
+            ),
+            _ => (
+                tr::failed().to_string(),
+                // The core's reason is English; the user has the recipient to know which.
+                op.error
+                    .clone()
+                    .unwrap_or_else(|| tr::failed_to(short(&op.to))),
+            ),
+        },
+    }
+}
+
+fn in_front() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| !d.hidden() && d.has_focus().unwrap_or(true))
+}
+
+/// Takes a notice from the core: into the list, and to the system when nobody looks.
+pub(crate) fn arrived(live: &LiveHandle, notice: Notice) {
+    if !in_front() && system_wanted() {
+        let (title, body) = words(&notice);
+        spawn_local(async move {
+            let request = NotifyRequest { title, body };
+            // The shell logs a missing notification service; the list below shows it anyway.
+            let _ = call::<_, ()>(cmd::NOTIFY, &Request { request: &request }).await;
+        });
+    }
+    live.dispatch(LiveAction::Notice(notice));
+}
+
+/// The list of notices not yet dismissed, newest first.
+#[function_component(Notices)]
+pub(crate) fn notices() -> Html {
+    let Some(live) = use_context::<LiveHandle>() else {
+        return html! {};
+    };
+    if live.notices.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="notices" id="notices" role="status" aria-label={tr::region()}>
+            { for live.notices.iter().rev().map(|(id, notice)| {
+                let (title, body) = words(notice);
+                let dismiss = {
+                    let (live, id) = (live.clone(), *id);
+                    Callback::from(move |_| live.dispatch(LiveAction::Dismiss(id)))
+                };
+                let failed = matches!(notice, Notice::Settled { operation } if operation.state == "failed");
+                html! {
+                    <div class={classes!("notice", failed.then_some("failed"))}>
+                        <div><b class="notice-title">{ title }</b><div class="small muted">{ body }</div></div>
+                        <button class="secondary small" onclick={dismiss} aria-label={tr::dismiss()}>{ "×" }</button>
+                    </div>
+                }
+            }) }
+        </section>
+    }
+}
