@@ -5,7 +5,8 @@
 #
 # "First interactive screen" = the UI has mounted and its first IPC call (wallet_status) has
 # been answered, seen as that command's line in the app's JSON log (polled every 5 ms).
-# Usage: bench/app-figures.sh [RUNS]   (builds the UI and the release app first)
+# Usage: bench/app-figures.sh [RUNS] [BASELINE_BINARY]   (builds the UI and the release app
+# first; a baseline binary is launched alternately with it and reported beside it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A desktop session has a D-Bus session bus. Without one (a bare CI box) GLib spawns
@@ -15,6 +16,8 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/n
   exec dbus-run-session -- "$0" "$@"
 fi
 runs=${1:-5}
+# A second app binary (e.g. an older commit's release build) measured in the same run.
+baseline=${2:-}
 target=${CARGO_TARGET_DIR:-target}
 scripts/build-ui.sh >/dev/null
 cargo build -q --release -p cairn-app --locked
@@ -35,18 +38,18 @@ sleep 1
 pss_of() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 
-times=(); app_pss=(); web_pss=(); net_pss=()
-for i in $(seq 1 "$runs"); do
+# One launch of binary $1 with a fresh data dir: prints "ms app_kib web_kib net_kib".
+launch() {
+  local bin=$1 data start end pid a w n c
   data=$(mktemp -d)
   start=$(date +%s%N)
-  DISPLAY=:93 CAIRN_DATA_DIR="$data" CAIRN_RPC_URL=http://127.0.0.1:9 "$app" >/dev/null 2>&1 &
+  DISPLAY=:93 CAIRN_DATA_DIR="$data" CAIRN_RPC_URL=http://127.0.0.1:9 "$bin" >/dev/null 2>&1 &
   pid=$!
   until grep -qs '"wallet_status"' "$data"/logs/cairn.*.log 2>/dev/null; do
     sleep 0.005
     if (( ($(date +%s%N) - start) > 30000000000 )); then echo "no interactive screen in 30 s" >&2; exit 1; fi
   done
   end=$(date +%s%N)
-  times+=($(( (end - start) / 1000000 )))
   sleep 5   # let start-up allocations settle before reading memory
   a=$(pss_of "$pid"); w=0; n=0
   for c in $(descendants "$pid"); do
@@ -56,9 +59,23 @@ for i in $(seq 1 "$runs"); do
       *) a=$(( a + $(pss_of "$c") ));;
     esac
   done
-  app_pss+=("$a"); web_pss+=("$w"); net_pss+=("$n")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
+  echo "$(( (end - start) / 1000000 )) $a $w $n"
+}
+
+times=(); app_pss=(); web_pss=(); net_pss=(); base_times=(); base_pss=()
+for i in $(seq 1 "$runs"); do
+  # With a baseline, the two alternate and take turns going first: a machine that slows down
+  # during the run slows both.
+  if [ -n "$baseline" ] && (( i % 2 == 0 )); then
+    read -r t a w n < <(launch "$baseline"); [ -n "$t" ] || exit 1; base_times+=("$t"); base_pss+=($(( a + w + n )))
+  fi
+  read -r t a w n < <(launch "$app"); [ -n "$t" ] || exit 1
+  times+=("$t"); app_pss+=("$a"); web_pss+=("$w"); net_pss+=("$n")
+  if [ -n "$baseline" ] && (( i % 2 == 1 )); then
+    read -r t a w n < <(launch "$baseline"); [ -n "$t" ] || exit 1; base_times+=("$t"); base_pss+=($(( a + w + n )))
+  fi
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
@@ -76,3 +93,8 @@ echo "| PSS after 5 s: app | $(mib "$(median "${app_pss[@]}")") |"
 echo "| PSS after 5 s: WebKitWebProcess | $(mib "$(median "${web_pss[@]}")") |"
 echo "| PSS after 5 s: WebKitNetworkProcess | $(mib "$(median "${net_pss[@]}")") |"
 echo "| PSS after 5 s: all | $(mib "$tot") |"
+if [ -n "$baseline" ]; then
+  echo "| baseline \`$baseline\`: binary | $(mib $(( $(stat -c %s "$baseline") / 1024 ))) |"
+  echo "| baseline: launch → first interactive screen, median of $runs (min–max) | $(median "${base_times[@]}") ms ($(printf '%s\n' "${base_times[@]}" | sort -n | head -1)–$(printf '%s\n' "${base_times[@]}" | sort -n | tail -1) ms) |"
+  echo "| baseline: PSS after 5 s: all | $(mib "$(median "${base_pss[@]}")") |"
+fi
