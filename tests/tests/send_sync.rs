@@ -1076,3 +1076,38 @@ async fn a_long_explorer_history_arrives_a_page_per_round() {
     }
     assert_eq!(seen, vec![999, 1998, PAYMENTS], "rows per round");
 }
+
+/// A send's review reads the balance live and stores it; an arrival that moved it since the last
+/// round must still reach the history, though the round no longer sees the balance change and
+/// the user never sends.
+#[tokio::test]
+async fn an_arrival_a_review_saw_first_still_enters_the_history() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let url = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&url))).await;
+    // The background worker out of the way: each round below is one the test asks for.
+    w.set_quiet(true).await.unwrap();
+    w.devnet_fund(&me, "2").await.unwrap();
+    w.sync_once().await.unwrap();
+    w.sync_once().await.unwrap();
+    let before = w.history(&me, 100).await.unwrap().len();
+
+    // 1 ETH arrives; before any round sees it, a send's review reads the new balance live, and
+    // the user walks away.
+    let arrival = dev_send(&url, json!({"to": me, "value": "0xde0b6b3a7640000"})).await;
+    let arrival = arrival["transactionHash"].as_str().unwrap().to_string();
+    w.quote_send(&eth(BOB, &me, "0.5")).await.unwrap();
+    for _ in 0..3 {
+        w.sync_once().await.unwrap();
+    }
+    let history = w.history(&me, 100).await.unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.tx_hash == arrival && e.direction == "in" && e.amount == "1.0"),
+        "the arrival is in the history ({} entries before, now {history:?})",
+        before
+    );
+}

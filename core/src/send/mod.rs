@@ -477,10 +477,23 @@ impl Payments<'_> {
                             updated_at: now(),
                         };
                         remember_fee_quote(&mut s.ledger, &network, &quote)?;
+                        // A balance that moved since the last sync round: what moved it is
+                        // history the round would no longer see as a change.
+                        let stored = |id| -> Result<Option<U256>, SendError> {
+                            Ok(s.ledger.balance(account.id, id)?.map(|(v, _)| v))
+                        };
+                        let moved = stored(native.id)? != Some(l.native_balance)
+                            || match l.token_balance {
+                                Some(b) => stored(asset.id)? != Some(b),
+                                None => false,
+                            };
                         s.ledger
                             .set_balance(account.id, native.id, l.native_balance, l.block)?;
                         if let Some(b) = l.token_balance {
                             s.ledger.set_balance(account.id, asset.id, b, l.block)?;
+                        }
+                        if moved {
+                            self.ctx.owe_history(account.id);
                         }
                         quote
                     }

@@ -133,6 +133,9 @@ pub(crate) struct Ctx {
     quiet: std::sync::atomic::AtomicBool,
     /// No front end is showing the wallet (a hidden or minimised window): quiet too.
     unwatched: std::sync::atomic::AtomicBool,
+    /// Accounts whose stored balance moved outside a sync round (a send reads it live): the
+    /// next round reads their history, which the moved balance would otherwise hide from it.
+    history_owed: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 /// `CAIRN_QUIET=1`: no background traffic, whatever the settings say.
@@ -188,6 +191,7 @@ impl Ctx {
             manual_clock: std::sync::Mutex::new(None),
             events,
             sync_wake: tokio::sync::Notify::new(),
+            history_owed: std::sync::Mutex::default(),
             idle_rules: Arc::new(tokio::sync::Notify::new()),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
@@ -373,6 +377,23 @@ impl Ctx {
     /// Asks the sync worker to run now.
     pub(crate) fn wake_sync(&self) {
         self.sync_wake.notify_one();
+    }
+
+    /// Owes `account_id` a history read (see `history_owed`) and wakes the worker for it.
+    pub(crate) fn owe_history(&self, account_id: i64) {
+        // A poisoned set only loses this hint; the next balance change reads the history.
+        if let Ok(mut owed) = self.history_owed.lock() {
+            owed.insert(account_id);
+        }
+        self.wake_sync();
+    }
+
+    /// The accounts owed a history read, handed to a sync round.
+    pub(crate) fn take_owed_history(&self) -> Vec<i64> {
+        self.history_owed
+            .lock()
+            .map(|mut owed| owed.drain().collect())
+            .unwrap_or_default()
     }
 
     /// Resolves on the next `wake_sync`.

@@ -737,6 +737,11 @@ impl Syncer<'_> {
             // The first block read on this chain: every account's history catches up.
             changed = accounts.iter().map(|a| a.id).collect();
         }
+        for id in self.ctx.take_owed_history() {
+            if !changed.contains(&id) {
+                changed.push(id);
+            }
+        }
         // The new balances are stored below, before the steps that can fail the round: from
         // then on nothing would show these accounts changed, so they are owed a history read
         // until one succeeds (the history step drains this set).
