@@ -48,6 +48,8 @@ const CONTRACTS = [
 const PRICE_FEEDS = [
     { name: "ethUsd", address: "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419", answer: 3000_00000000n, description: "ETH / USD" },
     { name: "eurUsd", address: "0xb49f677943BC038e9857d61E7d053CaA2C1734C1", answer: 1_08000000n, description: "EUR / USD" },
+    { name: "gbpUsd", address: "0x5c0Ab2d9b5a7ed9f470386e82BB36A3613cDd4b5", answer: 1_25000000n, description: "GBP / USD" },
+    { name: "chfUsd", address: "0x449d117117838fFA61263B61dA6301AA2a88B13A", answer: 1_12500000n, description: "CHF / USD" },
     { name: "usdcUsd", address: "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6", answer: 1_00000000n, description: "USDC / USD" },
     { name: "usdtUsd", address: "0x3E7d1eAB13ad0104d2750B8863b489D65364e32D", answer: 1_00000000n, description: "USDT / USD" },
 ]

@@ -1,9 +1,9 @@
 //! Fiat prices against the devnet's feeds, which answer as Chainlink's do at its mainnet feed
 //! addresses: a balance's value is balance × the feed's answer (both read from the chain by
-//! the test itself), in USD and in EUR through the EUR/USD feed; a stale feed is marked stale
-//! and, with the REST fallback turned on, replaced by the service's price (asked by asset,
-//! never by address); a fiat spending limit asks for the code above it and, failing closed,
-//! whenever no fresh price can value the send.
+//! the test itself), in USD, and in EUR, GBP and CHF through their USD feeds; a stale feed is
+//! marked stale and, with the REST fallback turned on, replaced by the service's price (asked
+//! by asset, never by address); a fiat spending limit asks for the code above it and, failing
+//! closed, whenever no fresh price can value the send.
 
 // A failed expectation in a test is a panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -117,6 +117,17 @@ async fn balances_are_valued_by_the_feeds_and_fiat_limits_fail_closed() {
         (fiat.amount.as_str(), fiat.currency.as_str()),
         ("6944.44", "EUR")
     );
+    // In pounds and francs through their feeds (1.25, 1.125): 6000.00 and 6666.66 (cents cut,
+    // never rounded up).
+    for (code, value) in [("GBP", "6000.00"), ("CHF", "6666.66")] {
+        settings.currency = code.into();
+        w.set_price_settings(&settings).await.unwrap();
+        let fiat = w.balances(&me).await.unwrap().remove(0).fiat.unwrap();
+        assert_eq!(
+            (fiat.amount.as_str(), fiat.currency.as_str()),
+            (value, code)
+        );
+    }
     settings.currency = "JPY".into();
     assert_eq!(
         w.set_price_settings(&settings).await.unwrap_err().code(),

@@ -8,7 +8,7 @@ use crate::chain::network::DEVNET_CHAIN_ID;
 
 /// The fiat currencies a value can be shown in. Feeds quote in USD; another currency is the
 /// USD value divided by that currency's own USD feed.
-pub const CURRENCIES: &[&str] = &["USD", "EUR"];
+pub const CURRENCIES: &[&str] = &["USD", "EUR", "GBP", "CHF"];
 
 /// Values are kept in a currency's minor unit (cents): two decimals.
 pub const FIAT_DECIMALS: u8 = 2;
@@ -55,16 +55,94 @@ pub const STALE_MARGIN_SECS: u64 = 600;
 // is what the tests read.
 const ETH_USD: Address = address!("5f4eC3Df9cbd43714FE2740f5E3616155c5b8419");
 const EUR_USD: Address = address!("b49f677943BC038e9857d61E7d053CaA2C1734C1");
+const GBP_USD: Address = address!("5c0Ab2d9b5a7ed9f470386e82BB36A3613cDd4b5");
+const CHF_USD: Address = address!("449d117117838fFA61263B61dA6301AA2a88B13A");
 const USDC_USD: Address = address!("8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6");
 const USDT_USD: Address = address!("3E7d1eAB13ad0104d2750B8863b489D65364e32D");
+// The rollups' own ETH/USD feeds, and the sequencer-uptime feed each must be read with.
+const OPTIMISM_ETH_USD: Address = address!("13e3Ee699D1909E989722E753853AE30b17e08c5");
+const OPTIMISM_SEQUENCER: Address = address!("371EAD81c9102C9BF4874A9075FFFf170F2Ee389");
+const BASE_ETH_USD: Address = address!("71041dddad3595F9CEd3DcCFBe3D1F4b0a16Bb70");
+const BASE_SEQUENCER: Address = address!("BCF85224fc0756B9Fa45aA7892530B47e10b6433");
+const ARBITRUM_ETH_USD: Address = address!("639Fe6ab55C921f74e7fac1ee960C0B6293ba612");
+const ARBITRUM_SEQUENCER: Address = address!("FdB631F5EE196F0ed6FAa767959853A9F217697D");
 const USDC: Address = address!("A0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48");
 const USDT: Address = address!("dAC17F958D2ee523a2206206994597C13D831ec7");
 
-/// The feeds of a network. Only Ethereum (and the devnet that mirrors it) has them here: on a
-/// rollup a feed also needs its sequencer-uptime check, and on a testnet the currency has no
-/// price to show. Other networks are priced by the REST fallback when the user turns it on.
-pub fn feeds(chain_id: u64) -> Vec<Feed> {
+/// After a rollup's sequencer comes back, how long its feeds are still not believed: updates
+/// queued while it was down land in a burst, and the first answers may be hours old or
+/// manipulated in the gap (Chainlink's guidance: one hour).
+pub const SEQUENCER_GRACE_SECS: u64 = 3_600;
+
+/// A rollup's sequencer-uptime feed. While the sequencer is down its price feeds cannot update
+/// and their last answers look fresher than they are, so a rollup's feeds are read only
+/// together with it (one more call in the same batch) and believed only when it says "up" for
+/// at least [`SEQUENCER_GRACE_SECS`].
+pub fn sequencer(chain_id: u64) -> Option<Address> {
     match chain_id {
+        10 => Some(OPTIMISM_SEQUENCER),
+        8453 => Some(BASE_SEQUENCER),
+        42161 => Some(ARBITRUM_SEQUENCER),
+        _ => None,
+    }
+}
+
+/// Why a rollup's feeds are not believed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SequencerError {
+    #[error("the sequencer-uptime feed's answer is malformed")]
+    Malformed,
+    #[error("the rollup's sequencer is down")]
+    Down,
+    #[error("the rollup's sequencer came back less than an hour ago")]
+    InGrace,
+}
+
+/// Reads a sequencer-uptime round (`latestRoundData`: answer 0 = up, 1 = down; `startedAt` =
+/// when that status began): fine only when up since at least the grace period.
+pub fn sequencer_up(round: &[u8], now: u64) -> Result<(), SequencerError> {
+    if round.len() != 5 * 32 {
+        return Err(SequencerError::Malformed);
+    }
+    let answer = word(round, 1)
+        .map(U256::from_be_slice)
+        .ok_or(SequencerError::Malformed)?;
+    if answer == U256::from(1u8) {
+        return Err(SequencerError::Down);
+    }
+    if !answer.is_zero() {
+        return Err(SequencerError::Malformed);
+    }
+    let since = word(round, 2)
+        .and_then(small)
+        .ok_or(SequencerError::Malformed)?;
+    // A status with no start, or one starting in the future, says nothing to rely on.
+    if since == 0 || since > now {
+        return Err(SequencerError::Malformed);
+    }
+    if now - since < SEQUENCER_GRACE_SECS {
+        return Err(SequencerError::InGrace);
+    }
+    Ok(())
+}
+
+/// The feeds of a network: Ethereum's (which the devnet mirrors) and the ETH/USD feeds of the
+/// rollups Cairn has presets for (read with their sequencer check, priced in USD; other
+/// currencies there come from the REST fallback). Testnets' currencies have no price to show.
+/// Networks without feeds are priced by the REST fallback when the user turns it on.
+pub fn feeds(chain_id: u64) -> Vec<Feed> {
+    let eth = |address, heartbeat_secs| Feed {
+        priced: Priced::Native,
+        symbol: "ETH",
+        address,
+        heartbeat_secs,
+    };
+    match chain_id {
+        // Heartbeats as Chainlink publishes them: 20 min on OP Mainnet and Base, a day on
+        // Arbitrum (where the feed updates on a 0.05 % move).
+        10 => vec![eth(OPTIMISM_ETH_USD, 1_200)],
+        8453 => vec![eth(BASE_ETH_USD, 1_200)],
+        42161 => vec![eth(ARBITRUM_ETH_USD, 86_400)],
         1 | DEVNET_CHAIN_ID => vec![
             Feed {
                 priced: Priced::Native,
@@ -76,6 +154,18 @@ pub fn feeds(chain_id: u64) -> Vec<Feed> {
                 priced: Priced::Fiat("EUR"),
                 symbol: "EUR",
                 address: EUR_USD,
+                heartbeat_secs: 86_400,
+            },
+            Feed {
+                priced: Priced::Fiat("GBP"),
+                symbol: "GBP",
+                address: GBP_USD,
+                heartbeat_secs: 86_400,
+            },
+            Feed {
+                priced: Priced::Fiat("CHF"),
+                symbol: "CHF",
+                address: CHF_USD,
                 heartbeat_secs: 86_400,
             },
             Feed {
@@ -251,7 +341,59 @@ mod tests {
         );
         assert_eq!(f[0].priced, Priced::Native);
         assert_eq!(feeds(DEVNET_CHAIN_ID), f);
-        assert!(feeds(8453).is_empty() && feeds(11155111).is_empty());
+        assert!(
+            feeds(11155111).is_empty(),
+            "a testnet's currency has no price"
+        );
+        assert_eq!(sequencer(1), None);
+        // Each rollup: its own ETH/USD feed, and a sequencer feed to read it with.
+        for (chain, feed, uptime) in [
+            (
+                10,
+                "0x13e3Ee699D1909E989722E753853AE30b17e08c5",
+                "0x371EAD81c9102C9BF4874A9075FFFf170F2Ee389",
+            ),
+            (
+                8453,
+                "0x71041dddad3595F9CEd3DcCFBe3D1F4b0a16Bb70",
+                "0xBCF85224fc0756B9Fa45aA7892530B47e10b6433",
+            ),
+            (
+                42161,
+                "0x639Fe6ab55C921f74e7fac1ee960C0B6293ba612",
+                "0xFdB631F5EE196F0ed6FAa767959853A9F217697D",
+            ),
+        ] {
+            let f = feeds(chain);
+            assert_eq!((f.len(), f[0].priced), (1, Priced::Native), "{chain}");
+            assert_eq!(f[0].address.to_string(), feed);
+            assert_eq!(
+                sequencer(chain).map(|a| a.to_string()).as_deref(),
+                Some(uptime)
+            );
+        }
+    }
+
+    #[test]
+    fn a_rollups_feeds_wait_for_an_hour_of_sequencer_uptime() {
+        let now = 1_700_000_000;
+        // `round(answer, t)`: the status `answer` since `t`.
+        assert_eq!(sequencer_up(&round(0, now - 3_600), now), Ok(()));
+        assert_eq!(
+            sequencer_up(&round(0, now - 3_599), now),
+            Err(SequencerError::InGrace)
+        );
+        assert_eq!(
+            sequencer_up(&round(1, now - 86_400), now),
+            Err(SequencerError::Down)
+        );
+        for bad in [round(2, now - 86_400), round(0, 0), round(0, now + 60)] {
+            assert_eq!(sequencer_up(&bad, now), Err(SequencerError::Malformed));
+        }
+        assert_eq!(
+            sequencer_up(&round(0, now - 86_400)[..96], now),
+            Err(SequencerError::Malformed)
+        );
     }
 
     #[test]

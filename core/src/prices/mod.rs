@@ -35,7 +35,7 @@ const REST_URL_KEY: &str = "prices.rest_url";
 /// Why prices could not be read or set.
 #[derive(Debug, thiserror::Error)]
 pub enum PriceError {
-    #[error("{0:?} is not a currency Cairn can show values in (USD or EUR)")]
+    #[error("{0:?} is not a currency Cairn can show values in (USD, EUR, GBP or CHF)")]
     Currency(String),
     #[error("{0:?} is not an https:// URL (http:// only on this machine)")]
     RestUrl(String),
@@ -279,7 +279,7 @@ impl Valuer {
 /// `latestRoundData()` then `decimals()`.
 pub(crate) fn feed_calls(chain_id: u64) -> (Vec<Feed>, Vec<(Address, Bytes)>) {
     let feeds = feed::feeds(chain_id);
-    let calls = feeds
+    let mut calls: Vec<(Address, Bytes)> = feeds
         .iter()
         .flat_map(|f| {
             [
@@ -288,6 +288,10 @@ pub(crate) fn feed_calls(chain_id: u64) -> (Vec<Feed>, Vec<(Address, Bytes)>) {
             ]
         })
         .collect();
+    // A rollup's feeds come with its sequencer's status, read at the same block.
+    if let (Some(sequencer), false) = (feed::sequencer(chain_id), feeds.is_empty()) {
+        calls.push((sequencer, Bytes::from(feed::LATEST_ROUND_DATA.to_vec())));
+    }
     (feeds, calls)
 }
 
@@ -300,6 +304,18 @@ pub(crate) fn absorb(
     answers: &[Result<Vec<u8>, ChainError>],
 ) -> Result<usize, LedgerError> {
     let now = now().max(0) as u64;
+    if let Some(sequencer) = feed::sequencer(chain_id).filter(|_| !feeds.is_empty()) {
+        // The last answer is the sequencer's (see `feed_calls`); without a believable "up",
+        // nothing is stored and the prices age into stale where the user sees them so.
+        let status = match answers.get(feeds.len() * 2) {
+            Some(Ok(round)) => feed::sequencer_up(round, now),
+            Some(Err(_)) | None => Err(feed::SequencerError::Malformed),
+        };
+        if let Err(e) = status {
+            tracing::warn!(%sequencer, error = %e, "rollup price feeds not believed");
+            return Ok(0);
+        }
+    }
     let mut stored = 0;
     for (feed, pair) in feeds.iter().zip(answers.chunks(2)) {
         let [round, decimals] = pair else { continue };
@@ -553,4 +569,56 @@ impl Prices<'_> {
 /// Whether prices are read in the background on this network at all.
 pub(crate) fn has_feeds(network: &Network) -> bool {
     !feed::feeds(network.chain_id).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ledger::test_keys;
+
+    /// `latestRoundData` words: round 1, `answer`, started and updated at `at`, round 1.
+    fn round(answer: u64, at: u64) -> Vec<u8> {
+        [1, answer, at, at, 1]
+            .iter()
+            .flat_map(|w| U256::from(*w).to_be_bytes::<32>())
+            .collect()
+    }
+
+    fn decimals(d: u8) -> Vec<u8> {
+        U256::from(d).to_be_bytes::<32>().to_vec()
+    }
+
+    #[test]
+    fn a_rollups_prices_are_stored_only_while_its_sequencer_is_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(dir.path(), &test_keys(5)).unwrap();
+        let now = now().max(0) as u64;
+        let (feeds, calls) = feed_calls(8453);
+        assert_eq!(
+            (feeds.len(), calls.len()),
+            (1, 3),
+            "the ETH/USD feed's two calls and the sequencer's one, in the same batch"
+        );
+        assert_eq!(Some(calls[2].0), feed::sequencer(8453));
+        let eth = |price| Ok(round(price, now - 60));
+        for (status, stored) in [
+            (round(1, now - 86_400), 0), // down
+            (round(0, now - 600), 0),    // back for ten minutes only
+            (round(0, now - 7_200), 1),  // up for two hours
+        ] {
+            let answers = vec![eth(300_000_000_000), Ok(decimals(8)), Ok(status)];
+            assert_eq!(absorb(&mut ledger, 8453, &feeds, &answers).unwrap(), stored);
+        }
+        // An unreadable status is no "up".
+        let answers = vec![eth(310_000_000_000), Ok(decimals(8))];
+        assert_eq!(absorb(&mut ledger, 8453, &feeds, &answers).unwrap(), 0);
+        assert_eq!(
+            ledger.prices_on(8453).unwrap()["native"].quote.answer,
+            U256::from(300_000_000_000u64),
+            "the price of the round the sequencer vouched for"
+        );
+        // Ethereum has no sequencer: its feeds are read alone.
+        let (feeds, calls) = feed_calls(1);
+        assert_eq!(calls.len(), feeds.len() * 2);
+    }
 }

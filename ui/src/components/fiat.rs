@@ -7,8 +7,9 @@ use yew::prelude::*;
 
 use crate::i18n::components as tr;
 
-/// `7500.00` in USD → `$7,500.00`, EUR → `€7,500.00`, other codes → `7,500.00 XYZ`; in
-/// German `7.500,00 $` and `7.500,00 €`, the sign after the number as German writes it.
+/// `7500.00` in USD → `$7,500.00`, EUR → `€7,500.00`, GBP → `£7,500.00`, other codes
+/// (CHF) → `7,500.00 CHF`; in German `7.500,00 $` and `7.500,00 €`, the sign after the number
+/// as German writes it.
 pub(crate) fn fiat_text(v: &FiatValue) -> String {
     let (whole, cents) = v
         .amount
@@ -18,6 +19,7 @@ pub(crate) fn fiat_text(v: &FiatValue) -> String {
     let sign = match v.currency.as_str() {
         "USD" => "$",
         "EUR" => "€",
+        "GBP" => "£",
         code => return format!("{n} {code}"),
     };
     match crate::i18n::lang() {
@@ -98,6 +100,7 @@ mod tests {
     fn digits_are_grouped_and_the_sign_leads() {
         assert_eq!(fiat_text(&v("7500.00", "USD")), "$7,500.00");
         assert_eq!(fiat_text(&v("27777.77", "EUR")), "€27,777.77");
+        assert_eq!(fiat_text(&v("6000.00", "GBP")), "£6,000.00");
         assert_eq!(fiat_text(&v("0.06", "USD")), "$0.06");
         assert_eq!(fiat_text(&v("1234567.00", "CHF")), "1,234,567.00 CHF");
         assert_eq!(fiat_text(&v("100", "USD")), "$100.00");

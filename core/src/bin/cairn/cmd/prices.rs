@@ -21,7 +21,7 @@ pub enum PricesCmd {
     Refresh,
     /// Change how prices are found and shown.
     Set {
-        /// USD or EUR.
+        /// USD, EUR, GBP or CHF.
         #[arg(long)]
         currency: Option<String>,
         /// on: read prices; off: never read or show any.
