@@ -117,6 +117,21 @@ impl Form {
     }
 }
 
+/// How a field of the form takes its text.
+#[derive(Clone, Copy, Default)]
+struct Look {
+    /// Whole numbers: the phone's number pad.
+    numeric: bool,
+    required: bool,
+    readonly: bool,
+}
+
+const WHOLE: Look = Look {
+    numeric: true,
+    required: false,
+    readonly: false,
+};
+
 /// One text field of the form, bound to one of its strings.
 fn input(
     form: &UseStateHandle<Form>,
@@ -124,7 +139,7 @@ fn input(
     label: &'static str,
     get: fn(&Form) -> &String,
     set: fn(&mut Form, String),
-    extra: Html,
+    look: Look,
 ) -> Html {
     let value = get(form).clone();
     let oninput = {
@@ -135,11 +150,11 @@ fn input(
             form.set(f);
         })
     };
+    let inputmode = look.numeric.then_some("numeric");
     html! {
         <>
             <label for={id}>{ label }</label>
-            <input {id} type="text" {value} {oninput} />
-            { extra }
+            <input {id} type="text" {inputmode} required={look.required} readonly={look.readonly} {value} {oninput} />
         </>
     }
 }
@@ -263,22 +278,20 @@ pub(crate) fn networks_card(props: &NetworksProps) -> Html {
             </ul>
             <form onsubmit={add} id="network-form">
                 <h3>{ if editing { tr::edit_named(&form.name) } else { tr::add_title().to_string() } }</h3>
-                { input(&form, "network-name", tr::name(), |f| &f.name, |f, v| f.name = v, html! {}) }
-                <label for="network-chain">{ tr::chain_id() }</label>
-                <input id="network-chain" type="text" inputmode="numeric" required=true readonly={editing} value={form.chain_id.clone()}
-                    oninput={{ let form = form.clone(); Callback::from(move |e: InputEvent| { let mut f = (*form).clone(); f.chain_id = input_value(&e); form.set(f); }) }} />
-                { input(&form, "network-symbol", tr::currency_symbol(), |f| &f.symbol, |f, v| f.symbol = v, html! {}) }
-                { input(&form, "network-rpc", tr::rpc_urls(), |f| &f.rpc, |f, v| f.rpc = v, html! {}) }
+                { input(&form, "network-name", tr::name(), |f| &f.name, |f, v| f.name = v, Look::default()) }
+                { input(&form, "network-chain", tr::chain_id(), |f| &f.chain_id, |f, v| f.chain_id = v, Look { numeric: true, required: true, readonly: editing }) }
+                { input(&form, "network-symbol", tr::currency_symbol(), |f| &f.symbol, |f, v| f.symbol = v, Look::default()) }
+                { input(&form, "network-rpc", tr::rpc_urls(), |f| &f.rpc, |f, v| f.rpc = v, Look::default()) }
                 <details class="more" open={editing}>
                     <summary>{ tr::more() }</summary>
-                    { input(&form, "network-ws", tr::ws_url(), |f| &f.ws, |f, v| f.ws = v, html! {}) }
-                    { input(&form, "network-bundler", tr::bundler_url(), |f| &f.bundler, |f, v| f.bundler = v, html! {}) }
-                    { input(&form, "network-paymaster", tr::paymaster_url(), |f| &f.paymaster, |f, v| f.paymaster = v, html! {}) }
-                    { input(&form, "network-explorer", tr::explorer_api_url(), |f| &f.explorer_api, |f, v| f.explorer_api = v, html! {}) }
-                    { input(&form, "network-decimals", tr::currency_decimals(), |f| &f.decimals, |f, v| f.decimals = v, html! {}) }
-                    { input(&form, "network-confirmations", tr::confirmations(), |f| &f.confirmations, |f, v| f.confirmations = v, html! {}) }
-                    { input(&form, "network-fee-ceiling", tr::fee_ceiling(), |f| &f.fee_ceiling, |f, v| f.fee_ceiling = v, html! {}) }
-                    { input(&form, "network-log-span", tr::log_span(), |f| &f.log_span, |f, v| f.log_span = v, html! {}) }
+                    { input(&form, "network-ws", tr::ws_url(), |f| &f.ws, |f, v| f.ws = v, Look::default()) }
+                    { input(&form, "network-bundler", tr::bundler_url(), |f| &f.bundler, |f, v| f.bundler = v, Look::default()) }
+                    { input(&form, "network-paymaster", tr::paymaster_url(), |f| &f.paymaster, |f, v| f.paymaster = v, Look::default()) }
+                    { input(&form, "network-explorer", tr::explorer_api_url(), |f| &f.explorer_api, |f, v| f.explorer_api = v, Look::default()) }
+                    { input(&form, "network-decimals", tr::currency_decimals(), |f| &f.decimals, |f, v| f.decimals = v, WHOLE) }
+                    { input(&form, "network-confirmations", tr::confirmations(), |f| &f.confirmations, |f, v| f.confirmations = v, WHOLE) }
+                    { input(&form, "network-fee-ceiling", tr::fee_ceiling(), |f| &f.fee_ceiling, |f, v| f.fee_ceiling = v, Look::default()) }
+                    { input(&form, "network-log-span", tr::log_span(), |f| &f.log_span, |f, v| f.log_span = v, WHOLE) }
                 </details>
                 <ErrorLine error={(*error).clone()} id="network-error" />
                 if *saved { <p class="ok" id="network-saved">{ tr::network_saved() }</p> }
