@@ -67,7 +67,7 @@ pub struct AccountRow {
     pub address: String,
     pub name: String,
     pub hidden: bool,
-    /// For an ERC-4337 smart account: its owner account and EntryPoint version.
+    /// For an ERC-4337 smart account: its owner account, kind and EntryPoint version.
     pub smart: Option<SmartOf>,
 }
 
@@ -75,6 +75,7 @@ pub struct AccountRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmartOf {
     pub owner_account_id: i64,
+    pub kind: crate::primitives::aa::SmartKind,
     pub version: crate::primitives::aa::EntryPointVersion,
 }
 
@@ -132,7 +133,8 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 }
 
 const ACCOUNT_COLUMNS: &str =
-    "id, key_source_id, derivation_index, address, name, hidden, owner_account_id, entry_point_version";
+    "id, key_source_id, derivation_index, address, name, hidden, owner_account_id, entry_point_version, \
+     smart_kind";
 
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok(AccountRow {
@@ -142,14 +144,21 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         address: r.get(3)?,
         name: r.get(4)?,
         hidden: r.get(5)?,
-        smart: match (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<String>>(7)?) {
-            (Some(owner_account_id), Some(v)) => {
-                crate::primitives::aa::EntryPointVersion::parse(&v)
-                    .ok()
-                    .map(|version| SmartOf {
+        smart: match (
+            r.get::<_, Option<i64>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+            r.get::<_, Option<String>>(8)?,
+        ) {
+            (Some(owner_account_id), Some(v), Some(k)) => {
+                use crate::primitives::aa::{EntryPointVersion, SmartKind};
+                match (EntryPointVersion::parse(&v), SmartKind::parse(&k)) {
+                    (Ok(version), Some(kind)) => Some(SmartOf {
                         owner_account_id,
+                        kind,
                         version,
-                    })
+                    }),
+                    _ => None,
+                }
             }
             _ => None,
         },
@@ -202,6 +211,11 @@ impl Ledger {
         // Another process (the CLI beside the app) may be writing: wait for it, up to a point,
         // rather than fail with "database is locked".
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Every transaction here writes. Taking the write lock at BEGIN makes a second process
+        // wait (the busy timeout) instead of failing: a transaction that read first and then
+        // tries to write after another process committed gets SQLITE_BUSY at once, which no
+        // timeout helps (two parallel CLI sends hit "database is locked" in the audit append).
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -636,17 +650,19 @@ fn insert_account(
 }
 
 impl Ledger {
-    /// Adds the smart account of `owner` for an EntryPoint version (its address computed by the
-    /// caller); it shares the owner's key source, whose key signs for it.
+    /// Adds the smart account of `owner` of a kind and EntryPoint version (its address
+    /// computed by the caller); it shares the owner's key source, whose key signs for it.
     pub fn add_smart_account(
         &mut self,
         owner: &AccountRow,
+        kind: crate::primitives::aa::SmartKind,
         version: crate::primitives::aa::EntryPointVersion,
         address: &str,
         name: &str,
     ) -> Result<AccountRow, LedgerError> {
         let detail = format!(
-            "smart account {address} ({}) of {}",
+            "smart account {address} ({} {}) of {}",
+            kind.as_str(),
             version.as_str(),
             owner.address
         );
@@ -663,13 +679,14 @@ impl Ledger {
                 },
             )?;
             tx.execute(
-                "UPDATE accounts SET kind = 'smart', owner_account_id = ?2, entry_point_version = ?3
-                 WHERE id = ?1",
-                params![row.id, owner_id, version.as_str()],
+                "UPDATE accounts SET kind = 'smart', owner_account_id = ?2, entry_point_version = ?3,
+                 smart_kind = ?4 WHERE id = ?1",
+                params![row.id, owner_id, version.as_str(), kind.as_str()],
             )?;
             Ok(AccountRow {
                 smart: Some(SmartOf {
                     owner_account_id: owner_id,
+                    kind,
                     version,
                 }),
                 ..row
