@@ -1,6 +1,8 @@
 // Starts Cairn's local test peers, all on 127.0.0.1 and on free ports:
 //   anvil → EntryPoint v0.6/v0.7/v0.8 + SimpleAccount factories at their canonical CREATE2
-//   addresses → price feeds answering as Chainlink's at its mainnet feed addresses → the alto
+//   addresses → Safe 1.4.1 (SafeL2, proxy factory, MultiSend, fallback handler) at its canonical
+//   addresses through the Safe singleton factory, with Safe4337Module 0.3.0 + SafeModuleSetup
+//   (the npm bytes, so at devnet addresses of their own) → price feeds answering as Chainlink's at its mainnet feed addresses → the alto
 //   bundler → an ERC-7677 mock paymaster.
 // Prints one line `CAIRN_DEVNET_READY {json endpoints}` on stdout when every peer answers, and
 // writes the same JSON to --out FILE if given.
@@ -40,6 +42,24 @@ const CONTRACTS = [
     { name: "entryPointV08", pkg: "aa-contracts-v08", artifact: "EntryPoint", salt: "0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9", address: "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108" },
     { name: "simpleAccountFactoryV07", pkg: "@account-abstraction/contracts", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV07", address: "0x91E60e0613810449d098b0b5Ec8b51A0FE8c8985" },
     { name: "simpleAccountFactoryV08", pkg: "aa-contracts-v08", artifact: "SimpleAccountFactory", salt: ZERO_SALT, ctorAddress: "entryPointV08", address: "0x13E9ed32155810FDbd067D4522C492D6f68E5944" },
+]
+
+// Safe's contracts go through the Safe singleton factory (salt 0), as on every public chain: its
+// pre-signed deployment for chain 31337 ships in @safe-global/safe-singleton-factory. The 1.4.1
+// contracts must land at their canonical mainnet addresses (the npm bytes are the audited ones);
+// the 4337 module's npm bytes differ from the deployed ones, so it lands at an address of its
+// own, which core/src/primitives/safe.rs knows for the devnet.
+const SINGLETON_FACTORY = "0x914d7Fec6aaC8cd542e72Bca78B30650d45643d7"
+const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts"
+const SAFE_4337_ARTIFACTS = "@safe-global/safe-4337/build/artifacts/contracts"
+const SAFE_CONTRACTS = [
+    { name: "safeL2", artifact: `${SAFE_ARTIFACTS}/SafeL2.sol/SafeL2.json`, address: "0x29fcB43b46531BcA003ddC8FCB67FFE91900C762" },
+    { name: "safeProxyFactory", artifact: `${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`, address: "0x4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67" },
+    { name: "multiSend", artifact: `${SAFE_ARTIFACTS}/libraries/MultiSend.sol/MultiSend.json`, address: "0x38869bf66a61cF6bDB996A6aE40D5853Fd43B526" },
+    { name: "multiSendCallOnly", artifact: `${SAFE_ARTIFACTS}/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json`, address: "0x9641d764fc13c8B624c04430C7356C1C7C8102e2" },
+    { name: "compatibilityFallbackHandler", artifact: `${SAFE_ARTIFACTS}/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json`, address: "0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99" },
+    { name: "safeModuleSetup", artifact: `${SAFE_4337_ARTIFACTS}/SafeModuleSetup.sol/SafeModuleSetup.json` },
+    { name: "safe4337Module", artifact: `${SAFE_4337_ARTIFACTS}/Safe4337Module.sol/Safe4337Module.json`, ctorAddress: "entryPointV07" },
 ]
 
 // Chainlink's published Ethereum mainnet feeds. The devnet places its own test aggregator at
@@ -186,6 +206,37 @@ async function deployContracts(anvilUrl) {
     return deployed
 }
 
+async function deploySafe(anvilUrl, deployed) {
+    const factory = JSON.parse(readFileSync(join(mods, "@safe-global/safe-singleton-factory/artifacts", String(CHAIN_ID), "deployment.json"), "utf8"))
+    const fund = await rpc(anvilUrl, "eth_sendTransaction", [
+        { from: DEV_ACCOUNT_0, to: factory.signerAddress, value: "0x" + (BigInt(factory.gasPrice) * BigInt(factory.gasLimit)).toString(16) },
+    ])
+    await waitFor("funding the singleton factory's signer", () => rpc(anvilUrl, "eth_getTransactionReceipt", [fund]))
+    const created = await rpc(anvilUrl, "eth_sendRawTransaction", [factory.transaction])
+    await waitFor("the singleton factory", () => rpc(anvilUrl, "eth_getTransactionReceipt", [created]))
+    if ((await rpc(anvilUrl, "eth_getCode", [SINGLETON_FACTORY, "latest"])) === "0x") {
+        throw new Error(`the Safe singleton factory is not at ${SINGLETON_FACTORY}`)
+    }
+    const out = {}
+    for (const c of SAFE_CONTRACTS) {
+        let code = JSON.parse(readFileSync(join(mods, c.artifact), "utf8")).bytecode
+        if (c.ctorAddress) code += deployed[c.ctorAddress].slice(2).toLowerCase().padStart(64, "0")
+        const data = ZERO_SALT + code.slice(2)
+        const tx = { from: DEV_ACCOUNT_0, to: SINGLETON_FACTORY, data, gas: "0x1c9c380" }
+        // The factory answers the address it will create at.
+        const address = "0x" + (await rpc(anvilUrl, "eth_call", [tx, "latest"])).slice(-40)
+        if (c.address && address.toLowerCase() !== c.address.toLowerCase()) {
+            throw new Error(`${c.name} would land at ${address}, not its canonical ${c.address}`)
+        }
+        const txHash = await rpc(anvilUrl, "eth_sendTransaction", [tx])
+        const receipt = await waitFor(`receipt of ${c.name}`, () => rpc(anvilUrl, "eth_getTransactionReceipt", [txHash]))
+        if (receipt.status !== "0x1") throw new Error(`deploying ${c.name} reverted`)
+        if ((await rpc(anvilUrl, "eth_getCode", [address, "latest"])) === "0x") throw new Error(`${c.name} has no code at ${address}`)
+        out[c.name] = c.address ?? address
+    }
+    return out
+}
+
 // contracts/DevnetPriceFeed.sol compiled by solc-js (pinned in package-lock), cached by the
 // source's hash so only the first start after a change pays the second it takes.
 async function priceFeedArtifact() {
@@ -291,6 +342,7 @@ async function main() {
     log(`anvil on ${anvilUrl} (${Date.now() - t0} ms)`)
 
     const deployed = await deployContracts(anvilUrl)
+    Object.assign(deployed, await deploySafe(anvilUrl, deployed))
     log(`contracts deployed (${Date.now() - t0} ms)`)
     const priceFeeds = await placePriceFeeds(anvilUrl)
     log(`price feeds at Chainlink's mainnet addresses (${Date.now() - t0} ms)`)

@@ -453,7 +453,7 @@ pub async fn smart_account(
     let wallet = state.wallet();
     traced(
         "smart_account",
-        wallet.smart_account(&request.owner, request.version.as_deref()),
+        wallet.smart_account(&request.owner, request.kind.as_deref()),
     )
     .await
 }

@@ -46,6 +46,13 @@ pub struct Contracts {
     pub entry_point_v08: String,
     pub simple_account_factory_v07: String,
     pub simple_account_factory_v08: String,
+    /// Safe 1.4.1 at its canonical addresses, through the Safe singleton factory.
+    pub safe_l2: String,
+    pub safe_proxy_factory: String,
+    pub multi_send_call_only: String,
+    /// Safe's ERC-4337 module 0.3.0 and its setup helper (npm bytes: devnet addresses).
+    pub safe4337_module: String,
+    pub safe_module_setup: String,
 }
 
 /// Which peers to start.

@@ -75,6 +75,69 @@ pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
     reply["result"].clone()
 }
 
+/// `eth_call` at the latest block: the answer's bytes.
+pub async fn eth_call(url: &str, to: Address, data: Vec<u8>) -> Vec<u8> {
+    let v = rpc(
+        url,
+        "eth_call",
+        json!([{"to": to, "data": alloy::primitives::Bytes::from(data)}, "latest"]),
+    )
+    .await;
+    hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+pub async fn has_code(url: &str, who: &str) -> bool {
+    rpc(url, "eth_getCode", json!([who, "latest"]))
+        .await
+        .as_str()
+        .unwrap()
+        .len()
+        > 2
+}
+
+/// Random bytes (from the core's nonce keys: the core's randomness is not the subject where
+/// these are used).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        out.extend_from_slice(&cairn_core::aa::fresh_nonce().unwrap().to_be_bytes::<32>()[8..24]);
+    }
+    out.truncate(n);
+    out
+}
+
+pub fn random_u256(bits: usize) -> U256 {
+    let mut b = [0u8; 32];
+    let n = bits / 8;
+    b[32 - n..].copy_from_slice(&random_bytes(n));
+    U256::from_be_bytes(b)
+}
+
+/// A user operation of random fields, for hashing against the contracts: round `n` deploys
+/// through `factory` when `n % 3 == 0` and carries paymaster fields when `n` is odd.
+pub fn random_user_op(n: usize, factory: Address) -> cairn_core::aa::UserOp {
+    use alloy::primitives::Bytes;
+    let sponsored = n % 2 == 1;
+    let deploys = n.is_multiple_of(3);
+    cairn_core::aa::UserOp {
+        sender: Address::from_slice(&random_bytes(20)),
+        nonce: random_u256(256),
+        factory: deploys.then_some(factory),
+        factory_data: deploys.then(|| Bytes::from(random_bytes(68))),
+        call_data: Bytes::from(random_bytes(4 + 32 * n)),
+        call_gas_limit: random_u256(64),
+        verification_gas_limit: random_u256(64),
+        pre_verification_gas: random_u256(64),
+        max_fee_per_gas: random_u256(96),
+        max_priority_fee_per_gas: random_u256(96),
+        paymaster: sponsored.then(|| Address::from_slice(&random_bytes(20))),
+        paymaster_verification_gas_limit: sponsored.then(|| random_u256(64)),
+        paymaster_post_op_gas_limit: sponsored.then(|| random_u256(64)),
+        paymaster_data: sponsored.then(|| Bytes::from(random_bytes(97))),
+        signature: Bytes::from(random_bytes(65)),
+    }
+}
+
 pub fn u256(v: &Value) -> U256 {
     v.as_str().unwrap().parse().unwrap()
 }

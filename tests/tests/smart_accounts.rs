@@ -9,39 +9,12 @@
 
 use alloy::primitives::{Address, Bytes, U256};
 use cairn_api::{CallSpec, ErrorCode, SendSpeed, UserOpRequest};
-use cairn_core::aa::{self, EntryPointVersion, UserOp};
+use cairn_core::aa::{self, EntryPointVersion};
 use cairn_core::Network;
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::proxy::{Fault, RpcProxy};
 use cairn_tests::wallet::*;
 use serde_json::json;
-
-fn random_bytes(n: usize) -> Vec<u8> {
-    (0..n).map(|_| rand_byte()).collect()
-}
-
-fn rand_byte() -> u8 {
-    // The core's own randomness is not the subject here; a nonce key is 16 random bytes.
-    let k = aa::fresh_nonce().unwrap().to_be_bytes::<32>();
-    k[8] ^ k[9]
-}
-
-fn random_u256(bits: usize) -> U256 {
-    let mut b = [0u8; 32];
-    let n = bits / 8;
-    b[32 - n..].copy_from_slice(&random_bytes(n));
-    U256::from_be_bytes(b)
-}
-
-async fn eth_call(url: &str, to: Address, data: Vec<u8>) -> Vec<u8> {
-    let v = rpc(
-        url,
-        "eth_call",
-        json!([{"to": to, "data": Bytes::from(data)}, "latest"]),
-    )
-    .await;
-    hex::decode(v.as_str().unwrap().trim_start_matches("0x")).unwrap()
-}
 
 #[tokio::test]
 async fn user_op_hashes_and_account_addresses_match_the_contracts() {
@@ -50,25 +23,7 @@ async fn user_op_hashes_and_account_addresses_match_the_contracts() {
     let url = devnet.endpoints.rpc_url.clone();
     for version in EntryPointVersion::ALL {
         for round in 0..6 {
-            let sponsored = round % 2 == 1;
-            let deploys = round % 3 == 0;
-            let op = UserOp {
-                sender: Address::from_slice(&random_bytes(20)),
-                nonce: random_u256(256),
-                factory: deploys.then(|| version.factory()),
-                factory_data: deploys.then(|| Bytes::from(random_bytes(68))),
-                call_data: Bytes::from(random_bytes(4 + 32 * round)),
-                call_gas_limit: random_u256(64),
-                verification_gas_limit: random_u256(64),
-                pre_verification_gas: random_u256(64),
-                max_fee_per_gas: random_u256(96),
-                max_priority_fee_per_gas: random_u256(96),
-                paymaster: sponsored.then(|| Address::from_slice(&random_bytes(20))),
-                paymaster_verification_gas_limit: sponsored.then(|| random_u256(64)),
-                paymaster_post_op_gas_limit: sponsored.then(|| random_u256(64)),
-                paymaster_data: sponsored.then(|| Bytes::from(random_bytes(97))),
-                signature: Bytes::from(random_bytes(65)),
-            };
+            let op = random_user_op(round, version.factory());
             let onchain = eth_call(&url, version.entry_point(), op.get_user_op_hash_call()).await;
             assert_eq!(
                 onchain,
@@ -123,15 +78,6 @@ fn pay(from: &str, to: &str, amount: &str, sponsored: bool) -> UserOpRequest {
     }
 }
 
-async fn has_code(url: &str, who: &str) -> bool {
-    rpc(url, "eth_getCode", json!([who, "latest"]))
-        .await
-        .as_str()
-        .unwrap()
-        .len()
-        > 2
-}
-
 #[tokio::test]
 async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
     cairn_tests::init_tls();
@@ -147,7 +93,7 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
     let (w, owner) = new_wallet(dir.path(), net).await;
     let bob = "0x000000000000000000000000000000000000b0b0";
 
-    let smart = w.smart_account(&owner, None).await.unwrap();
+    let smart = w.smart_account(&owner, Some("simple")).await.unwrap();
     assert_eq!(smart.entry_point_version, "v0.7");
     assert!(!smart.deployed);
     assert_eq!(
@@ -472,7 +418,7 @@ async fn queued_while_the_bundler_is_down_then_rejected_and_refused_all_typed() 
     // operation asks to be signed again, and once signed again it pays exactly once.
     let source = w.accounts(false).await.unwrap()[0].key_source_id;
     let owner2 = w.add_account(source).await.unwrap().address;
-    let second = w.smart_account(&owner2, None).await.unwrap();
+    let second = w.smart_account(&owner2, Some("simple")).await.unwrap();
     w.devnet_fund(&second.address, "1").await.unwrap();
     w.sync_once().await.unwrap();
     bundler.set_fault(Fault::Down);

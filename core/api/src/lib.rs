@@ -394,6 +394,16 @@ pub struct SmartAccount {
     pub name: String,
     /// The account whose key signs for it.
     pub owner: String,
+    /// "safe" or "simple" (SimpleAccount).
+    #[serde(default)]
+    pub kind: String,
+    /// Who may sign (a Safe's owners can change); `None` when a deployed Safe's node did not
+    /// answer.
+    #[serde(default)]
+    pub owners: Option<Vec<String>>,
+    /// How many of `owners` must sign.
+    #[serde(default)]
+    pub threshold: Option<u64>,
     /// "v0.7" or "v0.8".
     pub entry_point_version: String,
     pub entry_point: String,
@@ -409,9 +419,10 @@ pub struct SmartAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmartAccountRequest {
     pub owner: String,
-    /// "v0.7" (default) or "v0.8".
-    #[serde(default)]
-    pub version: Option<String>,
+    /// "safe" (the default), "simple" (a SimpleAccount under EntryPoint v0.7) or a
+    /// SimpleAccount's EntryPoint version, "v0.7" or "v0.8".
+    #[serde(default, alias = "version")]
+    pub kind: Option<String>,
 }
 
 /// One call a smart account makes in a user operation.
@@ -851,7 +862,8 @@ pub struct Account {
     /// The recovery phrase or imported key this account comes from.
     pub key_source_id: i64,
     pub hidden: bool,
-    /// For a smart account: its EntryPoint version ("v0.7"/"v0.8"); `None` for a plain account.
+    /// For a smart account: "safe" for a Safe, a SimpleAccount's EntryPoint version
+    /// ("v0.7"/"v0.8"); `None` for a plain account.
     #[serde(default)]
     pub smart: Option<String>,
     /// For a smart account: the address of the account whose key signs for it.

@@ -127,7 +127,10 @@ pub(crate) fn to_account(row: &AccountRow) -> Account {
             .unwrap_or_default(),
         key_source_id: row.key_source_id,
         hidden: row.hidden,
-        smart: row.smart.map(|s| s.version.as_str().to_string()),
+        smart: row.smart.map(|s| match s.kind {
+            crate::primitives::aa::SmartKind::Safe => "safe".to_string(),
+            crate::primitives::aa::SmartKind::Simple => s.version.as_str().to_string(),
+        }),
         owner: None,
     }
 }

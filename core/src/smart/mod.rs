@@ -1,5 +1,6 @@
-//! Smart accounts: a SimpleAccount per owner account and EntryPoint version (its address
-//! computed locally and checked against the factory), user operations built from the user's
+//! Smart accounts: a Safe (1.4.1 with its ERC-4337 module) or a SimpleAccount per owner
+//! account, kind and EntryPoint version (its address computed locally and checked against the
+//! factory), user operations built from the user's
 //! calls (one call or a batch), estimated by the bundler, optionally sponsored by the network's
 //! ERC-7677 paymaster, signed by the owner key and queued through the same lifecycle as plain
 //! transactions (the userOpHash stored before anything is sent), then sent and followed to
@@ -22,7 +23,9 @@ use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, to_api, Lifecycle};
-use crate::primitives::aa::{self, AaError, Call, EntryPointVersion, UserOp};
+use crate::primitives::aa::{
+    self, AaError, AccountCode, Call, EntryPointVersion, SmartKind, UserOp,
+};
 use crate::primitives::erc20;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::send::{fees_for, payment, recipient, SendError};
@@ -41,8 +44,12 @@ pub enum SmartError {
     NoBundler,
     #[error("this network has no paymaster configured")]
     NoPaymaster,
-    #[error("the SimpleAccount factory {0} is not deployed on this network")]
+    #[error("the account factory {0} is not deployed on this network")]
     NoFactory(String),
+    #[error("Safe's ERC-4337 contracts are not deployed on this network ({0} has no code): a Safe here could not send")]
+    NoSafe(String),
+    #[error("{0:?} is not a kind of smart account: use safe, simple, v0.7 or v0.8")]
+    UnknownKind(String),
     #[error("the EntryPoint {0} is not deployed on this network")]
     NoEntryPoint(String),
     #[error("the factory gives {onchain} for this owner, but Cairn computed {local}: refusing to use it")]
@@ -115,7 +122,7 @@ struct Draft {
     account: AccountRow,
     owner: AccountRow,
     native: AssetRow,
-    version: EntryPointVersion,
+    code: AccountCode,
     call_data: Bytes,
     n_calls: usize,
     value: U256,
@@ -132,7 +139,7 @@ struct Draft {
 struct Built {
     account: AccountRow,
     owner: AccountRow,
-    version: EntryPointVersion,
+    code: AccountCode,
     op: UserOp,
     /// ETH the calls send.
     value: U256,
@@ -248,14 +255,14 @@ fn sign_and_queue(
 ) -> Result<OperationRow> {
     let signer = signer_for(keys, ledger, &built.account)?;
     let hash = built
-        .op
-        .sign(&signer, built.version, chain_id)
+        .code
+        .sign(&mut built.op, &signer, chain_id)
         .map_err(SmartError::from)?
         .to_string();
     let change = OpChange {
         hash: Some(hash.clone()),
         user_op: Some(built.op.to_json().map_err(SmartError::from)?),
-        entry_point: Some(format_address(&built.version.entry_point())),
+        entry_point: Some(format_address(&built.code.version().entry_point())),
         paymaster: built.op.paymaster.map(|p| format_address(&p)),
         tx_to: Some(built.account.address.clone()),
         tx_value: Some(built.value),
@@ -304,6 +311,19 @@ pub(crate) fn payment_as_user_op(from: String, req: &cairn_api::SendRequest) -> 
     }
 }
 
+/// `safe` (the default), `simple` (v0.7) or a SimpleAccount's EntryPoint version.
+fn parse_kind(kind: Option<&str>) -> Result<(SmartKind, EntryPointVersion)> {
+    let Some(text) = kind.map(str::trim) else {
+        return Ok((SmartKind::Safe, EntryPointVersion::V07));
+    };
+    if let Some(kind) = SmartKind::parse(&text.to_ascii_lowercase()) {
+        return Ok((kind, EntryPointVersion::V07));
+    }
+    EntryPointVersion::parse(text)
+        .map(|v| (SmartKind::Simple, v))
+        .map_err(|_| SmartError::UnknownKind(text.to_string()))
+}
+
 /// SmartAccounts's service over the shared session state.
 pub(crate) struct SmartAccounts<'a> {
     pub(crate) ctx: &'a Ctx,
@@ -316,24 +336,44 @@ impl SmartAccounts<'_> {
         Lifecycle { ctx: self.ctx }
     }
 
-    /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
-    /// wallet the first time. Its address is computed locally and, when a node answers, checked
-    /// against the factory's `getAddress`: a mismatch is refused, never used.
+    /// The smart account of `owner` of a kind — `safe` (the default), `simple` or a
+    /// SimpleAccount's EntryPoint version (`v0.7`, `v0.8`) — added to the wallet the first time.
+    /// Its address is computed locally and, when a node answers, checked against the factory:
+    /// a mismatch is refused, never used.
     pub(crate) async fn smart_account(
         &self,
         owner: &str,
-        version: Option<&str>,
+        kind: Option<&str>,
     ) -> Result<SmartAccount> {
-        let version = version
-            .map(EntryPointVersion::parse)
-            .transpose()
-            .map_err(SmartError::from)?
-            .unwrap_or(EntryPointVersion::V07);
+        let (kind, version) = parse_kind(kind)?;
+        let chain_id = self.ctx.network().chain_id;
+        let code = AccountCode::new(kind, version, chain_id);
         let owner_address = parse_address(owner)?;
-        let local = aa::account_address(version, owner_address);
+        let local = code.address(owner_address);
         let chain = self.ctx.chain();
+        let factory = code.factory();
+        let deployed_live = chain.has_code(local).await.ok();
+        if let AccountCode::Safe(d) = &code {
+            // A Safe whose module is missing could never validate an operation.
+            for (what, at) in [
+                ("Safe4337Module", d.module),
+                ("SafeModuleSetup", d.module_setup),
+            ] {
+                match chain.has_code(at).await {
+                    Ok(false) => {
+                        return Err(SmartError::NoSafe(format!(
+                            "{what} {}",
+                            format_address(&at)
+                        )))
+                    }
+                    Ok(true) => {}
+                    Err(e) if e.is_offline() => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
         match chain
-            .call(version.factory(), &aa::get_address_call(owner_address))
+            .call(factory, &code.address_check_call(owner_address))
             .await
         {
             Ok(bytes) if bytes.len() == 32 => {
@@ -345,15 +385,17 @@ impl SmartAccounts<'_> {
                     });
                 }
             }
-            Ok(_) => {
-                return Err(SmartError::NoFactory(format_address(&version.factory())));
+            // Safe's factory cannot deploy twice: once the Safe is there, its code stands in.
+            Err(ChainError::Rpc { .. })
+                if code.kind() == SmartKind::Safe && deployed_live == Some(true) => {}
+            Ok(_) | Err(ChainError::Rpc { .. }) => {
+                return Err(SmartError::NoFactory(format_address(&factory)));
             }
             // Offline the local computation stands: it is what the factory computes.
             Err(e) if e.is_offline() => {}
             Err(e) => return Err(e.into()),
         }
-        let deployed_live = chain.has_code(local).await.ok();
-        let chain_id = self.ctx.network().chain_id;
+        let version = code.version();
         let row = self
             .with_session(|s| {
                 let owner = s.ledger.account(&format_address(&owner_address))?;
@@ -361,16 +403,21 @@ impl SmartAccounts<'_> {
                     return Err(SmartError::OwnerIsSmart(owner.address));
                 }
                 let existing = s.ledger.accounts(true)?.into_iter().find(|a| {
-                    a.smart
-                        .is_some_and(|m| m.owner_account_id == owner.id && m.version == version)
+                    a.smart.is_some_and(|m| {
+                        m.owner_account_id == owner.id && m.version == version && m.kind == kind
+                    })
                 });
                 let row = match existing {
                     Some(row) => row,
                     None => s.ledger.add_smart_account(
                         &owner,
+                        kind,
                         version,
                         &format_address(&local),
-                        &format!("{} (smart)", owner.name),
+                        &match kind {
+                            SmartKind::Safe => format!("{} (Safe)", owner.name),
+                            SmartKind::Simple => format!("{} (smart)", owner.name),
+                        },
                     )?,
                 };
                 if deployed_live == Some(true) {
@@ -379,7 +426,12 @@ impl SmartAccounts<'_> {
                 Ok(row)
             })
             .await?;
-        tracing::info!(account = %row.address, version = version.as_str(), "smart account ready");
+        tracing::info!(
+            account = %row.address,
+            kind = kind.as_str(),
+            version = version.as_str(),
+            "smart account ready"
+        );
         self.ctx.wake_sync();
         self.smart_info(&row, deployed_live).await
     }
@@ -398,24 +450,46 @@ impl SmartAccounts<'_> {
             })
             .await?;
         let network = self.ctx.network();
-        let deposit = self
-            .ctx
-            .chain()
-            .call(
-                smart.version.entry_point(),
-                &aa::deposit_of_call(parse_address(&row.address)?),
-            )
+        let chain = self.ctx.chain();
+        let address = parse_address(&row.address)?;
+        let deposit = chain
+            .call(smart.version.entry_point(), &aa::deposit_of_call(address))
             .await
             .ok()
             .filter(|b| b.len() == 32)
             .map(|b| fmt(U256::from_be_slice(&b), network.currency_decimals));
+        let deployed = live.unwrap_or(known) || known;
+        // Who signs: a deployed Safe says (its owners can change); otherwise the one owner it
+        // is made with. `None` when a deployed Safe's node does not answer.
+        let (owners, threshold) = match smart.kind {
+            SmartKind::Safe if deployed => {
+                let owners = chain
+                    .call(address, &aa::safe::get_owners_call())
+                    .await
+                    .ok()
+                    .and_then(|b| aa::safe::decode_owners(&b));
+                let threshold = chain
+                    .call(address, &aa::safe::get_threshold_call())
+                    .await
+                    .ok()
+                    .and_then(|b| aa::safe::decode_threshold(&b));
+                (
+                    owners.map(|o| o.iter().map(format_address).collect()),
+                    threshold,
+                )
+            }
+            _ => (Some(vec![owner.address.clone()]), Some(1)),
+        };
         Ok(SmartAccount {
             address: row.address.clone(),
             name: row.name.clone(),
             owner: owner.address,
+            kind: smart.kind.as_str().to_string(),
+            owners,
+            threshold,
             entry_point_version: smart.version.as_str().to_string(),
             entry_point: format_address(&smart.version.entry_point()),
-            deployed: live.unwrap_or(known) || known,
+            deployed,
             deposit,
         })
     }
@@ -558,18 +632,18 @@ impl SmartAccounts<'_> {
                 Ok((account, owner, native, resolved))
             })
             .await?;
-        let version = account
+        let code = account
             .smart
-            .map(|m| m.version)
+            .map(|m| AccountCode::new(m.kind, m.version, chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
-        let call_data = aa::call_data(version, &resolved.calls).map_err(SmartError::from)?;
+        let call_data = code.call_data(&resolved.calls).map_err(SmartError::from)?;
         let calls = resolved.calls.clone();
         let mut built = self
             .complete(Draft {
                 account,
                 owner,
                 native,
-                version,
+                code,
                 call_data,
                 n_calls: resolved.calls.len(),
                 value: resolved.value,
@@ -594,7 +668,7 @@ impl SmartAccounts<'_> {
             account,
             owner,
             native,
-            version,
+            code,
             call_data,
             n_calls,
             value,
@@ -606,6 +680,7 @@ impl SmartAccounts<'_> {
             previous,
         } = d;
         let from = parse_address(&account.address)?;
+        let version = code.version();
         let entry_point = version.entry_point();
         let chain = self.ctx.chain();
         let bundler = chain.bundler().ok_or(SmartError::NoBundler)?;
@@ -760,12 +835,12 @@ impl SmartAccounts<'_> {
         let mut op = UserOp {
             sender: from,
             nonce,
-            factory: deploys.then_some(version.factory()),
-            factory_data: deploys.then(|| aa::create_account_call(owner_address).into()),
+            factory: deploys.then_some(code.factory()),
+            factory_data: deploys.then(|| code.factory_data(owner_address)),
             call_data,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
-            signature: Bytes::from(aa::DUMMY_SIGNATURE.to_vec()),
+            signature: code.dummy_signature(),
             ..UserOp::default()
         };
         let mut sponsor_name = None;
@@ -842,7 +917,7 @@ impl SmartAccounts<'_> {
         Ok(Built {
             account,
             owner,
-            version,
+            code,
             op,
             value,
             token,
@@ -1290,9 +1365,9 @@ impl SmartAccounts<'_> {
                 Ok((account, owner, native))
             })
             .await?;
-        let version = account
+        let code = account
             .smart
-            .map(|m| m.version)
+            .map(|m| AccountCode::new(m.kind, m.version, self.ctx.network().chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
         let token = row
             .asset
@@ -1304,7 +1379,7 @@ impl SmartAccounts<'_> {
                 account,
                 owner,
                 native: native.clone(),
-                version,
+                code,
                 call_data: previous.call_data.clone(),
                 n_calls: 1,
                 value: row.tx_value,

@@ -373,10 +373,12 @@ fn smart(e: &SmartError) -> ErrorCode {
         | SmartError::PaymasterRefused(_)
         | SmartError::AddressMismatch { .. } => ErrorCode::Rejected,
         SmartError::SponsorOffline => ErrorCode::Offline,
-        SmartError::NoBundler | SmartError::NoPaymaster | SmartError::NoFactory(_) => {
-            ErrorCode::Network
-        }
+        SmartError::NoBundler
+        | SmartError::NoPaymaster
+        | SmartError::NoFactory(_)
+        | SmartError::NoSafe(_) => ErrorCode::Network,
         SmartError::NotSmart(_)
+        | SmartError::UnknownKind(_)
         | SmartError::OwnerIsSmart(_)
         | SmartError::NoEntryPoint(_)
         | SmartError::EntryPointNotSupported(_)

@@ -774,12 +774,13 @@ impl Wallet {
         Ok(Payments { ctx: &self.ctx }.balances(address).await?)
     }
 
-    /// The smart account of `owner` for an EntryPoint version (v0.7 by default), added to the
-    /// wallet the first time. Its address is computed locally and, when a node answers, checked
-    /// against the factory's `getAddress`: a mismatch is refused, never used.
-    pub async fn smart_account(&self, owner: &str, version: Option<&str>) -> Result<SmartAccount> {
+    /// The smart account of `owner` of a kind — "safe" (the default), "simple", or a
+    /// SimpleAccount's EntryPoint version "v0.7"/"v0.8" — added to the wallet the first time.
+    /// Its address is computed locally and, when a node answers, checked against the factory:
+    /// a mismatch is refused, never used.
+    pub async fn smart_account(&self, owner: &str, kind: Option<&str>) -> Result<SmartAccount> {
         Ok(SmartAccounts { ctx: &self.ctx }
-            .smart_account(owner, version)
+            .smart_account(owner, kind)
             .await?)
     }
 

@@ -34,6 +34,7 @@ texts! {
     not_read => "not read from the chain yet", "noch nicht von der Chain gelesen";
     token_contract_placeholder => "token contract 0x…", "Token-Contract 0x…";
     add_token => "Add token", "Token hinzufügen";
+    safe_kind => "Safe smart account", "Safe Smart Account";
     // Receive.
     receive_title => "Receive", "Empfangen";
     receive_to => "Receive to", "Empfangen auf";
@@ -53,6 +54,9 @@ formats! {
     deposit(amount, symbol) => " · {amount} {symbol} deposited at the EntryPoint for gas",
         " · {amount} {symbol} beim EntryPoint für Gas hinterlegt";
     smart_version(version) => "Smart account {version}", "Smart Account {version}";
+    safe_badge(threshold, owners, state, deposit) =>
+        "Safe · {threshold} of {owners} owner(s) must sign · {state}{deposit}",
+        "Safe · {threshold} von {owners} Eigentümer(n) müssen signieren · {state}{deposit}";
     // Receive.
     only_on(network, chain) => "Only send assets on {network} (chain {chain}) to this address.",
         "Senden Sie an diese Adresse nur Assets im Netzwerk {network} (Chain {chain}).";

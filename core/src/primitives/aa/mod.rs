@@ -11,6 +11,8 @@ use alloy::signers::SignerSync;
 use alloy::sol_types::{SolCall, SolValue};
 use serde::{Deserialize, Serialize};
 
+pub mod safe;
+
 mod abi {
     alloy::sol! {
         struct PackedUserOperation {
@@ -25,6 +27,7 @@ mod abi {
             bytes signature;
         }
         function getUserOpHash(PackedUserOperation userOp) external view returns (bytes32);
+        function getOperationHash(PackedUserOperation userOp) external view returns (bytes32);
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
         function balanceOf(address account) external view returns (uint256);
         function getAddress(address owner, uint256 salt) external view returns (address);
@@ -118,6 +121,131 @@ impl EntryPointVersion {
         };
         // A compile-time constant of this crate: a unit test proves it decodes.
         hex::decode(text.trim()).unwrap_or_default()
+    }
+}
+
+/// Which contract a smart account runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmartKind {
+    /// eth-infinitism's SimpleAccount: one owner key, fixed.
+    Simple,
+    /// Safe 1.4.1 with the Safe4337Module: owners and a threshold that can change.
+    Safe,
+}
+
+impl SmartKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmartKind::Simple => "simple",
+            SmartKind::Safe => "safe",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SmartKind> {
+        match s.trim() {
+            "simple" => Some(SmartKind::Simple),
+            "safe" => Some(SmartKind::Safe),
+            _ => None,
+        }
+    }
+}
+
+/// A smart account's code on one network: everything that differs between the kinds (address,
+/// deployment, calldata, signature), so the rest of the user-operation path is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountCode {
+    Simple(EntryPointVersion),
+    Safe(safe::SafeDeployment),
+}
+
+impl AccountCode {
+    pub fn new(kind: SmartKind, version: EntryPointVersion, chain_id: u64) -> AccountCode {
+        match kind {
+            SmartKind::Simple => AccountCode::Simple(version),
+            SmartKind::Safe => AccountCode::Safe(safe::SafeDeployment::for_chain(chain_id)),
+        }
+    }
+
+    pub fn kind(&self) -> SmartKind {
+        match self {
+            AccountCode::Simple(_) => SmartKind::Simple,
+            AccountCode::Safe(_) => SmartKind::Safe,
+        }
+    }
+
+    /// The EntryPoint it runs under (the Safe module is built for v0.7 only).
+    pub fn version(&self) -> EntryPointVersion {
+        match self {
+            AccountCode::Simple(v) => *v,
+            AccountCode::Safe(_) => EntryPointVersion::V07,
+        }
+    }
+
+    /// Its counterfactual address for `owner`.
+    pub fn address(&self, owner: Address) -> Address {
+        match self {
+            AccountCode::Simple(v) => account_address(*v, owner),
+            AccountCode::Safe(d) => safe::account_address(d, owner),
+        }
+    }
+
+    /// The contract that deploys it.
+    pub fn factory(&self) -> Address {
+        match self {
+            AccountCode::Simple(v) => v.factory(),
+            AccountCode::Safe(d) => d.proxy_factory,
+        }
+    }
+
+    /// `factoryData` for `owner`; as an `eth_call` to [`AccountCode::factory`] it answers the
+    /// address as one ABI word, the factory's own computation of [`AccountCode::address`].
+    pub fn factory_data(&self, owner: Address) -> Bytes {
+        match self {
+            AccountCode::Simple(_) => create_account_call(owner).into(),
+            AccountCode::Safe(d) => safe::create_proxy_call(d, owner).into(),
+        }
+    }
+
+    /// The call that asks the factory for the address without deploying: SimpleAccount's
+    /// factory has `getAddress`; Safe's answers `createProxyWithNonce` as an `eth_call` (and
+    /// reverts once the Safe exists).
+    pub fn address_check_call(&self, owner: Address) -> Vec<u8> {
+        match self {
+            AccountCode::Simple(_) => get_address_call(owner),
+            AccountCode::Safe(d) => safe::create_proxy_call(d, owner),
+        }
+    }
+
+    pub fn call_data(&self, calls: &[Call]) -> Result<Bytes, AaError> {
+        match self {
+            AccountCode::Simple(v) => call_data(*v, calls),
+            AccountCode::Safe(d) => safe::call_data(d, calls),
+        }
+    }
+
+    pub fn dummy_signature(&self) -> Bytes {
+        match self {
+            AccountCode::Simple(_) => Bytes::from(DUMMY_SIGNATURE.to_vec()),
+            AccountCode::Safe(_) => safe::dummy_signature(),
+        }
+    }
+
+    /// Signs `op` as the account checks it and returns its userOpHash (what the bundler and
+    /// the EntryPoint know it by).
+    pub fn sign(
+        &self,
+        op: &mut UserOp,
+        signer: &PrivateKeySigner,
+        chain_id: u64,
+    ) -> Result<B256, AaError> {
+        match self {
+            AccountCode::Simple(v) => op.sign(signer, *v, chain_id),
+            AccountCode::Safe(d) => {
+                safe::sign(d, op, signer, chain_id)?;
+                Ok(op.hash(EntryPointVersion::V07, chain_id))
+            }
+        }
     }
 }
 
@@ -299,7 +427,7 @@ impl UserOp {
     }
 
     /// The on-chain struct the EntryPoint hashes and executes.
-    fn packed(&self) -> abi::PackedUserOperation {
+    pub(super) fn packed(&self) -> abi::PackedUserOperation {
         abi::PackedUserOperation {
             sender: self.sender,
             nonce: self.nonce,
@@ -368,11 +496,7 @@ impl UserOp {
                     )
                         .abi_encode_params(),
                 );
-                let mut digest = Vec::with_capacity(66);
-                digest.extend_from_slice(&[0x19, 0x01]);
-                digest.extend_from_slice(domain.as_slice());
-                digest.extend_from_slice(struct_hash.as_slice());
-                keccak256(digest)
+                eip712_digest(domain, struct_hash)
             }
         }
     }
@@ -424,6 +548,15 @@ impl UserOp {
     pub fn from_json(text: &str) -> Result<UserOp, AaError> {
         serde_json::from_str(text).map_err(|e| AaError::Stored(e.to_string()))
     }
+}
+
+/// EIP-712's `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`.
+pub(crate) fn eip712_digest(domain: B256, struct_hash: B256) -> B256 {
+    let mut digest = Vec::with_capacity(66);
+    digest.extend_from_slice(&[0x19, 0x01]);
+    digest.extend_from_slice(domain.as_slice());
+    digest.extend_from_slice(struct_hash.as_slice());
+    keccak256(digest)
 }
 
 /// A fresh random 192-bit nonce key with sequence 0: a new key per operation means operations

@@ -251,7 +251,7 @@ fn account_card(props: &AccountProps) -> Html {
             let (changed, smart_error) = (changed.clone(), smart_error.clone());
             let request = SmartAccountRequest {
                 owner: owner.clone(),
-                version: None,
+                kind: None,
             };
             spawn_local(async move {
                 match call::<_, SmartAccount>(cmd::SMART_ACCOUNT, &Request { request: &request })
@@ -364,6 +364,16 @@ fn account_card(props: &AccountProps) -> Html {
             if let Some(version) = &props.account.smart {
                 <p class="badge smart-badge">{
                     match &*smart {
+                        Some(s) if s.kind == "safe" => tr::safe_badge(
+                            s.threshold.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
+                            s.owners.as_ref().map(|o| o.len().to_string()).unwrap_or_else(|| "?".into()),
+                            if s.deployed { tr::deployed() } else { tr::not_deployed() },
+                            match &s.deposit {
+                                Some(d) if d != "0.0" => tr::deposit(d, &props.network.currency_symbol),
+                                _ => String::new(),
+                            }
+                        ),
+                        None if version == "safe" => tr::safe_kind().to_string(),
                         Some(s) => tr::smart_badge(
                             version,
                             &s.owner,

@@ -415,7 +415,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                 }
                 if let Some(version) = &smart {
                     <fieldset class="smart" id="send-smart">
-                        <legend>{ tr::smart_account(version) }</legend>
+                        <legend>{ if version == "safe" { crate::i18n::accounts::safe_kind().to_string() } else { tr::smart_account(version) } }</legend>
                         <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ tr::let_paymaster_pay() }</label>
                         if !token.is_empty() {
                             <label for="send-approve-spender">{ tr::approve_spender() }</label>

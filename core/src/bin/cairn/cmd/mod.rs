@@ -122,6 +122,7 @@ mod tests {
                 "doctor",
                 "send",
                 "smart",
+                "safe",
                 "contact",
                 "denylist",
                 "assess",

@@ -1,5 +1,6 @@
-//! ERC-4337 smart accounts: making one for an owner, listing them, and user operations from
-//! them (a transfer, optionally batched after an approval, optionally sponsored).
+//! ERC-4337 smart accounts: making one for an owner (a Safe by default, or a SimpleAccount),
+//! listing them, a Safe's owners and threshold, and user operations from them (a transfer,
+//! optionally batched after an approval, optionally sponsored).
 
 use clap::Subcommand;
 
@@ -14,19 +15,39 @@ pub enum Cmd {
     /// ERC-4337 smart accounts: create, list, send user operations.
     #[command(subcommand, display_order = 150)]
     Smart(SmartCmd),
+    /// Safe smart accounts: create one, see who signs for it.
+    #[command(subcommand, display_order = 151)]
+    Safe(SafeCmd),
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SmartCmd {
-    /// The smart account (SimpleAccount) of an account: its address, deployed or not. Made on
-    /// first use; deployed by its first user operation.
+pub enum SafeCmd {
+    /// The Safe of an account (Safe 1.4.1 with its ERC-4337 module; the account's key is its
+    /// one owner): its address, deployed or not. Deployed by its first user operation.
     Create {
         /// The owner; the first account when absent.
         #[arg(long)]
         owner: Option<String>,
+    },
+    /// A Safe's owners and threshold, as the chain says once it is deployed.
+    Owners {
+        /// The Safe; the first one when absent.
+        address: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmartCmd {
+    /// The smart account of an account: its address, deployed or not. Made on first use;
+    /// deployed by its first user operation.
+    Create {
+        /// The owner; the first account when absent.
+        #[arg(long)]
+        owner: Option<String>,
+        /// safe (Safe 1.4.1), simple (SimpleAccount, EntryPoint v0.7), or a SimpleAccount's
         /// EntryPoint version: v0.7 or v0.8.
-        #[arg(long, default_value = "v0.7")]
-        version: String,
+        #[arg(long, visible_alias = "version", default_value = "safe")]
+        kind: String,
     },
     List,
     /// A user operation from a smart account: a transfer, optionally preceded by an approval
@@ -60,13 +81,40 @@ pub enum SmartCmd {
 }
 
 pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
-    let Cmd::Smart(cmd) = cmd;
     let wallet = &ctx.wallet;
     ctx.unlock().await?;
-    match cmd {
-        SmartCmd::Create { owner, version } => {
+    let cmd = match cmd {
+        Cmd::Smart(cmd) => cmd,
+        Cmd::Safe(SafeCmd::Create { owner }) => {
             let owner = ctx.address_or_first(owner).await?;
-            let account = wallet.smart_account(&owner, Some(version)).await?;
+            let account = wallet.smart_account(&owner, Some("safe")).await?;
+            ctx.out.print(&account, line);
+            return Ok(Done::Lock);
+        }
+        Cmd::Safe(SafeCmd::Owners { address }) => {
+            let list = wallet.smart_accounts().await?;
+            let safe = list
+                .into_iter()
+                .filter(|a| a.kind == "safe")
+                .find(|a| {
+                    address
+                        .as_deref()
+                        .is_none_or(|x| x.trim().eq_ignore_ascii_case(&a.address))
+                })
+                .ok_or_else(|| {
+                    CliError::Usage(match address {
+                        Some(a) => format!("{a} is not a Safe of this wallet"),
+                        None => "this wallet has no Safe: cairn safe create".into(),
+                    })
+                })?;
+            ctx.out.print(&safe, owners_text);
+            return Ok(Done::Lock);
+        }
+    };
+    match cmd {
+        SmartCmd::Create { owner, kind } => {
+            let owner = ctx.address_or_first(owner).await?;
+            let account = wallet.smart_account(&owner, Some(kind)).await?;
             ctx.out.print(&account, line);
         }
         SmartCmd::List => {
@@ -142,9 +190,12 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
 
 fn line(a: &cairn_api::SmartAccount) -> String {
     format!(
-        "{}  {} smart account of {}, {}",
+        "{}  {} of {}, {}",
         a.address,
-        a.entry_point_version,
+        match a.kind.as_str() {
+            "safe" => "Safe".to_string(),
+            _ => format!("{} SimpleAccount", a.entry_point_version),
+        },
         a.owner,
         if a.deployed {
             "deployed"
@@ -152,4 +203,21 @@ fn line(a: &cairn_api::SmartAccount) -> String {
             "not deployed yet"
         }
     )
+}
+
+fn owners_text(a: &cairn_api::SmartAccount) -> String {
+    match (&a.owners, a.threshold) {
+        (Some(owners), Some(t)) => format!(
+            "{}: {t} of {} owner(s){}\n{}",
+            a.address,
+            owners.len(),
+            if a.deployed {
+                ""
+            } else {
+                " (not deployed yet)"
+            },
+            owners.join("\n")
+        ),
+        _ => format!("{}: the node did not say who owns it", a.address),
+    }
 }

@@ -1,0 +1,332 @@
+//! Safe smart accounts, the part without I/O: where Safe 1.4.1 and its ERC-4337 module (0.3.0,
+//! EntryPoint v0.7) live on a network, the Safe's counterfactual address (CREATE2 of a
+//! `SafeProxy` by the proxy factory, computed here and checked on chain by the caller), the
+//! `setup` it is deployed with (the module enabled and made its fallback handler), the module's
+//! `executeUserOpWithErrorString` calldata (several calls as one `MultiSendCallOnly`
+//! delegatecall), the SafeOp EIP-712 hash the owners sign, and the signature layout the module
+//! reads (`validAfter ‖ validUntil ‖ owner signatures`).
+
+use alloy::primitives::{address, keccak256, Address, Bytes, B256, U256};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use alloy::sol_types::{SolCall, SolValue};
+
+use super::{AaError, Call, UserOp};
+
+mod abi {
+    alloy::sol! {
+        function setup(
+            address[] owners,
+            uint256 threshold,
+            address to,
+            bytes data,
+            address fallbackHandler,
+            address paymentToken,
+            uint256 payment,
+            address paymentReceiver
+        ) external;
+        function enableModules(address[] modules) external;
+        function createProxyWithNonce(address singleton, bytes initializer, uint256 saltNonce)
+            external returns (address proxy);
+        function executeUserOpWithErrorString(address to, uint256 value, bytes data, uint8 operation)
+            external;
+        function multiSend(bytes transactions) external payable;
+        function getOwners() external view returns (address[] owners);
+        function getThreshold() external view returns (uint256 threshold);
+        function getModulesPaginated(address start, uint256 pageSize)
+            external view returns (address[] array, address next);
+    }
+}
+
+/// Where the Safe contracts an account uses live on one network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafeDeployment {
+    /// `SafeL2` 1.4.1: the implementation every Safe proxy delegates to (the L2 flavour emits
+    /// events for every transaction, which is what history readers index).
+    pub singleton: Address,
+    pub proxy_factory: Address,
+    /// `Safe4337Module` 0.3.0: the module and fallback handler that validates and executes
+    /// user operations.
+    pub module: Address,
+    /// `SafeModuleSetup` 0.3.0: enables the module during `setup` (a delegatecall).
+    pub module_setup: Address,
+    pub multi_send_call_only: Address,
+}
+
+/// Safe 1.4.1 at its canonical addresses (the singleton factory puts them at the same address
+/// on every chain it runs on).
+const SINGLETON: Address = address!("29fcB43b46531BcA003ddC8FCB67FFE91900C762");
+const PROXY_FACTORY: Address = address!("4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67");
+const MULTI_SEND_CALL_ONLY: Address = address!("9641d764fc13c8B624c04430C7356C1C7C8102e2");
+
+impl SafeDeployment {
+    /// The published deployment (`safe-deployments` 1.4.1, `safe-modules-deployments` 3.0.10:
+    /// Ethereum, OP Mainnet, Base, Arbitrum One, Sepolia share these addresses, as do most
+    /// chains); on the devnet the module and its setup helper are the npm bytes that
+    /// `scripts/devnet/devnet.mjs` deploys, which land elsewhere. Whether the code is there is
+    /// checked on chain before an account is made.
+    pub fn for_chain(chain_id: u64) -> SafeDeployment {
+        let (module, module_setup) = match chain_id {
+            crate::chain::network::DEVNET_CHAIN_ID => (
+                address!("dBe027F6A41AF5cFf83799669348079D574faeCe"),
+                address!("179D495ba379eC6Ee559CbEdd4511Fa52976A02A"),
+            ),
+            _ => (
+                address!("75cf11467937ce3F2f357CE24ffc3DBF8fD5c226"),
+                address!("2dd68b007B46fBe91B9A7c3EDa5A7a1063cB5b47"),
+            ),
+        };
+        SafeDeployment {
+            singleton: SINGLETON,
+            proxy_factory: PROXY_FACTORY,
+            module,
+            module_setup,
+            multi_send_call_only: MULTI_SEND_CALL_ONLY,
+        }
+    }
+}
+
+const PROXY_CREATION_CODE: &str = include_str!("safe_proxy_1_4_1.hex");
+
+/// The salt nonce Cairn deploys with: one Safe per owner key (recovery changes the owner, not
+/// the address).
+pub const SALT_NONCE: U256 = U256::ZERO;
+
+/// `setup(...)` for a Safe of `owners` needing `threshold` of them, with the 4337 module
+/// enabled and installed as the fallback handler (the EntryPoint reaches the module through it).
+pub fn initializer(d: &SafeDeployment, owners: &[Address], threshold: u64) -> Vec<u8> {
+    abi::setupCall {
+        owners: owners.to_vec(),
+        threshold: U256::from(threshold),
+        to: d.module_setup,
+        data: abi::enableModulesCall {
+            modules: vec![d.module],
+        }
+        .abi_encode()
+        .into(),
+        fallbackHandler: d.module,
+        paymentToken: Address::ZERO,
+        payment: U256::ZERO,
+        paymentReceiver: Address::ZERO,
+    }
+    .abi_encode()
+}
+
+/// The address `createProxyWithNonce(singleton, initializer(owner), 0)` deploys to.
+pub fn account_address(d: &SafeDeployment, owner: Address) -> Address {
+    let init = initializer(d, &[owner], 1);
+    let salt = keccak256((keccak256(&init), SALT_NONCE).abi_encode_packed());
+    // A compile-time constant of this crate: a unit test proves it decodes.
+    let mut code = hex::decode(PROXY_CREATION_CODE.trim()).unwrap_or_default();
+    code.extend_from_slice(&U256::from_be_slice(d.singleton.as_slice()).to_be_bytes::<32>());
+    d.proxy_factory.create2(salt, keccak256(&code))
+}
+
+/// `factoryData` (and, as an `eth_call`, the factory's own computation of the address).
+pub fn create_proxy_call(d: &SafeDeployment, owner: Address) -> Vec<u8> {
+    abi::createProxyWithNonceCall {
+        singleton: d.singleton,
+        initializer: initializer(d, &[owner], 1).into(),
+        saltNonce: SALT_NONCE,
+    }
+    .abi_encode()
+}
+
+/// `MultiSendCallOnly`'s packed list: `operation(1) ‖ to(20) ‖ value(32) ‖ length(32) ‖ data`.
+fn multi_send(calls: &[Call]) -> Vec<u8> {
+    let mut packed = Vec::new();
+    for c in calls {
+        packed.push(0u8);
+        packed.extend_from_slice(c.to.as_slice());
+        packed.extend_from_slice(&c.value.to_be_bytes::<32>());
+        packed.extend_from_slice(&U256::from(c.data.len()).to_be_bytes::<32>());
+        packed.extend_from_slice(&c.data);
+    }
+    abi::multiSendCall {
+        transactions: packed.into(),
+    }
+    .abi_encode()
+}
+
+/// The user operation's calldata: one call as it is, several as one delegatecall to
+/// `MultiSendCallOnly` (all or nothing). The `WithErrorString` form lets a failed call's own
+/// revert reason reach the receipt.
+pub fn call_data(d: &SafeDeployment, calls: &[Call]) -> Result<Bytes, AaError> {
+    let (to, value, data, operation) = match calls {
+        [] => return Err(AaError::NoCalls),
+        [one] => (one.to, one.value, one.data.clone(), 0u8),
+        many => (
+            d.multi_send_call_only,
+            U256::ZERO,
+            multi_send(many).into(),
+            1u8,
+        ),
+    };
+    Ok(abi::executeUserOpWithErrorStringCall {
+        to,
+        value,
+        data,
+        operation,
+    }
+    .abi_encode()
+    .into())
+}
+
+/// Bytes 0..12 of a Safe operation's signature: valid after and until (zero: always).
+const VALIDITY: [u8; 12] = [0; 12];
+
+/// An estimate's signature: the validity window and one owner signature's shape that
+/// recovers to no owner (the module reports a signature failure, as the real one costs).
+pub fn dummy_signature() -> Bytes {
+    let mut sig = VALIDITY.to_vec();
+    sig.extend_from_slice(&super::DUMMY_SIGNATURE);
+    sig.into()
+}
+
+/// The SafeOp EIP-712 hash the module checks the owners' signatures against (its
+/// `getOperationHash`), for an operation valid at any time.
+pub fn operation_hash(d: &SafeDeployment, op: &UserOp, chain_id: u64) -> B256 {
+    let type_hash = keccak256(
+        "SafeOp(address safe,uint256 nonce,bytes initCode,bytes callData,\
+         uint128 verificationGasLimit,uint128 callGasLimit,uint256 preVerificationGas,\
+         uint128 maxPriorityFeePerGas,uint128 maxFeePerGas,bytes paymasterAndData,\
+         uint48 validAfter,uint48 validUntil,address entryPoint)",
+    );
+    // The packed layout keeps 128 bits of these, and the module hashes what it unpacks.
+    let low128 = |v: U256| v & U256::from(u128::MAX);
+    let struct_hash = keccak256(
+        (
+            type_hash,
+            op.sender,
+            op.nonce,
+            keccak256(op.init_code()),
+            keccak256(&op.call_data),
+            low128(op.verification_gas_limit),
+            low128(op.call_gas_limit),
+            op.pre_verification_gas,
+            low128(op.max_priority_fee_per_gas),
+            low128(op.max_fee_per_gas),
+            keccak256(op.paymaster_and_data()),
+            U256::ZERO,
+            U256::ZERO,
+            super::EntryPointVersion::V07.entry_point(),
+        )
+            .abi_encode_params(),
+    );
+    let domain = keccak256(
+        (
+            keccak256("EIP712Domain(uint256 chainId,address verifyingContract)"),
+            U256::from(chain_id),
+            d.module,
+        )
+            .abi_encode_params(),
+    );
+    super::eip712_digest(domain, struct_hash)
+}
+
+/// `module.getOperationHash(op)` calldata, for checking [`operation_hash`] on chain.
+pub fn get_operation_hash_call(op: &UserOp) -> Vec<u8> {
+    super::abi::getOperationHashCall {
+        userOp: op.packed(),
+    }
+    .abi_encode()
+}
+
+/// Signs the SafeOp hash with one owner's key (an ECDSA signature over the hash itself, `v` 27
+/// or 28, as `checkSignatures` reads it) and puts it in the operation. Returns the SafeOp hash.
+pub fn sign(
+    d: &SafeDeployment,
+    op: &mut UserOp,
+    signer: &PrivateKeySigner,
+    chain_id: u64,
+) -> Result<B256, AaError> {
+    let hash = operation_hash(d, op, chain_id);
+    let signature = signer
+        .sign_hash_sync(&hash)
+        .map_err(|e| AaError::Signing(e.to_string()))?;
+    let mut sig = VALIDITY.to_vec();
+    sig.extend_from_slice(&signature.as_bytes());
+    op.signature = sig.into();
+    Ok(hash)
+}
+
+/// `getOwners()` calldata and its answer.
+pub fn get_owners_call() -> Vec<u8> {
+    abi::getOwnersCall {}.abi_encode()
+}
+
+pub fn decode_owners(bytes: &[u8]) -> Option<Vec<Address>> {
+    abi::getOwnersCall::abi_decode_returns(bytes).ok()
+}
+
+/// `getThreshold()` calldata and its answer.
+pub fn get_threshold_call() -> Vec<u8> {
+    abi::getThresholdCall {}.abi_encode()
+}
+
+pub fn decode_threshold(bytes: &[u8]) -> Option<u64> {
+    abi::getThresholdCall::abi_decode_returns(bytes)
+        .ok()
+        .and_then(|t| u64::try_from(t).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_creation_code_decodes() {
+        let code = hex::decode(PROXY_CREATION_CODE.trim()).unwrap();
+        assert!(code.len() > 400, "{} bytes", code.len());
+    }
+
+    #[test]
+    fn a_batch_is_one_delegatecall_to_multi_send() {
+        let d = SafeDeployment::for_chain(1);
+        let call = |n: u8| Call {
+            to: Address::repeat_byte(n),
+            value: U256::from(n),
+            data: vec![n; n as usize].into(),
+        };
+        let one = call_data(&d, &[call(1)]).unwrap();
+        let decoded = abi::executeUserOpWithErrorStringCall::abi_decode(&one).unwrap();
+        assert_eq!(
+            (decoded.to, decoded.value, decoded.operation),
+            (Address::repeat_byte(1), U256::from(1), 0)
+        );
+        let two = call_data(&d, &[call(1), call(2)]).unwrap();
+        let decoded = abi::executeUserOpWithErrorStringCall::abi_decode(&two).unwrap();
+        assert_eq!(
+            (decoded.to, decoded.value, decoded.operation),
+            (d.multi_send_call_only, U256::ZERO, 1)
+        );
+        let inner = abi::multiSendCall::abi_decode(&decoded.data).unwrap();
+        // 85 bytes of header per call, then its data.
+        assert_eq!(inner.transactions.len(), 85 + 1 + 85 + 2);
+        assert_eq!(
+            &inner.transactions[1..21],
+            Address::repeat_byte(1).as_slice()
+        );
+        assert!(matches!(call_data(&d, &[]), Err(AaError::NoCalls)));
+    }
+
+    #[test]
+    fn the_signature_carries_the_validity_window_then_the_owner() {
+        let d = SafeDeployment::for_chain(1);
+        let signer = PrivateKeySigner::random();
+        let mut op = UserOp {
+            sender: account_address(&d, signer.address()),
+            ..UserOp::default()
+        };
+        let hash = sign(&d, &mut op, &signer, 1).unwrap();
+        assert_eq!(op.signature.len(), 12 + 65);
+        assert_eq!(&op.signature[..12], &[0u8; 12]);
+        let sig = alloy::primitives::Signature::try_from(&op.signature[12..]).unwrap();
+        assert_eq!(
+            sig.recover_address_from_prehash(&hash).unwrap(),
+            signer.address()
+        );
+        // Another chain, another hash: a signature cannot be replayed there.
+        assert_ne!(operation_hash(&d, &op, 10), hash);
+    }
+}
