@@ -54,6 +54,15 @@ pub struct FeeHistory {
 }
 
 /// One balance to read: native (`token == None`) or an ERC-20's `balanceOf`.
+/// One event log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    pub topics: Vec<B256>,
+    pub data: Vec<u8>,
+    pub block_number: u64,
+    pub tx_hash: B256,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BalanceQuery {
     pub owner: Address,
@@ -205,6 +214,84 @@ impl Chain {
             .trim_start_matches("0x")
             .trim_start_matches('0')
             .is_empty())
+    }
+
+    /// Whether `address` held code at the end of block `number`.
+    pub async fn has_code_at(&self, address: Address, number: u64) -> Result<bool, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_getCode", json!([address, format!("0x{number:x}")]))
+            .await?;
+        let code = v.as_str().ok_or_else(|| malformed(self))?;
+        Ok(!code
+            .trim_start_matches("0x")
+            .trim_start_matches('0')
+            .is_empty())
+    }
+
+    /// The first block whose end state holds code at `address` (`None`: none has yet): a
+    /// binary search of `eth_getCode`, about 25 requests on a chain of tens of millions of
+    /// blocks, where a log search from genesis would be refused or cost far more.
+    pub async fn creation_block(&self, address: Address) -> Result<Option<u64>, ChainError> {
+        let head = self.block_number().await?;
+        if !self.has_code_at(address, head).await? {
+            return Ok(None);
+        }
+        let (mut low, mut high) = (0u64, head);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.has_code_at(address, mid).await? {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        Ok(Some(high))
+    }
+
+    /// `eth_getLogs` of one contract over `from..=to`, `topics` as the filter gives them
+    /// (`None`: any); each log's topics, data, block and transaction.
+    pub async fn logs(
+        &self,
+        address: Address,
+        topics: &[Option<B256>],
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Log>, ChainError> {
+        let v: Value = self
+            .rpc
+            .call(
+                "eth_getLogs",
+                json!([{
+                    "address": address,
+                    "topics": topics,
+                    "fromBlock": format!("0x{from:x}"),
+                    "toBlock": format!("0x{to:x}"),
+                }]),
+            )
+            .await?;
+        let url = self.rpc.active_url();
+        let list = v.as_array().ok_or_else(|| malformed(self))?;
+        let mut out = Vec::with_capacity(list.len());
+        for l in list {
+            let topics = l["topics"]
+                .as_array()
+                .ok_or_else(|| malformed(self))?
+                .iter()
+                .map(|t| t.as_str().and_then(|t| t.parse::<B256>().ok()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| malformed(self))?;
+            out.push(Log {
+                topics,
+                data: self.bytes_of(&l["data"])?,
+                block_number: quantity(url, &l["blockNumber"])?,
+                tx_hash: l["transactionHash"]
+                    .as_str()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| malformed(self))?,
+            });
+        }
+        Ok(out)
     }
 
     pub fn network(&self) -> &Network {

@@ -11,6 +11,7 @@ use alloy::signers::SignerSync;
 use alloy::sol_types::{SolCall, SolValue};
 use serde::{Deserialize, Serialize};
 
+pub mod guardians;
 pub mod safe;
 
 mod abi {

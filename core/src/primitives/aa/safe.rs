@@ -92,19 +92,21 @@ const PROXY_CREATION_CODE: &str = include_str!("safe_proxy_1_4_1.hex");
 /// the address).
 pub const SALT_NONCE: U256 = U256::ZERO;
 
-/// `setup(...)` for a Safe of `owners` needing `threshold` of them, with the 4337 module
-/// enabled and installed as the fallback handler (the EntryPoint reaches the module through it).
-pub fn initializer(d: &SafeDeployment, owners: &[Address], threshold: u64) -> Vec<u8> {
+/// `setup(...)`: `owners`, `threshold`, an optional delegatecall during setup and the fallback
+/// handler.
+pub(crate) fn setup_call(
+    owners: &[Address],
+    threshold: u64,
+    to: Address,
+    data: Vec<u8>,
+    fallback_handler: Address,
+) -> Vec<u8> {
     abi::setupCall {
         owners: owners.to_vec(),
         threshold: U256::from(threshold),
-        to: d.module_setup,
-        data: abi::enableModulesCall {
-            modules: vec![d.module],
-        }
-        .abi_encode()
-        .into(),
-        fallbackHandler: d.module,
+        to,
+        data: data.into(),
+        fallbackHandler: fallback_handler,
         paymentToken: Address::ZERO,
         payment: U256::ZERO,
         paymentReceiver: Address::ZERO,
@@ -112,24 +114,43 @@ pub fn initializer(d: &SafeDeployment, owners: &[Address], threshold: u64) -> Ve
     .abi_encode()
 }
 
-/// The address `createProxyWithNonce(singleton, initializer(owner), 0)` deploys to.
-pub fn account_address(d: &SafeDeployment, owner: Address) -> Address {
-    let init = initializer(d, &[owner], 1);
-    let salt = keccak256((keccak256(&init), SALT_NONCE).abi_encode_packed());
+/// `setup(...)` for a Safe of `owners` needing `threshold` of them, with the 4337 module
+/// enabled and installed as the fallback handler (the EntryPoint reaches the module through it).
+pub fn initializer(d: &SafeDeployment, owners: &[Address], threshold: u64) -> Vec<u8> {
+    let enable = abi::enableModulesCall {
+        modules: vec![d.module],
+    }
+    .abi_encode();
+    setup_call(owners, threshold, d.module_setup, enable, d.module)
+}
+
+/// Where the proxy factory puts a Safe set up by `initializer` with `salt_nonce`.
+pub(crate) fn proxy_address(d: &SafeDeployment, initializer: &[u8], salt_nonce: U256) -> Address {
+    let salt = keccak256((keccak256(initializer), salt_nonce).abi_encode_packed());
     // A compile-time constant of this crate: a unit test proves it decodes.
     let mut code = hex::decode(PROXY_CREATION_CODE.trim()).unwrap_or_default();
     code.extend_from_slice(&U256::from_be_slice(d.singleton.as_slice()).to_be_bytes::<32>());
     d.proxy_factory.create2(salt, keccak256(&code))
 }
 
-/// `factoryData` (and, as an `eth_call`, the factory's own computation of the address).
-pub fn create_proxy_call(d: &SafeDeployment, owner: Address) -> Vec<u8> {
+/// `createProxyWithNonce(singleton, initializer, salt_nonce)`.
+pub(crate) fn create_proxy_with(d: &SafeDeployment, initializer: Vec<u8>, salt_nonce: U256) -> Vec<u8> {
     abi::createProxyWithNonceCall {
         singleton: d.singleton,
-        initializer: initializer(d, &[owner], 1).into(),
-        saltNonce: SALT_NONCE,
+        initializer: initializer.into(),
+        saltNonce: salt_nonce,
     }
     .abi_encode()
+}
+
+/// The address `createProxyWithNonce(singleton, initializer(owner), 0)` deploys to.
+pub fn account_address(d: &SafeDeployment, owner: Address) -> Address {
+    proxy_address(d, &initializer(d, &[owner], 1), SALT_NONCE)
+}
+
+/// `factoryData` (and, as an `eth_call`, the factory's own computation of the address).
+pub fn create_proxy_call(d: &SafeDeployment, owner: Address) -> Vec<u8> {
+    create_proxy_with(d, initializer(d, &[owner], 1), SALT_NONCE)
 }
 
 /// `MultiSendCallOnly`'s packed list: `operation(1) ‖ to(20) ‖ value(32) ‖ length(32) ‖ data`.
