@@ -23,8 +23,9 @@ const ROOMS: &[(&str, u32)] = &[
     ("history", 5),
     ("send", 6),
     ("smart", 7),
-    ("sync", 8),
-    ("wallet", 9),
+    ("recovery", 8),
+    ("sync", 9),
+    ("wallet", 10),
 ];
 
 fn rank(room: &str) -> Option<u32> {

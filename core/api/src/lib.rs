@@ -1235,3 +1235,96 @@ mod tests {
         assert_eq!(req.words, WordCount::TwentyFour);
     }
 }
+
+/// Put guardians on a Safe: `threshold` of `guardians` can replace its owner after
+/// `delay_secs`, unless the owner cancels first. Replaces any earlier guardians.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardianRequest {
+    /// The Safe.
+    pub account: String,
+    pub guardians: Vec<String>,
+    pub threshold: u64,
+    /// Seconds; 3 days when absent, at least 1 day on public networks.
+    #[serde(default)]
+    pub delay_secs: Option<u64>,
+    /// Ask the network's paymaster to pay the gas.
+    #[serde(default)]
+    pub sponsored: bool,
+    #[serde(default)]
+    pub mfa_code: Option<String>,
+}
+
+/// A Safe's guardians, as its chain says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guardians {
+    pub account: String,
+    /// The timelock module; `None`: no guardians.
+    pub timelock: Option<String>,
+    /// The Safe the guardians own together.
+    pub guardian_safe: Option<String>,
+    pub guardians: Vec<String>,
+    pub threshold: u64,
+    pub delay_secs: u64,
+    /// What the guardians (or anyone holding the proposer role) have scheduled.
+    pub scheduled: Vec<ScheduledChange>,
+}
+
+/// A call the timelock holds for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledChange {
+    /// The timelock's operation id.
+    pub id: String,
+    /// "owner_change" (a recovery) or "other" (never what guardians are for).
+    pub kind: String,
+    pub old_owner: Option<String>,
+    pub new_owner: Option<String>,
+    /// "pending", "ready", "done" or "cancelled".
+    pub state: String,
+    /// Unix time from which it can run (pending and ready ones).
+    pub ready_at: Option<u64>,
+}
+
+/// What a guardian sees before approving a recovery request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryReview {
+    /// The request, as it travels (JSON).
+    pub request: String,
+    pub chain_id: u64,
+    pub account: String,
+    pub old_owner: String,
+    pub new_owner: String,
+    pub guardian_safe: String,
+    pub delay_secs: u64,
+    /// The EIP-712 hash the guardians sign.
+    pub hash: String,
+    /// Checked against the chain (the guardian Safe's own hash, nonce, owners, the timelock a
+    /// module of the account); `false`: no node answered, signed on the request's word.
+    pub checked: bool,
+    /// The guardians and how many must sign (when checked).
+    pub guardians: Vec<String>,
+    pub threshold: Option<u64>,
+    /// This wallet's accounts among the guardians.
+    pub mine: Vec<String>,
+}
+
+/// One guardian's signature of a recovery request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryApproval {
+    /// The EIP-712 hash signed (ties the approval to its request).
+    pub hash: String,
+    pub guardian: String,
+    pub signature: String,
+}
+
+/// Where a recovery stands on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryStatus {
+    pub account: String,
+    pub id: String,
+    /// "not_scheduled", "pending", "ready", "done" or "cancelled".
+    pub state: String,
+    pub ready_at: Option<u64>,
+    pub owners: Vec<String>,
+    /// This wallet now holds the account (its new owner is one of this wallet's accounts).
+    pub adopted: bool,
+}

@@ -216,6 +216,16 @@ impl Chain {
             .is_empty())
     }
 
+    /// The latest block's timestamp: the chain's time, which contracts see (it need not be
+    /// the wall clock's, e.g. on a devnet whose time was moved on).
+    pub async fn latest_timestamp(&self) -> Result<u64, ChainError> {
+        let v: Value = self
+            .rpc
+            .call("eth_getBlockByNumber", json!(["latest", false]))
+            .await?;
+        quantity(self.rpc.active_url(), &v["timestamp"])
+    }
+
     /// Whether `address` held code at the end of block `number`.
     pub async fn has_code_at(&self, address: Address, number: u64) -> Result<bool, ChainError> {
         let v: Value = self

@@ -48,6 +48,8 @@ pub enum SmartError {
     NoFactory(String),
     #[error("Safe's ERC-4337 contracts are not deployed on this network ({0} has no code): a Safe here could not send")]
     NoSafe(String),
+    #[error("{owner} no longer owns {account}: its owners changed (recovered to another key?), so its signature would be refused")]
+    NotOwner { account: String, owner: String },
     #[error("{0:?} is not a kind of smart account: use safe, simple, v0.7 or v0.8")]
     UnknownKind(String),
     #[error("the EntryPoint {0} is not deployed on this network")]
@@ -104,6 +106,12 @@ const OFFLINE_VERIFICATION_GAS: u64 = 150_000;
 const OFFLINE_DEPLOY_VERIFICATION_GAS: u64 = 500_000;
 const OFFLINE_CALL_GAS_PER_CALL: u64 = 100_000;
 const OFFLINE_PRE_VERIFICATION_GAS: u64 = 100_000;
+
+/// Calls the core composed (not the user's transfers), and what to call the operation.
+pub(crate) struct RawCalls {
+    pub(crate) calls: Vec<Call>,
+    pub(crate) kind: &'static str,
+}
 
 /// The user's calls, checked and encoded.
 struct Resolved {
@@ -402,11 +410,13 @@ impl SmartAccounts<'_> {
                 if owner.smart.is_some() {
                     return Err(SmartError::OwnerIsSmart(owner.address));
                 }
-                let existing = s.ledger.accounts(true)?.into_iter().find(|a| {
-                    a.smart.is_some_and(|m| {
-                        m.owner_account_id == owner.id && m.version == version && m.kind == kind
-                    })
-                });
+                // The account is its address: the one this owner's key makes (a recovered Safe
+                // the same key owns is another account).
+                let existing = s
+                    .ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .find(|a| a.smart.is_some() && a.address == format_address(&local));
                 let row = match existing {
                     Some(row) => row,
                     None => s.ledger.add_smart_account(
@@ -617,7 +627,7 @@ impl SmartAccounts<'_> {
 
     /// Works a request out against the chain, the bundler and the paymaster — or, offline, from
     /// what the wallet last saw.
-    async fn build_user_op(&self, req: &UserOpRequest) -> Result<Built> {
+    async fn build_user_op(&self, req: &UserOpRequest, raw: Option<&RawCalls>) -> Result<Built> {
         let chain_id = self.ctx.network().chain_id;
         let from = parse_address(&req.from)?;
         let (account, owner, native, resolved) = self
@@ -628,7 +638,19 @@ impl SmartAccounts<'_> {
                     .smart
                     .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
                 let owner = s.ledger.account_by_id(smart.owner_account_id)?;
-                let resolved = Self::resolve_calls(&mut s.ledger, chain_id, &req.calls)?;
+                let resolved = match raw {
+                    Some(raw) => Resolved {
+                        calls: raw.calls.clone(),
+                        value: raw
+                            .calls
+                            .iter()
+                            .fold(U256::ZERO, |sum, c| sum.saturating_add(c.value)),
+                        token: None,
+                        first_to: raw.calls.first().map(|c| c.to).ok_or(AaError::NoCalls)?,
+                        kind: raw.kind,
+                    },
+                    None => Self::resolve_calls(&mut s.ledger, chain_id, &req.calls)?,
+                };
                 Ok((account, owner, native, resolved))
             })
             .await?;
@@ -818,6 +840,25 @@ impl SmartAccounts<'_> {
             crate::send::within_fee_ceiling(&self.ctx.network(), max_fee, &speed)?;
         }
         let owner_address = parse_address(&owner.address)?;
+        // A deployed Safe's owners can change (a recovery): a key that no longer owns it is
+        // told so now, not by a bundler rejection after the user confirmed.
+        if let (AccountCode::Safe(_), true, Some((true, ..))) = (&code, online_chain, live.as_ref())
+        {
+            match chain.call(from, &aa::safe::get_owners_call()).await {
+                Ok(bytes) => {
+                    if let Some(owners) = aa::safe::decode_owners(&bytes) {
+                        if !owners.contains(&owner_address) {
+                            return Err(SmartError::NotOwner {
+                                account: account.address.clone(),
+                                owner: owner.address.clone(),
+                            });
+                        }
+                    }
+                }
+                Err(e) if e.is_offline() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         // A fresh key per operation; its sequence is 0 unless the EntryPoint says otherwise
         // (asked when a node answers; offline, a never-used random key is at 0).
         let mut nonce = aa::fresh_nonce().map_err(SmartError::from)?;
@@ -1026,7 +1067,7 @@ impl SmartAccounts<'_> {
 
     /// What a user operation would do and cost, without signing it.
     pub(crate) async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
-        let built = self.build_user_op(req).await?;
+        let built = self.build_user_op(req, None).await?;
         let chain_id = self.ctx.network().chain_id;
         let available = self
             .with_session(|s| {
@@ -1049,7 +1090,21 @@ impl SmartAccounts<'_> {
     /// Builds, checks against the available balance, signs (the owner's key) and queues a user
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
     pub(crate) async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
-        let mut built = self.build_user_op(req).await?;
+        self.send_built(req, None).await
+    }
+
+    /// A user operation of calls the core composed itself (guardian set-up, recovery steps),
+    /// through the same checks, two-factor, signing and queue as the user's own.
+    pub(crate) async fn send_raw_calls(
+        &self,
+        req: &UserOpRequest,
+        raw: &RawCalls,
+    ) -> Result<Operation> {
+        self.send_built(req, Some(raw)).await
+    }
+
+    async fn send_built(&self, req: &UserOpRequest, raw: Option<&RawCalls>) -> Result<Operation> {
+        let mut built = self.build_user_op(req, raw).await?;
         let risk = self.user_op_risk(&built).await?;
         TwoFactor { ctx: self.ctx }
             .authorize_send(

@@ -36,6 +36,8 @@ pub enum AuditEvent {
     RiskDecision,
     BackupChecked,
     RecoveryCodesReplaced,
+    GuardiansChanged,
+    RecoveryApproved,
 }
 
 impl AuditEvent {
@@ -54,6 +56,8 @@ impl AuditEvent {
             AuditEvent::AccountHidden => "account_hidden",
             AuditEvent::AccountShown => "account_shown",
             AuditEvent::AccountsReordered => "accounts_reordered",
+            AuditEvent::GuardiansChanged => "guardians_changed",
+            AuditEvent::RecoveryApproved => "recovery_approved",
             AuditEvent::SettingChanged => "setting_changed",
             AuditEvent::OperationRecorded => "operation_recorded",
             AuditEvent::MfaEnrolled => "mfa_enrolled",

@@ -74,6 +74,8 @@ pub enum Error {
     #[error(transparent)]
     Smart(#[from] SmartError),
     #[error(transparent)]
+    Recovery(#[from] crate::recovery::RecoveryError),
+    #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]
     Prices(#[from] PriceError),
@@ -109,6 +111,7 @@ impl Error {
             Error::History(e) => history(e),
             Error::Send(e) => send(e),
             Error::Smart(e) => smart(e),
+            Error::Recovery(e) => recovery(e),
             Error::Sync(e) => sync(e),
             Error::Prices(e) => prices(e),
             Error::NoAccount | Error::AutoLockRange => ErrorCode::InvalidInput,
@@ -370,6 +373,7 @@ fn send(e: &SendError) -> ErrorCode {
 fn smart(e: &SmartError) -> ErrorCode {
     match e {
         SmartError::Rejected { .. }
+        | SmartError::NotOwner { .. }
         | SmartError::PaymasterRefused(_)
         | SmartError::AddressMismatch { .. } => ErrorCode::Rejected,
         SmartError::SponsorOffline => ErrorCode::Offline,
@@ -395,6 +399,27 @@ fn smart(e: &SmartError) -> ErrorCode {
         SmartError::Send(e) => send(e),
         SmartError::Ops(e) => ops(e),
         SmartError::History(e) => history(e),
+    }
+}
+
+fn recovery(e: &crate::recovery::RecoveryError) -> ErrorCode {
+    use crate::recovery::RecoveryError as R;
+    match e {
+        R::NotSafe(_)
+        | R::Invalid(_)
+        | R::BadRequest(_)
+        | R::WrongChain { .. }
+        | R::NoGuardians(_)
+        | R::NotAGuardian(_)
+        | R::BadApproval(_) => ErrorCode::InvalidInput,
+        R::Mismatch(_) => ErrorCode::Rejected,
+        R::Offline => ErrorCode::Offline,
+        R::Smart(e) => smart(e),
+        R::Session(e) => session(e),
+        R::Ledger(e) => ledger(e),
+        R::Chain(e) => chain(e),
+        R::Address(_) => ErrorCode::InvalidInput,
+        R::Accounts(e) => accounts(e),
     }
 }
 

@@ -38,6 +38,7 @@ use crate::keys::vault;
 use crate::networks::Networks;
 use crate::prices::Prices;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
+use crate::recovery::Recovery;
 use crate::send::Payments;
 use crate::session::{blocking, Ctx, Session, SessionError};
 pub use crate::session::{LockReason, WalletConfig, WalletEvent};
@@ -782,6 +783,84 @@ impl Wallet {
         Ok(SmartAccounts { ctx: &self.ctx }
             .smart_account(owner, kind)
             .await?)
+    }
+
+    /// Puts guardians on a Safe of this wallet (replacing any it had), in one user operation.
+    pub async fn set_guardians(&self, req: &cairn_api::GuardianRequest) -> Result<Operation> {
+        Ok(Recovery { ctx: &self.ctx }.set_guardians(req).await?)
+    }
+
+    /// A Safe's guardians and what its timelock holds, as the chain says.
+    pub async fn guardians(&self, account: &str) -> Result<cairn_api::Guardians> {
+        Ok(Recovery { ctx: &self.ctx }.guardians(account).await?)
+    }
+
+    /// A recovery request (JSON, to send to the guardians): `new_owner` (this wallet's first
+    /// account when absent) to replace the owner of `account`.
+    pub async fn recovery_request(&self, account: &str, new_owner: Option<&str>) -> Result<String> {
+        Ok(Recovery { ctx: &self.ctx }
+            .request(account, new_owner)
+            .await?)
+    }
+
+    /// What approving a recovery request means, checked against the chain when a node answers.
+    pub async fn recovery_review(&self, request: &str) -> Result<cairn_api::RecoveryReview> {
+        Ok(Recovery { ctx: &self.ctx }.review(request).await?)
+    }
+
+    /// A guardian's signature of a recovery request.
+    pub async fn recovery_approve(
+        &self,
+        request: &str,
+        guardian: Option<&str>,
+    ) -> Result<cairn_api::RecoveryApproval> {
+        Ok(Recovery { ctx: &self.ctx }
+            .approve(request, guardian)
+            .await?)
+    }
+
+    /// Schedules the recovery with the guardians' approvals, in a user operation from `from`.
+    pub async fn recovery_submit(
+        &self,
+        request: &str,
+        approvals: &[cairn_api::RecoveryApproval],
+        from: &str,
+        sponsored: bool,
+    ) -> Result<Operation> {
+        Ok(Recovery { ctx: &self.ctx }
+            .submit(request, approvals, from, sponsored)
+            .await?)
+    }
+
+    /// Runs a scheduled recovery after its delay, in a user operation from `from`.
+    pub async fn recovery_execute(
+        &self,
+        request: &str,
+        from: &str,
+        sponsored: bool,
+    ) -> Result<Operation> {
+        Ok(Recovery { ctx: &self.ctx }
+            .execute(request, from, sponsored)
+            .await?)
+    }
+
+    /// The owner's veto: cancels the timelock's operation `id` on `account`.
+    pub async fn recovery_cancel(
+        &self,
+        account: &str,
+        id: &str,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        Ok(Recovery { ctx: &self.ctx }
+            .cancel(account, id, sponsored, mfa_code)
+            .await?)
+    }
+
+    /// Where a recovery stands; a finished one whose new owner is this wallet's becomes one of
+    /// its accounts.
+    pub async fn recovery_status(&self, request: &str) -> Result<cairn_api::RecoveryStatus> {
+        Ok(Recovery { ctx: &self.ctx }.status(request).await?)
     }
 
     /// The wallet's smart accounts, with whether each is deployed on the active network (asked

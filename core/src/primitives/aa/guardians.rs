@@ -66,6 +66,7 @@ mod abi {
         ) external payable;
         function cancel(bytes32 id) external;
         function grantRole(bytes32 role, address account) external;
+        function revokeRole(bytes32 role, address account) external;
         function getMinDelay() external view returns (uint256);
         function getTimestamp(bytes32 id) external view returns (uint256);
         event CallScheduled(
@@ -128,16 +129,25 @@ pub struct Setup {
     pub calls: Vec<Call>,
 }
 
+/// A set-up being replaced: the old timelock, its predecessor in the Safe's module list and
+/// the guardian Safe that proposes to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replacing {
+    pub prev_module: Address,
+    pub timelock: Address,
+    pub guardian_safe: Address,
+}
+
 /// The calls, made by the user's Safe `account` in one operation, that create the guardian
 /// Safe and the timelock, enable the timelock as a module and make the account a canceller —
-/// after disabling the timelock they replace (`replacing` = its predecessor in the module list
-/// and itself), so removed guardians lose the power at once.
+/// after taking the old guardians' proposer role and disabling the timelock they replace, so
+/// removed guardians can neither schedule nor run anything from then on.
 pub fn setup(
     d: &SafeDeployment,
     account: Address,
     config: &GuardianConfig,
     salt: B256,
-    replacing: Option<(Address, Address)>,
+    replacing: Option<Replacing>,
 ) -> Setup {
     let init = safe::setup_call(
         &config.guardians,
@@ -165,15 +175,26 @@ pub fn setup(
         data: data.into(),
     };
     let mut calls = vec![
-        call(d.proxy_factory, safe::create_proxy_with(d, init, salt_nonce)),
+        call(
+            d.proxy_factory,
+            safe::create_proxy_with(d, init, salt_nonce),
+        ),
         call(CREATE2_DEPLOYER, [salt.as_slice(), &initcode].concat()),
     ];
-    if let Some((prev, old)) = replacing {
+    if let Some(old) = replacing {
+        calls.push(call(
+            old.timelock,
+            abi::revokeRoleCall {
+                role: proposer_role(),
+                account: old.guardian_safe,
+            }
+            .abi_encode(),
+        ));
         calls.push(call(
             account,
             abi::disableModuleCall {
-                prevModule: prev,
-                module: old,
+                prevModule: old.prev_module,
+                module: old.timelock,
             }
             .abi_encode(),
         ));

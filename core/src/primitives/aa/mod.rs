@@ -620,9 +620,89 @@ const AA_CODES: &[(&str, &str)] = &[
     ("AA95", "the bundle ran out of gas"),
 ];
 
+/// Safe's `GSxxx` revert strings a recovery or a Safe operation can meet, in words.
+const GS_CODES: &[(&str, &str)] = &[
+    ("GS013", "the Safe transaction failed"),
+    (
+        "GS020",
+        "not enough signatures: fewer guardians signed than the threshold",
+    ),
+    (
+        "GS026",
+        "a signature is not from an owner (a removed guardian, or the wrong request)",
+    ),
+    (
+        "GS104",
+        "the timelock is not a module of the account any more (its guardians were replaced)",
+    ),
+    ("GS204", "the new owner already owns the account"),
+    (
+        "GS205",
+        "the owner to replace does not own the account any more",
+    ),
+    ("GS203", "the owner address is not allowed"),
+    ("GS201", "the threshold is higher than the number of owners"),
+    ("GS202", "the threshold must be at least 1"),
+    ("GS102", "that module is already enabled"),
+    ("GS103", "that module is not enabled"),
+];
+
+/// OpenZeppelin `TimelockController` custom errors, by signature, in words.
+const TIMELOCK_ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "TimelockUnexpectedOperationState(bytes32,bytes32)",
+        "TimelockUnexpectedOperationState",
+        "the recovery cannot run now: its delay has not passed, or it was cancelled, already \
+         done or never scheduled",
+    ),
+    (
+        "AccessControlUnauthorizedAccount(address,bytes32)",
+        "AccessControlUnauthorizedAccount",
+        "not allowed by the timelock: the caller is not (or no longer) a guardian set of this \
+         account",
+    ),
+    (
+        "TimelockInsufficientDelay(uint256,uint256)",
+        "TimelockInsufficientDelay",
+        "the delay is shorter than the timelock's minimum",
+    ),
+    (
+        "TimelockUnauthorizedCaller(address)",
+        "TimelockUnauthorizedCaller",
+        "only the timelock itself may do that",
+    ),
+];
+
+/// The revert reason a message carries as `Error(string)` hex, decoded.
+fn revert_strings(message: &str) -> Vec<String> {
+    message
+        .split(|c: char| !c.is_ascii_hexdigit() && c != 'x')
+        .filter_map(|w| w.strip_prefix("0x"))
+        .filter_map(|h| hex::decode(h).ok())
+        .filter_map(|b| {
+            let body = b.strip_prefix(&[0x08, 0xc3, 0x79, 0xa0][..])?;
+            String::abi_decode(body).ok()
+        })
+        .collect()
+}
+
 /// A bundler's or EntryPoint's message turned into (code, plain explanation); the code is `None`
-/// when the message carries no `AAxx`.
+/// when the message carries no `AAxx`, `GSxxx` or timelock error.
 pub fn explain(message: &str) -> (Option<&'static str>, String) {
+    // The account's own revert comes first: "AA23 reverted: GS020" is about the signatures.
+    let reasons = revert_strings(message);
+    for (code, meaning) in GS_CODES {
+        if message.contains(code) || reasons.iter().any(|r| r.contains(code)) {
+            return (Some(code), format!("{meaning} ({code})"));
+        }
+    }
+    let lower = message.to_ascii_lowercase();
+    for (signature, name, meaning) in TIMELOCK_ERRORS {
+        let selector = hex::encode(&keccak256(signature.as_bytes())[..4]);
+        if message.contains(name) || lower.contains(&format!("0x{selector}")) {
+            return (Some(name), format!("{meaning} ({name})"));
+        }
+    }
     for (code, meaning) in AA_CODES {
         if message.contains(code) {
             return (Some(code), format!("{meaning} ({code})"));
@@ -812,5 +892,29 @@ mod tests {
             prop_assert_eq!(&packed.gasFees[..16], &op.max_priority_fee_per_gas.to_be_bytes::<32>()[16..]);
             prop_assert_eq!(&packed.gasFees[16..], &op.max_fee_per_gas.to_be_bytes::<32>()[16..]);
         }
+    }
+    #[test]
+    fn safe_and_timelock_reverts_read_as_words() {
+        let reason = [
+            vec![0x08, 0xc3, 0x79, 0xa0],
+            String::from("GS020").abi_encode(),
+        ]
+        .concat();
+        let message = format!(
+            "UserOperation reverted during simulation with reason: 0x{}",
+            hex::encode(reason)
+        );
+        let (code, words) = explain(&message);
+        assert_eq!(code, Some("GS020"));
+        assert!(words.starts_with("not enough signatures"), "{words}");
+        let selector =
+            hex::encode(&keccak256("TimelockUnexpectedOperationState(bytes32,bytes32)")[..4]);
+        let (code, words) = explain(&format!(
+            "execution reverted: 0x{selector}{}",
+            "00".repeat(64)
+        ));
+        assert_eq!(code, Some("TimelockUnexpectedOperationState"));
+        assert!(words.contains("delay has not passed"), "{words}");
+        assert_eq!(explain("AA24 signature error").0, Some("AA24"));
     }
 }

@@ -134,7 +134,11 @@ pub(crate) fn proxy_address(d: &SafeDeployment, initializer: &[u8], salt_nonce: 
 }
 
 /// `createProxyWithNonce(singleton, initializer, salt_nonce)`.
-pub(crate) fn create_proxy_with(d: &SafeDeployment, initializer: Vec<u8>, salt_nonce: U256) -> Vec<u8> {
+pub(crate) fn create_proxy_with(
+    d: &SafeDeployment,
+    initializer: Vec<u8>,
+    salt_nonce: U256,
+) -> Vec<u8> {
     abi::createProxyWithNonceCall {
         singleton: d.singleton,
         initializer: initializer.into(),

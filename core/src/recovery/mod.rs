@@ -1,0 +1,846 @@
+//! Guardian recovery of Safe accounts: putting guardians on a Safe (one user operation that
+//! creates the guardian Safe and the timelock and enables it as a module), reading them back
+//! from the chain, and the recovery itself — a request made on the new device, reviewed and
+//! signed by each guardian's wallet, submitted to schedule the owner change, executed by anyone
+//! after the delay, cancelled by the owner — and taking the recovered account in. Every step
+//! that costs gas is a user operation from one of this wallet's smart accounts (sponsored where
+//! the network has a paymaster), through the same checks as any other.
+//!
+//! May use: `smart`, `accounts`, `session`, `store`, `chain`, `primitives`.
+
+use alloy::primitives::{Address, Signature, B256, U256};
+use alloy::signers::SignerSync;
+use cairn_api::{
+    GuardianRequest, Guardians, Operation, RecoveryApproval, RecoveryReview, RecoveryStatus,
+    ScheduledChange, SendSpeed, UserOpRequest,
+};
+
+use crate::accounts::signer_for;
+use crate::chain::network::DEVNET_CHAIN_ID;
+use crate::chain::ChainError;
+use crate::primitives::aa::guardians::{
+    self, GuardianConfig, RecoveryRequest, Replacing, Scheduled, DEFAULT_DELAY_SECS,
+    MIN_PUBLIC_DELAY_SECS,
+};
+use crate::primitives::aa::safe::{self, SafeDeployment};
+use crate::primitives::aa::{Call, EntryPointVersion, SmartKind};
+use crate::primitives::units::{format_address, parse_address};
+use crate::session::Ctx;
+use crate::smart::{RawCalls, SmartAccounts, SmartError};
+use crate::store::ledger::AccountRow;
+
+/// Why a guardian or recovery step cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error("{0} is not a Safe of this wallet: guardians protect Safe accounts")]
+    NotSafe(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the recovery request does not parse: {0}")]
+    BadRequest(String),
+    #[error("the request is for chain {request}, but the wallet is on chain {wallet}")]
+    WrongChain { request: u64, wallet: u64 },
+    #[error("{0} has no guardians")]
+    NoGuardians(String),
+    #[error("the chain does not bear the request out: {0}")]
+    Mismatch(String),
+    #[error("none of this wallet's accounts is a guardian of {0}")]
+    NotAGuardian(String),
+    #[error("the approval from {0} is not a signature of this request")]
+    BadApproval(String),
+    #[error("reading the guardians needs a node: connect and try again")]
+    Offline,
+    #[error(transparent)]
+    Smart(#[from] SmartError),
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    #[error(transparent)]
+    Ledger(#[from] crate::store::ledger::LedgerError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Address(#[from] crate::primitives::units::AddressError),
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountsError),
+}
+
+pub type Result<T, E = RecoveryError> = std::result::Result<T, E>;
+
+/// What the chain says guards a Safe.
+struct Guarded {
+    timelock: Address,
+    guardian_safe: Address,
+    guardians: Vec<Address>,
+    threshold: u64,
+    delay_secs: u64,
+    /// The block the timelock was created in: its log starts there.
+    since: u64,
+}
+
+pub(crate) struct Recovery<'a> {
+    pub(crate) ctx: &'a Ctx,
+}
+
+fn word(bytes: &[u8]) -> Result<U256> {
+    guardians::decode_word(bytes)
+        .ok_or_else(|| RecoveryError::Mismatch("an answer that is not one ABI word".into()))
+}
+
+fn offline(e: ChainError) -> RecoveryError {
+    if e.is_offline() {
+        RecoveryError::Offline
+    } else {
+        e.into()
+    }
+}
+
+impl Recovery<'_> {
+    crate::session::gate_methods!(RecoveryError);
+
+    fn deployment(&self) -> SafeDeployment {
+        SafeDeployment::for_chain(self.ctx.network().chain_id)
+    }
+
+    /// The Safe row of this wallet at `address`.
+    async fn safe_row(&self, address: &str) -> Result<AccountRow> {
+        let address = format_address(&parse_address(address)?);
+        let row = self
+            .with_session(|s| Ok(s.ledger.account(&address)?))
+            .await?;
+        match row.smart {
+            Some(m) if m.kind == SmartKind::Safe => Ok(row),
+            _ => Err(RecoveryError::NotSafe(address)),
+        }
+    }
+
+    /// The Safe's modules other than the 4337 module (newest first), `[]` when not deployed.
+    async fn timelocks(&self, account: Address) -> Result<Vec<Address>> {
+        let chain = self.ctx.chain();
+        if !chain.has_code(account).await.map_err(offline)? {
+            return Ok(Vec::new());
+        }
+        let bytes = chain
+            .call(account, &guardians::modules_call())
+            .await
+            .map_err(offline)?;
+        let modules = guardians::decode_modules(&bytes)
+            .ok_or_else(|| RecoveryError::Mismatch("the Safe's module list".into()))?;
+        let module = self.deployment().module;
+        Ok(modules.into_iter().filter(|m| *m != module).collect())
+    }
+
+    /// Reads what guards `account` from the chain; `None` when nothing does.
+    async fn guarded(&self, account: Address) -> Result<Option<Guarded>> {
+        let Some(timelock) = self.timelocks(account).await?.first().copied() else {
+            return Ok(None);
+        };
+        let chain = self.ctx.chain();
+        let delay_secs = word(
+            &chain
+                .call(timelock, &guardians::get_min_delay_call())
+                .await
+                .map_err(offline)?,
+        )?
+        .saturating_to::<u64>();
+        // The guardian Safe is the proposer the timelock was made with: granted in the block
+        // that created it, found without a log search from genesis.
+        let since = chain
+            .creation_block(timelock)
+            .await
+            .map_err(offline)?
+            .ok_or_else(|| RecoveryError::Mismatch("the timelock has no code".into()))?;
+        let grants = chain
+            .logs(
+                timelock,
+                &[
+                    Some(guardians::role_granted_topic()),
+                    Some(guardians::proposer_role()),
+                ],
+                since,
+                since,
+            )
+            .await
+            .map_err(offline)?;
+        let guardian_safe = grants
+            .iter()
+            .find_map(|l| l.topics.get(2).map(|t| Address::from_slice(&t[12..])))
+            .ok_or_else(|| RecoveryError::Mismatch("the timelock names no proposer".into()))?;
+        let owners = chain
+            .call(guardian_safe, &safe::get_owners_call())
+            .await
+            .map_err(offline)?;
+        let guardians = safe::decode_owners(&owners)
+            .ok_or_else(|| RecoveryError::Mismatch("the guardian Safe's owners".into()))?;
+        let threshold = chain
+            .call(guardian_safe, &safe::get_threshold_call())
+            .await
+            .map_err(offline)
+            .map(|b| safe::decode_threshold(&b))?
+            .ok_or_else(|| RecoveryError::Mismatch("the guardian Safe's threshold".into()))?;
+        Ok(Some(Guarded {
+            timelock,
+            guardian_safe,
+            guardians,
+            threshold,
+            delay_secs,
+            since,
+        }))
+    }
+
+    /// A user operation of core-made calls from one of this wallet's smart accounts.
+    async fn send(
+        &self,
+        from: &str,
+        calls: Vec<Call>,
+        kind: &'static str,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        let req = UserOpRequest {
+            from: from.to_string(),
+            calls: Vec::new(),
+            sponsored,
+            speed: SendSpeed::Normal,
+            mfa_code,
+            override_risk: false,
+        };
+        Ok(SmartAccounts { ctx: self.ctx }
+            .send_raw_calls(&req, &RawCalls { calls, kind })
+            .await?)
+    }
+
+    /// Puts guardians on the Safe (replacing any it had) in one user operation from it.
+    pub(crate) async fn set_guardians(&self, req: &GuardianRequest) -> Result<Operation> {
+        let row = self.safe_row(&req.account).await?;
+        let account = parse_address(&row.address)?;
+        let owner = self
+            .with_session(|s| {
+                let smart = row
+                    .smart
+                    .ok_or_else(|| RecoveryError::NotSafe(row.address.clone()))?;
+                Ok(s.ledger.account_by_id(smart.owner_account_id)?)
+            })
+            .await?;
+        let mut list = Vec::new();
+        for g in &req.guardians {
+            let g = parse_address(g)?;
+            if g == account || g.to_string() == owner.address || format_address(&g) == owner.address
+            {
+                return Err(RecoveryError::Invalid(
+                    "the account and its own key cannot be its guardians: a lost key could not \
+                     help recover itself"
+                        .into(),
+                ));
+            }
+            if !list.contains(&g) {
+                list.push(g);
+            }
+        }
+        if list.is_empty() || list.len() > 20 {
+            return Err(RecoveryError::Invalid(
+                "name between 1 and 20 guardians".into(),
+            ));
+        }
+        if req.threshold == 0 || req.threshold > list.len() as u64 {
+            return Err(RecoveryError::Invalid(format!(
+                "the threshold must be between 1 and the number of guardians ({})",
+                list.len()
+            )));
+        }
+        let delay_secs = req.delay_secs.unwrap_or(DEFAULT_DELAY_SECS);
+        if self.ctx.network().chain_id != DEVNET_CHAIN_ID && delay_secs < MIN_PUBLIC_DELAY_SECS {
+            return Err(RecoveryError::Invalid(
+                "on a public network the recovery delay is at least one day (86400 seconds): \
+                 the time you have to notice and cancel"
+                    .into(),
+            ));
+        }
+        let existing = self.timelocks(account).await;
+        let replacing =
+            match existing {
+                Ok(list) => match list.as_slice() {
+                    [] => None,
+                    [one] => {
+                        let bytes = self
+                            .ctx
+                            .chain()
+                            .call(account, &guardians::modules_call())
+                            .await?;
+                        let all = guardians::decode_modules(&bytes).unwrap_or_default();
+                        let old = self
+                            .guarded(account)
+                            .await?
+                            .ok_or_else(|| RecoveryError::Mismatch("the old timelock".into()))?;
+                        guardians::previous_in(&all, *one).map(|prev_module| Replacing {
+                            prev_module,
+                            timelock: *one,
+                            guardian_safe: old.guardian_safe,
+                        })
+                    }
+                    _ => return Err(RecoveryError::Invalid(
+                        "the Safe has modules Cairn did not install: change its guardians with \
+                         the tool that added them"
+                            .into(),
+                    )),
+                },
+                // Offline, a Safe that is not deployed yet has no guardians to replace; one that
+                // is deployed might: its list must be read first.
+                Err(RecoveryError::Offline) => {
+                    let known = self
+                        .with_session(|s| {
+                            Ok(s.ledger.is_deployed(row.id, self.ctx.network().chain_id)?)
+                        })
+                        .await?;
+                    if known {
+                        return Err(RecoveryError::Offline);
+                    }
+                    None
+                }
+                Err(e) => return Err(e),
+            };
+        let mut salt = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
+            .map_err(|_| RecoveryError::Invalid("no randomness for the set-up's salt".into()))?;
+        let setup = guardians::setup(
+            &self.deployment(),
+            account,
+            &GuardianConfig {
+                guardians: list.clone(),
+                threshold: req.threshold,
+                delay_secs,
+            },
+            B256::from(salt),
+            replacing,
+        );
+        let op = self
+            .send(
+                &row.address,
+                setup.calls,
+                "guardian_setup",
+                req.sponsored,
+                req.mfa_code.clone(),
+            )
+            .await?;
+        let detail =
+            format!(
+            "guardians of {}: {} of {} ({}), delay {delay_secs} s, timelock {}, guardian Safe {}",
+            row.address,
+            req.threshold,
+            list.len(),
+            list.iter().map(format_address).collect::<Vec<_>>().join(", "),
+            format_address(&setup.timelock),
+            format_address(&setup.guardian_safe),
+        );
+        self.with_session(|s| {
+            Ok(s.ledger.audit(
+                crate::store::audit::AuditEvent::GuardiansChanged,
+                crate::store::audit::Outcome::Ok,
+                &detail,
+            )?)
+        })
+        .await?;
+        Ok(op)
+    }
+
+    /// The Safe's guardians and what its timelock holds, as the chain says.
+    pub(crate) async fn guardians(&self, address: &str) -> Result<Guardians> {
+        let account = parse_address(address)?;
+        let Some(g) = self.guarded(account).await? else {
+            return Ok(Guardians {
+                account: format_address(&account),
+                timelock: None,
+                guardian_safe: None,
+                guardians: Vec::new(),
+                threshold: 0,
+                delay_secs: 0,
+                scheduled: Vec::new(),
+            });
+        };
+        let scheduled = self.scheduled(account, &g).await?;
+        Ok(Guardians {
+            account: format_address(&account),
+            timelock: Some(format_address(&g.timelock)),
+            guardian_safe: Some(format_address(&g.guardian_safe)),
+            guardians: g.guardians.iter().map(format_address).collect(),
+            threshold: g.threshold,
+            delay_secs: g.delay_secs,
+            scheduled: scheduled.into_iter().map(|(_, c)| c).collect(),
+        })
+    }
+
+    /// Every call the timelock scheduled, read in spans the network's providers accept, with
+    /// its state now.
+    async fn scheduled(
+        &self,
+        account: Address,
+        g: &Guarded,
+    ) -> Result<Vec<(Scheduled, ScheduledChange)>> {
+        let chain = self.ctx.chain();
+        let head = chain.block_number().await.map_err(offline)?;
+        let span = self.ctx.network().log_span_blocks.max(1);
+        let mut found = Vec::new();
+        let mut from = g.since;
+        while from <= head {
+            let to = from.saturating_add(span - 1).min(head);
+            for l in chain
+                .logs(
+                    g.timelock,
+                    &[Some(guardians::call_scheduled_topic())],
+                    from,
+                    to,
+                )
+                .await
+                .map_err(offline)?
+            {
+                if let Some(s) = guardians::read_scheduled(account, &l.topics, &l.data) {
+                    found.push(s);
+                }
+            }
+            from = to.saturating_add(1);
+        }
+        let time = chain.latest_timestamp().await.map_err(offline)?;
+        let mut out = Vec::new();
+        for s in found {
+            let ts = word(
+                &chain
+                    .call(g.timelock, &guardians::get_timestamp_call(s.id()))
+                    .await
+                    .map_err(offline)?,
+            )?
+            .saturating_to::<u64>();
+            let (state, ready_at) = match ts {
+                0 => ("cancelled", None),
+                1 => ("done", None),
+                t if t <= time => ("ready", Some(t)),
+                t => ("pending", Some(t)),
+            };
+            let change = match &s {
+                Scheduled::OwnerChange {
+                    id,
+                    old_owner,
+                    new_owner,
+                } => ScheduledChange {
+                    id: id.to_string(),
+                    kind: "owner_change".into(),
+                    old_owner: Some(format_address(old_owner)),
+                    new_owner: Some(format_address(new_owner)),
+                    state: state.into(),
+                    ready_at,
+                },
+                Scheduled::Other { id, .. } => ScheduledChange {
+                    id: id.to_string(),
+                    kind: "other".into(),
+                    old_owner: None,
+                    new_owner: None,
+                    state: state.into(),
+                    ready_at,
+                },
+            };
+            out.push((s, change));
+        }
+        Ok(out)
+    }
+
+    /// A request, made on the new device, to make `new_owner` (this wallet's first account when
+    /// absent) the owner of `account` in place of its current one.
+    pub(crate) async fn request(&self, address: &str, new_owner: Option<&str>) -> Result<String> {
+        let account = parse_address(address)?;
+        let new_owner = match new_owner {
+            Some(a) => parse_address(a)?,
+            None => {
+                let first = self
+                    .with_session(|s| {
+                        s.ledger
+                            .accounts(false)?
+                            .into_iter()
+                            .find(|a| a.smart.is_none())
+                            .ok_or_else(|| {
+                                RecoveryError::Invalid("this wallet has no account".into())
+                            })
+                    })
+                    .await?;
+                parse_address(&first.address)?
+            }
+        };
+        let g = self
+            .guarded(account)
+            .await?
+            .ok_or_else(|| RecoveryError::NoGuardians(format_address(&account)))?;
+        let chain = self.ctx.chain();
+        let owners = safe::decode_owners(
+            &chain
+                .call(account, &safe::get_owners_call())
+                .await
+                .map_err(offline)?,
+        )
+        .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
+        if owners.contains(&new_owner) {
+            return Err(RecoveryError::Invalid(format!(
+                "{} already owns {}",
+                format_address(&new_owner),
+                format_address(&account)
+            )));
+        }
+        // The owner replaced: the account's one owner (Cairn makes single-owner Safes).
+        let [old_owner] = owners.as_slice() else {
+            return Err(RecoveryError::Invalid(
+                "the account has several owners: recovery replaces a single owner".into(),
+            ));
+        };
+        let nonce = word(
+            &chain
+                .call(g.guardian_safe, &guardians::nonce_call())
+                .await
+                .map_err(offline)?,
+        )?;
+        let mut salt = [0u8; 32];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
+            .map_err(|_| RecoveryError::Invalid("no randomness for the request".into()))?;
+        let request = RecoveryRequest {
+            chain_id: self.ctx.network().chain_id,
+            account,
+            timelock: g.timelock,
+            guardian_safe: g.guardian_safe,
+            guardian_nonce: nonce,
+            prev_owner: guardians::SENTINEL,
+            old_owner: *old_owner,
+            new_owner,
+            salt: B256::from(salt),
+            delay_secs: g.delay_secs,
+        };
+        serde_json::to_string(&request).map_err(|e| RecoveryError::BadRequest(e.to_string()))
+    }
+
+    fn parse(&self, text: &str) -> Result<RecoveryRequest> {
+        let request: RecoveryRequest = serde_json::from_str(text.trim())
+            .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+        let wallet = self.ctx.network().chain_id;
+        if request.chain_id != wallet {
+            return Err(RecoveryError::WrongChain {
+                request: request.chain_id,
+                wallet,
+            });
+        }
+        Ok(request)
+    }
+
+    /// What approving `text` means, checked against the chain when a node answers.
+    pub(crate) async fn review(&self, text: &str) -> Result<RecoveryReview> {
+        let request = self.parse(text)?;
+        let hash = request.safe_tx_hash();
+        let checked = match self.guarded(request.account).await {
+            Ok(Some(g)) => Some(self.bear_out(&request, &g, hash).await?),
+            Ok(None) => return Err(RecoveryError::NoGuardians(format_address(&request.account))),
+            Err(RecoveryError::Offline) => None,
+            Err(e) => return Err(e),
+        };
+        let mine = self
+            .with_session(|s| {
+                Ok(s.ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .filter(|a| a.smart.is_none())
+                    .map(|a| a.address)
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        let (guardians, threshold) = match &checked {
+            Some(g) => (
+                g.guardians.iter().map(format_address).collect(),
+                Some(g.threshold),
+            ),
+            None => (Vec::new(), None),
+        };
+        let mine = match &checked {
+            Some(_) => mine.into_iter().filter(|a| guardians.contains(a)).collect(),
+            None => mine,
+        };
+        Ok(RecoveryReview {
+            request: serde_json::to_string(&request)
+                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?,
+            chain_id: request.chain_id,
+            account: format_address(&request.account),
+            old_owner: format_address(&request.old_owner),
+            new_owner: format_address(&request.new_owner),
+            guardian_safe: format_address(&request.guardian_safe),
+            delay_secs: request.delay_secs,
+            hash: hash.to_string(),
+            checked: checked.is_some(),
+            guardians,
+            threshold,
+            mine,
+        })
+    }
+
+    /// Every fact the request states, against the chain.
+    async fn bear_out(&self, r: &RecoveryRequest, g: &Guarded, hash: B256) -> Result<Guarded> {
+        let fail = |what: &str| Err(RecoveryError::Mismatch(what.to_string()));
+        if g.timelock != r.timelock {
+            return fail("the account's timelock is another");
+        }
+        if g.guardian_safe != r.guardian_safe {
+            return fail("the account's guardians are another Safe");
+        }
+        if g.delay_secs != r.delay_secs {
+            return fail("the delay is another");
+        }
+        let chain = self.ctx.chain();
+        let onchain = chain
+            .call(r.guardian_safe, &r.get_transaction_hash_call())
+            .await
+            .map_err(offline)?;
+        if onchain != hash.to_vec() {
+            return fail("the guardian Safe computes another hash");
+        }
+        let nonce = word(
+            &chain
+                .call(r.guardian_safe, &guardians::nonce_call())
+                .await
+                .map_err(offline)?,
+        )?;
+        if nonce != r.guardian_nonce {
+            return fail("the guardians have signed something else since (their nonce moved)");
+        }
+        let owners = safe::decode_owners(
+            &chain
+                .call(r.account, &safe::get_owners_call())
+                .await
+                .map_err(offline)?,
+        )
+        .unwrap_or_default();
+        if guardians::previous_in(&owners, r.old_owner) != Some(r.prev_owner) {
+            return fail("the owner to replace does not own the account");
+        }
+        Ok(Guarded {
+            timelock: g.timelock,
+            guardian_safe: g.guardian_safe,
+            guardians: g.guardians.clone(),
+            threshold: g.threshold,
+            delay_secs: g.delay_secs,
+            since: g.since,
+        })
+    }
+
+    /// A guardian's signature of the request, by `guardian` (one of this wallet's accounts;
+    /// when absent, the one the chain names among the guardians). Checked against the chain
+    /// first when a node answers; signed on the request's word when none does.
+    pub(crate) async fn approve(
+        &self,
+        text: &str,
+        guardian: Option<&str>,
+    ) -> Result<RecoveryApproval> {
+        let review = self.review(text).await?;
+        let request = self.parse(text)?;
+        let chosen = match guardian {
+            Some(g) => {
+                let g = format_address(&parse_address(g)?);
+                if review.checked && !review.guardians.contains(&g) {
+                    return Err(RecoveryError::NotAGuardian(review.account));
+                }
+                g
+            }
+            None if review.checked => review
+                .mine
+                .first()
+                .cloned()
+                .ok_or_else(|| RecoveryError::NotAGuardian(review.account.clone()))?,
+            None => {
+                return Err(RecoveryError::Invalid(
+                    "offline, name the guardian account that signs".into(),
+                ))
+            }
+        };
+        let hash = request.safe_tx_hash();
+        let signature = self
+            .with_session(|s| {
+                let row = s.ledger.account(&chosen)?;
+                let signer = signer_for(&s.keys, &s.ledger, &row)?;
+                let sig = signer
+                    .sign_hash_sync(&hash)
+                    .map_err(|e| RecoveryError::Invalid(format!("could not sign: {e}")))?;
+                s.ledger.audit(
+                    crate::store::audit::AuditEvent::RecoveryApproved,
+                    crate::store::audit::Outcome::Ok,
+                    &format!(
+                        "approved replacing {} with {} on {} as guardian {chosen}",
+                        format_address(&request.old_owner),
+                        format_address(&request.new_owner),
+                        format_address(&request.account)
+                    ),
+                )?;
+                Ok(sig)
+            })
+            .await?;
+        Ok(RecoveryApproval {
+            hash: hash.to_string(),
+            guardian: chosen,
+            signature: format!("0x{}", hex::encode(signature.as_bytes())),
+        })
+    }
+
+    /// Schedules the owner change with the guardians' approvals: the guardian Safe's
+    /// transaction, in a user operation from `from` (a smart account of this wallet). Each
+    /// approval is checked to be its guardian's signature of this request; whether there are
+    /// enough is the guardian Safe's to say (`GS020`).
+    pub(crate) async fn submit(
+        &self,
+        text: &str,
+        approvals: &[RecoveryApproval],
+        from: &str,
+        sponsored: bool,
+    ) -> Result<Operation> {
+        let request = self.parse(text)?;
+        let hash = request.safe_tx_hash();
+        let mut signed = Vec::new();
+        for a in approvals {
+            let guardian = parse_address(&a.guardian)?;
+            let bad = || RecoveryError::BadApproval(format_address(&guardian));
+            if a.hash.parse::<B256>().ok() != Some(hash) {
+                return Err(bad());
+            }
+            let bytes =
+                hex::decode(a.signature.trim().trim_start_matches("0x")).map_err(|_| bad())?;
+            let sig = Signature::try_from(bytes.as_slice()).map_err(|_| bad())?;
+            if sig.recover_address_from_prehash(&hash).ok() != Some(guardian) {
+                return Err(bad());
+            }
+            signed.push((guardian, sig.as_bytes().to_vec()));
+        }
+        let call = Call {
+            to: request.guardian_safe,
+            value: U256::ZERO,
+            data: request.exec_transaction_call(&signed).into(),
+        };
+        self.send(from, vec![call], "recovery_schedule", sponsored, None)
+            .await
+    }
+
+    /// Runs the scheduled change once its delay has passed (anyone may).
+    pub(crate) async fn execute(
+        &self,
+        text: &str,
+        from: &str,
+        sponsored: bool,
+    ) -> Result<Operation> {
+        let request = self.parse(text)?;
+        let call = Call {
+            to: request.timelock,
+            value: U256::ZERO,
+            data: request.execute_call().into(),
+        };
+        self.send(from, vec![call], "recovery_execute", sponsored, None)
+            .await
+    }
+
+    /// The owner's veto: cancels a call the account's timelock holds (`id`), in a user
+    /// operation from the account itself.
+    pub(crate) async fn cancel(
+        &self,
+        address: &str,
+        id: &str,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        let row = self.safe_row(address).await?;
+        let account = parse_address(&row.address)?;
+        let id: B256 = id
+            .trim()
+            .parse()
+            .map_err(|_| RecoveryError::Invalid(format!("{id:?} is not an operation id")))?;
+        let timelock = *self
+            .timelocks(account)
+            .await?
+            .first()
+            .ok_or_else(|| RecoveryError::NoGuardians(row.address.clone()))?;
+        let call = Call {
+            to: timelock,
+            value: U256::ZERO,
+            data: guardians::cancel_call(id).into(),
+        };
+        self.send(
+            &row.address,
+            vec![call],
+            "recovery_cancel",
+            sponsored,
+            mfa_code,
+        )
+        .await
+    }
+
+    /// Where the request stands; once done, and its new owner is one of this wallet's
+    /// accounts, the recovered Safe becomes an account of this wallet.
+    pub(crate) async fn status(&self, text: &str) -> Result<RecoveryStatus> {
+        let request = self.parse(text)?;
+        let chain = self.ctx.chain();
+        let id = request.operation_id();
+        let ts = word(
+            &chain
+                .call(request.timelock, &guardians::get_timestamp_call(id))
+                .await
+                .map_err(offline)?,
+        )?
+        .saturating_to::<u64>();
+        let owners = safe::decode_owners(
+            &chain
+                .call(request.account, &safe::get_owners_call())
+                .await
+                .map_err(offline)?,
+        )
+        .unwrap_or_default();
+        let time = chain.latest_timestamp().await.map_err(offline)?;
+        let (state, ready_at) = match ts {
+            // Never scheduled and cancelled look alike to the timelock; the owner list tells
+            // the done case apart from both.
+            0 => ("not_scheduled", None),
+            1 => ("done", None),
+            t if t <= time => ("ready", Some(t)),
+            t => ("pending", Some(t)),
+        };
+        let adopted = if state == "done" && owners.contains(&request.new_owner) {
+            self.adopt(request.account, request.new_owner).await?
+        } else {
+            false
+        };
+        Ok(RecoveryStatus {
+            account: format_address(&request.account),
+            id: id.to_string(),
+            state: state.into(),
+            ready_at,
+            owners: owners.iter().map(format_address).collect(),
+            adopted,
+        })
+    }
+
+    /// Adds the recovered Safe as an account of this wallet, owned by its account `owner`;
+    /// `false` when `owner` is not one of this wallet's accounts.
+    async fn adopt(&self, account: Address, owner: Address) -> Result<bool> {
+        let chain_id = self.ctx.network().chain_id;
+        let added = self
+            .with_session(|s| {
+                let Ok(owner_row) = s.ledger.account(&format_address(&owner)) else {
+                    return Ok(false);
+                };
+                if owner_row.smart.is_some() {
+                    return Ok(false);
+                }
+                let address = format_address(&account);
+                let row = match s.ledger.account(&address) {
+                    Ok(row) => row,
+                    Err(_) => s.ledger.add_smart_account(
+                        &owner_row,
+                        SmartKind::Safe,
+                        EntryPointVersion::V07,
+                        &address,
+                        &format!("{} (recovered Safe)", owner_row.name),
+                    )?,
+                };
+                s.ledger.set_deployed(row.id, chain_id)?;
+                Ok(true)
+            })
+            .await?;
+        if added {
+            self.ctx.wake_sync();
+        }
+        Ok(added)
+    }
+}

@@ -1,0 +1,303 @@
+//! Guardian recovery across independent wallets, each in its own data directory, against anvil,
+//! alto and the paymaster with Safe 1.4.1 and its 4337 module: an owner puts three guardians
+//! (two must sign) and a delay on a Safe; a new device asks for the account; one approval is
+//! refused by the guardian Safe (GS020), two schedule the change; it cannot run before the
+//! delay; after it, a third party runs it; the new device owns and sends from the account and
+//! the old key's operation is refused. The owner's cancel voids a pending recovery, and
+//! replaced guardians can no longer schedule one.
+
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use cairn_api::{CallSpec, ErrorCode, GuardianRequest, SendSpeed, UserOpRequest};
+use cairn_core::{Network, Wallet};
+use cairn_tests::devnet::{Devnet, Endpoints, Peers};
+use cairn_tests::wallet::*;
+use serde_json::json;
+
+fn stack_network(e: &Endpoints) -> Network {
+    let mut n = network(std::slice::from_ref(&e.rpc_url));
+    n.bundler_url = e.bundler_url.clone();
+    n.paymaster_url = e.paymaster_url.clone();
+    n
+}
+
+/// A wallet in its own directory with its own Safe (made, not yet deployed): its first
+/// account and that Safe's address.
+async fn wallet(dir: &std::path::Path, e: &Endpoints) -> (Wallet, String, String) {
+    let (w, owner) = new_wallet(dir, stack_network(e)).await;
+    let safe = w.smart_account(&owner, None).await.unwrap().address;
+    (w, owner, safe)
+}
+
+fn pay(from: &str, to: &str, amount: &str) -> UserOpRequest {
+    UserOpRequest {
+        from: from.into(),
+        calls: vec![CallSpec::Transfer {
+            to: to.into(),
+            token: None,
+            amount: amount.into(),
+        }],
+        sponsored: true,
+        speed: SendSpeed::Normal,
+        mfa_code: None,
+        override_risk: false,
+    }
+}
+
+async fn time_passes(url: &str, secs: u64) {
+    rpc(url, "evm_increaseTime", json!([secs])).await;
+    rpc(url, "evm_mine", json!([])).await;
+}
+
+#[tokio::test]
+async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let url = e.rpc_url.clone();
+    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, owner_key, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, g1_key, _) = wallet(dirs[1].path(), &e).await;
+    let (g2, g2_key, _) = wallet(dirs[2].path(), &e).await;
+    let (g3, g3_key, g3_safe) = wallet(dirs[3].path(), &e).await;
+    let (new_w, new_key, new_safe) = wallet(dirs[4].path(), &e).await;
+    let bob = "0x000000000000000000000000000000000000b0b0";
+
+    // The owner: three guardians, two must sign, an hour's delay; one sponsored operation
+    // that also deploys the Safe.
+    let guardians = vec![g1_key.clone(), g2_key.clone(), g3_key.clone()];
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: guardians.clone(),
+            threshold: 2,
+            delay_secs: Some(3600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(set.kind, "guardian_setup");
+    wait_state(&owner_w, set.id, "confirmed").await;
+    let seen = owner_w.guardians(&account).await.unwrap();
+    assert_eq!(seen.guardians, guardians);
+    assert_eq!((seen.threshold, seen.delay_secs), (2, 3600));
+    assert!(seen.scheduled.is_empty());
+    // Its own key cannot be a guardian, nor can a threshold exceed the guardians.
+    for (list, threshold) in [(vec![owner_key.clone()], 1), (guardians.clone(), 4)] {
+        let err = owner_w
+            .set_guardians(&GuardianRequest {
+                account: account.clone(),
+                guardians: list,
+                threshold,
+                delay_secs: None,
+                sponsored: true,
+                mfa_code: None,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    }
+    w_fund(&owner_w, &account, "2").await;
+
+    // The new device asks; each guardian's wallet sees what it approves.
+    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let review = g1.recovery_review(&request).await.unwrap();
+    assert!(review.checked);
+    assert_eq!(
+        (review.account.as_str(), review.old_owner.as_str()),
+        (account.as_str(), owner_key.as_str())
+    );
+    assert_eq!(review.new_owner, new_key);
+    assert_eq!(review.mine, vec![g1_key.clone()]);
+    assert_eq!(review.threshold, Some(2));
+    let a1 = g1.recovery_approve(&request, None).await.unwrap();
+    let a2 = g2.recovery_approve(&request, None).await.unwrap();
+    // Someone who is not a guardian cannot approve.
+    let err = new_w.recovery_approve(&request, None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+
+    // One signature is not enough.
+    let err = new_w
+        .recovery_submit(&request, std::slice::from_ref(&a1), &new_safe, true)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("GS020"), "{err}");
+    // A tampered approval is refused before anything is sent.
+    let mut forged = a2.clone();
+    forged.guardian = g3_key.clone();
+    let err = new_w
+        .recovery_submit(&request, &[a1.clone(), forged], &new_safe, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    // Two schedule it.
+    let scheduled = new_w
+        .recovery_submit(&request, &[a2.clone(), a1.clone()], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, scheduled.id, "confirmed").await;
+    let status = new_w.recovery_status(&request).await.unwrap();
+    assert_eq!(status.state, "pending");
+    assert!(!status.adopted);
+    let held = owner_w.guardians(&account).await.unwrap().scheduled;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].kind, "owner_change");
+    assert_eq!(held[0].new_owner.as_deref(), Some(new_key.as_str()));
+
+    // Not before the delay.
+    let err = new_w
+        .recovery_execute(&request, &new_safe, true)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("TimelockUnexpectedOperationState"),
+        "{err}"
+    );
+
+    // After it, anyone: here the third guardian, from its own Safe.
+    time_passes(&url, 3601).await;
+    let run = g3.recovery_execute(&request, &g3_safe, true).await.unwrap();
+    wait_state(&g3, run.id, "confirmed").await;
+    let status = new_w.recovery_status(&request).await.unwrap();
+    assert_eq!(status.state, "done");
+    assert_eq!(status.owners, vec![new_key.clone()]);
+    assert!(status.adopted, "the new device now holds the account");
+
+    // The new device sends from the account; the old key can no longer.
+    let sent = new_w
+        .send_user_op(&pay(&account, bob, "0.5"))
+        .await
+        .unwrap();
+    wait_state(&new_w, sent.id, "confirmed").await;
+    assert_eq!(eth_balance(&url, bob).await, wei("0.5"));
+    let err = owner_w
+        .send_user_op(&pay(&account, bob, "0.1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("no longer owns"), "{err}");
+}
+
+async fn w_fund(w: &Wallet, who: &str, eth: &str) {
+    w.devnet_fund(who, eth).await.unwrap();
+    w.sync_once().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let url = e.rpc_url.clone();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, _, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, g1_key, _) = wallet(dirs[1].path(), &e).await;
+    let (g2, g2_key, _) = wallet(dirs[2].path(), &e).await;
+    let (new_w, _, new_safe) = wallet(dirs[3].path(), &e).await;
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g1_key.clone(), g2_key.clone()],
+            threshold: 1,
+            delay_secs: Some(600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+
+    // A recovery the owner did not start: scheduled by one guardian, vetoed by the owner.
+    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let a1 = g1.recovery_approve(&request, None).await.unwrap();
+    let op = new_w
+        .recovery_submit(&request, &[a1], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, op.id, "confirmed").await;
+    let held = owner_w.guardians(&account).await.unwrap().scheduled;
+    assert_eq!(held[0].state, "pending");
+    let cancel = owner_w
+        .recovery_cancel(&account, &held[0].id, true, None)
+        .await
+        .unwrap();
+    wait_state(&owner_w, cancel.id, "confirmed").await;
+    assert_eq!(
+        owner_w.guardians(&account).await.unwrap().scheduled[0].state,
+        "cancelled"
+    );
+    time_passes(&url, 601).await;
+    let err = new_w
+        .recovery_execute(&request, &new_safe, true)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("TimelockUnexpectedOperationState"),
+        "{err}"
+    );
+
+    // Guardians replaced: g2 alone now. An approval g1 gave while still a guardian can no
+    // longer schedule anything: its guardian Safe lost the proposer role.
+    let before = new_w.recovery_request(&account, None).await.unwrap();
+    let stale = g1.recovery_approve(&before, None).await.unwrap();
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g2_key.clone()],
+            threshold: 1,
+            delay_secs: Some(600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+    let now = owner_w.guardians(&account).await.unwrap();
+    assert_eq!(now.guardians, vec![g2_key.clone()]);
+    let err = new_w
+        .recovery_submit(&before, &[stale], &new_safe, true)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("GS013"), "{err}");
+    assert_eq!(
+        new_w.recovery_status(&before).await.unwrap().state,
+        "not_scheduled"
+    );
+    // The old request names the old timelock and guardian Safe: the chain no longer bears it.
+    let err = g1.recovery_review(&request).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    let fresh = new_w.recovery_request(&account, None).await.unwrap();
+    let err = g1.recovery_approve(&fresh, None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    // Signed anyway with the old guardian's key (its wallet names itself): GS026.
+    let forced = g1.recovery_approve(&fresh, Some(&g1_key)).await;
+    assert!(
+        forced.is_err(),
+        "a non-guardian signature is refused by the wallet"
+    );
+    let ok = g2.recovery_approve(&fresh, None).await.unwrap();
+    assert_eq!(ok.guardian, g2_key);
+}
+
+/// The timelock Cairn deploys is OpenZeppelin's published `TimelockController`, byte for byte.
+#[test]
+fn the_timelock_code_is_openzeppelins_artifact() {
+    let path = cairn_tests::repo_root().join(
+        "scripts/devnet/node_modules/@openzeppelin/contracts/build/contracts/TimelockController.json",
+    );
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let published = hex::decode(
+        artifact["bytecode"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("0x"),
+    )
+    .unwrap();
+    assert_eq!(
+        cairn_core::aa::guardians::timelock_creation_code(),
+        published
+    );
+}
