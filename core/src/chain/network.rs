@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-/// Chain id of the local development chain (anvil's default).
-pub const DEVNET_CHAIN_ID: u64 = 31337;
+pub use crate::primitives::DEVNET_CHAIN_ID;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Network {

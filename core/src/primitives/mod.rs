@@ -6,6 +6,10 @@
 
 pub mod aa;
 pub mod erc20;
+
+/// Chain id of the local development chain (anvil's default), where contracts whose published
+/// bytes differ from the deployed ones sit at addresses of their own.
+pub const DEVNET_CHAIN_ID: u64 = 31337;
 pub mod page;
 pub mod qr;
 pub mod totp;

@@ -67,7 +67,7 @@ impl SafeDeployment {
     /// checked on chain before an account is made.
     pub fn for_chain(chain_id: u64) -> SafeDeployment {
         let (module, module_setup) = match chain_id {
-            crate::chain::network::DEVNET_CHAIN_ID => (
+            crate::primitives::DEVNET_CHAIN_ID => (
                 address!("dBe027F6A41AF5cFf83799669348079D574faeCe"),
                 address!("179D495ba379eC6Ee559CbEdd4511Fa52976A02A"),
             ),
