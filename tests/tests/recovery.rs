@@ -301,3 +301,106 @@ fn the_timelock_code_is_openzeppelins_artifact() {
         published
     );
 }
+
+/// The same recovery through the `cairn` command line, requests and approvals as files.
+#[tokio::test]
+async fn the_cli_recovers_a_safe_with_files() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let roots: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let cairn = |i: usize| {
+        let mut cmd = cli(roots[i].path(), &e.rpc_url);
+        cmd.env("CAIRN_BUNDLER_URL", e.bundler_url.as_deref().unwrap())
+            .env("CAIRN_PAYMASTER_URL", e.paymaster_url.as_deref().unwrap());
+        cmd
+    };
+    let address = |v: serde_json::Value| v["account"]["address"].as_str().unwrap().to_string();
+    let _owner = address(run_json(cairn(0), &["create"]));
+    let guardian = address(run_json(cairn(1), &["create"]));
+    let new_owner = address(run_json(cairn(2), &["create"]));
+    let account = run_json(cairn(0), &["safe", "create"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_safe = run_json(cairn(2), &["safe", "create"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let set = run_json(
+        cairn(0),
+        &[
+            "guardians",
+            "set",
+            "--guardian",
+            &guardian,
+            "--threshold",
+            "1",
+            "--delay",
+            "60",
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(set["state"], "confirmed", "{set}");
+    let listed = run_json(cairn(0), &["guardians", "list"]);
+    assert_eq!(listed["guardians"], json!([guardian]));
+
+    let dir = roots[2].path();
+    let request = dir.join("request.json");
+    let approval = dir.join("approval.json");
+    let (request_s, approval_s) = (
+        request.to_str().unwrap().to_string(),
+        approval.to_str().unwrap().to_string(),
+    );
+    run_json(
+        cairn(2),
+        &[
+            "recovery",
+            "request",
+            "--account",
+            &account,
+            "--out",
+            &request_s,
+        ],
+    );
+    let review = run_json(cairn(1), &["recovery", "review", &request_s]);
+    assert_eq!(review["new_owner"], json!(new_owner));
+    run_json(
+        cairn(1),
+        &["recovery", "approve", &request_s, "--out", &approval_s],
+    );
+    let scheduled = run_json(
+        cairn(2),
+        &[
+            "recovery",
+            "submit",
+            &request_s,
+            "--approval",
+            &approval_s,
+            "--from",
+            &new_safe,
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(scheduled["state"], "confirmed", "{scheduled}");
+    time_passes(&e.rpc_url, 61).await;
+    let run = run_json(
+        cairn(2),
+        &[
+            "recovery",
+            "execute",
+            &request_s,
+            "--from",
+            &new_safe,
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(run["state"], "confirmed", "{run}");
+    let status = run_json(cairn(2), &["recovery", "status", &request_s]);
+    assert_eq!(status["state"], "done");
+    assert_eq!(status["adopted"], true);
+    assert_eq!(status["owners"], json!([new_owner]));
+}

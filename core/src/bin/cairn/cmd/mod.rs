@@ -18,6 +18,7 @@ mod history;
 mod mfa;
 mod network;
 mod prices;
+mod recovery;
 mod send;
 mod sign;
 mod smart;
@@ -46,6 +47,8 @@ pub enum Command {
     #[command(flatten)]
     Smart(smart::Cmd),
     #[command(flatten)]
+    Recovery(recovery::Cmd),
+    #[command(flatten)]
     Guard(guard::Cmd),
     #[command(flatten)]
     Sign(sign::Cmd),
@@ -70,6 +73,7 @@ pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
         Command::Audit(cmd) => audit::run(ctx, cmd).await?,
         Command::Send(cmd) => send::run(ctx, cmd).await?,
         Command::Smart(cmd) => smart::run(ctx, cmd).await?,
+        Command::Recovery(cmd) => recovery::run(ctx, cmd).await?,
         Command::Guard(cmd) => guard::run(ctx, cmd).await?,
         Command::Sign(cmd) => sign::run(ctx, cmd).await?,
         Command::Mfa(cmd) => mfa::run(ctx, cmd).await?,
@@ -123,6 +127,8 @@ mod tests {
                 "send",
                 "smart",
                 "safe",
+                "guardians",
+                "recovery",
                 "contact",
                 "denylist",
                 "assess",
