@@ -23,6 +23,10 @@ use cairn_api::{
     PriceSettings, PriceTable, ReplacementQuote, ReplacementRequest, SendDraft, SendPreview,
     SetPolicyRequest, SetQuietRequest,
 };
+use cairn_api::{
+    GuardianRequest, Guardians, RecoveryApproval, RecoveryApproveRequest, RecoveryCancelRequest,
+    RecoveryRequestSpec, RecoveryReview, RecoveryStatus, RecoverySubmitRequest, RecoveryText,
+};
 use cairn_core::logging::correlation_id;
 use cairn_core::KeySpec;
 use secrecy::{ExposeSecret, SecretString};
@@ -442,6 +446,125 @@ pub async fn quote_send(
 pub async fn send(state: State<'_, AppState>, request: SendRequest) -> Result<Operation, ApiError> {
     let wallet = state.wallet();
     traced("send", wallet.send(&request)).await
+}
+
+/// Whether the active network's paymaster should pay: where there is one, a recovery step is
+/// sponsored (the new device's account holds nothing yet).
+fn sponsor(state: &AppState) -> bool {
+    state.wallet().network().paymaster_url.is_some()
+}
+
+#[tauri::command]
+pub async fn set_guardians(
+    state: State<'_, AppState>,
+    request: GuardianRequest,
+) -> Result<Operation, ApiError> {
+    traced("set_guardians", state.wallet().set_guardians(&request)).await
+}
+
+#[tauri::command]
+pub async fn guardians(
+    state: State<'_, AppState>,
+    request: AddressRequest,
+) -> Result<Guardians, ApiError> {
+    traced("guardians", state.wallet().guardians(&request.address)).await
+}
+
+#[tauri::command]
+pub async fn recovery_request(
+    state: State<'_, AppState>,
+    request: RecoveryRequestSpec,
+) -> Result<String, ApiError> {
+    let wallet = state.wallet();
+    traced(
+        "recovery_request",
+        wallet.recovery_request(&request.account, request.new_owner.as_deref()),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_review(
+    state: State<'_, AppState>,
+    request: RecoveryText,
+) -> Result<RecoveryReview, ApiError> {
+    traced(
+        "recovery_review",
+        state.wallet().recovery_review(&request.request),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_approve(
+    state: State<'_, AppState>,
+    request: RecoveryApproveRequest,
+) -> Result<RecoveryApproval, ApiError> {
+    let wallet = state.wallet();
+    traced(
+        "recovery_approve",
+        wallet.recovery_approve(&request.request, request.guardian.as_deref()),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_submit(
+    state: State<'_, AppState>,
+    request: RecoverySubmitRequest,
+) -> Result<Operation, ApiError> {
+    let wallet = state.wallet();
+    let sponsored = request.sponsored || sponsor(&state);
+    traced(
+        "recovery_submit",
+        wallet.recovery_submit(
+            &request.request,
+            &request.approvals,
+            &request.from,
+            sponsored,
+        ),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_execute(
+    state: State<'_, AppState>,
+    request: RecoverySubmitRequest,
+) -> Result<Operation, ApiError> {
+    let wallet = state.wallet();
+    let sponsored = request.sponsored || sponsor(&state);
+    traced(
+        "recovery_execute",
+        wallet.recovery_execute(&request.request, &request.from, sponsored),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_cancel(
+    state: State<'_, AppState>,
+    request: RecoveryCancelRequest,
+) -> Result<Operation, ApiError> {
+    let wallet = state.wallet();
+    let sponsored = sponsor(&state);
+    traced(
+        "recovery_cancel",
+        wallet.recovery_cancel(&request.account, &request.id, sponsored, request.mfa_code),
+    )
+    .await
+}
+
+#[tauri::command]
+pub async fn recovery_status(
+    state: State<'_, AppState>,
+    request: RecoveryText,
+) -> Result<RecoveryStatus, ApiError> {
+    traced(
+        "recovery_status",
+        state.wallet().recovery_status(&request.request),
+    )
+    .await
 }
 
 /// The smart account of an owner account, made on first use.

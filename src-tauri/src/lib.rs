@@ -123,6 +123,15 @@ pub fn run() {
             commands::mfa_disable,
             commands::mfa_new_recovery_codes,
             commands::hidden_accounts,
+            commands::set_guardians,
+            commands::guardians,
+            commands::recovery_request,
+            commands::recovery_review,
+            commands::recovery_approve,
+            commands::recovery_submit,
+            commands::recovery_execute,
+            commands::recovery_cancel,
+            commands::recovery_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

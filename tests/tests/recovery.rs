@@ -9,7 +9,7 @@
 // A failed expectation in a test is a panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use cairn_api::{CallSpec, ErrorCode, GuardianRequest, SendSpeed, UserOpRequest};
+use cairn_api::{CallSpec, ErrorCode, GuardianRequest, Notice, SendSpeed, UserOpRequest};
 use cairn_core::{Network, Wallet};
 use cairn_tests::devnet::{Devnet, Endpoints, Peers};
 use cairn_tests::wallet::*;
@@ -403,4 +403,197 @@ async fn the_cli_recovers_a_safe_with_files() {
     assert_eq!(status["state"], "done");
     assert_eq!(status["adopted"], true);
     assert_eq!(status["owners"], json!([new_owner]));
+}
+
+fn notices(events: &mut tokio::sync::broadcast::Receiver<cairn_core::WalletEvent>) -> Vec<Notice> {
+    let mut out = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if let cairn_core::WalletEvent::Notice(n) = e {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The owner's wallet watches its Safe's timelock: an owner change it did not start is told
+/// (with the id its cancel needs), and any other scheduled call is cancelled on sight.
+#[tokio::test]
+async fn the_watchtower_tells_of_a_recovery_and_cancels_anything_else() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let url = e.rpc_url.clone();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, _, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, g1_key, _) = wallet(dirs[1].path(), &e).await;
+    let (new_w, new_key, new_safe) = wallet(dirs[2].path(), &e).await;
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g1_key.clone()],
+            threshold: 1,
+            delay_secs: Some(600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+    let mut events = owner_w.subscribe();
+    owner_w.sync_once().await.unwrap();
+    assert!(
+        !notices(&mut events).iter().any(|n| matches!(
+            n,
+            Notice::RecoveryScheduled { .. } | Notice::ScheduledCall { .. }
+        )),
+        "nothing scheduled, nothing told"
+    );
+
+    // A recovery the owner did not start.
+    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let a1 = g1.recovery_approve(&request, None).await.unwrap();
+    let op = new_w
+        .recovery_submit(&request, &[a1], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, op.id, "confirmed").await;
+    owner_w.sync_once().await.unwrap();
+    let told = notices(&mut events);
+    let id = match told.as_slice() {
+        [Notice::RecoveryScheduled {
+            account: a,
+            new_owner,
+            id,
+            ready_at: Some(_),
+        }] if *a == account && *new_owner == new_key => id.clone(),
+        other => panic!("one recovery told: {other:?}"),
+    };
+    // Told once a session, not at every round.
+    owner_w.sync_once().await.unwrap();
+    assert!(notices(&mut events).is_empty());
+    let cancel = owner_w
+        .recovery_cancel(&account, &id, true, None)
+        .await
+        .unwrap();
+    wait_state(&owner_w, cancel.id, "confirmed").await;
+
+    // A guardian (or whoever holds its key) schedules a call that is not an owner change: a
+    // payment out of the account, signed as the guardian Safe's transaction.
+    let g = owner_w.guardians(&account).await.unwrap();
+    let guardian_safe = g.guardian_safe.clone().unwrap();
+    let timelock = g.timelock.clone().unwrap();
+    w_fund(&owner_w, &account, "1").await;
+    let drain = exec_from_module_payload(&account, "0x000000000000000000000000000000000000dEaD");
+    let schedule = schedule_call(&account, &drain);
+    let typed = json!({
+        "types": {
+            "EIP712Domain": [
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"}
+            ],
+            "SafeTx": [
+                {"name": "to", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "data", "type": "bytes"},
+                {"name": "operation", "type": "uint8"},
+                {"name": "safeTxGas", "type": "uint256"},
+                {"name": "baseGas", "type": "uint256"},
+                {"name": "gasPrice", "type": "uint256"},
+                {"name": "gasToken", "type": "address"},
+                {"name": "refundReceiver", "type": "address"},
+                {"name": "nonce", "type": "uint256"}
+            ]
+        },
+        "primaryType": "SafeTx",
+        "domain": {"chainId": e.chain_id, "verifyingContract": guardian_safe},
+        "message": {
+            "to": timelock, "value": "0", "data": schedule, "operation": 0,
+            "safeTxGas": "0", "baseGas": "0", "gasPrice": "0",
+            "gasToken": "0x0000000000000000000000000000000000000000",
+            "refundReceiver": "0x0000000000000000000000000000000000000000",
+            "nonce": "1"
+        }
+    });
+    let signed = g1
+        .sign_typed_data(&g1_key, &typed.to_string())
+        .await
+        .unwrap();
+    dev_send(
+        &url,
+        json!({"to": guardian_safe, "data": exec_transaction(&timelock, &schedule, &signed.signature)}),
+    )
+    .await;
+    let held = owner_w.guardians(&account).await.unwrap().scheduled;
+    let other = held.iter().find(|s| s.kind == "other").unwrap();
+    assert_eq!(other.state, "pending");
+    owner_w.sync_once().await.unwrap();
+    let told = notices(&mut events);
+    assert!(
+        told.iter().any(|n| matches!(
+            n,
+            Notice::ScheduledCall { cancelled: true, id, .. } if *id == other.id
+        )),
+        "{told:?}"
+    );
+    for _ in 0..20 {
+        owner_w.sync_once().await.unwrap();
+        let now = owner_w.guardians(&account).await.unwrap().scheduled;
+        if now
+            .iter()
+            .any(|s| s.id == other.id && s.state == "cancelled")
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("the foreign call was not cancelled on chain");
+}
+
+/// `execTransactionFromModule(to, 1 ETH, "", 0)` on the account: a payment out of it.
+fn exec_from_module_payload(_account: &str, to: &str) -> Vec<u8> {
+    use alloy::sol_types::SolCall;
+    alloy::sol! { function execTransactionFromModule(address to, uint256 value, bytes data, uint8 operation); }
+    execTransactionFromModuleCall {
+        to: to.parse().unwrap(),
+        value: alloy::primitives::U256::from(10u128.pow(18)),
+        data: Default::default(),
+        operation: 0,
+    }
+    .abi_encode()
+}
+
+fn schedule_call(account: &str, payload: &[u8]) -> String {
+    use alloy::sol_types::SolCall;
+    alloy::sol! { function schedule(address target, uint256 value, bytes data, bytes32 predecessor, bytes32 salt, uint256 delay); }
+    let data = scheduleCall {
+        target: account.parse().unwrap(),
+        value: Default::default(),
+        data: payload.to_vec().into(),
+        predecessor: Default::default(),
+        salt: alloy::primitives::B256::repeat_byte(7),
+        delay: alloy::primitives::U256::from(600),
+    }
+    .abi_encode();
+    format!("0x{}", hex::encode(data))
+}
+
+fn exec_transaction(timelock: &str, data: &str, signature: &str) -> String {
+    use alloy::sol_types::SolCall;
+    alloy::sol! { function execTransaction(address to, uint256 value, bytes data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes signatures); }
+    let call = execTransactionCall {
+        to: timelock.parse().unwrap(),
+        value: Default::default(),
+        data: hex::decode(data.trim_start_matches("0x")).unwrap().into(),
+        operation: 0,
+        safeTxGas: Default::default(),
+        baseGas: Default::default(),
+        gasPrice: Default::default(),
+        gasToken: Default::default(),
+        refundReceiver: Default::default(),
+        signatures: hex::decode(signature.trim_start_matches("0x"))
+            .unwrap()
+            .into(),
+    }
+    .abi_encode();
+    format!("0x{}", hex::encode(call))
 }

@@ -72,6 +72,15 @@ pub mod cmd {
     pub const CONFIRM_BACKUP: &str = "confirm_backup";
     /// A one-shot key for a sealed exchange (`channel`).
     pub const SEAL_KEY: &str = "seal_key";
+    pub const SET_GUARDIANS: &str = "set_guardians";
+    pub const GUARDIANS: &str = "guardians";
+    pub const RECOVERY_REQUEST: &str = "recovery_request";
+    pub const RECOVERY_REVIEW: &str = "recovery_review";
+    pub const RECOVERY_APPROVE: &str = "recovery_approve";
+    pub const RECOVERY_SUBMIT: &str = "recovery_submit";
+    pub const RECOVERY_EXECUTE: &str = "recovery_execute";
+    pub const RECOVERY_CANCEL: &str = "recovery_cancel";
+    pub const RECOVERY_STATUS: &str = "recovery_status";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -506,6 +515,25 @@ pub enum Notice {
     },
     /// One of the wallet's operations ended: `state` is `confirmed` or `failed` (with `error`).
     Settled { operation: Box<Operation> },
+    /// An owner change of one of the wallet's Safes is scheduled that this wallet did not ask
+    /// for: a recovery by its guardians, or an attack. Cancel it before `ready_at` unless the
+    /// user started it elsewhere.
+    RecoveryScheduled {
+        account: String,
+        /// The timelock's operation id (what a cancel names).
+        id: String,
+        new_owner: String,
+        /// Unix time from which it can run.
+        ready_at: Option<u64>,
+    },
+    /// A call that is not an owner change was scheduled on a Safe's timelock: never what
+    /// guardians are for, so Cairn cancels it (`cancelled`), or says why it could not.
+    ScheduledCall {
+        account: String,
+        id: String,
+        cancelled: bool,
+        error: Option<String>,
+    },
 }
 
 /// A system notification, worded by the UI.
@@ -1327,4 +1355,46 @@ pub struct RecoveryStatus {
     pub owners: Vec<String>,
     /// This wallet now holds the account (its new owner is one of this wallet's accounts).
     pub adopted: bool,
+}
+
+/// Ask for a Safe: `new_owner` (this wallet's first account when absent) in place of its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryRequestSpec {
+    pub account: String,
+    #[serde(default)]
+    pub new_owner: Option<String>,
+}
+
+/// A recovery request as it travels (its JSON text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryText {
+    pub request: String,
+}
+
+/// Approve a recovery request as `guardian` (found among this wallet's accounts when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryApproveRequest {
+    pub request: String,
+    #[serde(default)]
+    pub guardian: Option<String>,
+}
+
+/// Schedule a recovery with its approvals, from one of this wallet's smart accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoverySubmitRequest {
+    pub request: String,
+    #[serde(default)]
+    pub approvals: Vec<RecoveryApproval>,
+    pub from: String,
+    #[serde(default)]
+    pub sponsored: bool,
+}
+
+/// Cancel what a Safe's timelock holds (`id`), from the Safe itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCancelRequest {
+    pub account: String,
+    pub id: String,
+    #[serde(default)]
+    pub mfa_code: Option<String>,
 }

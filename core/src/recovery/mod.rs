@@ -11,8 +11,8 @@
 use alloy::primitives::{Address, Signature, B256, U256};
 use alloy::signers::SignerSync;
 use cairn_api::{
-    GuardianRequest, Guardians, Operation, RecoveryApproval, RecoveryReview, RecoveryStatus,
-    ScheduledChange, SendSpeed, UserOpRequest,
+    GuardianRequest, Guardians, Notice, Operation, RecoveryApproval, RecoveryReview,
+    RecoveryStatus, ScheduledChange, SendSpeed, UserOpRequest,
 };
 
 use crate::accounts::signer_for;
@@ -25,7 +25,7 @@ use crate::primitives::aa::guardians::{
 use crate::primitives::aa::safe::{self, SafeDeployment};
 use crate::primitives::aa::{Call, EntryPointVersion, SmartKind};
 use crate::primitives::units::{format_address, parse_address};
-use crate::session::Ctx;
+use crate::session::{Ctx, WalletEvent, WatchMemo};
 use crate::smart::{RawCalls, SmartAccounts, SmartError};
 use crate::store::ledger::AccountRow;
 
@@ -65,6 +65,10 @@ pub enum RecoveryError {
 }
 
 pub type Result<T, E = RecoveryError> = std::result::Result<T, E>;
+
+/// How often the watchtower reads the timelocks' logs: a recovery waits a day or more on a
+/// public network, so a minute's lag costs nothing and keeps the idle wallet quiet.
+pub(crate) const WATCH_EVERY_SECS: u64 = 60;
 
 /// What the chain says guards a Safe.
 struct Guarded {
@@ -809,6 +813,119 @@ impl Recovery<'_> {
             owners: owners.iter().map(format_address).collect(),
             adopted,
         })
+    }
+
+    /// The watchtower, run from the sync rounds (at most every [`WATCH_EVERY_SECS`], and at
+    /// the first round of a session): reads each deployed Safe's timelock log from where it
+    /// stopped. An owner change this wallet did not ask for (its new owner is not one of this
+    /// wallet's accounts) is told to the window with the id to cancel; any other scheduled
+    /// call is cancelled at once, the owner key being here. Costs two requests per Safe with
+    /// guardians per period (the module list and one log range), nothing without Safes.
+    pub(crate) async fn watch(&self, memo: &mut WatchMemo) -> Result<()> {
+        let chain_id = self.ctx.network().chain_id;
+        if memo.last.is_some_and(|(c, t)| {
+            c == chain_id && t.elapsed() < std::time::Duration::from_secs(WATCH_EVERY_SECS)
+        }) {
+            return Ok(());
+        }
+        let (safes, mine) = self
+            .with_session_quiet(|s| {
+                let rows = s.ledger.accounts(true)?;
+                let mut safes = Vec::new();
+                for r in &rows {
+                    if r.smart.is_some_and(|m| m.kind == SmartKind::Safe)
+                        && s.ledger.is_deployed(r.id, chain_id)?
+                    {
+                        safes.push(r.address.clone());
+                    }
+                }
+                let mine: Vec<Address> = rows
+                    .iter()
+                    .filter(|r| r.smart.is_none())
+                    .filter_map(|r| parse_address(&r.address).ok())
+                    .collect();
+                Ok((safes, mine))
+            })
+            .await?;
+        memo.last = Some((chain_id, std::time::Instant::now()));
+        if safes.is_empty() {
+            return Ok(());
+        }
+        let chain = self.ctx.chain();
+        let head = chain.block_number().await?;
+        for address in safes {
+            let account = parse_address(&address)?;
+            let Some(timelock) = self.timelocks(account).await?.first().copied() else {
+                memo.cursors.remove(&account);
+                continue;
+            };
+            let from = match memo.cursors.get(&account) {
+                Some((t, next)) if *t == timelock => *next,
+                _ => chain.creation_block(timelock).await?.unwrap_or(head),
+            };
+            if from > head {
+                continue;
+            }
+            let span = self.ctx.network().log_span_blocks.max(1);
+            let to = from.saturating_add(span - 1).min(head);
+            let logs = chain
+                .logs(
+                    timelock,
+                    &[Some(guardians::call_scheduled_topic())],
+                    from,
+                    to,
+                )
+                .await?;
+            for l in logs {
+                let Some(found) = guardians::read_scheduled(account, &l.topics, &l.data) else {
+                    continue;
+                };
+                if memo.handled.contains(&found.id()) {
+                    continue;
+                }
+                let ts = word(
+                    &chain
+                        .call(timelock, &guardians::get_timestamp_call(found.id()))
+                        .await?,
+                )?
+                .saturating_to::<u64>();
+                memo.handled.insert(found.id());
+                // Cancelled (0) or done (1): nothing left to do about it.
+                if ts <= 1 {
+                    continue;
+                }
+                match found {
+                    Scheduled::OwnerChange { new_owner, .. } if mine.contains(&new_owner) => {}
+                    Scheduled::OwnerChange { id, new_owner, .. } => {
+                        tracing::warn!(account = %address, %id, "an owner change is scheduled");
+                        self.ctx
+                            .emit(WalletEvent::Notice(Notice::RecoveryScheduled {
+                                account: address.clone(),
+                                id: id.to_string(),
+                                new_owner: format_address(&new_owner),
+                                ready_at: Some(ts),
+                            }));
+                    }
+                    Scheduled::Other { id, .. } => {
+                        tracing::warn!(account = %address, %id, "a foreign call is scheduled");
+                        let sponsored = self.ctx.chain().paymaster().is_some();
+                        let outcome = self
+                            .cancel(&address, &id.to_string(), sponsored, None)
+                            .await;
+                        self.ctx.emit(WalletEvent::Notice(Notice::ScheduledCall {
+                            account: address.clone(),
+                            id: id.to_string(),
+                            cancelled: outcome.is_ok(),
+                            error: outcome.err().map(|e| e.to_string()),
+                        }));
+                    }
+                }
+            }
+            // Read to here only once every call in the range was dealt with.
+            memo.cursors
+                .insert(account, (timelock, to.saturating_add(1)));
+        }
+        Ok(())
     }
 
     /// Adds the recovered Safe as an account of this wallet, owned by its account `owner`;

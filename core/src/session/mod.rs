@@ -159,6 +159,19 @@ pub(crate) struct SyncMemo {
     /// When the price feeds were last read, on which chain: they ride in a round's request
     /// every few minutes, not every block.
     pub(crate) prices_read: Option<(u64, std::time::Instant)>,
+    /// The watch over the Safes' timelocks (see `recovery::Recovery::watch`).
+    pub(crate) watch: WatchMemo,
+}
+
+/// What the timelock watch has read this session: when it last ran, each Safe's timelock and
+/// the next block of its log to read, and the scheduled calls already dealt with (a new
+/// session deals with them again: "at every unlock").
+#[derive(Debug, Default)]
+pub(crate) struct WatchMemo {
+    pub(crate) last: Option<(u64, std::time::Instant)>,
+    pub(crate) cursors:
+        std::collections::HashMap<alloy::primitives::Address, (alloy::primitives::Address, u64)>,
+    pub(crate) handled: std::collections::HashSet<alloy::primitives::B256>,
 }
 
 /// The last block a round read, on which chain, and when the next one is due.

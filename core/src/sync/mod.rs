@@ -32,6 +32,7 @@ use crate::history::History;
 use crate::ops::{Lifecycle, OpsError};
 use crate::prices::{self, Prices};
 use crate::primitives::units::{parse_address, AddressError};
+use crate::recovery::Recovery;
 use crate::session::{Ctx, SessionError};
 use crate::session::{ReadMark, SyncMemo};
 use crate::smart::SmartAccounts;
@@ -848,6 +849,10 @@ impl Syncer<'_> {
                 memo.backfilling.extend(changed.iter().copied());
                 tracing::warn!(error = %e, "history not read this round");
             }
+        }
+        // The Safes' timelocks: a failure is retried at the next period, the round stands.
+        if let Err(e) = (Recovery { ctx: self.ctx }).watch(&mut memo.watch).await {
+            tracing::warn!(error = %e, "timelocks not watched this round");
         }
         Ok(head)
     }

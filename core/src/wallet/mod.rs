@@ -889,6 +889,8 @@ impl Wallet {
 
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub async fn sync_once(&self) -> Result<SyncStatus> {
+        // Asked for by the user: the timelock watch runs too, whatever its period.
+        self.ctx.sync_round.lock().await.watch.last = None;
         Ok(Syncer { ctx: &self.ctx }.sync_once().await?)
     }
 

@@ -46,7 +46,7 @@ pub(crate) fn short(address: &str) -> String {
 
 /// `navigator.clipboard.writeText(text)`, called through Reflect so no unstable web-sys API is
 /// needed; true when the browser took it.
-async fn copy_text(text: &str) -> bool {
+pub(crate) async fn copy_text(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };

@@ -25,7 +25,7 @@ mod time;
 mod words;
 
 pub(crate) use account_select::AccountSelect;
-pub(crate) use address::{short, Address, AddressLook, ExplorerLink};
+pub(crate) use address::{copy_text, short, Address, AddressLook, ExplorerLink};
 pub(crate) use amount::{Amount, AmountLook};
 pub(crate) use backup::{BackupReminder, WordCheck};
 pub(crate) use error_line::{invalid_input, ErrorLine};

@@ -3,13 +3,14 @@
 //! system's notifications when the window is not in front (a choice in Settings → Appearance,
 //! kept in localStorage like the theme).
 
-use cairn_api::{cmd, Notice, NotifyRequest};
+use cairn_api::{cmd, Notice, NotifyRequest, RecoveryCancelRequest};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::short;
-use crate::i18n::{notices as tr, number};
+use crate::i18n::{notices as tr, number, recovery as rt};
 use crate::ipc::{call, Request};
+use crate::screens::dashboard::settings::duration;
 use crate::{LiveAction, LiveHandle};
 
 const KEY: &str = "cairn.notify";
@@ -47,6 +48,14 @@ pub(crate) fn words(notice: &Notice) -> (String, String) {
         ),
         Notice::Settled { operation: op } => match (op.state.as_str(), op.kind.as_str()) {
             ("confirmed", "cancel") => (tr::cancelled().to_string(), short(&op.from)),
+            ("confirmed", "guardian_setup") => (rt::guardians_set().to_string(), short(&op.from)),
+            ("confirmed", "recovery_schedule") => {
+                (rt::recovery_scheduled_done().to_string(), short(&op.from))
+            }
+            ("confirmed", "recovery_execute") => (rt::recovery_done().to_string(), short(&op.from)),
+            ("confirmed", "recovery_cancel") => {
+                (rt::recovery_cancelled().to_string(), short(&op.from))
+            }
             ("confirmed", _) => (
                 tr::sent(number(&op.amount), &op.symbol),
                 tr::confirmed_to(short(&op.to)),
@@ -59,7 +68,58 @@ pub(crate) fn words(notice: &Notice) -> (String, String) {
                     .unwrap_or_else(|| tr::failed_to(short(&op.to))),
             ),
         },
+        Notice::RecoveryScheduled {
+            account,
+            new_owner,
+            ready_at,
+            ..
+        } => {
+            let now = (js_sys::Date::now() / 1000.0) as u64;
+            let left = ready_at.map(|t| t.saturating_sub(now)).unwrap_or_default();
+            (
+                rt::alert_title().to_string(),
+                rt::alert_body(short(account), short(new_owner), duration(left)),
+            )
+        }
+        Notice::ScheduledCall {
+            account,
+            cancelled,
+            error,
+            ..
+        } => (
+            if *cancelled {
+                rt::call_cancelled().to_string()
+            } else {
+                rt::call_not_cancelled().to_string()
+            },
+            match error {
+                Some(e) => e.clone(),
+                None => short(account),
+            },
+        ),
     }
+}
+
+/// The owner's one action on an alert: cancel the scheduled owner change.
+fn cancel_button(live: &LiveHandle, notice_id: u64, account: &str, id: &str) -> Html {
+    let request = RecoveryCancelRequest {
+        account: account.to_string(),
+        id: id.to_string(),
+        mfa_code: None,
+    };
+    let live = live.clone();
+    let cancel = Callback::from(move |_| {
+        let (request, live) = (request.clone(), live.clone());
+        spawn_local(async move {
+            if call::<_, cairn_api::Operation>(cmd::RECOVERY_CANCEL, &Request { request: &request })
+                .await
+                .is_ok()
+            {
+                live.dispatch(LiveAction::Dismiss(notice_id));
+            }
+        });
+    });
+    html! { <button class="danger small notice-cancel" onclick={cancel}>{ rt::cancel() }</button> }
 }
 
 fn in_front() -> bool {
@@ -98,10 +158,15 @@ pub(crate) fn notices() -> Html {
                     let (live, id) = (live.clone(), *id);
                     Callback::from(move |_| live.dispatch(LiveAction::Dismiss(id)))
                 };
-                let failed = matches!(notice, Notice::Settled { operation } if operation.state == "failed");
+                let failed = matches!(notice, Notice::Settled { operation } if operation.state == "failed")
+                    || matches!(notice, Notice::RecoveryScheduled { .. } | Notice::ScheduledCall { cancelled: false, .. });
+                let action = match notice {
+                    Notice::RecoveryScheduled { account, id: op, .. } => cancel_button(&live, *id, account, op),
+                    _ => html! {},
+                };
                 html! {
                     <div class={classes!("notice", failed.then_some("failed"))}>
-                        <div><b class="notice-title">{ title }</b><div class="small muted">{ body }</div></div>
+                        <div><b class="notice-title">{ title }</b><div class="small muted">{ body }</div>{ action }</div>
                         <button class="secondary small" onclick={dismiss} aria-label={tr::dismiss()}>{ "×" }</button>
                     </div>
                 }

@@ -121,6 +121,10 @@ fn kind_label(kind: &str) -> String {
         "erc20_transfer" => tr::kind_erc20_transfer().into(),
         "batch" => tr::kind_batch().into(),
         "cancel" => tr::kind_cancel().into(),
+        "guardian_setup" => crate::i18n::recovery::guardians_set().into(),
+        "recovery_schedule" => crate::i18n::recovery::recovery_scheduled_done().into(),
+        "recovery_execute" => crate::i18n::recovery::recovery_done().into(),
+        "recovery_cancel" => crate::i18n::recovery::recovery_cancelled().into(),
         other => other.replace('_', " "),
     }
 }

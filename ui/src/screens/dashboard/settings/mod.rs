@@ -6,6 +6,9 @@ mod appearance;
 mod contacts;
 mod networks;
 mod prices;
+mod recovery;
+
+pub(crate) use recovery::duration;
 mod security;
 
 use cairn_api::{
@@ -40,6 +43,7 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
             <appearance::AppearanceCard />
             <prices::PricesCard />
             <security::SecurityCard />
+            <recovery::RecoveryCard />
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
             <section class="card">
