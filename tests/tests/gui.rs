@@ -866,6 +866,36 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "8 ETH left: no gas paid by the account"
     );
 
+    // Guardians for the Safe, in Settings: one guardian, ten minutes (the devnet's choice), one
+    // sponsored operation; the card then reads them back from the chain.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.wait_for("#guardians-panel", WAIT).await.unwrap();
+    s.type_into(
+        "#guardians-input",
+        "0x000000000000000000000000000000000000bEEF",
+        WAIT,
+    )
+    .await
+    .unwrap();
+    s.execute(
+        "const t = document.getElementById('guardians-threshold'); t.value = '1'; \
+         t.dispatchEvent(new Event('input', {bubbles: true}))",
+    )
+    .await
+    .unwrap();
+    s.click_on("#guardians-save", WAIT).await.unwrap();
+    let summary = s
+        .wait_for_text("#guardians-summary", Duration::from_secs(60), |t| {
+            t.contains("1 of 1")
+        })
+        .await
+        .unwrap();
+    assert!(summary.contains("10 min"), "{summary}");
+    s.execute("document.getElementById('recovery-card').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(out.join("gui-guardians.png"), s.screenshot().await.unwrap()).unwrap();
+
     // Guarded sending: set up two-factor in Settings (the secret shown for manual entry gives
     // the codes), ask for a code from risk score 50, then send to a look-alike of an address
     // already paid: the review shows the warning and the code field; without a code the core

@@ -54,9 +54,9 @@ formats! {
     deposit(amount, symbol) => " · {amount} {symbol} deposited at the EntryPoint for gas",
         " · {amount} {symbol} beim EntryPoint für Gas hinterlegt";
     smart_version(version) => "Smart account {version}", "Smart Account {version}";
-    safe_badge(threshold, owners, state, deposit) =>
-        "Safe · {threshold} of {owners} owner(s) must sign · {state}{deposit}",
-        "Safe · {threshold} von {owners} Eigentümer(n) müssen signieren · {state}{deposit}";
+    safe_badge(owner, threshold, owners, state, deposit) =>
+        "Safe of {owner} · {threshold} of {owners} owner(s) must sign · {state}{deposit}",
+        "Safe von {owner} · {threshold} von {owners} Eigentümer(n) müssen signieren · {state}{deposit}";
     // Receive.
     only_on(network, chain) => "Only send assets on {network} (chain {chain}) to this address.",
         "Senden Sie an diese Adresse nur Assets im Netzwerk {network} (Chain {chain}).";

@@ -365,6 +365,7 @@ fn account_card(props: &AccountProps) -> Html {
                 <p class="badge smart-badge">{
                     match &*smart {
                         Some(s) if s.kind == "safe" => tr::safe_badge(
+                            &s.owner,
                             s.threshold.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
                             s.owners.as_ref().map(|o| o.len().to_string()).unwrap_or_else(|| "?".into()),
                             if s.deployed { tr::deployed() } else { tr::not_deployed() },

@@ -11,7 +11,7 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{copy_text, field, select_field, short, ErrorLine};
+use crate::components::{copy_text, field, select_field, short, Address, ErrorLine};
 use crate::i18n::recovery as tr;
 use crate::ipc::{call, NoArgs, Request};
 
@@ -19,8 +19,10 @@ use crate::ipc::{call, NoArgs, Request};
 pub(crate) fn duration(secs: u64) -> String {
     if secs >= 86_400 {
         tr::days(secs / 86_400, (secs % 86_400) / 3600)
-    } else {
+    } else if secs >= 3600 {
         tr::hours(secs / 3600, (secs % 3600) / 60)
+    } else {
+        tr::minutes(secs.div_ceil(60))
     }
 }
 
@@ -109,19 +111,25 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let tick = use_state(|| 0u32);
+    // An operation that settles (the set-up, a cancel) changes what the chain says.
+    let op_tick = crate::hooks::use_op_tick();
     {
         let (current, error) = (current.clone(), error.clone());
-        use_effect_with(((*account).clone(), *tick), move |(address, _)| {
-            let request = AddressRequest {
-                address: address.clone(),
-            };
-            spawn_local(async move {
-                match call::<_, Guardians>(cmd::GUARDIANS, &Request { request: &request }).await {
-                    Ok(g) => current.set(Some(g)),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        });
+        use_effect_with(
+            ((*account).clone(), *tick, op_tick),
+            move |(address, _, _)| {
+                let request = AddressRequest {
+                    address: address.clone(),
+                };
+                spawn_local(async move {
+                    match call::<_, Guardians>(cmd::GUARDIANS, &Request { request: &request }).await
+                    {
+                        Ok(g) => current.set(Some(g)),
+                        Err(e) => error.set(Some(e)),
+                    }
+                });
+            },
+        );
     }
     let submit = {
         let (account, list, threshold, delay, error, busy, tick) = (
@@ -148,7 +156,8 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                 sponsored,
                 mfa_code: None,
             };
-            let (error, busy, tick) = (error.clone(), busy.clone(), tick.clone());
+            let (error, busy, tick, list) =
+                (error.clone(), busy.clone(), tick.clone(), list.clone());
             busy.set(true);
             spawn_local(async move {
                 let r =
@@ -157,6 +166,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                 match r {
                     Ok(_) => {
                         error.set(None);
+                        list.set(String::new());
                         // The set-up is an operation: read again once the sync has carried it.
                         let _ = call::<_, cairn_api::SyncStatus>(cmd::SYNC_NOW, &NoArgs {}).await;
                         tick.set(*tick + 1);
@@ -204,8 +214,8 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                     <p class="warn small" id="guardians-none">{ tr::no_guardians() }</p>
                 } else {
                     <p id="guardians-summary">{ tr::summary(g.threshold, g.guardians.len(), duration(g.delay_secs)) }</p>
-                    <ul class="mono small" id="guardians-list">
-                        { for g.guardians.iter().map(|a| html! { <li>{ a.clone() }</li> }) }
+                    <ul class="plain" id="guardians-list">
+                        { for g.guardians.iter().map(|a| html! { <li><Address address={a.clone()} /></li> }) }
                     </ul>
                 }
                 if g.scheduled.iter().any(|s| s.state == "pending" || s.state == "ready") {
