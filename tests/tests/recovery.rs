@@ -79,7 +79,8 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
         .await
         .unwrap();
     assert_eq!(set.kind, "guardian_setup");
-    wait_state(&owner_w, set.id, "confirmed").await;
+    let set = wait_state(&owner_w, set.id, "confirmed").await;
+    gas("guardian set-up (deploying the Safe too)", &url, &set).await;
     let seen = owner_w.guardians(&account).await.unwrap();
     assert_eq!(seen.guardians, guardians);
     assert_eq!((seen.threshold, seen.delay_secs), (2, 3600));
@@ -137,7 +138,13 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
         .recovery_submit(&request, &[a2.clone(), a1.clone()], &new_safe, true)
         .await
         .unwrap();
-    wait_state(&new_w, scheduled.id, "confirmed").await;
+    let scheduled = wait_state(&new_w, scheduled.id, "confirmed").await;
+    gas(
+        "recovery scheduled (2 signatures; deploying the sender's Safe too)",
+        &url,
+        &scheduled,
+    )
+    .await;
     let status = new_w.recovery_status(&request).await.unwrap();
     assert_eq!(status.state, "pending");
     assert!(!status.adopted);
@@ -159,7 +166,13 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
     // After it, anyone: here the third guardian, from its own Safe.
     time_passes(&url, 3601).await;
     let run = g3.recovery_execute(&request, &g3_safe, true).await.unwrap();
-    wait_state(&g3, run.id, "confirmed").await;
+    let run = wait_state(&g3, run.id, "confirmed").await;
+    gas(
+        "recovery executed (deploying the sender's Safe too)",
+        &url,
+        &run,
+    )
+    .await;
     let status = new_w.recovery_status(&request).await.unwrap();
     assert_eq!(status.state, "done");
     assert_eq!(status.owners, vec![new_key.clone()]);
@@ -178,6 +191,19 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
     assert!(err.to_string().contains("no longer owns"), "{err}");
+}
+
+/// The gas the bundle transaction that carried `op` used, printed for docs/BENCHMARKS.md
+/// (`cargo test -p cairn-tests --test recovery -- --nocapture`).
+async fn gas(what: &str, url: &str, op: &cairn_api::Operation) {
+    let receipt = rpc(
+        url,
+        "eth_getTransactionReceipt",
+        json!([op.bundle_tx.clone().unwrap()]),
+    )
+    .await;
+    assert_eq!(receipt["status"], "0x1");
+    eprintln!("gas: {what}: {}", u256(&receipt["gasUsed"]));
 }
 
 async fn w_fund(w: &Wallet, who: &str, eth: &str) {
@@ -223,7 +249,8 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
         .recovery_cancel(&account, &held[0].id, true, None)
         .await
         .unwrap();
-    wait_state(&owner_w, cancel.id, "confirmed").await;
+    let cancel = wait_state(&owner_w, cancel.id, "confirmed").await;
+    gas("the owner's cancel", &url, &cancel).await;
     assert_eq!(
         owner_w.guardians(&account).await.unwrap().scheduled[0].state,
         "cancelled"
@@ -253,7 +280,13 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
         })
         .await
         .unwrap();
-    wait_state(&owner_w, set.id, "confirmed").await;
+    let set = wait_state(&owner_w, set.id, "confirmed").await;
+    gas(
+        "guardians replaced (revoke, disable, new set-up)",
+        &url,
+        &set,
+    )
+    .await;
     let now = owner_w.guardians(&account).await.unwrap();
     assert_eq!(now.guardians, vec![g2_key.clone()]);
     let err = new_w

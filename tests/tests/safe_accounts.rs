@@ -129,6 +129,11 @@ async fn a_safe_deploys_pays_batches_and_is_sponsored() {
     )
     .await;
     assert_eq!(bundle["status"], "0x1");
+    // For docs/BENCHMARKS.md (`cargo test -p cairn-tests --test safe_accounts -- --nocapture`).
+    eprintln!(
+        "gas: Safe deployed + 1 ETH sent: {}",
+        u256(&bundle["gasUsed"])
+    );
     // The chain now says who owns it: the owner key, 1 of 1, and the module is enabled.
     let listed = w.smart_accounts().await.unwrap();
     let now = listed.iter().find(|a| a.address == safe.address).unwrap();
@@ -199,6 +204,16 @@ async fn a_safe_deploys_pays_batches_and_is_sponsored() {
     assert_eq!(eth_balance(&url, bob).await, wei("1.5"));
     assert_eq!(eth_balance(&url, &safe.address).await, before - wei("0.5"));
     assert!(done.paymaster.is_some(), "{done:?}");
+    let bundle = rpc(
+        &url,
+        "eth_getTransactionReceipt",
+        json!([done.bundle_tx.clone().unwrap()]),
+    )
+    .await;
+    eprintln!(
+        "gas: sponsored ETH send from a deployed Safe: {}",
+        u256(&bundle["gasUsed"])
+    );
 
     // A failing call reverts the whole batch: nothing moves, the reason is told.
     let bob_tokens = token_balance(&url, &token, bob).await;
