@@ -266,18 +266,28 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
     );
 
     // Guardians replaced: g2 alone now. An approval g1 gave while still a guardian can no
-    // longer schedule anything: its guardian Safe lost the proposer role.
+    // longer schedule anything: its guardian Safe lost the proposer role. With the second
+    // factor on, a change of guardians needs a code, whatever the send policy says.
     let before = new_w.recovery_request(&account, None).await.unwrap();
     let stale = g1.recovery_approve(&before, None).await.unwrap();
+    let enrolled = owner_w
+        .mfa_enroll(secrecy::SecretString::from("send sync password"))
+        .await
+        .unwrap();
+    let secret = cairn_core::totp::from_base32(&enrolled.secret_base32).unwrap();
+    owner_w.mfa_confirm(&totp_now(&secret)).await.unwrap();
+    let replace = |mfa_code: Option<String>| GuardianRequest {
+        account: account.clone(),
+        guardians: vec![g2_key.clone()],
+        threshold: 1,
+        delay_secs: Some(600),
+        sponsored: true,
+        mfa_code,
+    };
+    let err = owner_w.set_guardians(&replace(None)).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MfaRequired, "{err}");
     let set = owner_w
-        .set_guardians(&GuardianRequest {
-            account: account.clone(),
-            guardians: vec![g2_key.clone()],
-            threshold: 1,
-            delay_secs: Some(600),
-            sponsored: true,
-            mfa_code: None,
-        })
+        .set_guardians(&replace(Some(enrolled.recovery_codes[0].clone())))
         .await
         .unwrap();
     let set = wait_state(&owner_w, set.id, "confirmed").await;

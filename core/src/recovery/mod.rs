@@ -191,7 +191,8 @@ impl Recovery<'_> {
         }))
     }
 
-    /// A user operation of core-made calls from one of this wallet's smart accounts.
+    /// A user operation of core-made calls from one of this wallet's smart accounts. Changing
+    /// who can take the account over (guardians) needs the second factor when it is on.
     async fn send(
         &self,
         from: &str,
@@ -200,6 +201,7 @@ impl Recovery<'_> {
         sponsored: bool,
         mfa_code: Option<String>,
     ) -> Result<Operation> {
+        let needs_code = (kind == "guardian_setup").then_some("change the guardians");
         let req = UserOpRequest {
             from: from.to_string(),
             calls: Vec::new(),
@@ -209,7 +211,14 @@ impl Recovery<'_> {
             override_risk: false,
         };
         Ok(SmartAccounts { ctx: self.ctx }
-            .send_raw_calls(&req, &RawCalls { calls, kind })
+            .send_raw_calls(
+                &req,
+                &RawCalls {
+                    calls,
+                    kind,
+                    needs_code,
+                },
+            )
             .await?)
     }
 

@@ -111,6 +111,8 @@ const OFFLINE_PRE_VERIFICATION_GAS: u64 = 100_000;
 pub(crate) struct RawCalls {
     pub(crate) calls: Vec<Call>,
     pub(crate) kind: &'static str,
+    /// Needs the second factor whatever the send policy says (when it is on): what for.
+    pub(crate) needs_code: Option<&'static str>,
 }
 
 /// The user's calls, checked and encoded.
@@ -1106,7 +1108,16 @@ impl SmartAccounts<'_> {
     async fn send_built(&self, req: &UserOpRequest, raw: Option<&RawCalls>) -> Result<Operation> {
         let mut built = self.build_user_op(req, raw).await?;
         let risk = self.user_op_risk(&built).await?;
-        TwoFactor { ctx: self.ctx }
+        let two_factor = TwoFactor { ctx: self.ctx };
+        // An action that always needs the second factor (a change of guardians) checks the code
+        // once here; the send policy's own demand for one is then met by it.
+        let purpose = raw.and_then(|r| r.needs_code);
+        if let Some(purpose) = purpose {
+            two_factor
+                .require_mfa(req.mfa_code.as_deref(), purpose)
+                .await?;
+        }
+        let authorized = two_factor
             .authorize_send(
                 built.value,
                 built.token.as_ref().and_then(|(asset, amount)| {
@@ -1115,11 +1126,19 @@ impl SmartAccounts<'_> {
                         .as_deref()
                         .map(|c| (c, *amount, asset.decimals))
                 }),
-                req.mfa_code.as_deref(),
+                if purpose.is_some() {
+                    None
+                } else {
+                    req.mfa_code.as_deref()
+                },
                 Some(&risk),
                 req.override_risk,
             )
-            .await?;
+            .await;
+        match authorized {
+            Err(crate::guard::mfa::MfaError::Required(_)) if purpose.is_some() => {}
+            other => other?,
+        }
         let chain_id = self.ctx.network().chain_id;
         let op = self
             .with_session(|s| {

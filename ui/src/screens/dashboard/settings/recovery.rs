@@ -11,7 +11,7 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{copy_text, field, select_field, short, Address, ErrorLine};
+use crate::components::{copy_text, field, select_field, short, Address, CodeInput, ErrorLine};
 use crate::i18n::recovery as tr;
 use crate::ipc::{call, NoArgs, Request};
 
@@ -111,6 +111,9 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
     let tick = use_state(|| 0u32);
+    let code = use_state(String::new);
+    let (mfa, _) = crate::hooks::use_mfa_status();
+    let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
     // An operation that settles (the set-up, a cancel) changes what the chain says.
     let op_tick = crate::hooks::use_op_tick();
     {
@@ -132,7 +135,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
         );
     }
     let submit = {
-        let (account, list, threshold, delay, error, busy, tick) = (
+        let (account, list, threshold, delay, error, busy, tick, code) = (
             account.clone(),
             list.clone(),
             threshold.clone(),
@@ -140,6 +143,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
             error.clone(),
             busy.clone(),
             tick.clone(),
+            code.clone(),
         );
         let sponsored = props.devnet;
         Callback::from(move |e: SubmitEvent| {
@@ -154,10 +158,11 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                 threshold: threshold.trim().parse().unwrap_or(0),
                 delay_secs: delay.trim().parse().ok(),
                 sponsored,
-                mfa_code: None,
+                mfa_code: Some(code.trim().to_string()).filter(|c| !c.is_empty()),
             };
             let (error, busy, tick, list) =
                 (error.clone(), busy.clone(), tick.clone(), list.clone());
+            code.set(String::new());
             busy.set(true);
             spawn_local(async move {
                 let r =
@@ -254,6 +259,9 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                     <option value="259200" selected={*delay == "259200"}>{ tr::delay_3d() }</option>
                     <option value="604800" selected={*delay == "604800"}>{ tr::delay_7d() }</option>
                 </select>
+                if mfa_on {
+                    <CodeInput id="guardians-code" label={crate::i18n::security::code_or_recovery()} state={code.clone()} required=true />
+                }
                 <button id="guardians-save" type="submit" disabled={*busy}>{ if has { tr::replace_guardians() } else { tr::set_guardians() } }</button>
             </form>
             <ErrorLine error={(*error).clone()} id="guardians-error" />
