@@ -478,7 +478,11 @@ pub async fn recovery_request(
     let wallet = state.wallet();
     traced(
         "recovery_request",
-        wallet.recovery_request(&request.account, request.new_owner.as_deref()),
+        wallet.recovery_request(
+            &request.account,
+            request.new_owner.as_deref(),
+            request.kit.as_deref(),
+        ),
     )
     .await
 }

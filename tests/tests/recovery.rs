@@ -103,7 +103,7 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
     w_fund(&owner_w, &account, "2").await;
 
     // The new device asks; each guardian's wallet sees what it approves.
-    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
     let review = g1.recovery_review(&request).await.unwrap();
     assert!(review.checked);
     assert_eq!(
@@ -236,7 +236,7 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
     wait_state(&owner_w, set.id, "confirmed").await;
 
     // A recovery the owner did not start: scheduled by one guardian, vetoed by the owner.
-    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
     let a1 = g1.recovery_approve(&request, None).await.unwrap();
     let op = new_w
         .recovery_submit(&request, &[a1], &new_safe, true)
@@ -268,7 +268,7 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
     // Guardians replaced: g2 alone now. An approval g1 gave while still a guardian can no
     // longer schedule anything: its guardian Safe lost the proposer role. With the second
     // factor on, a change of guardians needs a code, whatever the send policy says.
-    let before = new_w.recovery_request(&account, None).await.unwrap();
+    let before = new_w.recovery_request(&account, None, None).await.unwrap();
     let stale = g1.recovery_approve(&before, None).await.unwrap();
     let enrolled = owner_w
         .mfa_enroll(secrecy::SecretString::from("send sync password"))
@@ -311,7 +311,7 @@ async fn the_owner_cancels_a_recovery_and_replaced_guardians_cannot_schedule() {
     // The old request names the old timelock and guardian Safe: the chain no longer bears it.
     let err = g1.recovery_review(&request).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
-    let fresh = new_w.recovery_request(&account, None).await.unwrap();
+    let fresh = new_w.recovery_request(&account, None, None).await.unwrap();
     let err = g1.recovery_approve(&fresh, None).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
     // Signed anyway with the old guardian's key (its wallet names itself): GS026.
@@ -493,7 +493,7 @@ async fn the_watchtower_tells_of_a_recovery_and_cancels_anything_else() {
     );
 
     // A recovery the owner did not start.
-    let request = new_w.recovery_request(&account, None).await.unwrap();
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
     let a1 = g1.recovery_approve(&request, None).await.unwrap();
     let op = new_w
         .recovery_submit(&request, &[a1], &new_safe, true)
@@ -639,4 +639,78 @@ fn exec_transaction(timelock: &str, data: &str, signature: &str) -> String {
     }
     .abi_encode();
     format!("0x{}", hex::encode(call))
+}
+
+/// With no node: the new device makes its request from the account's recovery kit and the
+/// guardians sign it (their wallets say it is not checked); once a node answers, it is
+/// submitted and scheduled.
+#[tokio::test]
+async fn offline_the_request_and_approvals_are_made_and_submitting_waits_for_a_node() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dead = impatient_network(&["http://127.0.0.1:9".to_string()]);
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, _, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, g1_key) = new_wallet(dirs[1].path(), dead.clone()).await;
+    let (g2, g2_key) = new_wallet(dirs[2].path(), dead.clone()).await;
+    let (new_off, new_key) = new_wallet(dirs[3].path(), dead.clone()).await;
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g1_key.clone(), g2_key.clone()],
+            threshold: 2,
+            delay_secs: Some(600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+    let kit = owner_w.recovery_kit(&account).await.unwrap();
+
+    let err = new_off
+        .recovery_request(&account, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Offline, "{err}");
+    let request = new_off
+        .recovery_request(&account, None, Some(&kit))
+        .await
+        .unwrap();
+    let review = g1.recovery_review(&request).await.unwrap();
+    assert!(!review.checked, "no node: not checked, and it says so");
+    assert_eq!(review.new_owner, new_key);
+    let err = g1.recovery_approve(&request, None).await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::InvalidInput,
+        "offline, the guardian names itself: {err}"
+    );
+    let a1 = g1.recovery_approve(&request, Some(&g1_key)).await.unwrap();
+    let a2 = g2.recovery_approve(&request, Some(&g2_key)).await.unwrap();
+
+    // The same device once a node answers.
+    drop(new_off);
+    let online = Wallet::new(cairn_core::WalletConfig {
+        data_dir: dirs[3].path().to_path_buf(),
+        network: stack_network(&e),
+        kdf: FAST_KDF,
+        keychain: std::sync::Arc::new(cairn_core::keychain::NoKeychain),
+    })
+    .unwrap();
+    online
+        .unlock(secrecy::SecretString::from("send sync password"))
+        .await
+        .unwrap();
+    let from = online.smart_account(&new_key, None).await.unwrap().address;
+    let op = online
+        .recovery_submit(&request, &[a1, a2], &from, true)
+        .await
+        .unwrap();
+    wait_state(&online, op.id, "confirmed").await;
+    assert_eq!(
+        online.recovery_status(&request).await.unwrap().state,
+        "pending"
+    );
 }

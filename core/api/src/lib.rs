@@ -1363,6 +1363,9 @@ pub struct RecoveryRequestSpec {
     pub account: String,
     #[serde(default)]
     pub new_owner: Option<String>,
+    /// The account's recovery kit (JSON), standing in for the chain when no node answers.
+    #[serde(default)]
+    pub kit: Option<String>,
 }
 
 /// A recovery request as it travels (its JSON text).

@@ -19,7 +19,7 @@ use crate::accounts::signer_for;
 use crate::chain::network::DEVNET_CHAIN_ID;
 use crate::chain::ChainError;
 use crate::primitives::aa::guardians::{
-    self, GuardianConfig, RecoveryRequest, Replacing, Scheduled, DEFAULT_DELAY_SECS,
+    self, GuardianConfig, RecoveryKit, RecoveryRequest, Replacing, Scheduled, DEFAULT_DELAY_SECS,
     MIN_PUBLIC_DELAY_SECS,
 };
 use crate::primitives::aa::safe::{self, SafeDeployment};
@@ -88,6 +88,14 @@ pub(crate) struct Recovery<'a> {
 fn word(bytes: &[u8]) -> Result<U256> {
     guardians::decode_word(bytes)
         .ok_or_else(|| RecoveryError::Mismatch("an answer that is not one ABI word".into()))
+}
+
+/// A fresh salt: every request is its own timelock operation.
+fn random_salt() -> Result<B256> {
+    let mut salt = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
+        .map_err(|_| RecoveryError::Invalid("no randomness for the request".into()))?;
+    Ok(B256::from(salt))
 }
 
 fn offline(e: ChainError) -> RecoveryError {
@@ -454,10 +462,97 @@ impl Recovery<'_> {
         Ok(out)
     }
 
+    /// The recovery kit of a Safe of this wallet (see [`RecoveryKit`]), read from the chain.
+    pub(crate) async fn kit(&self, address: &str) -> Result<String> {
+        let row = self.safe_row(address).await?;
+        let account = parse_address(&row.address)?;
+        let g = self
+            .guarded(account)
+            .await?
+            .ok_or_else(|| RecoveryError::NoGuardians(row.address.clone()))?;
+        let chain = self.ctx.chain();
+        let owners = safe::decode_owners(
+            &chain
+                .call(account, &safe::get_owners_call())
+                .await
+                .map_err(offline)?,
+        )
+        .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
+        let [owner] = owners.as_slice() else {
+            return Err(RecoveryError::Invalid(
+                "the account has several owners: recovery replaces a single owner".into(),
+            ));
+        };
+        let guardian_nonce = word(
+            &chain
+                .call(g.guardian_safe, &guardians::nonce_call())
+                .await
+                .map_err(offline)?,
+        )?;
+        serde_json::to_string(&RecoveryKit {
+            chain_id: self.ctx.network().chain_id,
+            account,
+            timelock: g.timelock,
+            guardian_safe: g.guardian_safe,
+            guardian_nonce,
+            owner: *owner,
+            delay_secs: g.delay_secs,
+        })
+        .map_err(|e| RecoveryError::BadRequest(e.to_string()))
+    }
+
     /// A request, made on the new device, to make `new_owner` (this wallet's first account when
-    /// absent) the owner of `account` in place of its current one.
-    pub(crate) async fn request(&self, address: &str, new_owner: Option<&str>) -> Result<String> {
+    /// absent) the owner of `account` in place of its current one: from the chain, or from the
+    /// account's recovery kit (`kit`, JSON) when no node answers — the guardians' wallets check
+    /// it against the chain before they sign, if they can.
+    pub(crate) async fn request(
+        &self,
+        address: &str,
+        new_owner: Option<&str>,
+        kit: Option<&str>,
+    ) -> Result<String> {
         let account = parse_address(address)?;
+        let from_kit = |new_owner: Address| -> Result<Option<String>> {
+            let Some(text) = kit else {
+                return Ok(None);
+            };
+            let kit: RecoveryKit = serde_json::from_str(text.trim())
+                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+            let wallet = self.ctx.network().chain_id;
+            if kit.chain_id != wallet {
+                return Err(RecoveryError::WrongChain {
+                    request: kit.chain_id,
+                    wallet,
+                });
+            }
+            if kit.account != account {
+                return Err(RecoveryError::Invalid(
+                    "the recovery kit is for another account".into(),
+                ));
+            }
+            if kit.owner == new_owner {
+                return Err(RecoveryError::Invalid(format!(
+                    "{} already owns {}",
+                    format_address(&new_owner),
+                    format_address(&account)
+                )));
+            }
+            let request = RecoveryRequest {
+                chain_id: kit.chain_id,
+                account,
+                timelock: kit.timelock,
+                guardian_safe: kit.guardian_safe,
+                guardian_nonce: kit.guardian_nonce,
+                prev_owner: guardians::SENTINEL,
+                old_owner: kit.owner,
+                new_owner,
+                salt: random_salt()?,
+                delay_secs: kit.delay_secs,
+            };
+            serde_json::to_string(&request)
+                .map(Some)
+                .map_err(|e| RecoveryError::BadRequest(e.to_string()))
+        };
         let new_owner = match new_owner {
             Some(a) => parse_address(a)?,
             None => {
@@ -475,10 +570,13 @@ impl Recovery<'_> {
                 parse_address(&first.address)?
             }
         };
-        let g = self
-            .guarded(account)
-            .await?
-            .ok_or_else(|| RecoveryError::NoGuardians(format_address(&account)))?;
+        let g = match self.guarded(account).await {
+            Ok(g) => g.ok_or_else(|| RecoveryError::NoGuardians(format_address(&account)))?,
+            Err(RecoveryError::Offline) => {
+                return from_kit(new_owner)?.ok_or(RecoveryError::Offline);
+            }
+            Err(e) => return Err(e),
+        };
         let chain = self.ctx.chain();
         let owners = safe::decode_owners(
             &chain
@@ -506,9 +604,6 @@ impl Recovery<'_> {
                 .await
                 .map_err(offline)?,
         )?;
-        let mut salt = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
-            .map_err(|_| RecoveryError::Invalid("no randomness for the request".into()))?;
         let request = RecoveryRequest {
             chain_id: self.ctx.network().chain_id,
             account,
@@ -518,7 +613,7 @@ impl Recovery<'_> {
             prev_owner: guardians::SENTINEL,
             old_owner: *old_owner,
             new_owner,
-            salt: B256::from(salt),
+            salt: random_salt()?,
             delay_secs: g.delay_secs,
         };
         serde_json::to_string(&request).map_err(|e| RecoveryError::BadRequest(e.to_string()))

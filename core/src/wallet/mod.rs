@@ -797,10 +797,21 @@ impl Wallet {
 
     /// A recovery request (JSON, to send to the guardians): `new_owner` (this wallet's first
     /// account when absent) to replace the owner of `account`.
-    pub async fn recovery_request(&self, account: &str, new_owner: Option<&str>) -> Result<String> {
+    /// Offline, `kit` (the account's recovery kit, JSON) stands in for the chain.
+    pub async fn recovery_request(
+        &self,
+        account: &str,
+        new_owner: Option<&str>,
+        kit: Option<&str>,
+    ) -> Result<String> {
         Ok(Recovery { ctx: &self.ctx }
-            .request(account, new_owner)
+            .request(account, new_owner, kit)
             .await?)
+    }
+
+    /// A Safe's recovery kit (JSON): what a new device needs to ask for it with no node.
+    pub async fn recovery_kit(&self, account: &str) -> Result<String> {
+        Ok(Recovery { ctx: &self.ctx }.kit(account).await?)
     }
 
     /// What approving a recovery request means, checked against the chain when a node answers.

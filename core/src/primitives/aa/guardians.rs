@@ -218,6 +218,23 @@ pub fn setup(
     }
 }
 
+/// What a new device needs to ask for an account with no node to read it from: written by the
+/// owner's wallet once guardians are set (kept with the user's records, or with a guardian).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryKit {
+    pub chain_id: u64,
+    pub account: Address,
+    pub timelock: Address,
+    pub guardian_safe: Address,
+    /// The guardian Safe's nonce when the kit was written (a recovery signed since moves it;
+    /// a guardian's review with a node catches a stale one).
+    pub guardian_nonce: U256,
+    /// The owner a recovery replaces.
+    pub owner: Address,
+    pub delay_secs: u64,
+}
+
 /// A request to replace an owner of `account`, as it travels to the guardians (a file, a QR
 /// code, a link) and back. Everything the signatures commit to is in it, so guardians can sign
 /// it with no node; a node checks it before it is submitted.

@@ -58,7 +58,17 @@ pub enum RecoveryCmd {
         account: String,
         #[arg(long)]
         new_owner: Option<String>,
+        /// The account's recovery kit (file or JSON): used when no node answers.
+        #[arg(long)]
+        kit: Option<String>,
         /// Write the request here (it is printed otherwise).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// As the owner: the Safe's recovery kit, what a new device needs to ask for it offline.
+    Kit {
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
@@ -223,12 +233,19 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
         Cmd::Recovery(RecoveryCmd::Request {
             account,
             new_owner,
+            kit,
             out,
         }) => {
+            let kit = kit.as_deref().map(|k| text_of(k, "kit")).transpose()?;
             let request = wallet
-                .recovery_request(account, new_owner.as_deref())
+                .recovery_request(account, new_owner.as_deref(), kit.as_deref())
                 .await?;
             write_or_print(ctx, out, &request)?;
+        }
+        Cmd::Recovery(RecoveryCmd::Kit { account, out }) => {
+            let account = first_safe(ctx, account).await?;
+            let kit = wallet.recovery_kit(&account).await?;
+            write_or_print(ctx, out, &kit)?;
         }
         Cmd::Recovery(RecoveryCmd::Review { request }) => {
             let review = wallet

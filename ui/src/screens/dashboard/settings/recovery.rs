@@ -397,6 +397,7 @@ fn recover_panel(props: &RecoverProps) -> Html {
             let spec = RecoveryRequestSpec {
                 account: account.trim().to_string(),
                 new_owner: None,
+                kit: None,
             };
             let (request, error) = (request.clone(), error.clone());
             spawn_local(async move {
