@@ -9,6 +9,8 @@ texts! {
     import_tab => "Import", "Importieren";
     create_title => "Create your wallet", "Ihre Wallet erstellen";
     import_title => "Import a wallet", "Eine Wallet importieren";
+    recover_hint => "Lost the key of a Safe that has guardians? Create a new wallet here, then open Settings → Guardians and recovery → Recover an account.",
+        "Schlüssel eines Safes mit Guardians verloren? Legen Sie hier eine neue Wallet an und öffnen Sie dann Einstellungen → Guardians und Wiederherstellung → Ein Konto wiederherstellen.";
     password_intro => "The password unlocks Cairn on this device. It cannot be recovered: your recovery phrase can.",
         "Das Passwort entsperrt Cairn auf diesem Gerät. Es lässt sich nicht wiederherstellen – Ihre Wiederherstellungsphrase schon.";
     secret_label => "Recovery phrase or private key", "Wiederherstellungsphrase oder privater Schlüssel";

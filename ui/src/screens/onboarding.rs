@@ -155,6 +155,9 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                     { match (creating, *busy) { (true, false) => tr::create_button(), (true, true) => tr::creating(), (false, false) => tr::import_button(), (false, true) => tr::importing() } }
                 </button>
             </form>
+            if creating {
+                <p class="small muted" id="recover-hint">{ tr::recover_hint() }</p>
+            }
             <NetworkBadge network={props.network.clone()} />
         </section>
     }
