@@ -866,17 +866,22 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         "8 ETH left: no gas paid by the account"
     );
 
-    // Guardians for the Safe, in Settings: one guardian, ten minutes (the devnet's choice), one
+    // Guardians for the Safe, in Settings: one guardian (another wallet, driven headless here,
+    // as is a new device that will ask for the Safe), ten minutes (the devnet's choice), one
     // sponsored operation; the card then reads them back from the chain.
+    let e = devnet.endpoints.clone();
+    let mut net = cairn_tests::wallet::network(std::slice::from_ref(&e.rpc_url));
+    net.bundler_url = e.bundler_url.clone();
+    net.paymaster_url = e.paymaster_url.clone();
+    let (guardian_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (guardian, guardian_key) =
+        cairn_tests::wallet::new_wallet(guardian_dir.path(), net.clone()).await;
+    let (device, device_key) = cairn_tests::wallet::new_wallet(device_dir.path(), net).await;
     s.click_on("#nav-settings", WAIT).await.unwrap();
     s.wait_for("#guardians-panel", WAIT).await.unwrap();
-    s.type_into(
-        "#guardians-input",
-        "0x000000000000000000000000000000000000bEEF",
-        WAIT,
-    )
-    .await
-    .unwrap();
+    s.type_into("#guardians-input", &guardian_key, WAIT)
+        .await
+        .unwrap();
     s.execute(
         "const t = document.getElementById('guardians-threshold'); t.value = '1'; \
          t.dispatchEvent(new Event('input', {bubbles: true}))",
@@ -895,6 +900,77 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     std::fs::write(out.join("gui-guardians.png"), s.screenshot().await.unwrap()).unwrap();
+
+    // Someone asks for the Safe and the guardian approves: the window's watchtower tells the
+    // owner (within its minute), the card counts down, and the owner's cancel voids it.
+    let request = device.recovery_request(&smart, None, None).await.unwrap();
+    let approval = guardian.recovery_approve(&request, None).await.unwrap();
+    let from = device
+        .smart_account(&device_key, None)
+        .await
+        .unwrap()
+        .address;
+    let op = device
+        .recovery_submit(&request, &[approval], &from, true)
+        .await
+        .unwrap();
+    cairn_tests::wallet::wait_state(&device, op.id, "confirmed").await;
+    s.wait_for_text("#notices", Duration::from_secs(90), |t| {
+        t.contains("replace your Safe")
+    })
+    .await
+    .unwrap();
+    s.execute("window.scrollTo(0, 0)").await.unwrap();
+    std::fs::write(
+        out.join("gui-recovery-alert.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.wait_for_text("#guardians-scheduled", WAIT, |t| t.contains("runs in"))
+        .await
+        .unwrap();
+    s.execute("document.getElementById('guardians-scheduled').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(
+        out.join("gui-recovery-countdown.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#guardians-scheduled .scheduled button", WAIT)
+        .await
+        .unwrap();
+    let mut voided = false;
+    for _ in 0..120 {
+        if device.recovery_status(&request).await.unwrap().state == "not_scheduled" {
+            voided = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        voided,
+        "the owner's cancel in the window voids the recovery"
+    );
+    // The list of what waits empties once the cancel settles.
+    for _ in 0..120 {
+        let left = s
+            .execute("return !!document.getElementById('guardians-scheduled')")
+            .await
+            .unwrap();
+        if left == json!(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        s.execute("return !!document.getElementById('guardians-scheduled')")
+            .await
+            .unwrap(),
+        json!(false)
+    );
 
     // Guarded sending: set up two-factor in Settings (the secret shown for manual entry gives
     // the codes), ask for a code from risk score 50, then send to a look-alike of an address

@@ -57,6 +57,8 @@ pub struct FeeHistory {
 /// One event log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Log {
+    /// The contract that emitted it.
+    pub address: Address,
     pub topics: Vec<B256>,
     pub data: Vec<u8>,
     pub block_number: u64,
@@ -87,6 +89,9 @@ pub struct BlockQuery {
     pub tokens: Vec<Address>,
     /// Other `eth_call`s at the block (price feeds, when due).
     pub calls: Vec<(Address, Bytes)>,
+    /// Logs of these contracts with this first topic, from this block to the one read (the
+    /// Safes' timelocks: what was scheduled).
+    pub watch: Option<(Vec<Address>, B256, u64)>,
 }
 
 /// The answer to a [`BlockQuery`].
@@ -107,6 +112,8 @@ pub struct BlockRead {
     pub fees: Option<FeeHistory>,
     /// The outcome of each of the query's `calls`, in order.
     pub calls: Vec<Result<Vec<u8>, ChainError>>,
+    /// The logs `watch` asked for (empty when it asked for none).
+    pub watched: Vec<Log>,
 }
 
 fn malformed(chain: &Chain) -> ChainError {
@@ -280,6 +287,11 @@ impl Chain {
                 }]),
             )
             .await?;
+        self.logs_of(&v)
+    }
+
+    /// An `eth_getLogs` answer, read.
+    fn logs_of(&self, v: &Value) -> Result<Vec<Log>, ChainError> {
         let url = self.rpc.active_url();
         let list = v.as_array().ok_or_else(|| malformed(self))?;
         let mut out = Vec::with_capacity(list.len());
@@ -292,6 +304,10 @@ impl Chain {
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| malformed(self))?;
             out.push(Log {
+                address: l["address"]
+                    .as_str()
+                    .and_then(|a| a.parse().ok())
+                    .ok_or_else(|| malformed(self))?,
                 topics,
                 data: self.bytes_of(&l["data"])?,
                 block_number: quantity(url, &l["blockNumber"])?,
@@ -613,6 +629,17 @@ impl Chain {
         for (to, data) in &q.calls {
             calls.push(("eth_call", json!([{"to": to, "data": data}, tag])));
         }
+        let watch = match &q.watch {
+            Some((addresses, topic, from)) if !addresses.is_empty() && *from <= q.at => {
+                calls.push((
+                    "eth_getLogs",
+                    json!([{"fromBlock": format!("{from:#x}"), "toBlock": tag,
+                            "address": addresses, "topics": [topic]}]),
+                ));
+                true
+            }
+            _ => false,
+        };
         let url = self.rpc.active_url().to_string();
         let mut replies = self.rpc.batch(&calls).await?.into_iter();
         let mut next = || replies.next().unwrap_or_else(|| Err(malformed(self)));
@@ -642,6 +669,7 @@ impl Chain {
                 touched: Vec::new(),
                 fees: None,
                 calls: Vec::new(),
+                watched: Vec::new(),
             });
         }
         // Some nodes lack eth_feeHistory: the round goes on without it.
@@ -706,6 +734,11 @@ impl Chain {
             .iter()
             .map(|_| next().and_then(|v| self.bytes_of(&v)))
             .collect();
+        let watched = if watch {
+            self.logs_of(&next()?)?
+        } else {
+            Vec::new()
+        };
         Ok(BlockRead {
             head,
             block,
@@ -716,6 +749,7 @@ impl Chain {
             touched,
             fees,
             calls,
+            watched,
         })
     }
 

@@ -112,6 +112,9 @@ impl Lifecycle<'_> {
         let op = to_api(row, &native);
         // Every lifecycle step passes here once (a lost race emits nothing), so an operation
         // that ends is told once.
+        if row.state == OpState::Confirmed && row.kind == "guardian_setup" {
+            self.ctx.watch_again();
+        }
         if matches!(row.state, OpState::Confirmed | OpState::Failed) {
             self.ctx
                 .emit(WalletEvent::Notice(cairn_api::Notice::Settled {

@@ -66,9 +66,9 @@ pub enum RecoveryError {
 
 pub type Result<T, E = RecoveryError> = std::result::Result<T, E>;
 
-/// How often the watchtower reads the timelocks' logs: a recovery waits a day or more on a
-/// public network, so a minute's lag costs nothing and keeps the idle wallet quiet.
-pub(crate) const WATCH_EVERY_SECS: u64 = 60;
+/// How often the watchtower looks again for the Safes' timelocks (the module lists) and reads
+/// their logs on its own; in between, the rounds' batched requests carry the new blocks' logs.
+pub(crate) const WATCH_EVERY_SECS: u64 = 600;
 
 /// What the chain says guards a Safe.
 struct Guarded {
@@ -919,46 +919,32 @@ impl Recovery<'_> {
         })
     }
 
-    /// The watchtower, run from the sync rounds (at most every [`WATCH_EVERY_SECS`], and at
-    /// the first round of a session): reads each deployed Safe's timelock log from where it
-    /// stopped. An owner change this wallet did not ask for (its new owner is not one of this
-    /// wallet's accounts) is told to the window with the id to cancel; any other scheduled
-    /// call is cancelled at once, the owner key being here. Costs two requests per Safe with
-    /// guardians per period (the module list and one log range), nothing without Safes.
+    /// The watchtower's slow part, run from the sync rounds every [`WATCH_EVERY_SECS`] (and at
+    /// the first round of a session, and on every refresh the user asks for): finds each
+    /// deployed Safe's timelock (its module list), and reads its log from where the watch
+    /// stopped (from the timelock's creation at a session's start). Between these, each round's
+    /// one batched request carries the timelocks' `CallScheduled` logs of the new blocks
+    /// ([`Recovery::watch_query`], [`Recovery::absorb`]), so the watch costs no request of its
+    /// own per block. Nothing at all without Safes.
     pub(crate) async fn watch(&self, memo: &mut WatchMemo) -> Result<()> {
         let chain_id = self.ctx.network().chain_id;
-        if memo.last.is_some_and(|(c, t)| {
-            c == chain_id && t.elapsed() < std::time::Duration::from_secs(WATCH_EVERY_SECS)
-        }) {
+        let asked = self.ctx.take_watch_due();
+        if !asked
+            && memo.last.is_some_and(|(c, t)| {
+                c == chain_id && t.elapsed() < std::time::Duration::from_secs(WATCH_EVERY_SECS)
+            })
+        {
             return Ok(());
         }
-        let (safes, mine) = self
-            .with_session_quiet(|s| {
-                let rows = s.ledger.accounts(true)?;
-                let mut safes = Vec::new();
-                for r in &rows {
-                    if r.smart.is_some_and(|m| m.kind == SmartKind::Safe)
-                        && s.ledger.is_deployed(r.id, chain_id)?
-                    {
-                        safes.push(r.address.clone());
-                    }
-                }
-                let mine: Vec<Address> = rows
-                    .iter()
-                    .filter(|r| r.smart.is_none())
-                    .filter_map(|r| parse_address(&r.address).ok())
-                    .collect();
-                Ok((safes, mine))
-            })
-            .await?;
+        let safes = self.deployed_safes().await?;
         memo.last = Some((chain_id, std::time::Instant::now()));
+        memo.cursors.retain(|account, _| safes.contains(account));
         if safes.is_empty() {
             return Ok(());
         }
         let chain = self.ctx.chain();
         let head = chain.block_number().await?;
-        for address in safes {
-            let account = parse_address(&address)?;
+        for account in safes {
             let Some(timelock) = self.timelocks(account).await?.first().copied() else {
                 memo.cursors.remove(&account);
                 continue;
@@ -968,6 +954,7 @@ impl Recovery<'_> {
                 _ => chain.creation_block(timelock).await?.unwrap_or(head),
             };
             if from > head {
+                memo.cursors.insert(account, (timelock, from));
                 continue;
             }
             let span = self.ctx.network().log_span_blocks.max(1);
@@ -980,54 +967,121 @@ impl Recovery<'_> {
                     to,
                 )
                 .await?;
-            for l in logs {
-                let Some(found) = guardians::read_scheduled(account, &l.topics, &l.data) else {
-                    continue;
-                };
-                if memo.handled.contains(&found.id()) {
-                    continue;
-                }
-                let ts = word(
-                    &chain
-                        .call(timelock, &guardians::get_timestamp_call(found.id()))
-                        .await?,
-                )?
-                .saturating_to::<u64>();
-                memo.handled.insert(found.id());
-                // Cancelled (0) or done (1): nothing left to do about it.
-                if ts <= 1 {
-                    continue;
-                }
-                match found {
-                    Scheduled::OwnerChange { new_owner, .. } if mine.contains(&new_owner) => {}
-                    Scheduled::OwnerChange { id, new_owner, .. } => {
-                        tracing::warn!(account = %address, %id, "an owner change is scheduled");
-                        self.ctx
-                            .emit(WalletEvent::Notice(Notice::RecoveryScheduled {
-                                account: address.clone(),
-                                id: id.to_string(),
-                                new_owner: format_address(&new_owner),
-                                ready_at: Some(ts),
-                            }));
-                    }
-                    Scheduled::Other { id, .. } => {
-                        tracing::warn!(account = %address, %id, "a foreign call is scheduled");
-                        let sponsored = self.ctx.chain().paymaster().is_some();
-                        let outcome = self
-                            .cancel(&address, &id.to_string(), sponsored, None)
-                            .await;
-                        self.ctx.emit(WalletEvent::Notice(Notice::ScheduledCall {
-                            account: address.clone(),
-                            id: id.to_string(),
-                            cancelled: outcome.is_ok(),
-                            error: outcome.err().map(|e| e.to_string()),
-                        }));
-                    }
+            memo.cursors.insert(account, (timelock, from));
+            self.absorb(memo, logs, to, Some(account)).await?;
+        }
+        Ok(())
+    }
+
+    /// The timelocks' logs a round's request should carry, from the earliest block not yet
+    /// read (`None`: no timelock to watch).
+    pub(crate) fn watch_query(memo: &WatchMemo) -> Option<(Vec<Address>, B256, u64)> {
+        let from = memo.cursors.values().map(|(_, next)| *next).min()?;
+        let timelocks = memo.cursors.values().map(|(t, _)| *t).collect();
+        Some((timelocks, guardians::call_scheduled_topic(), from))
+    }
+
+    async fn deployed_safes(&self) -> Result<Vec<Address>> {
+        let chain_id = self.ctx.network().chain_id;
+        self.with_session_quiet(|s| {
+            let mut safes = Vec::new();
+            for r in s.ledger.accounts(true)? {
+                if r.smart.is_some_and(|m| m.kind == SmartKind::Safe)
+                    && s.ledger.is_deployed(r.id, chain_id)?
+                {
+                    safes.push(parse_address(&r.address)?);
                 }
             }
-            // Read to here only once every call in the range was dealt with.
-            memo.cursors
-                .insert(account, (timelock, to.saturating_add(1)));
+            Ok(safes)
+        })
+        .await
+    }
+
+    /// Deals with the timelocks' `CallScheduled` logs read up to block `to`: an owner change
+    /// this wallet did not ask for (its new owner is not one of this wallet's accounts) is told
+    /// to the window with the id to cancel; any other scheduled call is cancelled at once, the
+    /// owner key being here. Each is dealt with once a session; the cursors (`only`'s, or all
+    /// when the logs cover every timelock) then move past `to`.
+    pub(crate) async fn absorb(
+        &self,
+        memo: &mut WatchMemo,
+        logs: Vec<crate::chain::client::Log>,
+        to: u64,
+        only: Option<Address>,
+    ) -> Result<()> {
+        let chain = self.ctx.chain();
+        let mine: Vec<Address> = if logs.is_empty() {
+            Vec::new()
+        } else {
+            self.with_session_quiet(|s| {
+                Ok(s.ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .filter(|r| r.smart.is_none())
+                    .filter_map(|r| parse_address(&r.address).ok())
+                    .collect())
+            })
+            .await?
+        };
+        for l in logs {
+            let Some((account, timelock)) = memo
+                .cursors
+                .iter()
+                .find(|(_, (t, next))| *t == l.address && l.block_number >= *next)
+                .map(|(a, (t, _))| (*a, *t))
+            else {
+                continue;
+            };
+            let Some(found) = guardians::read_scheduled(account, &l.topics, &l.data) else {
+                continue;
+            };
+            if memo.handled.contains(&found.id()) {
+                continue;
+            }
+            let ts = word(
+                &chain
+                    .call(timelock, &guardians::get_timestamp_call(found.id()))
+                    .await?,
+            )?
+            .saturating_to::<u64>();
+            memo.handled.insert(found.id());
+            // Cancelled (0) or done (1): nothing left to do about it.
+            if ts <= 1 {
+                continue;
+            }
+            let address = format_address(&account);
+            match found {
+                Scheduled::OwnerChange { new_owner, .. } if mine.contains(&new_owner) => {}
+                Scheduled::OwnerChange { id, new_owner, .. } => {
+                    tracing::warn!(account = %address, %id, "an owner change is scheduled");
+                    self.ctx
+                        .emit(WalletEvent::Notice(Notice::RecoveryScheduled {
+                            account: address.clone(),
+                            id: id.to_string(),
+                            new_owner: format_address(&new_owner),
+                            ready_at: Some(ts),
+                        }));
+                }
+                Scheduled::Other { id, .. } => {
+                    tracing::warn!(account = %address, %id, "a foreign call is scheduled");
+                    let sponsored = self.ctx.chain().paymaster().is_some();
+                    let outcome = self
+                        .cancel(&address, &id.to_string(), sponsored, None)
+                        .await;
+                    self.ctx.emit(WalletEvent::Notice(Notice::ScheduledCall {
+                        account: address.clone(),
+                        id: id.to_string(),
+                        cancelled: outcome.is_ok(),
+                        error: outcome.err().map(|e| e.to_string()),
+                    }));
+                }
+            }
+        }
+        // Read to here only once every call in the range was dealt with.
+        for (account, (_, next)) in memo.cursors.iter_mut() {
+            if only.is_none_or(|o| o == *account) {
+                *next = (*next).max(to.saturating_add(1));
+            }
         }
         Ok(())
     }
@@ -1060,6 +1114,7 @@ impl Recovery<'_> {
             })
             .await?;
         if added {
+            self.ctx.watch_again();
             self.ctx.wake_sync();
         }
         Ok(added)

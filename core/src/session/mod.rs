@@ -136,6 +136,9 @@ pub(crate) struct Ctx {
     /// Accounts whose stored balance moved outside a sync round (a send reads it live): the
     /// next round reads their history, which the moved balance would otherwise hide from it.
     history_owed: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// The Safes' guardians may have changed (a set-up of ours confirmed, a Safe recovered):
+    /// the watch looks for their timelocks again at the next round, whatever its period.
+    watch_due: std::sync::atomic::AtomicBool,
 }
 
 /// `CAIRN_QUIET=1`: no background traffic, whatever the settings say.
@@ -205,6 +208,7 @@ impl Ctx {
             events,
             sync_wake: tokio::sync::Notify::new(),
             history_owed: std::sync::Mutex::default(),
+            watch_due: std::sync::atomic::AtomicBool::new(false),
             idle_rules: Arc::new(tokio::sync::Notify::new()),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
@@ -390,6 +394,18 @@ impl Ctx {
     /// Asks the sync worker to run now.
     pub(crate) fn wake_sync(&self) {
         self.sync_wake.notify_one();
+    }
+
+    /// Asks the watch to look for the Safes' timelocks again at the next round.
+    pub(crate) fn watch_again(&self) {
+        self.watch_due
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the watch was asked to look again (and clears the request).
+    pub(crate) fn take_watch_due(&self) -> bool {
+        self.watch_due
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Owes `account_id` a history read (see `history_owed`) and wakes the worker for it.

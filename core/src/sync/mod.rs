@@ -599,6 +599,7 @@ impl Syncer<'_> {
             transfers_from: fresh.as_ref().filter(|_| !all_tokens).map(|r| r.block + 1),
             tokens: tokens.iter().map(|(_, t)| *t).collect(),
             calls: price_calls,
+            watch: Recovery::watch_query(&memo.watch),
         };
         let read = chain.read_block(&query).await?;
         let Some((_, block_time)) = read.block else {
@@ -611,6 +612,14 @@ impl Syncer<'_> {
             return Ok(read.head.max(at.saturating_sub(1)));
         };
         let head = at;
+        if query.watch.is_some() {
+            if let Err(e) = (Recovery { ctx: self.ctx })
+                .absorb(&mut memo.watch, read.watched.clone(), at, None)
+                .await
+            {
+                tracing::warn!(error = %e, "timelock logs not dealt with this round");
+            }
+        }
         let previous = memo.read.take().filter(|r| r.chain_id == chain_id);
         memo.read = Some(ReadMark {
             chain_id,
