@@ -141,6 +141,22 @@ impl Recovery<'_> {
         Ok(modules.into_iter().filter(|m| *m != module).collect())
     }
 
+    /// The block `timelock` was created in (searched once a session).
+    async fn since(&self, timelock: Address) -> Result<u64> {
+        if let Some(block) = self.ctx.creation_block(timelock) {
+            return Ok(block);
+        }
+        let block = self
+            .ctx
+            .chain()
+            .creation_block(timelock)
+            .await
+            .map_err(offline)?
+            .ok_or_else(|| RecoveryError::Mismatch("the timelock has no code".into()))?;
+        self.ctx.remember_creation_block(timelock, block);
+        Ok(block)
+    }
+
     /// Reads what guards `account` from the chain; `None` when nothing does.
     async fn guarded(&self, account: Address) -> Result<Option<Guarded>> {
         let Some(timelock) = self.timelocks(account).await?.first().copied() else {
@@ -156,11 +172,7 @@ impl Recovery<'_> {
         .saturating_to::<u64>();
         // The guardian Safe is the proposer the timelock was made with: granted in the block
         // that created it, found without a log search from genesis.
-        let since = chain
-            .creation_block(timelock)
-            .await
-            .map_err(offline)?
-            .ok_or_else(|| RecoveryError::Mismatch("the timelock has no code".into()))?;
+        let since = self.since(timelock).await?;
         let grants = chain
             .logs(
                 timelock,
@@ -951,7 +963,7 @@ impl Recovery<'_> {
             };
             let from = match memo.cursors.get(&account) {
                 Some((t, next)) if *t == timelock => *next,
-                _ => chain.creation_block(timelock).await?.unwrap_or(head),
+                _ => self.since(timelock).await?,
             };
             if from > head {
                 memo.cursors.insert(account, (timelock, from));

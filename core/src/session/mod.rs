@@ -139,6 +139,9 @@ pub(crate) struct Ctx {
     /// The Safes' guardians may have changed (a set-up of ours confirmed, a Safe recovered):
     /// the watch looks for their timelocks again at the next round, whatever its period.
     watch_due: std::sync::atomic::AtomicBool,
+    /// The block each timelock was created in, once found (it does not move): reading a Safe's
+    /// guardians costs its binary search once a session.
+    creation_blocks: std::sync::Mutex<std::collections::HashMap<alloy::primitives::Address, u64>>,
 }
 
 /// `CAIRN_QUIET=1`: no background traffic, whatever the settings say.
@@ -209,6 +212,7 @@ impl Ctx {
             sync_wake: tokio::sync::Notify::new(),
             history_owed: std::sync::Mutex::default(),
             watch_due: std::sync::atomic::AtomicBool::new(false),
+            creation_blocks: std::sync::Mutex::default(),
             idle_rules: Arc::new(tokio::sync::Notify::new()),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
@@ -394,6 +398,21 @@ impl Ctx {
     /// Asks the sync worker to run now.
     pub(crate) fn wake_sync(&self) {
         self.sync_wake.notify_one();
+    }
+
+    /// The block `contract` was created in, if found before.
+    pub(crate) fn creation_block(&self, contract: alloy::primitives::Address) -> Option<u64> {
+        self.creation_blocks
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&contract).copied())
+    }
+
+    pub(crate) fn remember_creation_block(&self, contract: alloy::primitives::Address, block: u64) {
+        // A poisoned map only costs the search again.
+        if let Ok(mut m) = self.creation_blocks.lock() {
+            m.insert(contract, block);
+        }
     }
 
     /// Asks the watch to look for the Safes' timelocks again at the next round.
