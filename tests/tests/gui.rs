@@ -1323,16 +1323,25 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let cards = "return Array.from(document.querySelectorAll('section.account')).map(s => s.dataset.address)";
     s.wait_for("section.account", WAIT).await.unwrap();
     let before: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
-    s.click_on("#add-account", WAIT).await.unwrap();
-    let deadline = std::time::Instant::now() + WAIT;
-    let (new_account, shown) = loop {
-        let now: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
-        if let Some(a) = now.iter().find(|a| !before.contains(a)) {
-            break (a.clone(), now.len());
+    // One fresh-clone run saw this click make no call at all (the home had just re-rendered
+    // its cards): a click that did nothing in 10 s is made again, at most three times.
+    let mut found = None;
+    for _ in 0..3 {
+        s.click_on("#add-account", WAIT).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let now: Vec<String> = serde_json::from_value(s.execute(cards).await.unwrap()).unwrap();
+            if let Some(a) = now.iter().find(|a| !before.contains(a)) {
+                found = Some((a.clone(), now.len()));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(std::time::Instant::now() < deadline, "no new account");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        if found.is_some() {
+            break;
+        }
+    }
+    let (new_account, shown) = found.expect("no new account");
     s.click_on(
         &format!("section.account[data-address='{new_account}'] .hide-button"),
         WAIT,
