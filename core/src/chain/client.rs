@@ -212,10 +212,12 @@ impl Chain {
 
     /// Whether `address` holds code (a deployed contract) at the latest block.
     pub async fn has_code(&self, address: Address) -> Result<bool, ChainError> {
-        let v: Value = self
-            .rpc
-            .call("eth_getCode", json!([address, "latest"]))
-            .await?;
+        self.code_at(address, json!("latest")).await
+    }
+
+    /// Whether `address` holds code at block `tag`.
+    async fn code_at(&self, address: Address, tag: Value) -> Result<bool, ChainError> {
+        let v: Value = self.rpc.call("eth_getCode", json!([address, tag])).await?;
         let code = v.as_str().ok_or_else(|| malformed(self))?;
         Ok(!code
             .trim_start_matches("0x")
@@ -235,15 +237,7 @@ impl Chain {
 
     /// Whether `address` held code at the end of block `number`.
     pub async fn has_code_at(&self, address: Address, number: u64) -> Result<bool, ChainError> {
-        let v: Value = self
-            .rpc
-            .call("eth_getCode", json!([address, format!("0x{number:x}")]))
-            .await?;
-        let code = v.as_str().ok_or_else(|| malformed(self))?;
-        Ok(!code
-            .trim_start_matches("0x")
-            .trim_start_matches('0')
-            .is_empty())
+        self.code_at(address, json!(format!("0x{number:x}"))).await
     }
 
     /// The first block whose end state holds code at `address` (`None`: none has yet): a

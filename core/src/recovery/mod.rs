@@ -90,6 +90,17 @@ fn word(bytes: &[u8]) -> Result<U256> {
         .ok_or_else(|| RecoveryError::Mismatch("an answer that is not one ABI word".into()))
 }
 
+/// A timelock operation's state from its `getTimestamp` (0 unset, 1 done, else when it can
+/// run) at chain time `now`; `unset` names the 0 case, which the caller knows better.
+fn timelock_state(ts: u64, now: u64, unset: &'static str) -> (&'static str, Option<u64>) {
+    match ts {
+        0 => (unset, None),
+        1 => ("done", None),
+        t if t <= now => ("ready", Some(t)),
+        t => ("pending", Some(t)),
+    }
+}
+
 /// A fresh salt: every request is its own timelock operation.
 fn random_salt() -> Result<B256> {
     let mut salt = [0u8; 32];
@@ -127,6 +138,17 @@ impl Recovery<'_> {
 
     /// The Safe's modules other than the 4337 module (newest first), `[]` when not deployed.
     async fn timelocks(&self, account: Address) -> Result<Vec<Address>> {
+        let module = self.deployment().module;
+        Ok(self
+            .modules(account)
+            .await?
+            .into_iter()
+            .filter(|m| *m != module)
+            .collect())
+    }
+
+    /// The Safe's whole module list in its order (newest first), `[]` when not deployed.
+    async fn modules(&self, account: Address) -> Result<Vec<Address>> {
         let chain = self.ctx.chain();
         if !chain.has_code(account).await.map_err(offline)? {
             return Ok(Vec::new());
@@ -135,10 +157,8 @@ impl Recovery<'_> {
             .call(account, &guardians::modules_call())
             .await
             .map_err(offline)?;
-        let modules = guardians::decode_modules(&bytes)
-            .ok_or_else(|| RecoveryError::Mismatch("the Safe's module list".into()))?;
-        let module = self.deployment().module;
-        Ok(modules.into_iter().filter(|m| *m != module).collect())
+        guardians::decode_modules(&bytes)
+            .ok_or_else(|| RecoveryError::Mismatch("the Safe's module list".into()))
     }
 
     /// The block `timelock` was created in (searched once a session).
@@ -157,19 +177,47 @@ impl Recovery<'_> {
         Ok(block)
     }
 
+    /// One ABI word a view call answers (a delay, a nonce, a timestamp).
+    async fn read_word(&self, to: Address, data: &[u8]) -> Result<U256> {
+        word(&self.ctx.chain().call(to, data).await.map_err(offline)?)
+    }
+
+    /// A Safe's owners as its chain says; `None` when the answer is not an owner list.
+    async fn owners_of(&self, safe_address: Address) -> Result<Option<Vec<Address>>> {
+        let bytes = self
+            .ctx
+            .chain()
+            .call(safe_address, &safe::get_owners_call())
+            .await
+            .map_err(offline)?;
+        Ok(safe::decode_owners(&bytes))
+    }
+
+    /// The one owner a recovery replaces (Cairn makes single-owner Safes).
+    fn single_owner(owners: &[Address]) -> Result<Address> {
+        match owners {
+            [owner] => Ok(*owner),
+            _ => Err(RecoveryError::Invalid(
+                "the account has several owners: recovery replaces a single owner".into(),
+            )),
+        }
+    }
+
     /// Reads what guards `account` from the chain; `None` when nothing does.
     async fn guarded(&self, account: Address) -> Result<Option<Guarded>> {
-        let Some(timelock) = self.timelocks(account).await?.first().copied() else {
-            return Ok(None);
-        };
+        match self.timelocks(account).await?.first() {
+            Some(timelock) => Ok(Some(self.guarded_by(*timelock).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// What `timelock` (a Safe's module) says of its guardians.
+    async fn guarded_by(&self, timelock: Address) -> Result<Guarded> {
         let chain = self.ctx.chain();
-        let delay_secs = word(
-            &chain
-                .call(timelock, &guardians::get_min_delay_call())
-                .await
-                .map_err(offline)?,
-        )?
-        .saturating_to::<u64>();
+        let delay_secs = self
+            .read_word(timelock, &guardians::get_min_delay_call())
+            .await?
+            .saturating_to::<u64>();
         // The guardian Safe is the proposer the timelock was made with: granted in the block
         // that created it, found without a log search from genesis.
         let since = self.since(timelock).await?;
@@ -189,11 +237,9 @@ impl Recovery<'_> {
             .iter()
             .find_map(|l| l.topics.get(2).map(|t| Address::from_slice(&t[12..])))
             .ok_or_else(|| RecoveryError::Mismatch("the timelock names no proposer".into()))?;
-        let owners = chain
-            .call(guardian_safe, &safe::get_owners_call())
-            .await
-            .map_err(offline)?;
-        let guardians = safe::decode_owners(&owners)
+        let guardians = self
+            .owners_of(guardian_safe)
+            .await?
             .ok_or_else(|| RecoveryError::Mismatch("the guardian Safe's owners".into()))?;
         let threshold = chain
             .call(guardian_safe, &safe::get_threshold_call())
@@ -201,14 +247,14 @@ impl Recovery<'_> {
             .map_err(offline)
             .map(|b| safe::decode_threshold(&b))?
             .ok_or_else(|| RecoveryError::Mismatch("the guardian Safe's threshold".into()))?;
-        Ok(Some(Guarded {
+        Ok(Guarded {
             timelock,
             guardian_safe,
             guardians,
             threshold,
             delay_secs,
             since,
-        }))
+        })
     }
 
     /// A user operation of core-made calls from one of this wallet's smart accounts. Changing
@@ -288,22 +334,14 @@ impl Recovery<'_> {
                     .into(),
             ));
         }
-        let existing = self.timelocks(account).await;
+        let module = self.deployment().module;
+        let existing = self.modules(account).await;
         let replacing =
             match existing {
-                Ok(list) => match list.as_slice() {
+                Ok(all) => match all.iter().filter(|m| **m != module).collect::<Vec<_>>()[..] {
                     [] => None,
                     [one] => {
-                        let bytes = self
-                            .ctx
-                            .chain()
-                            .call(account, &guardians::modules_call())
-                            .await?;
-                        let all = guardians::decode_modules(&bytes).unwrap_or_default();
-                        let old = self
-                            .guarded(account)
-                            .await?
-                            .ok_or_else(|| RecoveryError::Mismatch("the old timelock".into()))?;
+                        let old = self.guarded_by(*one).await?;
                         guardians::previous_in(&all, *one).map(|prev_module| Replacing {
                             prev_module,
                             timelock: *one,
@@ -434,19 +472,12 @@ impl Recovery<'_> {
         let time = chain.latest_timestamp().await.map_err(offline)?;
         let mut out = Vec::new();
         for s in found {
-            let ts = word(
-                &chain
-                    .call(g.timelock, &guardians::get_timestamp_call(s.id()))
-                    .await
-                    .map_err(offline)?,
-            )?
-            .saturating_to::<u64>();
-            let (state, ready_at) = match ts {
-                0 => ("cancelled", None),
-                1 => ("done", None),
-                t if t <= time => ("ready", Some(t)),
-                t => ("pending", Some(t)),
-            };
+            let ts = self
+                .read_word(g.timelock, &guardians::get_timestamp_call(s.id()))
+                .await?
+                .saturating_to::<u64>();
+            // Read from its log, it was scheduled: unset now means cancelled.
+            let (state, ready_at) = timelock_state(ts, time, "cancelled");
             let change = match &s {
                 Scheduled::OwnerChange {
                     id,
@@ -482,32 +513,21 @@ impl Recovery<'_> {
             .guarded(account)
             .await?
             .ok_or_else(|| RecoveryError::NoGuardians(row.address.clone()))?;
-        let chain = self.ctx.chain();
-        let owners = safe::decode_owners(
-            &chain
-                .call(account, &safe::get_owners_call())
-                .await
-                .map_err(offline)?,
-        )
-        .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
-        let [owner] = owners.as_slice() else {
-            return Err(RecoveryError::Invalid(
-                "the account has several owners: recovery replaces a single owner".into(),
-            ));
-        };
-        let guardian_nonce = word(
-            &chain
-                .call(g.guardian_safe, &guardians::nonce_call())
-                .await
-                .map_err(offline)?,
-        )?;
+        let owners = self
+            .owners_of(account)
+            .await?
+            .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
+        let owner = Self::single_owner(&owners)?;
+        let guardian_nonce = self
+            .read_word(g.guardian_safe, &guardians::nonce_call())
+            .await?;
         serde_json::to_string(&RecoveryKit {
             chain_id: self.ctx.network().chain_id,
             account,
             timelock: g.timelock,
             guardian_safe: g.guardian_safe,
             guardian_nonce,
-            owner: *owner,
+            owner,
             delay_secs: g.delay_secs,
         })
         .map_err(|e| RecoveryError::BadRequest(e.to_string()))
@@ -589,14 +609,10 @@ impl Recovery<'_> {
             }
             Err(e) => return Err(e),
         };
-        let chain = self.ctx.chain();
-        let owners = safe::decode_owners(
-            &chain
-                .call(account, &safe::get_owners_call())
-                .await
-                .map_err(offline)?,
-        )
-        .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
+        let owners = self
+            .owners_of(account)
+            .await?
+            .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
         if owners.contains(&new_owner) {
             return Err(RecoveryError::Invalid(format!(
                 "{} already owns {}",
@@ -604,18 +620,10 @@ impl Recovery<'_> {
                 format_address(&account)
             )));
         }
-        // The owner replaced: the account's one owner (Cairn makes single-owner Safes).
-        let [old_owner] = owners.as_slice() else {
-            return Err(RecoveryError::Invalid(
-                "the account has several owners: recovery replaces a single owner".into(),
-            ));
-        };
-        let nonce = word(
-            &chain
-                .call(g.guardian_safe, &guardians::nonce_call())
-                .await
-                .map_err(offline)?,
-        )?;
+        let old_owner = Self::single_owner(&owners)?;
+        let nonce = self
+            .read_word(g.guardian_safe, &guardians::nonce_call())
+            .await?;
         let request = RecoveryRequest {
             chain_id: self.ctx.network().chain_id,
             account,
@@ -623,7 +631,7 @@ impl Recovery<'_> {
             guardian_safe: g.guardian_safe,
             guardian_nonce: nonce,
             prev_owner: guardians::SENTINEL,
-            old_owner: *old_owner,
+            old_owner,
             new_owner,
             salt: random_salt()?,
             delay_secs: g.delay_secs,
@@ -712,22 +720,13 @@ impl Recovery<'_> {
         if onchain != hash.to_vec() {
             return fail("the guardian Safe computes another hash");
         }
-        let nonce = word(
-            &chain
-                .call(r.guardian_safe, &guardians::nonce_call())
-                .await
-                .map_err(offline)?,
-        )?;
+        let nonce = self
+            .read_word(r.guardian_safe, &guardians::nonce_call())
+            .await?;
         if nonce != r.guardian_nonce {
             return fail("the guardians have signed something else since (their nonce moved)");
         }
-        let owners = safe::decode_owners(
-            &chain
-                .call(r.account, &safe::get_owners_call())
-                .await
-                .map_err(offline)?,
-        )
-        .unwrap_or_default();
+        let owners = self.owners_of(r.account).await?.unwrap_or_default();
         if guardians::previous_in(&owners, r.old_owner) != Some(r.prev_owner) {
             return fail("the owner to replace does not own the account");
         }
@@ -893,29 +892,15 @@ impl Recovery<'_> {
         let request = self.parse(text)?;
         let chain = self.ctx.chain();
         let id = request.operation_id();
-        let ts = word(
-            &chain
-                .call(request.timelock, &guardians::get_timestamp_call(id))
-                .await
-                .map_err(offline)?,
-        )?
-        .saturating_to::<u64>();
-        let owners = safe::decode_owners(
-            &chain
-                .call(request.account, &safe::get_owners_call())
-                .await
-                .map_err(offline)?,
-        )
-        .unwrap_or_default();
+        let ts = self
+            .read_word(request.timelock, &guardians::get_timestamp_call(id))
+            .await?
+            .saturating_to::<u64>();
+        let owners = self.owners_of(request.account).await?.unwrap_or_default();
         let time = chain.latest_timestamp().await.map_err(offline)?;
-        let (state, ready_at) = match ts {
-            // Never scheduled and cancelled look alike to the timelock; the owner list tells
-            // the done case apart from both.
-            0 => ("not_scheduled", None),
-            1 => ("done", None),
-            t if t <= time => ("ready", Some(t)),
-            t => ("pending", Some(t)),
-        };
+        // Never scheduled and cancelled look alike to the timelock; the owner list tells the
+        // done case apart from both.
+        let (state, ready_at) = timelock_state(ts, time, "not_scheduled");
         let adopted = if state == "done" && owners.contains(&request.new_owner) {
             self.adopt(request.account, request.new_owner).await?
         } else {
@@ -1021,7 +1006,6 @@ impl Recovery<'_> {
         to: u64,
         only: Option<Address>,
     ) -> Result<()> {
-        let chain = self.ctx.chain();
         let mine: Vec<Address> = if logs.is_empty() {
             Vec::new()
         } else {
@@ -1050,12 +1034,10 @@ impl Recovery<'_> {
             if memo.handled.contains(&found.id()) {
                 continue;
             }
-            let ts = word(
-                &chain
-                    .call(timelock, &guardians::get_timestamp_call(found.id()))
-                    .await?,
-            )?
-            .saturating_to::<u64>();
+            let ts = self
+                .read_word(timelock, &guardians::get_timestamp_call(found.id()))
+                .await?
+                .saturating_to::<u64>();
             memo.handled.insert(found.id());
             // Cancelled (0) or done (1): nothing left to do about it.
             if ts <= 1 {

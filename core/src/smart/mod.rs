@@ -475,15 +475,22 @@ impl SmartAccounts<'_> {
         // is made with. `None` when a deployed Safe's node does not answer.
         let (owners, threshold) = match smart.kind {
             SmartKind::Safe if deployed => {
-                let owners = chain
-                    .call(address, &aa::safe::get_owners_call())
+                // Both in one request.
+                let answers = chain
+                    .calls(&[
+                        (address, aa::safe::get_owners_call().into()),
+                        (address, aa::safe::get_threshold_call().into()),
+                    ])
                     .await
-                    .ok()
+                    .unwrap_or_default();
+                let mut answers = answers.into_iter().map(Result::ok);
+                let owners = answers
+                    .next()
+                    .flatten()
                     .and_then(|b| aa::safe::decode_owners(&b));
-                let threshold = chain
-                    .call(address, &aa::safe::get_threshold_call())
-                    .await
-                    .ok()
+                let threshold = answers
+                    .next()
+                    .flatten()
                     .and_then(|b| aa::safe::decode_threshold(&b));
                 (
                     owners.map(|o| o.iter().map(format_address).collect()),

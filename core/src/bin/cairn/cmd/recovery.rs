@@ -5,10 +5,9 @@
 
 use clap::Subcommand;
 
-use crate::cmd::send::{after_send, ended};
+use crate::cmd::send::report_sent;
 use crate::ctx::{Ctx, Done};
 use crate::error::CliError;
-use crate::output::operation_line;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
@@ -221,9 +220,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                     mfa_code: ctx.code()?,
                 })
                 .await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
         Cmd::Guardians(GuardiansCmd::List { account }) => {
             let account = first_safe(ctx, account).await?;
@@ -305,9 +302,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             let op = wallet
                 .recovery_submit(&text_of(request, "request")?, &list, from, *sponsored)
                 .await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
         Cmd::Recovery(RecoveryCmd::Execute {
             request,
@@ -318,9 +313,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             let op = wallet
                 .recovery_execute(&text_of(request, "request")?, from, *sponsored)
                 .await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
         Cmd::Recovery(RecoveryCmd::Cancel {
             account,
@@ -331,9 +324,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             let op = wallet
                 .recovery_cancel(account, id, *sponsored, ctx.code()?)
                 .await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
         Cmd::Recovery(RecoveryCmd::Status { request }) => {
             let status = wallet

@@ -154,9 +154,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 return Ok(Done::Leave);
             }
             let op = wallet.send(&request).await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
         Cmd::Activity {
             account,
@@ -248,9 +246,22 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
     Ok(Done::Lock)
 }
 
+/// What every command that queues an operation does next: sends it (offline it stays queued
+/// for the next sync), with `wait` follows it to its end, prints it as it stands then, and
+/// with `wait` fails unless it was confirmed.
+pub async fn report_sent(
+    ctx: &Ctx<'_>,
+    op: cairn_api::Operation,
+    wait: bool,
+) -> Result<(), CliError> {
+    let op = after_send(&ctx.wallet, op, wait).await?;
+    ctx.out.print(&op, operation_line);
+    ended(&op, wait)
+}
+
 /// Sends what was just queued (offline it stays queued for the next sync); with `wait`, follows
 /// it to its end. The operation as it stands then.
-pub async fn after_send(
+async fn after_send(
     wallet: &Wallet,
     op: cairn_api::Operation,
     wait: bool,
@@ -264,7 +275,7 @@ pub async fn after_send(
 
 /// With `--wait`, anything but confirmed is a failure the exit status must show: a script that
 /// saw success would move on, one that saw a plain error might pay again.
-pub fn ended(op: &cairn_api::Operation, wait: bool) -> Result<(), CliError> {
+fn ended(op: &cairn_api::Operation, wait: bool) -> Result<(), CliError> {
     if !wait || op.state == "confirmed" {
         return Ok(());
     }

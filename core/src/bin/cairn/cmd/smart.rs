@@ -5,10 +5,10 @@
 use clap::Subcommand;
 
 use crate::args::parse_speed;
-use crate::cmd::send::{after_send, ended};
+use crate::cmd::send::report_sent;
 use crate::ctx::{Ctx, Done};
 use crate::error::CliError;
-use crate::output::{operation_line, risk_text};
+use crate::output::risk_text;
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
@@ -180,9 +180,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 return Ok(Done::Leave);
             }
             let op = wallet.send_user_op(&request).await?;
-            let op = after_send(wallet, op, *wait).await?;
-            ctx.out.print(&op, operation_line);
-            ended(&op, *wait)?;
+            report_sent(ctx, op, *wait).await?;
         }
     }
     Ok(Done::Lock)
