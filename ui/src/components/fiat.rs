@@ -30,8 +30,7 @@ pub(crate) fn fiat_text(v: &FiatValue) -> String {
 
 /// "price from Chainlink, 4 min ago" for a price dated `at` (unix seconds).
 pub(crate) fn price_origin(source: &str, at: u64) -> String {
-    let now = (js_sys::Date::now() / 1000.0) as u64;
-    let ago = ago(now.saturating_sub(at));
+    let ago = ago(crate::components::time::unix_now().saturating_sub(at));
     match source {
         "chainlink" => tr::price_from_chainlink(ago),
         "rest" => tr::price_from_service(ago),

@@ -21,7 +21,7 @@ mod status_chip;
 mod strength;
 mod sync_badge;
 mod tab;
-mod time;
+pub(crate) mod time;
 mod words;
 
 pub(crate) use account_select::AccountSelect;

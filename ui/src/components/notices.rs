@@ -8,9 +8,9 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::components::short;
+use crate::components::time::{span, unix_now};
 use crate::i18n::{notices as tr, number, recovery as rt};
 use crate::ipc::{call, Request};
-use crate::screens::dashboard::settings::duration;
 use crate::{LiveAction, LiveHandle};
 
 const KEY: &str = "cairn.notify";
@@ -74,11 +74,12 @@ pub(crate) fn words(notice: &Notice) -> (String, String) {
             ready_at,
             ..
         } => {
-            let now = (js_sys::Date::now() / 1000.0) as u64;
-            let left = ready_at.map(|t| t.saturating_sub(now)).unwrap_or_default();
+            let left = ready_at
+                .map(|t| t.saturating_sub(unix_now()))
+                .unwrap_or_default();
             (
                 rt::alert_title().to_string(),
-                rt::alert_body(short(account), short(new_owner), duration(left)),
+                rt::alert_body(short(account), short(new_owner), span(left)),
             )
         }
         Notice::ScheduledCall {

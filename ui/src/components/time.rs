@@ -8,6 +8,22 @@ use yew::prelude::*;
 
 use crate::i18n::time as tr;
 
+/// Now, in unix seconds (the browser's clock).
+pub(crate) fn unix_now() -> u64 {
+    (Date::now() / 1000.0) as u64
+}
+
+/// A span still to run, `secs` long: "2 d 3 h", "1 h 5 min", "10 min".
+pub(crate) fn span(secs: u64) -> String {
+    if secs >= 86_400 {
+        tr::span_days(secs / 86_400, (secs % 86_400) / 3600)
+    } else if secs >= 3600 {
+        tr::span_hours(secs / 3600, (secs % 3600) / 60)
+    } else {
+        tr::span_minutes(secs.div_ceil(60))
+    }
+}
+
 fn date(secs: i64) -> Date {
     Date::new(&JsValue::from_f64(secs as f64 * 1000.0))
 }

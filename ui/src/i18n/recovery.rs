@@ -72,7 +72,4 @@ formats! {
     status_text(state) => "State: {state}", "Stand: {state}";
     alert_body(account, new, left) => "{account} → new owner {new}, in {left}. Cancel it unless it is you.",
         "{account} → neuer Eigentümer {new}, in {left}. Brechen Sie ab, wenn Sie es nicht selbst sind.";
-    hours(h, m) => "{h} h {m} min", "{h} Std. {m} Min.";
-    minutes(m) => "{m} min", "{m} Min.";
-    days(d, h) => "{d} d {h} h", "{d} T. {h} Std.";
 }

@@ -13,6 +13,10 @@ formats! {
         "{weekday}, {day}. {month} {year}";
     /// A day and the time of day ("14:05"), for the full date on hover.
     day_time(day, time) => "{day} {time}", "{day}, {time}";
+    /// A span of time still to run: "2 d 3 h", "1 h 5 min", "10 min".
+    span_days(d, h) => "{d} d {h} h", "{d} T. {h} Std.";
+    span_hours(h, m) => "{h} h {m} min", "{h} Std. {m} Min.";
+    span_minutes(m) => "{m} min", "{m} Min.";
 }
 
 /// A weekday's short name, 0 for Sunday (as `Date.getDay` counts).

@@ -9,7 +9,7 @@ mod activity;
 mod audit;
 mod receive;
 mod send;
-pub(crate) mod settings;
+mod settings;
 
 use cairn_api::{cmd, NetworkInfo};
 use wasm_bindgen_futures::spawn_local;

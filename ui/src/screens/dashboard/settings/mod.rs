@@ -7,8 +7,6 @@ mod contacts;
 mod networks;
 mod prices;
 mod recovery;
-
-pub(crate) use recovery::duration;
 mod security;
 
 use cairn_api::{

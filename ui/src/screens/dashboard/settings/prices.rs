@@ -104,7 +104,7 @@ pub(crate) fn prices_card() -> Html {
     let Some(t) = (*table).clone() else {
         return html! {};
     };
-    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let now = crate::components::time::unix_now();
     let toggle = |state: &UseStateHandle<bool>| {
         let state = state.clone();
         Callback::from(move |e: Event| state.set(checked(&e)))

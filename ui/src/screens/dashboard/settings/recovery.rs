@@ -11,24 +11,10 @@ use cairn_api::{
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
+use crate::components::time::{span, unix_now};
 use crate::components::{copy_text, field, select_field, short, Address, CodeInput, ErrorLine};
 use crate::i18n::recovery as tr;
 use crate::ipc::{call, NoArgs, Request};
-
-/// `secs` as "2 d 3 h" or "1 h 5 min".
-pub(crate) fn duration(secs: u64) -> String {
-    if secs >= 86_400 {
-        tr::days(secs / 86_400, (secs % 86_400) / 3600)
-    } else if secs >= 3600 {
-        tr::hours(secs / 3600, (secs % 3600) / 60)
-    } else {
-        tr::minutes(secs.div_ceil(60))
-    }
-}
-
-fn unix_now() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
 
 fn area(e: &InputEvent) -> String {
     e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
@@ -218,7 +204,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                 if g.guardians.is_empty() {
                     <p class="warn small" id="guardians-none">{ tr::no_guardians() }</p>
                 } else {
-                    <p id="guardians-summary">{ tr::summary(g.threshold, g.guardians.len(), duration(g.delay_secs)) }</p>
+                    <p id="guardians-summary">{ tr::summary(g.threshold, g.guardians.len(), span(g.delay_secs)) }</p>
                     <ul class="plain" id="guardians-list">
                         { for g.guardians.iter().map(|a| html! { <li><Address address={a.clone()} /></li> }) }
                     </ul>
@@ -232,7 +218,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
                                 _ => tr::not_owner_change().to_string(),
                             };
                             let when = match s.ready_at {
-                                Some(t) if t > now => tr::state_pending(duration(t - now)),
+                                Some(t) if t > now => tr::state_pending(span(t - now)),
                                 _ => tr::state_ready().to_string(),
                             };
                             html! {
@@ -341,7 +327,7 @@ fn approve_panel() -> Html {
             </form>
             if let Some(r) = &*review {
                 <div id="approve-review-out">
-                    <p><b>{ tr::review_text(short(&r.account), short(&r.old_owner), short(&r.new_owner), duration(r.delay_secs)) }</b></p>
+                    <p><b>{ tr::review_text(short(&r.account), short(&r.old_owner), short(&r.new_owner), span(r.delay_secs)) }</b></p>
                     if !r.checked {
                         <p class="warn small">{ tr::not_checked() }</p>
                     }
@@ -494,7 +480,7 @@ fn recover_panel(props: &RecoverProps) -> Html {
             if let Some(s) = &*status {
                 <p id="recover-state">{
                     match (s.state.as_str(), s.ready_at) {
-                        ("pending", Some(t)) if t > now => tr::status_text(tr::state_pending(duration(t - now))),
+                        ("pending", Some(t)) if t > now => tr::status_text(tr::state_pending(span(t - now))),
                         ("ready", _) => tr::status_text(tr::state_ready()),
                         (other, _) => tr::status_text(other),
                     }
