@@ -41,7 +41,6 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
             <appearance::AppearanceCard />
             <prices::PricesCard />
             <security::SecurityCard />
-            <recovery::RecoveryCard />
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
             <section class="card">
@@ -49,6 +48,9 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
                 <p class="muted small">{ tr::audit_log_note() }</p>
                 <button id="nav-audit" class="secondary" onclick={open_audit}>{ tr::open_audit_log() }</button>
             </section>
+            // Last: it fills in from the chain after the page is shown, and grows; above the
+            // other cards it moved them under the pointer.
+            <recovery::RecoveryCard />
         </>
     }
 }
