@@ -500,6 +500,11 @@ pub async fn recovery_review(
 }
 
 #[tauri::command]
+pub async fn recovery_requests(state: State<'_, AppState>) -> Result<Vec<String>, ApiError> {
+    traced("recovery_requests", state.wallet().recovery_requests()).await
+}
+
+#[tauri::command]
 pub async fn recovery_approve(
     state: State<'_, AppState>,
     request: RecoveryApproveRequest,

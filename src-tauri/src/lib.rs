@@ -128,6 +128,7 @@ pub fn run() {
             commands::recovery_request,
             commands::recovery_review,
             commands::recovery_approve,
+            commands::recovery_requests,
             commands::recovery_submit,
             commands::recovery_execute,
             commands::recovery_cancel,

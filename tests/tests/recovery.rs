@@ -104,6 +104,11 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
 
     // The new device asks; each guardian's wallet sees what it approves.
     let request = new_w.recovery_request(&account, None, None).await.unwrap();
+    // Kept: the approvals come back days later, to a wallet that may have restarted.
+    assert_eq!(
+        new_w.recovery_requests().await.unwrap(),
+        vec![request.clone()]
+    );
     let review = g1.recovery_review(&request).await.unwrap();
     assert!(review.checked);
     assert_eq!(
@@ -177,6 +182,10 @@ async fn guardians_recover_a_safe_for_a_new_device_after_the_delay() {
     assert_eq!(status.state, "done");
     assert_eq!(status.owners, vec![new_key.clone()]);
     assert!(status.adopted, "the new device now holds the account");
+    assert!(
+        new_w.recovery_requests().await.unwrap().is_empty(),
+        "done: no longer kept"
+    );
 
     // The new device sends from the account; the old key can no longer.
     let sent = new_w
@@ -406,6 +415,13 @@ async fn the_cli_recovers_a_safe_with_files() {
             "--out",
             &request_s,
         ],
+    );
+    // The request is kept by the wallet that made it, and listed.
+    let kept = run_json(cairn(2), &["recovery", "requests"]);
+    assert_eq!(
+        kept,
+        json!([std::fs::read_to_string(&request).unwrap().trim()]),
+        "{kept}"
     );
     let review = run_json(cairn(1), &["recovery", "review", &request_s]);
     assert_eq!(review["new_owner"], json!(new_owner));
@@ -711,6 +727,92 @@ async fn offline_the_request_and_approvals_are_made_and_submitting_waits_for_a_n
     wait_state(&online, op.id, "confirmed").await;
     assert_eq!(
         online.recovery_status(&request).await.unwrap().state,
+        "pending"
+    );
+}
+
+#[tokio::test]
+async fn smart_account_guardians_approve_as_contracts() {
+    // Guardians that are themselves smart accounts of other Cairn wallets: a Safe vouches
+    // through ERC-1271 (signed offline-capably by its owner), a SimpleAccount, which cannot,
+    // approves the hash on chain. The guardian Safe accepts both, and refuses a tampered one.
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, _, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, _, g1_safe) = wallet(dirs[1].path(), &e).await;
+    let (g2, g2_key) = new_wallet(dirs[2].path(), stack_network(&e)).await;
+    let g2_simple = g2
+        .smart_account(&g2_key, Some("simple"))
+        .await
+        .unwrap()
+        .address;
+    let (new_w, _, new_safe) = wallet(dirs[3].path(), &e).await;
+
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g1_safe.clone(), g2_simple.clone()],
+            threshold: 2,
+            delay_secs: Some(3600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
+
+    // A Safe guardian needs code to answer ERC-1271: said in words until it has some.
+    let err = g1.recovery_approve(&request, None).await.unwrap_err();
+    assert!(err.to_string().contains("not deployed"), "{err}");
+    w_fund(&g1, &g1_safe, "1").await;
+    let first = g1
+        .send_user_op(&pay(
+            &g1_safe,
+            "0x000000000000000000000000000000000000b0b0",
+            "0.1",
+        ))
+        .await
+        .unwrap();
+    wait_state(&g1, first.id, "confirmed").await;
+    let a1 = g1.recovery_approve(&request, None).await.unwrap();
+    assert_eq!(a1.kind, cairn_api::ApprovalKind::Contract);
+    assert_eq!(a1.guardian, g1_safe);
+    // The SimpleAccount's approval is an operation of its own; the JSON says so.
+    let a2 = g2.recovery_approve(&request, None).await.unwrap();
+    assert_eq!(a2.kind, cairn_api::ApprovalKind::Approved);
+    assert!(serde_json::to_string(&a2).unwrap().contains("\"approved\""));
+    let approving = g2.operations(50).await.unwrap();
+    let approving = approving
+        .iter()
+        .find(|o| o.kind == "recovery_approve")
+        .expect("the approval's operation");
+    wait_state(&g2, approving.id, "confirmed").await;
+
+    // A contract signature that is not the Safe's own is refused before anything is sent.
+    let mut forged = a1.clone();
+    forged.signature.replace_range(
+        4..6,
+        if &forged.signature[4..6] == "00" {
+            "11"
+        } else {
+            "00"
+        },
+    );
+    let err = new_w
+        .recovery_submit(&request, &[forged, a2.clone()], &new_safe, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    let scheduled = new_w
+        .recovery_submit(&request, &[a1, a2], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, scheduled.id, "confirmed").await;
+    assert_eq!(
+        new_w.recovery_status(&request).await.unwrap().state,
         "pending"
     );
 }

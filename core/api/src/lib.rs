@@ -75,6 +75,7 @@ pub mod cmd {
     pub const SET_GUARDIANS: &str = "set_guardians";
     pub const GUARDIANS: &str = "guardians";
     pub const RECOVERY_REQUEST: &str = "recovery_request";
+    pub const RECOVERY_REQUESTS: &str = "recovery_requests";
     pub const RECOVERY_REVIEW: &str = "recovery_review";
     pub const RECOVERY_APPROVE: &str = "recovery_approve";
     pub const RECOVERY_SUBMIT: &str = "recovery_submit";
@@ -1341,7 +1342,30 @@ pub struct RecoveryApproval {
     /// The EIP-712 hash signed (ties the approval to its request).
     pub hash: String,
     pub guardian: String,
+    /// Empty for [`ApprovalKind::Approved`].
+    #[serde(default)]
     pub signature: String,
+    #[serde(default, skip_serializing_if = "ApprovalKind::is_key")]
+    pub kind: ApprovalKind,
+}
+
+/// How a guardian vouches for a request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalKind {
+    /// The guardian's key signed the hash.
+    #[default]
+    Key,
+    /// A contract guardian (a Safe) vouches through ERC-1271; the signature is its owner's.
+    Contract,
+    /// The guardian approved the hash on chain (`approveHash`), any tool may have sent it.
+    Approved,
+}
+
+impl ApprovalKind {
+    pub fn is_key(&self) -> bool {
+        *self == Self::Key
+    }
 }
 
 /// Where a recovery stands on chain.

@@ -11,7 +11,7 @@
 use alloy::primitives::{Address, Signature, B256, U256};
 use alloy::signers::SignerSync;
 use cairn_api::{
-    GuardianRequest, Guardians, Notice, Operation, RecoveryApproval, RecoveryReview,
+    ApprovalKind, GuardianRequest, Guardians, Notice, Operation, RecoveryApproval, RecoveryReview,
     RecoveryStatus, ScheduledChange, SendSpeed, UserOpRequest,
 };
 
@@ -19,8 +19,8 @@ use crate::accounts::signer_for;
 use crate::chain::network::DEVNET_CHAIN_ID;
 use crate::chain::ChainError;
 use crate::primitives::aa::guardians::{
-    self, GuardianConfig, RecoveryKit, RecoveryRequest, Replacing, Scheduled, DEFAULT_DELAY_SECS,
-    MIN_PUBLIC_DELAY_SECS,
+    self, GuardianConfig, GuardianSig, RecoveryKit, RecoveryRequest, Replacing, Scheduled,
+    DEFAULT_DELAY_SECS, MIN_PUBLIC_DELAY_SECS,
 };
 use crate::primitives::aa::safe::{self, SafeDeployment};
 use crate::primitives::aa::{Call, EntryPointVersion, SmartKind};
@@ -102,6 +102,21 @@ fn timelock_state(ts: u64, now: u64, unset: &'static str) -> (&'static str, Opti
 }
 
 /// A fresh salt: every request is its own timelock operation.
+/// Where the requests this wallet made are kept (a JSON list of their texts).
+const KEPT_KEY: &str = "recovery.requests";
+/// How many of them are kept.
+const KEPT_REQUESTS: usize = 8;
+
+/// The kept requests that still parse (the ledger is read as untrusted as any file).
+fn kept_requests(value: Option<&str>) -> Vec<(RecoveryRequest, String)> {
+    value
+        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| Some((serde_json::from_str(&t).ok()?, t)))
+        .collect()
+}
+
 fn random_salt() -> Result<B256> {
     let mut salt = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
@@ -605,7 +620,9 @@ impl Recovery<'_> {
         let g = match self.guarded(account).await {
             Ok(g) => g.ok_or_else(|| RecoveryError::NoGuardians(format_address(&account)))?,
             Err(RecoveryError::Offline) => {
-                return from_kit(new_owner)?.ok_or(RecoveryError::Offline);
+                let text = from_kit(new_owner)?.ok_or(RecoveryError::Offline)?;
+                self.keep(&text).await?;
+                return Ok(text);
             }
             Err(e) => return Err(e),
         };
@@ -636,7 +653,60 @@ impl Recovery<'_> {
             salt: random_salt()?,
             delay_secs: g.delay_secs,
         };
-        serde_json::to_string(&request).map_err(|e| RecoveryError::BadRequest(e.to_string()))
+        let text = serde_json::to_string(&request)
+            .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+        self.keep(&text).await?;
+        Ok(text)
+    }
+
+    /// Keeps a request this wallet made (newest last, one per account, at most
+    /// [`KEPT_REQUESTS`]): approvals take days to come back, and a new request would void them.
+    async fn keep(&self, text: &str) -> Result<()> {
+        let request: RecoveryRequest =
+            serde_json::from_str(text).map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+        self.with_session(|s| {
+            let mut kept = kept_requests(s.ledger.setting(KEPT_KEY)?.as_deref());
+            kept.retain(|(r, _)| r.account != request.account);
+            kept.push((request.clone(), text.to_string()));
+            let start = kept.len().saturating_sub(KEPT_REQUESTS);
+            let texts: Vec<&String> = kept[start..].iter().map(|(_, t)| t).collect();
+            let value = serde_json::to_string(&texts)
+                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+            s.ledger.remember(KEPT_KEY, &value)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The recovery requests this wallet made and has not seen completed, oldest first.
+    pub(crate) async fn requests(&self) -> Result<Vec<String>> {
+        self.with_session(|s| {
+            Ok(kept_requests(s.ledger.setting(KEPT_KEY)?.as_deref())
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect())
+        })
+        .await
+    }
+
+    /// Forgets the kept request for `account` (it completed, here).
+    async fn forget(&self, account: Address) -> Result<()> {
+        self.with_session(|s| {
+            let kept = kept_requests(s.ledger.setting(KEPT_KEY)?.as_deref());
+            if kept.iter().all(|(r, _)| r.account != account) {
+                return Ok(());
+            }
+            let texts: Vec<String> = kept
+                .into_iter()
+                .filter(|(r, _)| r.account != account)
+                .map(|(_, t)| t)
+                .collect();
+            let value = serde_json::to_string(&texts)
+                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+            s.ledger.remember(KEPT_KEY, &value)?;
+            Ok(())
+        })
+        .await
     }
 
     fn parse(&self, text: &str) -> Result<RecoveryRequest> {
@@ -667,7 +737,11 @@ impl Recovery<'_> {
                 Ok(s.ledger
                     .accounts(true)?
                     .into_iter()
-                    .filter(|a| a.smart.is_none())
+                    // Any account can be a guardian: a key, a Safe (ERC-1271) or a
+                    // SimpleAccount (on chain, so only where a node answers).
+                    .filter(|a| {
+                        checked.is_some() || a.smart.is_none_or(|m| m.kind == SmartKind::Safe)
+                    })
                     .map(|a| a.address)
                     .collect::<Vec<_>>())
             })
@@ -770,13 +844,60 @@ impl Recovery<'_> {
             }
         };
         let hash = request.safe_tx_hash();
+        let row = self
+            .with_session(|s| Ok(s.ledger.account(&chosen)?))
+            .await?;
+        let guardian_address = parse_address(&chosen)?;
+        let (kind, signed_hash) = match row.smart.map(|m| m.kind) {
+            None => (ApprovalKind::Key, hash),
+            // A Safe guardian vouches through ERC-1271: its owner signs the SafeMessage of the
+            // SafeTx bytes the guardian Safe will hand it. It needs code by then.
+            Some(SmartKind::Safe) => {
+                if review.checked
+                    && !self
+                        .ctx
+                        .chain()
+                        .has_code(guardian_address)
+                        .await
+                        .map_err(offline)?
+                {
+                    return Err(RecoveryError::Invalid(format!(
+                        "the guardian Safe {chosen} is not deployed yet: its first operation \
+                         deploys it (send anything from it), then approve"
+                    )));
+                }
+                let message = guardians::safe_message_hash(
+                    request.chain_id,
+                    guardian_address,
+                    &request.safe_tx_preimage(),
+                );
+                (ApprovalKind::Contract, message)
+            }
+            // A SimpleAccount cannot sign for a contract: it approves the hash on chain.
+            Some(SmartKind::Simple) => (ApprovalKind::Approved, hash),
+        };
+        if kind == ApprovalKind::Approved {
+            let call = Call {
+                to: request.guardian_safe,
+                value: U256::ZERO,
+                data: guardians::approve_hash_call(hash).into(),
+            };
+            let sponsored = self.ctx.network().paymaster_url.is_some();
+            self.send(&chosen, vec![call], "recovery_approve", sponsored, None)
+                .await?;
+        }
         let signature = self
             .with_session(|s| {
-                let row = s.ledger.account(&chosen)?;
-                let signer = signer_for(&s.keys, &s.ledger, &row)?;
-                let sig = signer
-                    .sign_hash_sync(&hash)
-                    .map_err(|e| RecoveryError::Invalid(format!("could not sign: {e}")))?;
+                let signature = match kind {
+                    ApprovalKind::Approved => String::new(),
+                    _ => {
+                        let signer = signer_for(&s.keys, &s.ledger, &row)?;
+                        let sig = signer
+                            .sign_hash_sync(&signed_hash)
+                            .map_err(|e| RecoveryError::Invalid(format!("could not sign: {e}")))?;
+                        format!("0x{}", hex::encode(sig.as_bytes()))
+                    }
+                };
                 s.ledger.audit(
                     crate::store::audit::AuditEvent::RecoveryApproved,
                     crate::store::audit::Outcome::Ok,
@@ -787,13 +908,14 @@ impl Recovery<'_> {
                         format_address(&request.account)
                     ),
                 )?;
-                Ok(sig)
+                Ok(signature)
             })
             .await?;
         Ok(RecoveryApproval {
             hash: hash.to_string(),
             guardian: chosen,
-            signature: format!("0x{}", hex::encode(signature.as_bytes())),
+            signature,
+            kind,
         })
     }
 
@@ -813,17 +935,7 @@ impl Recovery<'_> {
         let mut signed = Vec::new();
         for a in approvals {
             let guardian = parse_address(&a.guardian)?;
-            let bad = || RecoveryError::BadApproval(format_address(&guardian));
-            if a.hash.parse::<B256>().ok() != Some(hash) {
-                return Err(bad());
-            }
-            let bytes =
-                hex::decode(a.signature.trim().trim_start_matches("0x")).map_err(|_| bad())?;
-            let sig = Signature::try_from(bytes.as_slice()).map_err(|_| bad())?;
-            if sig.recover_address_from_prehash(&hash).ok() != Some(guardian) {
-                return Err(bad());
-            }
-            signed.push((guardian, sig.as_bytes().to_vec()));
+            signed.push((guardian, self.vouched(&request, hash, guardian, a).await?));
         }
         let call = Call {
             to: request.guardian_safe,
@@ -832,6 +944,63 @@ impl Recovery<'_> {
         };
         self.send(from, vec![call], "recovery_schedule", sponsored, None)
             .await
+    }
+
+    /// Checks one approval is its guardian's of this request: a key's by recovering the
+    /// signer; a contract's or an on-chain approval by asking the guardian Safe's chain, as the
+    /// guardian Safe itself will.
+    async fn vouched(
+        &self,
+        request: &RecoveryRequest,
+        hash: B256,
+        guardian: Address,
+        a: &RecoveryApproval,
+    ) -> Result<GuardianSig> {
+        let bad = || RecoveryError::BadApproval(format_address(&guardian));
+        if a.hash.parse::<B256>().ok() != Some(hash) {
+            return Err(bad());
+        }
+        let bytes = || hex::decode(a.signature.trim().trim_start_matches("0x")).map_err(|_| bad());
+        match a.kind {
+            ApprovalKind::Key => {
+                let bytes = bytes()?;
+                let sig = Signature::try_from(bytes.as_slice()).map_err(|_| bad())?;
+                if sig.recover_address_from_prehash(&hash).ok() != Some(guardian) {
+                    return Err(bad());
+                }
+                Ok(GuardianSig::Key(sig.as_bytes().to_vec()))
+            }
+            ApprovalKind::Contract => {
+                let bytes = bytes()?;
+                let call = guardians::is_valid_signature_call(&request.safe_tx_preimage(), &bytes);
+                // A Safe reverts on a signature that is not its owners' (GS026): that is a
+                // bad approval, not a node's failure.
+                let answer = match self.ctx.chain().call(guardian, &call).await {
+                    Ok(answer) => answer,
+                    Err(e) if e.is_offline() => return Err(RecoveryError::Offline),
+                    Err(_) => return Err(bad()),
+                };
+                if answer.get(..4) != Some(&guardians::LEGACY_EIP1271_MAGIC[..]) {
+                    return Err(bad());
+                }
+                Ok(GuardianSig::Contract(bytes))
+            }
+            ApprovalKind::Approved => {
+                let approved = self
+                    .read_word(
+                        request.guardian_safe,
+                        &guardians::approved_hashes_call(guardian, hash),
+                    )
+                    .await?;
+                if approved.is_zero() {
+                    return Err(RecoveryError::Invalid(format!(
+                        "{} has not approved this request on chain yet",
+                        format_address(&guardian)
+                    )));
+                }
+                Ok(GuardianSig::Approved)
+            }
+        }
     }
 
     /// Runs the scheduled change once its delay has passed (anyone may).
@@ -906,6 +1075,9 @@ impl Recovery<'_> {
         } else {
             false
         };
+        if adopted {
+            self.forget(request.account).await?;
+        }
         Ok(RecoveryStatus {
             account: format_address(&request.account),
             id: id.to_string(),

@@ -575,6 +575,17 @@ impl Ledger {
         })
     }
 
+    /// Keeps a piece of the wallet's own working state (not a user's setting, so not audited
+    /// as one): what it made and must find again after a restart, such as a recovery request.
+    pub fn remember(&mut self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     /// Records a new operation (state `draft`) with its first transition (tests of the store).
     #[cfg(any(test, feature = "test-support"))]
     pub fn record_operation(

@@ -809,6 +809,12 @@ impl Wallet {
             .await?)
     }
 
+    /// The recovery requests this wallet made that have not completed here (oldest first):
+    /// the new device finds its request again after a restart, and the approvals still fit it.
+    pub async fn recovery_requests(&self) -> Result<Vec<String>> {
+        Ok(Recovery { ctx: &self.ctx }.requests().await?)
+    }
+
     /// A Safe's recovery kit (JSON): what a new device needs to ask for it with no node.
     pub async fn recovery_kit(&self, account: &str) -> Result<String> {
         Ok(Recovery { ctx: &self.ctx }.kit(account).await?)

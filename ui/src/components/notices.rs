@@ -52,6 +52,9 @@ pub(crate) fn words(notice: &Notice) -> (String, String) {
             ("confirmed", "recovery_schedule") => {
                 (rt::recovery_scheduled_done().to_string(), short(&op.from))
             }
+            ("confirmed", "recovery_approve") => {
+                (rt::recovery_approved_done().to_string(), short(&op.from))
+            }
             ("confirmed", "recovery_execute") => (rt::recovery_done().to_string(), short(&op.from)),
             ("confirmed", "recovery_cancel") => {
                 (rt::recovery_cancelled().to_string(), short(&op.from))

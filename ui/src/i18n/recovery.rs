@@ -54,6 +54,7 @@ texts! {
     state_ready => "can run now", "kann jetzt laufen";
     guardians_set => "Guardians set", "Guardians festgelegt";
     recovery_scheduled_done => "Recovery scheduled", "Wiederherstellung eingeplant";
+    recovery_approved_done => "Recovery approved on chain", "Wiederherstellung auf der Chain bestätigt";
     recovery_done => "Recovery completed", "Wiederherstellung abgeschlossen";
     recovery_cancelled => "Scheduled change cancelled", "Geplante Änderung abgebrochen";
     alert_title => "Someone asked to replace your Safe's owner", "Jemand will den Eigentümer Ihres Safes ersetzen";

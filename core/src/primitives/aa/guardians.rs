@@ -47,6 +47,9 @@ mod abi {
             uint256 _nonce
         ) external view returns (bytes32);
         function nonce() external view returns (uint256);
+        function approveHash(bytes32 hashToApprove) external;
+        function approvedHashes(address owner, bytes32 hash) external view returns (uint256);
+        function isValidSignature(bytes data, bytes signature) external view returns (bytes4);
         function getModulesPaginated(address start, uint256 pageSize)
             external view returns (address[] array, address next);
         function schedule(
@@ -304,6 +307,12 @@ impl RecoveryRequest {
     /// The EIP-712 SafeTx hash each guardian signs (equal to the guardian Safe's
     /// `getTransactionHash`).
     pub fn safe_tx_hash(&self) -> B256 {
+        keccak256(self.safe_tx_preimage())
+    }
+
+    /// What the guardian Safe hands a contract guardian to check (`0x1901 ‖ domain ‖ struct`):
+    /// Safe 1.4.1 passes these bytes, not their hash, to the legacy ERC-1271 method.
+    pub fn safe_tx_preimage(&self) -> Vec<u8> {
         let type_hash = keccak256(
             "SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,\
              uint256 baseGas,uint256 gasPrice,address gasToken,address refundReceiver,\
@@ -333,7 +342,7 @@ impl RecoveryRequest {
             )
                 .abi_encode_params(),
         );
-        super::eip712_digest(domain, struct_hash)
+        [&[0x19, 0x01][..], domain.as_slice(), struct_hash.as_slice()].concat()
     }
 
     /// `guardianSafe.getTransactionHash(...)` calldata, for checking [`Self::safe_tx_hash`].
@@ -353,13 +362,9 @@ impl RecoveryRequest {
         .abi_encode()
     }
 
-    /// `guardianSafe.execTransaction(...)` with the guardians' signatures (65 bytes each, in
-    /// ascending order of signer, as Safe requires).
-    pub fn exec_transaction_call(&self, approvals: &[(Address, Vec<u8>)]) -> Vec<u8> {
-        let mut sorted: Vec<&(Address, Vec<u8>)> = approvals.iter().collect();
-        sorted.sort_by_key(|(signer, _)| *signer);
-        sorted.dedup_by_key(|(signer, _)| *signer);
-        let signatures: Vec<u8> = sorted.iter().flat_map(|(_, s)| s.clone()).collect();
+    /// `guardianSafe.execTransaction(...)` with the guardians' signatures in Safe's layout.
+    pub fn exec_transaction_call(&self, approvals: &[(Address, GuardianSig)]) -> Vec<u8> {
+        let signatures = signature_blob(approvals);
         abi::execTransactionCall {
             to: self.timelock,
             value: U256::ZERO,
@@ -389,6 +394,93 @@ impl RecoveryRequest {
 }
 
 /// `timelock.cancel(id)`.
+/// How one guardian vouches for a SafeTx hash, as the guardian Safe reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuardianSig {
+    /// A key's 65-byte signature of the hash itself.
+    Key(Vec<u8>),
+    /// A contract guardian's ERC-1271 signature (for a Safe guardian: its owner's signature of
+    /// [`safe_message_hash`]), checked by the guardian contract when the transaction runs.
+    Contract(Vec<u8>),
+    /// The guardian approved the hash on chain (`approveHash`) beforehand.
+    Approved,
+}
+
+/// The signatures blob of a Safe transaction: one 65-byte slot per signer in ascending order of
+/// signer (once each), then the contract signatures' bytes, each behind its length, which their
+/// slots point at (`r` = signer, `s` = offset, `v` = 0; `v` = 1 for a hash approved on chain).
+pub fn signature_blob(approvals: &[(Address, GuardianSig)]) -> Vec<u8> {
+    let mut sorted: Vec<&(Address, GuardianSig)> = approvals.iter().collect();
+    sorted.sort_by_key(|(signer, _)| *signer);
+    sorted.dedup_by_key(|(signer, _)| *signer);
+    let mut slots = Vec::with_capacity(sorted.len() * 65);
+    let mut tail = Vec::new();
+    let static_len = sorted.len() * 65;
+    for (signer, sig) in sorted {
+        match sig {
+            GuardianSig::Key(bytes) => slots.extend_from_slice(bytes),
+            GuardianSig::Contract(bytes) => {
+                slots.extend_from_slice(B256::left_padding_from(signer.as_slice()).as_slice());
+                let offset = U256::from(static_len + tail.len());
+                slots.extend_from_slice(&offset.to_be_bytes::<32>());
+                slots.push(0);
+                tail.extend_from_slice(&U256::from(bytes.len()).to_be_bytes::<32>());
+                tail.extend_from_slice(bytes);
+            }
+            GuardianSig::Approved => {
+                slots.extend_from_slice(B256::left_padding_from(signer.as_slice()).as_slice());
+                slots.extend_from_slice(&[0; 32]);
+                slots.push(1);
+            }
+        }
+    }
+    slots.extend_from_slice(&tail);
+    slots
+}
+
+/// The hash a Safe's owners sign for the Safe to vouch for `message` through ERC-1271
+/// (`CompatibilityFallbackHandler`, which Safe4337Module extends): EIP-712 `SafeMessage` of the
+/// message's keccak on the Safe's domain.
+pub fn safe_message_hash(chain_id: u64, safe: Address, message: &[u8]) -> B256 {
+    let type_hash = keccak256("SafeMessage(bytes message)");
+    let struct_hash = keccak256((type_hash, keccak256(message)).abi_encode_params());
+    let domain = keccak256(
+        (
+            keccak256("EIP712Domain(uint256 chainId,address verifyingContract)"),
+            U256::from(chain_id),
+            safe,
+        )
+            .abi_encode_params(),
+    );
+    super::eip712_digest(domain, struct_hash)
+}
+
+/// `guardianSafe.approveHash(hash)`: a contract guardian's approval on chain.
+pub fn approve_hash_call(hash: B256) -> Vec<u8> {
+    abi::approveHashCall {
+        hashToApprove: hash,
+    }
+    .abi_encode()
+}
+
+/// `guardianSafe.approvedHashes(owner, hash)`: non-zero once `owner` approved `hash`.
+pub fn approved_hashes_call(owner: Address, hash: B256) -> Vec<u8> {
+    abi::approvedHashesCall { owner, hash }.abi_encode()
+}
+
+/// `guardian.isValidSignature(bytes, bytes)` (the legacy ERC-1271 method Safe 1.4.1 calls).
+pub fn is_valid_signature_call(data: &[u8], signature: &[u8]) -> Vec<u8> {
+    abi::isValidSignatureCall {
+        data: data.to_vec().into(),
+        signature: signature.to_vec().into(),
+    }
+    .abi_encode()
+}
+
+/// What the legacy ERC-1271 method answers for a valid signature (its own selector), as the
+/// first four bytes of a word.
+pub const LEGACY_EIP1271_MAGIC: [u8; 4] = [0x20, 0xc1, 0x3b, 0x0b];
+
 pub fn cancel_call(id: B256) -> Vec<u8> {
     abi::cancelCall { id }.abi_encode()
 }
@@ -552,13 +644,48 @@ mod tests {
     #[test]
     fn signatures_go_in_ascending_signer_order_once_each() {
         let r = request();
-        let a = (Address::repeat_byte(0x20), vec![0x20; 65]);
-        let b = (Address::repeat_byte(0x10), vec![0x10; 65]);
+        let a = (Address::repeat_byte(0x20), GuardianSig::Key(vec![0x20; 65]));
+        let b = (Address::repeat_byte(0x10), GuardianSig::Key(vec![0x10; 65]));
         let call = r.exec_transaction_call(&[a.clone(), b.clone(), a.clone()]);
         let decoded = abi::execTransactionCall::abi_decode(&call).unwrap();
         assert_eq!(decoded.signatures.len(), 130);
         assert_eq!(decoded.signatures[0], 0x10);
         assert_eq!(decoded.signatures[65], 0x20);
+    }
+
+    #[test]
+    fn contract_signatures_sit_behind_the_slots_their_offsets_name() {
+        let key = (Address::repeat_byte(0x30), GuardianSig::Key(vec![0x30; 65]));
+        let safe = (
+            Address::repeat_byte(0x10),
+            GuardianSig::Contract(vec![0xaa; 65]),
+        );
+        let onchain = (Address::repeat_byte(0x20), GuardianSig::Approved);
+        let blob = signature_blob(&[key, safe, onchain]);
+        assert_eq!(blob.len(), 3 * 65 + 32 + 65);
+        // Slot 0: the contract guardian (lowest address); r = it, s = 195 (after 3 slots), v = 0.
+        assert_eq!(&blob[12..32], Address::repeat_byte(0x10).as_slice());
+        assert_eq!(U256::from_be_slice(&blob[32..64]), U256::from(195));
+        assert_eq!(blob[64], 0);
+        // Slot 1: approved on chain, v = 1.
+        assert_eq!(
+            &blob[65 + 12..65 + 32],
+            Address::repeat_byte(0x20).as_slice()
+        );
+        assert_eq!(blob[129], 1);
+        // Slot 2: the key's own signature.
+        assert_eq!(&blob[130..195], &[0x30; 65][..]);
+        // The contract signature: its length, then its bytes.
+        assert_eq!(U256::from_be_slice(&blob[195..227]), U256::from(65));
+        assert_eq!(&blob[227..], &[0xaa; 65][..]);
+    }
+
+    #[test]
+    fn the_preimage_hashes_to_the_safe_tx_hash() {
+        let r = request();
+        let pre = r.safe_tx_preimage();
+        assert_eq!(pre.len(), 66);
+        assert_eq!(keccak256(&pre), r.safe_tx_hash());
     }
 
     #[test]

@@ -123,6 +123,7 @@ fn kind_label(kind: &str) -> String {
         "cancel" => tr::kind_cancel().into(),
         "guardian_setup" => crate::i18n::recovery::guardians_set().into(),
         "recovery_schedule" => crate::i18n::recovery::recovery_scheduled_done().into(),
+        "recovery_approve" => crate::i18n::recovery::recovery_approved_done().into(),
         "recovery_execute" => crate::i18n::recovery::recovery_done().into(),
         "recovery_cancel" => crate::i18n::recovery::recovery_cancelled().into(),
         other => other.replace('_', " "),

@@ -119,6 +119,8 @@ pub enum RecoveryCmd {
     },
     /// Where a recovery stands; once done, this wallet takes the Safe in if it is the new owner.
     Status { request: String },
+    /// The requests this wallet made that have not completed here, one JSON line each.
+    Requests,
 }
 
 /// A request or approval given as a file path or as the JSON itself.
@@ -325,6 +327,10 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 .recovery_cancel(account, id, *sponsored, ctx.code()?)
                 .await?;
             report_sent(ctx, op, *wait).await?;
+        }
+        Cmd::Recovery(RecoveryCmd::Requests) => {
+            let kept = wallet.recovery_requests().await?;
+            ctx.out.print(&kept, |k| k.join("\n"));
         }
         Cmd::Recovery(RecoveryCmd::Status { request }) => {
             let status = wallet

@@ -366,6 +366,29 @@ fn recover_panel(props: &RecoverProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let copied = use_state(|| false);
     {
+        // A request made earlier (approvals take days) is picked up again: making a new one
+        // would void the approvals the guardians sent for it.
+        let (account, request, status, error) = (
+            account.clone(),
+            request.clone(),
+            status.clone(),
+            error.clone(),
+        );
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(kept) = call::<_, Vec<String>>(cmd::RECOVERY_REQUESTS, &NoArgs {}).await {
+                    if let Some(text) = kept.last() {
+                        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+                            account.set(v["account"].as_str().unwrap_or_default().to_string());
+                        }
+                        request.set(Some(text.clone()));
+                        refresh(text.clone(), status, error);
+                    }
+                }
+            });
+        });
+    }
+    {
         // The smart accounts arrive after the first render.
         let from = from.clone();
         use_effect_with(props.smart.clone(), move |smart| {
