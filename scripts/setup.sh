@@ -67,4 +67,9 @@ if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json 
   echo "setup: npm ci in ui/"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cairn-lock)
 fi
+# Dapp clients nobody here wrote (viem, ethers), for the bridge's interoperability tests.
+if [ ! -f tests/clients/node_modules/.package-lock.json ] || ! cmp -s tests/clients/package-lock.json tests/clients/node_modules/.cairn-lock; then
+  echo "setup: npm ci in tests/clients/"
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.cairn-lock)
+fi
 echo "setup: ok"

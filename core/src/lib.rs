@@ -6,8 +6,9 @@
 //!
 //! | rank | room | owns |
 //! |---|---|---|
-//! | 9 | [`wallet`] | the `Wallet` façade, profiles, the error the UI sees |
-//! | 8 | `sync` | the worker: broadcast, receipts, confirmations, reorgs, balances |
+//! | 10 | [`wallet`] | the `Wallet` façade, profiles, the error the UI sees |
+//! | 9 | `sync`, `bridge` | the worker: broadcast, receipts, confirmations, reorgs, balances; the dapp bridge: loopback JSON-RPC provider, callers, grants, approvals |
+//! | 8 | `recovery` | guardians of Safe accounts and recovery |
 //! | 7 | `smart` | smart accounts and their user operations |
 //! | 6 | `send` | payments: plan, check, sign, queue; speed-up, cancel, re-sign |
 //! | 5 | [`guard`], `history` | simulation, risk, two-factor, policy, message review; history |
@@ -18,6 +19,7 @@
 //! | 0 | [`primitives`], [`logging`] | amounts, addresses, ERC-20, ERC-4337, TOTP, QR; tracing |
 
 pub(crate) mod accounts;
+pub(crate) mod bridge;
 pub mod chain;
 pub mod guard;
 pub(crate) mod history;
@@ -37,6 +39,7 @@ pub mod wallet;
 
 // The rooms' errors, as the façade's `Error` wraps them.
 pub use accounts::AccountsError;
+pub use bridge::BridgeError;
 pub use guard::messages::MessageError;
 pub use guard::mfa::MfaError;
 pub use guard::risk::RiskError;

@@ -25,6 +25,7 @@ const ROOMS: &[(&str, u32)] = &[
     ("smart", 7),
     ("recovery", 8),
     ("sync", 9),
+    ("bridge", 9),
     ("wallet", 10),
 ];
 

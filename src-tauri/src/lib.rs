@@ -206,6 +206,7 @@ pub(crate) fn forward_events(
                 Ok(WalletEvent::Sync(status)) => app.emit(event::SYNC, status),
                 Ok(WalletEvent::Operation(op)) => app.emit(event::OPERATION, op),
                 Ok(WalletEvent::Notice(notice)) => app.emit(event::NOTICE, notice),
+                Ok(WalletEvent::BridgeApprovals(list)) => app.emit(event::BRIDGE_APPROVALS, list),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };

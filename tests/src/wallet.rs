@@ -44,10 +44,20 @@ pub fn impatient_network(urls: &[String]) -> Network {
 
 /// A new wallet (fast KDF: these tests are about the chain) on `urls`, unlocked.
 pub async fn new_wallet(dir: &std::path::Path, net: Network) -> (Wallet, String) {
+    new_wallet_with(dir, net, FAST_KDF).await
+}
+
+/// A wallet whose vault the app would open: the app refuses a weaker key derivation than its
+/// own (a downgraded header), so a profile made here for the window uses the release one.
+pub async fn new_wallet_with(
+    dir: &std::path::Path,
+    net: Network,
+    kdf: KdfParams,
+) -> (Wallet, String) {
     let w = Wallet::new(WalletConfig {
         data_dir: dir.to_path_buf(),
         network: net,
-        kdf: FAST_KDF,
+        kdf,
         keychain: Arc::new(NoKeychain),
     })
     .unwrap();

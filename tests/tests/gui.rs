@@ -873,10 +873,14 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     let mut net = cairn_tests::wallet::network(std::slice::from_ref(&e.rpc_url));
     net.bundler_url = e.bundler_url.clone();
     net.paymaster_url = e.paymaster_url.clone();
-    let (guardian_dir, device_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Both are profiles of this app's data dir: later the window opens them, as the guardian
+    // and the new device would their own.
+    let profile = |name: &str| data_dir.path().join("profiles").join(name);
+    let release = cairn_core::KdfParams::RELEASE;
     let (guardian, guardian_key) =
-        cairn_tests::wallet::new_wallet(guardian_dir.path(), net.clone()).await;
-    let (device, device_key) = cairn_tests::wallet::new_wallet(device_dir.path(), net).await;
+        cairn_tests::wallet::new_wallet_with(&profile("guardian"), net.clone(), release).await;
+    let (device, device_key) =
+        cairn_tests::wallet::new_wallet_with(&profile("device"), net, release).await;
     s.click_on("#nav-settings", WAIT).await.unwrap();
     s.wait_for("#guardians-panel", WAIT).await.unwrap();
     s.type_into("#guardians-input", &guardian_key, WAIT)
@@ -944,7 +948,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .unwrap();
     let mut voided = false;
     for _ in 0..120 {
-        if device.recovery_status(&request).await.unwrap().state == "not_scheduled" {
+        if device.recovery_status(&request).await.unwrap().state == "void" {
             voided = true;
             break;
         }
@@ -1417,6 +1421,160 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     s.wait_for_text("#network-31337", WAIT, |t| t.contains("(added)"))
         .await
         .unwrap();
+
+    // Recovery in the window, across profiles, as the people involved would do it: the new
+    // device asks (Settings → Recover an account), the guardian reviews and approves in its
+    // own profile, the device schedules with that approval and sees the countdown, and after
+    // the delay completes it: the Safe is then an account of the device with its key as owner.
+    drop((guardian, device));
+    let switch_to = |name: &'static str, password: &'static str| {
+        let s = &s;
+        async move {
+            s.click_on("#lock", WAIT).await.unwrap();
+            s.wait_for("#profile-select", WAIT).await.unwrap();
+            s.execute(&format!(
+                "const p = document.getElementById('profile-select'); p.value = '{name}'; \
+                 p.dispatchEvent(new Event('change', {{bubbles: true}}))"
+            ))
+            .await
+            .unwrap();
+            // The unlock screen is drawn again for the profile once the switch answers: type
+            // into that one (a person sees the profile's name change first).
+            let chosen = "const o = Array.from(document.querySelectorAll('#profile-select option')).find(o => o.selected); return o ? o.value : ''";
+            let deadline = std::time::Instant::now() + WAIT;
+            while s.execute(chosen).await.unwrap() != json!(name) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the profile never switched"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            s.type_into("#unlock-password", password, WAIT)
+                .await
+                .unwrap();
+            s.wait_for_value("#unlock-password", WAIT, |v| v == password)
+                .await
+                .unwrap();
+            s.click_on("#unlock", WAIT).await.unwrap();
+            s.wait_for("#nav-settings", WAIT).await.unwrap();
+            s.click_on("#nav-settings", WAIT).await.unwrap();
+        }
+    };
+    let paste = |id: &'static str, text: String| {
+        let s = &s;
+        async move {
+            s.execute(&format!(
+                "const f = document.getElementById('{id}'); f.value = {}; \
+                 f.dispatchEvent(new Event('input', {{bubbles: true}}))",
+                serde_json::to_string(&text).unwrap()
+            ))
+            .await
+            .unwrap();
+        }
+    };
+    let area = |id: &'static str| {
+        let s = &s;
+        async move {
+            s.wait_for(&format!("#{id}"), WAIT).await.unwrap();
+            s.execute(&format!("return document.getElementById('{id}').value"))
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    switch_to("device", "send sync password").await;
+    // The request the device made before (which the owner cancelled) is found again, and
+    // said to be spent.
+    s.wait_for_text("#recover-state", Duration::from_secs(60), |t| {
+        t.contains("no longer be used")
+    })
+    .await
+    .unwrap();
+    let stale = area("recover-request").await;
+    paste("recover-account", smart.clone()).await;
+    s.click_on("#recover-make", WAIT).await.unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    let request = loop {
+        let now = area("recover-request").await;
+        if now != stale {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline, "no new request");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(request.contains(&device_key.to_lowercase()), "{request}");
+
+    switch_to("guardian", "send sync password").await;
+    paste("approve-input", request.clone()).await;
+    s.click_on("#approve-review", WAIT).await.unwrap();
+    let review = s
+        .wait_for_text("#approve-review-out", WAIT, |t| t.contains("owner"))
+        .await
+        .unwrap();
+    assert!(review.contains(&smart[..6]), "{review}");
+    s.click_on("#approve-sign", WAIT).await.unwrap();
+    let approval = area("approve-out").await;
+    assert!(
+        approval
+            .to_lowercase()
+            .contains(&guardian_key.to_lowercase()),
+        "{approval}"
+    );
+    s.execute("document.getElementById('approve-panel').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(
+        out.join("gui-guardian-approves.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The device's request is still there after the lock: approvals fit only it.
+    switch_to("device", "send sync password").await;
+    assert_eq!(area("recover-request").await, request);
+    paste("recover-approvals", approval).await;
+    s.click_on("#recover-submit", WAIT).await.unwrap();
+    s.wait_for_text("#recover-state", Duration::from_secs(90), |t| {
+        t.contains("runs in")
+    })
+    .await
+    .unwrap();
+    s.execute("document.getElementById('recover-panel').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(
+        out.join("gui-recovery-device-countdown.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    node("evm_increaseTime", json!([601])).await;
+    node("evm_mine", json!([])).await;
+    s.click_on("#recover-status", WAIT).await.unwrap();
+    s.click_on("#recover-execute", WAIT).await.unwrap();
+    s.wait_for("#recover-adopted", Duration::from_secs(90))
+        .await
+        .unwrap();
+    // The Safe is one of the device's accounts now, its key the owner.
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    let card = format!("section.account[data-address='{smart}'] .smart-badge");
+    let badge = s
+        .wait_for_text(&card, WAIT, |t| t.contains("1 of 1"))
+        .await
+        .unwrap();
+    assert!(badge.contains(&device_key[..6]), "{badge}");
+    s.execute(&format!(
+        "document.querySelector(\"section.account[data-address='{smart}']\").scrollIntoView()"
+    ))
+    .await
+    .unwrap();
+    std::fs::write(
+        out.join("gui-recovery-new-owner.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // The app logged to its data dir as JSON, with correlation ids, and never the password.
     let logs = std::fs::read_dir(data_dir.path().join("logs")).unwrap();

@@ -82,6 +82,9 @@ pub mod cmd {
     pub const RECOVERY_EXECUTE: &str = "recovery_execute";
     pub const RECOVERY_CANCEL: &str = "recovery_cancel";
     pub const RECOVERY_STATUS: &str = "recovery_status";
+    pub const BRIDGE_STATUS: &str = "bridge_status";
+    pub const BRIDGE_APPROVALS: &str = "bridge_approvals";
+    pub const BRIDGE_DECIDE: &str = "bridge_decide";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -93,6 +96,8 @@ pub mod event {
     pub const OPERATION: &str = "wallet://operation";
     /// Payload: `Notice`.
     pub const NOTICE: &str = "wallet://notice";
+    /// Payload: `Vec<BridgeApproval>`, every request that waits for the user.
+    pub const BRIDGE_APPROVALS: &str = "wallet://bridge-approvals";
 }
 
 /// How fast a send should be mined: fees from the recent fee market, or the user's own.
@@ -860,6 +865,10 @@ pub struct NetworkInfo {
     /// an address are `{explorer_url}/address/{address}`, to a transaction `/tx/{hash}`.
     #[serde(default)]
     pub explorer_url: Option<String>,
+    /// A paymaster is configured: the steps the core makes on the user's behalf (guardians,
+    /// recovery) ask it to pay their gas.
+    #[serde(default)]
+    pub has_paymaster: bool,
 }
 
 /// Where the wallet stands: no vault yet, locked, or unlocked with its accounts.
@@ -1202,6 +1211,7 @@ mod tests {
             rpc_url: "http://127.0.0.1:8545".into(),
             is_devnet: true,
             explorer_url: None,
+            has_paymaster: false,
         };
         let json = serde_json::to_value(WalletStatus::Locked {
             network,
@@ -1373,7 +1383,8 @@ impl ApprovalKind {
 pub struct RecoveryStatus {
     pub account: String,
     pub id: String,
-    /// "not_scheduled", "pending", "ready", "done" or "cancelled".
+    /// "not_scheduled", "pending", "ready", "done", or "void" (the guardians' Safe moved past
+    /// it: scheduled and cancelled, or they signed something else; a new request is needed).
     pub state: String,
     pub ready_at: Option<u64>,
     pub owners: Vec<String>,
@@ -1422,6 +1433,74 @@ pub struct RecoverySubmitRequest {
 pub struct RecoveryCancelRequest {
     pub account: String,
     pub id: String,
+    #[serde(default)]
+    pub mfa_code: Option<String>,
+}
+
+/// Whether the dapp bridge listens, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeStatus {
+    pub running: bool,
+    /// `http://127.0.0.1:PORT` while running.
+    pub url: Option<String>,
+    pub port: Option<u16>,
+}
+
+/// A token a local program calls the bridge with. `token` is there once, when it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// What a caller was granted: the accounts it sees, the chain it chose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeGrant {
+    /// A site's origin, or `token:<id>` for a local program.
+    pub caller: String,
+    /// Who that is in words (the origin, or the token's name).
+    pub label: String,
+    pub accounts: Vec<String>,
+    pub chain_id: u64,
+    pub granted_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A dapp's request that waits for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeApproval {
+    pub id: u64,
+    /// The caller's key (origin or `token:<id>`).
+    pub caller: String,
+    /// Who asks, as the user should read it (scheme, host, port; or the token's name).
+    pub label: String,
+    /// The registrable part of a site's host, shown emphasised; warnings about it (look-alike,
+    /// punycode) in `warnings`.
+    pub domain: Option<String>,
+    pub warnings: Vec<String>,
+    /// `connect`, `personal_sign`, `eth_signTypedData_v4`, `eth_sendTransaction`,
+    /// `wallet_sendCalls`, `wallet_switchEthereumChain`, `wallet_addEthereumChain`.
+    pub method: String,
+    pub account: Option<String>,
+    pub chain_id: u64,
+    /// What is asked, in full: the message text, the typed data, the transaction or calls.
+    pub payload: serde_json::Value,
+    pub created_at: i64,
+}
+
+/// The user's answer to one approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeDecision {
+    pub id: u64,
+    pub approve: bool,
+    /// For connect: the accounts shared (all of the wallet's when empty).
+    #[serde(default)]
+    pub accounts: Vec<String>,
     #[serde(default)]
     pub mfa_code: Option<String>,
 }

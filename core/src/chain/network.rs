@@ -125,6 +125,7 @@ impl Network {
             rpc_url: self.primary_url().to_string(),
             is_devnet: self.is_devnet(),
             explorer_url: explorer_web(self.chain_id).map(str::to_string),
+            has_paymaster: self.paymaster_url.is_some(),
         }
     }
 }

@@ -101,7 +101,6 @@ fn timelock_state(ts: u64, now: u64, unset: &'static str) -> (&'static str, Opti
     }
 }
 
-/// A fresh salt: every request is its own timelock operation.
 /// Where the requests this wallet made are kept (a JSON list of their texts).
 const KEPT_KEY: &str = "recovery.requests";
 /// How many of them are kept.
@@ -117,6 +116,7 @@ fn kept_requests(value: Option<&str>) -> Vec<(RecoveryRequest, String)> {
         .collect()
 }
 
+/// A fresh salt: every request is its own timelock operation.
 fn random_salt() -> Result<B256> {
     let mut salt = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
@@ -689,16 +689,16 @@ impl Recovery<'_> {
         .await
     }
 
-    /// Forgets the kept request for `account` (it completed, here).
-    async fn forget(&self, account: Address) -> Result<()> {
+    /// Forgets a kept request (it completed here, or it can no longer be used).
+    async fn forget(&self, request: &RecoveryRequest) -> Result<()> {
         self.with_session(|s| {
             let kept = kept_requests(s.ledger.setting(KEPT_KEY)?.as_deref());
-            if kept.iter().all(|(r, _)| r.account != account) {
+            if kept.iter().all(|(r, _)| r != request) {
                 return Ok(());
             }
             let texts: Vec<String> = kept
                 .into_iter()
-                .filter(|(r, _)| r.account != account)
+                .filter(|(r, _)| r != request)
                 .map(|(_, t)| t)
                 .collect();
             let value = serde_json::to_string(&texts)
@@ -1069,14 +1069,25 @@ impl Recovery<'_> {
         let time = chain.latest_timestamp().await.map_err(offline)?;
         // Never scheduled and cancelled look alike to the timelock; the owner list tells the
         // done case apart from both.
-        let (state, ready_at) = timelock_state(ts, time, "not_scheduled");
+        let (mut state, ready_at) = timelock_state(ts, time, "not_scheduled");
+        // Not in the timelock while the guardians' Safe moved past the request's nonce: it was
+        // scheduled and cancelled, or they signed something else. Their approvals are spent.
+        if state == "not_scheduled" {
+            let nonce = self
+                .read_word(request.guardian_safe, &guardians::nonce_call())
+                .await?;
+            if nonce > request.guardian_nonce {
+                state = "void";
+                self.forget(&request).await?;
+            }
+        }
         let adopted = if state == "done" && owners.contains(&request.new_owner) {
             self.adopt(request.account, request.new_owner).await?
         } else {
             false
         };
         if adopted {
-            self.forget(request.account).await?;
+            self.forget(&request).await?;
         }
         Ok(RecoveryStatus {
             account: format_address(&request.account),

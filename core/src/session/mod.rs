@@ -88,6 +88,8 @@ pub enum WalletEvent {
     Operation(cairn_api::Operation),
     /// Worth telling the user (funds arrived, a send ended).
     Notice(cairn_api::Notice),
+    /// What dapps ask that waits for the user (the whole list, after each change).
+    BridgeApprovals(Vec<cairn_api::BridgeApproval>),
 }
 
 /// What exists only while the wallet is unlocked; dropped (and its keys zeroized) on lock.

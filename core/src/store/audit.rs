@@ -38,6 +38,10 @@ pub enum AuditEvent {
     RecoveryCodesReplaced,
     GuardiansChanged,
     RecoveryApproved,
+    BridgeTokenAdded,
+    BridgeTokenRevoked,
+    BridgeGranted,
+    BridgeRevoked,
 }
 
 impl AuditEvent {
@@ -58,6 +62,10 @@ impl AuditEvent {
             AuditEvent::AccountsReordered => "accounts_reordered",
             AuditEvent::GuardiansChanged => "guardians_changed",
             AuditEvent::RecoveryApproved => "recovery_approved",
+            AuditEvent::BridgeTokenAdded => "bridge_token_added",
+            AuditEvent::BridgeTokenRevoked => "bridge_token_revoked",
+            AuditEvent::BridgeGranted => "bridge_granted",
+            AuditEvent::BridgeRevoked => "bridge_revoked",
             AuditEvent::SettingChanged => "setting_changed",
             AuditEvent::OperationRecorded => "operation_recorded",
             AuditEvent::MfaEnrolled => "mfa_enrolled",

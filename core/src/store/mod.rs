@@ -7,5 +7,6 @@
 //! no business rule and makes no call to a node.
 
 pub mod audit;
+pub mod bridge;
 pub mod ledger;
 pub mod operations;

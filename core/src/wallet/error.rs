@@ -76,6 +76,8 @@ pub enum Error {
     #[error(transparent)]
     Recovery(#[from] crate::recovery::RecoveryError),
     #[error(transparent)]
+    Bridge(#[from] crate::bridge::BridgeError),
+    #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]
     Prices(#[from] PriceError),
@@ -112,6 +114,7 @@ impl Error {
             Error::Send(e) => send(e),
             Error::Smart(e) => smart(e),
             Error::Recovery(e) => recovery(e),
+            Error::Bridge(e) => bridge(e),
             Error::Sync(e) => sync(e),
             Error::Prices(e) => prices(e),
             Error::NoAccount | Error::AutoLockRange => ErrorCode::InvalidInput,
@@ -420,6 +423,19 @@ fn recovery(e: &crate::recovery::RecoveryError) -> ErrorCode {
         R::Chain(e) => chain(e),
         R::Address(_) => ErrorCode::InvalidInput,
         R::Accounts(e) => accounts(e),
+    }
+}
+
+fn bridge(e: &crate::bridge::BridgeError) -> ErrorCode {
+    use crate::bridge::BridgeError as B;
+    match e {
+        B::Bind(..) => ErrorCode::Network,
+        B::Running(_) => ErrorCode::Conflict,
+        B::NoApproval(_) | B::NoToken(_) | B::NoGrant(_) => ErrorCode::NotFound,
+        B::BadName => ErrorCode::InvalidInput,
+        B::Random => ErrorCode::Internal,
+        B::Session(e) => session(e),
+        B::Ledger(e) => ledger(e),
     }
 }
 

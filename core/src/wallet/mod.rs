@@ -73,6 +73,8 @@ pub struct DoctorReport {
 #[derive(Debug, Clone)]
 pub struct Wallet {
     ctx: Arc<Ctx>,
+    /// The dapp bridge's listener and waiting requests (off until started).
+    bridge: Arc<crate::bridge::Shared>,
 }
 
 impl Wallet {
@@ -83,6 +85,7 @@ impl Wallet {
     pub fn new(config: WalletConfig) -> Result<Wallet> {
         Ok(Wallet {
             ctx: Arc::new(Ctx::new(config)?),
+            bridge: Arc::default(),
         })
     }
 
@@ -813,6 +816,70 @@ impl Wallet {
     /// the new device finds its request again after a restart, and the approvals still fit it.
     pub async fn recovery_requests(&self) -> Result<Vec<String>> {
         Ok(Recovery { ctx: &self.ctx }.requests().await?)
+    }
+
+    fn bridge(&self) -> crate::bridge::Bridge<'_> {
+        crate::bridge::Bridge {
+            ctx: &self.ctx,
+            shared: &self.bridge,
+        }
+    }
+
+    /// Starts the dapp bridge on loopback `port` (0: any free port); it serves until stopped
+    /// or this handle is dropped. Callers are checked per request; a locked wallet answers
+    /// them 4100.
+    pub async fn bridge_start(&self, port: u16) -> Result<cairn_api::BridgeStatus> {
+        Ok(self
+            .bridge()
+            .start(Arc::downgrade(&self.ctx), self.bridge.clone(), port)
+            .await?)
+    }
+
+    /// Stops the bridge; what waited for the user is refused.
+    pub async fn bridge_stop(&self) -> cairn_api::BridgeStatus {
+        self.bridge().stop().await
+    }
+
+    pub async fn bridge_status(&self) -> cairn_api::BridgeStatus {
+        self.bridge().status().await
+    }
+
+    /// The port a bridge of this profile last listened on (any process's).
+    pub async fn bridge_last_port(&self) -> Result<Option<u16>> {
+        Ok(self.bridge().last_port().await?)
+    }
+
+    /// A token for a local program to call the bridge with: shown this once, kept hashed.
+    pub async fn bridge_token_add(&self, name: &str) -> Result<cairn_api::BridgeToken> {
+        Ok(self.bridge().add_token(name).await?)
+    }
+
+    pub async fn bridge_tokens(&self) -> Result<Vec<cairn_api::BridgeToken>> {
+        Ok(self.bridge().tokens().await?)
+    }
+
+    /// Revokes a token (and its grant): its next call is refused.
+    pub async fn bridge_token_revoke(&self, id: i64) -> Result<()> {
+        Ok(self.bridge().revoke_token(id).await?)
+    }
+
+    /// Who was granted what.
+    pub async fn bridge_grants(&self) -> Result<Vec<cairn_api::BridgeGrant>> {
+        Ok(self.bridge().grants().await?)
+    }
+
+    pub async fn bridge_grant_revoke(&self, caller: &str) -> Result<()> {
+        Ok(self.bridge().revoke_grant(caller).await?)
+    }
+
+    /// What dapps ask that waits for the user, oldest first.
+    pub fn bridge_approvals(&self) -> Vec<cairn_api::BridgeApproval> {
+        self.bridge().approvals()
+    }
+
+    /// The user's answer to one waiting request.
+    pub async fn bridge_decide(&self, decision: cairn_api::BridgeDecision) -> Result<()> {
+        Ok(self.bridge().decide(decision).await?)
     }
 
     /// A Safe's recovery kit (JSON): what a new device needs to ask for it with no node.

@@ -12,6 +12,8 @@ texts! {
     safe_label => "Safe", "Safe";
     no_guardians => "No guardians: a lost key loses this account.",
         "Keine Guardians: Ein verlorener Schlüssel verliert dieses Konto.";
+    no_guardians_yet => "No guardians yet: Settings → Guardians and recovery.",
+        "Noch keine Guardians: Einstellungen → Guardians und Wiederherstellung.";
     guardians_label => "Guardians (one address per line)", "Guardians (eine Adresse pro Zeile)";
     threshold_label => "Approvals needed", "Nötige Zustimmungen";
     delay_label => "Delay before a recovery can run", "Wartezeit, bevor eine Wiederherstellung ausgeführt werden kann";
@@ -52,6 +54,8 @@ texts! {
     need_smart => "Make a smart account first (an account card's Make smart account): it pays for these steps, or the network's paymaster does through it.",
         "Legen Sie zuerst einen Smart Account an (Kontokarte → Smart Account anlegen): Er bezahlt diese Schritte, oder der Paymaster des Netzwerks über ihn.";
     state_ready => "can run now", "kann jetzt laufen";
+    state_void => "This request can no longer be used (it was cancelled, or the guardians signed something else since): make a new one.",
+        "Diese Anfrage ist nicht mehr verwendbar (sie wurde abgebrochen, oder die Guardians haben seitdem etwas anderes signiert): Erstellen Sie eine neue.";
     guardians_set => "Guardians set", "Guardians festgelegt";
     recovery_scheduled_done => "Recovery scheduled", "Wiederherstellung eingeplant";
     recovery_approved_done => "Recovery approved on chain", "Wiederherstellung auf der Chain bestätigt";
@@ -66,6 +70,10 @@ formats! {
     summary(threshold, count, delay) => "{threshold} of {count} guardians must approve; a recovery waits {delay}.",
         "{threshold} von {count} Guardians müssen zustimmen; eine Wiederherstellung wartet {delay}.";
     owner_change(old, new) => "Owner {old} → {new}", "Eigentümer {old} → {new}";
+    pending_line(new, left) => "Recovery to new owner {new} runs in {left} unless cancelled (Settings).",
+        "Wiederherstellung auf neuen Eigentümer {new} läuft in {left}, wenn nicht abgebrochen (Einstellungen).";
+    pending_line_ready(new) => "Recovery to new owner {new} can run now unless cancelled (Settings).",
+        "Wiederherstellung auf neuen Eigentümer {new} kann jetzt laufen, wenn nicht abgebrochen (Einstellungen).";
     state_pending(left) => "runs in {left} unless cancelled", "läuft in {left}, wenn nicht abgebrochen";
     review_text(account, old, new, delay) => "Make {new} the owner of {account} in place of {old}, after {delay}.",
         "{new} wird Eigentümer von {account} an Stelle von {old}, nach {delay}.";

@@ -4,8 +4,8 @@
 
 use cairn_api::{
     cmd, Account, AddAccountRequest, AddressRequest, ApiError, AssetBalance, Balance, ErrorCode,
-    Funded, NetworkInfo, Portfolio, RenameAccountRequest, SetHiddenRequest, SmartAccount,
-    SmartAccountRequest,
+    Funded, Guardians, NetworkInfo, Portfolio, RenameAccountRequest, SetHiddenRequest,
+    SmartAccount, SmartAccountRequest,
 };
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -241,6 +241,29 @@ fn account_card(props: &AccountProps) -> Html {
             },
         );
     }
+    // A deployed Safe says who guards it and whether a recovery waits (read from the chain,
+    // again when an operation settles: a set-up, a cancel).
+    let guardians = use_state(|| None::<Guardians>);
+    {
+        let guardians = guardians.clone();
+        let safe = smart
+            .as_ref()
+            .filter(|s| s.kind == "safe" && s.deployed)
+            .map(|s| s.address.clone());
+        let op_tick = crate::hooks::use_op_tick();
+        use_effect_with((safe, op_tick), move |(safe, _)| {
+            if let Some(address) = safe.clone() {
+                let request = AddressRequest { address };
+                spawn_local(async move {
+                    if let Ok(g) =
+                        call::<_, Guardians>(cmd::GUARDIANS, &Request { request: &request }).await
+                    {
+                        guardians.set(Some(g));
+                    }
+                });
+            }
+        });
+    }
     let make_smart = {
         let (changed, smart_error, owner) = (
             props.changed.clone(),
@@ -388,6 +411,9 @@ fn account_card(props: &AccountProps) -> Html {
                     }
                 }</p>
             }
+            if props.account.smart.as_deref() == Some("safe") || smart.as_ref().is_some_and(|s| s.kind == "safe") {
+                { guardians_line(smart.as_ref().is_some_and(|s| s.deployed), guardians.as_ref()) }
+            }
             { balance_view }
             <ErrorLine error={(*smart_error).clone()} />
             <div class="actions">
@@ -477,5 +503,39 @@ fn assets_card() -> Html {
             </form>
             <ErrorLine error={(*error).clone()} id="token-error" />
         </section>
+    }
+}
+
+/// A Safe's guardians in one line, and a recovery that waits in a second (a warning: the owner
+/// cancels it in Settings unless it is theirs). The line is there from the first render, so
+/// the card does not grow under the pointer when the chain answers.
+fn guardians_line(deployed: bool, guardians: Option<&Guardians>) -> Html {
+    use crate::components::short;
+    use crate::components::time::{span, unix_now};
+    use crate::i18n::recovery as rt;
+    let now = unix_now();
+    let text = match guardians {
+        _ if !deployed => rt::no_guardians_yet().to_string(),
+        None => "…".to_string(),
+        Some(g) if g.guardians.is_empty() => rt::no_guardians().to_string(),
+        Some(g) => rt::summary(g.threshold, g.guardians.len(), span(g.delay_secs)),
+    };
+    let pending = guardians
+        .into_iter()
+        .flat_map(|g| g.scheduled.iter())
+        .filter(|c| c.kind == "owner_change")
+        .map(|c| {
+            let new = c.new_owner.as_deref().map(short).unwrap_or_default();
+            match c.ready_at {
+                Some(t) if t > now => rt::pending_line(new, span(t - now)),
+                _ => rt::pending_line_ready(new),
+            }
+        })
+        .collect::<Vec<_>>();
+    html! {
+        <>
+            <p class="small muted guardians-line">{ text }</p>
+            { for pending.into_iter().map(|p| html! { <p class="small warn recovery-pending">{ p }</p> }) }
+        </>
     }
 }

@@ -12,6 +12,7 @@
 mod account;
 mod audit;
 mod backup;
+mod bridge;
 mod export;
 mod guard;
 mod history;
@@ -62,6 +63,8 @@ pub enum Command {
     Network(network::Cmd),
     #[command(flatten)]
     History(history::Cmd),
+    #[command(flatten)]
+    Bridge(bridge::Cmd),
 }
 
 pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
@@ -81,6 +84,7 @@ pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
         Command::Prices(cmd) => prices::run(ctx, cmd).await?,
         Command::Network(cmd) => network::run(ctx, cmd).await?,
         Command::History(cmd) => history::run(ctx, cmd).await?,
+        Command::Bridge(cmd) => bridge::run(ctx, cmd).await?,
     };
     match done {
         Done::Lock => ctx.wallet.lock().await,

@@ -196,6 +196,7 @@ mod tests {
             rpc_url: "http://127.0.0.1:8545".into(),
             is_devnet: true,
             explorer_url: None,
+            has_paymaster: false,
         };
         let locked = cairn_api::WalletStatus::Locked {
             network,

@@ -60,6 +60,7 @@ pub(crate) fn recovery_card() -> Html {
     }
     let safes: Vec<SmartAccount> = smart.iter().filter(|a| a.kind == "safe").cloned().collect();
     let devnet = network.as_ref().is_some_and(|n| n.is_devnet);
+    let sponsored = network.as_ref().is_some_and(|n| n.has_paymaster);
     html! {
         <section class="card" id="recovery-card">
             <h2>{ tr::title() }</h2>
@@ -67,10 +68,10 @@ pub(crate) fn recovery_card() -> Html {
             if safes.is_empty() {
                 <p class="muted small" id="no-safe">{ tr::no_safe() }</p>
             } else {
-                <GuardiansPanel safes={safes} devnet={devnet} />
+                <GuardiansPanel safes={safes} devnet={devnet} sponsored={sponsored} />
             }
             <ApprovePanel />
-            <RecoverPanel smart={(*smart).clone()} />
+            <RecoverPanel smart={(*smart).clone()} sponsored={sponsored} />
         </section>
     }
 }
@@ -79,6 +80,7 @@ pub(crate) fn recovery_card() -> Html {
 struct GuardiansProps {
     safes: Vec<SmartAccount>,
     devnet: bool,
+    sponsored: bool,
 }
 
 #[function_component(GuardiansPanel)]
@@ -131,7 +133,7 @@ fn guardians_panel(props: &GuardiansProps) -> Html {
             tick.clone(),
             code.clone(),
         );
-        let sponsored = props.devnet;
+        let sponsored = props.sponsored;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let request = GuardianRequest {
@@ -348,6 +350,7 @@ fn approve_panel() -> Html {
 #[derive(Properties, PartialEq)]
 struct RecoverProps {
     smart: Vec<SmartAccount>,
+    sponsored: bool,
 }
 
 #[function_component(RecoverPanel)]
@@ -420,6 +423,16 @@ fn recover_panel(props: &RecoverProps) -> Html {
             });
         })
     };
+    {
+        // A step that settles (scheduled, completed) changes where the recovery stands.
+        let (request, status, error) = (request.clone(), status.clone(), error.clone());
+        let op_tick = crate::hooks::use_op_tick();
+        use_effect_with(op_tick, move |_| {
+            if let Some(text) = (*request).clone() {
+                refresh(text, status, error);
+            }
+        });
+    }
     let check = {
         let (request, status, error) = (request.clone(), status.clone(), error.clone());
         Callback::from(move |_: MouseEvent| {
@@ -428,6 +441,7 @@ fn recover_panel(props: &RecoverProps) -> Html {
             }
         })
     };
+    let sponsored = props.sponsored;
     let step = |command: &'static str| {
         let (request, approvals, from, error, status) = (
             request.clone(),
@@ -454,7 +468,7 @@ fn recover_panel(props: &RecoverProps) -> Html {
                 request: text.clone(),
                 approvals: list,
                 from: (*from).clone(),
-                sponsored: false,
+                sponsored,
             };
             let (error, status) = (error.clone(), status.clone());
             spawn_local(async move {
@@ -505,6 +519,7 @@ fn recover_panel(props: &RecoverProps) -> Html {
                     match (s.state.as_str(), s.ready_at) {
                         ("pending", Some(t)) if t > now => tr::status_text(tr::state_pending(span(t - now))),
                         ("ready", _) => tr::status_text(tr::state_ready()),
+                        ("void", _) => tr::state_void().to_string(),
                         (other, _) => tr::status_text(other),
                     }
                 }</p>

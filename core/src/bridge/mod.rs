@@ -1,0 +1,239 @@
+//! The dapp bridge: a JSON-RPC provider on loopback that web pages, local programs and (later)
+//! Cairn's browser extension call, off until the user turns it on. Who calls is decided from the
+//! request alone (`caller`), what waits for the user is kept in a short line (`approvals`), the
+//! methods are in `rpc`, the listener in `server`; grants and tokens live in the ledger.
+//!
+//! May use: `smart`, `send`, `guard`, `accounts`, `networks`, `session`, `store`, `chain`,
+//! `primitives`.
+
+mod approvals;
+mod caller;
+mod rpc;
+mod server;
+
+use std::sync::{Arc, Weak};
+
+use cairn_api::{BridgeApproval, BridgeDecision, BridgeGrant, BridgeStatus, BridgeToken};
+
+use crate::session::{Ctx, SessionError};
+use crate::store::ledger::LedgerError;
+
+/// Why a bridge step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("the bridge could not listen on 127.0.0.1:{0}: {1}")]
+    Bind(u16, String),
+    #[error("the bridge is already running on port {0}")]
+    Running(u16),
+    #[error("no request {0} waits for an answer (it was answered, withdrawn or timed out)")]
+    NoApproval(u64),
+    #[error("no live token {0}")]
+    NoToken(i64),
+    #[error("no grant for {0}")]
+    NoGrant(String),
+    #[error("a token name is 1 to 64 characters")]
+    BadName,
+    #[error("no randomness for a token")]
+    Random,
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+pub type Result<T, E = BridgeError> = std::result::Result<T, E>;
+
+/// Where the port the bridge last listened on is kept.
+const PORT_KEY: &str = "bridge.port";
+
+/// What the bridge keeps across calls: the running listener, the requests that wait for the
+/// user, the callers' request rates. One per wallet handle.
+#[derive(Debug, Default)]
+pub struct Shared {
+    approvals: approvals::Approvals,
+    running: tokio::sync::Mutex<Option<server::Running>>,
+    rates: server::Rates,
+}
+
+impl Shared {
+    fn allow(&self, key: &str) -> bool {
+        self.rates.allow(key)
+    }
+}
+
+pub(crate) struct Bridge<'a> {
+    pub(crate) ctx: &'a Ctx,
+    pub(crate) shared: &'a Shared,
+}
+
+impl Bridge<'_> {
+    crate::session::gate_methods!(BridgeError);
+
+    /// Starts listening on `port` (0: any free one). Refused while it already runs.
+    pub(crate) async fn start(
+        &self,
+        ctx: Weak<Ctx>,
+        shared: Arc<Shared>,
+        port: u16,
+    ) -> Result<BridgeStatus> {
+        let mut running = self.shared.running.lock().await;
+        if let Some(r) = running.as_ref() {
+            return Err(BridgeError::Running(r.port));
+        }
+        let started = server::start(ctx, shared, port).await?;
+        let port = started.port;
+        *running = Some(started);
+        drop(running);
+        // Where it listened, for `cairn bridge status` from another process.
+        self.with_session_quiet(|s| Ok(s.ledger.remember(PORT_KEY, &port.to_string())?))
+            .await?;
+        Ok(self.status().await)
+    }
+
+    /// Stops listening and refuses what waited.
+    pub(crate) async fn stop(&self) -> BridgeStatus {
+        if let Some(r) = self.shared.running.lock().await.take() {
+            r.stop();
+        }
+        self.shared.approvals.clear();
+        self.told();
+        self.status().await
+    }
+
+    /// The port the bridge last listened on (by any process of this profile).
+    pub(crate) async fn last_port(&self) -> Result<Option<u16>> {
+        self.with_session_quiet(|s| {
+            Ok(s.ledger
+                .setting(PORT_KEY)?
+                .and_then(|p| p.parse::<u16>().ok()))
+        })
+        .await
+    }
+
+    pub(crate) async fn status(&self) -> BridgeStatus {
+        let port = self.shared.running.lock().await.as_ref().map(|r| r.port);
+        BridgeStatus {
+            running: port.is_some(),
+            url: port.map(|p| format!("http://127.0.0.1:{p}")),
+            port,
+        }
+    }
+
+    /// The caller a token hash names, if it is live (and marks it used).
+    async fn program(&self, hash: &str) -> Result<Option<caller::Caller>> {
+        self.with_session_quiet(|s| {
+            let Some(row) = s.ledger.bridge_token_by_hash(hash)? else {
+                return Ok(None);
+            };
+            s.ledger.touch_bridge_token(row.id)?;
+            Ok(Some(caller::Caller::Program {
+                token_id: row.id,
+                name: row.name,
+            }))
+        })
+        .await
+    }
+
+    /// A new token for a local program, shown this once.
+    pub(crate) async fn add_token(&self, name: &str) -> Result<BridgeToken> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(BridgeError::BadName);
+        }
+        let token = caller::new_token().ok_or(BridgeError::Random)?;
+        let hash = caller::token_hash(&token);
+        let row = self
+            .with_session(|s| Ok(s.ledger.add_bridge_token(name, &hash)?))
+            .await?;
+        Ok(BridgeToken {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: None,
+            revoked_at: None,
+            token: Some(token),
+        })
+    }
+
+    pub(crate) async fn tokens(&self) -> Result<Vec<BridgeToken>> {
+        self.with_session(|s| {
+            Ok(s.ledger
+                .bridge_tokens()?
+                .into_iter()
+                .map(|r| BridgeToken {
+                    id: r.id,
+                    name: r.name,
+                    created_at: r.created_at,
+                    last_used_at: r.last_used_at,
+                    revoked_at: r.revoked_at,
+                    token: None,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Revokes a token: its next call is refused, its grant is gone.
+    pub(crate) async fn revoke_token(&self, id: i64) -> Result<()> {
+        match self
+            .with_session(|s| Ok(s.ledger.revoke_bridge_token(id)?))
+            .await?
+        {
+            true => Ok(()),
+            false => Err(BridgeError::NoToken(id)),
+        }
+    }
+
+    pub(crate) async fn grants(&self) -> Result<Vec<BridgeGrant>> {
+        self.with_session(|s| {
+            let names: std::collections::HashMap<String, String> = s
+                .ledger
+                .bridge_tokens()?
+                .into_iter()
+                .map(|t| (format!("token:{}", t.id), t.name))
+                .collect();
+            Ok(s.ledger
+                .bridge_grants()?
+                .into_iter()
+                .map(|g| BridgeGrant {
+                    label: names
+                        .get(&g.caller)
+                        .map(|n| format!("program “{n}”"))
+                        .unwrap_or_else(|| g.caller.clone()),
+                    caller: g.caller,
+                    accounts: g.accounts,
+                    chain_id: g.chain_id,
+                    granted_at: g.granted_at,
+                    last_used_at: g.last_used_at,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    pub(crate) async fn revoke_grant(&self, caller: &str) -> Result<()> {
+        match self
+            .with_session(|s| Ok(s.ledger.revoke_bridge_grant(caller)?))
+            .await?
+        {
+            true => Ok(()),
+            false => Err(BridgeError::NoGrant(caller.to_string())),
+        }
+    }
+
+    pub(crate) fn approvals(&self) -> Vec<BridgeApproval> {
+        self.shared.approvals.list()
+    }
+
+    /// The user's answer to a waiting request (the request's own path does the work).
+    pub(crate) async fn decide(&self, decision: BridgeDecision) -> Result<()> {
+        // Answering needs the wallet unlocked, as the work it starts does.
+        self.with_session(|_| Ok(())).await?;
+        let id = decision.id;
+        if self.shared.approvals.get(id).is_none() || !self.shared.approvals.decide(decision) {
+            return Err(BridgeError::NoApproval(id));
+        }
+        self.told();
+        Ok(())
+    }
+}

@@ -1,0 +1,554 @@
+//! The methods a dapp may call (EIP-1193 and the wallet_ extensions), for a caller already
+//! recognised: what it may see before it is connected (the chain id), the grant (EIP-2255),
+//! reads passed to the network, and the requests that wait for the user — connecting,
+//! signing, sending — each answered by the user's decision, through the same checks as the
+//! window's own (review, simulation, risk, policy, two-factor).
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use cairn_api::{BridgeApproval, BridgeDecision, SendRequest, SendSpeed};
+use serde_json::{json, Value};
+
+use super::approvals::{Full, TIMEOUT};
+use super::caller::{domain_and_warnings, Caller};
+use super::{Bridge, BridgeError};
+use crate::accounts::Accounts;
+use crate::chain::ChainError;
+use crate::guard::messages::Messages;
+use crate::primitives::units::{format_address, format_units, parse_address};
+use crate::send::Payments;
+use crate::session::WalletEvent;
+use crate::smart::SmartAccounts;
+use crate::store::ledger::now;
+
+/// A JSON-RPC error as the caller receives it (EIP-1193 / EIP-1474 codes).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RpcFail {
+    pub code: i64,
+    pub message: String,
+    pub data: Option<Value>,
+}
+
+fn fail(code: i64, message: impl Into<String>) -> RpcFail {
+    RpcFail {
+        code,
+        message: message.into(),
+        data: None,
+    }
+}
+
+const REJECTED: i64 = 4001;
+const UNAUTHORIZED: i64 = 4100;
+const UNSUPPORTED: i64 = 4200;
+const DISCONNECTED: i64 = 4900;
+const UNKNOWN_CHAIN: i64 = 4902;
+const INVALID_PARAMS: i64 = -32602;
+const NOT_FOUND: i64 = -32601;
+const INTERNAL: i64 = -32603;
+const LIMIT: i64 = -32005;
+
+/// Reads passed to the caller's network as they are.
+const READS: &[&str] = &[
+    "eth_blockNumber",
+    "eth_call",
+    "eth_estimateGas",
+    "eth_feeHistory",
+    "eth_gasPrice",
+    "eth_maxPriorityFeePerGas",
+    "eth_blobBaseFee",
+    "eth_getBalance",
+    "eth_getCode",
+    "eth_getStorageAt",
+    "eth_getProof",
+    "eth_getTransactionCount",
+    "eth_getTransactionByHash",
+    "eth_getTransactionReceipt",
+    "eth_getTransactionByBlockHashAndIndex",
+    "eth_getTransactionByBlockNumberAndIndex",
+    "eth_getBlockByHash",
+    "eth_getBlockByNumber",
+    "eth_getBlockTransactionCountByHash",
+    "eth_getBlockTransactionCountByNumber",
+    "eth_getLogs",
+    "eth_syncing",
+    "web3_clientVersion",
+];
+
+/// Asked for by some dapps and never done by Cairn, with the reason.
+fn refused(method: &str) -> Option<&'static str> {
+    Some(match method {
+        "eth_sign" => "eth_sign signs a raw hash the user cannot read: use personal_sign or eth_signTypedData_v4",
+        "eth_signTypedData" | "eth_signTypedData_v1" | "eth_signTypedData_v3" => {
+            "only eth_signTypedData_v4 is supported"
+        }
+        "eth_signTransaction" => "Cairn signs only what it sends itself: use eth_sendTransaction",
+        "eth_decrypt" | "eth_getEncryptionPublicKey" => "Cairn does not decrypt for dapps",
+        "wallet_sendTransaction" => "use eth_sendTransaction",
+        _ => return None,
+    })
+}
+
+fn chain_hex(id: u64) -> Value {
+    json!(format!("0x{id:x}"))
+}
+
+impl From<BridgeError> for RpcFail {
+    fn from(e: BridgeError) -> Self {
+        match e {
+            BridgeError::Session(crate::session::SessionError::Locked) => fail(
+                UNAUTHORIZED,
+                "Cairn is locked: unlock it in the app, then try again",
+            ),
+            other => fail(INTERNAL, other.to_string()),
+        }
+    }
+}
+
+fn chain_fail(e: ChainError) -> RpcFail {
+    match e {
+        ChainError::Rpc {
+            code,
+            message,
+            data,
+            ..
+        } => RpcFail {
+            code,
+            message,
+            data: data.map(Value::String),
+        },
+        e if e.is_offline() => fail(DISCONNECTED, format!("the network does not answer: {e}")),
+        e => fail(INTERNAL, e.to_string()),
+    }
+}
+
+impl Bridge<'_> {
+    /// Answers one JSON-RPC request object (never fails: errors are answers).
+    pub(crate) async fn answer(&self, caller: &Caller, request: &Value) -> Value {
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        let Some(method) = request.get("method").and_then(Value::as_str) else {
+            return json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32600, "message": "not a JSON-RPC request"}});
+        };
+        let params = request.get("params").cloned().unwrap_or(json!([]));
+        match self.dispatch(caller, method, &params).await {
+            Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+            Err(e) => {
+                let mut error = json!({"code": e.code, "message": e.message});
+                if let Some(data) = e.data {
+                    error["data"] = data;
+                }
+                json!({"jsonrpc": "2.0", "id": id, "error": error})
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        caller: &Caller,
+        method: &str,
+        params: &Value,
+    ) -> Result<Value, RpcFail> {
+        let active = self.ctx.network().chain_id;
+        match method {
+            // What anyone may learn: the chain the wallet is on.
+            "eth_chainId" => return Ok(chain_hex(active)),
+            "net_version" => return Ok(json!(active.to_string())),
+            _ => {}
+        }
+        if let Some(why) = refused(method) {
+            return Err(fail(UNSUPPORTED, why));
+        }
+        let key = caller.key();
+        let grant = self
+            .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
+            .await?;
+        match method {
+            "eth_accounts" => {
+                return Ok(json!(grant.map(|g| g.accounts).unwrap_or_default()));
+            }
+            "eth_requestAccounts" => return Ok(json!(self.connect(caller, grant).await?)),
+            "wallet_requestPermissions" => {
+                let wanted = params
+                    .get(0)
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| o.contains_key("eth_accounts"));
+                if !wanted {
+                    return Err(fail(
+                        INVALID_PARAMS,
+                        "only the eth_accounts permission exists",
+                    ));
+                }
+                let accounts = self.connect(caller, grant).await?;
+                return Ok(json!([permission(caller, &accounts)]));
+            }
+            "wallet_getPermissions" => {
+                return Ok(match grant {
+                    Some(g) => json!([permission(caller, &g.accounts)]),
+                    None => json!([]),
+                });
+            }
+            "wallet_revokePermissions" => {
+                self.with_session(|s| Ok(s.ledger.revoke_bridge_grant(&key)?))
+                    .await?;
+                return Ok(Value::Null);
+            }
+            _ => {}
+        }
+        let Some(grant) = grant else {
+            return Err(fail(
+                UNAUTHORIZED,
+                "not connected: ask for the accounts first (eth_requestAccounts)",
+            ));
+        };
+        if READS.contains(&method) {
+            return self
+                .ctx
+                .chain()
+                .rpc()
+                .call::<Value>(method, params.clone())
+                .await
+                .map_err(chain_fail);
+        }
+        let owned = |address: &str| -> Result<String, RpcFail> {
+            let address = parse_address(address)
+                .map(|a| format_address(&a))
+                .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+            if grant.accounts.contains(&address) {
+                Ok(address)
+            } else {
+                Err(fail(
+                    UNAUTHORIZED,
+                    format!("{address} is not an account this caller was shown"),
+                ))
+            }
+        };
+        match method {
+            "personal_sign" => {
+                let (data, address) = (str_param(params, 0)?, str_param(params, 1)?);
+                let account = owned(address)?;
+                let text = readable(data);
+                self.ask(caller, "personal_sign", Some(&account), json!({"message": text, "raw": data}))
+                    .await?;
+                let signed = Messages { ctx: self.ctx }
+                    .sign_request("personal_sign", &account, data)
+                    .await
+                    .map_err(|e| fail(INTERNAL, e.to_string()))?;
+                Ok(json!(signed.signature))
+            }
+            "eth_signTypedData_v4" => {
+                let (address, typed) = (str_param(params, 0)?, params.get(1));
+                let typed = match typed {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v @ Value::Object(_)) => v.to_string(),
+                    _ => return Err(fail(INVALID_PARAMS, "the typed data is missing")),
+                };
+                let account = owned(address)?;
+                // Refused before the user sees it when it is for another chain or malformed.
+                let (_, review) = Messages { ctx: self.ctx }
+                    .review_typed_data(&typed)
+                    .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+                self.ask(
+                    caller,
+                    "eth_signTypedData_v4",
+                    Some(&account),
+                    json!({"typed_data": serde_json::from_str::<Value>(&typed).unwrap_or(Value::Null), "review": review}),
+                )
+                .await?;
+                let signed = Messages { ctx: self.ctx }
+                    .sign_request("eth_signTypedData_v4", &account, &typed)
+                    .await
+                    .map_err(|e| fail(INTERNAL, e.to_string()))?;
+                Ok(json!(signed.signature))
+            }
+            "eth_sendTransaction" => {
+                let tx = params
+                    .get(0)
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| fail(INVALID_PARAMS, "the transaction is missing"))?;
+                let from = owned(tx.get("from").and_then(Value::as_str).unwrap_or_default())?;
+                self.send_transaction(caller, &from, tx).await
+            }
+            "wallet_switchEthereumChain" => {
+                let wanted = params
+                    .get(0)
+                    .and_then(|p| p.get("chainId"))
+                    .and_then(Value::as_str)
+                    .and_then(|c| u64::from_str_radix(c.trim_start_matches("0x"), 16).ok())
+                    .ok_or_else(|| fail(INVALID_PARAMS, "chainId must be a hex number"))?;
+                if wanted == active {
+                    self.with_session_quiet(|s| Ok(s.ledger.set_bridge_chain(&key, wanted)?))
+                        .await?;
+                    return Ok(Value::Null);
+                }
+                let known = crate::networks::Networks { ctx: self.ctx }
+                    .networks()
+                    .await
+                    .map_err(|e| fail(INTERNAL, e.to_string()))?
+                    .iter()
+                    .any(|n| n.spec.chain_id == wanted);
+                if known {
+                    Err(fail(
+                        UNSUPPORTED,
+                        format!(
+                            "Cairn is on chain {active}: switch networks in the app (Settings → Networks)"
+                        ),
+                    ))
+                } else {
+                    Err(fail(UNKNOWN_CHAIN, format!("chain {wanted} is not a network of this wallet")))
+                }
+            }
+            "wallet_addEthereumChain" => Err(fail(
+                UNSUPPORTED,
+                "add networks in the app (Settings → Networks): a page cannot set a wallet's endpoints",
+            )),
+            _ => Err(fail(NOT_FOUND, format!("{method} is not a method Cairn's bridge answers"))),
+        }
+    }
+
+    /// The caller's accounts: its grant's, or the user's choice after asking.
+    async fn connect(
+        &self,
+        caller: &Caller,
+        grant: Option<crate::store::bridge::GrantRow>,
+    ) -> Result<Vec<String>, RpcFail> {
+        if let Some(g) = grant {
+            return Ok(g.accounts);
+        }
+        let decision = self.ask(caller, "connect", None, Value::Null).await?;
+        let all: Vec<String> = self
+            .with_session(|s| {
+                Ok(s.ledger
+                    .accounts(false)?
+                    .into_iter()
+                    .map(|a| a.address)
+                    .collect())
+            })
+            .await?;
+        let accounts: Vec<String> = if decision.accounts.is_empty() {
+            all
+        } else {
+            decision
+                .accounts
+                .iter()
+                .filter_map(|a| parse_address(a).ok().map(|a| format_address(&a)))
+                .filter(|a| all.contains(a))
+                .collect()
+        };
+        if accounts.is_empty() {
+            return Err(fail(REJECTED, "no account was shared"));
+        }
+        let chain = self.ctx.network().chain_id;
+        let key = caller.key();
+        self.with_session(|s| Ok(s.ledger.set_bridge_grant(&key, &accounts, chain)?))
+            .await?;
+        Ok(accounts)
+    }
+
+    /// Puts a request before the user and waits for the answer: approved (with the answer's
+    /// extras), or 4001.
+    async fn ask(
+        &self,
+        caller: &Caller,
+        method: &str,
+        account: Option<&str>,
+        payload: Value,
+    ) -> Result<BridgeDecision, RpcFail> {
+        let (domain, warnings) = match caller {
+            Caller::Site { origin } => domain_and_warnings(origin),
+            Caller::Program { .. } => (None, Vec::new()),
+        };
+        let approval = BridgeApproval {
+            id: 0,
+            caller: caller.key(),
+            label: caller.label(),
+            domain,
+            warnings,
+            method: method.into(),
+            account: account.map(str::to_string),
+            chain_id: self.ctx.network().chain_id,
+            payload,
+            created_at: now(),
+        };
+        let (id, rx) = self.shared.approvals.ask(approval).map_err(|f| match f {
+            Full::Caller => fail(
+                LIMIT,
+                "this caller already has requests waiting for the user",
+            ),
+            Full::All => fail(LIMIT, "too many requests wait for the user"),
+        })?;
+        self.told();
+        let decision = tokio::time::timeout(TIMEOUT, rx).await;
+        self.shared.approvals.withdraw(id);
+        self.told();
+        match decision {
+            Ok(Ok(d)) if d.approve => Ok(d),
+            Ok(Ok(_)) => Err(fail(REJECTED, "the user rejected the request")),
+            Ok(Err(_)) => Err(fail(REJECTED, "the request was withdrawn")),
+            Err(_) => Err(fail(REJECTED, "nobody answered the request in time")),
+        }
+    }
+
+    /// Tells the front end what waits now.
+    pub(crate) fn told(&self) {
+        self.ctx
+            .emit(WalletEvent::BridgeApprovals(self.shared.approvals.list()));
+    }
+
+    /// `eth_sendTransaction`: a payment of the native currency through the window's own send
+    /// path (simulation, risk, policy, two-factor); the caller gets the transaction's hash — a
+    /// smart account's once its bundle is mined.
+    async fn send_transaction(
+        &self,
+        caller: &Caller,
+        from: &str,
+        tx: &serde_json::Map<String, Value>,
+    ) -> Result<Value, RpcFail> {
+        let to = tx.get("to").and_then(Value::as_str).ok_or_else(|| {
+            fail(
+                INVALID_PARAMS,
+                "a transaction without `to` (a contract creation) is not supported",
+            )
+        })?;
+        let to = parse_address(to)
+            .map(|a| format_address(&a))
+            .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let data = tx
+            .get("data")
+            .or_else(|| tx.get("input"))
+            .and_then(Value::as_str)
+            .unwrap_or("0x");
+        if data != "0x" && !data.is_empty() {
+            return Err(fail(
+                UNSUPPORTED,
+                "contract calls from a dapp are not supported yet: only payments of the native currency",
+            ));
+        }
+        let value = match tx.get("value").and_then(Value::as_str) {
+            Some(v) => U256::from_str_radix(v.trim_start_matches("0x"), 16)
+                .map_err(|_| fail(INVALID_PARAMS, "value must be a hex quantity"))?,
+            None => U256::ZERO,
+        };
+        let amount = format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let decision = self
+            .ask(
+                caller,
+                "eth_sendTransaction",
+                Some(from),
+                json!({"to": to, "value": amount, "data": data}),
+            )
+            .await?;
+        let req = SendRequest {
+            from: from.to_string(),
+            to,
+            token: None,
+            amount,
+            speed: SendSpeed::Normal,
+            mfa_code: decision.mfa_code,
+            override_risk: false,
+        };
+        let smart = Accounts { ctx: self.ctx }
+            .is_smart(from)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+        let mut events = self.ctx.subscribe();
+        let op = if smart {
+            let op = crate::smart::payment_as_user_op(from.to_string(), &req);
+            SmartAccounts { ctx: self.ctx }
+                .send_user_op(&op)
+                .await
+                .map_err(|e| fail(INTERNAL, e.to_string()))?
+        } else {
+            Payments { ctx: self.ctx }
+                .send(&req)
+                .await
+                .map_err(|e| fail(INTERNAL, e.to_string()))?
+        };
+        if !op.user_operation {
+            if let Some(hash) = op.hash {
+                return Ok(json!(hash));
+            }
+        }
+        // A user operation has a transaction hash once a bundler put it on chain.
+        self.ctx.wake_sync();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+        loop {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Ok(WalletEvent::Operation(o))) if o.id == op.id => {
+                    if let Some(tx) = o.bundle_tx.clone().or(if o.user_operation {
+                        None
+                    } else {
+                        o.hash.clone()
+                    }) {
+                        return Ok(json!(tx));
+                    }
+                    if o.state == "failed" || o.state == "dropped" {
+                        return Err(fail(
+                            INTERNAL,
+                            o.error.unwrap_or_else(|| "the operation failed".into()),
+                        ));
+                    }
+                }
+                Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(_)) | Err(_) => {
+                    return Err(fail(
+                        INTERNAL,
+                        "sent, but no transaction hash yet: see it in Cairn's activity",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+fn str_param(params: &Value, i: usize) -> Result<&str, RpcFail> {
+    params
+        .get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail(INVALID_PARAMS, format!("parameter {i} must be a string")))
+}
+
+/// A `personal_sign` payload as the user should read it: its UTF-8 text where it is text.
+fn readable(data: &str) -> String {
+    match data.strip_prefix("0x").and_then(|h| hex::decode(h).ok()) {
+        Some(bytes) => match String::from_utf8(bytes) {
+            Ok(text) if !text.chars().any(|c| c.is_control() && c != '\n') => text,
+            _ => data.to_string(),
+        },
+        None => data.to_string(),
+    }
+}
+
+/// The EIP-2255 permission a grant amounts to.
+fn permission(caller: &Caller, accounts: &[String]) -> Value {
+    json!({
+        "parentCapability": "eth_accounts",
+        "invoker": caller.key(),
+        "caveats": [{"type": "restrictReturnedAccounts", "value": accounts}],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_shown_as_text_where_they_are_text() {
+        assert_eq!(readable("0x68656c6c6f"), "hello");
+        assert_eq!(readable("0x00ff"), "0x00ff");
+        assert_eq!(readable("plain"), "plain");
+    }
+
+    #[test]
+    fn dangerous_methods_are_refused_with_a_reason() {
+        for m in [
+            "eth_sign",
+            "eth_signTypedData",
+            "eth_signTypedData_v3",
+            "eth_signTransaction",
+            "eth_decrypt",
+        ] {
+            assert!(refused(m).is_some(), "{m}");
+        }
+        assert!(refused("personal_sign").is_none());
+    }
+}

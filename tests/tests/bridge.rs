@@ -1,0 +1,364 @@
+//! The dapp bridge against a real devnet: the loopback rules each as an attack (wrong Host,
+//! `Origin: null`, a text/plain POST, no token, a revoked token, one origin's grant tried from
+//! another, too many waiting requests, nothing listening while off), and clients nobody here
+//! wrote — viem and ethers in node — connecting, signing (checked by their own verifiers) and
+//! sending, with the user's answers given through the wallet's API as the window gives them.
+
+// A failed expectation in a test is a panic, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cairn_api::BridgeDecision;
+use cairn_core::Wallet;
+use cairn_tests::devnet::{Devnet, Peers};
+use cairn_tests::wallet::*;
+use serde_json::{json, Value};
+
+/// The message the approver refuses (the clients' "rejected" step signs it).
+const REJECT: &str = "cairn: please reject this";
+
+async fn post(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = reqwest::Client::new().post(url).body(body.to_string());
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+    )
+}
+
+fn call(method: &str, params: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+}
+
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+/// Answers what waits for the user: everything approved but the message [`REJECT`].
+fn approver(w: Arc<Wallet>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            for a in w.bridge_approvals() {
+                let approve = a.payload.get("message").and_then(Value::as_str) != Some(REJECT);
+                let _ = w
+                    .bridge_decide(BridgeDecision {
+                        id: a.id,
+                        approve,
+                        accounts: Vec::new(),
+                        mfa_code: None,
+                    })
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+}
+
+#[tokio::test]
+async fn the_loopback_rules_hold_against_each_attack() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(
+        dir.path(),
+        network(std::slice::from_ref(&devnet.endpoints.rpc_url)),
+    )
+    .await;
+    let w = Arc::new(w);
+
+    // Nothing listens while the bridge is off, nor after it stops.
+    let status = w.bridge_status().await;
+    assert!(!status.running && status.url.is_none());
+    let started = w.bridge_start(0).await.unwrap();
+    let url = started.url.clone().unwrap();
+    let port = started.port.unwrap();
+    let err = w.bridge_start(0).await.unwrap_err();
+    assert!(err.to_string().contains("already running"), "{err}");
+
+    let chain_id = call("eth_chainId", json!([]));
+    // DNS rebinding: a Host that is not our loopback name.
+    let (s, _, _) = post(
+        &url,
+        &[
+            JSON,
+            ("host", &format!("evil.example:{port}")),
+            ("origin", "https://evil.example"),
+        ],
+        &chain_id,
+    )
+    .await;
+    assert_eq!(s, 403);
+    // Pages that are not pages.
+    for origin in ["null", "file://", "chrome-extension://abcdefghijklmnop"] {
+        let (s, _, _) = post(&url, &[JSON, ("origin", origin)], &chain_id).await;
+        assert_eq!(s, 403, "{origin}");
+    }
+    // A simple (CORS-free) request: text/plain.
+    let (s, _, _) = post(
+        &url,
+        &[
+            ("content-type", "text/plain"),
+            ("origin", "https://a.example"),
+        ],
+        &chain_id,
+    )
+    .await;
+    assert_eq!(s, 415);
+    // A program without a token, with a made-up one.
+    let (s, body, _) = post(&url, &[JSON], &chain_id).await;
+    assert_eq!((s, body["error"]["code"].clone()), (401, json!(4100)));
+    let (s, _, _) = post(
+        &url,
+        &[JSON, ("authorization", "Bearer cairn_0000")],
+        &chain_id,
+    )
+    .await;
+    assert_eq!(s, 401);
+
+    // A page: its preflight answers its own origin, never `*`; the chain id is public.
+    let page = "http://127.0.0.1:5173";
+    let res = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", page)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(res.headers()["access-control-allow-origin"], page);
+    let (s, body, headers) = post(&url, &[JSON, ("origin", page)], &chain_id).await;
+    assert_eq!((s, body["result"].clone()), (200, json!("0x7a69")));
+    assert_eq!(headers["access-control-allow-origin"], page);
+    // Before it connects it sees no account and may ask nothing else.
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_accounts", json!([])),
+    )
+    .await;
+    assert_eq!(body["result"], json!([]));
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_getBalance", json!([me, "latest"])),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], 4100);
+    // Connecting waits for the user; approved, the page sees the account.
+    let answering = approver(w.clone());
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_requestAccounts", json!([])),
+    )
+    .await;
+    assert_eq!(body["result"], json!([me]));
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_getBalance", json!([me, "latest"])),
+    )
+    .await;
+    assert!(body["result"].is_string(), "{body}");
+    // The same server under another name is another origin, with no grant.
+    let other = format!("http://localhost:{}", 5173);
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", &other)],
+        &call("eth_accounts", json!([])),
+    )
+    .await;
+    assert_eq!(body["result"], json!([]));
+    // Methods Cairn never does.
+    for m in [
+        "eth_sign",
+        "eth_signTypedData_v3",
+        "eth_signTransaction",
+        "eth_decrypt",
+    ] {
+        let (_, body, _) = post(
+            &url,
+            &[JSON, ("origin", page)],
+            &call(m, json!([me, "0x00"])),
+        )
+        .await;
+        assert_eq!(body["error"]["code"], 4200, "{m}: {body}");
+    }
+    let grants = w.bridge_grants().await.unwrap();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(
+        (grants[0].caller.as_str(), grants[0].accounts.clone()),
+        (page, vec![me.clone()])
+    );
+    answering.abort();
+
+    // A flood of requests that wait for the user is cut at the per-caller cap.
+    let flood = "https://flood.example";
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        let url = url.clone();
+        waiting.push(tokio::spawn(async move {
+            post(
+                &url,
+                &[JSON, ("origin", flood)],
+                &call("eth_requestAccounts", json!([])),
+            )
+            .await
+        }));
+    }
+    for _ in 0..100 {
+        if w.bridge_approvals().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", flood)],
+        &call("eth_requestAccounts", json!([])),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], -32005, "{body}");
+    for a in w.bridge_approvals() {
+        w.bridge_decide(BridgeDecision {
+            id: a.id,
+            approve: false,
+            accounts: Vec::new(),
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    }
+    for t in waiting {
+        let (_, body, _) = t.await.unwrap();
+        assert_eq!(body["error"]["code"], 4001, "{body}");
+    }
+
+    // A program: its token works until it is revoked, then its next call is refused.
+    let token = w.bridge_token_add("script").await.unwrap();
+    let secret = token.token.clone().unwrap();
+    let bearer = format!("Bearer {secret}");
+    let (s, body, _) = post(&url, &[JSON, ("authorization", &bearer)], &chain_id).await;
+    assert_eq!((s, body["result"].clone()), (200, json!("0x7a69")));
+    assert!(
+        w.bridge_tokens()
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.token.is_none()),
+        "shown once"
+    );
+    w.bridge_token_revoke(token.id).await.unwrap();
+    let (s, _, _) = post(&url, &[JSON, ("authorization", &bearer)], &chain_id).await;
+    assert_eq!(s, 401);
+
+    // Locked: callers are told to wait for the user to unlock.
+    w.lock().await;
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_accounts", json!([])),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], 4100, "{body}");
+
+    w.bridge_stop().await;
+    assert!(!w.bridge_status().await.running);
+    let gone = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(chain_id)
+        .send()
+        .await;
+    assert!(gone.is_err(), "still listening after stop");
+}
+
+/// Runs one of the node clients; its JSON lines.
+async fn client(script: &str, url: &str, token: &str, scenario: &str) -> (bool, Vec<Value>) {
+    let dir = cairn_tests::repo_root().join("tests/clients");
+    let out = tokio::process::Command::new("node")
+        .arg(dir.join(script))
+        .current_dir(&dir)
+        .env("BRIDGE_URL", url)
+        .env("BRIDGE_TOKEN", token)
+        .env("CHAIN_ID", "31337")
+        .env("SCENARIO", scenario)
+        .env("REJECT_MESSAGE", REJECT)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(120), out)
+        .await
+        .expect("the client finished")
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    eprintln!(
+        "{script} {scenario}: {lines:#?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), lines)
+}
+
+#[tokio::test]
+async fn viem_and_ethers_connect_sign_and_send() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let rpc = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&rpc))).await;
+    let w = Arc::new(w);
+    w.devnet_fund(&me, "5").await.unwrap();
+    w.sync_once().await.unwrap();
+    let url = w.bridge_start(0).await.unwrap().url.unwrap();
+    let answering = approver(w.clone());
+
+    // viem: addresses, signatures its own verifyMessage/verifyTypedData accept, a payment
+    // mined with status success, an unknown chain (4902) and a rejected request (4001).
+    let viem = w.bridge_token_add("viem").await.unwrap().token.unwrap();
+    for scenario in ["all-basic", "switch-unknown", "rejected"] {
+        let (ok, lines) = client("viem-client.mjs", &url, &viem, scenario).await;
+        assert!(ok, "viem {scenario}: {lines:?}");
+        assert!(
+            lines.iter().all(|l| l["ok"] == true),
+            "viem {scenario}: {lines:?}"
+        );
+    }
+    // ethers 6: connect, a signature ethers.verifyMessage recovers to the account, a payment.
+    let ethers = w.bridge_token_add("ethers").await.unwrap().token.unwrap();
+    let (ok, lines) = client("ethers-client.mjs", &url, &ethers, "all").await;
+    assert!(ok, "ethers: {lines:?}");
+    let connected = lines.iter().find(|l| l["step"] == "connect").unwrap();
+    assert_eq!(connected["addresses"], json!([me]));
+    answering.abort();
+
+    // Both payments went through the wallet's own path: in its activity, mined.
+    let bob = "0x000000000000000000000000000000000000b0b0";
+    assert_eq!(eth_balance(&rpc, bob).await, wei("0.02"));
+    let sent = w.operations(10).await.unwrap();
+    assert_eq!(
+        sent.iter()
+            .filter(|o| o.to.eq_ignore_ascii_case(bob))
+            .count(),
+        2
+    );
+    // Each client is its own caller with its own grant.
+    let grants = w.bridge_grants().await.unwrap();
+    let labels: Vec<&str> = grants.iter().map(|g| g.label.as_str()).collect();
+    assert!(
+        labels.contains(&"program “viem”") && labels.contains(&"program “ethers”"),
+        "{labels:?}"
+    );
+}
