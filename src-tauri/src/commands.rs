@@ -40,7 +40,7 @@ use crate::AppState;
 /// What the devnet faucet gives per click.
 const DEVNET_FUND_ETH: &str = "10";
 
-async fn traced<T>(
+pub(crate) async fn traced<T>(
     name: &'static str,
     work: impl Future<Output = cairn_core::Result<T>>,
 ) -> Result<T, ApiError> {
@@ -178,6 +178,10 @@ pub async fn unlock_wallet(
                     if let Err(e) = wallet.restore_network().await {
                         tracing::warn!(error = %e, "could not switch to the saved network");
                     }
+                }
+                // The dapp bridge, if the user left it on.
+                if let Err(e) = wallet.bridge_resume().await {
+                    tracing::warn!(error = %e, "could not start the dapp bridge again");
                 }
                 Ok(accounts)
             })

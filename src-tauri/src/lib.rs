@@ -2,6 +2,7 @@
 //! maps each UI command to one core call (`commands`). No wallet logic lives here.
 //! `run()` is shared by the desktop `main.rs` and the mobile entry point.
 
+mod bridge;
 mod commands;
 mod lock;
 
@@ -133,6 +134,16 @@ pub fn run() {
             commands::recovery_execute,
             commands::recovery_cancel,
             commands::recovery_status,
+            bridge::bridge_status,
+            bridge::bridge_start,
+            bridge::bridge_stop,
+            bridge::bridge_approvals,
+            bridge::bridge_decide,
+            bridge::bridge_tokens,
+            bridge::bridge_token_add,
+            bridge::bridge_token_revoke,
+            bridge::bridge_grants,
+            bridge::bridge_grant_revoke,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {
@@ -206,7 +217,16 @@ pub(crate) fn forward_events(
                 Ok(WalletEvent::Sync(status)) => app.emit(event::SYNC, status),
                 Ok(WalletEvent::Operation(op)) => app.emit(event::OPERATION, op),
                 Ok(WalletEvent::Notice(notice)) => app.emit(event::NOTICE, notice),
-                Ok(WalletEvent::BridgeApprovals(list)) => app.emit(event::BRIDGE_APPROVALS, list),
+                Ok(WalletEvent::BridgeApprovals(list)) => {
+                    // A dapp waits for the user: the window comes to the front.
+                    if !list.is_empty() {
+                        if let Some(w) = app.get_webview_window("main") {
+                            let _ = w.unminimize();
+                            let _ = w.set_focus();
+                        }
+                    }
+                    app.emit(event::BRIDGE_APPROVALS, list)
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };

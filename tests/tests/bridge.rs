@@ -47,6 +47,11 @@ const JSON: (&str, &str) = ("content-type", "application/json");
 
 /// Answers what waits for the user: everything approved but the message [`REJECT`].
 fn approver(w: Arc<Wallet>) -> tokio::task::JoinHandle<()> {
+    approver_sharing(w, Vec::new())
+}
+
+/// The same, sharing only `accounts` when a caller connects (all of them when empty).
+fn approver_sharing(w: Arc<Wallet>, accounts: Vec<String>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             for a in w.bridge_approvals() {
@@ -55,7 +60,7 @@ fn approver(w: Arc<Wallet>) -> tokio::task::JoinHandle<()> {
                     .bridge_decide(BridgeDecision {
                         id: a.id,
                         approve,
-                        accounts: Vec::new(),
+                        accounts: accounts.clone(),
                         mfa_code: None,
                     })
                     .await;
@@ -361,4 +366,118 @@ async fn viem_and_ethers_connect_sign_and_send() {
         labels.contains(&"program “viem”") && labels.contains(&"program “ethers”"),
         "{labels:?}"
     );
+}
+
+#[tokio::test]
+async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let node = e.rpc_url.clone();
+    let mut net = network(std::slice::from_ref(&node));
+    net.bundler_url = e.bundler_url.clone();
+    net.paymaster_url = e.paymaster_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), net).await;
+    let w = Arc::new(w);
+    w.devnet_fund(&me, "5").await.unwrap();
+    let smart = w.smart_account(&me, None).await.unwrap().address;
+    w.devnet_fund(&smart, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    let url = w.bridge_start(0).await.unwrap().url.unwrap();
+
+    // A page connected to the key: a contract call with data (EntryPoint v0.7's payable
+    // depositTo) goes through the wallet's own send path and lands.
+    let page = "http://127.0.0.1:3000";
+    let answering = approver(w.clone());
+    let origin = [JSON, ("origin", page)];
+    let (_, body, _) = post(&url, &origin, &call("eth_requestAccounts", json!([]))).await;
+    assert!(
+        body["result"].as_array().unwrap().contains(&json!(me)),
+        "{body}"
+    );
+    let entry_point = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
+    let deposit_to = format!(
+        "0xb760faf9{:0>64}",
+        me.trim_start_matches("0x").to_lowercase()
+    );
+    let (_, body, _) = post(
+        &url,
+        &origin,
+        &call(
+            "eth_sendTransaction",
+            json!([{"from": me, "to": entry_point, "value": "0x2386f26fc10000", "data": deposit_to}]),
+        ),
+    )
+    .await;
+    let hash = body["result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let mut receipt = Value::Null;
+    for _ in 0..100 {
+        receipt = rpc(&node, "eth_getTransactionReceipt", json!([hash])).await;
+        if !receipt.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let balance_of = format!(
+        "0x70a08231{:0>64}",
+        me.trim_start_matches("0x").to_lowercase()
+    );
+    let deposit = rpc(
+        &node,
+        "eth_call",
+        json!([{"to": entry_point, "data": balance_of}, "latest"]),
+    )
+    .await;
+    assert_eq!(
+        deposit
+            .as_str()
+            .map(|d| u128::from_str_radix(d.trim_start_matches("0x"), 16).unwrap()),
+        Some(10_000_000_000_000_000),
+        "the deposit the call made"
+    );
+    // The key cannot run two calls as one: said with EIP-5792's code.
+    let two = json!([{"version": "2.0.0", "from": me, "chainId": "0x7a69", "atomicRequired": true,
+        "calls": [{"to": "0x000000000000000000000000000000000000b0b0", "value": "0x1"},
+                  {"to": "0x000000000000000000000000000000000000b0b1", "value": "0x1"}]}]);
+    let (_, body, _) = post(&url, &origin, &call("wallet_sendCalls", two)).await;
+    assert_eq!(body["error"]["code"], 5760, "{body}");
+    answering.abort();
+
+    // viem, shown only the smart account: its capabilities say atomic, and its two calls are
+    // one user operation, both effects on chain, one receipt.
+    let answering = approver_sharing(w.clone(), vec![smart.clone()]);
+    let token = w.bridge_token_add("viem").await.unwrap().token.unwrap();
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "calls").await;
+    assert!(ok, "viem calls: {lines:?}");
+    let batch = lines.iter().find(|l| l["step"] == "sendCalls").unwrap();
+    assert_eq!(
+        (batch["atomic"].clone(), batch["receipts"].clone()),
+        (json!(true), json!(1))
+    );
+    let caps = lines
+        .iter()
+        .find(|l| l["step"] == "getCapabilities")
+        .unwrap();
+    assert_eq!(
+        caps["capabilities"]["31337"]["atomic"]["status"], "supported",
+        "{caps}"
+    );
+    answering.abort();
+    assert_eq!(
+        eth_balance(&node, "0x000000000000000000000000000000000000b0b0").await,
+        wei("0.001")
+    );
+    assert_eq!(
+        eth_balance(&node, "0x000000000000000000000000000000000000b0b1").await,
+        wei("0.002")
+    );
+    let ops = w.operations(10).await.unwrap();
+    let batch_ops: Vec<_> = ops.iter().filter(|o| o.from == smart).collect();
+    assert_eq!(batch_ops.len(), 1, "one user operation: {batch_ops:?}");
+    assert!(batch_ops[0].user_operation);
 }

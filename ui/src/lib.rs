@@ -68,6 +68,8 @@ pub(crate) struct Live {
     /// News not yet dismissed, oldest first, with a number to dismiss it by.
     pub notices: Vec<(u64, Notice)>,
     pub next_notice: u64,
+    /// What dapps ask that waits for the user (the core's whole list, as last told).
+    pub approvals: Vec<cairn_api::BridgeApproval>,
 }
 
 /// Notices kept on screen at most: older ones are in the activity list anyway.
@@ -78,6 +80,7 @@ pub(crate) enum LiveAction {
     Operation,
     Notice(Notice),
     Dismiss(u64),
+    Approvals(Vec<cairn_api::BridgeApproval>),
 }
 
 impl Reducible for Live {
@@ -94,6 +97,7 @@ impl Reducible for Live {
                 next.notices.drain(..extra);
             }
             LiveAction::Dismiss(id) => next.notices.retain(|(n, _)| *n != id),
+            LiveAction::Approvals(list) => next.approvals = list,
         }
         Rc::new(next)
     }
@@ -138,6 +142,17 @@ pub fn app() -> Html {
                         .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
                     {
                         components::notice_arrived(&live, notice);
+                    }
+                });
+            }
+            {
+                let live = live.clone();
+                ipc::listen(event::BRIDGE_APPROVALS, move |payload| {
+                    if let Some(list) = js_sys::Reflect::get(&payload, &"payload".into())
+                        .ok()
+                        .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
+                    {
+                        live.dispatch(LiveAction::Approvals(list));
                     }
                 });
             }

@@ -83,8 +83,15 @@ pub mod cmd {
     pub const RECOVERY_CANCEL: &str = "recovery_cancel";
     pub const RECOVERY_STATUS: &str = "recovery_status";
     pub const BRIDGE_STATUS: &str = "bridge_status";
+    pub const BRIDGE_START: &str = "bridge_start";
+    pub const BRIDGE_STOP: &str = "bridge_stop";
     pub const BRIDGE_APPROVALS: &str = "bridge_approvals";
     pub const BRIDGE_DECIDE: &str = "bridge_decide";
+    pub const BRIDGE_TOKENS: &str = "bridge_tokens";
+    pub const BRIDGE_TOKEN_ADD: &str = "bridge_token_add";
+    pub const BRIDGE_TOKEN_REVOKE: &str = "bridge_token_revoke";
+    pub const BRIDGE_GRANTS: &str = "bridge_grants";
+    pub const BRIDGE_GRANT_REVOKE: &str = "bridge_grant_revoke";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -1503,4 +1510,26 @@ pub struct BridgeDecision {
     pub accounts: Vec<String>,
     #[serde(default)]
     pub mfa_code: Option<String>,
+}
+
+/// Start the bridge on a loopback port (0: any free one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeStartRequest {
+    pub port: u16,
+}
+
+/// A name for a new token, or a token or caller to revoke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeTokenRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeRevokeRequest {
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeCallerRequest {
+    pub caller: String,
 }

@@ -45,6 +45,8 @@ pub type Result<T, E = BridgeError> = std::result::Result<T, E>;
 
 /// Where the port the bridge last listened on is kept.
 const PORT_KEY: &str = "bridge.port";
+/// Set while the user wants the bridge on: the port asked for ("" when off).
+const ON_KEY: &str = "bridge.on";
 
 /// What the bridge keeps across calls: the running listener, the requests that wait for the
 /// user, the callers' request rates. One per wallet handle.
@@ -58,6 +60,16 @@ pub struct Shared {
 impl Shared {
     fn allow(&self, key: &str) -> bool {
         self.rates.allow(key)
+    }
+
+    /// Stops listening at once (the wallet handle is going away; its tasks hold this too).
+    pub(crate) fn shutdown(&self) {
+        if let Ok(mut running) = self.running.try_lock() {
+            if let Some(r) = running.take() {
+                r.stop();
+            }
+        }
+        self.approvals.clear();
     }
 }
 
@@ -80,24 +92,53 @@ impl Bridge<'_> {
         if let Some(r) = running.as_ref() {
             return Err(BridgeError::Running(r.port));
         }
+        let requested = port;
         let started = server::start(ctx, shared, port).await?;
         let port = started.port;
         *running = Some(started);
         drop(running);
-        // Where it listened, for `cairn bridge status` from another process.
-        self.with_session_quiet(|s| Ok(s.ledger.remember(PORT_KEY, &port.to_string())?))
-            .await?;
+        // Where it listened, for `cairn bridge status` from another process; and that it is on,
+        // so the next unlock starts it again (on the port asked for: 0 stays "any").
+        let asked = if requested == 0 { port } else { requested };
+        self.with_session_quiet(|s| {
+            s.ledger.remember(PORT_KEY, &port.to_string())?;
+            s.ledger.remember(ON_KEY, &asked.to_string())?;
+            Ok(())
+        })
+        .await?;
         Ok(self.status().await)
     }
 
-    /// Stops listening and refuses what waited.
+    /// Stops listening and refuses what waited; the next unlock leaves it off.
     pub(crate) async fn stop(&self) -> BridgeStatus {
+        self.halt().await;
+        let _ = self
+            .with_session_quiet(|s| Ok(s.ledger.remember(ON_KEY, "")?))
+            .await;
+        self.status().await
+    }
+
+    /// Stops listening (the wallet handle goes, or the user turned it off).
+    pub(crate) async fn halt(&self) {
         if let Some(r) = self.shared.running.lock().await.take() {
             r.stop();
         }
         self.shared.approvals.clear();
         self.told();
-        self.status().await
+    }
+
+    /// After an unlock: starts the bridge again if the user left it on.
+    pub(crate) async fn resume(&self, ctx: Weak<Ctx>, shared: Arc<Shared>) -> Result<BridgeStatus> {
+        let port = self
+            .with_session_quiet(|s| Ok(s.ledger.setting(ON_KEY)?))
+            .await?
+            .and_then(|p| p.parse::<u16>().ok());
+        match port {
+            Some(p) if self.shared.running.lock().await.is_none() => {
+                self.start(ctx, shared, p).await
+            }
+            _ => Ok(self.status().await),
+        }
     }
 
     /// The port the bridge last listened on (by any process of this profile).

@@ -47,6 +47,10 @@ const INVALID_PARAMS: i64 = -32602;
 const NOT_FOUND: i64 = -32601;
 const INTERNAL: i64 = -32603;
 const LIMIT: i64 = -32005;
+/// EIP-5792's codes.
+const UNSUPPORTED_CHAIN: i64 = 5710;
+const UNKNOWN_BUNDLE: i64 = 5730;
+const ATOMIC_UNSUPPORTED: i64 = 5760;
 
 /// Reads passed to the caller's network as they are.
 const READS: &[&str] = &[
@@ -297,6 +301,24 @@ impl Bridge<'_> {
                     Err(fail(UNKNOWN_CHAIN, format!("chain {wanted} is not a network of this wallet")))
                 }
             }
+            "wallet_getCapabilities" => self.capabilities(&grant.accounts, params).await,
+            "wallet_sendCalls" => {
+                let spec = params
+                    .get(0)
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| fail(INVALID_PARAMS, "the calls are missing"))?;
+                let from = owned(spec.get("from").and_then(Value::as_str).unwrap_or_default())?;
+                self.send_calls(caller, &from, spec).await
+            }
+            "wallet_getCallsStatus" => {
+                let id = str_param(params, 0)?;
+                self.calls_status(&grant.accounts, id).await
+            }
+            "wallet_showCallsStatus" => {
+                str_param(params, 0)?;
+                // The window's activity list shows it; nothing to open from here.
+                Ok(Value::Null)
+            }
             "wallet_addEthereumChain" => Err(fail(
                 UNSUPPORTED,
                 "add networks in the app (Settings → Networks): a page cannot set a wallet's endpoints",
@@ -417,17 +439,9 @@ impl Bridge<'_> {
             .or_else(|| tx.get("input"))
             .and_then(Value::as_str)
             .unwrap_or("0x");
-        if data != "0x" && !data.is_empty() {
-            return Err(fail(
-                UNSUPPORTED,
-                "contract calls from a dapp are not supported yet: only payments of the native currency",
-            ));
-        }
-        let value = match tx.get("value").and_then(Value::as_str) {
-            Some(v) => U256::from_str_radix(v.trim_start_matches("0x"), 16)
-                .map_err(|_| fail(INVALID_PARAMS, "value must be a hex quantity"))?,
-            None => U256::ZERO,
-        };
+        let bytes = hex::decode(data.trim_start_matches("0x"))
+            .map_err(|_| fail(INVALID_PARAMS, "data must be hex"))?;
+        let value = quantity(tx.get("value"))?;
         let amount = format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
         let decision = self
             .ask(
@@ -437,6 +451,17 @@ impl Bridge<'_> {
                 json!({"to": to, "value": amount, "data": data}),
             )
             .await?;
+        if !bytes.is_empty() {
+            let call = crate::primitives::aa::Call {
+                to: parse_address(&to).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?,
+                value,
+                data: bytes.clone().into(),
+            };
+            let op = self
+                .submit(from, vec![call], bytes, &to, &amount, decision.mfa_code)
+                .await?;
+            return self.transaction_hash(op).await;
+        }
         let req = SendRequest {
             from: from.to_string(),
             to,
@@ -450,7 +475,6 @@ impl Bridge<'_> {
             .is_smart(from)
             .await
             .map_err(|e| fail(INTERNAL, e.to_string()))?;
-        let mut events = self.ctx.subscribe();
         let op = if smart {
             let op = crate::smart::payment_as_user_op(from.to_string(), &req);
             SmartAccounts { ctx: self.ctx }
@@ -463,12 +487,73 @@ impl Bridge<'_> {
                 .await
                 .map_err(|e| fail(INTERNAL, e.to_string()))?
         };
+        self.transaction_hash(op).await
+    }
+
+    /// Calls with data from `from`: one transaction from a key, one user operation (atomic)
+    /// from a smart account, sponsored where the network has a paymaster.
+    async fn submit(
+        &self,
+        from: &str,
+        calls: Vec<crate::primitives::aa::Call>,
+        data: Vec<u8>,
+        to: &str,
+        amount: &str,
+        mfa_code: Option<String>,
+    ) -> Result<cairn_api::Operation, RpcFail> {
+        let smart = Accounts { ctx: self.ctx }
+            .is_smart(from)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+        if smart {
+            let req = cairn_api::UserOpRequest {
+                from: from.to_string(),
+                calls: Vec::new(),
+                sponsored: self.ctx.network().paymaster_url.is_some(),
+                speed: SendSpeed::Normal,
+                mfa_code,
+                override_risk: false,
+            };
+            let raw = crate::smart::RawCalls {
+                calls,
+                kind: "contract_call",
+                needs_code: None,
+            };
+            return SmartAccounts { ctx: self.ctx }
+                .send_raw_calls(&req, &raw)
+                .await
+                .map_err(|e| fail(INTERNAL, e.to_string()));
+        }
+        if calls.len() != 1 {
+            return Err(fail(
+                ATOMIC_UNSUPPORTED,
+                "several calls at once need a smart account (they run atomically there)",
+            ));
+        }
+        let req = SendRequest {
+            from: from.to_string(),
+            to: to.to_string(),
+            token: None,
+            amount: amount.to_string(),
+            speed: SendSpeed::Normal,
+            mfa_code,
+            override_risk: false,
+        };
+        Payments { ctx: self.ctx }
+            .send_call(&req, data)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))
+    }
+
+    /// The chain transaction that carries `op`: a key's at once, a user operation's once a
+    /// bundler put it on chain.
+    async fn transaction_hash(&self, op: cairn_api::Operation) -> Result<Value, RpcFail> {
         if !op.user_operation {
             if let Some(hash) = op.hash {
                 return Ok(json!(hash));
             }
         }
-        // A user operation has a transaction hash once a bundler put it on chain.
+        let mut events = self.ctx.subscribe();
         self.ctx.wake_sync();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
         loop {
@@ -500,6 +585,31 @@ impl Bridge<'_> {
     }
 }
 
+/// A hex quantity (absent: zero).
+fn quantity(v: Option<&Value>) -> Result<U256, RpcFail> {
+    match v.and_then(Value::as_str) {
+        Some(v) => U256::from_str_radix(v.trim_start_matches("0x"), 16)
+            .map_err(|_| fail(INVALID_PARAMS, "a value must be a hex quantity")),
+        None => Ok(U256::ZERO),
+    }
+}
+
+/// An EIP-5792 batch id for an operation of this wallet, and back.
+fn batch_id(op: i64) -> String {
+    format!("0x{op:064x}")
+}
+
+fn op_of(id: &str) -> Option<i64> {
+    let hex = id.strip_prefix("0x")?;
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    match hex.trim_start_matches('0') {
+        "" => Some(0),
+        digits => i64::from_str_radix(digits, 16).ok(),
+    }
+}
+
 fn str_param(params: &Value, i: usize) -> Result<&str, RpcFail> {
     params
         .get(i)
@@ -527,9 +637,192 @@ fn permission(caller: &Caller, accounts: &[String]) -> Value {
     })
 }
 
+impl Bridge<'_> {
+    /// EIP-5792 capabilities of the caller's account on the wallet's chain: a smart account
+    /// runs a batch atomically (one user operation); a key sends one call at a time.
+    async fn capabilities(&self, granted: &[String], params: &Value) -> Result<Value, RpcFail> {
+        let address = parse_address(str_param(params, 0)?)
+            .map(|a| format_address(&a))
+            .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        if !granted.contains(&address) {
+            return Err(fail(
+                UNAUTHORIZED,
+                format!("{address} is not an account this caller was shown"),
+            ));
+        }
+        let smart = Accounts { ctx: self.ctx }
+            .is_smart(&address)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+        let chain = format!("0x{:x}", self.ctx.network().chain_id);
+        let status = if smart { "supported" } else { "unsupported" };
+        Ok(json!({ chain: {"atomic": {"status": status}} }))
+    }
+
+    /// `wallet_sendCalls` (EIP-5792 v2): the batch is one approval and, from a smart account,
+    /// one user operation; its id names that operation.
+    async fn send_calls(
+        &self,
+        caller: &Caller,
+        from: &str,
+        spec: &serde_json::Map<String, Value>,
+    ) -> Result<Value, RpcFail> {
+        let chain = self.ctx.network().chain_id;
+        let asked = spec
+            .get("chainId")
+            .and_then(Value::as_str)
+            .and_then(|c| u64::from_str_radix(c.trim_start_matches("0x"), 16).ok());
+        if asked.is_some_and(|c| c != chain) {
+            return Err(fail(
+                UNSUPPORTED_CHAIN,
+                format!("Cairn is on chain {chain}"),
+            ));
+        }
+        let list = spec
+            .get("calls")
+            .and_then(Value::as_array)
+            .filter(|l| !l.is_empty() && l.len() <= 32)
+            .ok_or_else(|| fail(INVALID_PARAMS, "1 to 32 calls"))?;
+        let mut calls = Vec::with_capacity(list.len());
+        let mut shown = Vec::with_capacity(list.len());
+        for c in list {
+            let to = c
+                .get("to")
+                .and_then(Value::as_str)
+                .ok_or_else(|| fail(INVALID_PARAMS, "each call needs `to`"))
+                .and_then(|t| parse_address(t).map_err(|e| fail(INVALID_PARAMS, e.to_string())))?;
+            let value = quantity(c.get("value"))?;
+            let data = c.get("data").and_then(Value::as_str).unwrap_or("0x");
+            let bytes = hex::decode(data.trim_start_matches("0x"))
+                .map_err(|_| fail(INVALID_PARAMS, "data must be hex"))?;
+            let amount =
+                format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+            shown.push(json!({"to": format_address(&to), "value": amount, "data": data}));
+            calls.push(crate::primitives::aa::Call {
+                to,
+                value,
+                data: bytes.into(),
+            });
+        }
+        let decision = self
+            .ask(
+                caller,
+                "wallet_sendCalls",
+                Some(from),
+                json!({"calls": shown}),
+            )
+            .await?;
+        let Some((to, value, data)) = calls
+            .first()
+            .map(|c| (format_address(&c.to), c.value, c.data.to_vec()))
+        else {
+            return Err(fail(INVALID_PARAMS, "no calls"));
+        };
+        let amount = format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let op = if calls.len() == 1 && data.is_empty() {
+            // One plain payment: the payment path (a key's or a smart account's).
+            let req = SendRequest {
+                from: from.to_string(),
+                to,
+                token: None,
+                amount,
+                speed: SendSpeed::Normal,
+                mfa_code: decision.mfa_code,
+                override_risk: false,
+            };
+            self.pay(from, &req).await?
+        } else {
+            self.submit(from, calls, data, &to, &amount, decision.mfa_code)
+                .await?
+        };
+        Ok(json!({"id": batch_id(op.id)}))
+    }
+
+    async fn pay(&self, from: &str, req: &SendRequest) -> Result<cairn_api::Operation, RpcFail> {
+        let smart = Accounts { ctx: self.ctx }
+            .is_smart(from)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+        if smart {
+            let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
+            op.sponsored = self.ctx.network().paymaster_url.is_some();
+            return SmartAccounts { ctx: self.ctx }
+                .send_user_op(&op)
+                .await
+                .map_err(|e| fail(INTERNAL, e.to_string()));
+        }
+        Payments { ctx: self.ctx }
+            .send(req)
+            .await
+            .map_err(|e| fail(INTERNAL, e.to_string()))
+    }
+
+    /// `wallet_getCallsStatus`: where the batch's operation stands, with its receipt once on
+    /// chain (only for batches of the caller's own accounts).
+    async fn calls_status(&self, granted: &[String], id: &str) -> Result<Value, RpcFail> {
+        let unknown = || fail(UNKNOWN_BUNDLE, "no batch with this id");
+        let op_id = op_of(id).ok_or_else(unknown)?;
+        let op = Payments { ctx: self.ctx }
+            .operation(op_id)
+            .await
+            .map_err(|_| unknown())?;
+        if !granted.contains(&op.from) {
+            return Err(unknown());
+        }
+        let tx = if op.user_operation {
+            op.bundle_tx.clone()
+        } else {
+            op.hash.clone()
+        };
+        let status = match op.state.as_str() {
+            "included" | "confirmed" => 200,
+            "failed" if tx.is_some() => 500,
+            "failed" | "dropped" | "replaced" => 400,
+            _ => 100,
+        };
+        let mut receipts = Vec::new();
+        if let (Some(hash), true) = (tx, status >= 200) {
+            let r = self
+                .ctx
+                .chain()
+                .rpc()
+                .call::<Value>("eth_getTransactionReceipt", json!([hash]))
+                .await
+                .map_err(chain_fail)?;
+            if !r.is_null() {
+                receipts.push(json!({
+                    "logs": r["logs"],
+                    "status": if status == 500 { json!("0x0") } else { r["status"].clone() },
+                    "blockHash": r["blockHash"],
+                    "blockNumber": r["blockNumber"],
+                    "gasUsed": r["gasUsed"],
+                    "transactionHash": r["transactionHash"],
+                }));
+            }
+        }
+        Ok(json!({
+            "version": "2.0.0",
+            "id": id,
+            "chainId": format!("0x{:x}", self.ctx.network().chain_id),
+            "status": status,
+            "atomic": true,
+            "receipts": receipts,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_ids_name_operations_and_nothing_else() {
+        assert_eq!(op_of(&batch_id(42)), Some(42));
+        assert_eq!(op_of(&batch_id(0)), Some(0));
+        assert_eq!(op_of("0x2a"), None);
+        assert_eq!(op_of("42"), None);
+        assert_eq!(op_of(&format!("0x{}", "g".repeat(64))), None);
+    }
 
     #[test]
     fn messages_are_shown_as_text_where_they_are_text() {

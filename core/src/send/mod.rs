@@ -430,6 +430,15 @@ impl Payments<'_> {
     }
 
     async fn plan(&self, req: &SendRequest) -> Result<(Plan, SendQuote)> {
+        self.plan_with(req, None).await
+    }
+
+    /// A plan for `req`; with `data`, a call of the contract at `req.to` (native value only).
+    async fn plan_with(
+        &self,
+        req: &SendRequest,
+        data: Option<Vec<u8>>,
+    ) -> Result<(Plan, SendQuote)> {
         let from = parse_address(&req.from)?;
         let to = recipient(&req.to)?;
         let chain_id = self.ctx.network().chain_id;
@@ -454,15 +463,32 @@ impl Payments<'_> {
                 Ok((account, asset))
             })
             .await?;
-        let amount = payment(&req.amount, asset.decimals)?;
-        let (tx_to, tx_value, tx_data) = match token {
-            None => (to, amount, Vec::new()),
-            Some(t) => (t, U256::ZERO, erc20::transfer(to, amount)),
+        // A contract call may carry no value; a payment must carry some.
+        let amount = if data.is_some() {
+            parse_units(&req.amount, asset.decimals)?
+        } else {
+            payment(&req.amount, asset.decimals)?
+        };
+        let calling = data.is_some();
+        let (tx_to, tx_value, tx_data) = match (token, data) {
+            (None, data) => (to, amount, data.unwrap_or_default()),
+            (Some(_), Some(_)) => {
+                return Err(SendError::Unsupported(
+                    "a contract call carries the native currency only".into(),
+                ))
+            }
+            (Some(t), None) => (t, U256::ZERO, erc20::transfer(to, amount)),
         };
         let live = self
             .live(from, tx_to, tx_value, &tx_data, token, amount)
             .await?;
         let online = live.is_some();
+        // Offline, a contract call's gas is anybody's guess: it waits for a node.
+        if calling && !online {
+            return Err(SendError::Unsupported(
+                "a contract call needs a node to estimate its gas: connect and try again".into(),
+            ));
+        }
         let (plan, quote) = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
@@ -700,7 +726,17 @@ impl Payments<'_> {
     /// Plans, checks the available balance, signs and queues a payment; the sync worker
     /// broadcasts it as soon as a node answers. Works offline from the last state seen.
     pub(crate) async fn send(&self, req: &SendRequest) -> Result<Operation> {
-        let (plan, _) = self.plan(req).await?;
+        self.send_with(req, None).await
+    }
+
+    /// A dapp's transaction: `data` for the contract at `req.to`, with `req.amount` of the
+    /// native currency, through the same simulation, risk, policy and two-factor as a payment.
+    pub(crate) async fn send_call(&self, req: &SendRequest, data: Vec<u8>) -> Result<Operation> {
+        self.send_with(req, Some(data)).await
+    }
+
+    async fn send_with(&self, req: &SendRequest, data: Option<Vec<u8>>) -> Result<Operation> {
+        let (plan, _) = self.plan_with(req, data).await?;
         // The simulation, the risk checks and the policy's word before anything is signed
         // (amount limits count the native value).
         let risk = self.plan_risk(&plan).await?;
@@ -742,6 +778,8 @@ impl Payments<'_> {
                 }
                 let kind = if plan.asset.contract.is_some() {
                     "erc20_transfer"
+                } else if !plan.tx_data.is_empty() {
+                    "contract_call"
                 } else {
                     "transfer"
                 };

@@ -77,6 +77,14 @@ pub struct Wallet {
     bridge: Arc<crate::bridge::Shared>,
 }
 
+impl Drop for Wallet {
+    fn drop(&mut self) {
+        // The bridge's tasks outlive the handle otherwise: nothing should listen for a wallet
+        // that is gone (a profile switched, the app closing).
+        self.bridge.shutdown();
+    }
+}
+
 impl Wallet {
     crate::session::gate_methods!(Error);
 
@@ -832,6 +840,14 @@ impl Wallet {
         Ok(self
             .bridge()
             .start(Arc::downgrade(&self.ctx), self.bridge.clone(), port)
+            .await?)
+    }
+
+    /// After an unlock: starts the bridge again if the user left it on (front ends call it).
+    pub async fn bridge_resume(&self) -> Result<cairn_api::BridgeStatus> {
+        Ok(self
+            .bridge()
+            .resume(Arc::downgrade(&self.ctx), self.bridge.clone())
             .await?)
     }
 

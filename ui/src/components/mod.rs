@@ -6,6 +6,7 @@
 mod account_select;
 mod address;
 mod amount;
+mod approvals;
 mod backup;
 mod error_line;
 mod fee;
@@ -27,6 +28,7 @@ mod words;
 pub(crate) use account_select::AccountSelect;
 pub(crate) use address::{copy_text, short, Address, AddressLook, ExplorerLink};
 pub(crate) use amount::{Amount, AmountLook};
+pub(crate) use approvals::Approvals;
 pub(crate) use backup::{BackupReminder, WordCheck};
 pub(crate) use error_line::{invalid_input, ErrorLine};
 pub(crate) use fee::{FeePaid, MaxFee};

@@ -17,6 +17,7 @@ use cairn_api::ErrorCode;
 
 pub(crate) mod accounts;
 pub(crate) mod activity;
+pub(crate) mod bridge;
 pub(crate) mod common;
 pub(crate) mod components;
 pub(crate) mod dashboard;

@@ -15,7 +15,7 @@ use cairn_api::{cmd, NetworkInfo};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{BackupReminder, NetworkBadge, Notices, SyncBadge, TabButton};
+use crate::components::{Approvals, BackupReminder, NetworkBadge, Notices, SyncBadge, TabButton};
 use crate::i18n::dashboard as tr;
 use crate::ipc::{call, NoArgs};
 use crate::{LangHandle, Screen};
@@ -91,6 +91,7 @@ pub(crate) fn dashboard(props: &DashboardProps) -> Html {
                     <NetworkBadge network={props.network.clone()} />
                     <SyncBadge />
                 </div>
+                <Approvals />
                 <BackupReminder />
                 <Notices />
                 { match *tab {

@@ -3,6 +3,7 @@
 //! (prices, two-factor and the spending policy), `contacts` and `networks`.
 
 mod appearance;
+mod bridge;
 mod contacts;
 mod networks;
 mod prices;
@@ -43,6 +44,7 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
             <security::SecurityCard />
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
+            <bridge::BridgeCard />
             <section class="card">
                 <h2>{ tr::audit_log() }</h2>
                 <p class="muted small">{ tr::audit_log_note() }</p>

@@ -1,0 +1,126 @@
+//! What dapps ask that waits for the user, as cards at the top of the dashboard: who asks (the
+//! registrable domain emphasised, warnings about the name above it), for which account and
+//! chain, and the whole request — the message, the typed data, the payment — with Approve and
+//! Reject. The list is the core's; it comes with every change.
+
+use cairn_api::{cmd, BridgeApproval, BridgeDecision};
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+use crate::components::{short, CodeInput, ErrorLine};
+use crate::i18n::bridge as tr;
+use crate::ipc::{call, NoArgs, Request};
+use crate::{LiveAction, LiveHandle};
+
+#[function_component(Approvals)]
+pub(crate) fn approvals() -> Html {
+    let live = use_context::<LiveHandle>();
+    {
+        // What waited before this screen showed (an event told it to nobody).
+        let live = live.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let (Some(live), Ok(list)) = (
+                    live,
+                    call::<_, Vec<BridgeApproval>>(cmd::BRIDGE_APPROVALS, &NoArgs {}).await,
+                ) {
+                    live.dispatch(LiveAction::Approvals(list));
+                }
+            });
+        });
+    }
+    let list = live
+        .as_ref()
+        .map(|l| l.approvals.clone())
+        .unwrap_or_default();
+    if list.is_empty() {
+        return html! {};
+    }
+    html! {
+        <section class="card approvals" id="approvals" aria-live="polite">
+            <h2>{ tr::approvals_title() }</h2>
+            { for list.into_iter().map(|a| { let id = a.id; html! { <ApprovalCard key={id} approval={a} /> } }) }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CardProps {
+    approval: BridgeApproval,
+}
+
+#[function_component(ApprovalCard)]
+fn approval_card(props: &CardProps) -> Html {
+    let a = &props.approval;
+    let code = use_state(String::new);
+    let error = use_state(|| None::<cairn_api::ApiError>);
+    let busy = use_state(|| false);
+    let decide = |approve: bool| {
+        let (id, code, error, busy) = (a.id, code.clone(), error.clone(), busy.clone());
+        Callback::from(move |_: MouseEvent| {
+            let decision = BridgeDecision {
+                id,
+                approve,
+                accounts: Vec::new(),
+                mfa_code: Some((*code).trim().to_string()).filter(|c| !c.is_empty()),
+            };
+            let (error, busy) = (error.clone(), busy.clone());
+            busy.set(true);
+            spawn_local(async move {
+                if let Err(e) =
+                    call::<_, ()>(cmd::BRIDGE_DECIDE, &Request { request: &decision }).await
+                {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            });
+        })
+    };
+    let asks = match a.method.as_str() {
+        "connect" => tr::connect(),
+        "personal_sign" => tr::personal_sign(),
+        "eth_signTypedData_v4" => tr::typed(),
+        "eth_sendTransaction" => tr::send(),
+        _ => tr::other(),
+    };
+    // The registrable part of the name in bold inside the full origin.
+    let who = match &a.domain {
+        Some(d) if a.label.contains(d.as_str()) => {
+            let at = a.label.rfind(d.as_str()).unwrap_or(0);
+            html! { <>{ &a.label[..at] }<strong>{ d }</strong>{ &a.label[at + d.len()..] }</> }
+        }
+        _ => html! { <strong>{ &a.label }</strong> },
+    };
+    let payload = match a.method.as_str() {
+        "personal_sign" => a.payload["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        "connect" => String::new(),
+        _ => serde_json::to_string_pretty(&a.payload).unwrap_or_default(),
+    };
+    // i18n: not text (element ids)
+    let card_id = format!("approval-{}", a.id); // i18n: not text
+    let code_id = format!("approval-code-{}", a.id); // i18n: not text
+    html! {
+        <div class="approval" id={card_id} data-method={a.method.clone()}>
+            <p class="who">{ who }{ " " }{ asks }</p>
+            { for a.warnings.iter().map(|w| html! { <p class="warn small">{ w }</p> }) }
+            <p class="muted small">
+                { a.account.as_deref().map(short).unwrap_or_default() }
+                { " " }{ tr::on_chain(a.chain_id) }
+            </p>
+            if !payload.is_empty() {
+                <pre class="mono payload">{ payload }</pre>
+            }
+            if a.method == "eth_sendTransaction" {
+                <CodeInput id={code_id} label={tr::code()} state={code.clone()} />
+            }
+            <ErrorLine error={(*error).clone()} />
+            <div class="actions">
+                <button class="approve" disabled={*busy} onclick={decide(true)}>{ tr::approve() }</button>
+                <button class="secondary reject" disabled={*busy} onclick={decide(false)}>{ tr::reject() }</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,38 @@
+//! Text of the dapp bridge: the approval cards dapps' requests become, and Settings → Connected
+//! apps (turning the bridge on, tokens for programs, what each caller was granted).
+
+use super::{formats, texts};
+
+texts! {
+    approvals_title => "Requests from apps", "Anfragen von Apps";
+    connect => "wants to see your accounts", "möchte Ihre Konten sehen";
+    personal_sign => "asks you to sign a message", "bittet Sie, eine Nachricht zu signieren";
+    typed => "asks you to sign structured data", "bittet Sie, strukturierte Daten zu signieren";
+    send => "asks you to send a transaction", "bittet Sie, eine Transaktion zu senden";
+    other => "asks", "fragt";
+    approve => "Approve", "Zustimmen";
+    reject => "Reject", "Ablehnen";
+    code => "Two-factor code (if your policy asks)", "Zwei-Faktor-Code (falls Ihre Richtlinie fragt)";
+    title => "Connected apps", "Verbundene Apps";
+    note => "Web pages and programs on this computer can ask Cairn for your accounts, signatures and payments. Nothing listens until you turn it on, only this computer can reach it, and every request that matters waits for you here.",
+        "Webseiten und Programme auf diesem Computer können Cairn um Ihre Konten, Signaturen und Zahlungen bitten. Nichts lauscht, bevor Sie es einschalten, nur dieser Computer erreicht es, und jede wichtige Anfrage wartet hier auf Sie.";
+    port_label => "Port", "Port";
+    turn_on => "Turn on", "Einschalten";
+    turn_off => "Turn off", "Ausschalten";
+    off => "Off", "Aus";
+    tokens_title => "Programs (tokens)", "Programme (Tokens)";
+    token_name => "Name of the program", "Name des Programms";
+    make_token => "Make a token", "Token erstellen";
+    token_once => "Give this token to the program now: Cairn keeps only its fingerprint and will not show it again.",
+        "Geben Sie dieses Token jetzt dem Programm: Cairn behält nur seinen Fingerabdruck und zeigt es nicht wieder.";
+    revoke => "Revoke", "Widerrufen";
+    revoked => "revoked", "widerrufen";
+    grants_title => "What each app may see", "Was jede App sehen darf";
+    no_grants => "No app is connected.", "Keine App ist verbunden.";
+}
+
+formats! {
+    listening(url) => "On: {url}", "An: {url}";
+    on_chain(chain) => "on chain {chain}", "auf Chain {chain}";
+    grant_line(accounts, chain) => "{accounts} · chain {chain}", "{accounts} · Chain {chain}";
+}
