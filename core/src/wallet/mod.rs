@@ -79,9 +79,11 @@ pub struct Wallet {
 
 impl Drop for Wallet {
     fn drop(&mut self) {
-        // The bridge's tasks outlive the handle otherwise: nothing should listen for a wallet
-        // that is gone (a profile switched, the app closing).
-        self.bridge.shutdown();
+        // Handles are clones of one wallet; when the last goes (a profile switched, the app
+        // closing), nothing should listen for it — the bridge's tasks hold it only weakly.
+        if Arc::strong_count(&self.ctx) == 1 {
+            self.bridge.shutdown();
+        }
     }
 }
 

@@ -23,6 +23,7 @@ texts! {
     kind_transfer => "transfer", "Überweisung";
     kind_erc20_transfer => "erc20 transfer", "ERC-20-Überweisung";
     kind_batch => "batch", "Batch";
+    kind_contract_call => "contract call", "Vertragsaufruf";
     kind_cancel => "cancel", "Stornierung";
 
     // The operations.

@@ -9,8 +9,10 @@ texts! {
     import_tab => "Import", "Importieren";
     create_title => "Create your wallet", "Ihre Wallet erstellen";
     import_title => "Import a wallet", "Eine Wallet importieren";
-    recover_hint => "Lost the key of a Safe that has guardians? Create a new wallet here, then open Settings → Guardians and recovery → Recover an account.",
-        "Schlüssel eines Safes mit Guardians verloren? Legen Sie hier eine neue Wallet an und öffnen Sie dann Einstellungen → Guardians und Wiederherstellung → Ein Konto wiederherstellen.";
+    recover_summary => "Recovering a Safe whose key you lost?", "Einen Safe wiederherstellen, dessen Schlüssel verloren ist?";
+    recover_hint => "Create a new wallet here: its key becomes the Safe's new owner. Name the Safe, and after the backup Cairn opens Settings → Guardians and recovery with the request ready to make and send to its guardians.",
+        "Legen Sie hier eine neue Wallet an: Ihr Schlüssel wird der neue Eigentümer des Safes. Nennen Sie den Safe, und nach der Sicherung öffnet Cairn Einstellungen → Guardians und Wiederherstellung, bereit, die Anfrage zu erstellen und an seine Guardians zu senden.";
+    recover_safe_label => "The Safe's address", "Adresse des Safes";
     password_intro => "The password unlocks Cairn on this device. It cannot be recovered: your recovery phrase can.",
         "Das Passwort entsperrt Cairn auf diesem Gerät. Es lässt sich nicht wiederherstellen – Ihre Wiederherstellungsphrase schon.";
     secret_label => "Recovery phrase or private key", "Wiederherstellungsphrase oder privater Schlüssel";

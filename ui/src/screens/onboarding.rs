@@ -37,6 +37,7 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
     let passphrase = use_state(String::new);
     let error = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
+    let recover = use_state(String::new);
 
     let onsubmit = {
         let (mode, password, confirm, words, secret, passphrase, error, busy) = (
@@ -50,12 +51,15 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
             busy.clone(),
         );
         let (network, go) = (props.network.clone(), props.go.clone());
+        let recover = recover.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *password != *confirm {
                 error.set(Some(invalid_input(tr::passwords_differ())));
                 return;
             }
+            // The Safe to recover, for the recovery panel to pick up after the backup.
+            crate::screens::dashboard::remember_recovery(recover.trim());
             let (error, busy, network, go) =
                 (error.clone(), busy.clone(), network.clone(), go.clone());
             busy.set(true);
@@ -156,7 +160,12 @@ pub(crate) fn onboarding(props: &ScreenProps) -> Html {
                 </button>
             </form>
             if creating {
-                <p class="small muted" id="recover-hint">{ tr::recover_hint() }</p>
+                <details class="more" id="recover-details">
+                    <summary>{ tr::recover_summary() }</summary>
+                    <p class="small muted" id="recover-hint">{ tr::recover_hint() }</p>
+                    <label for="recover-safe">{ tr::recover_safe_label() }</label>
+                    <input id="recover-safe" type="text" class="mono" placeholder="0x…" value={(*recover).clone()} oninput={field(&recover)} />
+                </details>
             }
             <NetworkBadge network={props.network.clone()} />
         </section>

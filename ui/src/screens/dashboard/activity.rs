@@ -120,6 +120,7 @@ fn kind_label(kind: &str) -> String {
         "transfer" => tr::kind_transfer().into(),
         "erc20_transfer" => tr::kind_erc20_transfer().into(),
         "batch" => tr::kind_batch().into(),
+        "contract_call" => tr::kind_contract_call().into(),
         "cancel" => tr::kind_cancel().into(),
         "guardian_setup" => crate::i18n::recovery::guardians_set().into(),
         "recovery_schedule" => crate::i18n::recovery::recovery_scheduled_done().into(),

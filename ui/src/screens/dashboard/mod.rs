@@ -36,9 +36,48 @@ pub(crate) struct DashboardProps {
     pub go: Callback<Screen>,
 }
 
+/// Where a Safe named at onboarding waits for the recovery panel (this window's session only).
+const RECOVER_KEY: &str = "cairn.recover";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+/// Keeps the Safe a new wallet is made to recover (nothing when `address` is empty).
+pub(crate) fn remember_recovery(address: &str) {
+    if let Some(s) = session_storage() {
+        let _ = if address.is_empty() {
+            s.remove_item(RECOVER_KEY)
+        } else {
+            s.set_item(RECOVER_KEY, address)
+        };
+    }
+}
+
+/// The Safe named at onboarding, once: the recovery panel takes it.
+pub(crate) fn take_recovery() -> Option<String> {
+    let s = session_storage()?;
+    let address = s.get_item(RECOVER_KEY).ok().flatten()?;
+    let _ = s.remove_item(RECOVER_KEY);
+    Some(address)
+}
+
+fn recovery_waiting() -> bool {
+    session_storage()
+        .and_then(|s| s.get_item(RECOVER_KEY).ok().flatten())
+        .is_some()
+}
+
 #[function_component(Dashboard)]
 pub(crate) fn dashboard(props: &DashboardProps) -> Html {
-    let tab = use_state(|| Tab::Accounts);
+    // A new wallet made to recover a Safe opens where the recovery is made.
+    let tab = use_state(|| {
+        if recovery_waiting() {
+            Tab::Settings
+        } else {
+            Tab::Accounts
+        }
+    });
     // A new language re-mounts the places (the key) with their text in it; the place stays.
     let lang = use_context::<LangHandle>().map(|l| *l);
     let lock = {

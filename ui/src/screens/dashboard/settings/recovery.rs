@@ -369,6 +369,21 @@ fn recover_panel(props: &RecoverProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let copied = use_state(|| false);
     {
+        // The Safe named at onboarding: filled in, and the panel brought into view.
+        let account = account.clone();
+        use_effect_with((), move |_| {
+            if let Some(a) = crate::screens::dashboard::take_recovery() {
+                account.set(a);
+                if let Some(panel) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("recover-panel"))
+                {
+                    panel.scroll_into_view();
+                }
+            }
+        });
+    }
+    {
         // A request made earlier (approvals take days) is picked up again: making a new one
         // would void the approvals the guardians sent for it.
         let (account, request, status, error) = (
