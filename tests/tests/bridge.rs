@@ -203,6 +203,23 @@ async fn the_loopback_rules_hold_against_each_attack() {
         .await;
         assert_eq!(body["error"]["code"], 4200, "{m}: {body}");
     }
+    // One request for the user per batch; a value the wallet cannot read is refused, not zero.
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_requestAccounts", "params": []},
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_requestAccounts", "params": []},
+    ])
+    .to_string();
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &batch).await;
+    assert_eq!(body[0]["result"], json!([me]), "{body}");
+    assert_eq!(body[1]["error"]["code"], -32005, "{body}");
+    let numeric = json!([{"from": me, "to": me, "value": 16}]);
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &call("eth_sendTransaction", numeric),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], -32602, "{body}");
     let grants = w.bridge_grants().await.unwrap();
     assert_eq!(grants.len(), 1);
     assert_eq!(
@@ -210,6 +227,30 @@ async fn the_loopback_rules_hold_against_each_attack() {
         (page, vec![me.clone()])
     );
     answering.abort();
+
+    // Revoking an app drops what it asked that still waits: the user cannot approve it later.
+    let asking = {
+        let url = url.clone();
+        let me = me.clone();
+        tokio::spawn(async move {
+            post(
+                &url,
+                &[JSON, ("origin", page)],
+                &call("personal_sign", json!(["0x6869", me])),
+            )
+            .await
+        })
+    };
+    for _ in 0..100 {
+        if !w.bridge_approvals().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    w.bridge_grant_revoke(page).await.unwrap();
+    assert!(w.bridge_approvals().is_empty());
+    let (_, body, _) = asking.await.unwrap();
+    assert_eq!(body["error"]["code"], 4001, "{body}");
 
     // A flood of requests that wait for the user is cut at the per-caller cap.
     let flood = "https://flood.example";

@@ -95,7 +95,12 @@ impl Approvals {
         self.lock().waiting.retain(|(a, _)| a.id != id);
     }
 
-    /// Refuses everything (the wallet locked, the bridge stopped).
+    /// Drops what `caller` asked (its access was revoked).
+    pub(crate) fn withdraw_caller(&self, caller: &str) {
+        self.lock().waiting.retain(|(a, _)| a.caller != caller);
+    }
+
+    /// Refuses everything (the bridge stopped, its wallet went away).
     pub(crate) fn clear(&self) {
         self.lock().waiting.clear();
     }

@@ -49,6 +49,8 @@ pub(crate) enum Refusal {
     TooLarge,
     #[error("too many requests: slow down")]
     RateLimited,
+    #[error("the request body did not arrive in time")]
+    Slow,
 }
 
 impl Refusal {
@@ -60,6 +62,7 @@ impl Refusal {
             Refusal::NotJson => 415,
             Refusal::TooLarge => 413,
             Refusal::RateLimited => 429,
+            Refusal::Slow => 408,
         }
     }
 }

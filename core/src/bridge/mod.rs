@@ -58,8 +58,8 @@ pub struct Shared {
 }
 
 impl Shared {
-    fn allow(&self, key: &str) -> bool {
-        self.rates.allow(key)
+    fn allow(&self, key: &str, cost: usize) -> bool {
+        self.rates.allow(key, cost)
     }
 
     /// Stops listening at once (the wallet handle is going away; its tasks hold this too).
@@ -214,13 +214,19 @@ impl Bridge<'_> {
         .await
     }
 
-    /// Revokes a token: its next call is refused, its grant is gone.
+    /// Revokes a token: its next call is refused, its grant is gone, what it asked is dropped.
     pub(crate) async fn revoke_token(&self, id: i64) -> Result<()> {
         match self
             .with_session(|s| Ok(s.ledger.revoke_bridge_token(id)?))
             .await?
         {
-            true => Ok(()),
+            true => {
+                self.shared
+                    .approvals
+                    .withdraw_caller(&format!("token:{id}"));
+                self.told();
+                Ok(())
+            }
             false => Err(BridgeError::NoToken(id)),
         }
     }
@@ -252,12 +258,17 @@ impl Bridge<'_> {
         .await
     }
 
+    /// Takes a caller's grant back; what it asked that still waits is dropped too.
     pub(crate) async fn revoke_grant(&self, caller: &str) -> Result<()> {
         match self
             .with_session(|s| Ok(s.ledger.revoke_bridge_grant(caller)?))
             .await?
         {
-            true => Ok(()),
+            true => {
+                self.shared.approvals.withdraw_caller(caller);
+                self.told();
+                Ok(())
+            }
             false => Err(BridgeError::NoGrant(caller.to_string())),
         }
     }

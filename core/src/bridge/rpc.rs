@@ -104,7 +104,7 @@ impl From<BridgeError> for RpcFail {
                 UNAUTHORIZED,
                 "Cairn is locked: unlock it in the app, then try again",
             ),
-            other => fail(INTERNAL, other.to_string()),
+            other => internal(other),
         }
     }
 }
@@ -121,9 +121,29 @@ fn chain_fail(e: ChainError) -> RpcFail {
             message,
             data: data.map(Value::String),
         },
-        e if e.is_offline() => fail(DISCONNECTED, format!("the network does not answer: {e}")),
-        e => fail(INTERNAL, e.to_string()),
+        e if e.is_offline() => fail(DISCONNECTED, "the network does not answer"),
+        e => fail(INTERNAL, redact(&e.to_string())),
     }
+}
+
+/// A message for a dapp without the wallet's endpoints in it (node URLs may carry API keys).
+fn redact(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                "(an endpoint)"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A core error for a dapp: its words, without endpoints.
+fn internal(e: impl std::fmt::Display) -> RpcFail {
+    fail(INTERNAL, redact(&e.to_string()))
 }
 
 impl Bridge<'_> {
@@ -236,7 +256,7 @@ impl Bridge<'_> {
                 let signed = Messages { ctx: self.ctx }
                     .sign_request("personal_sign", &account, data)
                     .await
-                    .map_err(|e| fail(INTERNAL, e.to_string()))?;
+                    .map_err(internal)?;
                 Ok(json!(signed.signature))
             }
             "eth_signTypedData_v4" => {
@@ -261,7 +281,7 @@ impl Bridge<'_> {
                 let signed = Messages { ctx: self.ctx }
                     .sign_request("eth_signTypedData_v4", &account, &typed)
                     .await
-                    .map_err(|e| fail(INTERNAL, e.to_string()))?;
+                    .map_err(internal)?;
                 Ok(json!(signed.signature))
             }
             "eth_sendTransaction" => {
@@ -287,7 +307,7 @@ impl Bridge<'_> {
                 let known = crate::networks::Networks { ctx: self.ctx }
                     .networks()
                     .await
-                    .map_err(|e| fail(INTERNAL, e.to_string()))?
+                    .map_err(internal)?
                     .iter()
                     .any(|n| n.spec.chain_id == wanted);
                 if known {
@@ -391,6 +411,7 @@ impl Bridge<'_> {
             payload,
             created_at: now(),
         };
+        let chain_id = approval.chain_id;
         let (id, rx) = self.shared.approvals.ask(approval).map_err(|f| match f {
             Full::Caller => fail(
                 LIMIT,
@@ -403,7 +424,23 @@ impl Bridge<'_> {
         self.shared.approvals.withdraw(id);
         self.told();
         match decision {
-            Ok(Ok(d)) if d.approve => Ok(d),
+            Ok(Ok(d)) if d.approve => {
+                // The answer came later: the wallet must still be on the chain the card showed,
+                // and the caller still allowed (a revoke meanwhile voids it).
+                if self.ctx.network().chain_id != chain_id {
+                    return Err(fail(REJECTED, "the wallet changed networks meanwhile"));
+                }
+                if method != "connect" {
+                    let key = caller.key();
+                    let still = self
+                        .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
+                        .await?;
+                    if still.is_none() {
+                        return Err(fail(UNAUTHORIZED, "the app's access was revoked meanwhile"));
+                    }
+                }
+                Ok(d)
+            }
             Ok(Ok(_)) => Err(fail(REJECTED, "the user rejected the request")),
             Ok(Err(_)) => Err(fail(REJECTED, "the request was withdrawn")),
             Err(_) => Err(fail(REJECTED, "nobody answered the request in time")),
@@ -474,18 +511,18 @@ impl Bridge<'_> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(from)
             .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+            .map_err(internal)?;
         let op = if smart {
             let op = crate::smart::payment_as_user_op(from.to_string(), &req);
             SmartAccounts { ctx: self.ctx }
                 .send_user_op(&op)
                 .await
-                .map_err(|e| fail(INTERNAL, e.to_string()))?
+                .map_err(internal)?
         } else {
             Payments { ctx: self.ctx }
                 .send(&req)
                 .await
-                .map_err(|e| fail(INTERNAL, e.to_string()))?
+                .map_err(internal)?
         };
         self.transaction_hash(op).await
     }
@@ -504,7 +541,7 @@ impl Bridge<'_> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(from)
             .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+            .map_err(internal)?;
         if smart {
             let req = cairn_api::UserOpRequest {
                 from: from.to_string(),
@@ -514,15 +551,17 @@ impl Bridge<'_> {
                 mfa_code,
                 override_risk: false,
             };
+            // What the calls move (tokens, approvals) the limits cannot value: with the second
+            // factor on, they always need the code.
             let raw = crate::smart::RawCalls {
                 calls,
                 kind: "contract_call",
-                needs_code: None,
+                needs_code: Some("contract calls a dapp asked for"),
             };
             return SmartAccounts { ctx: self.ctx }
                 .send_raw_calls(&req, &raw)
                 .await
-                .map_err(|e| fail(INTERNAL, e.to_string()));
+                .map_err(internal);
         }
         if calls.len() != 1 {
             return Err(fail(
@@ -542,7 +581,7 @@ impl Bridge<'_> {
         Payments { ctx: self.ctx }
             .send_call(&req, data)
             .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))
+            .map_err(internal)
     }
 
     /// The chain transaction that carries `op`: a key's at once, a user operation's once a
@@ -556,41 +595,41 @@ impl Bridge<'_> {
         let mut events = self.ctx.subscribe();
         self.ctx.wake_sync();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+        // Read from the ledger on every event and every second: an event missed (or sent
+        // before this listened) does not leave the caller waiting.
         loop {
-            match tokio::time::timeout_at(deadline, events.recv()).await {
-                Ok(Ok(WalletEvent::Operation(o))) if o.id == op.id => {
-                    if let Some(tx) = o.bundle_tx.clone().or(if o.user_operation {
-                        None
-                    } else {
-                        o.hash.clone()
-                    }) {
-                        return Ok(json!(tx));
-                    }
-                    if o.state == "failed" || o.state == "dropped" {
-                        return Err(fail(
-                            INTERNAL,
-                            o.error.unwrap_or_else(|| "the operation failed".into()),
-                        ));
-                    }
-                }
-                Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
-                Ok(Err(_)) | Err(_) => {
-                    return Err(fail(
-                        INTERNAL,
-                        "sent, but no transaction hash yet: see it in Cairn's activity",
-                    ))
-                }
+            let o = Payments { ctx: self.ctx }
+                .operation(op.id)
+                .await
+                .map_err(internal)?;
+            if let Some(tx) = o.bundle_tx.clone() {
+                return Ok(json!(tx));
             }
+            if o.state == "failed" || o.state == "dropped" {
+                return Err(internal(
+                    o.error.unwrap_or_else(|| "the operation failed".into()),
+                ));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                // Queued is not failed: the caller must not send it again.
+                return Err(fail(
+                    LIMIT,
+                    "queued, not yet on chain: see it in Cairn's activity before asking again",
+                ));
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
         }
     }
 }
 
 /// A hex quantity (absent: zero).
 fn quantity(v: Option<&Value>) -> Result<U256, RpcFail> {
-    match v.and_then(Value::as_str) {
-        Some(v) => U256::from_str_radix(v.trim_start_matches("0x"), 16)
+    match v {
+        None | Some(Value::Null) => Ok(U256::ZERO),
+        Some(Value::String(v)) if v.starts_with("0x") => U256::from_str_radix(&v[2..], 16)
             .map_err(|_| fail(INVALID_PARAMS, "a value must be a hex quantity")),
-        None => Ok(U256::ZERO),
+        // Never read as zero: a value the wallet cannot read is refused.
+        Some(_) => Err(fail(INVALID_PARAMS, "a value must be a hex quantity (0x…)")),
     }
 }
 
@@ -653,7 +692,7 @@ impl Bridge<'_> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(&address)
             .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+            .map_err(internal)?;
         let chain = format!("0x{:x}", self.ctx.network().chain_id);
         let status = if smart { "supported" } else { "unsupported" };
         Ok(json!({ chain: {"atomic": {"status": status}} }))
@@ -704,6 +743,17 @@ impl Bridge<'_> {
                 data: bytes.into(),
             });
         }
+        // Said before the user is asked: a key cannot run several calls as one.
+        let smart = Accounts { ctx: self.ctx }
+            .is_smart(from)
+            .await
+            .map_err(internal)?;
+        if !smart && calls.len() > 1 {
+            return Err(fail(
+                ATOMIC_UNSUPPORTED,
+                "several calls at once need a smart account (they run atomically there)",
+            ));
+        }
         let decision = self
             .ask(
                 caller,
@@ -742,19 +792,16 @@ impl Bridge<'_> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(from)
             .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))?;
+            .map_err(internal)?;
         if smart {
             let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
             op.sponsored = self.ctx.network().paymaster_url.is_some();
             return SmartAccounts { ctx: self.ctx }
                 .send_user_op(&op)
                 .await
-                .map_err(|e| fail(INTERNAL, e.to_string()));
+                .map_err(internal);
         }
-        Payments { ctx: self.ctx }
-            .send(req)
-            .await
-            .map_err(|e| fail(INTERNAL, e.to_string()))
+        Payments { ctx: self.ctx }.send(req).await.map_err(internal)
     }
 
     /// `wallet_getCallsStatus`: where the batch's operation stands, with its receipt once on
@@ -814,6 +861,28 @@ impl Bridge<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_hex_quantities_or_refused() {
+        assert_eq!(quantity(None).unwrap(), U256::ZERO);
+        assert_eq!(quantity(Some(&json!("0x10"))).unwrap(), U256::from(16));
+        for bad in [json!(16), json!("16"), json!("0xzz"), json!({"v": 1})] {
+            assert_eq!(
+                quantity(Some(&bad)).unwrap_err().code,
+                INVALID_PARAMS,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn endpoints_never_reach_a_dapp() {
+        let m = redact("the node at https://mainnet.example/v3/SECRETKEY answered HTTP 500");
+        assert!(
+            !m.contains("SECRETKEY") && m.contains("(an endpoint)"),
+            "{m}"
+        );
+    }
 
     #[test]
     fn batch_ids_name_operations_and_nothing_else() {

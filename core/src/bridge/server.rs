@@ -26,8 +26,20 @@ const MAX_BATCH: usize = 32;
 /// Requests per second one caller may make, and the burst it may save up.
 const RATE: f64 = 50.0;
 const BURST: f64 = 200.0;
-/// How long a client may take to send its request head.
+/// How long a client may take to send its request head, and then its body.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once (each waiting request holds one).
+const MAX_CONNECTIONS: usize = 64;
+/// Methods that wait for the user: one per batch.
+const ASKS_USER: &[&str] = &[
+    "eth_requestAccounts",
+    "wallet_requestPermissions",
+    "personal_sign",
+    "eth_signTypedData_v4",
+    "eth_sendTransaction",
+    "wallet_sendCalls",
+];
 
 /// A listening bridge: dropped or stopped, it closes its sockets and connections.
 #[derive(Debug)]
@@ -85,14 +97,24 @@ async fn serve(
     port: u16,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let accepted = tokio::select! {
             _ = stopped.changed() => return,
             a = listener.accept() => a,
         };
+        // The wallet this served is gone: nothing listens for it any more.
+        if ctx.strong_count() == 0 {
+            return;
+        }
         let Ok((stream, _)) = accepted else { continue };
+        // Over the cap the connection is closed at once, not queued.
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            continue;
+        };
         let (ctx, shared, mut stopped) = (ctx.clone(), shared.clone(), stopped.clone());
         tokio::spawn(async move {
+            let _slot = slot;
             let service = hyper::service::service_fn(move |req| {
                 let (ctx, shared) = (ctx.clone(), shared.clone());
                 async move { Ok::<_, std::convert::Infallible>(handle(ctx, shared, port, req).await) }
@@ -146,8 +168,16 @@ async fn handle(
         return refuse(&Refusal::BadHost, None);
     }
     let Some(ctx) = ctx.upgrade() else {
-        return refuse(&Refusal::BadHost, None);
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": 4900, "message": "the wallet closed"}}),
+            None,
+        );
     };
+    // Every caller together, before any work on its credentials.
+    if !shared.allow("*", 1) {
+        return refuse(&Refusal::RateLimited, None);
+    }
     let origin = match header(&req, ORIGIN) {
         Some(o) => match site_origin(o) {
             Ok(o) => Some(o),
@@ -204,12 +234,15 @@ async fn handle(
             }
         }
     };
-    if !shared.allow(&caller.key()) {
-        return refuse(&Refusal::RateLimited, cors);
-    }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return refuse(&Refusal::TooLarge, cors),
+    let body = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        Limited::new(req.into_body(), MAX_BODY).collect(),
+    )
+    .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => return refuse(&Refusal::TooLarge, cors),
+        Err(_) => return refuse(&Refusal::Slow, cors),
     };
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return reply(
@@ -218,10 +251,29 @@ async fn handle(
             cors,
         );
     };
+    // A batch costs what its requests cost.
+    let cost = match &request {
+        Value::Array(batch) => batch.len().max(1),
+        _ => 1,
+    };
+    if !shared.allow(&caller.key(), cost) {
+        return refuse(&Refusal::RateLimited, cors);
+    }
     let answer = match request {
         Value::Array(batch) if batch.len() <= MAX_BATCH => {
             let mut out = Vec::with_capacity(batch.len());
+            let mut asked = false;
             for r in &batch {
+                let asks = r
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| ASKS_USER.contains(&m));
+                if asks && asked {
+                    out.push(json!({"jsonrpc": "2.0", "id": r.get("id").cloned().unwrap_or(Value::Null),
+                        "error": {"code": -32005, "message": "one request for the user per batch"}}));
+                    continue;
+                }
+                asked |= asks;
                 out.push(bridge.answer(&caller, r).await);
             }
             Value::Array(out)
@@ -241,18 +293,29 @@ pub(crate) struct Rates {
 }
 
 impl Rates {
-    pub(crate) fn allow(&self, key: &str) -> bool {
+    /// Takes `cost` tokens from `key`'s bucket ("*": everyone's, at ten times the rate).
+    pub(crate) fn allow(&self, key: &str, cost: usize) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
+        let (rate, burst) = if key == "*" {
+            (RATE * 10.0, BURST * 10.0)
+        } else {
+            (RATE, BURST)
+        };
+        // Full buckets carry no memory: dropping them bounds the map without giving anyone
+        // who spent theirs a fresh one.
         if buckets.len() > 10_000 {
-            buckets.clear();
+            buckets.retain(|_, (at, tokens)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * RATE < BURST
+            });
         }
-        let (at, tokens) = buckets.entry(key.to_string()).or_insert((now, BURST));
-        let refill = now.duration_since(*at).as_secs_f64() * RATE;
-        *tokens = (*tokens + refill).min(BURST);
+        let (at, tokens) = buckets.entry(key.to_string()).or_insert((now, burst));
+        let refill = now.duration_since(*at).as_secs_f64() * rate;
+        *tokens = (*tokens + refill).min(burst);
         *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+        let cost = cost as f64;
+        if *tokens >= cost {
+            *tokens -= cost;
             true
         } else {
             false

@@ -736,22 +736,40 @@ impl Payments<'_> {
     }
 
     async fn send_with(&self, req: &SendRequest, data: Option<Vec<u8>>) -> Result<Operation> {
+        let calling = data.is_some();
         let (plan, _) = self.plan_with(req, data).await?;
         // The simulation, the risk checks and the policy's word before anything is signed
         // (amount limits count the native value).
         let risk = self.plan_risk(&plan).await?;
-        TwoFactor { ctx: self.ctx }
+        let two_factor = TwoFactor { ctx: self.ctx };
+        // What a contract call moves (a token transfer, an approval) the limits cannot value:
+        // with the second factor on, it always needs the code.
+        if calling {
+            two_factor
+                .require_mfa(req.mfa_code.as_deref(), "a contract call a dapp asked for")
+                .await?;
+        }
+        let authorized = two_factor
             .authorize_send(
                 plan.tx_value,
                 plan.asset
                     .contract
                     .as_deref()
                     .map(|c| (c, plan.amount, plan.asset.decimals)),
-                req.mfa_code.as_deref(),
+                if calling {
+                    None
+                } else {
+                    req.mfa_code.as_deref()
+                },
                 Some(&risk),
                 req.override_risk,
             )
-            .await?;
+            .await;
+        match authorized {
+            // The code checked above meets the policy's demand for one.
+            Err(crate::guard::mfa::MfaError::Required(_)) if calling => {}
+            other => other?,
+        }
         let chain_id = self.ctx.network().chain_id;
         let op = self
             .with_session(|s| {

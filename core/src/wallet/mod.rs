@@ -853,6 +853,11 @@ impl Wallet {
             .await?)
     }
 
+    /// Stops the bridge now, leaving the user's choice as it is (a profile switched away).
+    pub fn bridge_shutdown(&self) {
+        self.bridge.shutdown();
+    }
+
     /// Stops the bridge; what waited for the user is refused.
     pub async fn bridge_stop(&self) -> cairn_api::BridgeStatus {
         self.bridge().stop().await

@@ -137,6 +137,8 @@ impl Device {
             return Ok(old);
         }
         old.lock().await;
+        // Nothing listens for a profile that is not in use.
+        old.bridge_shutdown();
         let wallet = Self::wallet_for(&self.root, name, &self.template)?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) =
             (name.to_string(), wallet.clone());

@@ -55,13 +55,41 @@ fn approval_card(props: &CardProps) -> Html {
     let code = use_state(String::new);
     let error = use_state(|| None::<cairn_api::ApiError>);
     let busy = use_state(|| false);
+    // Connecting shares what the user ticks: the first account unless they choose more.
+    let accounts = crate::hooks::use_accounts();
+    let shared = use_state(Vec::<String>::new);
+    {
+        let shared = shared.clone();
+        let first = accounts.list.first().map(|a| a.address.clone());
+        use_effect_with(first, move |first| {
+            if shared.is_empty() {
+                if let Some(f) = first.clone() {
+                    shared.set(vec![f]);
+                }
+            }
+        });
+    }
+    let tick = |address: String| {
+        let shared = shared.clone();
+        Callback::from(move |_: Event| {
+            let mut list = (*shared).clone();
+            match list.iter().position(|a| *a == address) {
+                Some(i) => {
+                    list.remove(i);
+                }
+                None => list.push(address.clone()),
+            }
+            shared.set(list);
+        })
+    };
     let decide = |approve: bool| {
         let (id, code, error, busy) = (a.id, code.clone(), error.clone(), busy.clone());
+        let shared = (*shared).clone();
         Callback::from(move |_: MouseEvent| {
             let decision = BridgeDecision {
                 id,
                 approve,
-                accounts: Vec::new(),
+                accounts: shared.clone(),
                 mfa_code: Some((*code).trim().to_string()).filter(|c| !c.is_empty()),
             };
             let (error, busy) = (error.clone(), busy.clone());
@@ -81,6 +109,7 @@ fn approval_card(props: &CardProps) -> Html {
         "personal_sign" => tr::personal_sign(),
         "eth_signTypedData_v4" => tr::typed(),
         "eth_sendTransaction" => tr::send(),
+        "wallet_sendCalls" => tr::calls(),
         _ => tr::other(),
     };
     // The registrable part of the name in bold inside the full origin.
@@ -110,15 +139,27 @@ fn approval_card(props: &CardProps) -> Html {
                 { a.account.as_deref().map(short).unwrap_or_default() }
                 { " " }{ tr::on_chain(a.chain_id) }
             </p>
+            if a.method == "connect" {
+                <fieldset class="choice share">
+                    <legend>{ tr::share() }</legend>
+                    { for accounts.list.iter().map(|acc| html! {
+                        <label>
+                            <input type="checkbox" class="share-account" value={acc.address.clone()}
+                                checked={shared.contains(&acc.address)} onchange={tick(acc.address.clone())} />
+                            { format!("{} · {}", acc.name, short(&acc.address)) }
+                        </label>
+                    }) }
+                </fieldset>
+            }
             if !payload.is_empty() {
                 <pre class="mono payload">{ payload }</pre>
             }
-            if a.method == "eth_sendTransaction" {
+            if a.method == "eth_sendTransaction" || a.method == "wallet_sendCalls" {
                 <CodeInput id={code_id} label={tr::code()} state={code.clone()} />
             }
             <ErrorLine error={(*error).clone()} />
             <div class="actions">
-                <button class="approve" disabled={*busy} onclick={decide(true)}>{ tr::approve() }</button>
+                <button class="approve" disabled={*busy || (a.method == "connect" && shared.is_empty())} onclick={decide(true)}>{ tr::approve() }</button>
                 <button class="secondary reject" disabled={*busy} onclick={decide(false)}>{ tr::reject() }</button>
             </div>
         </div>

@@ -9,6 +9,8 @@ texts! {
     personal_sign => "asks you to sign a message", "bittet Sie, eine Nachricht zu signieren";
     typed => "asks you to sign structured data", "bittet Sie, strukturierte Daten zu signieren";
     send => "asks you to send a transaction", "bittet Sie, eine Transaktion zu senden";
+    calls => "asks you to send a batch of calls", "bittet Sie, mehrere Aufrufe zusammen zu senden";
+    share => "Accounts to show it", "Konten, die es sehen darf";
     other => "asks", "fragt";
     approve => "Approve", "Zustimmen";
     reject => "Reject", "Ablehnen";
