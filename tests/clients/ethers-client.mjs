@@ -1,17 +1,31 @@
 // ethers 6.17.0 as a dapp talking to Cairn's bridge: JsonRpcProvider over a FetchRequest that
-// carries the bearer token. env as viem-client.mjs; SCENARIO=connect|sign|send|all.
-import { FetchRequest, JsonRpcProvider, Network, parseEther, verifyMessage } from 'ethers';
+// carries the bearer token, or (TRANSPORT=ws) WebSocketProvider offering the token as the
+// subprotocol `cairn.<token>`. env as viem-client.mjs; SCENARIO=connect|sign|send|all.
+import {
+  FetchRequest, JsonRpcProvider, Network, WebSocketProvider, parseEther, verifyMessage,
+} from 'ethers';
+import { WebSocket } from 'ws';
 
-const { BRIDGE_URL, BRIDGE_TOKEN = '', CHAIN_ID = '31337', SCENARIO = 'all' } = process.env;
+const { BRIDGE_URL, BRIDGE_TOKEN = '', CHAIN_ID = '31337', SCENARIO = 'all', TRANSPORT = 'http' } = process.env;
 if (!BRIDGE_URL) { console.error('BRIDGE_URL is required'); process.exit(2); }
 
-const req = new FetchRequest(BRIDGE_URL);
-req.setHeader('Authorization', `Bearer ${BRIDGE_TOKEN}`);
-const provider = new JsonRpcProvider(req, Network.from(Number(CHAIN_ID)), {
-  staticNetwork: true,  // no eth_chainId probing/retry loop at start-up
-  batchMaxCount: 1,     // one JSON-RPC object per POST (ethers batches into arrays by default)
-  pollingInterval: 250, // tx.wait() polls eth_blockNumber; default is 4s
-});
+const network = Network.from(Number(CHAIN_ID));
+let provider;
+if (TRANSPORT === 'ws') {
+  const url = BRIDGE_URL.replace(/^http/, 'ws');
+  provider = new WebSocketProvider(() => new WebSocket(url, [`cairn.${BRIDGE_TOKEN}`]), network, {
+    staticNetwork: true,
+    pollingInterval: 250,
+  });
+} else {
+  const req = new FetchRequest(BRIDGE_URL);
+  req.setHeader('Authorization', `Bearer ${BRIDGE_TOKEN}`);
+  provider = new JsonRpcProvider(req, network, {
+    staticNetwork: true,  // no eth_chainId probing/retry loop at start-up
+    batchMaxCount: 1,     // one JSON-RPC object per POST (ethers batches into arrays by default)
+    pollingInterval: 250, // tx.wait() polls eth_blockNumber; default is 4s
+  });
+}
 
 let failed = false;
 const print = (o) => console.log(JSON.stringify(o, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));

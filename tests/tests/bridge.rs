@@ -525,3 +525,119 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     assert_eq!(batch_ops.len(), 1, "one user operation: {batch_ops:?}");
     assert!(batch_ops[0].user_operation);
 }
+
+#[tokio::test]
+async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(
+        dir.path(),
+        network(std::slice::from_ref(&devnet.endpoints.rpc_url)),
+    )
+    .await;
+    let w = Arc::new(w);
+    let url = w.bridge_start(0).await.unwrap().url.unwrap();
+    let ws = url.replace("http://", "ws://");
+    let handshake = |origin: Option<&str>, protocol: Option<&str>| {
+        let mut req = ws.as_str().into_client_request().unwrap();
+        if let Some(o) = origin {
+            req.headers_mut().insert("origin", o.parse().unwrap());
+        }
+        if let Some(p) = protocol {
+            req.headers_mut()
+                .insert("sec-websocket-protocol", p.parse().unwrap());
+        }
+        tokio_tungstenite::connect_async(req)
+    };
+    // Browsers send no CORS for sockets: the handshake itself is the check.
+    assert!(handshake(None, None).await.is_err(), "no origin, no token");
+    assert!(handshake(Some("null"), None).await.is_err(), "Origin: null");
+    assert!(
+        handshake(None, Some("cairn.cairn_0000")).await.is_err(),
+        "a made-up token"
+    );
+
+    // A page: it connects (approved as the user would), and is told when its grant goes.
+    let answering = approver(w.clone());
+    let (mut socket, _) = handshake(Some("https://dapp.example"), None).await.unwrap();
+    let ask = |id: u64, method: &str| {
+        Message::text(
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []}).to_string(),
+        )
+    };
+    socket.send(ask(1, "eth_chainId")).await.unwrap();
+    socket.send(ask(2, "eth_requestAccounts")).await.unwrap();
+    let mut answers = std::collections::HashMap::new();
+    while answers.len() < 2 {
+        let m = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+        answers.insert(v["id"].as_u64().unwrap(), v);
+    }
+    assert_eq!(answers[&1]["result"], "0x7a69");
+    assert_eq!(answers[&2]["result"], json!([me]));
+    answering.abort();
+    // Let the connection see the grant once, then take it back.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    w.bridge_grant_revoke("https://dapp.example").await.unwrap();
+    // Told as EIP-1193 has it: the accounts once connected, none once revoked.
+    let mut events = Vec::new();
+    while events.last() != Some(&json!({"event": "accountsChanged", "data": []})) {
+        let m = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("events so far: {events:?}"))
+            .unwrap()
+            .unwrap();
+        let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+        if v["method"] == "wallet_event" {
+            events.push(v["params"].clone());
+        }
+    }
+    assert!(
+        events.contains(&json!({"event": "accountsChanged", "data": [me]})),
+        "{events:?}"
+    );
+
+    // A program over a socket: ethers' WebSocketProvider with the token as its subprotocol.
+    let answering = approver(w.clone());
+    let token = w
+        .bridge_token_add("ethers-ws")
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let dir = cairn_tests::repo_root().join("tests/clients");
+    let out = tokio::process::Command::new("node")
+        .arg(dir.join("ethers-client.mjs"))
+        .current_dir(&dir)
+        .env("BRIDGE_URL", &url)
+        .env("BRIDGE_TOKEN", &token)
+        .env("SCENARIO", "sign")
+        .env("TRANSPORT", "ws")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), out)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("\"step\":\"signMessage\",\"ok\":true")
+            || text.contains("\"ok\":true,\"step\":\"signMessage\""),
+        "{text}"
+    );
+    answering.abort();
+}

@@ -51,6 +51,8 @@ pub(crate) enum Refusal {
     RateLimited,
     #[error("the request body did not arrive in time")]
     Slow,
+    #[error("Cairn is locked: unlock it in the app, then try again")]
+    Locked,
 }
 
 impl Refusal {
@@ -58,7 +60,7 @@ impl Refusal {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Refusal::BadHost | Refusal::BadOrigin(_) => 403,
-            Refusal::NoCredentials | Refusal::BadToken => 401,
+            Refusal::NoCredentials | Refusal::BadToken | Refusal::Locked => 401,
             Refusal::NotJson => 415,
             Refusal::TooLarge => 413,
             Refusal::RateLimited => 429,

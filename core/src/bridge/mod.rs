@@ -10,6 +10,7 @@ mod approvals;
 mod caller;
 mod rpc;
 mod server;
+mod ws;
 
 use std::sync::{Arc, Weak};
 

@@ -122,7 +122,8 @@ async fn serve(
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEAD_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::select! {
                 _ = conn => {}
                 _ = stopped.changed() => {}
@@ -167,6 +168,7 @@ async fn handle(
     if !host_ok(header(&req, HOST), port) {
         return refuse(&Refusal::BadHost, None);
     }
+    let weak = ctx.clone();
     let Some(ctx) = ctx.upgrade() else {
         return reply(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -177,6 +179,9 @@ async fn handle(
     // Every caller together, before any work on its credentials.
     if !shared.allow("*", 1) {
         return refuse(&Refusal::RateLimited, None);
+    }
+    if super::ws::is_upgrade(&req) {
+        return upgrade(req, weak, &ctx, shared).await;
     }
     let origin = match header(&req, ORIGIN) {
         Some(o) => match site_origin(o) {
@@ -321,4 +326,35 @@ impl Rates {
             false
         }
     }
+}
+
+/// A WebSocket handshake: a page by its `Origin`, a program by the token it offers as the
+/// subprotocol `cairn.<token>`; anything else refused before the socket opens.
+async fn upgrade(
+    req: Request<Incoming>,
+    weak: Weak<Ctx>,
+    ctx: &Ctx,
+    shared: Arc<Shared>,
+) -> Response<Full<Bytes>> {
+    let (caller, echo) = match header(&req, ORIGIN) {
+        Some(o) => match site_origin(o) {
+            Ok(origin) => (Caller::Site { origin }, None),
+            Err(r) => return refuse(&r, None),
+        },
+        None => {
+            let Some(token) = super::ws::offered_token(&req) else {
+                return refuse(&Refusal::NoCredentials, None);
+            };
+            let bridge = Bridge {
+                ctx,
+                shared: &shared,
+            };
+            match bridge.program(&token_hash(&token)).await {
+                Ok(Some(c)) => (c, Some(format!("cairn.{token}"))),
+                Ok(None) => return refuse(&Refusal::BadToken, None),
+                Err(_) => return refuse(&Refusal::Locked, None),
+            }
+        }
+    };
+    super::ws::accept(req, weak, shared, caller, echo)
 }
