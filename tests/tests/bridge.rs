@@ -171,7 +171,7 @@ async fn the_loopback_rules_hold_against_each_attack() {
         &call("eth_requestAccounts", json!([])),
     )
     .await;
-    assert_eq!(body["result"], json!([me]));
+    assert_eq!(body["result"], json!([me.to_lowercase()]));
     let (_, body, _) = post(
         &url,
         &[JSON, ("origin", page)],
@@ -210,7 +210,7 @@ async fn the_loopback_rules_hold_against_each_attack() {
     ])
     .to_string();
     let (_, body, _) = post(&url, &[JSON, ("origin", page)], &batch).await;
-    assert_eq!(body[0]["result"], json!([me]), "{body}");
+    assert_eq!(body[0]["result"], json!([me.to_lowercase()]), "{body}");
     assert_eq!(body[1]["error"]["code"], -32005, "{body}");
     let numeric = json!([{"from": me, "to": me, "value": 16}]);
     let (_, body, _) = post(
@@ -390,7 +390,7 @@ async fn viem_and_ethers_connect_sign_and_send() {
     let (ok, lines) = client("ethers-client.mjs", &url, &ethers, "all").await;
     assert!(ok, "ethers: {lines:?}");
     let connected = lines.iter().find(|l| l["step"] == "connect").unwrap();
-    assert_eq!(connected["addresses"], json!([me]));
+    assert_eq!(connected["addresses"], json!([me.to_lowercase()]));
     answering.abort();
 
     // Both payments went through the wallet's own path: in its activity, mined.
@@ -437,7 +437,10 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     let origin = [JSON, ("origin", page)];
     let (_, body, _) = post(&url, &origin, &call("eth_requestAccounts", json!([]))).await;
     assert!(
-        body["result"].as_array().unwrap().contains(&json!(me)),
+        body["result"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(me.to_lowercase())),
         "{body}"
     );
     let entry_point = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
@@ -583,7 +586,7 @@ async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes
         answers.insert(v["id"].as_u64().unwrap(), v);
     }
     assert_eq!(answers[&1]["result"], "0x7a69");
-    assert_eq!(answers[&2]["result"], json!([me]));
+    assert_eq!(answers[&2]["result"], json!([me.to_lowercase()]));
     answering.abort();
     // Let the connection see the grant once, then take it back.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -602,7 +605,7 @@ async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes
         }
     }
     assert!(
-        events.contains(&json!({"event": "accountsChanged", "data": [me]})),
+        events.contains(&json!({"event": "accountsChanged", "data": [me.to_lowercase()]})),
         "{events:?}"
     );
 
@@ -640,4 +643,93 @@ async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes
         "{text}"
     );
     answering.abort();
+}
+
+#[tokio::test]
+async fn metamask_test_dapp_in_chromium_through_the_extension() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let node = devnet.endpoints.rpc_url.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&node))).await;
+    let w = Arc::new(w);
+    w.devnet_fund(&me, "5").await.unwrap();
+    w.sync_once().await.unwrap();
+    let port = w.bridge_start(0).await.unwrap().port.unwrap();
+    // The pairing the user does once: a token made in Cairn, pasted into the extension.
+    let pairing = w
+        .bridge_token_add("browser extension")
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let answering = approver(w.clone());
+    let root = cairn_tests::repo_root();
+    let out = cairn_tests::output_dir();
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("tests/clients/test-dapp.mjs"))
+        .current_dir(root.join("tests/clients"))
+        .env("BRIDGE_PORT", port.to_string())
+        .env("PAIRING_TOKEN", &pairing)
+        .env("EXTENSION_DIR", root.join("extension"))
+        .env("OUT_DIR", &out)
+        .kill_on_drop(true)
+        .output();
+    let run = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the browser finished")
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout);
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    eprintln!("{lines:#?}\n{}", String::from_utf8_lossy(&run.stderr));
+    answering.abort();
+    assert!(run.status.success(), "{lines:?}");
+    for step in [
+        "extension",
+        "discovery",
+        "connect",
+        "personalSign",
+        "signTypedDataV4",
+        "send",
+        "eip5792",
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l["step"] == step)
+            .unwrap_or_else(|| panic!("no {step}: {lines:?}"));
+        assert_eq!(line["ok"], true, "{line}");
+    }
+    let connected = lines.iter().find(|l| l["step"] == "connect").unwrap();
+    assert_eq!(
+        connected["account"].as_str().unwrap().to_lowercase(),
+        me.to_lowercase()
+    );
+    // The page's grant is its own origin's, restated by the extension, not the extension's.
+    let grants = w.bridge_grants().await.unwrap();
+    assert!(
+        grants
+            .iter()
+            .any(|g| g.caller.starts_with("http://127.0.0.1:")),
+        "{grants:?}"
+    );
+    assert!(
+        !grants
+            .iter()
+            .any(|g| g.caller.starts_with("chrome-extension")),
+        "{grants:?}"
+    );
+    let paid = "0x0c54FcCd2e384b4BB6f2E405Bf5Cbc15a017AaFb";
+    for _ in 0..50 {
+        if eth_balance(&node, paid).await >= wei("0.01") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        eth_balance(&node, paid).await >= wei("0.01"),
+        "the page's payment landed"
+    );
 }

@@ -1480,7 +1480,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     assert!(
         accounts["result"]
             .as_array()
-            .is_some_and(|a| a.contains(&json!(expected))),
+            .is_some_and(|a| a.contains(&json!(expected.to_lowercase()))),
         "{accounts}"
     );
     let message = "hello from a dapp";

@@ -69,6 +69,21 @@ impl Refusal {
     }
 }
 
+/// Cairn's own browser extension (`extension/`), pinned by the public key in its manifest: the
+/// only extension origin accepted, and only with a pairing token, over a WebSocket.
+pub(crate) const EXTENSION_ORIGIN: &str = "chrome-extension://moogfdoibbpfpglpkbajaiboiljolnbn";
+
+/// The page origin the extension restates for a tab (the subprotocol `cairn-origin.<hex>`),
+/// checked like any page's.
+pub(crate) fn restated_origin(protocols: &str) -> Option<String> {
+    let hexed = protocols
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("cairn-origin."))?;
+    let bytes = hex::decode(hexed).ok()?;
+    site_origin(std::str::from_utf8(&bytes).ok()?).ok()
+}
+
 /// `Host` is exactly one of the loopback names with our port.
 pub(crate) fn host_ok(host: Option<&str>, port: u16) -> bool {
     let Some(host) = host else { return false };
@@ -235,6 +250,19 @@ mod tests {
             site_origin("http://127.0.0.1:5173").unwrap(),
             site_origin("http://localhost:5173").unwrap()
         );
+    }
+
+    #[test]
+    fn the_extension_restates_only_page_origins() {
+        let p = |o: &str| format!("cairn.x, cairn-origin.{}", hex::encode(o));
+        assert_eq!(
+            restated_origin(&p("https://App.example")).as_deref(),
+            Some("https://app.example")
+        );
+        assert_eq!(restated_origin(&p("chrome-extension://abc")), None);
+        assert_eq!(restated_origin(&p("null")), None);
+        assert_eq!(restated_origin("cairn.x"), None);
+        assert_eq!(restated_origin("cairn-origin.zz"), None);
     }
 
     #[test]

@@ -188,9 +188,9 @@ impl Bridge<'_> {
             .await?;
         match method {
             "eth_accounts" => {
-                return Ok(json!(grant.map(|g| g.accounts).unwrap_or_default()));
+                return Ok(json!(lower(&grant.map(|g| g.accounts).unwrap_or_default())));
             }
-            "eth_requestAccounts" => return Ok(json!(self.connect(caller, grant).await?)),
+            "eth_requestAccounts" => return Ok(json!(lower(&self.connect(caller, grant).await?))),
             "wallet_requestPermissions" => {
                 let wanted = params
                     .get(0)
@@ -258,6 +258,22 @@ impl Bridge<'_> {
                     .await
                     .map_err(internal)?;
                 Ok(json!(signed.signature))
+            }
+            // Pure arithmetic on what the caller sent: who signed this message.
+            "personal_ecRecover" => {
+                let (data, signature) = (str_param(params, 0)?, str_param(params, 1)?);
+                let message = match data.strip_prefix("0x").map(hex::decode) {
+                    Some(Ok(bytes)) => bytes,
+                    Some(Err(_)) => return Err(fail(INVALID_PARAMS, "the message is not hex")),
+                    None => data.as_bytes().to_vec(),
+                };
+                let signature: alloy::primitives::Signature = signature
+                    .parse()
+                    .map_err(|_| fail(INVALID_PARAMS, "not a 65-byte signature"))?;
+                let signer = signature
+                    .recover_address_from_msg(&message)
+                    .map_err(|_| fail(INVALID_PARAMS, "no signer recovers from this signature"))?;
+                Ok(json!(format_address(&signer).to_lowercase()))
             }
             "eth_signTypedData_v4" => {
                 let (address, typed) = (str_param(params, 0)?, params.get(1));
@@ -488,7 +504,9 @@ impl Bridge<'_> {
                 json!({"to": to, "value": amount, "data": data}),
             )
             .await?;
-        if !bytes.is_empty() {
+        // Calls, and a transfer of nothing (dapps send those to test), go as calls: a payment
+        // must move something.
+        if !bytes.is_empty() || value.is_zero() {
             let call = crate::primitives::aa::Call {
                 to: parse_address(&to).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?,
                 value,
@@ -672,8 +690,13 @@ fn permission(caller: &Caller, accounts: &[String]) -> Value {
     json!({
         "parentCapability": "eth_accounts",
         "invoker": caller.key(),
-        "caveats": [{"type": "restrictReturnedAccounts", "value": accounts}],
+        "caveats": [{"type": "restrictReturnedAccounts", "value": lower(accounts)}],
     })
+}
+
+/// Addresses as dapps get them: lower case, as MetaMask gives them (pages compare with `===`).
+fn lower(accounts: &[String]) -> Vec<String> {
+    accounts.iter().map(|a| a.to_lowercase()).collect()
 }
 
 impl Bridge<'_> {

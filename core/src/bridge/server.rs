@@ -15,7 +15,9 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::caller::{bearer, host_ok, site_origin, token_hash, Caller, Refusal};
+use super::caller::{
+    bearer, host_ok, restated_origin, site_origin, token_hash, Caller, Refusal, EXTENSION_ORIGIN,
+};
 use super::{Bridge, BridgeError, Shared};
 use crate::session::Ctx;
 
@@ -336,7 +338,27 @@ async fn upgrade(
     ctx: &Ctx,
     shared: Arc<Shared>,
 ) -> Response<Full<Bytes>> {
+    let protocols = header(&req, hyper::header::SEC_WEBSOCKET_PROTOCOL)
+        .unwrap_or_default()
+        .to_string();
     let (caller, echo) = match header(&req, ORIGIN) {
+        // Cairn's extension: paired (a token) and speaking for one tab's page origin.
+        Some(o) if o.eq_ignore_ascii_case(EXTENSION_ORIGIN) => {
+            let (Some(token), Some(origin)) =
+                (super::ws::offered_token(&req), restated_origin(&protocols))
+            else {
+                return refuse(&Refusal::NoCredentials, None);
+            };
+            let bridge = Bridge {
+                ctx,
+                shared: &shared,
+            };
+            match bridge.program(&token_hash(&token)).await {
+                Ok(Some(_)) => (Caller::Site { origin }, Some(format!("cairn.{token}"))),
+                Ok(None) => return refuse(&Refusal::BadToken, None),
+                Err(_) => return refuse(&Refusal::Locked, None),
+            }
+        }
         Some(o) => match site_origin(o) {
             Ok(origin) => (Caller::Site { origin }, None),
             Err(r) => return refuse(&r, None),

@@ -1,0 +1,34 @@
+// The extension's service worker: one WebSocket to the wallet per page connection, opened
+// with the pairing token the user made in Cairn (Settings → Connected apps) and the page's
+// origin as the browser gives it (the port's sender), both offered as subprotocols. Cairn
+// accepts only this extension's pinned id with a valid token, and answers as that origin.
+const hex = (s) => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, '0')).join('');
+
+chrome.runtime.onConnect.addListener(async (port) => {
+  if (port.name !== 'cairn-page' || !port.sender || !port.sender.origin) { port.disconnect(); return; }
+  const origin = port.sender.origin;
+  const { bridgePort, pairingToken } = await chrome.storage.local.get(['bridgePort', 'pairingToken']);
+  const queue = [];
+  let socket = null;
+  const fail = (id, message) => port.postMessage({ id, error: { code: 4900, message } });
+  if (!bridgePort || !pairingToken) {
+    port.onMessage.addListener((m) => fail(m.id, 'Cairn is not paired: open the extension options and paste the pairing token from Cairn'));
+    return;
+  }
+  const open = () => {
+    socket = new WebSocket(`ws://127.0.0.1:${bridgePort}`, [`cairn.${pairingToken}`, `cairn-origin.${hex(origin)}`]);
+    socket.onopen = () => { while (queue.length) socket.send(queue.shift()); };
+    socket.onmessage = (e) => {
+      let m; try { m = JSON.parse(e.data); } catch (_) { return; }
+      if (m.method === 'wallet_event') { port.postMessage({ event: m.params.event, data: m.params.data }); return; }
+      port.postMessage({ id: m.id, result: m.result, error: m.error });
+    };
+    socket.onclose = () => { port.postMessage({ event: 'disconnect', data: { code: 4900 } }); socket = null; };
+  };
+  port.onMessage.addListener((m) => {
+    const text = JSON.stringify({ jsonrpc: '2.0', id: m.id, method: m.method, params: m.params });
+    if (!socket) open();
+    if (socket.readyState === WebSocket.OPEN) socket.send(text); else queue.push(text);
+  });
+  port.onDisconnect.addListener(() => { if (socket) socket.close(); });
+});

@@ -1,0 +1,133 @@
+// MetaMask's test dapp (@metamask/test-dapp, its dist/ served here on 127.0.0.1) in Debian's
+// Chromium with Cairn's extension loaded, driven by puppeteer-core: the page finds the wallet
+// through EIP-6963, connects, signs (checked by the page's own Verify buttons), sends, and asks
+// for EIP-5792 capabilities. The wallet's side (approvals) is the Rust test's.
+// env: BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR (screenshots), CHROMIUM
+// stdout: one JSON line per step; exit 1 on any unexpected result.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const { BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR = '.', CHROMIUM = '/usr/bin/chromium' } = process.env;
+const EXTENSION_ID = 'moogfdoibbpfpglpkbajaiboiljolnbn';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.join(here, 'node_modules/@metamask/test-dapp/dist');
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const server = http.createServer((req, res) => {
+  const file = path.join(dist, path.normalize(decodeURIComponent(req.url.split('?')[0])).replace(/^([/\\])+/, '') || 'index.html');
+  if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const index = path.join(dist, 'index.html');
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end(fs.readFileSync(index));
+  }
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  res.end(fs.readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const dappUrl = `http://127.0.0.1:${server.address().port}/`;
+
+let failed = false;
+const print = (o) => console.log(JSON.stringify(o));
+async function step(name, fn) {
+  try {
+    print({ step: name, ok: true, ...(await fn()) });
+  } catch (e) {
+    failed = true;
+    print({ step: name, ok: false, message: e.message });
+  }
+}
+const check = (cond, what) => { if (!cond) throw new Error(`check failed: ${what}`); };
+
+const browser = await puppeteer.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  pipe: true,
+  enableExtensions: [path.resolve(EXTENSION_DIR)],
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
+let page;
+try {
+  await step('extension', async () => {
+    const target = await browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${EXTENSION_ID}/`),
+      { timeout: 20000 },
+    );
+    const worker = await target.worker();
+    await worker.evaluate(
+      (port, token) => chrome.storage.local.set({ bridgePort: port, pairingToken: token, windowEthereum: true, isMetaMask: true }),
+      Number(BRIDGE_PORT), PAIRING_TOKEN,
+    );
+    return { id: EXTENSION_ID };
+  });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.evaluateOnNewDocument(() => {
+    window.__announced = [];
+    window.addEventListener('eip6963:announceProvider', (e) => window.__announced.push(e.detail.info));
+  });
+  await page.goto(dappUrl, { waitUntil: 'load' });
+  const text = (sel) => page.$eval(sel, (e) => (e.value !== undefined && e.value !== '' ? e.value : e.textContent).trim());
+  const waitText = async (sel, ok, what, timeout = 60000) => {
+    const deadline = Date.now() + timeout;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = await text(sel).catch(() => '');
+      if (ok(last)) return last;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what}: ${sel} says ${JSON.stringify(last)}`);
+  };
+  await step('discovery', async () => {
+    await page.evaluate(() => window.dispatchEvent(new Event('eip6963:requestProvider')));
+    const infos = await page.evaluate(() => window.__announced.map((i) => ({ name: i.name, rdns: i.rdns })));
+    check(infos.some((i) => i.rdns === 'app.cairn.wallet'), 'Cairn announced through EIP-6963');
+    const listed = await waitText('#providers', (t) => t.includes('Cairn'), 'the dapp lists Cairn', 10000).catch(() => '');
+    return { announced: infos, listedByDapp: listed.includes('Cairn') };
+  });
+  let account = '';
+  await step('connect', async () => {
+    await page.click('#connectButton');
+    const accounts = await waitText('#accounts', (t) => t.startsWith('0x'), 'accounts');
+    account = accounts.split(',')[0].trim();
+    return { account };
+  });
+  await step('personalSign', async () => {
+    await page.click('#personalSign');
+    const signature = await waitText('#personalSignResult', (t) => t.startsWith('0x'), 'signature');
+    await page.click('#personalSignVerify');
+    const recovered = await waitText('#personalSignVerifySigUtilResult', (t) => t.startsWith('0x'), 'verify');
+    check(recovered.toLowerCase() === account.toLowerCase(), `the page recovers ${recovered}, not ${account}`);
+    return { signature, recovered };
+  });
+  await step('signTypedDataV4', async () => {
+    await page.click('#signTypedDataV4');
+    const signature = await waitText('#signTypedDataV4Result', (t) => t.startsWith('0x'), 'signature');
+    await page.click('#signTypedDataV4Verify');
+    const recovered = await waitText('#signTypedDataV4VerifyResult', (t) => t.startsWith('0x'), 'verify');
+    check(recovered.toLowerCase() === account.toLowerCase(), `the page recovers ${recovered}, not ${account}`);
+    return { signature, recovered };
+  });
+  await step('send', async () => {
+    const hash = await page.evaluate(async (from) => window.ethereum.request({
+      method: 'eth_sendTransaction',
+      params: [{ from, to: '0x0c54FcCd2e384b4BB6f2E405Bf5Cbc15a017AaFb', value: '0x2386f26fc10000' }],
+    }), account);
+    check(/^0x[0-9a-f]{64}$/.test(hash), `a transaction hash, not ${hash}`);
+    await page.click('#sendButton');
+    return { hash };
+  });
+  await step('eip5792', async () => {
+    await page.click('#eip5792GetCapabilitiesButton');
+    const caps = await waitText('#eip5792GetCapabilitiesResult', (t) => t.includes('atomic'), 'capabilities');
+    return { capabilities: caps };
+  });
+  await page.screenshot({ path: path.join(OUT_DIR, 'browser-test-dapp.png'), fullPage: false });
+} finally {
+  if (page) await page.screenshot({ path: path.join(OUT_DIR, 'browser-test-dapp-end.png') }).catch(() => {});
+  await browser.close();
+  server.close();
+}
+process.exit(failed ? 1 : 0);
