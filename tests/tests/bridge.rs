@@ -564,6 +564,32 @@ async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes
         handshake(None, Some("cairn.cairn_0000")).await.is_err(),
         "a made-up token"
     );
+    // Only Cairn's own extension (its pinned id) may speak for a page, and only paired.
+    let paired = w
+        .bridge_token_add("extension")
+        .await
+        .unwrap()
+        .token
+        .unwrap();
+    let speaks_for = format!(
+        "cairn.{paired}, cairn-origin.{}",
+        hex::encode("https://dapp.example")
+    );
+    let other_extension = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
+    assert!(
+        handshake(Some(other_extension), Some(&speaks_for))
+            .await
+            .is_err(),
+        "a wrong extension id"
+    );
+    let ours = "chrome-extension://moogfdoibbpfpglpkbajaiboiljolnbn";
+    let unpaired = format!("cairn-origin.{}", hex::encode("https://dapp.example"));
+    assert!(
+        handshake(Some(ours), Some(&unpaired)).await.is_err(),
+        "our extension without its pairing token"
+    );
+    let (paired_socket, _) = handshake(Some(ours), Some(&speaks_for)).await.unwrap();
+    drop(paired_socket);
 
     // A page: it connects (approved as the user would), and is told when its grant goes.
     let answering = approver(w.clone());
