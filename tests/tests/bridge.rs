@@ -52,9 +52,19 @@ fn approver(w: Arc<Wallet>) -> tokio::task::JoinHandle<()> {
 
 /// The same, sharing only `accounts` when a caller connects (all of them when empty).
 fn approver_sharing(w: Arc<Wallet>, accounts: Vec<String>) -> tokio::task::JoinHandle<()> {
+    approver_seeing(w, accounts, Arc::default())
+}
+
+/// The same, keeping what each card showed.
+fn approver_seeing(
+    w: Arc<Wallet>,
+    accounts: Vec<String>,
+    seen: Arc<std::sync::Mutex<Vec<cairn_api::BridgeApproval>>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             for a in w.bridge_approvals() {
+                seen.lock().unwrap().push(a.clone());
                 let approve = a.payload.get("message").and_then(Value::as_str) != Some(REJECT);
                 let _ = w
                     .bridge_decide(BridgeDecision {
@@ -433,7 +443,8 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     // A page connected to the key: a contract call with data (EntryPoint v0.7's payable
     // depositTo) goes through the wallet's own send path and lands.
     let page = "http://127.0.0.1:3000";
-    let answering = approver(w.clone());
+    let cards = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let answering = approver_seeing(w.clone(), Vec::new(), cards.clone());
     let origin = [JSON, ("origin", page)];
     let (_, body, _) = post(&url, &origin, &call("eth_requestAccounts", json!([]))).await;
     assert!(
@@ -470,6 +481,20 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(receipt["status"], "0x1", "{receipt}");
+    // The card the user approved it from showed what it would do: the simulation, the risk.
+    let card = cards
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|a| a.method == "eth_sendTransaction")
+        .cloned()
+        .unwrap();
+    assert!(
+        card.payload["risk"]["simulation"].is_object(),
+        "{}",
+        card.payload
+    );
+    assert!(card.payload["risk"]["score"].is_u64(), "{}", card.payload);
     let balance_of = format!(
         "0x70a08231{:0>64}",
         me.trim_start_matches("0x").to_lowercase()

@@ -463,6 +463,44 @@ impl Bridge<'_> {
         }
     }
 
+    /// What the calls would do, for the card the user approves from: the simulation and the
+    /// risk checks of each (the send path runs them again, and blocks, after the yes).
+    async fn review(
+        &self,
+        from: &str,
+        calls: &[(alloy::primitives::Address, U256, Vec<u8>)],
+    ) -> Value {
+        let Ok(from) = parse_address(from) else {
+            return Value::Null;
+        };
+        let mut merged: Option<cairn_api::RiskReport> = None;
+        for (to, value, data) in calls {
+            let call = crate::guard::risk::Call {
+                from,
+                to: *to,
+                value: *value,
+                data: data.clone(),
+            };
+            let report = match (crate::guard::risk::Risk { ctx: self.ctx })
+                .assess(&call, Some(*to), None)
+                .await
+            {
+                Ok(r) => r,
+                // No node to simulate against: the card says nothing it does not know.
+                Err(_) => return Value::Null,
+            };
+            merged = Some(match merged {
+                None => report,
+                Some(mut m) => {
+                    m.score = m.score.max(report.score);
+                    m.warnings.extend(report.warnings);
+                    m
+                }
+            });
+        }
+        serde_json::to_value(merged).unwrap_or(Value::Null)
+    }
+
     /// Tells the front end what waits now.
     pub(crate) fn told(&self) {
         self.ctx
@@ -496,12 +534,16 @@ impl Bridge<'_> {
             .map_err(|_| fail(INVALID_PARAMS, "data must be hex"))?;
         let value = quantity(tx.get("value"))?;
         let amount = format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let to_address = parse_address(&to).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let risk = self
+            .review(from, &[(to_address, value, bytes.clone())])
+            .await;
         let decision = self
             .ask(
                 caller,
                 "eth_sendTransaction",
                 Some(from),
-                json!({"to": to, "value": amount, "data": data}),
+                json!({"to": to, "value": amount, "data": data, "risk": risk}),
             )
             .await?;
         // Calls, and a transfer of nothing (dapps send those to test), go as calls: a payment
@@ -777,12 +819,17 @@ impl Bridge<'_> {
                 "several calls at once need a smart account (they run atomically there)",
             ));
         }
+        let reviewed: Vec<_> = calls
+            .iter()
+            .map(|c| (c.to, c.value, c.data.to_vec()))
+            .collect();
+        let risk = self.review(from, &reviewed).await;
         let decision = self
             .ask(
                 caller,
                 "wallet_sendCalls",
                 Some(from),
-                json!({"calls": shown}),
+                json!({"calls": shown, "risk": risk}),
             )
             .await?;
         let Some((to, value, data)) = calls

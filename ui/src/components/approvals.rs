@@ -7,7 +7,7 @@ use cairn_api::{cmd, BridgeApproval, BridgeDecision};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::components::{short, CodeInput, ErrorLine};
+use crate::components::{short, CodeInput, ErrorLine, RiskView};
 use crate::i18n::bridge as tr;
 use crate::ipc::{call, NoArgs, Request};
 use crate::{LiveAction, LiveHandle};
@@ -120,13 +120,20 @@ fn approval_card(props: &CardProps) -> Html {
         }
         _ => html! { <strong>{ &a.label }</strong> },
     };
+    // What the simulation and the risk checks say, shown as the send screen shows them; the
+    // rest of the request as it came.
+    let risk = serde_json::from_value::<cairn_api::RiskReport>(a.payload["risk"].clone()).ok();
+    let mut rest = a.payload.clone();
+    if let Some(o) = rest.as_object_mut() {
+        o.remove("risk");
+    }
     let payload = match a.method.as_str() {
         "personal_sign" => a.payload["message"]
             .as_str()
             .unwrap_or_default()
             .to_string(),
         "connect" => String::new(),
-        _ => serde_json::to_string_pretty(&a.payload).unwrap_or_default(),
+        _ => serde_json::to_string_pretty(&rest).unwrap_or_default(),
     };
     // i18n: not text (element ids)
     let card_id = format!("approval-{}", a.id); // i18n: not text
@@ -153,6 +160,9 @@ fn approval_card(props: &CardProps) -> Html {
             }
             if !payload.is_empty() {
                 <pre class="mono payload">{ payload }</pre>
+            }
+            if let Some(report) = risk {
+                <RiskView {report} />
             }
             if a.method == "eth_sendTransaction" || a.method == "wallet_sendCalls" {
                 <CodeInput id={code_id} label={tr::code()} state={code.clone()} />
