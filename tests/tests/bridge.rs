@@ -784,3 +784,99 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
         "the page's payment landed"
     );
 }
+
+#[tokio::test]
+async fn the_cli_makes_tokens_serves_at_a_prompt_and_lists_grants() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let node = devnet.endpoints.rpc_url.clone();
+    let root = tempfile::tempdir().unwrap();
+    let me = cli_json(root.path(), &node, &["create"])["account"]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = cli_json(root.path(), &node, &["bridge", "status"]);
+    assert_eq!(status["running"], false, "{status}");
+    let token = cli_json(root.path(), &node, &["bridge", "tokens", "add", "script"]);
+    let secret = token["token"].as_str().unwrap().to_string();
+    let listed = cli_json(root.path(), &node, &["bridge", "tokens", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(listed[0].get("token").is_none(), "shown once: {listed}");
+
+    // Served from the terminal: a program's request waits at the prompt; "y" answers it.
+    let mut serving = tokio::process::Command::from(cairn_tests::wallet::cli(root.path(), &node));
+    let mut child = serving
+        .args(["bridge", "start", "--port", "0", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut first = String::new();
+    while !first.contains('}') {
+        let line = tokio::time::timeout(Duration::from_secs(60), out.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        first.push_str(&line);
+    }
+    let started: Value = serde_json::from_str(&first).unwrap();
+    let url = started["url"].as_str().unwrap().to_string();
+    let asking = {
+        let (url, secret) = (url.clone(), secret.clone());
+        tokio::spawn(async move {
+            let bearer = format!("Bearer {secret}");
+            post(
+                &url,
+                &[JSON, ("authorization", &bearer)],
+                &call("eth_requestAccounts", json!([])),
+            )
+            .await
+        })
+    };
+    let mut prompts = tokio::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("approve?") {
+        let mut chunk = vec![0u8; 256];
+        let n = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::io::AsyncReadExt::read(&mut prompts, &mut chunk),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(n > 0, "the prompt never came: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&chunk[..n]));
+    }
+    assert!(
+        seen.contains("program “script”") && seen.contains("connect"),
+        "{seen}"
+    );
+    let status = cli_json(root.path(), &node, &["bridge", "status"]);
+    assert_eq!(
+        status["running"], true,
+        "another process sees it listening: {status}"
+    );
+    child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"y\n")
+        .await
+        .unwrap();
+    let (_, body, _) = asking.await.unwrap();
+    assert_eq!(body["result"], json!([me.to_lowercase()]), "{body}");
+    child.kill().await.unwrap();
+
+    let grants = cli_json(root.path(), &node, &["bridge", "grants"]);
+    assert_eq!(grants[0]["label"], "program “script”", "{grants}");
+    let id = token["id"].as_i64().unwrap().to_string();
+    cli_json(root.path(), &node, &["bridge", "tokens", "revoke", &id]);
+    let grants = cli_json(root.path(), &node, &["bridge", "grants"]);
+    assert_eq!(grants, json!([]), "a revoked token's grant goes with it");
+}
