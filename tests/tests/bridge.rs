@@ -230,6 +230,41 @@ async fn the_loopback_rules_hold_against_each_attack() {
     )
     .await;
     assert_eq!(body["error"]["code"], -32602, "{body}");
+    // Networks from a page: a known chain is left as the user set it; a new one needs https
+    // endpoints that answer with its chain id, after the user's yes.
+    let before = w.networks().await.unwrap();
+    let add = |chain: &str, rpc: &str| {
+        call(
+            "wallet_addEthereumChain",
+            json!([{"chainId": chain, "chainName": "Evil", "rpcUrls": [rpc],
+                    "nativeCurrency": {"name": "E", "symbol": "ETH", "decimals": 18}}]),
+        )
+    };
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &add("0x7a69", "https://evil.example"),
+    )
+    .await;
+    assert_eq!(body["result"], Value::Null, "{body}");
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &add("0x1092", "http://evil.example"),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], -32602, "{body}");
+    let (_, body, _) = post(
+        &url,
+        &[JSON, ("origin", page)],
+        &add("0x1092", "https://127.0.0.1:9"),
+    )
+    .await;
+    assert_eq!(
+        body["error"]["code"], -32602,
+        "an endpoint that does not answer: {body}"
+    );
+    assert_eq!(w.networks().await.unwrap(), before, "nothing changed");
     let grants = w.bridge_grants().await.unwrap();
     assert_eq!(grants.len(), 1);
     assert_eq!(

@@ -251,8 +251,13 @@ impl Bridge<'_> {
                 let (data, address) = (str_param(params, 0)?, str_param(params, 1)?);
                 let account = owned(address)?;
                 let text = readable(data);
-                self.ask(caller, "personal_sign", Some(&account), json!({"message": text, "raw": data}))
-                    .await?;
+                self.ask(
+                    caller,
+                    "personal_sign",
+                    Some(&account),
+                    json!({"message": text, "raw": data}),
+                )
+                .await?;
                 let signed = Messages { ctx: self.ctx }
                     .sign_request("personal_sign", &account, data)
                     .await
@@ -334,7 +339,10 @@ impl Bridge<'_> {
                         ),
                     ))
                 } else {
-                    Err(fail(UNKNOWN_CHAIN, format!("chain {wanted} is not a network of this wallet")))
+                    Err(fail(
+                        UNKNOWN_CHAIN,
+                        format!("chain {wanted} is not a network of this wallet"),
+                    ))
                 }
             }
             "wallet_getCapabilities" => self.capabilities(&grant.accounts, params).await,
@@ -355,11 +363,11 @@ impl Bridge<'_> {
                 // The window's activity list shows it; nothing to open from here.
                 Ok(Value::Null)
             }
-            "wallet_addEthereumChain" => Err(fail(
-                UNSUPPORTED,
-                "add networks in the app (Settings → Networks): a page cannot set a wallet's endpoints",
+            "wallet_addEthereumChain" => self.add_chain(caller, params).await,
+            _ => Err(fail(
+                NOT_FOUND,
+                format!("{method} is not a method Cairn's bridge answers"),
             )),
-            _ => Err(fail(NOT_FOUND, format!("{method} is not a method Cairn's bridge answers"))),
         }
     }
 
@@ -461,6 +469,101 @@ impl Bridge<'_> {
             Ok(Err(_)) => Err(fail(REJECTED, "the request was withdrawn")),
             Err(_) => Err(fail(REJECTED, "nobody answered the request in time")),
         }
+    }
+
+    /// `wallet_addEthereumChain` (EIP-3085): a chain the wallet knows is never changed from a
+    /// page (its endpoints stay the user's); a new one is shown to the user, and once approved
+    /// added after every endpoint answers with that chain id. It does not switch to it.
+    async fn add_chain(&self, caller: &Caller, params: &Value) -> Result<Value, RpcFail> {
+        let spec = params
+            .get(0)
+            .and_then(Value::as_object)
+            .ok_or_else(|| fail(INVALID_PARAMS, "the chain is missing"))?;
+        let chain_id = spec
+            .get("chainId")
+            .and_then(Value::as_str)
+            .and_then(|c| c.strip_prefix("0x"))
+            .and_then(|c| u64::from_str_radix(c, 16).ok())
+            .ok_or_else(|| fail(INVALID_PARAMS, "chainId must be a hex number"))?;
+        let known = crate::networks::Networks { ctx: self.ctx }
+            .networks()
+            .await
+            .map_err(internal)?
+            .iter()
+            .any(|n| n.spec.chain_id == chain_id);
+        if known {
+            // Already there: nothing to add, and nothing a page may replace.
+            return Ok(Value::Null);
+        }
+        let text = |key: &str| spec.get(key).and_then(Value::as_str).map(str::to_string);
+        let list = |key: &str| -> Vec<String> {
+            spec.get(key)
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let rpc_urls: Vec<String> = list("rpcUrls")
+            .into_iter()
+            .filter(|u| u.starts_with("https://"))
+            .take(4)
+            .collect();
+        if rpc_urls.is_empty() {
+            return Err(fail(INVALID_PARAMS, "at least one https:// RPC URL"));
+        }
+        let name: String = text("chainName")
+            .unwrap_or_else(|| format!("Chain {chain_id}"))
+            .chars()
+            .take(64)
+            .collect();
+        let currency = spec.get("nativeCurrency");
+        let symbol: String = currency
+            .and_then(|c| c.get("symbol"))
+            .and_then(Value::as_str)
+            .unwrap_or("ETH")
+            .chars()
+            .take(8)
+            .collect();
+        let decimals = currency
+            .and_then(|c| c.get("decimals"))
+            .and_then(Value::as_u64)
+            .unwrap_or(18);
+        if decimals != 18 {
+            return Err(fail(
+                INVALID_PARAMS,
+                "only a native currency of 18 decimals",
+            ));
+        }
+        self.ask(
+            caller,
+            "wallet_addEthereumChain",
+            None,
+            json!({"chainId": chain_id, "name": name, "symbol": symbol, "rpcUrls": rpc_urls}),
+        )
+        .await?;
+        let spec = cairn_api::NetworkSpec {
+            chain_id,
+            name,
+            currency_symbol: symbol,
+            currency_decimals: 18,
+            rpc_urls,
+            bundler_url: None,
+            paymaster_url: None,
+            explorer_api_url: None,
+            confirmations: 12,
+            fee_ceiling_gwei: None,
+            ws_url: None,
+            log_span_blocks: None,
+        };
+        crate::networks::Networks { ctx: self.ctx }
+            .add_network(&spec)
+            .await
+            .map_err(|e| fail(INVALID_PARAMS, redact(&e.to_string())))?;
+        Ok(Value::Null)
     }
 
     /// What the calls would do, for the card the user approves from: the simulation and the

@@ -110,6 +110,7 @@ fn approval_card(props: &CardProps) -> Html {
         "eth_signTypedData_v4" => tr::typed(),
         "eth_sendTransaction" => tr::send(),
         "wallet_sendCalls" => tr::calls(),
+        "wallet_addEthereumChain" => tr::add_chain(),
         _ => tr::other(),
     };
     // The registrable part of the name in bold inside the full origin.

@@ -10,6 +10,8 @@ texts! {
     typed => "asks you to sign structured data", "bittet Sie, strukturierte Daten zu signieren";
     send => "asks you to send a transaction", "bittet Sie, eine Transaktion zu senden";
     calls => "asks you to send a batch of calls", "bittet Sie, mehrere Aufrufe zusammen zu senden";
+    add_chain => "asks to add a network (Cairn checks its endpoints first; it does not switch to it)",
+        "bittet, ein Netzwerk hinzuzufügen (Cairn prüft zuerst seine Endpunkte; es wechselt nicht dorthin)";
     share => "Accounts to show it", "Konten, die es sehen darf";
     other => "asks", "fragt";
     approve => "Approve", "Zustimmen";
