@@ -219,6 +219,8 @@ pub(crate) fn forward_events(
                 Ok(WalletEvent::Notice(notice)) => app.emit(event::NOTICE, notice),
                 Ok(WalletEvent::BridgeApprovals(list)) => {
                     // A dapp waits for the user: the window comes to the front.
+                    // (Desktop only: a phone shows the app the user opened.)
+                    #[cfg(desktop)]
                     if !list.is_empty() {
                         if let Some(w) = app.get_webview_window("main") {
                             let _ = w.unminimize();
