@@ -17,10 +17,15 @@ chrome.runtime.onConnect.addListener(async (port) => {
   }
   const open = () => {
     socket = new WebSocket(`ws://127.0.0.1:${bridgePort}`, [`cairn.${pairingToken}`, `cairn-origin.${hex(origin)}`]);
-    socket.onopen = () => { while (queue.length) socket.send(queue.shift()); };
+    socket.onopen = () => {
+      // EIP-1193's `connect`, with the chain the wallet is on.
+      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 'cairn-connect', method: 'eth_chainId', params: [] }));
+      while (queue.length) socket.send(queue.shift());
+    };
     socket.onmessage = (e) => {
       let m; try { m = JSON.parse(e.data); } catch (_) { return; }
       if (m.method === 'wallet_event') { port.postMessage({ event: m.params.event, data: m.params.data }); return; }
+      if (m.id === 'cairn-connect') { if (m.result) port.postMessage({ event: 'connect', data: { chainId: m.result } }); return; }
       port.postMessage({ id: m.id, result: m.result, error: m.error });
     };
     socket.onclose = () => { port.postMessage({ event: 'disconnect', data: { code: 4900 } }); socket = null; };

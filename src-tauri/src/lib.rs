@@ -229,6 +229,14 @@ pub(crate) fn forward_events(
                     }
                     app.emit(event::BRIDGE_APPROVALS, list)
                 }
+                Ok(WalletEvent::BridgeLocked(who)) => {
+                    #[cfg(desktop)]
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.unminimize();
+                        let _ = w.set_focus();
+                    }
+                    app.emit(event::BRIDGE_LOCKED, who)
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };

@@ -357,8 +357,9 @@ async fn the_loopback_rules_hold_against_each_attack() {
     let (s, _, _) = post(&url, &[JSON, ("authorization", &bearer)], &chain_id).await;
     assert_eq!(s, 401);
 
-    // Locked: callers are told to wait for the user to unlock.
+    // Locked: callers are told to wait for the user, and the user is asked to unlock.
     w.lock().await;
+    let mut events = w.subscribe();
     let (_, body, _) = post(
         &url,
         &[JSON, ("origin", page)],
@@ -366,6 +367,17 @@ async fn the_loopback_rules_hold_against_each_attack() {
     )
     .await;
     assert_eq!(body["error"]["code"], 4100, "{body}");
+    let mut asked = None;
+    while let Ok(e) = events.try_recv() {
+        if let cairn_core::WalletEvent::BridgeLocked(who) = e {
+            asked = Some(who);
+        }
+    }
+    assert_eq!(
+        asked.as_deref(),
+        Some(page),
+        "the window asks for the unlock"
+    );
 
     w.bridge_stop().await;
     assert!(!w.bridge_status().await.running);

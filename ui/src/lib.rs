@@ -147,11 +147,21 @@ pub fn app() -> Html {
             }
             {
                 let live = live.clone();
+                let mut told = 0u64;
                 ipc::listen(event::BRIDGE_APPROVALS, move |payload| {
                     if let Some(list) = js_sys::Reflect::get(&payload, &"payload".into())
                         .ok()
-                        .and_then(|p| serde_wasm_bindgen::from_value(p).ok())
+                        .and_then(|p| {
+                            serde_wasm_bindgen::from_value::<Vec<cairn_api::BridgeApproval>>(p).ok()
+                        })
                     {
+                        // A request not told of yet reaches the system's notifications too.
+                        if let Some(newest) =
+                            list.iter().filter(|a| a.id > told).max_by_key(|a| a.id)
+                        {
+                            told = newest.id;
+                            components::approval_waiting(&newest.label);
+                        }
                         live.dispatch(LiveAction::Approvals(list));
                     }
                 });
@@ -168,6 +178,30 @@ pub fn app() -> Html {
                     }
                 }
             });
+            // An app asked while the wallet is locked: the lock screen says who waits.
+            {
+                let screen = screen.clone();
+                ipc::listen(event::BRIDGE_LOCKED, move |payload| {
+                    let who = js_sys::Reflect::get(&payload, &"payload".into())
+                        .ok()
+                        .and_then(|p| p.as_string())
+                        .unwrap_or_default();
+                    let screen = screen.clone();
+                    spawn_local(async move {
+                        if let Ok(WalletStatus::Locked {
+                            network,
+                            retry_after_secs,
+                        }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
+                        {
+                            screen.set(Screen::Locked {
+                                network,
+                                retry_after_secs,
+                                notice: Some(tr::bridge::unlock_to_answer(who)),
+                            });
+                        }
+                    });
+                });
+            }
             // The core locks on idle too: whatever is on screen, go to the lock screen.
             ipc::listen(event::LOCKED, move |payload| {
                 let idle = payload.dyn_ref_payload() == Some("idle".to_string());

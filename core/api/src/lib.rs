@@ -105,6 +105,8 @@ pub mod event {
     pub const NOTICE: &str = "wallet://notice";
     /// Payload: `Vec<BridgeApproval>`, every request that waits for the user.
     pub const BRIDGE_APPROVALS: &str = "wallet://bridge-approvals";
+    /// Payload: who asked (text). An app asked while the wallet is locked.
+    pub const BRIDGE_LOCKED: &str = "wallet://bridge-locked";
 }
 
 /// How fast a send should be mined: fees from the recent fee market, or the user's own.

@@ -56,11 +56,25 @@ pub struct Shared {
     approvals: approvals::Approvals,
     running: tokio::sync::Mutex<Option<server::Running>>,
     rates: server::Rates,
+    /// When each caller last had the user asked to unlock.
+    asked_unlock: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl Shared {
     fn allow(&self, key: &str, cost: usize) -> bool {
         self.rates.allow(key, cost)
+    }
+
+    /// Whether to ask the user to unlock for `key` now (not again within half a minute).
+    fn may_tell_locked(&self, key: &str) -> bool {
+        let mut asked = self.asked_unlock.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        asked.retain(|_, at| now.duration_since(*at) < std::time::Duration::from_secs(30));
+        if asked.contains_key(key) || asked.len() > 64 {
+            return false;
+        }
+        asked.insert(key.to_string(), now);
+        true
     }
 
     /// Stops listening at once (the wallet handle is going away; its tasks hold this too).

@@ -183,9 +183,23 @@ impl Bridge<'_> {
             return Err(fail(UNSUPPORTED, why));
         }
         let key = caller.key();
-        let grant = self
+        let grant = match self
             .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
-            .await?;
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => {
+                // Locked: the user is asked to unlock (at most every half minute per caller).
+                if matches!(
+                    e,
+                    BridgeError::Session(crate::session::SessionError::Locked)
+                ) && self.shared.may_tell_locked(&key)
+                {
+                    self.ctx.emit(WalletEvent::BridgeLocked(caller.label()));
+                }
+                return Err(e.into());
+            }
+        };
         match method {
             "eth_accounts" => {
                 return Ok(json!(lower(&grant.map(|g| g.accounts).unwrap_or_default())));

@@ -90,6 +90,8 @@ pub enum WalletEvent {
     Notice(cairn_api::Notice),
     /// What dapps ask that waits for the user (the whole list, after each change).
     BridgeApprovals(Vec<cairn_api::BridgeApproval>),
+    /// An app asked while the wallet is locked (who, in words): the window asks for the unlock.
+    BridgeLocked(String),
 }
 
 /// What exists only while the wallet is unlocked; dropped (and its keys zeroized) on lock.

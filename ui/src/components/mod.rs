@@ -37,7 +37,9 @@ pub(crate) use form::{field, input_value, select_field, select_value};
 pub(crate) use guard::{confirm_guarded, use_guard, CodeInput, GuardFields};
 pub(crate) use identicon::Identicon;
 pub(crate) use network_badge::{chain_label, NetworkBadge};
-pub(crate) use notices::{arrived as notice_arrived, set_system_wanted, system_wanted, Notices};
+pub(crate) use notices::{
+    approval_waiting, arrived as notice_arrived, set_system_wanted, system_wanted, Notices,
+};
 pub(crate) use qr::Qr;
 pub(crate) use risk_view::RiskView;
 pub(crate) use status_chip::StatusChip;

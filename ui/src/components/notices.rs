@@ -126,10 +126,24 @@ fn cancel_button(live: &LiveHandle, notice_id: u64, account: &str, id: &str) -> 
     html! { <button class="danger small notice-cancel" onclick={cancel}>{ rt::cancel() }</button> }
 }
 
-fn in_front() -> bool {
+pub(crate) fn in_front() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_some_and(|d| !d.hidden() && d.has_focus().unwrap_or(true))
+}
+
+/// Tells the system (when nobody looks at the window) that an app waits for an answer.
+pub(crate) fn approval_waiting(label: &str) {
+    if in_front() || !system_wanted() {
+        return;
+    }
+    let request = NotifyRequest {
+        title: crate::i18n::bridge::waiting_title().to_string(),
+        body: crate::i18n::bridge::waiting_body(label),
+    };
+    spawn_local(async move {
+        let _ = call::<_, ()>(cmd::NOTIFY, &Request { request: &request }).await;
+    });
 }
 
 /// Takes a notice from the core: into the list, and to the system when nobody looks.

@@ -12,6 +12,9 @@ texts! {
     calls => "asks you to send a batch of calls", "bittet Sie, mehrere Aufrufe zusammen zu senden";
     add_chain => "asks to add a network (Cairn checks its endpoints first; it does not switch to it)",
         "bittet, ein Netzwerk hinzuzufügen (Cairn prüft zuerst seine Endpunkte; es wechselt nicht dorthin)";
+    waiting_title => "An app waits for your answer", "Eine App wartet auf Ihre Antwort";
+    pairing => "Browser extension: load Cairn's extension, make a token here named after the browser, and paste it with the port above into the extension's options.",
+        "Browser-Erweiterung: Laden Sie Cairns Erweiterung, erstellen Sie hier ein Token mit dem Namen des Browsers und fügen Sie es mit dem Port oben in die Optionen der Erweiterung ein.";
     share => "Accounts to show it", "Konten, die es sehen darf";
     other => "asks", "fragt";
     approve => "Approve", "Zustimmen";
@@ -36,6 +39,8 @@ texts! {
 }
 
 formats! {
+    unlock_to_answer(who) => "{who} asks Cairn for something: unlock to answer.", "{who} bittet Cairn um etwas: Entsperren Sie, um zu antworten.";
+    waiting_body(who) => "{who} asks Cairn for something: open Cairn to answer.", "{who} bittet Cairn um etwas: Öffnen Sie Cairn, um zu antworten.";
     listening(url) => "On: {url}", "An: {url}";
     on_chain(chain) => "on chain {chain}", "auf Chain {chain}";
     grant_line(accounts, chain) => "{accounts} · chain {chain}", "{accounts} · Chain {chain}";

@@ -176,6 +176,7 @@ pub(crate) fn bridge_card() -> Html {
                 }) }
             </ul>
             <h3>{ tr::tokens_title() }</h3>
+            <p class="muted small" id="bridge-pairing">{ tr::pairing() }</p>
             <form onsubmit={make}>
                 <label for="bridge-token-name">{ tr::token_name() }</label>
                 <input id="bridge-token-name" type="text" maxlength="64" value={(*name).clone()} oninput={field(&name)} />
