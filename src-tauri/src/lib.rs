@@ -229,6 +229,7 @@ pub(crate) fn forward_events(
                     }
                     app.emit(event::BRIDGE_APPROVALS, list)
                 }
+                Ok(WalletEvent::Network(info)) => app.emit(event::NETWORK, info),
                 Ok(WalletEvent::BridgeLocked(who)) => {
                     #[cfg(desktop)]
                     if let Some(w) = app.get_webview_window("main") {

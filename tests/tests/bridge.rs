@@ -240,6 +240,27 @@ async fn the_loopback_rules_hold_against_each_attack() {
                     "nativeCurrency": {"name": "E", "symbol": "ETH", "decimals": 18}}]),
         )
     };
+    // Switching to a network the wallet knows is the user's call; an unknown one is 4902.
+    let switch = |chain: &str| call("wallet_switchEthereumChain", json!([{"chainId": chain}]));
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0xf423f")).await;
+    assert_eq!(body["error"]["code"], 4902, "{body}");
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x7a69")).await;
+    assert_eq!(body["result"], Value::Null, "the chain it is on: {body}");
+    let mut events = w.subscribe();
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x1")).await;
+    assert_eq!(body["result"], Value::Null, "approved: {body}");
+    assert_eq!(
+        w.network().chain_id,
+        1,
+        "the wallet follows the approved switch"
+    );
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= matches!(e, cairn_core::WalletEvent::Network(ref n) if n.chain_id == 1);
+    }
+    assert!(told, "the window is told");
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x7a69")).await;
+    assert_eq!(body["result"], Value::Null, "and back: {body}");
     let (_, body, _) = post(
         &url,
         &[JSON, ("origin", page)],

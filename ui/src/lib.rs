@@ -178,6 +178,21 @@ pub fn app() -> Html {
                     }
                 }
             });
+            // Another network under the window (an app's switch the user approved): the
+            // dashboard again, for it.
+            {
+                let screen = screen.clone();
+                ipc::listen(event::NETWORK, move |_| {
+                    let screen = screen.clone();
+                    spawn_local(async move {
+                        if let Ok(WalletStatus::Unlocked { network, .. }) =
+                            call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
+                        {
+                            screen.set(Screen::Dashboard { network });
+                        }
+                    });
+                });
+            }
             // An app asked while the wallet is locked: the lock screen says who waits.
             {
                 let screen = screen.clone();

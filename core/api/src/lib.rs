@@ -107,6 +107,8 @@ pub mod event {
     pub const BRIDGE_APPROVALS: &str = "wallet://bridge-approvals";
     /// Payload: who asked (text). An app asked while the wallet is locked.
     pub const BRIDGE_LOCKED: &str = "wallet://bridge-locked";
+    /// Payload: `NetworkInfo`. The active network changed.
+    pub const NETWORK: &str = "wallet://network";
 }
 
 /// How fast a send should be mined: fees from the recent fee market, or the user's own.

@@ -343,21 +343,32 @@ impl Bridge<'_> {
                     .networks()
                     .await
                     .map_err(internal)?
-                    .iter()
-                    .any(|n| n.spec.chain_id == wanted);
-                if known {
-                    Err(fail(
-                        UNSUPPORTED,
-                        format!(
-                            "Cairn is on chain {active}: switch networks in the app (Settings → Networks)"
-                        ),
-                    ))
-                } else {
-                    Err(fail(
+                    .into_iter()
+                    .find(|n| n.spec.chain_id == wanted);
+                let Some(network) = known else {
+                    return Err(fail(
                         UNKNOWN_CHAIN,
                         format!("chain {wanted} is not a network of this wallet"),
-                    ))
-                }
+                    ));
+                };
+                // The wallet has one network at a time: switching it is the user's call.
+                self.ask(
+                    caller,
+                    "wallet_switchEthereumChain",
+                    None,
+                    json!({"chainId": wanted, "name": network.spec.name}),
+                )
+                .await?;
+                crate::networks::Networks { ctx: self.ctx }
+                    .use_network(wanted)
+                    .await
+                    .map_err(internal)?;
+                // The window shows the wallet's network: it follows.
+                self.ctx
+                    .emit(WalletEvent::Network(self.ctx.network().info()));
+                self.with_session_quiet(|s| Ok(s.ledger.set_bridge_chain(&key, wanted)?))
+                    .await?;
+                Ok(Value::Null)
             }
             "wallet_getCapabilities" => self.capabilities(&grant.accounts, params).await,
             "wallet_sendCalls" => {

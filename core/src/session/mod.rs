@@ -92,6 +92,8 @@ pub enum WalletEvent {
     BridgeApprovals(Vec<cairn_api::BridgeApproval>),
     /// An app asked while the wallet is locked (who, in words): the window asks for the unlock.
     BridgeLocked(String),
+    /// The active network changed under the window (a switch the user approved for an app).
+    Network(cairn_api::NetworkInfo),
 }
 
 /// What exists only while the wallet is unlocked; dropped (and its keys zeroized) on lock.

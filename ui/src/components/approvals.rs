@@ -111,6 +111,7 @@ fn approval_card(props: &CardProps) -> Html {
         "eth_sendTransaction" => tr::send(),
         "wallet_sendCalls" => tr::calls(),
         "wallet_addEthereumChain" => tr::add_chain(),
+        "wallet_switchEthereumChain" => tr::switch_chain(),
         _ => tr::other(),
     };
     // The registrable part of the name in bold inside the full origin.

@@ -12,6 +12,7 @@ texts! {
     calls => "asks you to send a batch of calls", "bittet Sie, mehrere Aufrufe zusammen zu senden";
     add_chain => "asks to add a network (Cairn checks its endpoints first; it does not switch to it)",
         "bittet, ein Netzwerk hinzuzufügen (Cairn prüft zuerst seine Endpunkte; es wechselt nicht dorthin)";
+    switch_chain => "asks to switch Cairn to another network", "bittet, Cairn auf ein anderes Netzwerk umzuschalten";
     waiting_title => "An app waits for your answer", "Eine App wartet auf Ihre Antwort";
     pairing => "Browser extension: load Cairn's extension, make a token here named after the browser, and paste it with the port above into the extension's options.",
         "Browser-Erweiterung: Laden Sie Cairns Erweiterung, erstellen Sie hier ein Token mit dem Namen des Browsers und fügen Sie es mit dem Port oben in die Optionen der Erweiterung ein.";
