@@ -13,6 +13,7 @@ import puppeteer from 'puppeteer-core';
 const { BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR = '.', CHROMIUM = '/usr/bin/chromium' } = process.env;
 const EXTENSION_ID = 'moogfdoibbpfpglpkbajaiboiljolnbn';
 const here = path.dirname(fileURLToPath(import.meta.url));
+fs.mkdirSync(OUT_DIR, { recursive: true });
 const dist = path.join(here, 'node_modules/@metamask/test-dapp/dist');
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };

@@ -785,6 +785,7 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
     let answering = approver(w.clone());
     let root = cairn_tests::repo_root();
     let out = cairn_tests::output_dir();
+    std::fs::create_dir_all(&out).unwrap();
     let run = tokio::process::Command::new("node")
         .arg(root.join("tests/clients/test-dapp.mjs"))
         .current_dir(root.join("tests/clients"))

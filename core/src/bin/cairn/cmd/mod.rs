@@ -149,6 +149,7 @@ mod tests {
                 "prices",
                 "network",
                 "history",
+                "bridge",
             ]
         );
     }
