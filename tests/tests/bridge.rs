@@ -592,6 +592,10 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     // one user operation, both effects on chain, one receipt.
     let answering = approver_sharing(w.clone(), vec![smart.clone()]);
     let token = w.bridge_token_add("viem").await.unwrap().token.unwrap();
+    // Signatures as the account: viem's own verifiers accept them before the Safe exists
+    // (ERC-6492, with its deployment) and after (ERC-1271).
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "sign").await;
+    assert!(ok, "viem signs as the undeployed Safe: {lines:?}");
     let (ok, lines) = client("viem-client.mjs", &url, &token, "calls").await;
     assert!(ok, "viem calls: {lines:?}");
     let batch = lines.iter().find(|l| l["step"] == "sendCalls").unwrap();
@@ -620,6 +624,10 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     let batch_ops: Vec<_> = ops.iter().filter(|o| o.from == smart).collect();
     assert_eq!(batch_ops.len(), 1, "one user operation: {batch_ops:?}");
     assert!(batch_ops[0].user_operation);
+    let answering = approver_sharing(w.clone(), vec![smart.clone()]);
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "sign").await;
+    answering.abort();
+    assert!(ok, "viem signs as the deployed Safe: {lines:?}");
 }
 
 #[tokio::test]

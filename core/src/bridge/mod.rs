@@ -36,6 +36,8 @@ pub enum BridgeError {
     BadName,
     #[error("no randomness for a token")]
     Random,
+    #[error("could not sign: {0}")]
+    Sign(String),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]

@@ -47,6 +47,8 @@ const INVALID_PARAMS: i64 = -32602;
 const NOT_FOUND: i64 = -32601;
 const INTERNAL: i64 = -32603;
 const LIMIT: i64 = -32005;
+/// The suffix of an ERC-6492 signature (a counterfactual account's, with its deployment).
+const ERC6492_MAGIC: &str = "6492649264926492649264926492649264926492649264926492649264926492";
 /// EIP-5792's codes.
 const UNSUPPORTED_CHAIN: i64 = 5710;
 const UNKNOWN_BUNDLE: i64 = 5730;
@@ -272,6 +274,15 @@ impl Bridge<'_> {
                     json!({"message": text, "raw": data}),
                 )
                 .await?;
+                let bytes = match data.strip_prefix("0x").map(hex::decode) {
+                    Some(Ok(b)) => b,
+                    Some(Err(_)) => return Err(fail(INVALID_PARAMS, "the message is not hex")),
+                    None => data.as_bytes().to_vec(),
+                };
+                let hash = alloy::primitives::eip191_hash_message(&bytes);
+                if let Some(signature) = self.as_account(&account, hash).await? {
+                    return Ok(json!(signature));
+                }
                 let signed = Messages { ctx: self.ctx }
                     .sign_request("personal_sign", &account, data)
                     .await
@@ -313,6 +324,15 @@ impl Bridge<'_> {
                     json!({"typed_data": serde_json::from_str::<Value>(&typed).unwrap_or(Value::Null), "review": review}),
                 )
                 .await?;
+                let (parsed, _) = Messages { ctx: self.ctx }
+                    .review_typed_data(&typed)
+                    .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+                let hash = parsed
+                    .eip712_signing_hash()
+                    .map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+                if let Some(signature) = self.as_account(&account, hash).await? {
+                    return Ok(json!(signature));
+                }
                 let signed = Messages { ctx: self.ctx }
                     .sign_request("eth_signTypedData_v4", &account, &typed)
                     .await
@@ -589,6 +609,57 @@ impl Bridge<'_> {
             .await
             .map_err(|e| fail(INVALID_PARAMS, redact(&e.to_string())))?;
         Ok(Value::Null)
+    }
+
+    /// A smart account's signature of `hash` that verifiers can check against the account: a
+    /// Safe's owner signs the Safe's `SafeMessage` of it (ERC-1271 through its fallback
+    /// handler), wrapped per ERC-6492 with the deployment while the Safe has no code yet.
+    /// `None` for a key's account (signed as a key); refused for a SimpleAccount, which has no
+    /// ERC-1271.
+    async fn as_account(
+        &self,
+        account: &str,
+        hash: alloy::primitives::B256,
+    ) -> Result<Option<String>, RpcFail> {
+        let address = account.to_string();
+        let row = self
+            .with_session_quiet(|s| Ok(s.ledger.account(&address)?))
+            .await?;
+        let Some(smart) = row.smart else {
+            return Ok(None);
+        };
+        if smart.kind != crate::primitives::aa::SmartKind::Safe {
+            return Err(fail(
+                UNSUPPORTED,
+                "a SimpleAccount cannot sign messages others can check (it has no ERC-1271): sign with a Safe or with its owner's key",
+            ));
+        }
+        let chain_id = self.ctx.network().chain_id;
+        let safe = parse_address(account).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
+        let message =
+            crate::primitives::aa::guardians::safe_message_hash(chain_id, safe, hash.as_slice());
+        let (signature, owner) = self
+            .with_session(|s| {
+                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
+                let signer = crate::accounts::signer_for(&s.keys, &s.ledger, &row)
+                    .map_err(|e| BridgeError::Sign(e.to_string()))?;
+                let sig = alloy::signers::SignerSync::sign_hash_sync(&signer, &message)
+                    .map_err(|e| BridgeError::Sign(e.to_string()))?;
+                Ok((sig.as_bytes().to_vec(), owner.address))
+            })
+            .await?;
+        let deployed = self.ctx.chain().has_code(safe).await.unwrap_or(false);
+        if deployed {
+            return Ok(Some(format!("0x{}", hex::encode(signature))));
+        }
+        let owner = parse_address(&owner).map_err(|e| fail(INTERNAL, e.to_string()))?;
+        let code = crate::primitives::aa::AccountCode::new(smart.kind, smart.version, chain_id);
+        let wrapped = alloy::sol_types::SolValue::abi_encode_params(&(
+            code.factory(),
+            code.factory_data(owner),
+            alloy::primitives::Bytes::from(signature),
+        ));
+        Ok(Some(format!("0x{}{}", hex::encode(wrapped), ERC6492_MAGIC)))
     }
 
     /// What the calls would do, for the card the user approves from: the simulation and the

@@ -433,7 +433,7 @@ fn bridge(e: &crate::bridge::BridgeError) -> ErrorCode {
         B::Running(_) => ErrorCode::Conflict,
         B::NoApproval(_) | B::NoToken(_) | B::NoGrant(_) => ErrorCode::NotFound,
         B::BadName => ErrorCode::InvalidInput,
-        B::Random => ErrorCode::Internal,
+        B::Random | B::Sign(_) => ErrorCode::Internal,
         B::Session(e) => session(e),
         B::Ledger(e) => ledger(e),
     }
