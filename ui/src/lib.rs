@@ -108,6 +108,24 @@ pub(crate) type LiveHandle = UseReducerHandle<Live>;
 /// The language in force: Settings sets it, the dashboard re-renders its places with it.
 pub(crate) type LangHandle = UseStateHandle<Lang>;
 
+/// The lock screen with a line above the password (why it locked, who waits), if the core
+/// says the wallet is locked.
+fn lock_screen(screen: UseStateHandle<Screen>, notice: Option<String>) {
+    spawn_local(async move {
+        if let Ok(WalletStatus::Locked {
+            network,
+            retry_after_secs,
+        }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
+        {
+            screen.set(Screen::Locked {
+                network,
+                retry_after_secs,
+                notice,
+            });
+        }
+    });
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let screen = use_state(|| Screen::Loading);
@@ -201,40 +219,14 @@ pub fn app() -> Html {
                         .ok()
                         .and_then(|p| p.as_string())
                         .unwrap_or_default();
-                    let screen = screen.clone();
-                    spawn_local(async move {
-                        if let Ok(WalletStatus::Locked {
-                            network,
-                            retry_after_secs,
-                        }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
-                        {
-                            screen.set(Screen::Locked {
-                                network,
-                                retry_after_secs,
-                                notice: Some(tr::bridge::unlock_to_answer(who)),
-                            });
-                        }
-                    });
+                    lock_screen(screen.clone(), Some(tr::bridge::unlock_to_answer(who)));
                 });
             }
             // The core locks on idle too: whatever is on screen, go to the lock screen.
             ipc::listen(event::LOCKED, move |payload| {
                 let idle = payload.dyn_ref_payload() == Some("idle".to_string());
-                let screen = screen.clone();
-                spawn_local(async move {
-                    if let Ok(WalletStatus::Locked {
-                        network,
-                        retry_after_secs,
-                    }) = call::<_, WalletStatus>(cmd::STATUS, &NoArgs {}).await
-                    {
-                        let notice = idle.then(|| tr::dashboard::locked_idle().to_string());
-                        screen.set(Screen::Locked {
-                            network,
-                            retry_after_secs,
-                            notice,
-                        });
-                    }
-                });
+                let notice = idle.then(|| tr::dashboard::locked_idle().to_string());
+                lock_screen(screen.clone(), notice);
             });
         });
     }

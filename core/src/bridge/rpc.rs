@@ -340,10 +340,7 @@ impl Bridge<'_> {
                 Ok(json!(signed.signature))
             }
             "eth_sendTransaction" => {
-                let tx = params
-                    .get(0)
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| fail(INVALID_PARAMS, "the transaction is missing"))?;
+                let tx = object_param(params, "the transaction is missing")?;
                 let from = owned(tx.get("from").and_then(Value::as_str).unwrap_or_default())?;
                 self.send_transaction(caller, &from, tx).await
             }
@@ -392,10 +389,7 @@ impl Bridge<'_> {
             }
             "wallet_getCapabilities" => self.capabilities(&grant.accounts, params).await,
             "wallet_sendCalls" => {
-                let spec = params
-                    .get(0)
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| fail(INVALID_PARAMS, "the calls are missing"))?;
+                let spec = object_param(params, "the calls are missing")?;
                 let from = owned(spec.get("from").and_then(Value::as_str).unwrap_or_default())?;
                 self.send_calls(caller, &from, spec).await
             }
@@ -520,10 +514,7 @@ impl Bridge<'_> {
     /// page (its endpoints stay the user's); a new one is shown to the user, and once approved
     /// added after every endpoint answers with that chain id. It does not switch to it.
     async fn add_chain(&self, caller: &Caller, params: &Value) -> Result<Value, RpcFail> {
-        let spec = params
-            .get(0)
-            .and_then(Value::as_object)
-            .ok_or_else(|| fail(INVALID_PARAMS, "the chain is missing"))?;
+        let spec = object_param(params, "the chain is missing")?;
         let chain_id = spec
             .get("chainId")
             .and_then(Value::as_str)
@@ -767,22 +758,7 @@ impl Bridge<'_> {
             mfa_code: decision.mfa_code,
             override_risk: false,
         };
-        let smart = Accounts { ctx: self.ctx }
-            .is_smart(from)
-            .await
-            .map_err(internal)?;
-        let op = if smart {
-            let op = crate::smart::payment_as_user_op(from.to_string(), &req);
-            SmartAccounts { ctx: self.ctx }
-                .send_user_op(&op)
-                .await
-                .map_err(internal)?
-        } else {
-            Payments { ctx: self.ctx }
-                .send(&req)
-                .await
-                .map_err(internal)?
-        };
+        let op = self.pay(from, &req, false).await?;
         self.transaction_hash(op).await
     }
 
@@ -908,6 +884,17 @@ fn op_of(id: &str) -> Option<i64> {
     }
 }
 
+/// The first parameter, which must be an object (`missing` says so when it is not).
+fn object_param<'a>(
+    params: &'a Value,
+    missing: &str,
+) -> Result<&'a serde_json::Map<String, Value>, RpcFail> {
+    params
+        .get(0)
+        .and_then(Value::as_object)
+        .ok_or_else(|| fail(INVALID_PARAMS, missing))
+}
+
 fn str_param(params: &Value, i: usize) -> Result<&str, RpcFail> {
     params
         .get(i)
@@ -936,7 +923,7 @@ fn permission(caller: &Caller, accounts: &[String]) -> Value {
 }
 
 /// Addresses as dapps get them: lower case, as MetaMask gives them (pages compare with `===`).
-fn lower(accounts: &[String]) -> Vec<String> {
+pub(super) fn lower(accounts: &[String]) -> Vec<String> {
     accounts.iter().map(|a| a.to_lowercase()).collect()
 }
 
@@ -1049,7 +1036,8 @@ impl Bridge<'_> {
                 mfa_code: decision.mfa_code,
                 override_risk: false,
             };
-            self.pay(from, &req).await?
+            self.pay(from, &req, self.ctx.network().paymaster_url.is_some())
+                .await?
         } else {
             self.submit(from, calls, data, &to, &amount, decision.mfa_code)
                 .await?
@@ -1057,14 +1045,21 @@ impl Bridge<'_> {
         Ok(json!({"id": batch_id(op.id)}))
     }
 
-    async fn pay(&self, from: &str, req: &SendRequest) -> Result<cairn_api::Operation, RpcFail> {
+    /// A payment of the native currency: a key's transaction, or a smart account's user
+    /// operation (`sponsored` by the network's paymaster when asked).
+    async fn pay(
+        &self,
+        from: &str,
+        req: &SendRequest,
+        sponsored: bool,
+    ) -> Result<cairn_api::Operation, RpcFail> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(from)
             .await
             .map_err(internal)?;
         if smart {
             let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
-            op.sponsored = self.ctx.network().paymaster_url.is_some();
+            op.sponsored = sponsored;
             return SmartAccounts { ctx: self.ctx }
                 .send_user_op(&op)
                 .await

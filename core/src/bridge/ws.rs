@@ -194,7 +194,7 @@ impl Bridge<'_> {
             .await
             .ok()
             .flatten()
-            .map(|g| g.accounts.iter().map(|a| a.to_lowercase()).collect())
+            .map(|g| super::rpc::lower(&g.accounts))
             .unwrap_or_default();
         Told {
             chain: Some(self.ctx.network().chain_id),

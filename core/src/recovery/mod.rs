@@ -117,6 +117,18 @@ fn kept_requests(value: Option<&str>) -> Vec<(RecoveryRequest, String)> {
 }
 
 /// A fresh salt: every request is its own timelock operation.
+/// Writes the kept requests' texts back, in order.
+fn write_kept<'a>(
+    ledger: &mut crate::store::ledger::Ledger,
+    texts: impl Iterator<Item = &'a String>,
+) -> Result<()> {
+    let texts: Vec<&String> = texts.collect();
+    let value =
+        serde_json::to_string(&texts).map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
+    ledger.remember(KEPT_KEY, &value)?;
+    Ok(())
+}
+
 fn random_salt() -> Result<B256> {
     let mut salt = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut salt)
@@ -669,11 +681,7 @@ impl Recovery<'_> {
             kept.retain(|(r, _)| r.account != request.account);
             kept.push((request.clone(), text.to_string()));
             let start = kept.len().saturating_sub(KEPT_REQUESTS);
-            let texts: Vec<&String> = kept[start..].iter().map(|(_, t)| t).collect();
-            let value = serde_json::to_string(&texts)
-                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
-            s.ledger.remember(KEPT_KEY, &value)?;
-            Ok(())
+            write_kept(&mut s.ledger, kept[start..].iter().map(|(_, t)| t))
         })
         .await
     }
@@ -696,15 +704,10 @@ impl Recovery<'_> {
             if kept.iter().all(|(r, _)| r != request) {
                 return Ok(());
             }
-            let texts: Vec<String> = kept
-                .into_iter()
-                .filter(|(r, _)| r != request)
-                .map(|(_, t)| t)
-                .collect();
-            let value = serde_json::to_string(&texts)
-                .map_err(|e| RecoveryError::BadRequest(e.to_string()))?;
-            s.ledger.remember(KEPT_KEY, &value)?;
-            Ok(())
+            write_kept(
+                &mut s.ledger,
+                kept.iter().filter(|(r, _)| r != request).map(|(_, t)| t),
+            )
         })
         .await
     }
