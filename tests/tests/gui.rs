@@ -1467,6 +1467,10 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     assert!(card.contains("wants to see your accounts"), "{card}");
+    // The accounts to share come in after the card: the first is ticked.
+    s.wait_for("#approvals .share-account:checked", WAIT)
+        .await
+        .unwrap();
     s.execute("window.scrollTo(0, 0)").await.unwrap();
     std::fs::write(
         out.join("gui-dapp-connect.png"),
