@@ -335,9 +335,14 @@ async function main() {
     const altoUrl = `http://127.0.0.1:${altoPort}`
     const paymasterUrl = `http://127.0.0.1:${paymasterPort}`
 
+    // anvil spills old block states to $HOME/.foundry/anvil/tmp and leaves them there when it is
+    // stopped (1.3 GB after a long test; 30 GB filled this machine's disk and failed CI): its
+    // HOME is a directory of ours, removed with the devnet.
+    const anvilHome = mkdtempSync(join(tmpdir(), "cairn-anvil-"))
+    tempDirs.push(anvilHome)
     startChild("anvil", join(mods, ".bin", "anvil"), [
         "--host", "127.0.0.1", "--port", String(anvilPort), "--chain-id", String(CHAIN_ID), "--silent",
-    ])
+    ], { env: { ...process.env, HOME: anvilHome } })
     await waitFor("anvil", async () => (await rpc(anvilUrl, "eth_chainId")) !== undefined)
     log(`anvil on ${anvilUrl} (${Date.now() - t0} ms)`)
 

@@ -103,13 +103,21 @@ impl Devnet {
 pub struct BareAnvil {
     child: std::process::Child,
     pub url: String,
+    // anvil spills old states under $HOME/.foundry/anvil/tmp and does not remove them when
+    // killed; its HOME is this directory, removed after the child is reaped (field order).
+    _home: tempfile::TempDir,
 }
 
 impl BareAnvil {
     pub async fn start(chain_id: u64) -> Result<BareAnvil, DevnetError> {
         let port = crate::free_port().map_err(DevnetError::Spawn)?;
         let bin = crate::repo_root().join("scripts/devnet/node_modules/.bin/anvil");
+        let home = tempfile::Builder::new()
+            .prefix("cairn-anvil-")
+            .tempdir()
+            .map_err(DevnetError::Spawn)?;
         let child = Command::new(bin)
+            .env("HOME", home.path())
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--chain-id", &chain_id.to_string(), "--silent"])
             .stdout(Stdio::null())
@@ -120,6 +128,7 @@ impl BareAnvil {
         let anvil = BareAnvil {
             child,
             url: format!("http://127.0.0.1:{port}"),
+            _home: home,
         };
         let ask =
             serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []});
