@@ -240,25 +240,24 @@ async fn the_loopback_rules_hold_against_each_attack() {
                     "nativeCurrency": {"name": "E", "symbol": "ETH", "decimals": 18}}]),
         )
     };
-    // Switching to a network the wallet knows is the user's call; an unknown one is 4902.
+    // Switching to a network the wallet knows is the user's call, and the app's alone; an
+    // unknown one is 4902.
     let switch = |chain: &str| call("wallet_switchEthereumChain", json!([{"chainId": chain}]));
     let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0xf423f")).await;
     assert_eq!(body["error"]["code"], 4902, "{body}");
     let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x7a69")).await;
     assert_eq!(body["result"], Value::Null, "the chain it is on: {body}");
-    let mut events = w.subscribe();
     let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x1")).await;
     assert_eq!(body["result"], Value::Null, "approved: {body}");
+    let (_, body, _) = post(&url, &[JSON, ("origin", page)], &chain_id).await;
+    assert_eq!(body["result"], json!("0x1"), "the app is on its chain");
+    assert_eq!(w.network().chain_id, 31337, "the wallet stays where it was");
+    let (_, body, _) = post(&url, &[JSON, ("origin", &other)], &chain_id).await;
     assert_eq!(
-        w.network().chain_id,
-        1,
-        "the wallet follows the approved switch"
+        body["result"],
+        json!("0x7a69"),
+        "another page sees the wallet's"
     );
-    let mut told = false;
-    while let Ok(e) = events.try_recv() {
-        told |= matches!(e, cairn_core::WalletEvent::Network(ref n) if n.chain_id == 1);
-    }
-    assert!(told, "the window is told");
     let (_, body, _) = post(&url, &[JSON, ("origin", page)], &switch("0x7a69")).await;
     assert_eq!(body["result"], Value::Null, "and back: {body}");
     let (_, body, _) = post(
@@ -439,6 +438,142 @@ async fn client(script: &str, url: &str, token: &str, scenario: &str) -> (bool, 
     (out.status.success(), lines)
 }
 
+/// Two apps on two networks at once: each reads, signs and sends on the network it chose,
+/// while the wallet (and its window) stays on its own; what the app sent there is broadcast
+/// and followed to confirmation though the wallet never switched.
+#[tokio::test]
+async fn each_app_keeps_its_own_network() {
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
+    let home = devnet.endpoints.rpc_url.clone();
+    let away = cairn_tests::devnet::BareAnvil::start(424242).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&home))).await;
+    let w = Arc::new(w);
+    w.add_network(&cairn_api::NetworkSpec {
+        chain_id: 424242,
+        name: "Away".into(),
+        currency_symbol: "AWY".into(),
+        currency_decimals: 18,
+        rpc_urls: vec![away.url.clone()],
+        bundler_url: None,
+        paymaster_url: None,
+        explorer_api_url: None,
+        confirmations: 1,
+        fee_ceiling_gwei: None,
+        ws_url: None,
+        log_span_blocks: None,
+    })
+    .await
+    .unwrap();
+    rpc(
+        &away.url,
+        "anvil_setBalance",
+        json!([me, "0x3635c9adc5dea00000"]),
+    )
+    .await;
+    let url = w.bridge_start(0).await.unwrap().url.unwrap();
+    let answering = approver(w.clone());
+    let (a, b) = ("http://127.0.0.1:7001", "http://127.0.0.1:7002");
+    let ask = |origin: &'static str, method: &'static str, params: Value| {
+        let url = url.clone();
+        async move {
+            let (_, body, _) = post(&url, &[JSON, ("origin", origin)], &call(method, params)).await;
+            body
+        }
+    };
+    for page in [a, b] {
+        let body = ask(page, "eth_requestAccounts", json!([])).await;
+        assert_eq!(body["result"], json!([me.to_lowercase()]), "{body}");
+    }
+    let body = ask(
+        a,
+        "wallet_switchEthereumChain",
+        json!([{"chainId": "0x67932"}]),
+    )
+    .await;
+    assert_eq!(body["result"], Value::Null, "{body}");
+    assert_eq!(
+        ask(a, "eth_chainId", json!([])).await["result"],
+        json!("0x67932")
+    );
+    assert_eq!(
+        ask(b, "eth_chainId", json!([])).await["result"],
+        json!("0x7a69")
+    );
+    assert_eq!(w.network().chain_id, 31337, "the wallet did not move");
+    // Reads go to each app's network: the balance set on the other chain only.
+    let balance = |page| ask(page, "eth_getBalance", json!([me, "latest"]));
+    assert_eq!(balance(a).await["result"], json!("0x3635c9adc5dea00000"));
+    assert_ne!(balance(b).await["result"], json!("0x3635c9adc5dea00000"));
+    // Typed data names its chain: the other app's chain is refused before the user sees it.
+    let typed = |chain: u64| {
+        json!({"types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+                         "Hi": [{"name": "n", "type": "uint256"}]},
+               "primaryType": "Hi", "domain": {"name": "t", "chainId": chain}, "message": {"n": 1}})
+        .to_string()
+    };
+    let body = ask(a, "eth_signTypedData_v4", json!([me, typed(424242)])).await;
+    assert!(body["result"].is_string(), "signed for its chain: {body}");
+    let body = ask(b, "eth_signTypedData_v4", json!([me, typed(424242)])).await;
+    assert_eq!(body["error"]["code"], -32602, "not b's chain: {body}");
+    // A payment from app a lands on its chain; the wallet's chain does not see it.
+    let payee = "0x000000000000000000000000000000000000dEaD";
+    let home_before = eth_balance(&home, payee).await;
+    let body = ask(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": me, "to": payee, "value": "0xde0b6b3a7640000"}]),
+    )
+    .await;
+    let hash = body["result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = rpc(&away.url, "eth_getTransactionReceipt", json!([hash])).await;
+        if !r.is_null() {
+            assert_eq!(r["status"], json!("0x1"), "{r}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never broadcast on 424242"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(eth_balance(&away.url, payee).await, wei("1"));
+    assert_eq!(eth_balance(&home, payee).await, home_before);
+    // Followed there to confirmation by the wallet's own sync, on the wallet's network still.
+    rpc(&away.url, "anvil_mine", json!(["0x2"])).await;
+    let mut id = None;
+    for k in 1..=20 {
+        if let Ok(op) = w.operation(k).await {
+            if op.hash.as_deref() == Some(hash.as_str()) {
+                id = Some(k);
+            }
+        }
+    }
+    let id = id.expect("the app's payment is in the ledger");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let op = w.operation(id).await.unwrap();
+        if op.state == "confirmed" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stuck in {}",
+            op.state
+        );
+        w.wake_sync();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(w.network().chain_id, 31337);
+    answering.abort();
+}
+
 #[tokio::test]
 async fn viem_and_ethers_connect_sign_and_send() {
     cairn_tests::init_tls();
@@ -563,6 +698,55 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
         card.payload
     );
     assert!(card.payload["risk"]["score"].is_u64(), "{}", card.payload);
+    // A function Cairn does not decode is named by its selector only, never guessed.
+    assert_eq!(
+        (
+            card.payload["call"]["selector"].clone(),
+            card.payload["call"]["function"].clone()
+        ),
+        (json!("0xb760faf9"), Value::Null),
+        "{}",
+        card.payload
+    );
+    // A token approval reads as one, the amount in the token's words.
+    let token = deploy_token(&node).await;
+    w.add_token(&token).await.unwrap();
+    let approve = format!(
+        "0x095ea7b3{:0>64}{}",
+        entry_point.trim_start_matches("0x").to_lowercase(),
+        "f".repeat(64)
+    );
+    let (_, body, _) = post(
+        &url,
+        &origin,
+        &call(
+            "eth_sendTransaction",
+            json!([{"from": me, "to": token, "data": approve}]),
+        ),
+    )
+    .await;
+    assert!(body["result"].is_string(), "{body}");
+    let card = cards
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|a| a.method == "eth_sendTransaction")
+        .cloned()
+        .unwrap();
+    let decoded = &card.payload["call"];
+    assert_eq!(decoded["function"], "approve", "{decoded}");
+    assert_eq!(
+        decoded["args"][0]["value"].as_str().map(str::to_lowercase),
+        Some(entry_point.to_lowercase())
+    );
+    assert_eq!(
+        (
+            decoded["args"][1]["unlimited"].clone(),
+            decoded["args"][1]["symbol"].clone()
+        ),
+        (json!(true), json!("UNI-V2")),
+        "{decoded}"
+    );
     let balance_of = format!(
         "0x70a08231{:0>64}",
         me.trim_start_matches("0x").to_lowercase()

@@ -174,16 +174,6 @@ impl Bridge<'_> {
         method: &str,
         params: &Value,
     ) -> Result<Value, RpcFail> {
-        let active = self.ctx.network().chain_id;
-        match method {
-            // What anyone may learn: the chain the wallet is on.
-            "eth_chainId" => return Ok(chain_hex(active)),
-            "net_version" => return Ok(json!(active.to_string())),
-            _ => {}
-        }
-        if let Some(why) = refused(method) {
-            return Err(fail(UNSUPPORTED, why));
-        }
         let key = caller.key();
         let grant = match self
             .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
@@ -191,6 +181,16 @@ impl Bridge<'_> {
         {
             Ok(g) => g,
             Err(e) => {
+                let active = self.ctx.active_chain().network().chain_id;
+                match method {
+                    // What anyone may learn while the wallet is locked: its network.
+                    "eth_chainId" => return Ok(chain_hex(active)),
+                    "net_version" => return Ok(json!(active.to_string())),
+                    _ => {}
+                }
+                if let Some(why) = refused(method) {
+                    return Err(fail(UNSUPPORTED, why));
+                }
                 // Locked: the user is asked to unlock (at most every half minute per caller).
                 if matches!(
                     e,
@@ -202,6 +202,51 @@ impl Bridge<'_> {
                 return Err(e.into());
             }
         };
+        // A connected caller works on the network it chose; anyone else sees the wallet's.
+        let chain = match grant.as_ref() {
+            Some(g) => self.chain_for(g.chain_id).await,
+            None => self.ctx.active_chain(),
+        };
+        crate::session::on_chain(chain, self.serve(caller, method, params, grant)).await
+    }
+
+    /// The client of the network `chain_id`; the active one's when the wallet no longer knows
+    /// that network (the caller hears `chainChanged`).
+    pub(super) async fn chain_for(&self, chain_id: u64) -> std::sync::Arc<crate::chain::Chain> {
+        let active = self.ctx.active_chain();
+        if active.network().chain_id == chain_id {
+            return active;
+        }
+        let Ok(network) = (crate::networks::Networks { ctx: self.ctx })
+            .known(chain_id)
+            .await
+        else {
+            return active;
+        };
+        match self.ctx.chain_on(&network) {
+            Ok(chain) => chain,
+            Err(_) => active,
+        }
+    }
+
+    /// The request on the caller's network (see `dispatch`).
+    async fn serve(
+        &self,
+        caller: &Caller,
+        method: &str,
+        params: &Value,
+        grant: Option<crate::store::bridge::GrantRow>,
+    ) -> Result<Value, RpcFail> {
+        let current = self.ctx.network().chain_id;
+        match method {
+            "eth_chainId" => return Ok(chain_hex(current)),
+            "net_version" => return Ok(json!(current.to_string())),
+            _ => {}
+        }
+        if let Some(why) = refused(method) {
+            return Err(fail(UNSUPPORTED, why));
+        }
+        let key = caller.key();
         match method {
             "eth_accounts" => {
                 return Ok(json!(lower(&grant.map(|g| g.accounts).unwrap_or_default())));
@@ -351,38 +396,27 @@ impl Bridge<'_> {
                     .and_then(Value::as_str)
                     .and_then(|c| u64::from_str_radix(c.trim_start_matches("0x"), 16).ok())
                     .ok_or_else(|| fail(INVALID_PARAMS, "chainId must be a hex number"))?;
-                if wanted == active {
-                    self.with_session_quiet(|s| Ok(s.ledger.set_bridge_chain(&key, wanted)?))
-                        .await?;
+                if wanted == current {
                     return Ok(Value::Null);
                 }
-                let known = crate::networks::Networks { ctx: self.ctx }
-                    .networks()
+                let network = crate::networks::Networks { ctx: self.ctx }
+                    .known(wanted)
                     .await
-                    .map_err(internal)?
-                    .into_iter()
-                    .find(|n| n.spec.chain_id == wanted);
-                let Some(network) = known else {
-                    return Err(fail(
-                        UNKNOWN_CHAIN,
-                        format!("chain {wanted} is not a network of this wallet"),
-                    ));
-                };
-                // The wallet has one network at a time: switching it is the user's call.
+                    .map_err(|_| {
+                        fail(
+                            UNKNOWN_CHAIN,
+                            format!("chain {wanted} is not a network of this wallet"),
+                        )
+                    })?;
+                // The app's own network: the wallet's and other apps' stay as they are. Still
+                // the user's call — what the app asks next is signed for that chain.
                 self.ask(
                     caller,
                     "wallet_switchEthereumChain",
                     None,
-                    json!({"chainId": wanted, "name": network.spec.name}),
+                    json!({"chainId": wanted, "name": network.name}),
                 )
                 .await?;
-                crate::networks::Networks { ctx: self.ctx }
-                    .use_network(wanted)
-                    .await
-                    .map_err(internal)?;
-                // The window shows the wallet's network: it follows.
-                self.ctx
-                    .emit(WalletEvent::Network(self.ctx.network().info()));
                 self.with_session_quiet(|s| Ok(s.ledger.set_bridge_chain(&key, wanted)?))
                     .await?;
                 Ok(Value::Null)
@@ -488,18 +522,24 @@ impl Bridge<'_> {
         self.told();
         match decision {
             Ok(Ok(d)) if d.approve => {
-                // The answer came later: the wallet must still be on the chain the card showed,
-                // and the caller still allowed (a revoke meanwhile voids it).
-                if self.ctx.network().chain_id != chain_id {
-                    return Err(fail(REJECTED, "the wallet changed networks meanwhile"));
-                }
+                // The answer came later: the caller must still be allowed (a revoke meanwhile
+                // voids it) and still on the chain the card showed.
                 if method != "connect" {
                     let key = caller.key();
                     let still = self
                         .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
                         .await?;
-                    if still.is_none() {
-                        return Err(fail(UNAUTHORIZED, "the app's access was revoked meanwhile"));
+                    match still {
+                        None => {
+                            return Err(fail(
+                                UNAUTHORIZED,
+                                "the app's access was revoked meanwhile",
+                            ))
+                        }
+                        Some(g) if g.chain_id != chain_id => {
+                            return Err(fail(REJECTED, "the app changed networks meanwhile"))
+                        }
+                        Some(_) => {}
                     }
                 }
                 Ok(d)
@@ -691,6 +731,51 @@ impl Bridge<'_> {
         serde_json::to_value(merged).unwrap_or(Value::Null)
     }
 
+    /// What a call does, for the card: its function and arguments where this wallet decodes it
+    /// (amounts in the token's units when the wallet knows the token on this chain), else only
+    /// its selector, which the card says it cannot read. `Null` for a plain payment.
+    async fn decoded(&self, to: alloy::primitives::Address, data: &[u8]) -> Value {
+        use crate::primitives::calldata::{self, Arg};
+        if data.is_empty() {
+            return Value::Null;
+        }
+        let selector = calldata::selector(data);
+        let Some(call) = calldata::decode(data) else {
+            return json!({"selector": selector});
+        };
+        let chain_id = self.ctx.network().chain_id;
+        let contract = format_address(&to);
+        let token = self
+            .with_session_quiet(|s| Ok(s.ledger.asset(chain_id, Some(&contract)).ok()))
+            .await
+            .ok()
+            .flatten();
+        let args: Vec<Value> = call
+            .args
+            .iter()
+            .map(|(name, arg)| match arg {
+                Arg::Address(a) => json!({"name": name, "value": format_address(a)}),
+                Arg::Bool(b) => json!({"name": name, "value": b.to_string()}),
+                Arg::Id(id) => json!({"name": name, "value": id.to_string()}),
+                Arg::Amount(v) if crate::guard::risk::is_unlimited(*v) => {
+                    json!({"name": name, "value": v.to_string(), "unlimited": true,
+                           "symbol": token.as_ref().map(|t| t.symbol.clone())})
+                }
+                Arg::Amount(v) => match token
+                    .as_ref()
+                    .and_then(|t| format_units(*v, t.decimals).ok().map(|f| (f, t)))
+                {
+                    Some((amount, t)) => {
+                        json!({"name": name, "value": amount, "symbol": t.symbol})
+                    }
+                    // A token the wallet does not know: its base units, said as such.
+                    None => json!({"name": name, "value": v.to_string(), "base_units": true}),
+                },
+            })
+            .collect();
+        json!({"function": call.function, "args": args, "selector": selector})
+    }
+
     /// Tells the front end what waits now.
     pub(crate) fn told(&self) {
         self.ctx
@@ -733,7 +818,8 @@ impl Bridge<'_> {
                 caller,
                 "eth_sendTransaction",
                 Some(from),
-                json!({"to": to, "value": amount, "data": data, "risk": risk}),
+                json!({"to": to, "value": amount, "data": data, "risk": risk,
+                       "call": self.decoded(to_address, &bytes).await}),
             )
             .await?;
         // Calls, and a transfer of nothing (dapps send those to test), go as calls: a payment
@@ -987,7 +1073,10 @@ impl Bridge<'_> {
                 .map_err(|_| fail(INVALID_PARAMS, "data must be hex"))?;
             let amount =
                 format_units(value, 18).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
-            shown.push(json!({"to": format_address(&to), "value": amount, "data": data}));
+            shown.push(
+                json!({"to": format_address(&to), "value": amount, "data": data,
+                              "call": self.decoded(to, &bytes).await}),
+            );
             calls.push(crate::primitives::aa::Call {
                 to,
                 value,

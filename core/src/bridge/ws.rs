@@ -1,5 +1,5 @@
 //! The bridge over WebSocket: the same methods as over HTTP, plus events — `accountsChanged`
-//! when the caller's grant changes (or the wallet locks), `chainChanged` when the wallet's
+//! when the caller's grant changes (or the wallet locks), `chainChanged` when the caller's
 //! network does — sent as `wallet_event` notifications. Browsers apply no CORS to WebSockets,
 //! so the handshake is checked here: a page by its `Origin`, a program by its token offered as
 //! the subprotocol `cairn.<token>` (browsers cannot set other headers), echoed back.
@@ -189,16 +189,22 @@ impl Bridge<'_> {
     /// What `caller` sees now: the wallet's chain, and its accounts (none while locked).
     async fn seen_by(&self, caller: &Caller) -> Told {
         let key = caller.key();
-        let accounts = self
+        let grant = self
             .with_session_quiet(|s| Ok(s.ledger.bridge_grant(&key)?))
             .await
             .ok()
-            .flatten()
-            .map(|g| super::rpc::lower(&g.accounts))
-            .unwrap_or_default();
+            .flatten();
+        let chain = match grant.as_ref() {
+            Some(g) => self.chain_for(g.chain_id).await.network().chain_id,
+            None => self.ctx.active_chain().network().chain_id,
+        };
         Told {
-            chain: Some(self.ctx.network().chain_id),
-            accounts: Some(accounts),
+            chain: Some(chain),
+            accounts: Some(
+                grant
+                    .map(|g| super::rpc::lower(&g.accounts))
+                    .unwrap_or_default(),
+            ),
         }
     }
 }

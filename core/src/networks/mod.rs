@@ -218,7 +218,10 @@ impl Networks<'_> {
             .collect();
         // The network the wallet was started with (e.g. the devnet the environment named) keeps
         // its endpoints when the user switches away and back; the one in use is listed as used.
-        for known in [self.ctx.config().network.clone(), self.ctx.network()] {
+        for known in [
+            self.ctx.config().network.clone(),
+            self.ctx.active_chain().network().clone(),
+        ] {
             if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == known.chain_id) {
                 slot.0 = known;
             }
@@ -230,7 +233,7 @@ impl Networks<'_> {
     /// Presets and the user's networks, the active one marked.
     pub(crate) async fn networks(&self) -> Result<Vec<NetworkEntry>> {
         let user = self.with_session(|s| Ok(s.ledger.user_networks()?)).await?;
-        let active = self.ctx.network().chain_id;
+        let active = self.ctx.active_chain().network().chain_id;
         Ok(self
             .known_networks(user)
             .iter()
@@ -278,8 +281,21 @@ impl Networks<'_> {
         Ok(NetworkEntry {
             spec: to_spec(&network),
             user_added: true,
-            active: network.chain_id == self.ctx.network().chain_id,
+            active: network.chain_id == self.ctx.active_chain().network().chain_id,
         })
+    }
+
+    /// The network this wallet knows as `chain_id` (a preset or the user's), without making it
+    /// the active one.
+    pub(crate) async fn known(&self, chain_id: u64) -> Result<Network> {
+        let user = self
+            .with_session_quiet(|s| Ok(s.ledger.user_networks()?))
+            .await?;
+        self.known_networks(user)
+            .into_iter()
+            .find(|(n, _)| n.chain_id == chain_id)
+            .map(|(n, _)| n)
+            .ok_or(NetworkError::Unknown(chain_id))
     }
 
     /// Makes `chain_id` the active network for this wallet, remembered for the next unlock.
@@ -290,7 +306,7 @@ impl Networks<'_> {
             .into_iter()
             .find(|(n, _)| n.chain_id == chain_id)
             .ok_or(NetworkError::Unknown(chain_id))?;
-        if network.chain_id != self.ctx.network().chain_id || network != self.ctx.network() {
+        if network != *self.ctx.active_chain().network() {
             self.ctx.set_chain(Chain::new(network.clone())?);
         }
         self.with_session(|s| {
@@ -317,7 +333,9 @@ impl Networks<'_> {
             .await?
             .and_then(|v| v.parse::<u64>().ok());
         match saved {
-            Some(id) if id != self.ctx.network().chain_id => self.use_network(id).await.map(|_| ()),
+            Some(id) if id != self.ctx.active_chain().network().chain_id => {
+                self.use_network(id).await.map(|_| ())
+            }
             _ => Ok(()),
         }
     }

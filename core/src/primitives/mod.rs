@@ -5,6 +5,7 @@
 //! May use: nothing else in the crate. Everything else may use it.
 
 pub mod aa;
+pub mod calldata;
 pub mod erc20;
 
 /// Chain id of the local development chain (anvil's default), where contracts whose published

@@ -24,6 +24,21 @@ use crate::keys::vault::{self, KdfParams, VaultError, VaultKeys};
 use crate::store::audit::{AuditEvent, Outcome};
 use crate::store::ledger::Ledger;
 
+tokio::task_local! {
+    // A dapp keeps its own network (the bridge's grants): everything its request does — reads,
+    // simulation, risk, signing, the ledger's chain id — runs on that network's client, while
+    // the window and the sync worker stay on the wallet's. A task-local, so the whole send path
+    // follows without a network parameter threaded through every service; it does not cross a
+    // `tokio::spawn`, which only the sync worker uses, and the worker must stay on the active
+    // network.
+    static SCOPED_CHAIN: Arc<Chain>;
+}
+
+/// Runs `work` with `chain` as the network of every `Ctx::chain()`/`network()` inside it.
+pub(crate) async fn on_chain<F: std::future::Future>(chain: Arc<Chain>, work: F) -> F::Output {
+    SCOPED_CHAIN.scope(chain, work).await
+}
+
 /// Why the shared state refused: the wallet is locked, or the password given again is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -148,6 +163,11 @@ pub(crate) struct Ctx {
     /// The block each timelock was created in, once found (it does not move): reading a Safe's
     /// guardians costs its binary search once a session.
     creation_blocks: std::sync::Mutex<std::collections::HashMap<alloy::primitives::Address, u64>>,
+    /// Clients of networks other than the active one (a dapp's chosen network), kept while the
+    /// network is unchanged.
+    other_chains: std::sync::Mutex<std::collections::HashMap<u64, Arc<Chain>>>,
+    /// What sync rounds on those networks remember, while operations there are on their way.
+    pub(crate) elsewhere: Mutex<std::collections::HashMap<u64, SyncMemo>>,
 }
 
 /// `CAIRN_QUIET=1`: no background traffic, whatever the settings say.
@@ -219,6 +239,8 @@ impl Ctx {
             history_owed: std::sync::Mutex::default(),
             watch_due: std::sync::atomic::AtomicBool::new(false),
             creation_blocks: std::sync::Mutex::default(),
+            other_chains: std::sync::Mutex::default(),
+            elsewhere: Mutex::default(),
             idle_rules: Arc::new(tokio::sync::Notify::new()),
             sync_round: Mutex::new(SyncMemo::default()),
             sync_state: std::sync::Mutex::new(Default::default()),
@@ -257,13 +279,45 @@ impl Ctx {
         &self.config.data_dir
     }
 
-    /// The active network's client (a handle: a network switch does not disturb a call that
-    /// already holds one).
+    /// The network's client for this task: the one a dapp's request was scoped to (see
+    /// `on_chain`), else the active network's (a handle: a network switch does not disturb a
+    /// call that already holds one).
     pub(crate) fn chain(&self) -> Arc<Chain> {
+        if let Ok(scoped) = SCOPED_CHAIN.try_with(Arc::clone) {
+            return scoped;
+        }
+        self.active_chain()
+    }
+
+    /// The wallet's active network's client, whatever the task is scoped to.
+    pub(crate) fn active_chain(&self) -> Arc<Chain> {
         self.chain
             .read()
             .map(|c| c.clone())
             .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// A client for `network`: the active one's when it is that network, else one kept for it
+    /// (made again when the user has edited the network since).
+    pub(crate) fn chain_on(&self, network: &Network) -> Result<Arc<Chain>, ChainError> {
+        let active = self.active_chain();
+        if active.network() == network {
+            return Ok(active);
+        }
+        let mut kept = self.other_chains.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = kept
+            .get(&network.chain_id)
+            .filter(|c| c.network() == network)
+        {
+            return Ok(c.clone());
+        }
+        let chain = Arc::new(Chain::new(network.clone())?);
+        // A handful of networks in use at once; a page cycling through many does not grow it.
+        if kept.len() >= 16 {
+            kept.clear();
+        }
+        kept.insert(network.chain_id, chain.clone());
+        Ok(chain)
     }
 
     pub(crate) fn set_chain(&self, chain: Chain) {
@@ -273,7 +327,7 @@ impl Ctx {
         }
     }
 
-    /// The active network.
+    /// The network this task works on (see `chain`).
     pub(crate) fn network(&self) -> Network {
         self.chain().network().clone()
     }

@@ -835,6 +835,25 @@ impl Ledger {
         rows.map(|r| with_state(r?)).collect()
     }
 
+    /// The networks other than `except` with an operation in one of `states`: one indexed probe
+    /// per known network, at any ledger size.
+    pub fn chains_with(&self, except: u64, states: &[OpState]) -> Result<Vec<u64>, LedgerError> {
+        let list = states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT n.chain_id FROM networks n WHERE n.chain_id != ?1 AND EXISTS
+                 (SELECT 1 FROM operations o WHERE o.chain_id = n.chain_id AND o.state IN ({list}))
+             ORDER BY n.chain_id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![except as i64], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| Ok(u64::try_from(r?).unwrap_or_default()))
+            .collect()
+    }
+
     /// The newest `limit` transactions (not user operations) in `state` whose block is at
     /// `min_block` or later, newest block first. Indexed: reads `limit` rows at any ledger size.
     pub fn recent_in_state(

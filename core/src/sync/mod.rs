@@ -14,8 +14,12 @@
 //! found nothing; with a live subscription a poll is only a rare safety net. Quiet mode (the user's, `CAIRN_QUIET=1`, or no window showing) sends nothing
 //! on its own. Offline it backs off with jitter and tries again; a send wakes it at once.
 //!
-//! May use: `smart` (its operations' part of a round), `history`, `ops`, `session`, `store`,
-//! `chain`, `primitives`.
+//! Operations on another network than the active one (a dapp's, on the network it chose) are
+//! followed by rounds of their own on that network while any is on its way — its balances and
+//! nonces, not its history, prices or timelocks.
+//!
+//! May use: `smart` (its operations' part of a round), `history`, `ops`, `networks`, `session`,
+//! `store`, `chain`, `primitives`.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -29,6 +33,7 @@ use crate::chain::client::{BlockQuery, BlockTxs, Receipt};
 use crate::chain::heads::{ws_url_beside, FeedError, HeadFeed};
 use crate::chain::rpc::ChainError;
 use crate::history::History;
+use crate::networks::Networks;
 use crate::ops::{Lifecycle, OpsError};
 use crate::prices::{self, Prices};
 use crate::primitives::units::{parse_address, AddressError};
@@ -56,7 +61,7 @@ pub enum SyncError {
 
 impl SyncError {
     /// The session ended under the round: the worker stops.
-    fn is_locked(&self) -> bool {
+    pub(crate) fn is_locked(&self) -> bool {
         matches!(
             self,
             SyncError::Session(SessionError::Locked)
@@ -255,7 +260,11 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
                         Ok(!s
                             .ledger
                             .operations_in(chain_id, &[OpState::Queued])?
-                            .is_empty())
+                            .is_empty()
+                            || !s
+                                .ledger
+                                .chains_with(chain_id, &[OpState::Queued])?
+                                .is_empty())
                     })
                     .await
                     .unwrap_or(false);
@@ -268,7 +277,15 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
             Err(e) if e.is_locked() => return,
             Ok(status) if status.online => {
                 backoff = None;
-                busy = status.queued > 0 || status.in_flight > 0;
+                let elsewhere = match (Syncer { ctx: &ctx }).sync_elsewhere().await {
+                    Err(e) if e.is_locked() => return,
+                    Ok(pending) => pending,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "other networks not synced this round");
+                        true
+                    }
+                };
+                busy = status.queued > 0 || status.in_flight > 0 || elsewhere;
                 let memo = ctx.sync_round.lock().await;
                 known = memo.read.as_ref().map(|r| r.block.max(r.head));
                 let polled = next_wait(&ctx, memo.read.as_ref(), busy);
@@ -424,10 +441,52 @@ impl Syncer<'_> {
         Ok(status)
     }
 
+    /// Rounds on the other networks where operations are on their way, each with its own
+    /// memo; whether any is. A network the user removed meanwhile is passed over (its
+    /// operations wait until it is added again).
+    pub(crate) async fn sync_elsewhere(&self) -> Result<bool> {
+        let active = self.ctx.active_chain().network().chain_id;
+        let chains = self
+            .with_session_quiet(|s| {
+                Ok(s.ledger.chains_with(
+                    active,
+                    &[
+                        OpState::Signed,
+                        OpState::Queued,
+                        OpState::Submitted,
+                        OpState::Included,
+                        OpState::NeedsResign,
+                    ],
+                )?)
+            })
+            .await?;
+        let mut memos = self.ctx.elsewhere.lock().await;
+        memos.retain(|id, _| chains.contains(id));
+        for chain_id in &chains {
+            let network = match (Networks { ctx: self.ctx }).known(*chain_id).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::debug!(chain_id, error = %e, "operations on a network not known now");
+                    continue;
+                }
+            };
+            let chain = self.ctx.chain_on(&network)?;
+            let memo = memos.entry(*chain_id).or_default();
+            match crate::session::on_chain(chain, self.sync_round(memo)).await {
+                Err(e) if e.is_locked() => return Err(e),
+                Err(e) => tracing::warn!(chain_id, error = %e, "another network not synced"),
+                Ok(_) => {}
+            }
+        }
+        Ok(!chains.is_empty())
+    }
+
     async fn sync_round(&self, memo: &mut SyncMemo) -> Result<u64> {
         let chain = &self.ctx.chain();
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
+        // On another network than the active one only the operations matter (see the top).
+        let full = chain_id == self.ctx.active_chain().network().chain_id;
         let (accounts, assets, active, waiting, known, price_settings) = self
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {
@@ -569,7 +628,8 @@ impl Syncer<'_> {
         // missing; otherwise only the pairs a Transfer log since the last block touched.
         let all_tokens = fresh.is_none() || unread;
         // Prices ride along every few minutes: the feeds' calls join this block's request.
-        let prices_due = price_settings.enabled
+        let prices_due = full
+            && price_settings.enabled
             && (prices::has_feeds(&network) || price_settings.rest_fallback)
             && memo.prices_read.is_none_or(|(c, t)| {
                 c != chain_id || t.elapsed() >= Duration::from_secs(prices::READ_EVERY_SECS)
@@ -599,7 +659,11 @@ impl Syncer<'_> {
             transfers_from: fresh.as_ref().filter(|_| !all_tokens).map(|r| r.block + 1),
             tokens: tokens.iter().map(|(_, t)| *t).collect(),
             calls: price_calls,
-            watch: Recovery::watch_query(&memo.watch),
+            watch: if full {
+                Recovery::watch_query(&memo.watch)
+            } else {
+                None
+            },
         };
         let read = chain.read_block(&query).await?;
         let Some((_, block_time)) = read.block else {
@@ -747,10 +811,14 @@ impl Syncer<'_> {
             // The first block read on this chain: every account's history catches up.
             changed = accounts.iter().map(|a| a.id).collect();
         }
-        for id in self.ctx.take_owed_history() {
-            if !changed.contains(&id) {
-                changed.push(id);
+        if full {
+            for id in self.ctx.take_owed_history() {
+                if !changed.contains(&id) {
+                    changed.push(id);
+                }
             }
+        } else {
+            changed.clear();
         }
         // The new balances are stored below, before the steps that can fail the round: from
         // then on nothing would show these accounts changed, so they are owed a history read
@@ -840,6 +908,9 @@ impl Syncer<'_> {
         {
             // The bundler's trouble is not the node's: the round goes on.
             tracing::warn!(error = %e, "user operations not synced this round");
+        }
+        if !full {
+            return Ok(head);
         }
         // History is catch-up work, for the accounts something happened to and those whose
         // backfill a round's budget cut short: a failure here is retried next round and does

@@ -998,7 +998,18 @@ impl Wallet {
     pub async fn sync_once(&self) -> Result<SyncStatus> {
         // Asked for by the user: the timelock watch runs too, whatever its period.
         self.ctx.sync_round.lock().await.watch.last = None;
-        Ok(Syncer { ctx: &self.ctx }.sync_once().await?)
+        let status = Syncer { ctx: &self.ctx }.sync_once().await?;
+        if status.online {
+            // What a dapp sent on its own network moves on too (a trouble there is that
+            // network's, not this round's).
+            if let Err(e) = (Syncer { ctx: &self.ctx }).sync_elsewhere().await {
+                if e.is_locked() {
+                    return Err(e.into());
+                }
+                tracing::warn!(error = %e, "other networks not synced");
+            }
+        }
+        Ok(status)
     }
 
     /// Plans, checks the available balance, signs and queues a payment; the sync worker

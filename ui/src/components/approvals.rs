@@ -129,6 +129,12 @@ fn approval_card(props: &CardProps) -> Html {
     if let Some(o) = rest.as_object_mut() {
         o.remove("risk");
     }
+    // The calls in words (the core decodes what it can), before the raw request below.
+    let calls: Vec<serde_json::Value> = match a.method.as_str() {
+        "eth_sendTransaction" => vec![a.payload.clone()],
+        "wallet_sendCalls" => a.payload["calls"].as_array().cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let payload = match a.method.as_str() {
         "personal_sign" => a.payload["message"]
             .as_str()
@@ -160,6 +166,14 @@ fn approval_card(props: &CardProps) -> Html {
                     }) }
                 </fieldset>
             }
+            if !calls.is_empty() {
+                <div class="calls">
+                    <p class="small">{ tr::calls_title() }</p>
+                    <ol class="small">
+                        { for calls.iter().map(call_line) }
+                    </ol>
+                </div>
+            }
             if !payload.is_empty() {
                 <pre class="mono payload">{ payload }</pre>
             }
@@ -176,4 +190,56 @@ fn approval_card(props: &CardProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// One call of a request as the core decoded it: `function(name: value, …) on <contract>`, the
+/// value it sends, or the selector Cairn cannot read (said in words, never guessed).
+fn call_line(c: &serde_json::Value) -> Html {
+    let to = short(c["to"].as_str().unwrap_or_default());
+    let what = match (
+        c["call"]["function"].as_str(),
+        c["call"]["selector"].as_str(),
+    ) {
+        (Some(function), _) => {
+            let args: Vec<String> = c["call"]["args"]
+                .as_array()
+                .map(|list| list.iter().map(arg_text).collect())
+                .unwrap_or_default();
+            // i18n: not text (a function call as code)
+            html! { <span class="mono">{ format!("{function}({})", args.join(", ")) }</span> }
+        }
+        (None, Some(selector)) => html! { <span class="warn">{ tr::undecoded(selector) }</span> },
+        (None, None) => html! { <span>{ tr::payment() }</span> },
+    };
+    let value = c["value"]
+        .as_str()
+        .filter(|v| !v.trim_matches(['0', '.']).is_empty());
+    html! {
+        <li class="call">
+            { what }{ " " }{ tr::call_on(to) }
+            if let Some(v) = value {
+                { " · " }<strong>{ tr::with_value(v) }</strong>
+            }
+        </li>
+    }
+}
+
+/// `name: value` of one decoded argument, amounts with their token where Cairn knows it.
+fn arg_text(arg: &serde_json::Value) -> String {
+    let name = arg["name"].as_str().unwrap_or_default();
+    let value = arg["value"].as_str().unwrap_or_default();
+    let symbol = arg["symbol"]
+        .as_str()
+        .map(|s| format!(" {s}"))
+        .unwrap_or_default();
+    let shown = if arg["unlimited"].as_bool() == Some(true) {
+        format!("{}{symbol}", tr::unlimited())
+    } else if arg["base_units"].as_bool() == Some(true) {
+        format!("{value} {}", tr::base_units())
+    } else if value.starts_with("0x") && value.len() == 42 {
+        short(value)
+    } else {
+        format!("{value}{symbol}")
+    };
+    format!("{name}: {shown}")
 }

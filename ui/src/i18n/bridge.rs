@@ -12,7 +12,7 @@ texts! {
     calls => "asks you to send a batch of calls", "bittet Sie, mehrere Aufrufe zusammen zu senden";
     add_chain => "asks to add a network (Cairn checks its endpoints first; it does not switch to it)",
         "bittet, ein Netzwerk hinzuzufügen (Cairn prüft zuerst seine Endpunkte; es wechselt nicht dorthin)";
-    switch_chain => "asks to switch Cairn to another network", "bittet, Cairn auf ein anderes Netzwerk umzuschalten";
+    switch_chain => "asks to use another network (for this app only: Cairn and other apps stay where they are)", "bittet, ein anderes Netzwerk zu nutzen (nur für diese App: Cairn und andere Apps bleiben, wo sie sind)";
     waiting_title => "An app waits for your answer", "Eine App wartet auf Ihre Antwort";
     pairing => "Browser extension: load Cairn's extension, make a token here named after the browser, and paste it with the port above into the extension's options.",
         "Browser-Erweiterung: Laden Sie Cairns Erweiterung, erstellen Sie hier ein Token mit dem Namen des Browsers und fügen Sie es mit dem Port oben in die Optionen der Erweiterung ein.";
@@ -37,6 +37,10 @@ texts! {
     revoked => "revoked", "widerrufen";
     grants_title => "What each app may see", "Was jede App sehen darf";
     no_grants => "No app is connected.", "Keine App ist verbunden.";
+    calls_title => "What it calls", "Was es aufruft";
+    unlimited => "unlimited", "unbegrenzt";
+    base_units => "(base units of a token Cairn does not know)", "(Basiseinheiten eines Tokens, das Cairn nicht kennt)";
+    payment => "payment", "Zahlung";
 }
 
 formats! {
@@ -44,5 +48,9 @@ formats! {
     waiting_body(who) => "{who} asks Cairn for something: open Cairn to answer.", "{who} bittet Cairn um etwas: Öffnen Sie Cairn, um zu antworten.";
     listening(url) => "On: {url}", "An: {url}";
     on_chain(chain) => "on chain {chain}", "auf Chain {chain}";
+    undecoded(selector) => "function {selector}: Cairn cannot read this call — only the app knows what it does",
+        "Funktion {selector}: Cairn kann diesen Aufruf nicht lesen — nur die App weiß, was er tut";
+    call_on(to) => "on {to}", "auf {to}";
+    with_value(value) => "sending {value}", "sendet {value}";
     grant_line(accounts, chain) => "{accounts} · chain {chain}", "{accounts} · Chain {chain}";
 }
