@@ -1,8 +1,9 @@
 // MetaMask's test dapp (@metamask/test-dapp, its dist/ served here on 127.0.0.1) in Debian's
 // Chromium with Cairn's extension loaded, driven by puppeteer-core: the page finds the wallet
 // through EIP-6963, connects, signs (checked by the page's own Verify buttons), sends, and asks
-// for EIP-5792 capabilities. The wallet's side (approvals) is the Rust test's.
-// env: BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR (screenshots), CHROMIUM
+// for EIP-5792 capabilities, then sends the page's own EIP-5792 batch from the smart account it
+// was also shown and reads its status. The wallet's side (approvals) is the Rust test's.
+// env: BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR (screenshots), CHROMIUM, SMART_ACCOUNT
 // stdout: one JSON line per step; exit 1 on any unexpected result.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 
-const { BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR = '.', CHROMIUM = '/usr/bin/chromium' } = process.env;
+const { BRIDGE_PORT, PAIRING_TOKEN, EXTENSION_DIR, OUT_DIR = '.', CHROMIUM = '/usr/bin/chromium', SMART_ACCOUNT } = process.env;
 const EXTENSION_ID = 'moogfdoibbpfpglpkbajaiboiljolnbn';
 const here = path.dirname(fileURLToPath(import.meta.url));
 fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -123,7 +124,30 @@ try {
   await step('eip5792', async () => {
     await page.click('#eip5792GetCapabilitiesButton');
     const caps = await waitText('#eip5792GetCapabilitiesResult', (t) => t.includes('atomic'), 'capabilities');
-    return { capabilities: caps };
+    if (!SMART_ACCOUNT) return { capabilities: caps };
+    // The page's own batch (two calls) from the smart account it was also shown: "Edit
+    // Request" names it as `from`, then Send Calls, then Get Calls Status until it is done.
+    await page.click('#eip5792SendCallsEdit');
+    await page.$eval('#eip5792From', (el, v) => { el.value = v; }, SMART_ACCOUNT);
+    await page.click('#eip5792SendCallsButton');
+    let id = '';
+    for (let i = 0; i < 600 && !id.startsWith('0x'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      id = await page.$eval('#eip5792RequestIdInput', (el) => el.value);
+      const error = await page.$eval('#eip5792SendCallsError', (el) => el.textContent);
+      check(!error, `sendCalls refused: ${error}`);
+    }
+    check(id.startsWith('0x'), 'a batch id in the page');
+    let status = '';
+    for (let i = 0; i < 120 && !status.includes('"status": 200'); i++) {
+      await page.click('#eip5792GetCallsStatusButton');
+      await new Promise((r) => setTimeout(r, 500));
+      status = await page.$eval('#eip5792GetCallsStatusResult', (el) => el.textContent);
+    }
+    check(status.includes('"status": 200') && status.includes('"atomic": true'), `the batch is done: ${status}`);
+    const receipts = JSON.parse(status).receipts;
+    check(receipts.length === 1 && receipts[0].status === '0x1', 'one successful receipt');
+    return { capabilities: caps, batch: id, transactionHash: receipts[0].transactionHash };
   });
   await page.screenshot({ path: path.join(OUT_DIR, 'browser-test-dapp.png'), fullPage: false });
 } finally {

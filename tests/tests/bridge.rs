@@ -959,12 +959,21 @@ async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes
 #[tokio::test]
 async fn metamask_test_dapp_in_chromium_through_the_extension() {
     cairn_tests::init_tls();
-    let devnet = Devnet::start(Peers::ChainOnly).expect("devnet");
-    let node = devnet.endpoints.rpc_url.clone();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let node = e.rpc_url.clone();
+    let mut net = network(std::slice::from_ref(&node));
+    net.bundler_url = e.bundler_url.clone();
+    net.paymaster_url = e.paymaster_url.clone();
     let dir = tempfile::tempdir().unwrap();
-    let (w, me) = new_wallet(dir.path(), network(std::slice::from_ref(&node))).await;
+    let (w, me) = new_wallet(dir.path(), net).await;
     let w = Arc::new(w);
     w.devnet_fund(&me, "5").await.unwrap();
+    // The page is shown the key (it signs, checked by the page's ecrecover) and a Safe, whose
+    // batch the page's EIP-5792 section sends (sponsored: the Safe pays only the calls' 1.5
+    // gwei).
+    let smart = w.smart_account(&me, None).await.unwrap().address;
+    w.devnet_fund(&smart, "0.01").await.unwrap();
     w.sync_once().await.unwrap();
     let port = w.bridge_start(0).await.unwrap().port.unwrap();
     // The pairing the user does once: a token made in Cairn, pasted into the extension.
@@ -974,7 +983,7 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
         .unwrap()
         .token
         .unwrap();
-    let answering = approver(w.clone());
+    let answering = approver_sharing(w.clone(), vec![me.clone(), smart.clone()]);
     let root = cairn_tests::repo_root();
     let out = cairn_tests::output_dir();
     std::fs::create_dir_all(&out).unwrap();
@@ -985,6 +994,7 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
         .env("PAIRING_TOKEN", &pairing)
         .env("EXTENSION_DIR", root.join("extension"))
         .env("OUT_DIR", &out)
+        .env("SMART_ACCOUNT", &smart)
         .kill_on_drop(true)
         .output();
     let run = tokio::time::timeout(Duration::from_secs(240), run)
@@ -1043,6 +1053,22 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
     assert!(
         eth_balance(&node, paid).await >= wei("0.01"),
         "the page's payment landed"
+    );
+    // The page's EIP-5792 batch: one bundle transaction that succeeded, both calls' effects.
+    let batch = lines.iter().find(|l| l["step"] == "eip5792").unwrap();
+    let tx = batch["transactionHash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{batch}"));
+    let receipt = rpc(&node, "eth_getTransactionReceipt", json!([tx])).await;
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    assert_eq!(
+        eth_balance(&node, "0xbc2114a988e9CEf5bA63548D432024f34B487048").await,
+        alloy::primitives::U256::from(500_000_000u64),
+        "the second call's half gwei"
+    );
+    assert!(
+        has_code(&node, &smart).await,
+        "the Safe was deployed by the batch"
     );
 }
 

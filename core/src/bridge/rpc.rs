@@ -844,7 +844,7 @@ impl Bridge<'_> {
             mfa_code: decision.mfa_code,
             override_risk: false,
         };
-        let op = self.pay(from, &req, false).await?;
+        let op = self.pay(from, &req).await?;
         self.transaction_hash(op).await
     }
 
@@ -1125,8 +1125,7 @@ impl Bridge<'_> {
                 mfa_code: decision.mfa_code,
                 override_risk: false,
             };
-            self.pay(from, &req, self.ctx.network().paymaster_url.is_some())
-                .await?
+            self.pay(from, &req).await?
         } else {
             self.submit(from, calls, data, &to, &amount, decision.mfa_code)
                 .await?
@@ -1135,20 +1134,16 @@ impl Bridge<'_> {
     }
 
     /// A payment of the native currency: a key's transaction, or a smart account's user
-    /// operation (`sponsored` by the network's paymaster when asked).
-    async fn pay(
-        &self,
-        from: &str,
-        req: &SendRequest,
-        sponsored: bool,
-    ) -> Result<cairn_api::Operation, RpcFail> {
+    /// operation — sponsored, as every user operation an app asks for, where the network has a
+    /// paymaster.
+    async fn pay(&self, from: &str, req: &SendRequest) -> Result<cairn_api::Operation, RpcFail> {
         let smart = Accounts { ctx: self.ctx }
             .is_smart(from)
             .await
             .map_err(internal)?;
         if smart {
             let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
-            op.sponsored = sponsored;
+            op.sponsored = self.ctx.network().paymaster_url.is_some();
             return SmartAccounts { ctx: self.ctx }
                 .send_user_op(&op)
                 .await
