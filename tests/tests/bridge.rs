@@ -317,6 +317,43 @@ async fn the_loopback_rules_hold_against_each_attack() {
     let (_, body, _) = asking.await.unwrap();
     assert_eq!(body["error"]["code"], 4001, "{body}");
 
+    // A page that hangs up takes its card away, and the window hears of it at once.
+    let mut events = w.subscribe();
+    let hanging = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let page = "https://gone.example";
+            post(
+                &url,
+                &[JSON, ("origin", page)],
+                &call("eth_requestAccounts", json!([])),
+            )
+            .await
+        })
+    };
+    for _ in 0..100 {
+        if !w.bridge_approvals().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(w.bridge_approvals().len(), 1);
+    hanging.abort();
+    let told = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(cairn_core::WalletEvent::BridgeApprovals(list)) = events.recv().await {
+                if list.is_empty() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(
+        told.is_ok(),
+        "the card was not taken away when the page hung up"
+    );
+
     // A flood of requests that wait for the user is cut at the per-caller cap.
     let flood = "https://flood.example";
     let mut waiting = Vec::new();

@@ -1510,6 +1510,30 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         expected,
         "the page's signature is the account's"
     );
+    // A contract call reads as what it does: an unlimited token approval, said so; rejected
+    // in the window, the page hears 4001.
+    let approve = format!(
+        "0x095ea7b3{:0>64}{}",
+        "5555555555555555555555555555555555555555",
+        "f".repeat(64)
+    );
+    let calling = ask(
+        "eth_sendTransaction",
+        json!([{"from": expected, "to": "0x000000000000000000000000000000000000dEaD", "data": approve}]),
+    );
+    let card = s
+        .wait_for_text("#approvals .approval .calls", WAIT, |t| {
+            t.contains("approve(")
+        })
+        .await
+        .unwrap();
+    assert!(card.contains("amount: unlimited"), "{card}");
+    s.execute("window.scrollTo(0, 0)").await.unwrap();
+    std::fs::write(out.join("gui-dapp-call.png"), s.screenshot().await.unwrap()).unwrap();
+    s.click_on("#approvals .approval .reject", WAIT)
+        .await
+        .unwrap();
+    assert_eq!(calling.await.unwrap()["error"]["code"], 4001);
     s.wait_for_text("#bridge-grants", WAIT, |t| t.contains(page))
         .await
         .unwrap();

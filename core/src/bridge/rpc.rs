@@ -517,9 +517,11 @@ impl Bridge<'_> {
             Full::All => fail(LIMIT, "too many requests wait for the user"),
         })?;
         self.told();
+        // Answered, timed out, or the caller hung up (its connection's future is dropped here):
+        // the card goes either way, and the window hears of it at once.
+        let card = Withdraw { bridge: self, id };
         let decision = tokio::time::timeout(TIMEOUT, rx).await;
-        self.shared.approvals.withdraw(id);
-        self.told();
+        drop(card);
         match decision {
             Ok(Ok(d)) if d.approve => {
                 // The answer came later: the caller must still be allowed (a revoke meanwhile
@@ -940,6 +942,19 @@ impl Bridge<'_> {
             }
             let _ = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
         }
+    }
+}
+
+/// Takes an approval card away when its request ends, however it ends.
+struct Withdraw<'b, 'a> {
+    bridge: &'b Bridge<'a>,
+    id: u64,
+}
+
+impl Drop for Withdraw<'_, '_> {
+    fn drop(&mut self) {
+        self.bridge.shared.approvals.withdraw(self.id);
+        self.bridge.told();
     }
 }
 

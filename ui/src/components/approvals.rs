@@ -126,8 +126,15 @@ fn approval_card(props: &CardProps) -> Html {
     // rest of the request as it came.
     let risk = serde_json::from_value::<cairn_api::RiskReport>(a.payload["risk"].clone()).ok();
     let mut rest = a.payload.clone();
+    // The decoded calls are shown in words above; the raw request below is what the app sent.
     if let Some(o) = rest.as_object_mut() {
         o.remove("risk");
+        o.remove("call");
+        if let Some(list) = o.get_mut("calls").and_then(|c| c.as_array_mut()) {
+            for c in list.iter_mut().filter_map(|c| c.as_object_mut()) {
+                c.remove("call");
+            }
+        }
     }
     // The calls in words (the core decodes what it can), before the raw request below.
     let calls: Vec<serde_json::Value> = match a.method.as_str() {
