@@ -80,6 +80,16 @@ fn approver_seeing(
     })
 }
 
+/// Waits (up to 2 s) until `n` requests wait for the user.
+async fn until_cards(w: &Wallet, n: usize) {
+    for _ in 0..100 {
+        if w.bridge_approvals().len() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_loopback_rules_hold_against_each_attack() {
     cairn_tests::init_tls();
@@ -306,12 +316,7 @@ async fn the_loopback_rules_hold_against_each_attack() {
             .await
         })
     };
-    for _ in 0..100 {
-        if !w.bridge_approvals().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_cards(&w, 1).await;
     w.bridge_grant_revoke(page).await.unwrap();
     assert!(w.bridge_approvals().is_empty());
     let (_, body, _) = asking.await.unwrap();
@@ -331,12 +336,7 @@ async fn the_loopback_rules_hold_against_each_attack() {
             .await
         })
     };
-    for _ in 0..100 {
-        if !w.bridge_approvals().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_cards(&w, 1).await;
     assert_eq!(w.bridge_approvals().len(), 1);
     hanging.abort();
     let told = tokio::time::timeout(Duration::from_secs(5), async {
@@ -368,12 +368,7 @@ async fn the_loopback_rules_hold_against_each_attack() {
             .await
         }));
     }
-    for _ in 0..100 {
-        if w.bridge_approvals().len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_cards(&w, 3).await;
     let (_, body, _) = post(
         &url,
         &[JSON, ("origin", flood)],

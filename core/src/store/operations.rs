@@ -192,6 +192,15 @@ pub enum ActivityBaseline {
     Offset,
 }
 
+/// `states` as an SQL list of literals (the names are ours, never input).
+fn sql_states(states: &[OpState]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[cfg(feature = "test-support")]
 impl Ledger {
     /// Reads page `page` (0-based) of every visible account's activity the `how` way; returns
@@ -821,11 +830,7 @@ impl Ledger {
         chain_id: u64,
         states: &[OpState],
     ) -> Result<Vec<OperationRow>, LedgerError> {
-        let list = states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = sql_states(states);
         let sql = format!(
             "SELECT {OP_COLUMNS} {OP_FROM} WHERE o.chain_id = ?1 AND o.state IN ({list})
              ORDER BY o.account_id, o.nonce, o.id"
@@ -838,11 +843,7 @@ impl Ledger {
     /// The networks other than `except` with an operation in one of `states`: one indexed probe
     /// per known network, at any ledger size.
     pub fn chains_with(&self, except: u64, states: &[OpState]) -> Result<Vec<u64>, LedgerError> {
-        let list = states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect::<Vec<_>>()
-            .join(",");
+        let list = sql_states(states);
         let sql = format!(
             "SELECT n.chain_id FROM networks n WHERE n.chain_id != ?1 AND EXISTS
                  (SELECT 1 FROM operations o WHERE o.chain_id = n.chain_id AND o.state IN ({list}))
