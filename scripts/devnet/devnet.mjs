@@ -2,10 +2,12 @@
 //   anvil → EntryPoint v0.6/v0.7/v0.8 + SimpleAccount factories at their canonical CREATE2
 //   addresses → Safe 1.4.1 (SafeL2, proxy factory, MultiSend, fallback handler) at its canonical
 //   addresses through the Safe singleton factory, with Safe4337Module 0.3.0 + SafeModuleSetup
-//   (the npm bytes, so at devnet addresses of their own) → price feeds answering as Chainlink's at its mainnet feed addresses → the alto
+//   (the npm bytes, so at devnet addresses of their own) and Safe's passkey signers 0.2.0 (the
+//   same) → price feeds answering as Chainlink's at its mainnet feed addresses → the alto
 //   bundler → an ERC-7677 mock paymaster.
 // Prints one line `CAIRN_DEVNET_READY {json endpoints}` on stdout when every peer answers, and
-// writes the same JSON to --out FILE if given.
+// writes the same JSON to --out FILE if given. `--hardfork NAME` starts anvil at that hardfork
+// (`prague` has no P-256 precompile).
 //
 // Lifetime: the stack lives until SIGINT/SIGTERM, or until stdin closes when started with
 // --watch-stdin (the test fixture does this, so a test process that dies in any way — panic,
@@ -52,6 +54,7 @@ const CONTRACTS = [
 const SINGLETON_FACTORY = "0x914d7Fec6aaC8cd542e72Bca78B30650d45643d7"
 const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts"
 const SAFE_4337_ARTIFACTS = "@safe-global/safe-4337/build/artifacts/contracts"
+const PASSKEY_ARTIFACTS = "@safe-global/safe-passkey/build/artifacts/contracts"
 const SAFE_CONTRACTS = [
     { name: "safeL2", artifact: `${SAFE_ARTIFACTS}/SafeL2.sol/SafeL2.json`, address: "0x29fcB43b46531BcA003ddC8FCB67FFE91900C762" },
     { name: "safeProxyFactory", artifact: `${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`, address: "0x4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67" },
@@ -60,6 +63,12 @@ const SAFE_CONTRACTS = [
     { name: "compatibilityFallbackHandler", artifact: `${SAFE_ARTIFACTS}/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json`, address: "0xfd0732Dc9E303f09fCEf3a7388Ad10A83459Ec99" },
     { name: "safeModuleSetup", artifact: `${SAFE_4337_ARTIFACTS}/SafeModuleSetup.sol/SafeModuleSetup.json` },
     { name: "safe4337Module", artifact: `${SAFE_4337_ARTIFACTS}/Safe4337Module.sol/Safe4337Module.json`, ctorAddress: "entryPointV07" },
+    // Passkey owners (@safe-global/safe-passkey 0.2.0, npm bytes: devnet addresses): the signer
+    // a Safe's setup configures for its first passkey, the factory of per-passkey signer proxies,
+    // and the Solidity P-256 verifier used where the chain has no precompile.
+    { name: "webAuthnSharedSigner", artifact: `${PASSKEY_ARTIFACTS}/4337/SafeWebAuthnSharedSigner.sol/SafeWebAuthnSharedSigner.json` },
+    { name: "webAuthnSignerFactory", artifact: `${PASSKEY_ARTIFACTS}/SafeWebAuthnSignerFactory.sol/SafeWebAuthnSignerFactory.json` },
+    { name: "fclP256Verifier", artifact: `${PASSKEY_ARTIFACTS}/verifiers/FCLP256Verifier.sol/FCLP256Verifier.json` },
 ]
 
 // Chainlink's published Ethereum mainnet feeds. The devnet places its own test aggregator at
@@ -342,6 +351,8 @@ async function main() {
     tempDirs.push(anvilHome)
     startChild("anvil", join(mods, ".bin", "anvil"), [
         "--host", "127.0.0.1", "--port", String(anvilPort), "--chain-id", String(CHAIN_ID), "--silent",
+        // `--hardfork prague`: a chain without the P-256 precompile, for the Solidity fallback.
+        ...(opt("--hardfork") ? ["--hardfork", opt("--hardfork")] : []),
     ], { env: { ...process.env, HOME: anvilHome } })
     await waitFor("anvil", async () => (await rpc(anvilUrl, "eth_chainId")) !== undefined)
     log(`anvil on ${anvilUrl} (${Date.now() - t0} ms)`)

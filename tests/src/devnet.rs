@@ -53,6 +53,10 @@ pub struct Contracts {
     /// Safe's ERC-4337 module 0.3.0 and its setup helper (npm bytes: devnet addresses).
     pub safe4337_module: String,
     pub safe_module_setup: String,
+    /// Safe's passkey contracts 0.2.0 (npm bytes: devnet addresses).
+    pub web_authn_shared_signer: String,
+    pub web_authn_signer_factory: String,
+    pub fcl_p256_verifier: String,
 }
 
 /// Which peers to start.
@@ -72,9 +76,15 @@ pub struct Devnet {
 
 impl Devnet {
     pub fn start(peers: Peers) -> Result<Devnet, DevnetError> {
+        Devnet::start_with(peers, &[])
+    }
+
+    /// The same, with more of `devnet.mjs`'s options (e.g. `["--hardfork", "prague"]`).
+    pub fn start_with(peers: Peers, options: &[&str]) -> Result<Devnet, DevnetError> {
         let mut cmd = Command::new("node");
         cmd.arg(crate::repo_root().join("scripts/devnet/devnet.mjs"))
             .arg("--watch-stdin")
+            .args(options)
             .stderr(Stdio::inherit());
         if peers == Peers::ChainOnly {
             cmd.arg("--no-bundler");

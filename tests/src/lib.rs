@@ -8,6 +8,7 @@
 pub mod axe;
 pub mod devnet;
 pub mod gui;
+pub mod passkey;
 pub mod process;
 pub mod proxy;
 pub mod qr;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod guardians;
 pub mod safe;
+pub mod webauthn;
 
 mod abi {
     alloy::sol! {
