@@ -1,13 +1,50 @@
-//! A software authenticator for tests: a P-256 credential whose assertions have the shape a
-//! platform authenticator's have (authenticator data with the rp id hash, flags UP|UV and a
-//! counter; the client data JSON serialized in the standard's order; a DER ES256 signature).
+//! A software authenticator for tests: 1Password's passkey-rs (a WebAuthn client over a CTAP2
+//! authenticator) holding one ES256 credential for `cairn.app`, asked for assertions the way a
+//! browser or platform asks a real one — with user verification required.
 
-// A test fixture: a failure to make a key is the test's failure.
-#![allow(clippy::unwrap_used)]
+// A test fixture: a failure to make or use the credential is the test's failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use alloy::primitives::{B256, U256};
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
+use passkey::client::{Client, DefaultClientData};
+use passkey::crypto::coset::{cbor::value::Value, iana, CoseKey, Label};
+use passkey::crypto::rust_crypto::RustCryptoBackend;
+use passkey::types::ctap2::{Aaguid, AuthenticatorData, Ctap2Error};
+use passkey::types::webauthn::*;
+use passkey::types::{Bytes, Passkey};
+use url::Url;
+
+pub const RP_ID: &str = "cairn.app";
+const ORIGIN: &str = "https://cairn.app";
+
+/// The person at the authenticator: present, and verified (a PIN or a fingerprint).
+struct Verified;
+
+#[async_trait::async_trait]
+impl UserValidationMethod for Verified {
+    type PasskeyItem = Passkey;
+    async fn check_user<'a>(
+        &self,
+        _hint: UiHint<'a, Passkey>,
+        _presence: bool,
+        _verification: bool,
+    ) -> Result<UserCheck, Ctap2Error> {
+        Ok(UserCheck {
+            presence: true,
+            verification: true,
+        })
+    }
+    fn is_verification_enabled(&self) -> Option<bool> {
+        Some(true)
+    }
+    fn is_presence_enabled(&self) -> bool {
+        true
+    }
+}
+
+type SoftClient =
+    Client<Option<Passkey>, Verified, RustCryptoBackend, public_suffix::PublicSuffixList, ()>;
 
 /// What an authenticator answers to `navigator.credentials.get`.
 #[derive(Debug, Clone)]
@@ -19,9 +56,9 @@ pub struct Assertion {
 }
 
 pub struct SoftPasskey {
-    key: EcdsaKeyPair,
-    rng: SystemRandom,
-    counter: u32,
+    client: SoftClient,
+    origin: Url,
+    pub credential_id: Vec<u8>,
     pub x: U256,
     pub y: U256,
 }
@@ -32,62 +69,99 @@ impl std::fmt::Debug for SoftPasskey {
     }
 }
 
-impl Default for SoftPasskey {
-    fn default() -> Self {
-        SoftPasskey::new()
+fn coordinate(key: &CoseKey, label: i64) -> U256 {
+    match key.params.iter().find(|(l, _)| *l == Label::Int(label)) {
+        Some((_, Value::Bytes(b))) => U256::from_be_slice(b),
+        other => panic!("COSE key parameter {label}: {other:?}"),
     }
 }
 
 impl SoftPasskey {
-    pub const RP_ID: &'static str = "cairn.app";
-
-    pub fn new() -> SoftPasskey {
-        let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
-            .unwrap();
-        let point = key.public_key().as_ref();
-        let (x, y) = (
-            U256::from_be_slice(&point[1..33]),
-            U256::from_be_slice(&point[33..65]),
+    /// Registers a new credential (`navigator.credentials.create`), user verification required.
+    pub async fn new() -> SoftPasskey {
+        let origin = Url::parse(ORIGIN).unwrap();
+        let authenticator = Authenticator::new(
+            Aaguid::new_empty(),
+            None::<Passkey>,
+            Verified,
+            RustCryptoBackend,
         );
+        let mut client = Client::new(authenticator);
+        let request = CredentialCreationOptions {
+            public_key: PublicKeyCredentialCreationOptions {
+                rp: PublicKeyCredentialRpEntity {
+                    id: Some(RP_ID.into()),
+                    name: "Cairn".into(),
+                },
+                user: PublicKeyCredentialUserEntity {
+                    id: vec![1u8; 16].into(),
+                    display_name: "Cairn".into(),
+                    name: "cairn".into(),
+                },
+                challenge: Bytes::from(vec![0u8; 32]),
+                pub_key_cred_params: vec![PublicKeyCredentialParameters {
+                    ty: PublicKeyCredentialType::PublicKey,
+                    alg: iana::Algorithm::ES256,
+                }],
+                timeout: None,
+                exclude_credentials: None,
+                authenticator_selection: Some(AuthenticatorSelectionCriteria {
+                    authenticator_attachment: None,
+                    resident_key: Some(ResidentKeyRequirement::Required),
+                    require_resident_key: true,
+                    user_verification: UserVerificationRequirement::Required,
+                }),
+                hints: None,
+                attestation: AttestationConveyancePreference::None,
+                attestation_formats: None,
+                extensions: None,
+            },
+        };
+        let created = client
+            .register(&origin, request, DefaultClientData)
+            .await
+            .expect("register");
+        let data = AuthenticatorData::from_slice(&created.response.authenticator_data).unwrap();
+        let attested = data
+            .attested_credential_data
+            .expect("attested credential data");
         SoftPasskey {
-            key,
-            rng,
-            counter: 0,
-            x,
-            y,
+            x: coordinate(&attested.key, -2),
+            y: coordinate(&attested.key, -3),
+            credential_id: created.raw_id.to_vec(),
+            client,
+            origin,
         }
     }
 
-    /// An assertion over `challenge`, the user present and verified.
-    pub fn assert(&mut self, challenge: B256) -> Assertion {
-        self.assert_with_flags(challenge, 0x05)
-    }
-
-    pub fn assert_with_flags(&mut self, challenge: B256, flags: u8) -> Assertion {
-        self.counter += 1;
-        let mut authenticator_data =
-            ring::digest::digest(&ring::digest::SHA256, Self::RP_ID.as_bytes())
-                .as_ref()
-                .to_vec();
-        authenticator_data.push(flags);
-        authenticator_data.extend_from_slice(&self.counter.to_be_bytes());
-        let client_data_json = format!(
-            r#"{{"type":"webauthn.get","challenge":"{}","origin":"https://{}","crossOrigin":false}}"#,
-            cairn_core::primitives::aa::webauthn::base64url(challenge.as_slice()),
-            Self::RP_ID
-        )
-        .into_bytes();
-        let signed = cairn_core::primitives::aa::webauthn::signed_bytes(
-            &authenticator_data,
-            &client_data_json,
-        );
-        let signature = self.key.sign(&self.rng, &signed).unwrap().as_ref().to_vec();
+    /// An assertion over `challenge` (`navigator.credentials.get`), the user verified.
+    pub async fn assert(&mut self, challenge: B256) -> Assertion {
+        let request = CredentialRequestOptions {
+            public_key: PublicKeyCredentialRequestOptions {
+                challenge: Bytes::from(challenge.to_vec()),
+                timeout: None,
+                rp_id: Some(RP_ID.into()),
+                allow_credentials: Some(vec![PublicKeyCredentialDescriptor {
+                    ty: PublicKeyCredentialType::PublicKey,
+                    id: self.credential_id.clone().into(),
+                    transports: None,
+                }]),
+                user_verification: UserVerificationRequirement::Required,
+                hints: None,
+                attestation: AttestationConveyancePreference::None,
+                attestation_formats: None,
+                extensions: None,
+            },
+        };
+        let answer = self
+            .client
+            .authenticate(&self.origin, request, DefaultClientData)
+            .await
+            .expect("authenticate");
         Assertion {
-            authenticator_data,
-            client_data_json,
-            signature,
+            authenticator_data: answer.response.authenticator_data.to_vec(),
+            client_data_json: answer.response.client_data_json.to_vec(),
+            signature: answer.response.signature.to_vec(),
         }
     }
 }

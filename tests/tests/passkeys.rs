@@ -1,5 +1,5 @@
 //! Passkey signatures as Safe's passkey contracts check them, on a real chain: an assertion
-//! from a software authenticator, turned into the Safe signature by the core, is accepted by
+//! from a software authenticator (1Password's passkey-rs, standing in for a platform one), turned into the Safe signature by the core, is accepted by
 //! `SafeWebAuthnSignerFactory.isValidSignatureForSigner` and a tampered one is not — with the
 //! P-256 precompile, and on a chain without it (`--hardfork prague`) through the Solidity
 //! fallback. The gas each costs is printed for docs/BENCHMARKS.md.
@@ -7,8 +7,12 @@
 // A failed expectation in a test is a panic, helpers included.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use alloy::primitives::U256;
 use alloy::primitives::{keccak256, Address, B256};
-use cairn_core::primitives::aa::webauthn::{self, PasskeyKey, MAGIC_VALUE, P256_PRECOMPILE};
+use alloy::sol_types::SolValue;
+use cairn_core::primitives::aa::webauthn::{
+    self, PasskeyKey, WebAuthnError, MAGIC_VALUE, P256_N, P256_PRECOMPILE,
+};
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::passkey::SoftPasskey;
 use cairn_tests::wallet::eth_call;
@@ -74,7 +78,7 @@ async fn the_contracts_accept_an_authentic_assertion_and_refuse_a_tampered_one()
         let url = devnet.endpoints.rpc_url.clone();
         let c = &devnet.endpoints.contracts;
         let factory: Address = c.web_authn_signer_factory.parse().unwrap();
-        let mut passkey = SoftPasskey::new();
+        let mut passkey = SoftPasskey::new().await;
         let key = PasskeyKey {
             x: passkey.x,
             y: passkey.y,
@@ -82,7 +86,7 @@ async fn the_contracts_accept_an_authentic_assertion_and_refuse_a_tampered_one()
             fallback: c.fcl_p256_verifier.parse().unwrap(),
         };
         let hash = keccak256(label.as_bytes());
-        let a = passkey.assert(hash);
+        let a = passkey.assert(hash).await;
         let signature = webauthn::safe_signature(
             hash,
             &a.authenticator_data,
@@ -112,7 +116,7 @@ async fn the_contracts_accept_an_authentic_assertion_and_refuse_a_tampered_one()
             MAGIC_VALUE
         );
         let stranger = PasskeyKey {
-            x: SoftPasskey::new().x,
+            x: SoftPasskey::new().await.x,
             ..key
         };
         assert_ne!(
@@ -141,4 +145,103 @@ async fn the_contracts_accept_an_authentic_assertion_and_refuse_a_tampered_one()
             );
         }
     }
+}
+
+/// A DER `SEQUENCE { INTEGER r, INTEGER s }`, minimal, as authenticators write it.
+fn der(r: U256, s: U256) -> Vec<u8> {
+    let int = |v: U256| {
+        let bytes = v.to_be_bytes::<32>();
+        let mut digits: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+        if digits.first().is_some_and(|b| b & 0x80 != 0) {
+            digits.insert(0, 0);
+        }
+        let mut out = vec![0x02, digits.len() as u8];
+        out.extend(digits);
+        out
+    };
+    let body = [int(r), int(s)].concat();
+    [vec![0x30, body.len() as u8], body].concat()
+}
+
+fn decoded(signature: &[u8]) -> (Vec<u8>, String, U256, U256) {
+    let (data, fields, r, s) =
+        <(alloy::primitives::Bytes, String, U256, U256)>::abi_decode_params(signature).unwrap();
+    (data.to_vec(), fields, r, s)
+}
+
+/// Vectors from the software authenticator (1Password's passkey-rs): each assertion becomes the
+/// signature the contracts take and verifies off chain; its high-s twin is made low; short DER
+/// integers are read; a registration's client data and another challenge are refused.
+#[tokio::test]
+async fn assertions_from_a_software_authenticator_encode_as_the_contracts_expect() {
+    let mut passkey = SoftPasskey::new().await;
+    let mut short_seen = false;
+    for i in 0..2000u32 {
+        let hash = keccak256(i.to_be_bytes());
+        let a = passkey.assert(hash).await;
+        let (der_r, der_s) = webauthn::der_to_rs(&a.signature).unwrap();
+        let encoded = webauthn::safe_signature(
+            hash,
+            &a.authenticator_data,
+            &a.client_data_json,
+            &a.signature,
+        )
+        .unwrap();
+        let (data, fields, r, s) = decoded(&encoded);
+        assert_eq!(data, a.authenticator_data);
+        assert!(
+            fields.starts_with(r#""origin":"https://cairn.app""#),
+            "{fields}"
+        );
+        assert_eq!((r, s), (der_r, webauthn::low_s(der_s)));
+        assert!(webauthn::verify(
+            passkey.x,
+            passkey.y,
+            &a.authenticator_data,
+            &a.client_data_json,
+            r,
+            s
+        ));
+        // The high-s twin of the same signature encodes to the same low s.
+        let twin = der(der_r, P256_N - der_s);
+        let again =
+            webauthn::safe_signature(hash, &a.authenticator_data, &a.client_data_json, &twin)
+                .unwrap();
+        assert_eq!(again, encoded, "high s made low");
+        let short = a.signature[3] < 32 || a.signature[5 + usize::from(a.signature[3])] < 32;
+        short_seen |= short;
+        if i >= 3 && short_seen {
+            break;
+        }
+    }
+    assert!(short_seen, "no short DER integer in 2000 assertions");
+    let hash = keccak256(b"one operation");
+    let a = passkey.assert(hash).await;
+    let registration = String::from_utf8(a.client_data_json.clone())
+        .unwrap()
+        .replace("webauthn.get", "webauthn.create");
+    assert_eq!(
+        webauthn::safe_signature(
+            hash,
+            &a.authenticator_data,
+            registration.as_bytes(),
+            &a.signature
+        ),
+        Err(WebAuthnError::NotAnAssertion)
+    );
+    assert_eq!(
+        webauthn::safe_signature(
+            keccak256(b"another"),
+            &a.authenticator_data,
+            &a.client_data_json,
+            &a.signature
+        ),
+        Err(WebAuthnError::WrongChallenge)
+    );
+    let mut unverified = a.authenticator_data.clone();
+    unverified[32] &= !0x04;
+    assert!(matches!(
+        webauthn::safe_signature(hash, &unverified, &a.client_data_json, &a.signature),
+        Err(WebAuthnError::NotVerified(_))
+    ));
 }

@@ -117,8 +117,8 @@ pub type Result<T, E = WebAuthnError> = std::result::Result<T, E>;
 pub const USER_PRESENT: u8 = 0x01;
 pub const USER_VERIFIED: u8 = 0x04;
 
-/// The order of P-256's group, and half of it (a signature's `s` above it has a twin below).
-const N: U256 = U256::from_be_bytes([
+/// The order of P-256's group (a signature's `s` above half of it has a twin below).
+pub const P256_N: U256 = U256::from_be_bytes([
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
     0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 ]);
@@ -215,7 +215,7 @@ fn der_integer(input: &[u8]) -> Result<(U256, &[u8])> {
         digits
     };
     let value = U256::from_be_slice(digits);
-    if value.is_zero() || value >= N {
+    if value.is_zero() || value >= P256_N {
         return Err(WebAuthnError::Der("an integer outside 1..n"));
     }
     Ok((value, rest))
@@ -224,8 +224,8 @@ fn der_integer(input: &[u8]) -> Result<(U256, &[u8])> {
 /// The low-`s` twin of a signature (`s` and `n - s` both verify): one canonical form, for
 /// verifiers that refuse malleable signatures.
 pub fn low_s(s: U256) -> U256 {
-    if s > N >> 1 {
-        N - s
+    if s > P256_N >> 1 {
+        P256_N - s
     } else {
         s
     }
@@ -350,14 +350,14 @@ mod tests {
             fields,
             r#""origin":"https://cairn.app","crossOrigin":false"#
         );
-        assert!(s <= N >> 1, "low s");
+        assert!(s <= P256_N >> 1, "low s");
         let (x, y) = xy(&k);
         assert!(verify(x, y, &data, &json, r, s));
         // The contract's own rebuilding of the JSON gives back the bytes that were signed.
         let rebuilt = format!("{PREFIX}{}\",{fields}}}", base64url(challenge.as_slice()));
         assert_eq!(rebuilt.as_bytes(), json.as_slice());
         // Its high-s twin verifies too (the precompile allows both); a tampered one does not.
-        assert!(verify(x, y, &data, &json, r, N - s));
+        assert!(verify(x, y, &data, &json, r, P256_N - s));
         let mut tampered = data.clone();
         tampered[36] ^= 1;
         assert!(!verify(x, y, &tampered, &json, r, s));
@@ -444,7 +444,7 @@ mod tests {
             assert!(der_to_rs(&bad).is_err(), "{why}");
         }
         let mut n = vec![0x30, 0x26, 0x02, 0x21, 0x00];
-        n.extend_from_slice(&N.to_be_bytes::<32>());
+        n.extend_from_slice(&P256_N.to_be_bytes::<32>());
         n.extend_from_slice(&[0x02, 0x01, 0x01]);
         assert!(der_to_rs(&n).is_err(), "r = n");
     }
@@ -476,11 +476,11 @@ mod tests {
 
         #[test]
         fn low_s_is_low_and_a_twin(s in any::<[u8; 32]>()) {
-            let s = U256::from_be_bytes(s) % N;
+            let s = U256::from_be_bytes(s) % P256_N;
             prop_assume!(!s.is_zero());
             let low = low_s(s);
-            prop_assert!(low <= N >> 1);
-            prop_assert!(low == s || low == N - s);
+            prop_assert!(low <= P256_N >> 1);
+            prop_assert!(low == s || low == P256_N - s);
         }
     }
 }
