@@ -15,7 +15,7 @@ use cairn_core::primitives::aa::webauthn::{
 };
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::passkey::SoftPasskey;
-use cairn_tests::wallet::eth_call;
+use cairn_tests::wallet::{eth_call, rpc};
 use serde_json::json;
 
 async fn answer(url: &str, factory: Address, key: &PasskeyKey, hash: B256, sig: &[u8]) -> Vec<u8> {
@@ -244,4 +244,173 @@ async fn assertions_from_a_software_authenticator_encode_as_the_contracts_expect
         webauthn::safe_signature(hash, &unverified, &a.client_data_json, &a.signature),
         Err(WebAuthnError::NotVerified(_))
     ));
+}
+
+/// A Safe whose only owner is a passkey (Safe's shared WebAuthn signer, configured in the
+/// Safe's setup), end to end through alto and the paymaster: its address is the proxy
+/// factory's, its first user operation deploys it and sends ETH, signed by the software
+/// authenticator over the SafeOp hash (equal to the module's own); a signature by another
+/// passkey is refused by the bundler.
+#[tokio::test]
+async fn a_safe_owned_by_a_passkey_alone_is_created_and_sends_eth() {
+    use cairn_core::chain::bundler::AaEndpoint;
+    use cairn_core::primitives::aa::safe::{self, PasskeyDeployment, SafeDeployment};
+    use cairn_core::primitives::aa::{Call, EntryPointVersion, UserOp};
+
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let node = e.rpc_url.clone();
+    let mut net = cairn_tests::wallet::network(std::slice::from_ref(&node));
+    net.bundler_url = e.bundler_url.clone();
+    net.paymaster_url = e.paymaster_url.clone();
+    let d = SafeDeployment::for_chain(31337);
+    let p = PasskeyDeployment::for_chain(31337).unwrap();
+    assert_eq!(
+        (p.shared_signer, p.signer_factory, p.fcl_verifier),
+        (
+            e.contracts.web_authn_shared_signer.parse().unwrap(),
+            e.contracts.web_authn_signer_factory.parse().unwrap(),
+            e.contracts.fcl_p256_verifier.parse().unwrap()
+        ),
+        "the core knows the devnet's passkey contracts"
+    );
+    let mut passkey = SoftPasskey::new().await;
+    let key = PasskeyKey {
+        x: passkey.x,
+        y: passkey.y,
+        precompile: Some(P256_PRECOMPILE),
+        fallback: p.fcl_verifier,
+    };
+    let account = safe::passkey_account_address(&d, &p, &key);
+    let factory_data = safe::passkey_create_proxy_call(&d, &p, &key);
+    let predicted = eth_call(&node, d.proxy_factory, factory_data.clone()).await;
+    assert_eq!(&predicted[12..32], account.as_slice(), "the factory agrees");
+    rpc(
+        &node,
+        "anvil_setBalance",
+        json!([account, "0xde0b6b3a7640000"]),
+    )
+    .await;
+
+    let payee: Address = "0x000000000000000000000000000000000000bEEF"
+        .parse()
+        .unwrap();
+    let entry_point = EntryPointVersion::V07.entry_point();
+    let bundler = AaEndpoint::new(&net, e.bundler_url.as_deref().unwrap(), "bundler").unwrap();
+    let paymaster =
+        AaEndpoint::new(&net, e.paymaster_url.as_deref().unwrap(), "paymaster").unwrap();
+    let (max_fee, tip) = bundler.gas_price().await.unwrap().unwrap();
+    let mut op = UserOp {
+        sender: account,
+        nonce: U256::ZERO,
+        factory: Some(d.proxy_factory),
+        factory_data: Some(factory_data.into()),
+        call_data: safe::call_data(
+            &d,
+            &[Call {
+                to: payee,
+                value: U256::from(500_000_000_000_000_000u64),
+                data: Default::default(),
+            }],
+        )
+        .unwrap(),
+        call_gas_limit: U256::ZERO,
+        verification_gas_limit: U256::ZERO,
+        pre_verification_gas: U256::ZERO,
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: tip,
+        paymaster: None,
+        paymaster_verification_gas_limit: None,
+        paymaster_post_op_gas_limit: None,
+        paymaster_data: None,
+        signature: safe::passkey_dummy_signature(&p),
+    };
+    let stub = paymaster
+        .paymaster_stub(&op, entry_point, 31337)
+        .await
+        .unwrap();
+    op.paymaster = Some(stub.paymaster);
+    op.paymaster_data = Some(stub.paymaster_data.clone());
+    op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
+    op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
+    let gas = bundler.estimate(&op, entry_point).await.unwrap();
+    op.call_gas_limit = gas.call_gas_limit;
+    op.verification_gas_limit = gas.verification_gas_limit;
+    op.pre_verification_gas = gas.pre_verification_gas;
+    if let Some(v) = gas.paymaster_verification_gas_limit {
+        op.paymaster_verification_gas_limit = Some(v);
+    }
+    let fields = paymaster
+        .paymaster_data(&op, entry_point, 31337)
+        .await
+        .unwrap();
+    op.paymaster = Some(fields.paymaster);
+    op.paymaster_data = Some(fields.paymaster_data);
+    eprintln!(
+        "passkey Safe deployment + send: verification gas limit {}, call gas limit {}",
+        op.verification_gas_limit, op.call_gas_limit
+    );
+
+    let hash = safe::operation_hash(&d, &op, 31337);
+    let on_chain = eth_call(&node, d.module, safe::get_operation_hash_call(&op)).await;
+    assert_eq!(
+        &on_chain[..32],
+        hash.as_slice(),
+        "the module's own SafeOp hash"
+    );
+    // Another passkey's signature of the same operation: the bundler refuses it (AA24).
+    let mut stranger = SoftPasskey::new().await;
+    let a = stranger.assert(hash).await;
+    let forged = webauthn::safe_signature(
+        hash,
+        &a.authenticator_data,
+        &a.client_data_json,
+        &a.signature,
+    )
+    .unwrap();
+    let mut wrong = op.clone();
+    wrong.signature = safe::passkey_signature(&p, forged);
+    let refused = bundler.send(&wrong, entry_point).await.unwrap_err();
+    assert!(refused.to_string().contains("AA24"), "{refused}");
+
+    let a = passkey.assert(hash).await;
+    let signature = webauthn::safe_signature(
+        hash,
+        &a.authenticator_data,
+        &a.client_data_json,
+        &a.signature,
+    )
+    .unwrap();
+    op.signature = safe::passkey_signature(&p, signature);
+    let user_op_hash = bundler.send(&op, entry_point).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let receipt = loop {
+        if let Some(r) = bundler.receipt(user_op_hash).await.unwrap() {
+            break r;
+        }
+        assert!(std::time::Instant::now() < deadline, "never bundled");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(receipt.success, "{receipt:?}");
+    let tx = rpc(
+        &node,
+        "eth_getTransactionReceipt",
+        json!([receipt.transaction_hash]),
+    )
+    .await;
+    eprintln!(
+        "gas: passkey Safe deployed by its first operation + 0.5 ETH sent, sponsored: {}",
+        u64::from_str_radix(tx["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    );
+    assert_eq!(
+        cairn_tests::wallet::eth_balance(&node, &payee.to_string()).await,
+        U256::from(500_000_000_000_000_000u64)
+    );
+    assert!(cairn_tests::wallet::has_code(&node, &account.to_string()).await);
+    assert_eq!(
+        receipt.paymaster,
+        Some(fields.paymaster),
+        "the paymaster paid"
+    );
 }

@@ -51,6 +51,32 @@ pub struct SafeDeployment {
     /// `SafeModuleSetup` 0.3.0: enables the module during `setup` (a delegatecall).
     pub module_setup: Address,
     pub multi_send_call_only: Address,
+    /// `MultiSend` 1.4.1 (delegatecalls allowed): a passkey Safe's setup runs two through it.
+    pub multi_send: Address,
+}
+
+/// Where Safe's passkey contracts (`@safe-global/safe-passkey`) live on a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasskeyDeployment {
+    /// `SafeWebAuthnSharedSigner`: the owner a Safe's setup configures for its first passkey.
+    pub shared_signer: Address,
+    /// `SafeWebAuthnSignerFactory`: one signer proxy per later passkey, and the stateless check.
+    pub signer_factory: Address,
+    /// `FCLP256Verifier`: the Solidity P-256 verifier behind the precompile.
+    pub fcl_verifier: Address,
+}
+
+impl PasskeyDeployment {
+    /// The devnet's (the npm bytes 0.2.0 that `scripts/devnet/devnet.mjs` deploys through the
+    /// Safe singleton factory). Public chains: none yet — the published 0.2.1 deployment must be
+    /// checked byte for byte before Cairn points anyone's account at it.
+    pub fn for_chain(chain_id: u64) -> Option<PasskeyDeployment> {
+        (chain_id == crate::primitives::DEVNET_CHAIN_ID).then_some(PasskeyDeployment {
+            shared_signer: address!("6566eb306f972d59492f5cfcbc83aa393c4d06fc"),
+            signer_factory: address!("96c96c82df0a6b14127eee69a1943ec8a323d454"),
+            fcl_verifier: address!("1bfd4a3f042118e2b4c62e6cc093e60e6ca40e01"),
+        })
+    }
 }
 
 /// Safe 1.4.1 at its canonical addresses (the singleton factory puts them at the same address
@@ -58,6 +84,7 @@ pub struct SafeDeployment {
 const SINGLETON: Address = address!("29fcB43b46531BcA003ddC8FCB67FFE91900C762");
 const PROXY_FACTORY: Address = address!("4e1DCf7AD4e460CfD30791CCC4F9c8a4f820ec67");
 const MULTI_SEND_CALL_ONLY: Address = address!("9641d764fc13c8B624c04430C7356C1C7C8102e2");
+const MULTI_SEND: Address = address!("38869bf66a61cF6bDB996A6aE40D5853Fd43B526");
 
 impl SafeDeployment {
     /// The published deployment (`safe-deployments` 1.4.1, `safe-modules-deployments` 3.0.10:
@@ -82,6 +109,7 @@ impl SafeDeployment {
             module,
             module_setup,
             multi_send_call_only: MULTI_SEND_CALL_ONLY,
+            multi_send: MULTI_SEND,
         }
     }
 }
@@ -157,11 +185,12 @@ pub fn create_proxy_call(d: &SafeDeployment, owner: Address) -> Vec<u8> {
     create_proxy_with(d, initializer(d, &[owner], 1), SALT_NONCE)
 }
 
-/// `MultiSendCallOnly`'s packed list: `operation(1) ‖ to(20) ‖ value(32) ‖ length(32) ‖ data`.
-fn multi_send(calls: &[Call]) -> Vec<u8> {
+/// `MultiSend`'s packed list: `operation(1) ‖ to(20) ‖ value(32) ‖ length(32) ‖ data`, each
+/// call with its operation (0 call, 1 delegatecall: `MultiSendCallOnly` takes only 0).
+fn multi_send_of(calls: &[(u8, &Call)]) -> Vec<u8> {
     let mut packed = Vec::new();
-    for c in calls {
-        packed.push(0u8);
+    for (operation, c) in calls {
+        packed.push(*operation);
         packed.extend_from_slice(c.to.as_slice());
         packed.extend_from_slice(&c.value.to_be_bytes::<32>());
         packed.extend_from_slice(&U256::from(c.data.len()).to_be_bytes::<32>());
@@ -171,6 +200,78 @@ fn multi_send(calls: &[Call]) -> Vec<u8> {
         transactions: packed.into(),
     }
     .abi_encode()
+}
+
+fn multi_send(calls: &[Call]) -> Vec<u8> {
+    multi_send_of(&calls.iter().map(|c| (0u8, c)).collect::<Vec<_>>())
+}
+
+/// `setup(...)` for a Safe whose one owner is a passkey: the shared signer is the owner, and
+/// the setup delegatecalls (through `MultiSend`) the module's enabling and the shared signer's
+/// `configure` with the passkey's key, which it keeps in the Safe's own storage.
+pub fn passkey_initializer(
+    d: &SafeDeployment,
+    p: &PasskeyDeployment,
+    key: &super::webauthn::PasskeyKey,
+) -> Vec<u8> {
+    let enable = Call {
+        to: d.module_setup,
+        value: U256::ZERO,
+        data: abi::enableModulesCall {
+            modules: vec![d.module],
+        }
+        .abi_encode()
+        .into(),
+    };
+    let configure = Call {
+        to: p.shared_signer,
+        value: U256::ZERO,
+        data: key.configure_call().into(),
+    };
+    let setup = multi_send_of(&[(1, &enable), (1, &configure)]);
+    setup_call(&[p.shared_signer], 1, d.multi_send, setup, d.module)
+}
+
+/// The address of the passkey Safe of `key` (see [`passkey_initializer`]).
+pub fn passkey_account_address(
+    d: &SafeDeployment,
+    p: &PasskeyDeployment,
+    key: &super::webauthn::PasskeyKey,
+) -> Address {
+    proxy_address(d, &passkey_initializer(d, p, key), SALT_NONCE)
+}
+
+/// `factoryData` of the passkey Safe of `key`.
+pub fn passkey_create_proxy_call(
+    d: &SafeDeployment,
+    p: &PasskeyDeployment,
+    key: &super::webauthn::PasskeyKey,
+) -> Vec<u8> {
+    create_proxy_with(d, passkey_initializer(d, p, key), SALT_NONCE)
+}
+
+/// An estimate's signature for a passkey Safe: a WebAuthn signature of the real one's shape
+/// (authenticator data with UP|UV, the fields a browser adds, `r` and `s` in range) that
+/// verifies for no key — both the precompile and the Solidity fallback run, as the real one
+/// may cost on a chain without the precompile.
+pub fn passkey_dummy_signature(p: &PasskeyDeployment) -> Bytes {
+    let mut authenticator_data = vec![0x49; 32];
+    authenticator_data.extend_from_slice(&[0x05, 0, 0, 0, 1]);
+    let fields = r#""origin":"https://cairn.app","crossOrigin":false"#.to_string();
+    let word = U256::from_be_bytes([0x5a; 32]);
+    let webauthn = (Bytes::from(authenticator_data), fields, word, word).abi_encode_params();
+    passkey_signature(p, webauthn)
+}
+
+/// A passkey Safe operation's signature: the validity window, then the shared signer's
+/// contract signature (its slot pointing at the WebAuthn signature the contracts decode).
+pub fn passkey_signature(p: &PasskeyDeployment, webauthn_signature: Vec<u8>) -> Bytes {
+    let mut sig = VALIDITY.to_vec();
+    sig.extend(super::guardians::signature_blob(&[(
+        p.shared_signer,
+        super::guardians::GuardianSig::Contract(webauthn_signature),
+    )]));
+    sig.into()
 }
 
 /// The user operation's calldata: one call as it is, several as one delegatecall to
