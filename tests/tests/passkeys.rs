@@ -10,9 +10,11 @@
 use alloy::primitives::U256;
 use alloy::primitives::{keccak256, Address, B256};
 use alloy::sol_types::SolValue;
+use cairn_core::primitives::aa::safe::{self, PasskeyDeployment, SafeDeployment};
 use cairn_core::primitives::aa::webauthn::{
     self, PasskeyKey, WebAuthnError, MAGIC_VALUE, P256_N, P256_PRECOMPILE,
 };
+use cairn_core::primitives::aa::{Call, EntryPointVersion, UserOp};
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::passkey::SoftPasskey;
 use cairn_tests::wallet::{eth_call, rpc};
@@ -246,26 +248,156 @@ async fn assertions_from_a_software_authenticator_encode_as_the_contracts_expect
     ));
 }
 
+/// The devnet's bundler and paymaster, and the user operations a test builds by hand: each
+/// sponsored, estimated with a dummy of the real signature's shape, then signed by a passkey.
+struct Stack {
+    node: String,
+    bundler: cairn_core::chain::bundler::AaEndpoint,
+    paymaster: cairn_core::chain::bundler::AaEndpoint,
+    d: SafeDeployment,
+    p: PasskeyDeployment,
+}
+
+impl Stack {
+    fn new(e: &cairn_tests::devnet::Endpoints) -> Stack {
+        use cairn_core::chain::bundler::AaEndpoint;
+        let mut net = cairn_tests::wallet::network(std::slice::from_ref(&e.rpc_url));
+        net.bundler_url = e.bundler_url.clone();
+        net.paymaster_url = e.paymaster_url.clone();
+        Stack {
+            node: e.rpc_url.clone(),
+            bundler: AaEndpoint::new(&net, e.bundler_url.as_deref().unwrap(), "bundler").unwrap(),
+            paymaster: AaEndpoint::new(&net, e.paymaster_url.as_deref().unwrap(), "paymaster")
+                .unwrap(),
+            d: SafeDeployment::for_chain(31337),
+            p: PasskeyDeployment::for_chain(31337).unwrap(),
+        }
+    }
+
+    /// An operation of `account` making `calls` (deploying it with `factory_data` when given),
+    /// sponsored and estimated for a signature through `signer`; not signed yet.
+    async fn prepare(
+        &self,
+        account: Address,
+        nonce: u64,
+        factory_data: Option<Vec<u8>>,
+        calls: &[Call],
+        signer: Address,
+    ) -> UserOp {
+        let entry_point = EntryPointVersion::V07.entry_point();
+        let (max_fee, tip) = self.bundler.gas_price().await.unwrap().unwrap();
+        let mut op = UserOp {
+            sender: account,
+            nonce: U256::from(nonce),
+            factory: factory_data.as_ref().map(|_| self.d.proxy_factory),
+            factory_data: factory_data.map(Into::into),
+            call_data: safe::call_data(&self.d, calls).unwrap(),
+            call_gas_limit: U256::ZERO,
+            verification_gas_limit: U256::ZERO,
+            pre_verification_gas: U256::ZERO,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: tip,
+            paymaster: None,
+            paymaster_verification_gas_limit: None,
+            paymaster_post_op_gas_limit: None,
+            paymaster_data: None,
+            signature: safe::passkey_dummy_signature(signer),
+        };
+        let stub = self
+            .paymaster
+            .paymaster_stub(&op, entry_point, 31337)
+            .await
+            .unwrap();
+        op.paymaster = Some(stub.paymaster);
+        op.paymaster_data = Some(stub.paymaster_data);
+        op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
+        op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
+        let gas = self.bundler.estimate(&op, entry_point).await.unwrap();
+        op.call_gas_limit = gas.call_gas_limit;
+        op.verification_gas_limit = gas.verification_gas_limit;
+        op.pre_verification_gas = gas.pre_verification_gas;
+        if let Some(v) = gas.paymaster_verification_gas_limit {
+            op.paymaster_verification_gas_limit = Some(v);
+        }
+        let fields = self
+            .paymaster
+            .paymaster_data(&op, entry_point, 31337)
+            .await
+            .unwrap();
+        op.paymaster = Some(fields.paymaster);
+        op.paymaster_data = Some(fields.paymaster_data);
+        op
+    }
+
+    /// `op` signed by `passkey` through `signer`.
+    async fn sign(&self, mut op: UserOp, passkey: &mut SoftPasskey, signer: Address) -> UserOp {
+        let hash = safe::operation_hash(&self.d, &op, 31337);
+        let a = passkey.assert(hash).await;
+        let signature = webauthn::safe_signature(
+            hash,
+            &a.authenticator_data,
+            &a.client_data_json,
+            &a.signature,
+        )
+        .unwrap();
+        op.signature = safe::passkey_signature(signer, signature);
+        op
+    }
+
+    /// Sends a signed operation and waits for its bundle: the receipt and the gas it used.
+    async fn submit(&self, op: &UserOp) -> (cairn_core::chain::bundler::UserOpReceipt, u64) {
+        let hash = self
+            .bundler
+            .send(op, EntryPointVersion::V07.entry_point())
+            .await
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let receipt = loop {
+            if let Some(r) = self.bundler.receipt(hash).await.unwrap() {
+                break r;
+            }
+            assert!(std::time::Instant::now() < deadline, "never bundled");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
+        assert!(receipt.success, "{receipt:?}");
+        let tx = rpc(
+            &self.node,
+            "eth_getTransactionReceipt",
+            json!([receipt.transaction_hash]),
+        )
+        .await;
+        let gas = u64::from_str_radix(tx["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16)
+            .unwrap();
+        (receipt, gas)
+    }
+
+    async fn refused(&self, op: &UserOp) -> String {
+        self.bundler
+            .send(op, EntryPointVersion::V07.entry_point())
+            .await
+            .unwrap_err()
+            .to_string()
+    }
+
+    async fn owners(&self, account: Address) -> Vec<Address> {
+        safe::decode_owners(&eth_call(&self.node, account, safe::get_owners_call()).await).unwrap()
+    }
+}
+
 /// A Safe whose only owner is a passkey (Safe's shared WebAuthn signer, configured in the
 /// Safe's setup), end to end through alto and the paymaster: its address is the proxy
 /// factory's, its first user operation deploys it and sends ETH, signed by the software
 /// authenticator over the SafeOp hash (equal to the module's own); a signature by another
-/// passkey is refused by the bundler.
+/// passkey is refused. Then a second passkey is added (a signer proxy from the factory, made an
+/// owner in the same operation), the first removed by the second, and an operation the removed
+/// one signs is refused while the second's goes through.
 #[tokio::test]
-async fn a_safe_owned_by_a_passkey_alone_is_created_and_sends_eth() {
-    use cairn_core::chain::bundler::AaEndpoint;
-    use cairn_core::primitives::aa::safe::{self, PasskeyDeployment, SafeDeployment};
-    use cairn_core::primitives::aa::{Call, EntryPointVersion, UserOp};
-
+async fn a_passkey_safe_is_created_sends_and_rotates_its_passkeys() {
     cairn_tests::init_tls();
     let devnet = Devnet::start(Peers::Full).expect("devnet");
     let e = devnet.endpoints.clone();
-    let node = e.rpc_url.clone();
-    let mut net = cairn_tests::wallet::network(std::slice::from_ref(&node));
-    net.bundler_url = e.bundler_url.clone();
-    net.paymaster_url = e.paymaster_url.clone();
-    let d = SafeDeployment::for_chain(31337);
-    let p = PasskeyDeployment::for_chain(31337).unwrap();
+    let stack = Stack::new(&e);
+    let (d, p, node) = (stack.d, stack.p, stack.node.clone());
     assert_eq!(
         (p.shared_signer, p.signer_factory, p.fcl_verifier),
         (
@@ -275,10 +407,10 @@ async fn a_safe_owned_by_a_passkey_alone_is_created_and_sends_eth() {
         ),
         "the core knows the devnet's passkey contracts"
     );
-    let mut passkey = SoftPasskey::new().await;
+    let mut first = SoftPasskey::new().await;
     let key = PasskeyKey {
-        x: passkey.x,
-        y: passkey.y,
+        x: first.x,
+        y: first.y,
         precompile: Some(P256_PRECOMPILE),
         fallback: p.fcl_verifier,
     };
@@ -292,66 +424,28 @@ async fn a_safe_owned_by_a_passkey_alone_is_created_and_sends_eth() {
         json!([account, "0xde0b6b3a7640000"]),
     )
     .await;
-
     let payee: Address = "0x000000000000000000000000000000000000bEEF"
         .parse()
         .unwrap();
-    let entry_point = EntryPointVersion::V07.entry_point();
-    let bundler = AaEndpoint::new(&net, e.bundler_url.as_deref().unwrap(), "bundler").unwrap();
-    let paymaster =
-        AaEndpoint::new(&net, e.paymaster_url.as_deref().unwrap(), "paymaster").unwrap();
-    let (max_fee, tip) = bundler.gas_price().await.unwrap().unwrap();
-    let mut op = UserOp {
-        sender: account,
-        nonce: U256::ZERO,
-        factory: Some(d.proxy_factory),
-        factory_data: Some(factory_data.into()),
-        call_data: safe::call_data(
-            &d,
-            &[Call {
-                to: payee,
-                value: U256::from(500_000_000_000_000_000u64),
-                data: Default::default(),
-            }],
-        )
-        .unwrap(),
-        call_gas_limit: U256::ZERO,
-        verification_gas_limit: U256::ZERO,
-        pre_verification_gas: U256::ZERO,
-        max_fee_per_gas: max_fee,
-        max_priority_fee_per_gas: tip,
-        paymaster: None,
-        paymaster_verification_gas_limit: None,
-        paymaster_post_op_gas_limit: None,
-        paymaster_data: None,
-        signature: safe::passkey_dummy_signature(&p),
+    let pay = |wei: u64| Call {
+        to: payee,
+        value: U256::from(wei),
+        data: Default::default(),
     };
-    let stub = paymaster
-        .paymaster_stub(&op, entry_point, 31337)
-        .await
-        .unwrap();
-    op.paymaster = Some(stub.paymaster);
-    op.paymaster_data = Some(stub.paymaster_data.clone());
-    op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
-    op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
-    let gas = bundler.estimate(&op, entry_point).await.unwrap();
-    op.call_gas_limit = gas.call_gas_limit;
-    op.verification_gas_limit = gas.verification_gas_limit;
-    op.pre_verification_gas = gas.pre_verification_gas;
-    if let Some(v) = gas.paymaster_verification_gas_limit {
-        op.paymaster_verification_gas_limit = Some(v);
-    }
-    let fields = paymaster
-        .paymaster_data(&op, entry_point, 31337)
-        .await
-        .unwrap();
-    op.paymaster = Some(fields.paymaster);
-    op.paymaster_data = Some(fields.paymaster_data);
+
+    let op = stack
+        .prepare(
+            account,
+            0,
+            Some(factory_data),
+            &[pay(500_000_000_000_000_000)],
+            p.shared_signer,
+        )
+        .await;
     eprintln!(
         "passkey Safe deployment + send: verification gas limit {}, call gas limit {}",
         op.verification_gas_limit, op.call_gas_limit
     );
-
     let hash = safe::operation_hash(&d, &op, 31337);
     let on_chain = eth_call(&node, d.module, safe::get_operation_hash_call(&op)).await;
     assert_eq!(
@@ -359,58 +453,79 @@ async fn a_safe_owned_by_a_passkey_alone_is_created_and_sends_eth() {
         hash.as_slice(),
         "the module's own SafeOp hash"
     );
-    // Another passkey's signature of the same operation: the bundler refuses it (AA24).
     let mut stranger = SoftPasskey::new().await;
-    let a = stranger.assert(hash).await;
-    let forged = webauthn::safe_signature(
-        hash,
-        &a.authenticator_data,
-        &a.client_data_json,
-        &a.signature,
-    )
-    .unwrap();
-    let mut wrong = op.clone();
-    wrong.signature = safe::passkey_signature(&p, forged);
-    let refused = bundler.send(&wrong, entry_point).await.unwrap_err();
-    assert!(refused.to_string().contains("AA24"), "{refused}");
-
-    let a = passkey.assert(hash).await;
-    let signature = webauthn::safe_signature(
-        hash,
-        &a.authenticator_data,
-        &a.client_data_json,
-        &a.signature,
-    )
-    .unwrap();
-    op.signature = safe::passkey_signature(&p, signature);
-    let user_op_hash = bundler.send(&op, entry_point).await.unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let receipt = loop {
-        if let Some(r) = bundler.receipt(user_op_hash).await.unwrap() {
-            break r;
-        }
-        assert!(std::time::Instant::now() < deadline, "never bundled");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    };
-    assert!(receipt.success, "{receipt:?}");
-    let tx = rpc(
-        &node,
-        "eth_getTransactionReceipt",
-        json!([receipt.transaction_hash]),
-    )
-    .await;
-    eprintln!(
-        "gas: passkey Safe deployed by its first operation + 0.5 ETH sent, sponsored: {}",
-        u64::from_str_radix(tx["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
-    );
+    let forged = stack.sign(op.clone(), &mut stranger, p.shared_signer).await;
+    let refused = stack.refused(&forged).await;
+    assert!(refused.contains("AA24"), "another passkey: {refused}");
+    let signed = stack.sign(op, &mut first, p.shared_signer).await;
+    let (receipt, gas) = stack.submit(&signed).await;
+    eprintln!("gas: passkey Safe deployed by its first operation + 0.5 ETH sent, sponsored: {gas}");
     assert_eq!(
         cairn_tests::wallet::eth_balance(&node, &payee.to_string()).await,
         U256::from(500_000_000_000_000_000u64)
     );
     assert!(cairn_tests::wallet::has_code(&node, &account.to_string()).await);
+    assert!(receipt.paymaster.is_some(), "the paymaster paid");
+    assert_eq!(stack.owners(account).await, vec![p.shared_signer]);
+
+    // A second passkey: its signer proxy (counterfactual until created) becomes an owner, in
+    // one operation the first passkey signs.
+    let mut second = SoftPasskey::new().await;
+    let key2 = PasskeyKey {
+        x: second.x,
+        y: second.y,
+        ..key
+    };
+    let proxy = Address::from_slice(
+        &eth_call(&node, p.signer_factory, key2.get_signer_call()).await[12..32],
+    );
+    let add = [
+        Call {
+            to: p.signer_factory,
+            value: U256::ZERO,
+            data: key2.create_signer_call().into(),
+        },
+        Call {
+            to: account,
+            value: U256::ZERO,
+            data: safe::add_owner_call(proxy, 1).into(),
+        },
+    ];
+    let op = stack.prepare(account, 1, None, &add, p.shared_signer).await;
+    let (_, gas) = stack
+        .submit(&stack.sign(op, &mut first, p.shared_signer).await)
+        .await;
+    eprintln!("gas: a second passkey added (signer proxy created + owner added): {gas}");
+    assert_eq!(stack.owners(account).await, vec![proxy, p.shared_signer]);
+
+    // The second removes the first.
+    let remove = [Call {
+        to: account,
+        value: U256::ZERO,
+        data: safe::remove_owner_call(proxy, p.shared_signer, 1).into(),
+    }];
+    let op = stack.prepare(account, 2, None, &remove, proxy).await;
+    let (_, gas) = stack
+        .submit(&stack.sign(op, &mut second, proxy).await)
+        .await;
+    eprintln!("gas: the first passkey removed, signed by the second: {gas}");
+    assert_eq!(stack.owners(account).await, vec![proxy]);
+
+    // The removed passkey can no longer act; the second pays.
+    let op = stack
+        .prepare(account, 3, None, &[pay(1_000)], p.shared_signer)
+        .await;
+    let refused = stack
+        .refused(&stack.sign(op, &mut first, p.shared_signer).await)
+        .await;
+    assert!(refused.contains("AA24"), "the removed passkey: {refused}");
+    let op = stack.prepare(account, 3, None, &[pay(1_000)], proxy).await;
+    let (_, gas) = stack
+        .submit(&stack.sign(op, &mut second, proxy).await)
+        .await;
+    eprintln!("gas: a send signed by a signer-proxy passkey: {gas}");
     assert_eq!(
-        receipt.paymaster,
-        Some(fields.paymaster),
-        "the paymaster paid"
+        cairn_tests::wallet::eth_balance(&node, &payee.to_string()).await,
+        U256::from(500_000_000_000_001_000u64)
     );
 }

@@ -35,6 +35,8 @@ mod abi {
         function getThreshold() external view returns (uint256 threshold);
         function getModulesPaginated(address start, uint256 pageSize)
             external view returns (address[] array, address next);
+        function addOwnerWithThreshold(address owner, uint256 threshold) external;
+        function removeOwner(address prevOwner, address owner, uint256 threshold) external;
     }
 }
 
@@ -250,28 +252,50 @@ pub fn passkey_create_proxy_call(
     create_proxy_with(d, passkey_initializer(d, p, key), SALT_NONCE)
 }
 
-/// An estimate's signature for a passkey Safe: a WebAuthn signature of the real one's shape
+/// An estimate's signature for a passkey Safe signed through `signer` (the shared signer or a
+/// signer proxy): a WebAuthn signature of the real one's shape
 /// (authenticator data with UP|UV, the fields a browser adds, `r` and `s` in range) that
 /// verifies for no key — both the precompile and the Solidity fallback run, as the real one
 /// may cost on a chain without the precompile.
-pub fn passkey_dummy_signature(p: &PasskeyDeployment) -> Bytes {
+pub fn passkey_dummy_signature(signer: Address) -> Bytes {
     let mut authenticator_data = vec![0x49; 32];
     authenticator_data.extend_from_slice(&[0x05, 0, 0, 0, 1]);
     let fields = r#""origin":"https://cairn.app","crossOrigin":false"#.to_string();
     let word = U256::from_be_bytes([0x5a; 32]);
     let webauthn = (Bytes::from(authenticator_data), fields, word, word).abi_encode_params();
-    passkey_signature(p, webauthn)
+    passkey_signature(signer, webauthn)
 }
 
-/// A passkey Safe operation's signature: the validity window, then the shared signer's
-/// contract signature (its slot pointing at the WebAuthn signature the contracts decode).
-pub fn passkey_signature(p: &PasskeyDeployment, webauthn_signature: Vec<u8>) -> Bytes {
+/// A passkey Safe operation's signature: the validity window, then the contract signature of
+/// `signer` — the shared signer for the first passkey, a signer proxy for a later one — its
+/// slot pointing at the WebAuthn signature the contracts decode.
+pub fn passkey_signature(signer: Address, webauthn_signature: Vec<u8>) -> Bytes {
     let mut sig = VALIDITY.to_vec();
     sig.extend(super::guardians::signature_blob(&[(
-        p.shared_signer,
+        signer,
         super::guardians::GuardianSig::Contract(webauthn_signature),
     )]));
     sig.into()
+}
+
+/// `addOwnerWithThreshold(owner, threshold)`, a Safe's call to itself.
+pub fn add_owner_call(owner: Address, threshold: u64) -> Vec<u8> {
+    abi::addOwnerWithThresholdCall {
+        owner,
+        threshold: U256::from(threshold),
+    }
+    .abi_encode()
+}
+
+/// `removeOwner(prev, owner, threshold)`: `prev` is the owner before it in the Safe's list
+/// (`getOwners` order; the sentinel `0x…01` for the first).
+pub fn remove_owner_call(prev: Address, owner: Address, threshold: u64) -> Vec<u8> {
+    abi::removeOwnerCall {
+        prevOwner: prev,
+        owner,
+        threshold: U256::from(threshold),
+    }
+    .abi_encode()
 }
 
 /// The user operation's calldata: one call as it is, several as one delegatecall to
