@@ -816,3 +816,92 @@ async fn smart_account_guardians_approve_as_contracts() {
         "pending"
     );
 }
+
+#[tokio::test]
+async fn a_passkey_guardian_approves_a_recovery() {
+    // A guardian that is a passkey: its signer proxy (Safe's WebAuthn signer factory) is an
+    // owner of the guardian Safe, and its approval is a WebAuthn assertion over the guardian
+    // Safe's transaction hash, which the Safe checks through the proxy's ERC-1271. Another
+    // passkey's assertion is refused before anything is sent.
+    use alloy::primitives::Address;
+    use cairn_core::primitives::aa::safe::PasskeyDeployment;
+    use cairn_core::primitives::aa::webauthn::{self, PasskeyKey, P256_PRECOMPILE};
+    use cairn_tests::passkey::SoftPasskey;
+
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, _, account) = wallet(dirs[0].path(), &e).await;
+    let (new_w, _, new_safe) = wallet(dirs[1].path(), &e).await;
+    let p = PasskeyDeployment::for_chain(31337).unwrap();
+    let mut passkey = SoftPasskey::new().await;
+    let key = PasskeyKey {
+        x: passkey.x,
+        y: passkey.y,
+        precompile: Some(P256_PRECOMPILE),
+        fallback: p.fcl_verifier,
+    };
+    // The proxy exists before it is asked: anyone may create it (here the dev account).
+    let signer = Address::from_slice(
+        &eth_call(&e.rpc_url, p.signer_factory, key.get_signer_call()).await[12..32],
+    );
+    dev_send(
+        &e.rpc_url,
+        json!({"to": p.signer_factory, "data": alloy::primitives::Bytes::from(key.create_signer_call())}),
+    )
+    .await;
+    let guardian = cairn_core::units::format_address(&signer);
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![guardian.clone()],
+            threshold: 1,
+            delay_secs: Some(3600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
+    let review = new_w.recovery_review(&request).await.unwrap();
+    assert!(
+        review.checked && review.guardians.contains(&guardian),
+        "{review:?}"
+    );
+    let hash: alloy::primitives::B256 = review.hash.parse().unwrap();
+    let approval = |signature: Vec<u8>| cairn_api::RecoveryApproval {
+        hash: review.hash.clone(),
+        guardian: guardian.clone(),
+        signature: format!("0x{}", hex::encode(signature)),
+        kind: cairn_api::ApprovalKind::Contract,
+    };
+    let encoded = |a: cairn_tests::passkey::Assertion| {
+        webauthn::safe_signature(
+            hash,
+            &a.authenticator_data,
+            &a.client_data_json,
+            &a.signature,
+        )
+        .unwrap()
+    };
+    let mut stranger = SoftPasskey::new().await;
+    let forged = approval(encoded(stranger.assert(hash).await));
+    let err = new_w
+        .recovery_submit(&request, &[forged], &new_safe, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    let approved = approval(encoded(passkey.assert(hash).await));
+    let scheduled = new_w
+        .recovery_submit(&request, &[approved], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, scheduled.id, "confirmed").await;
+    assert_eq!(
+        new_w.recovery_status(&request).await.unwrap().state,
+        "pending"
+    );
+}
