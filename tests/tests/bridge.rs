@@ -505,7 +505,8 @@ async fn each_app_keeps_its_own_network() {
     )
     .await;
     let url = w.bridge_start(0).await.unwrap().url.unwrap();
-    let answering = approver(w.clone());
+    let cards = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let answering = approver_seeing(w.clone(), Vec::new(), cards.clone());
     let (a, b) = ("http://127.0.0.1:7001", "http://127.0.0.1:7002");
     let ask = |origin: &'static str, method: &'static str, params: Value| {
         let url = url.clone();
@@ -549,9 +550,17 @@ async fn each_app_keeps_its_own_network() {
     assert!(body["result"].is_string(), "signed for its chain: {body}");
     let body = ask(b, "eth_signTypedData_v4", json!([me, typed(424242)])).await;
     assert_eq!(body["error"]["code"], -32602, "not b's chain: {body}");
-    // A payment from app a lands on its chain; the wallet's chain does not see it.
+    // A payment from app a lands on its chain; the wallet's chain does not see it. One built
+    // for another chain (a switch in another tab meanwhile) is refused, never signed.
     let payee = "0x000000000000000000000000000000000000dEaD";
     let home_before = eth_balance(&home, payee).await;
+    let body = ask(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": me, "to": payee, "value": "0x1", "chainId": "0x7a69"}]),
+    )
+    .await;
+    assert_eq!(body["error"]["code"], -32602, "{body}");
     let body = ask(
         a,
         "eth_sendTransaction",
@@ -576,6 +585,25 @@ async fn each_app_keeps_its_own_network() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(eth_balance(&away.url, payee).await, wei("1"));
+    // Its card said whose network it was, in that network's currency.
+    let card = cards
+        .lock()
+        .unwrap()
+        .iter()
+        .rfind(|c| c.method == "eth_sendTransaction")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (card.chain_id, card.payload["symbol"].clone()),
+        (424242, json!("AWY"))
+    );
+    assert!(
+        card.warnings
+            .iter()
+            .any(|w| w.contains("Away") && w.contains("not")),
+        "{:?}",
+        card.warnings
+    );
     assert_eq!(eth_balance(&home, payee).await, home_before);
     // Followed there to confirmation by the wallet's own sync, on the wallet's network still.
     rpc(&away.url, "anvil_mine", json!(["0x2"])).await;

@@ -203,8 +203,20 @@ impl Bridge<'_> {
             }
         };
         // A connected caller works on the network it chose; anyone else sees the wallet's.
-        let chain = match grant.as_ref() {
-            Some(g) => self.chain_for(g.chain_id).await,
+        let mut grant = grant;
+        let chain = match grant.as_mut() {
+            Some(g) => {
+                let chain = self.chain_for(g.chain_id).await;
+                let on = chain.network().chain_id;
+                if on != g.chain_id {
+                    // Its network is gone from the wallet: the app moves to the wallet's (and
+                    // hears `chainChanged`) rather than being stuck between the two.
+                    self.with_session_quiet(|s| Ok(s.ledger.set_bridge_chain(&key, on)?))
+                        .await?;
+                    g.chain_id = on;
+                }
+                chain
+            }
             None => self.ctx.active_chain(),
         };
         crate::session::on_chain(chain, self.serve(caller, method, params, grant)).await
@@ -386,6 +398,16 @@ impl Bridge<'_> {
             }
             "eth_sendTransaction" => {
                 let tx = object_param(params, "the transaction is missing")?;
+                // Built for another chain than the app's (a switch in another tab meanwhile):
+                // refused, never signed for the chain it was not meant for.
+                if let Some(asked) = tx.get("chainId") {
+                    if hex_chain(asked) != Some(current) {
+                        return Err(fail(
+                            INVALID_PARAMS,
+                            format!("the transaction names chain {asked}, but this app is on chain {current}"),
+                        ));
+                    }
+                }
                 let from = owned(tx.get("from").and_then(Value::as_str).unwrap_or_default())?;
                 self.send_transaction(caller, &from, tx).await
             }
@@ -393,8 +415,7 @@ impl Bridge<'_> {
                 let wanted = params
                     .get(0)
                     .and_then(|p| p.get("chainId"))
-                    .and_then(Value::as_str)
-                    .and_then(|c| u64::from_str_radix(c.trim_start_matches("0x"), 16).ok())
+                    .and_then(hex_chain)
                     .ok_or_else(|| fail(INVALID_PARAMS, "chainId must be a hex number"))?;
                 if wanted == current {
                     return Ok(Value::Null);
@@ -492,10 +513,27 @@ impl Bridge<'_> {
         account: Option<&str>,
         payload: Value,
     ) -> Result<BridgeDecision, RpcFail> {
-        let (domain, warnings) = match caller {
+        let (domain, mut warnings) = match caller {
             Caller::Site { origin } => domain_and_warnings(origin),
             Caller::Program { .. } => (None, Vec::new()),
         };
+        // The app's own network may not be the one the window shows: said on the card, with
+        // the currency its amounts are in.
+        let network = self.ctx.network();
+        let shown = self.ctx.active_chain().network().clone();
+        if network.chain_id != shown.chain_id && method != "connect" {
+            warnings.push(format!(
+                "This app uses {} (chain {}), not {}, the network Cairn shows: amounts are in {}.",
+                network.name, network.chain_id, shown.name, network.currency_symbol
+            ));
+        }
+        let mut payload = payload;
+        if let (Some(o), true) = (
+            payload.as_object_mut(),
+            matches!(method, "eth_sendTransaction" | "wallet_sendCalls"),
+        ) {
+            o.insert("symbol".into(), json!(network.currency_symbol));
+        }
         let approval = BridgeApproval {
             id: 0,
             caller: caller.key(),
@@ -958,6 +996,13 @@ impl Drop for Withdraw<'_, '_> {
     }
 }
 
+/// A chain id as EIP-1193 callers send it: a hex quantity string (`None` when it is not one).
+fn hex_chain(v: &Value) -> Option<u64> {
+    v.as_str()
+        .and_then(|c| c.strip_prefix("0x"))
+        .and_then(|c| u64::from_str_radix(c, 16).ok())
+}
+
 /// A hex quantity (absent: zero).
 fn quantity(v: Option<&Value>) -> Result<U256, RpcFail> {
     match v {
@@ -1059,11 +1104,8 @@ impl Bridge<'_> {
         spec: &serde_json::Map<String, Value>,
     ) -> Result<Value, RpcFail> {
         let chain = self.ctx.network().chain_id;
-        let asked = spec
-            .get("chainId")
-            .and_then(Value::as_str)
-            .and_then(|c| u64::from_str_radix(c.trim_start_matches("0x"), 16).ok());
-        if asked.is_some_and(|c| c != chain) {
+        let asked = spec.get("chainId").map(hex_chain);
+        if asked.is_some_and(|c| c != Some(chain)) {
             return Err(fail(
                 UNSUPPORTED_CHAIN,
                 format!("Cairn is on chain {chain}"),

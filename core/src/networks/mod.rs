@@ -224,6 +224,10 @@ impl Networks<'_> {
         ] {
             if let Some(slot) = all.iter_mut().find(|(n, _)| n.chain_id == known.chain_id) {
                 slot.0 = known;
+            } else if !user.iter().any(|u| u.chain_id == known.chain_id) {
+                // Not a preset (a network named by the environment): still one the wallet knows
+                // when another is active — its operations and the apps on it depend on that.
+                all.push((known, false));
             }
         }
         all.extend(user.into_iter().map(|u| (u, true)));

@@ -273,18 +273,20 @@ pub(crate) async fn worker(ctx: Weak<Ctx>, generation: u64) {
             }
         }
         let mut known = None;
-        let wait = match (Syncer { ctx: &ctx }).sync_once().await {
+        let round = (Syncer { ctx: &ctx }).sync_once().await;
+        // Other networks' operations move on whatever the active network's node says.
+        let elsewhere = match (Syncer { ctx: &ctx }).sync_elsewhere().await {
+            Err(e) if e.is_locked() => return,
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::warn!(error = %e, "other networks not synced this round");
+                false
+            }
+        };
+        let wait = match round {
             Err(e) if e.is_locked() => return,
             Ok(status) if status.online => {
                 backoff = None;
-                let elsewhere = match (Syncer { ctx: &ctx }).sync_elsewhere().await {
-                    Err(e) if e.is_locked() => return,
-                    Ok(pending) => pending,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "other networks not synced this round");
-                        true
-                    }
-                };
                 busy = status.queued > 0 || status.in_flight > 0 || elsewhere;
                 let memo = ctx.sync_round.lock().await;
                 known = memo.read.as_ref().map(|r| r.block.max(r.head));
@@ -390,11 +392,11 @@ impl Syncer<'_> {
     /// One round of sync. Offline is not an error: the status says so and the queue waits.
     pub(crate) async fn sync_once(&self) -> Result<SyncStatus> {
         let mut memo = self.ctx.sync_round.lock().await;
-        let mut outcome = self.sync_round(&mut memo).await;
+        let mut outcome = self.sync_round(&mut memo, true).await;
         // A round reads one block; behind the head (blocks came while it read), one more reads
         // the head itself, so a round asked for ends up to date.
         if outcome.is_ok() && memo.read.as_ref().is_some_and(|r| r.head > r.block) {
-            outcome = self.sync_round(&mut memo).await;
+            outcome = self.sync_round(&mut memo, true).await;
         }
         let (queued, in_flight) = self
             .with_session_quiet(|s| {
@@ -460,9 +462,21 @@ impl Syncer<'_> {
                 )?)
             })
             .await?;
+        if chains.is_empty() {
+            self.ctx.elsewhere.lock().await.clear();
+            return Ok(false);
+        }
+        // One round at a time, whatever its network: the user may make one of these networks
+        // the active one meanwhile, and two rounds must never broadcast the same queue.
+        let _one_at_a_time = self.ctx.sync_round.lock().await;
         let mut memos = self.ctx.elsewhere.lock().await;
         memos.retain(|id, _| chains.contains(id));
+        let mut synced = Vec::new();
         for chain_id in &chains {
+            if *chain_id == self.ctx.active_chain().network().chain_id {
+                // Made the active network since: its own rounds follow it now.
+                continue;
+            }
             let network = match (Networks { ctx: self.ctx }).known(*chain_id).await {
                 Ok(n) => n,
                 Err(e) => {
@@ -471,22 +485,33 @@ impl Syncer<'_> {
                 }
             };
             let chain = self.ctx.chain_on(&network)?;
+            synced.push(*chain_id);
             let memo = memos.entry(*chain_id).or_default();
-            match crate::session::on_chain(chain, self.sync_round(memo)).await {
+            match crate::session::on_chain(chain, self.sync_round(memo, false)).await {
                 Err(e) if e.is_locked() => return Err(e),
                 Err(e) => tracing::warn!(chain_id, error = %e, "another network not synced"),
                 Ok(_) => {}
             }
         }
-        Ok(!chains.is_empty())
+        // Busy (rounds at the chain's pace) only for what moves without the user: queued,
+        // submitted, included — on a network the wallet still knows.
+        let moving = self
+            .with_session_quiet(|s| {
+                Ok(s.ledger.chains_with(
+                    active,
+                    &[OpState::Queued, OpState::Submitted, OpState::Included],
+                )?)
+            })
+            .await?;
+        Ok(moving.iter().any(|c| synced.contains(c)))
     }
 
-    async fn sync_round(&self, memo: &mut SyncMemo) -> Result<u64> {
+    /// One round on the task's network: `full` on the active one; on another (see
+    /// `sync_elsewhere`) only what its operations need.
+    async fn sync_round(&self, memo: &mut SyncMemo, full: bool) -> Result<u64> {
         let chain = &self.ctx.chain();
         let network = self.ctx.network().clone();
         let chain_id = network.chain_id;
-        // On another network than the active one only the operations matter (see the top).
-        let full = chain_id == self.ctx.active_chain().network().chain_id;
         let (accounts, assets, active, waiting, known, price_settings) = self
             .with_session_quiet(|s| {
                 if s.ledger.asset(chain_id, None).is_err() {

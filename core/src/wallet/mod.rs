@@ -999,15 +999,13 @@ impl Wallet {
         // Asked for by the user: the timelock watch runs too, whatever its period.
         self.ctx.sync_round.lock().await.watch.last = None;
         let status = Syncer { ctx: &self.ctx }.sync_once().await?;
-        if status.online {
-            // What a dapp sent on its own network moves on too (a trouble there is that
-            // network's, not this round's).
-            if let Err(e) = (Syncer { ctx: &self.ctx }).sync_elsewhere().await {
-                if e.is_locked() {
-                    return Err(e.into());
-                }
-                tracing::warn!(error = %e, "other networks not synced");
+        // What a dapp sent on its own network moves on too, whatever this network's node says
+        // (a trouble there is that network's, not this round's).
+        if let Err(e) = (Syncer { ctx: &self.ctx }).sync_elsewhere().await {
+            if e.is_locked() {
+                return Err(e.into());
             }
+            tracing::warn!(error = %e, "other networks not synced");
         }
         Ok(status)
     }

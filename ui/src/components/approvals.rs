@@ -130,6 +130,7 @@ fn approval_card(props: &CardProps) -> Html {
     if let Some(o) = rest.as_object_mut() {
         o.remove("risk");
         o.remove("call");
+        o.remove("symbol");
         if let Some(list) = o.get_mut("calls").and_then(|c| c.as_array_mut()) {
             for c in list.iter_mut().filter_map(|c| c.as_object_mut()) {
                 c.remove("call");
@@ -177,7 +178,7 @@ fn approval_card(props: &CardProps) -> Html {
                 <div class="calls">
                     <p class="small">{ tr::calls_title() }</p>
                     <ol class="small">
-                        { for calls.iter().map(call_line) }
+                        { for calls.iter().map(|c| call_line(c, a.payload["symbol"].as_str().unwrap_or_default())) }
                     </ol>
                 </div>
             }
@@ -201,7 +202,7 @@ fn approval_card(props: &CardProps) -> Html {
 
 /// One call of a request as the core decoded it: `function(name: value, …) on <contract>`, the
 /// value it sends, or the selector Cairn cannot read (said in words, never guessed).
-fn call_line(c: &serde_json::Value) -> Html {
+fn call_line(c: &serde_json::Value, symbol: &str) -> Html {
     let to = short(c["to"].as_str().unwrap_or_default());
     let what = match (
         c["call"]["function"].as_str(),
@@ -225,7 +226,7 @@ fn call_line(c: &serde_json::Value) -> Html {
         <li class="call">
             { what }{ " " }{ tr::call_on(to) }
             if let Some(v) = value {
-                { " · " }<strong>{ tr::with_value(v) }</strong>
+                { " · " }<strong>{ tr::with_value(format!("{v} {symbol}")) }</strong>
             }
         </li>
     }
@@ -244,7 +245,8 @@ fn arg_text(arg: &serde_json::Value) -> String {
     } else if arg["base_units"].as_bool() == Some(true) {
         format!("{value} {}", tr::base_units())
     } else if value.starts_with("0x") && value.len() == 42 {
-        short(value)
+        // In full: a spender or recipient is what a look-alike would forge.
+        value.to_string()
     } else {
         format!("{value}{symbol}")
     };

@@ -39,7 +39,7 @@ texts! {
     no_grants => "No app is connected.", "Keine App ist verbunden.";
     calls_title => "What it calls", "Was es aufruft";
     unlimited => "unlimited", "unbegrenzt";
-    base_units => "(base units of a token Cairn does not know)", "(Basiseinheiten eines Tokens, das Cairn nicht kennt)";
+    base_units => "(an amount in base units, or an NFT's id: Cairn does not know this token)", "(ein Betrag in Basiseinheiten oder die ID eines NFT: Cairn kennt dieses Token nicht)";
     payment => "payment", "Zahlung";
 }
 
