@@ -19,6 +19,7 @@ const ROOMS: &[(&str, u32)] = &[
     ("accounts", 4),
     ("networks", 4),
     ("prices", 4),
+    ("passkeys", 4),
     ("guard", 5),
     ("history", 5),
     ("send", 6),

@@ -165,3 +165,79 @@ impl SoftPasskey {
         }
     }
 }
+
+/// The software authenticator behind the core's `Authenticator` interface: each `create` makes a
+/// new credential, each `assert` signs with the one asked for.
+#[derive(Debug, Default)]
+pub struct SoftAuthenticator {
+    credentials: tokio::sync::Mutex<Vec<SoftPasskey>>,
+}
+
+impl cairn_core::passkeys::Authenticator for SoftAuthenticator {
+    fn create<'a>(
+        &'a self,
+        rp_id: &'a str,
+        _user: &'a str,
+    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::NewCredential> {
+        Box::pin(async move {
+            if rp_id != RP_ID {
+                return Err(format!("this authenticator serves {RP_ID}, not {rp_id}"));
+            }
+            let made = SoftPasskey::new().await;
+            let new = cairn_core::passkeys::NewCredential {
+                credential_id: made.credential_id.clone(),
+                x: made.x,
+                y: made.y,
+            };
+            self.credentials.lock().await.push(made);
+            Ok(new)
+        })
+    }
+
+    fn assert<'a>(
+        &'a self,
+        _rp_id: &'a str,
+        credential_id: &'a [u8],
+        challenge: B256,
+    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::Assertion> {
+        Box::pin(async move {
+            let mut all = self.credentials.lock().await;
+            let Some(key) = all.iter_mut().find(|k| k.credential_id == credential_id) else {
+                return Err("no such credential on this authenticator".to_string());
+            };
+            let a = key.assert(challenge).await;
+            Ok(cairn_core::passkeys::Assertion {
+                authenticator_data: a.authenticator_data,
+                client_data_json: a.client_data_json,
+                signature: a.signature,
+            })
+        })
+    }
+}
+
+/// An authenticator that reports a public key its credential does not sign with.
+#[derive(Debug, Default)]
+pub struct LyingAuthenticator(pub SoftAuthenticator);
+
+impl cairn_core::passkeys::Authenticator for LyingAuthenticator {
+    fn create<'a>(
+        &'a self,
+        rp_id: &'a str,
+        user: &'a str,
+    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::NewCredential> {
+        Box::pin(async move {
+            let mut made = self.0.create(rp_id, user).await?;
+            made.x = SoftPasskey::new().await.x;
+            Ok(made)
+        })
+    }
+
+    fn assert<'a>(
+        &'a self,
+        rp_id: &'a str,
+        credential_id: &'a [u8],
+        challenge: B256,
+    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::Assertion> {
+        self.0.assert(rp_id, credential_id, challenge)
+    }
+}

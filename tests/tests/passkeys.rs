@@ -529,3 +529,70 @@ async fn a_passkey_safe_is_created_sends_and_rotates_its_passkeys() {
         U256::from(500_000_000_000_001_000u64)
     );
 }
+
+/// Passkeys in the wallet: none can be made without an authenticator (said in words); with the
+/// software one, a passkey is made, proven (it signs a fresh challenge as its public key says),
+/// kept in the encrypted ledger, checked again, and forgotten — each change audited. An
+/// authenticator that reports a key its credential does not sign with is refused and nothing is
+/// kept.
+#[tokio::test]
+async fn passkeys_are_made_proven_kept_and_forgotten_through_the_authenticator() {
+    use cairn_tests::passkey::{LyingAuthenticator, SoftAuthenticator};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _) = cairn_tests::wallet::new_wallet(
+        dir.path(),
+        cairn_tests::wallet::network(&["http://127.0.0.1:9".to_string()]),
+    )
+    .await;
+    assert!(!w.has_authenticator());
+    let err = w.passkey_add("Laptop").await.unwrap_err();
+    assert_eq!(err.code(), cairn_api::ErrorCode::NotFound, "{err}");
+    assert!(
+        err.to_string().contains("no passkey authenticator"),
+        "{err}"
+    );
+
+    w.set_authenticator(Arc::new(LyingAuthenticator::default()));
+    let err = w.passkey_add("Laptop").await.unwrap_err();
+    assert_eq!(err.code(), cairn_api::ErrorCode::Rejected, "{err}");
+    assert!(w.passkey_list().await.unwrap().is_empty(), "nothing kept");
+
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    assert_eq!(
+        w.passkey_add("  ").await.unwrap_err().code(),
+        cairn_api::ErrorCode::InvalidInput
+    );
+    let made = w.passkey_add("Laptop").await.unwrap();
+    assert_eq!(
+        (made.label.as_str(), made.rp_id.as_str()),
+        ("Laptop", "cairn.app")
+    );
+    assert!(made.x.starts_with("0x") && made.x.len() == 66);
+    assert_eq!(w.passkey_list().await.unwrap(), vec![made.clone()]);
+    let checked = w.passkey_check(made.id).await.unwrap();
+    assert!(checked.last_used_at.is_some());
+    // Another authenticator (this device's was replaced) does not hold it: refused in words.
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let err = w.passkey_check(made.id).await.unwrap_err();
+    assert_eq!(err.code(), cairn_api::ErrorCode::Rejected, "{err}");
+    w.passkey_remove(made.id).await.unwrap();
+    assert!(w.passkey_list().await.unwrap().is_empty());
+    assert_eq!(
+        w.passkey_remove(made.id).await.unwrap_err().code(),
+        cairn_api::ErrorCode::NotFound
+    );
+    let audit: Vec<String> = w
+        .audit_log(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event)
+        .collect();
+    assert!(
+        audit.contains(&"passkey_added".to_string())
+            && audit.contains(&"passkey_removed".to_string()),
+        "{audit:?}"
+    );
+}

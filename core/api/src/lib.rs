@@ -1457,6 +1457,22 @@ pub struct BridgeStatus {
     pub port: Option<u16>,
 }
 
+/// A passkey the wallet knows: a credential on an authenticator (platform or security key) and
+/// its P-256 public key. Nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyInfo {
+    pub id: i64,
+    /// The credential's id, base64url.
+    pub credential_id: String,
+    pub rp_id: String,
+    /// `0x` + 64 hex digits each.
+    pub x: String,
+    pub y: String,
+    pub label: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// A token a local program calls the bridge with. `token` is there once, when it is made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BridgeToken {

@@ -42,6 +42,8 @@ pub enum AuditEvent {
     BridgeTokenRevoked,
     BridgeGranted,
     BridgeRevoked,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl AuditEvent {
@@ -64,6 +66,8 @@ impl AuditEvent {
             AuditEvent::RecoveryApproved => "recovery_approved",
             AuditEvent::BridgeTokenAdded => "bridge_token_added",
             AuditEvent::BridgeTokenRevoked => "bridge_token_revoked",
+            AuditEvent::PasskeyAdded => "passkey_added",
+            AuditEvent::PasskeyRemoved => "passkey_removed",
             AuditEvent::BridgeGranted => "bridge_granted",
             AuditEvent::BridgeRevoked => "bridge_revoked",
             AuditEvent::SettingChanged => "setting_changed",

@@ -10,3 +10,4 @@ pub mod audit;
 pub mod bridge;
 pub mod ledger;
 pub mod operations;
+pub mod passkeys;

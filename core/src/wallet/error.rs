@@ -78,6 +78,8 @@ pub enum Error {
     #[error(transparent)]
     Bridge(#[from] crate::bridge::BridgeError),
     #[error(transparent)]
+    Passkey(#[from] crate::passkeys::PasskeyError),
+    #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]
     Prices(#[from] PriceError),
@@ -115,6 +117,7 @@ impl Error {
             Error::Smart(e) => smart(e),
             Error::Recovery(e) => recovery(e),
             Error::Bridge(e) => bridge(e),
+            Error::Passkey(e) => passkey(e),
             Error::Sync(e) => sync(e),
             Error::Prices(e) => prices(e),
             Error::NoAccount | Error::AutoLockRange => ErrorCode::InvalidInput,
@@ -436,6 +439,19 @@ fn bridge(e: &crate::bridge::BridgeError) -> ErrorCode {
         B::Random | B::Sign(_) => ErrorCode::Internal,
         B::Session(e) => session(e),
         B::Ledger(e) => ledger(e),
+    }
+}
+
+fn passkey(e: &crate::passkeys::PasskeyError) -> ErrorCode {
+    use crate::passkeys::PasskeyError as P;
+    match e {
+        // Nothing on this device can do it: said in words; the UI offers nothing instead.
+        P::NoAuthenticator | P::NotFound(_) => ErrorCode::NotFound,
+        P::Authenticator(_) | P::Assertion(_) | P::BadSignature => ErrorCode::Rejected,
+        P::BadLabel => ErrorCode::InvalidInput,
+        P::Random => ErrorCode::Internal,
+        P::Session(e) => session(e),
+        P::Ledger(e) => ledger(e),
     }
 }
 

@@ -75,6 +75,8 @@ pub struct Wallet {
     ctx: Arc<Ctx>,
     /// The dapp bridge's listener and waiting requests (off until started).
     bridge: Arc<crate::bridge::Shared>,
+    /// Where passkeys live on this device, as the front end says (none until it does).
+    authenticator: Arc<std::sync::RwLock<Option<Arc<dyn crate::passkeys::Authenticator>>>>,
 }
 
 impl Drop for Wallet {
@@ -96,6 +98,7 @@ impl Wallet {
         Ok(Wallet {
             ctx: Arc::new(Ctx::new(config)?),
             bridge: Arc::default(),
+            authenticator: Arc::default(),
         })
     }
 
@@ -737,6 +740,52 @@ impl Wallet {
     /// or all, filtered by state, asset and recipient, paged by cursor.
     pub async fn activity(&self, query: &ActivityQuery) -> Result<ActivityPage> {
         Ok(Payments { ctx: &self.ctx }.activity(query).await?)
+    }
+
+    /// The passkey authenticator of this device (a platform one through the app's plugin, a
+    /// security key; a software one in tests). Without one, passkey steps say there is none.
+    pub fn set_authenticator(&self, authenticator: Arc<dyn crate::passkeys::Authenticator>) {
+        let mut slot = self
+            .authenticator
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        *slot = Some(authenticator);
+    }
+
+    fn passkeys(&self) -> crate::passkeys::Passkeys<'_> {
+        crate::passkeys::Passkeys {
+            ctx: &self.ctx,
+            authenticator: self
+                .authenticator
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        }
+    }
+
+    /// Whether this device can make and use passkeys.
+    pub fn has_authenticator(&self) -> bool {
+        self.passkeys().authenticator.is_some()
+    }
+
+    /// Makes a new passkey on the authenticator (user verification required), checks that it
+    /// signs as its public key says, and keeps it under `label`.
+    pub async fn passkey_add(&self, label: &str) -> Result<cairn_api::PasskeyInfo> {
+        Ok(self.passkeys().add(label).await?)
+    }
+
+    pub async fn passkey_list(&self) -> Result<Vec<cairn_api::PasskeyInfo>> {
+        Ok(self.passkeys().list().await?)
+    }
+
+    /// Forgets a passkey (audited).
+    pub async fn passkey_remove(&self, id: i64) -> Result<()> {
+        Ok(self.passkeys().remove(id).await?)
+    }
+
+    /// Asks the authenticator to sign a fresh challenge with passkey `id` and verifies it.
+    pub async fn passkey_check(&self, id: i64) -> Result<cairn_api::PasskeyInfo> {
+        Ok(self.passkeys().check(id).await?)
     }
 
     /// One of the wallet's operations, by id.
