@@ -49,6 +49,10 @@ const browser = await puppeteer.launch({
   pipe: true,
   enableExtensions: [path.resolve(EXTENSION_DIR)],
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+  // A browser call that hangs fails its step in a minute (puppeteer's default waits 3), so the
+  // test says which step and the others still run.
+  timeout: 60000,
+  protocolTimeout: 60000,
 });
 let page;
 try {

@@ -1047,7 +1047,7 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
     let root = cairn_tests::repo_root();
     let out = cairn_tests::output_dir();
     std::fs::create_dir_all(&out).unwrap();
-    let run = tokio::process::Command::new("node")
+    let mut run = tokio::process::Command::new("node")
         .arg(root.join("tests/clients/test-dapp.mjs"))
         .current_dir(root.join("tests/clients"))
         .env("BRIDGE_PORT", port.to_string())
@@ -1055,20 +1055,30 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
         .env("EXTENSION_DIR", root.join("extension"))
         .env("OUT_DIR", &out)
         .env("SMART_ACCOUNT", &smart)
+        .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
-        .output();
-    let run = tokio::time::timeout(Duration::from_secs(240), run)
-        .await
-        .expect("the browser finished")
+        .spawn()
         .unwrap();
-    let text = String::from_utf8_lossy(&run.stdout);
-    let lines: Vec<Value> = text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    eprintln!("{lines:#?}\n{}", String::from_utf8_lossy(&run.stderr));
+    // Each step's line as it comes (a stuck step is then seen, not lost with the process).
+    let mut lines: Vec<Value> = Vec::new();
+    let mut reader =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(run.stdout.take().unwrap()));
+    let finished = tokio::time::timeout(Duration::from_secs(300), async {
+        while let Ok(Some(line)) = reader.next_line().await {
+            eprintln!("test-dapp: {line}");
+            if let Ok(v) = serde_json::from_str(&line) {
+                lines.push(v);
+            }
+        }
+        run.wait().await
+    })
+    .await;
     answering.abort();
-    assert!(run.status.success(), "{lines:?}");
+    let status = match finished {
+        Ok(status) => status.unwrap(),
+        Err(_) => panic!("the browser did not finish in 300 s; its steps: {lines:?}"),
+    };
+    assert!(status.success(), "{lines:?}");
     for step in [
         "extension",
         "discovery",
