@@ -71,8 +71,17 @@ pub async fn new_wallet_with(
     (w, created.account.address)
 }
 
-pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let reply: Value = reqwest::Client::new()
+/// The devnet's node, bundler and paymaster as one network.
+pub fn stack_network(e: &crate::devnet::Endpoints) -> Network {
+    let mut n = network(std::slice::from_ref(&e.rpc_url));
+    n.bundler_url = e.bundler_url.clone();
+    n.paymaster_url = e.paymaster_url.clone();
+    n
+}
+
+/// A JSON-RPC call's whole reply, an error included.
+pub async fn rpc_reply(url: &str, method: &str, params: Value) -> Value {
+    reqwest::Client::new()
         .post(url)
         .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
         .send()
@@ -80,7 +89,11 @@ pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+pub async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let reply = rpc_reply(url, method, params).await;
     assert!(reply.get("error").is_none(), "{method}: {reply}");
     reply["result"].clone()
 }

@@ -691,11 +691,8 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     let devnet = Devnet::start(Peers::Full).expect("devnet");
     let e = devnet.endpoints.clone();
     let node = e.rpc_url.clone();
-    let mut net = network(std::slice::from_ref(&node));
-    net.bundler_url = e.bundler_url.clone();
-    net.paymaster_url = e.paymaster_url.clone();
     let dir = tempfile::tempdir().unwrap();
-    let (w, me) = new_wallet(dir.path(), net).await;
+    let (w, me) = new_wallet(dir.path(), stack_network(&e)).await;
     let w = Arc::new(w);
     w.devnet_fund(&me, "5").await.unwrap();
     let smart = w.smart_account(&me, None).await.unwrap().address;
@@ -1022,11 +1019,8 @@ async fn metamask_test_dapp_in_chromium_through_the_extension() {
     let devnet = Devnet::start(Peers::Full).expect("devnet");
     let e = devnet.endpoints.clone();
     let node = e.rpc_url.clone();
-    let mut net = network(std::slice::from_ref(&node));
-    net.bundler_url = e.bundler_url.clone();
-    net.paymaster_url = e.paymaster_url.clone();
     let dir = tempfile::tempdir().unwrap();
-    let (w, me) = new_wallet(dir.path(), net).await;
+    let (w, me) = new_wallet(dir.path(), stack_network(&e)).await;
     let w = Arc::new(w);
     w.devnet_fund(&me, "5").await.unwrap();
     // The page is shown the key (it signs, checked by the page's ecrecover) and a Safe, whose

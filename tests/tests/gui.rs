@@ -870,9 +870,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // as is a new device that will ask for the Safe), ten minutes (the devnet's choice), one
     // sponsored operation; the card then reads them back from the chain.
     let e = devnet.endpoints.clone();
-    let mut net = cairn_tests::wallet::network(std::slice::from_ref(&e.rpc_url));
-    net.bundler_url = e.bundler_url.clone();
-    net.paymaster_url = e.paymaster_url.clone();
+    let net = cairn_tests::wallet::stack_network(&e);
     // Both are profiles of this app's data dir: later the window opens them, as the guardian
     // and the new device would their own.
     let profile = |name: &str| data_dir.path().join("profiles").join(name);

@@ -38,16 +38,12 @@ async fn gas(url: &str, factory: Address, key: &PasskeyKey, hash: B256, sig: &[u
         let data = data.clone();
         async move {
             // Below the intrinsic (calldata floor) gas the node refuses the call: not valid.
-            let reply: serde_json::Value = reqwest::Client::new()
-                .post(url)
-                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "eth_call",
-                    "params": [{"to": factory, "data": data, "gas": format!("0x{gas:x}")}, "latest"]}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let reply = cairn_tests::wallet::rpc_reply(
+                url,
+                "eth_call",
+                json!([{"to": factory, "data": data, "gas": format!("0x{gas:x}")}, "latest"]),
+            )
+            .await;
             reply["result"]
                 .as_str()
                 .is_some_and(|h| h.starts_with(&format!("0x{}", hex::encode(MAGIC_VALUE))))
@@ -261,9 +257,7 @@ struct Stack {
 impl Stack {
     fn new(e: &cairn_tests::devnet::Endpoints) -> Stack {
         use cairn_core::chain::bundler::AaEndpoint;
-        let mut net = cairn_tests::wallet::network(std::slice::from_ref(&e.rpc_url));
-        net.bundler_url = e.bundler_url.clone();
-        net.paymaster_url = e.paymaster_url.clone();
+        let net = cairn_tests::wallet::stack_network(e);
         Stack {
             node: e.rpc_url.clone(),
             bundler: AaEndpoint::new(&net, e.bundler_url.as_deref().unwrap(), "bundler").unwrap(),

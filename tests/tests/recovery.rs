@@ -10,17 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use cairn_api::{CallSpec, ErrorCode, GuardianRequest, Notice, SendSpeed, UserOpRequest};
-use cairn_core::{Network, Wallet};
+use cairn_core::Wallet;
 use cairn_tests::devnet::{Devnet, Endpoints, Peers};
 use cairn_tests::wallet::*;
 use serde_json::json;
-
-fn stack_network(e: &Endpoints) -> Network {
-    let mut n = network(std::slice::from_ref(&e.rpc_url));
-    n.bundler_url = e.bundler_url.clone();
-    n.paymaster_url = e.paymaster_url.clone();
-    n
-}
 
 /// A wallet in its own directory with its own Safe (made, not yet deployed): its first
 /// account and that Safe's address.

@@ -13,7 +13,6 @@ use cairn_api::{CallSpec, SendSpeed, UserOpRequest};
 use cairn_core::aa::safe::{self, SafeDeployment};
 use cairn_core::aa::{self, AccountCode, SmartKind};
 use cairn_core::units::format_address;
-use cairn_core::Network;
 use cairn_tests::devnet::{Devnet, Peers};
 use cairn_tests::wallet::*;
 use serde_json::json;
@@ -49,13 +48,6 @@ async fn safe_addresses_and_operation_hashes_match_the_contracts() {
         let onchain = eth_call(&url, d.module, safe::get_operation_hash_call(&op)).await;
         assert_eq!(onchain, signed.to_vec(), "round {round}");
     }
-}
-
-fn stack_network(e: &cairn_tests::devnet::Endpoints) -> Network {
-    let mut n = network(std::slice::from_ref(&e.rpc_url));
-    n.bundler_url = e.bundler_url.clone();
-    n.paymaster_url = e.paymaster_url.clone();
-    n
 }
 
 fn request(from: &str, calls: Vec<CallSpec>, sponsored: bool) -> UserOpRequest {

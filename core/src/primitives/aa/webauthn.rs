@@ -142,6 +142,31 @@ pub fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// base64url without padding back to bytes (`None` for any other character): the ledger keeps
+/// credential ids this way.
+pub fn from_base64url(text: &str) -> Option<Vec<u8>> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// The client data's fields after the challenge, as the contract takes them: the JSON must be
 /// exactly `PREFIX + base64url(challenge) + "\"," + fields + "}"`.
 pub fn client_data_fields(client_data_json: &[u8], challenge: B256) -> Result<String> {
@@ -333,6 +358,15 @@ mod tests {
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url(&[0u8; 32]).len(), 43);
+        for bytes in [
+            vec![],
+            vec![0xfb],
+            vec![0xfb, 0xff],
+            vec![1, 2, 3, 4, 5, 6, 7],
+        ] {
+            assert_eq!(from_base64url(&base64url(&bytes)), Some(bytes));
+        }
+        assert_eq!(from_base64url("not base64!"), None);
     }
 
     #[test]
