@@ -4,6 +4,10 @@
 // the wallet over its loopback WebSocket. The page's origin is stated by the browser to the
 // worker, never by this script.
 (() => {
+  // The user's window.ethereum choice, left by the one-line script the worker registered just
+  // before this one (so it is known before any of the page's scripts runs), then removed.
+  const mode = window.__cairnMode;
+  try { delete window.__cairnMode; } catch (_) {}
   const pending = new Map();
   const listeners = new Map();
   let next = 1;
@@ -54,14 +58,12 @@
   window.addEventListener('eip6963:requestProvider', announce);
   announce();
 
-  // window.ethereum only where the user asked for it (the relay says so once it read the
-  // settings); isMetaMask only with the compatibility switch, for pages that insist on it.
-  window.addEventListener('message', (e) => {
-    if (e.source !== window || !e.data || e.data.target !== 'cairn-inpage-settings') return;
-    if (e.data.windowEthereum && !window.ethereum) {
-      provider.isMetaMask = !!e.data.isMetaMask;
-      try { Object.defineProperty(window, 'ethereum', { value: provider, configurable: true }); } catch (_) {}
-      window.dispatchEvent(new Event('ethereum#initialized'));
-    }
-  });
+  // window.ethereum only where the user asked for it, set before the page's own scripts run
+  // (a page that looks once at load, or installs its own SDK when it finds none, sees Cairn);
+  // isMetaMask only with the compatibility switch, for pages that insist on it.
+  if ((mode === 'ethereum' || mode === 'metamask') && !window.ethereum) {
+    provider.isMetaMask = mode === 'metamask';
+    try { Object.defineProperty(window, 'ethereum', { value: provider, configurable: true }); } catch (_) {}
+    window.dispatchEvent(new Event('ethereum#initialized'));
+  }
 })();

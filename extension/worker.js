@@ -37,3 +37,32 @@ chrome.runtime.onConnect.addListener(async (port) => {
   });
   port.onDisconnect.addListener(() => { if (socket) socket.close(); });
 });
+
+// The page's provider (MAIN world) is registered here rather than in the manifest so that the
+// user's window.ethereum choice travels with it as a script file run just before it: a
+// setting read from storage would reach the page only after its own scripts had looked.
+// Registrations are serialised (the install event, a settings change and a direct call can
+// overlap) and apply to pages loaded afterwards.
+let registering = Promise.resolve();
+async function registerInpage() {
+  const { windowEthereum, isMetaMask } = await chrome.storage.local.get(['windowEthereum', 'isMetaMask']);
+  const mode = windowEthereum ? (isMetaMask ? ['mode-metamask.js'] : ['mode-ethereum.js']) : [];
+  const known = await chrome.scripting.getRegisteredContentScripts({ ids: ['cairn-inpage'] });
+  if (known.length) await chrome.scripting.unregisterContentScripts({ ids: ['cairn-inpage'] });
+  await chrome.scripting.registerContentScripts([{
+    id: 'cairn-inpage',
+    js: [...mode, 'inpage.js'],
+    matches: ['http://*/*', 'https://*/*'],
+    runAt: 'document_start',
+    world: 'MAIN',
+  }]);
+}
+function applySettings() {
+  registering = registering.then(registerInpage, registerInpage);
+  return registering;
+}
+chrome.runtime.onInstalled.addListener(() => { applySettings(); });
+chrome.runtime.onStartup.addListener(() => { applySettings(); });
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && ('windowEthereum' in changes || 'isMetaMask' in changes)) applySettings();
+});

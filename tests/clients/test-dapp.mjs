@@ -62,14 +62,18 @@ try {
       { timeout: 20000 },
     );
     const worker = await target.worker();
-    await worker.evaluate(
-      (port, token) => chrome.storage.local.set({ bridgePort: port, pairingToken: token, windowEthereum: true, isMetaMask: true }),
-      Number(BRIDGE_PORT), PAIRING_TOKEN,
-    );
+    // As the options page does, then wait for the page script to be registered with the
+    // window.ethereum choice (it applies to pages loaded afterwards).
+    await worker.evaluate(async (port, token) => {
+      await chrome.storage.local.set({ bridgePort: port, pairingToken: token, windowEthereum: true, isMetaMask: true });
+      await applySettings();
+    }, Number(BRIDGE_PORT), PAIRING_TOKEN);
     return { id: EXTENSION_ID };
   });
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
+  // The page's uncaught errors reach the test's log (a failed step then says why).
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   await page.evaluateOnNewDocument(() => {
     window.__announced = [];
     window.addEventListener('eip6963:announceProvider', (e) => window.__announced.push(e.detail.info));
@@ -95,8 +99,27 @@ try {
   });
   let account = '';
   await step('connect', async () => {
-    await page.click('#connectButton');
-    const accounts = await waitText('#accounts', (t) => t.startsWith('0x'), 'accounts');
+    // The page enables its Connect button (and gives it its handler) only once its scripts
+    // have found a provider; on a loaded 2-core machine that comes well after `load`, and a
+    // click on the disabled button is lost. So wait for it, and click again if no accounts
+    // come (a second request is one more card for the same grant, not a second grant).
+    // window.ethereum is Cairn's from the first script on (the page's MetaMask SDK installs
+    // its own where it finds none, and the page then talks to that instead).
+    const ours = await page.evaluate(() => !!(window.ethereum && window.ethereum.isCairn && window.ethereum.isMetaMask));
+    check(ours, "window.ethereum is Cairn's, with isMetaMask");
+    await page.waitForFunction(() => {
+      const b = document.getElementById('connectButton');
+      return b && !b.disabled && b.innerText.trim() === 'Connect';
+    }, { timeout: 60000 }).catch(async () => {
+      const b = await text('#connectButton').catch(() => '?');
+      throw new Error(`the page's connect button says ${JSON.stringify(b)}`);
+    });
+    let accounts = '';
+    for (let attempt = 0; attempt < 4 && !accounts; attempt++) {
+      await page.click('#connectButton');
+      accounts = await waitText('#accounts', (t) => t.startsWith('0x'), 'accounts', 15000).catch(() => '');
+    }
+    if (!accounts) accounts = await waitText('#accounts', (t) => t.startsWith('0x'), 'accounts', 1000);
     account = accounts.split(',')[0].trim();
     return { account };
   });
