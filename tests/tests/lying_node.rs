@@ -291,6 +291,7 @@ async fn a_user_operation_gets_the_same_fee_checks() {
         speed,
         mfa_code: None,
         override_risk: false,
+        signer: None,
     };
     let fee_rules = |q: &cairn_api::UserOpQuote| -> Vec<String> {
         q.risk

@@ -590,3 +590,152 @@ async fn passkeys_are_made_proven_kept_and_forgotten_through_the_authenticator()
         "{audit:?}"
     );
 }
+
+fn pay_from(from: &str, to: &str, amount: &str, signer: Option<i64>) -> cairn_api::UserOpRequest {
+    cairn_api::UserOpRequest {
+        from: from.into(),
+        calls: vec![cairn_api::CallSpec::Transfer {
+            to: to.into(),
+            token: None,
+            amount: amount.into(),
+        }],
+        sponsored: false,
+        speed: cairn_api::SendSpeed::Normal,
+        mfa_code: None,
+        override_risk: false,
+        signer,
+    }
+}
+
+/// The wallet's own Safe takes a passkey as an owner and lets it sign: before it joins, a send
+/// signed by it is refused in words with nothing queued; one user operation of the owner key
+/// (deploying the Safe too) adds its signer; the passkey then signs a payment that lands (the
+/// payee paid on chain); an authenticator without the credential is refused before the
+/// ledger; the passkey cannot be forgotten while it owns the Safe; removed from the owners, it
+/// can no longer sign there, and can then be forgotten.
+#[tokio::test]
+async fn a_passkey_joins_the_wallets_safe_signs_its_payments_and_leaves() {
+    use cairn_api::ErrorCode;
+    use cairn_tests::passkey::SoftAuthenticator;
+    use cairn_tests::wallet::{eth_balance, new_wallet, stack_network, wait_state, wei};
+    use std::sync::Arc;
+
+    const PAYEE: &str = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), stack_network(&e)).await;
+    w.devnet_fund(&me, "5").await.unwrap();
+    let safe = w.smart_account(&me, None).await.unwrap().address;
+    w.devnet_fund(&safe, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let laptop = w.passkey_add("Laptop").await.unwrap();
+    assert_eq!(laptop.last_used_at, None);
+
+    let before = w.operations(100).await.unwrap().len();
+    let err = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", Some(laptop.id)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(
+        err.to_string().contains("add it to the account first"),
+        "{err}"
+    );
+    assert_eq!(
+        w.operations(100).await.unwrap().len(),
+        before,
+        "nothing queued"
+    );
+
+    // The owner key adds it (the same operation deploys the Safe).
+    let joined = w
+        .safe_passkey_add(&safe, laptop.id, true, None)
+        .await
+        .unwrap();
+    wait_state(&w, joined.id, "confirmed").await;
+    assert_eq!(
+        w.passkey_accounts(laptop.id).await.unwrap(),
+        vec![safe.clone()]
+    );
+    let info = w
+        .smart_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == safe)
+        .unwrap();
+    let owners = info.owners.clone().unwrap();
+    assert_eq!(owners.len(), 2, "{owners:?}");
+    assert!(
+        owners.iter().any(|o| o.eq_ignore_ascii_case(&me)),
+        "{owners:?}"
+    );
+    assert_eq!(info.threshold, Some(1));
+
+    // The passkey signs a payment the Safe pays its own gas for.
+    let paid_before = eth_balance(&e.rpc_url, PAYEE).await;
+    let quote = w
+        .quote_user_op(&pay_from(&safe, PAYEE, "0.1", Some(laptop.id)))
+        .await
+        .unwrap();
+    assert_eq!(quote.passkey.as_deref(), Some("Laptop"));
+    let sent = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", Some(laptop.id)))
+        .await
+        .unwrap();
+    let done = wait_state(&w, sent.id, "confirmed").await;
+    assert!(done.error.is_none(), "{done:?}");
+    assert_eq!(
+        eth_balance(&e.rpc_url, PAYEE).await,
+        paid_before + wei("0.1"),
+        "the payee was paid on chain"
+    );
+    // The authenticator signed it (only a passkey's signature touches it; the owner key never
+    // signs an operation that names a passkey).
+    let used = w.passkey_list().await.unwrap();
+    assert!(used[0].last_used_at.is_some());
+
+    // Another device's authenticator does not hold the credential: refused before the ledger.
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let before = w.operations(100).await.unwrap().len();
+    let err = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", Some(laptop.id)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert_eq!(
+        w.operations(100).await.unwrap().len(),
+        before,
+        "nothing queued"
+    );
+
+    let err = w.passkey_remove(laptop.id).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
+    assert!(
+        err.to_string().contains("remove it from the account first"),
+        "{err}"
+    );
+
+    // The owner key takes it off; it can no longer sign there, and can be forgotten.
+    let left = w
+        .safe_passkey_remove(&safe, laptop.id, true, None)
+        .await
+        .unwrap();
+    wait_state(&w, left.id, "confirmed").await;
+    assert!(w.passkey_accounts(laptop.id).await.unwrap().is_empty());
+    let err = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", Some(laptop.id)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("does not own"), "{err}");
+    w.passkey_remove(laptop.id).await.unwrap();
+    // The owner key still sends.
+    let sent = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.01", None))
+        .await
+        .unwrap();
+    wait_state(&w, sent.id, "confirmed").await;
+}

@@ -35,6 +35,7 @@ fn pay(from: &str, to: &str, amount: &str) -> UserOpRequest {
         speed: SendSpeed::Normal,
         mfa_code: None,
         override_risk: false,
+        signer: None,
     }
 }
 

@@ -58,6 +58,7 @@ fn request(from: &str, calls: Vec<CallSpec>, sponsored: bool) -> UserOpRequest {
         speed: SendSpeed::Normal,
         mfa_code: None,
         override_risk: false,
+        signer: None,
     }
 }
 

@@ -75,6 +75,7 @@ fn pay(from: &str, to: &str, amount: &str, sponsored: bool) -> UserOpRequest {
         speed: SendSpeed::Normal,
         mfa_code: None,
         override_risk: false,
+        signer: None,
     }
 }
 
@@ -187,6 +188,7 @@ async fn deploy_then_batch_then_sponsored_with_receipts_matching_the_chain() {
         speed: SendSpeed::Normal,
         mfa_code: None,
         override_risk: false,
+        signer: None,
     };
     let quote = w.quote_user_op(&batch).await.unwrap();
     assert!(!quote.deploys);

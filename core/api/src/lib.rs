@@ -486,6 +486,9 @@ pub struct UserOpRequest {
     /// Send even though the risk checks would block it (the user said so, explicitly).
     #[serde(default)]
     pub override_risk: bool,
+    /// A passkey (its id) that owns the Safe signs instead of the owner key.
+    #[serde(default)]
+    pub signer: Option<i64>,
 }
 
 /// What a user operation will do and cost, for the review screen.
@@ -493,6 +496,9 @@ pub struct UserOpRequest {
 pub struct UserOpQuote {
     pub from: String,
     pub owner: String,
+    /// The passkey that signs instead of the owner key (its label).
+    #[serde(default)]
+    pub passkey: Option<String>,
     pub calls: usize,
     /// This operation also deploys the account.
     pub deploys: bool,

@@ -911,6 +911,7 @@ impl Bridge<'_> {
                 speed: SendSpeed::Normal,
                 mfa_code,
                 override_risk: false,
+                signer: None,
             };
             // What the calls move (tokens, approvals) the limits cannot value: with the second
             // factor on, they always need the code.
@@ -919,7 +920,7 @@ impl Bridge<'_> {
                 kind: "contract_call",
                 needs_code: Some("contract calls a dapp asked for"),
             };
-            return SmartAccounts { ctx: self.ctx }
+            return SmartAccounts::new(self.ctx)
                 .send_raw_calls(&req, &raw)
                 .await
                 .map_err(internal);
@@ -1201,7 +1202,7 @@ impl Bridge<'_> {
         if smart {
             let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
             op.sponsored = self.ctx.network().paymaster_url.is_some();
-            return SmartAccounts { ctx: self.ctx }
+            return SmartAccounts::new(self.ctx)
                 .send_user_op(&op)
                 .await
                 .map_err(internal);

@@ -3,17 +3,23 @@
 //! credentials the wallet knows, kept in the ledger. Adding a passkey asks the authenticator
 //! for a new credential; checking one asks it to sign a fresh challenge and verifies the answer
 //! as Safe's contracts will (`primitives::aa::webauthn`) before anything depends on it.
+//! Signing for a Safe: the passkey's signer proxy on the network (asked of the factory once,
+//! then kept for offline use) and an assertion over the SafeOp hash, verified here before it
+//! becomes the operation's contract signature.
 //!
-//! May use: `session`, `store`, `primitives`.
+//! May use: `session`, `store`, `chain`, `primitives`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use alloy::primitives::{B256, U256};
+use alloy::primitives::{Address, B256, U256};
 use cairn_api::PasskeyInfo;
 
-use crate::primitives::aa::webauthn::{self, base64url, WebAuthnError};
+use crate::chain::rpc::ChainError;
+use crate::primitives::aa::safe::PasskeyDeployment;
+use crate::primitives::aa::webauthn::{self, base64url, PasskeyKey, WebAuthnError};
+use crate::primitives::units::format_address;
 use crate::session::{Ctx, SessionError};
 use crate::store::ledger::LedgerError;
 use crate::store::passkeys::PasskeyRow;
@@ -39,6 +45,16 @@ pub enum PasskeyError {
     BadSignature,
     #[error("no randomness for a challenge")]
     Random,
+    #[error("passkeys cannot own accounts on this network (chain {0}): Safe's passkey contracts are not known here")]
+    NotOnNetwork(u64),
+    #[error("where this passkey signs on this network is not known yet: connect once, then it can sign offline too")]
+    SignerUnknown,
+    #[error("the passkey factory gave no signer address for this passkey")]
+    BadFactoryAnswer,
+    #[error("passkey \"{label}\" still owns {account}: remove it from the account first, or it could no longer sign there")]
+    StillOwns { label: String, account: String },
+    #[error(transparent)]
+    Chain(#[from] ChainError),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
@@ -100,6 +116,33 @@ fn word(v: U256) -> String {
     format!("0x{}", hex::encode(v.to_be_bytes::<32>()))
 }
 
+/// A passkey as a Safe's signer on one network: its credential, its key and the signer proxy
+/// a Safe lists among its owners.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PasskeySigner {
+    pub(crate) id: i64,
+    pub(crate) label: String,
+    pub(crate) credential: Vec<u8>,
+    pub(crate) key: PasskeyKey,
+    pub(crate) address: Address,
+}
+
+/// The key as the contracts on `chain_id` verify it: the P-256 precompile, the FCL verifier
+/// behind it.
+pub(crate) fn key_on(row: &PasskeyRow, chain_id: u64) -> Result<PasskeyKey> {
+    let d = PasskeyDeployment::for_chain(chain_id).ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+    let parse = |v: &str| {
+        v.parse::<U256>()
+            .map_err(|_| PasskeyError::NotFound(row.id))
+    };
+    Ok(PasskeyKey {
+        x: parse(&row.x)?,
+        y: parse(&row.y)?,
+        precompile: Some(webauthn::P256_PRECOMPILE),
+        fallback: d.fcl_verifier,
+    })
+}
+
 pub(crate) struct Passkeys<'a> {
     pub(crate) ctx: &'a Ctx,
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
@@ -140,7 +183,19 @@ impl Passkeys<'_> {
         Ok(rows.into_iter().map(info).collect())
     }
 
-    pub(crate) async fn remove(&self, id: i64) -> Result<()> {
+    /// Forgets passkey `id`; refused while it owns one of this wallet's Safes on the active
+    /// network (as the node says), since the wallet could then no longer sign with it there.
+    pub(crate) async fn remove(&self, id: i64, owned: &[String]) -> Result<()> {
+        let row = self
+            .with_session(|s| Ok(s.ledger.passkey(id)?))
+            .await?
+            .ok_or(PasskeyError::NotFound(id))?;
+        if let Some(account) = owned.first() {
+            return Err(PasskeyError::StillOwns {
+                label: row.label,
+                account: account.clone(),
+            });
+        }
         if self
             .with_session(|s| Ok(s.ledger.remove_passkey(id)?))
             .await?
@@ -191,5 +246,148 @@ impl Passkeys<'_> {
             return Err(PasskeyError::BadSignature);
         }
         Ok(())
+    }
+
+    /// Passkey `id` as a Safe signer on the active network: its signer proxy's address, from
+    /// the ledger or (once) from the factory.
+    pub(crate) async fn signer(&self, id: i64) -> Result<PasskeySigner> {
+        let chain_id = self.ctx.network().chain_id;
+        let (row, known) = self
+            .with_session(|s| {
+                let row = s.ledger.passkey(id)?.ok_or(PasskeyError::NotFound(id))?;
+                let known = s.ledger.passkey_signer(id, chain_id)?;
+                Ok((row, known))
+            })
+            .await?;
+        let key = key_on(&row, chain_id)?;
+        let credential =
+            webauthn::from_base64url(&row.credential_id).ok_or(PasskeyError::NotFound(id))?;
+        let address = match known.and_then(|a| a.parse::<Address>().ok()) {
+            Some(a) => a,
+            None => {
+                let d = PasskeyDeployment::for_chain(chain_id)
+                    .ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+                let answer = match self
+                    .ctx
+                    .chain()
+                    .call(d.signer_factory, &key.get_signer_call())
+                    .await
+                {
+                    Ok(a) => a,
+                    Err(e) if e.is_offline() => return Err(PasskeyError::SignerUnknown),
+                    Err(e) => return Err(e.into()),
+                };
+                // One ABI word holding an address: twelve zero bytes, then twenty not all zero.
+                let address = (answer.len() == 32 && answer[..12].iter().all(|b| *b == 0))
+                    .then(|| Address::from_slice(&answer[12..]))
+                    .filter(|a| !a.is_zero())
+                    .ok_or(PasskeyError::BadFactoryAnswer)?;
+                let text = format_address(&address);
+                self.with_session(|s| Ok(s.ledger.set_passkey_signer(id, chain_id, &text)?))
+                    .await?;
+                address
+            }
+        };
+        Ok(PasskeySigner {
+            id,
+            label: row.label,
+            credential,
+            key,
+            address,
+        })
+    }
+
+    /// The passkey whose signer on the active network is `address`, when the wallet has it.
+    pub(crate) async fn signer_at(&self, address: Address) -> Result<Option<PasskeySigner>> {
+        let chain_id = self.ctx.network().chain_id;
+        let text = format_address(&address);
+        let row = self
+            .with_session(|s| Ok(s.ledger.passkey_by_signer(chain_id, &text)?))
+            .await?;
+        match row {
+            Some(row) => Ok(Some(self.signer(row.id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The passkey's signature over `hash` (a SafeOp hash) as Safe's passkey signers take it,
+    /// checked against the key first: a wrong answer from the authenticator fails here, not
+    /// as a rejected operation.
+    pub(crate) async fn sign(&self, signer: &PasskeySigner, hash: B256) -> Result<Vec<u8>> {
+        let a = self
+            .authenticator()?
+            .assert(RP_ID, &signer.credential, hash)
+            .await
+            .map_err(PasskeyError::Authenticator)?;
+        let encoded = webauthn::safe_signature(
+            hash,
+            &a.authenticator_data,
+            &a.client_data_json,
+            &a.signature,
+        )?;
+        let (r, s) = webauthn::der_to_rs(&a.signature)?;
+        if !webauthn::verify(
+            signer.key.x,
+            signer.key.y,
+            &a.authenticator_data,
+            &a.client_data_json,
+            r,
+            s,
+        ) {
+            return Err(PasskeyError::BadSignature);
+        }
+        let id = signer.id;
+        self.with_session(|s| Ok(s.ledger.touch_passkey(id)?))
+            .await?;
+        Ok(encoded)
+    }
+
+    /// This wallet's Safes that passkey `id` owns on the active network, as the node says
+    /// (none when it has no signer there yet). Offline, the ones it might own are named, so
+    /// nothing is forgotten on a guess.
+    pub(crate) async fn owned_accounts(&self, id: i64) -> Result<Vec<String>> {
+        let chain_id = self.ctx.network().chain_id;
+        let (signer, safes) = self
+            .with_session(|s| {
+                let signer = s.ledger.passkey_signer(id, chain_id)?;
+                let safes: Vec<String> = s
+                    .ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .filter(|a| {
+                        a.smart
+                            .is_some_and(|m| m.kind == crate::primitives::aa::SmartKind::Safe)
+                    })
+                    .map(|a| a.address)
+                    .collect();
+                Ok((signer, safes))
+            })
+            .await?;
+        let Some(signer) = signer.and_then(|a| a.parse::<Address>().ok()) else {
+            return Ok(Vec::new());
+        };
+        let chain = self.ctx.chain();
+        let mut owned = Vec::new();
+        for safe in safes {
+            let Ok(address) = safe.parse::<Address>() else {
+                continue;
+            };
+            match chain
+                .call(address, &crate::primitives::aa::safe::get_owners_call())
+                .await
+            {
+                Ok(bytes) => {
+                    if crate::primitives::aa::safe::decode_owners(&bytes)
+                        .is_some_and(|o| o.contains(&signer))
+                    {
+                        owned.push(safe);
+                    }
+                }
+                Err(e) if e.is_offline() => owned.push(safe),
+                // No code there (never deployed): a call to an empty account answers nothing.
+                Err(_) => {}
+            }
+        }
+        Ok(owned)
     }
 }

@@ -302,8 +302,9 @@ impl Recovery<'_> {
             speed: SendSpeed::Normal,
             mfa_code,
             override_risk: false,
+            signer: None,
         };
-        Ok(SmartAccounts { ctx: self.ctx }
+        Ok(SmartAccounts::new(self.ctx)
             .send_raw_calls(
                 &req,
                 &RawCalls {

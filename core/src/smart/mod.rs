@@ -5,12 +5,16 @@
 //! ERC-7677 paymaster, signed by the owner key and queued through the same lifecycle as plain
 //! transactions (the userOpHash stored before anything is sent), then sent and followed to
 //! finality by the sync worker. Offline, an operation is signed with conservative gas limits
-//! and the last fees seen, and waits for the bundler.
+//! and the last fees seen, and waits for the bundler. A Safe operation can be signed by a
+//! passkey that owns the Safe instead of the owner key (the user's choice per send): it is
+//! estimated with a signature of the passkey's shape and signed by the authenticator outside
+//! the session lock, before anything enters the ledger.
 //!
-//! May use: `send` (recipients, amounts, fees), `guard`, `history`, `ops`, `accounts`, `session`,
-//! `store`, `chain`, `primitives`.
+//! May use: `send` (recipients, amounts, fees), `guard`, `history`, `ops`, `accounts`,
+//! `passkeys`, `session`, `store`, `chain`, `primitives`.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::primitives::{Address, Bytes, B256, U256};
@@ -23,6 +27,7 @@ use crate::guard::mfa::TwoFactor;
 use crate::guard::risk::Risk;
 use crate::keys::vault::VaultKeys;
 use crate::ops::{self, to_api, Lifecycle};
+use crate::passkeys::{Authenticator, PasskeyError, PasskeySigner, Passkeys};
 use crate::primitives::aa::{
     self, AaError, AccountCode, Call, EntryPointVersion, SmartKind, UserOp,
 };
@@ -50,6 +55,12 @@ pub enum SmartError {
     NoSafe(String),
     #[error("{owner} no longer owns {account}: its owners changed (recovered to another key?), so its signature would be refused")]
     NotOwner { account: String, owner: String },
+    #[error("passkey \"{label}\" does not own {account}: add it to the account first")]
+    PasskeyNotOwner { account: String, label: String },
+    #[error("only a Safe can be signed for by a passkey; {0} is a SimpleAccount")]
+    PasskeyNeedsSafe(String),
+    #[error(transparent)]
+    Passkey(#[from] PasskeyError),
     #[error("{0:?} is not a kind of smart account: use safe, simple, v0.7 or v0.8")]
     UnknownKind(String),
     #[error("the EntryPoint {0} is not deployed on this network")]
@@ -106,6 +117,9 @@ const OFFLINE_VERIFICATION_GAS: u64 = 150_000;
 const OFFLINE_DEPLOY_VERIFICATION_GAS: u64 = 500_000;
 const OFFLINE_CALL_GAS_PER_CALL: u64 = 100_000;
 const OFFLINE_PRE_VERIFICATION_GAS: u64 = 100_000;
+/// A passkey's check where the P-256 precompile is missing runs the Solidity verifier
+/// (~250k gas measured, docs/BENCHMARKS.md): its offline limit leaves room for that.
+const OFFLINE_PASSKEY_VERIFICATION_GAS: u64 = 450_000;
 
 /// Calls the core composed (not the user's transfers), and what to call the operation.
 pub(crate) struct RawCalls {
@@ -143,6 +157,8 @@ struct Draft {
     speed: cairn_api::SendSpeed,
     /// Signing again: the operation as it was signed before.
     previous: Option<UserOp>,
+    /// A passkey signs instead of the owner key.
+    passkey: Option<PasskeySigner>,
 }
 
 /// An operation worked out, ready to sign.
@@ -167,6 +183,7 @@ struct Built {
     /// findings of the review.
     base_fee_now: U256,
     base_fee_before: Option<U256>,
+    passkey: Option<PasskeySigner>,
 }
 
 fn rejected(e: ChainError) -> SmartError {
@@ -263,12 +280,17 @@ fn sign_and_queue(
     from: OpState,
     chain_id: u64,
 ) -> Result<OperationRow> {
-    let signer = signer_for(keys, ledger, &built.account)?;
-    let hash = built
-        .code
-        .sign(&mut built.op, &signer, chain_id)
-        .map_err(SmartError::from)?
-        .to_string();
+    // A passkey's signature is already in the operation (made outside the session lock).
+    let hash = if built.passkey.is_some() {
+        built.op.hash(built.code.version(), chain_id).to_string()
+    } else {
+        let signer = signer_for(keys, ledger, &built.account)?;
+        built
+            .code
+            .sign(&mut built.op, &signer, chain_id)
+            .map_err(SmartError::from)?
+            .to_string()
+    };
     let change = OpChange {
         hash: Some(hash.clone()),
         user_op: Some(built.op.to_json().map_err(SmartError::from)?),
@@ -318,6 +340,7 @@ pub(crate) fn payment_as_user_op(from: String, req: &cairn_api::SendRequest) -> 
         speed: req.speed.clone(),
         mfa_code: req.mfa_code.clone(),
         override_risk: req.override_risk,
+        signer: None,
     }
 }
 
@@ -337,6 +360,32 @@ fn parse_kind(kind: Option<&str>) -> Result<(SmartKind, EntryPointVersion)> {
 /// SmartAccounts's service over the shared session state.
 pub(crate) struct SmartAccounts<'a> {
     pub(crate) ctx: &'a Ctx,
+    /// The device's passkey authenticator, for operations a passkey signs.
+    authenticator: Option<Arc<dyn Authenticator>>,
+}
+
+impl<'a> SmartAccounts<'a> {
+    pub(crate) fn new(ctx: &'a Ctx) -> SmartAccounts<'a> {
+        SmartAccounts {
+            ctx,
+            authenticator: None,
+        }
+    }
+
+    pub(crate) fn with_authenticator(
+        mut self,
+        authenticator: Option<Arc<dyn Authenticator>>,
+    ) -> SmartAccounts<'a> {
+        self.authenticator = authenticator;
+        self
+    }
+
+    fn passkeys(&self) -> Passkeys<'_> {
+        Passkeys {
+            ctx: self.ctx,
+            authenticator: self.authenticator.clone(),
+        }
+    }
 }
 
 impl SmartAccounts<'_> {
@@ -667,6 +716,13 @@ impl SmartAccounts<'_> {
             .smart
             .map(|m| AccountCode::new(m.kind, m.version, chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        let passkey = match req.signer {
+            Some(_) if code.kind() != SmartKind::Safe => {
+                return Err(SmartError::PasskeyNeedsSafe(account.address.clone()))
+            }
+            Some(id) => Some(self.passkeys().signer(id).await?),
+            None => None,
+        };
         let call_data = code.call_data(&resolved.calls).map_err(SmartError::from)?;
         let calls = resolved.calls.clone();
         let mut built = self
@@ -684,6 +740,7 @@ impl SmartAccounts<'_> {
                 sponsored: req.sponsored,
                 speed: req.speed.clone(),
                 previous: None,
+                passkey,
             })
             .await?;
         built.calls = calls;
@@ -709,6 +766,7 @@ impl SmartAccounts<'_> {
             sponsored,
             speed,
             previous,
+            passkey,
         } = d;
         let from = parse_address(&account.address)?;
         let version = code.version();
@@ -849,6 +907,18 @@ impl SmartAccounts<'_> {
             crate::send::within_fee_ceiling(&self.ctx.network(), max_fee, &speed)?;
         }
         let owner_address = parse_address(&owner.address)?;
+        let signing = passkey.as_ref().map_or(owner_address, |p| p.address);
+        // A Safe not yet deployed is owned by the key it is made for alone: a passkey joins it
+        // by an operation of that key.
+        if let Some(p) = &passkey {
+            let deployed_now = live.as_ref().map(|(d, ..)| *d);
+            if deploys || deployed_now == Some(false) {
+                return Err(SmartError::PasskeyNotOwner {
+                    account: account.address.clone(),
+                    label: p.label.clone(),
+                });
+            }
+        }
         // A deployed Safe's owners can change (a recovery): a key that no longer owns it is
         // told so now, not by a bundler rejection after the user confirmed.
         if let (AccountCode::Safe(_), true, Some((true, ..))) = (&code, online_chain, live.as_ref())
@@ -856,10 +926,16 @@ impl SmartAccounts<'_> {
             match chain.call(from, &aa::safe::get_owners_call()).await {
                 Ok(bytes) => {
                     if let Some(owners) = aa::safe::decode_owners(&bytes) {
-                        if !owners.contains(&owner_address) {
-                            return Err(SmartError::NotOwner {
-                                account: account.address.clone(),
-                                owner: owner.address.clone(),
+                        if !owners.contains(&signing) {
+                            return Err(match &passkey {
+                                Some(p) => SmartError::PasskeyNotOwner {
+                                    account: account.address.clone(),
+                                    label: p.label.clone(),
+                                },
+                                None => SmartError::NotOwner {
+                                    account: account.address.clone(),
+                                    owner: owner.address.clone(),
+                                },
                             });
                         }
                     }
@@ -890,7 +966,10 @@ impl SmartAccounts<'_> {
             call_data,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
-            signature: code.dummy_signature(),
+            signature: match &passkey {
+                Some(p) => aa::safe::passkey_dummy_signature(p.address),
+                None => code.dummy_signature(),
+            },
             ..UserOp::default()
         };
         let mut sponsor_name = None;
@@ -948,6 +1027,8 @@ impl SmartAccounts<'_> {
                         op.pre_verification_gas = U256::from(OFFLINE_PRE_VERIFICATION_GAS);
                         op.verification_gas_limit = U256::from(if deploys {
                             OFFLINE_DEPLOY_VERIFICATION_GAS
+                        } else if passkey.is_some() {
+                            OFFLINE_PASSKEY_VERIFICATION_GAS
                         } else {
                             OFFLINE_VERIFICATION_GAS
                         });
@@ -980,6 +1061,7 @@ impl SmartAccounts<'_> {
             calls: Vec::new(),
             base_fee_now,
             base_fee_before,
+            passkey,
         })
     }
 
@@ -988,6 +1070,7 @@ impl SmartAccounts<'_> {
         UserOpQuote {
             from: b.account.address.clone(),
             owner: b.owner.address.clone(),
+            passkey: b.passkey.as_ref().map(|p| p.label.clone()),
             calls: 1,
             deploys: b.deploys,
             gas_paid_by: match (&b.op.paymaster, &b.sponsor_name) {
@@ -1098,6 +1181,172 @@ impl SmartAccounts<'_> {
 
     /// Builds, checks against the available balance, signs (the owner's key) and queues a user
     /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
+    /// A Safe's owners and threshold as the chain has them; before its deployment, the key it
+    /// is made for alone. `None` when no node answers.
+    async fn owners_of(&self, row: &AccountRow) -> Result<(Vec<Address>, u64)> {
+        let address = parse_address(&row.address)?;
+        let chain = self.ctx.chain();
+        if !chain.has_code(address).await? {
+            let owner = self
+                .with_session(|s| {
+                    let smart = row
+                        .smart
+                        .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
+                    Ok(s.ledger.account_by_id(smart.owner_account_id)?)
+                })
+                .await?;
+            return Ok((vec![parse_address(&owner.address)?], 1));
+        }
+        let owners = chain.call(address, &aa::safe::get_owners_call()).await?;
+        let threshold = chain.call(address, &aa::safe::get_threshold_call()).await?;
+        match (
+            aa::safe::decode_owners(&owners),
+            aa::safe::decode_threshold(&threshold),
+        ) {
+            (Some(o), Some(t)) => Ok((o, t)),
+            _ => Err(SmartError::NoSafe(row.address.clone())),
+        }
+    }
+
+    async fn safe_row(&self, account: &str) -> Result<AccountRow> {
+        let address = format_address(&parse_address(account)?);
+        let row = self
+            .with_session(|s| Ok(s.ledger.account(&address)?))
+            .await?;
+        match row.smart {
+            Some(m) if m.kind == SmartKind::Safe => Ok(row),
+            Some(_) => Err(SmartError::PasskeyNeedsSafe(row.address)),
+            None => Err(SmartError::NotSmart(row.address)),
+        }
+    }
+
+    /// Makes passkey `passkey_id` an owner of the Safe `account` (its signer proxy created and
+    /// added, the threshold kept) in one user operation signed by the owner key; an owner
+    /// change, so behind two-factor when it is enrolled.
+    pub(crate) async fn add_passkey_owner(
+        &self,
+        account: &str,
+        passkey_id: i64,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        let row = self.safe_row(account).await?;
+        let signer = self.passkeys().signer(passkey_id).await?;
+        let (owners, threshold) = self.owners_of(&row).await?;
+        if owners.contains(&signer.address) {
+            return Err(SmartError::Internal(format!(
+                "passkey \"{}\" already owns {}",
+                signer.label, row.address
+            )));
+        }
+        let d =
+            crate::primitives::aa::safe::PasskeyDeployment::for_chain(self.ctx.network().chain_id)
+                .ok_or(PasskeyError::NotOnNetwork(self.ctx.network().chain_id))?;
+        let safe = parse_address(&row.address)?;
+        let calls = vec![
+            // Anyone may create a signer proxy; a second creation of the same one is a no-op.
+            Call {
+                to: d.signer_factory,
+                value: U256::ZERO,
+                data: signer.key.create_signer_call().into(),
+            },
+            Call {
+                to: safe,
+                value: U256::ZERO,
+                data: aa::safe::add_owner_call(signer.address, threshold).into(),
+            },
+        ];
+        self.owner_change(
+            &row.address,
+            calls,
+            sponsored,
+            mfa_code,
+            "add a passkey to an account",
+        )
+        .await
+    }
+
+    /// Takes passkey `passkey_id` off the Safe `account`'s owners (the threshold lowered when
+    /// it would exceed the owners left), signed by the owner key. The last owner stays.
+    pub(crate) async fn remove_passkey_owner(
+        &self,
+        account: &str,
+        passkey_id: i64,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        let row = self.safe_row(account).await?;
+        let signer = self.passkeys().signer(passkey_id).await?;
+        let (owners, threshold) = self.owners_of(&row).await?;
+        let prev = aa::guardians::previous_in(&owners, signer.address).ok_or_else(|| {
+            SmartError::PasskeyNotOwner {
+                account: row.address.clone(),
+                label: signer.label.clone(),
+            }
+        })?;
+        let left = owners.len().saturating_sub(1) as u64;
+        if left == 0 {
+            return Err(SmartError::Internal(format!(
+                "passkey \"{}\" is the only owner of {}: it stays",
+                signer.label, row.address
+            )));
+        }
+        let safe = parse_address(&row.address)?;
+        let calls = vec![Call {
+            to: safe,
+            value: U256::ZERO,
+            data: aa::safe::remove_owner_call(prev, signer.address, threshold.min(left)).into(),
+        }];
+        self.owner_change(
+            &row.address,
+            calls,
+            sponsored,
+            mfa_code,
+            "remove a passkey from an account",
+        )
+        .await
+    }
+
+    async fn owner_change(
+        &self,
+        from: &str,
+        calls: Vec<Call>,
+        sponsored: bool,
+        mfa_code: Option<String>,
+        purpose: &'static str,
+    ) -> Result<Operation> {
+        let req = UserOpRequest {
+            from: from.to_string(),
+            calls: Vec::new(),
+            sponsored,
+            speed: cairn_api::SendSpeed::Normal,
+            mfa_code,
+            override_risk: false,
+            signer: None,
+        };
+        self.send_raw_calls(
+            &req,
+            &RawCalls {
+                calls,
+                kind: "owner_change",
+                needs_code: Some(purpose),
+            },
+        )
+        .await
+    }
+
+    /// A passkey's signature over the operation's SafeOp hash, put in the operation (nothing
+    /// when the owner key signs: that happens inside the ledger step).
+    async fn sign_with_passkey(&self, built: &mut Built, chain_id: u64) -> Result<()> {
+        let (Some(p), AccountCode::Safe(d)) = (&built.passkey, &built.code) else {
+            return Ok(());
+        };
+        let hash = aa::safe::operation_hash(d, &built.op, chain_id);
+        let webauthn = self.passkeys().sign(p, hash).await?;
+        built.op.signature = aa::safe::passkey_signature(p.address, webauthn);
+        Ok(())
+    }
+
     pub(crate) async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
         self.send_built(req, None).await
     }
@@ -1147,6 +1396,7 @@ impl SmartAccounts<'_> {
             other => other?,
         }
         let chain_id = self.ctx.network().chain_id;
+        self.sign_with_passkey(&mut built, chain_id).await?;
         let op = self
             .with_session(|s| {
                 let native = built.native.clone();
@@ -1450,6 +1700,18 @@ impl SmartAccounts<'_> {
             .smart
             .map(|m| AccountCode::new(m.kind, m.version, self.ctx.network().chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        // Signed by a passkey before: that passkey signs again.
+        let passkey = match aa::safe::contract_signer(&previous.signature) {
+            Some(address) if code.kind() == SmartKind::Safe => {
+                Some(self.passkeys().signer_at(address).await?.ok_or_else(|| {
+                    SmartError::Internal(format!(
+                        "the operation was signed by {}, a passkey this wallet no longer has",
+                        format_address(&address)
+                    ))
+                })?)
+            }
+            _ => None,
+        };
         let token = row
             .asset
             .clone()
@@ -1474,9 +1736,11 @@ impl SmartAccounts<'_> {
                 sponsored: previous.paymaster.is_some(),
                 speed: cairn_api::SendSpeed::Normal,
                 previous: Some(previous),
+                passkey,
             })
             .await?;
         let chain_id = self.ctx.network().chain_id;
+        self.sign_with_passkey(&mut built, chain_id).await?;
         let op = self
             .with_session(|s| {
                 let row = sign_and_queue(

@@ -1,5 +1,6 @@
 //! Passkeys in the ledger: each credential's id (base64url), relying party, public key and the
-//! user's label, with when it was made and last used. Adding and removing are audited.
+//! user's label, with when it was made and last used, and where its Safe signer is on each
+//! network. Adding and removing are audited.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -94,5 +95,52 @@ impl Ledger {
         self.audited(AuditEvent::PasskeyRemoved, &format!("passkey {id}"), |tx| {
             Ok(tx.execute("DELETE FROM passkeys WHERE id = ?1", [id])? == 1)
         })
+    }
+
+    /// Where passkey `id`'s Safe signer is on `chain_id`, once the factory said.
+    pub fn passkey_signer(&self, id: i64, chain_id: u64) -> Result<Option<String>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT signer FROM passkey_signers WHERE passkey_id = ?1 AND chain_id = ?2",
+                params![id, chain_id as i64],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_passkey_signer(
+        &mut self,
+        id: i64,
+        chain_id: u64,
+        signer: &str,
+    ) -> Result<(), LedgerError> {
+        self.conn.execute(
+            "INSERT INTO passkey_signers (passkey_id, chain_id, signer) VALUES (?1, ?2, ?3)
+             ON CONFLICT (passkey_id, chain_id) DO UPDATE SET signer = excluded.signer",
+            params![id, chain_id as i64, signer],
+        )?;
+        Ok(())
+    }
+
+    /// The passkey whose Safe signer on `chain_id` is `signer` (an operation's contract
+    /// signature names its signer, not the passkey).
+    pub fn passkey_by_signer(
+        &self,
+        chain_id: u64,
+        signer: &str,
+    ) -> Result<Option<PasskeyRow>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM passkeys WHERE id = (SELECT passkey_id FROM passkey_signers
+                     WHERE chain_id = ?1 AND signer = ?2)",
+                    COLUMNS
+                ),
+                params![chain_id as i64, signer],
+                row,
+            )
+            .optional()?)
     }
 }

@@ -927,7 +927,7 @@ impl Syncer<'_> {
         self.follow(&active, &round, network.confirmations).await?;
         let base_fee = fees.map(|f| f.next_base_fee).unwrap_or_default();
         self.broadcast(&active, &round, base_fee).await?;
-        if let Err(e) = (SmartAccounts { ctx: self.ctx })
+        if let Err(e) = (SmartAccounts::new(self.ctx))
             .sync_user_ops(&user_ops, head, network.confirmations)
             .await
         {

@@ -378,8 +378,10 @@ fn send(e: &SendError) -> ErrorCode {
 
 fn smart(e: &SmartError) -> ErrorCode {
     match e {
+        SmartError::Passkey(e) => passkey(e),
         SmartError::Rejected { .. }
         | SmartError::NotOwner { .. }
+        | SmartError::PasskeyNotOwner { .. }
         | SmartError::PaymasterRefused(_)
         | SmartError::AddressMismatch { .. } => ErrorCode::Rejected,
         SmartError::SponsorOffline => ErrorCode::Offline,
@@ -389,6 +391,7 @@ fn smart(e: &SmartError) -> ErrorCode {
         | SmartError::NoSafe(_) => ErrorCode::Network,
         SmartError::NotSmart(_)
         | SmartError::UnknownKind(_)
+        | SmartError::PasskeyNeedsSafe(_)
         | SmartError::OwnerIsSmart(_)
         | SmartError::NoEntryPoint(_)
         | SmartError::EntryPointNotSupported(_)
@@ -450,6 +453,10 @@ fn passkey(e: &crate::passkeys::PasskeyError) -> ErrorCode {
         P::Authenticator(_) | P::Assertion(_) | P::BadSignature => ErrorCode::Rejected,
         P::BadLabel => ErrorCode::InvalidInput,
         P::Random => ErrorCode::Internal,
+        P::NotOnNetwork(_) | P::BadFactoryAnswer => ErrorCode::Network,
+        P::SignerUnknown => ErrorCode::Offline,
+        P::StillOwns { .. } => ErrorCode::Conflict,
+        P::Chain(e) => chain(e),
         P::Session(e) => session(e),
         P::Ledger(e) => ledger(e),
     }

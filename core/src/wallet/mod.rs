@@ -778,9 +778,52 @@ impl Wallet {
         Ok(self.passkeys().list().await?)
     }
 
-    /// Forgets a passkey (audited).
+    /// Forgets a passkey (audited); refused while it owns one of this wallet's Safes on the
+    /// active network (remove it from the account first).
     pub async fn passkey_remove(&self, id: i64) -> Result<()> {
-        Ok(self.passkeys().remove(id).await?)
+        let passkeys = self.passkeys();
+        let owned = passkeys.owned_accounts(id).await?;
+        Ok(passkeys.remove(id, &owned).await?)
+    }
+
+    /// The Safes of this wallet that passkey `id` owns on the active network (as the node
+    /// says).
+    pub async fn passkey_accounts(&self, id: i64) -> Result<Vec<String>> {
+        Ok(self.passkeys().owned_accounts(id).await?)
+    }
+
+    /// Makes passkey `passkey_id` an owner of the Safe `account` (one user operation signed by
+    /// the owner key, two-factor when enrolled); afterwards it can sign the account's sends.
+    pub async fn safe_passkey_add(
+        &self,
+        account: &str,
+        passkey_id: i64,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        Ok(self
+            .smart()
+            .add_passkey_owner(account, passkey_id, sponsored, mfa_code)
+            .await?)
+    }
+
+    /// Takes passkey `passkey_id` off the Safe `account`'s owners.
+    pub async fn safe_passkey_remove(
+        &self,
+        account: &str,
+        passkey_id: i64,
+        sponsored: bool,
+        mfa_code: Option<String>,
+    ) -> Result<Operation> {
+        Ok(self
+            .smart()
+            .remove_passkey_owner(account, passkey_id, sponsored, mfa_code)
+            .await?)
+    }
+
+    /// Smart accounts with this device's passkey authenticator at hand.
+    fn smart(&self) -> SmartAccounts<'_> {
+        SmartAccounts::new(&self.ctx).with_authenticator(self.passkeys().authenticator)
     }
 
     /// Asks the authenticator to sign a fresh challenge with passkey `id` and verifies it.
@@ -842,7 +885,7 @@ impl Wallet {
     /// Its address is computed locally and, when a node answers, checked against the factory:
     /// a mismatch is refused, never used.
     pub async fn smart_account(&self, owner: &str, kind: Option<&str>) -> Result<SmartAccount> {
-        Ok(SmartAccounts { ctx: &self.ctx }
+        Ok(SmartAccounts::new(&self.ctx)
             .smart_account(owner, kind)
             .await?)
     }
@@ -1022,23 +1065,24 @@ impl Wallet {
     /// The wallet's smart accounts, with whether each is deployed on the active network (asked
     /// of the node where the ledger does not know yet).
     pub async fn smart_accounts(&self) -> Result<Vec<SmartAccount>> {
-        Ok(SmartAccounts { ctx: &self.ctx }.smart_accounts().await?)
+        Ok(SmartAccounts::new(&self.ctx).smart_accounts().await?)
     }
 
     /// What a user operation would do and cost, without signing it.
     pub async fn quote_user_op(&self, req: &UserOpRequest) -> Result<UserOpQuote> {
-        Ok(SmartAccounts { ctx: &self.ctx }.quote_user_op(req).await?)
+        Ok(self.smart().quote_user_op(req).await?)
     }
 
-    /// Builds, checks against the available balance, signs (the owner's key) and queues a user
-    /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
+    /// Builds, checks against the available balance, signs (the owner's key, or the passkey
+    /// `req.signer` names) and queues a user operation; the sync worker hands it to the
+    /// bundler. Its userOpHash is stored first.
     pub async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
-        Ok(SmartAccounts { ctx: &self.ctx }.send_user_op(req).await?)
+        Ok(self.smart().send_user_op(req).await?)
     }
 
     /// Whether the bundler serves this version's EntryPoint (`eth_supportedEntryPoints`).
     pub async fn bundler_supports(&self, version: &str) -> Result<bool> {
-        Ok(SmartAccounts { ctx: &self.ctx }
+        Ok(SmartAccounts::new(&self.ctx)
             .bundler_supports(version)
             .await?)
     }
@@ -1067,7 +1111,7 @@ impl Wallet {
         let smart = Accounts { ctx: &self.ctx }.is_smart(&from).await?;
         if smart {
             let op = crate::smart::payment_as_user_op(from, req);
-            return Ok(SmartAccounts { ctx: &self.ctx }.send_user_op(&op).await?);
+            return Ok(SmartAccounts::new(&self.ctx).send_user_op(&op).await?);
         }
         Ok(Payments { ctx: &self.ctx }.send(req).await?)
     }
@@ -1077,7 +1121,7 @@ impl Wallet {
     pub async fn resign(&self, id: i64) -> Result<Operation> {
         let row = Payments { ctx: &self.ctx }.resignable(id).await?;
         if row.user_op.is_some() {
-            return Ok(SmartAccounts { ctx: &self.ctx }.resign_user_op(row).await?);
+            return Ok(self.smart().resign_user_op(row).await?);
         }
         Ok(Payments { ctx: &self.ctx }.resign(row).await?)
     }

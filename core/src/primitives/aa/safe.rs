@@ -278,6 +278,15 @@ pub fn passkey_signature(signer: Address, webauthn_signature: Vec<u8>) -> Bytes 
     sig.into()
 }
 
+/// The contract signer of a one-signer Safe operation signature (a passkey's signer), `None`
+/// for an owner key's ECDSA signature: the first slot after the validity window with `v` = 0
+/// names its signer in `r`.
+pub fn contract_signer(signature: &[u8]) -> Option<Address> {
+    let slot = signature.get(VALIDITY.len()..VALIDITY.len() + 65)?;
+    (slot[64] == 0 && slot[..12].iter().all(|b| *b == 0))
+        .then(|| Address::from_slice(&slot[12..32]))
+}
+
 /// `addOwnerWithThreshold(owner, threshold)`, a Safe's call to itself.
 pub fn add_owner_call(owner: Address, threshold: u64) -> Vec<u8> {
     abi::addOwnerWithThresholdCall {
@@ -428,6 +437,26 @@ mod tests {
     fn the_proxy_creation_code_decodes() {
         let code = hex::decode(PROXY_CREATION_CODE.trim()).unwrap();
         assert!(code.len() > 400, "{} bytes", code.len());
+    }
+
+    #[test]
+    fn a_passkey_signature_names_its_signer_and_a_key_signature_none() {
+        let signer = Address::repeat_byte(0x42);
+        assert_eq!(
+            contract_signer(&passkey_dummy_signature(signer)),
+            Some(signer)
+        );
+        assert_eq!(
+            contract_signer(&passkey_signature(signer, vec![7; 300])),
+            Some(signer)
+        );
+        // An owner key's signature: r is a number, v is 27 or 28.
+        let mut key = VALIDITY.to_vec();
+        key.extend_from_slice(&[0xab; 64]);
+        key.push(27);
+        assert_eq!(contract_signer(&key), None);
+        assert_eq!(contract_signer(&dummy_signature()), None);
+        assert_eq!(contract_signer(&[0; 40]), None);
     }
 
     #[test]

@@ -247,6 +247,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             speed: request.speed.clone(),
             mfa_code: None,
             override_risk: false,
+            signer: None,
         }
     });
     let review = {

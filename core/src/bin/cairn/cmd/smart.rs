@@ -157,6 +157,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 speed: parse_speed(speed, None, None)?,
                 mfa_code: ctx.code()?,
                 override_risk: *override_risk,
+                signer: None,
             };
             if *quote {
                 let q = wallet.quote_user_op(&request).await?;
