@@ -1,243 +1,36 @@
-//! A software authenticator for tests: 1Password's passkey-rs (a WebAuthn client over a CTAP2
-//! authenticator) holding one ES256 credential for `cairn.app`, asked for assertions the way a
-//! browser or platform asks a real one — with user verification required.
+//! The core's software authenticator (1Password's passkey-rs behind `test-support`), with
+//! a credential of its own for tests that sign directly: a failure to make or use it is the
+//! test's failure.
 
 // A test fixture: a failure to make or use the credential is the test's failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use alloy::primitives::{B256, U256};
-use passkey::authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
-use passkey::client::{Client, DefaultClientData};
-use passkey::crypto::coset::{cbor::value::Value, iana, CoseKey, Label};
-use passkey::crypto::rust_crypto::RustCryptoBackend;
-use passkey::types::ctap2::{Aaguid, AuthenticatorData, Ctap2Error};
-use passkey::types::webauthn::*;
-use passkey::types::{Bytes, Passkey};
-use url::Url;
+use alloy::primitives::B256;
+pub use cairn_core::passkeys::soft::{LyingAuthenticator, SoftAuthenticator};
+pub use cairn_core::passkeys::{Assertion, RP_ID};
 
-pub const RP_ID: &str = "cairn.app";
-const ORIGIN: &str = "https://cairn.app";
+/// One software credential for `cairn.app` (`navigator.credentials.create`, user verified).
+#[derive(Debug)]
+pub struct SoftPasskey(cairn_core::passkeys::soft::SoftPasskey);
 
-/// The person at the authenticator: present, and verified (a PIN or a fingerprint).
-struct Verified;
-
-#[async_trait::async_trait]
-impl UserValidationMethod for Verified {
-    type PasskeyItem = Passkey;
-    async fn check_user<'a>(
-        &self,
-        _hint: UiHint<'a, Passkey>,
-        _presence: bool,
-        _verification: bool,
-    ) -> Result<UserCheck, Ctap2Error> {
-        Ok(UserCheck {
-            presence: true,
-            verification: true,
-        })
-    }
-    fn is_verification_enabled(&self) -> Option<bool> {
-        Some(true)
-    }
-    fn is_presence_enabled(&self) -> bool {
-        true
-    }
-}
-
-type SoftClient =
-    Client<Option<Passkey>, Verified, RustCryptoBackend, public_suffix::PublicSuffixList, ()>;
-
-/// What an authenticator answers to `navigator.credentials.get`.
-#[derive(Debug, Clone)]
-pub struct Assertion {
-    pub authenticator_data: Vec<u8>,
-    pub client_data_json: Vec<u8>,
-    /// DER-encoded ECDSA signature over `authenticatorData ‖ sha256(clientDataJSON)`.
-    pub signature: Vec<u8>,
-}
-
-pub struct SoftPasskey {
-    client: SoftClient,
-    origin: Url,
-    pub credential_id: Vec<u8>,
-    pub x: U256,
-    pub y: U256,
-}
-
-impl std::fmt::Debug for SoftPasskey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SoftPasskey")
-    }
-}
-
-fn coordinate(key: &CoseKey, label: i64) -> U256 {
-    match key.params.iter().find(|(l, _)| *l == Label::Int(label)) {
-        Some((_, Value::Bytes(b))) => U256::from_be_slice(b),
-        other => panic!("COSE key parameter {label}: {other:?}"),
+impl std::ops::Deref for SoftPasskey {
+    type Target = cairn_core::passkeys::soft::SoftPasskey;
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
 impl SoftPasskey {
-    /// Registers a new credential (`navigator.credentials.create`), user verification required.
     pub async fn new() -> SoftPasskey {
-        let origin = Url::parse(ORIGIN).unwrap();
-        let authenticator = Authenticator::new(
-            Aaguid::new_empty(),
-            None::<Passkey>,
-            Verified,
-            RustCryptoBackend,
-        );
-        let mut client = Client::new(authenticator);
-        let request = CredentialCreationOptions {
-            public_key: PublicKeyCredentialCreationOptions {
-                rp: PublicKeyCredentialRpEntity {
-                    id: Some(RP_ID.into()),
-                    name: "Cairn".into(),
-                },
-                user: PublicKeyCredentialUserEntity {
-                    id: vec![1u8; 16].into(),
-                    display_name: "Cairn".into(),
-                    name: "cairn".into(),
-                },
-                challenge: Bytes::from(vec![0u8; 32]),
-                pub_key_cred_params: vec![PublicKeyCredentialParameters {
-                    ty: PublicKeyCredentialType::PublicKey,
-                    alg: iana::Algorithm::ES256,
-                }],
-                timeout: None,
-                exclude_credentials: None,
-                authenticator_selection: Some(AuthenticatorSelectionCriteria {
-                    authenticator_attachment: None,
-                    resident_key: Some(ResidentKeyRequirement::Required),
-                    require_resident_key: true,
-                    user_verification: UserVerificationRequirement::Required,
-                }),
-                hints: None,
-                attestation: AttestationConveyancePreference::None,
-                attestation_formats: None,
-                extensions: None,
-            },
-        };
-        let created = client
-            .register(&origin, request, DefaultClientData)
-            .await
-            .expect("register");
-        let data = AuthenticatorData::from_slice(&created.response.authenticator_data).unwrap();
-        let attested = data
-            .attested_credential_data
-            .expect("attested credential data");
-        SoftPasskey {
-            x: coordinate(&attested.key, -2),
-            y: coordinate(&attested.key, -3),
-            credential_id: created.raw_id.to_vec(),
-            client,
-            origin,
-        }
+        SoftPasskey(
+            cairn_core::passkeys::soft::SoftPasskey::new()
+                .await
+                .expect("a software credential"),
+        )
     }
 
     /// An assertion over `challenge` (`navigator.credentials.get`), the user verified.
     pub async fn assert(&mut self, challenge: B256) -> Assertion {
-        let request = CredentialRequestOptions {
-            public_key: PublicKeyCredentialRequestOptions {
-                challenge: Bytes::from(challenge.to_vec()),
-                timeout: None,
-                rp_id: Some(RP_ID.into()),
-                allow_credentials: Some(vec![PublicKeyCredentialDescriptor {
-                    ty: PublicKeyCredentialType::PublicKey,
-                    id: self.credential_id.clone().into(),
-                    transports: None,
-                }]),
-                user_verification: UserVerificationRequirement::Required,
-                hints: None,
-                attestation: AttestationConveyancePreference::None,
-                attestation_formats: None,
-                extensions: None,
-            },
-        };
-        let answer = self
-            .client
-            .authenticate(&self.origin, request, DefaultClientData)
-            .await
-            .expect("authenticate");
-        Assertion {
-            authenticator_data: answer.response.authenticator_data.to_vec(),
-            client_data_json: answer.response.client_data_json.to_vec(),
-            signature: answer.response.signature.to_vec(),
-        }
-    }
-}
-
-/// The software authenticator behind the core's `Authenticator` interface: each `create` makes a
-/// new credential, each `assert` signs with the one asked for.
-#[derive(Debug, Default)]
-pub struct SoftAuthenticator {
-    credentials: tokio::sync::Mutex<Vec<SoftPasskey>>,
-}
-
-impl cairn_core::passkeys::Authenticator for SoftAuthenticator {
-    fn create<'a>(
-        &'a self,
-        rp_id: &'a str,
-        _user: &'a str,
-    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::NewCredential> {
-        Box::pin(async move {
-            if rp_id != RP_ID {
-                return Err(format!("this authenticator serves {RP_ID}, not {rp_id}"));
-            }
-            let made = SoftPasskey::new().await;
-            let new = cairn_core::passkeys::NewCredential {
-                credential_id: made.credential_id.clone(),
-                x: made.x,
-                y: made.y,
-            };
-            self.credentials.lock().await.push(made);
-            Ok(new)
-        })
-    }
-
-    fn assert<'a>(
-        &'a self,
-        _rp_id: &'a str,
-        credential_id: &'a [u8],
-        challenge: B256,
-    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::Assertion> {
-        Box::pin(async move {
-            let mut all = self.credentials.lock().await;
-            let Some(key) = all.iter_mut().find(|k| k.credential_id == credential_id) else {
-                return Err("no such credential on this authenticator".to_string());
-            };
-            let a = key.assert(challenge).await;
-            Ok(cairn_core::passkeys::Assertion {
-                authenticator_data: a.authenticator_data,
-                client_data_json: a.client_data_json,
-                signature: a.signature,
-            })
-        })
-    }
-}
-
-/// An authenticator that reports a public key its credential does not sign with.
-#[derive(Debug, Default)]
-pub struct LyingAuthenticator(pub SoftAuthenticator);
-
-impl cairn_core::passkeys::Authenticator for LyingAuthenticator {
-    fn create<'a>(
-        &'a self,
-        rp_id: &'a str,
-        user: &'a str,
-    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::NewCredential> {
-        Box::pin(async move {
-            let mut made = self.0.create(rp_id, user).await?;
-            made.x = SoftPasskey::new().await.x;
-            Ok(made)
-        })
-    }
-
-    fn assert<'a>(
-        &'a self,
-        rp_id: &'a str,
-        credential_id: &'a [u8],
-        challenge: B256,
-    ) -> cairn_core::passkeys::AuthFuture<'a, cairn_core::passkeys::Assertion> {
-        self.0.assert(rp_id, credential_id, challenge)
+        self.0.assert(challenge).await.expect("an assertion")
     }
 }

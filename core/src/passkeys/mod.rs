@@ -24,6 +24,19 @@ use crate::session::{Ctx, SessionError};
 use crate::store::ledger::LedgerError;
 use crate::store::passkeys::PasskeyRow;
 
+#[cfg(feature = "test-support")]
+pub mod soft;
+
+/// The software authenticator, when this build carries one (`test-support`) and the
+/// environment asks for it (`CAIRN_SOFT_PASSKEYS=1`: the GUI test's app). Never otherwise.
+pub fn soft_authenticator_from_env() -> Option<Arc<dyn Authenticator>> {
+    #[cfg(feature = "test-support")]
+    if std::env::var("CAIRN_SOFT_PASSKEYS").as_deref() == Ok("1") {
+        return Some(Arc::new(soft::SoftAuthenticator::default()));
+    }
+    None
+}
+
 /// The relying party Cairn's passkeys are made for (its domain serves the association files
 /// platform authenticators ask for; see docs/SECURITY.md).
 pub const RP_ID: &str = "cairn.app";
