@@ -5,6 +5,7 @@
 mod bridge;
 mod commands;
 mod lock;
+mod passkeys;
 
 /// Freed memory is zeroed before it goes back to the system allocator: what the IPC layer
 /// copied out of a request (a password, a phrase) does not outlive the request in the heap.
@@ -134,6 +135,13 @@ pub fn run() {
             commands::recovery_execute,
             commands::recovery_cancel,
             commands::recovery_status,
+            passkeys::passkeys,
+            passkeys::passkey_add,
+            passkeys::passkey_check,
+            passkeys::passkey_remove,
+            passkeys::passkey_accounts,
+            passkeys::safe_passkey_add,
+            passkeys::safe_passkey_remove,
             bridge::bridge_status,
             bridge::bridge_start,
             bridge::bridge_stop,
@@ -184,6 +192,12 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
             keychain: keychain::system_keychain(),
         },
     )?;
+    // Passkeys need an authenticator: none yet on desktops (the platform plugin is still to
+    // come); a test build run by the GUI test may be given the software one.
+    if let Some(soft) = cairn_core::passkeys::soft_authenticator_from_env() {
+        tracing::warn!("passkeys: the software authenticator of the test build is in use");
+        device.set_authenticator(soft);
+    }
     forward_events(app.clone(), device.wallet().subscribe());
     tracing::info!(ms = began.elapsed().as_millis() as u64, "wallet ready");
     Ok(AppState {

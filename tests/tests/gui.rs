@@ -32,6 +32,8 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
             ("CAIRN_RPC_URL", devnet.endpoints.rpc_url.clone()),
             // WebKitWebDriver ends its session with the page's process: keep it on lock.
             ("CAIRN_UNDER_WEBDRIVER", "1".into()),
+            // The test build's software passkey authenticator stands in for the platform one.
+            ("CAIRN_SOFT_PASSKEYS", "1".into()),
             (
                 "CAIRN_BUNDLER_URL",
                 devnet.endpoints.bundler_url.clone().unwrap_or_default(),
@@ -973,6 +975,76 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
             .unwrap(),
         json!(false)
     );
+
+    // Passkeys, in Settings: one is made on the (software) authenticator, then added to the
+    // Safe's owners by a sponsored operation of its key; the card reads the ownership back from
+    // the chain.
+    s.click_on("#nav-settings", WAIT).await.unwrap();
+    s.wait_for("#passkey-label", WAIT).await.unwrap();
+    s.type_into("#passkey-label", "Laptop", WAIT).await.unwrap();
+    s.click_on("#passkey-make", WAIT).await.unwrap();
+    s.wait_for_text("#passkey-list", WAIT, |t| {
+        t.contains("Laptop") && t.contains("never used")
+    })
+    .await
+    .unwrap();
+    s.click_on("#passkey-to-safe", WAIT).await.unwrap();
+    s.wait_for_text("#passkey-message", Duration::from_secs(60), |t| {
+        t.contains("Sent")
+    })
+    .await
+    .unwrap();
+    let mut owns = String::new();
+    for _ in 0..60 {
+        s.click_on("#nav-accounts", WAIT).await.unwrap();
+        s.click_on("#nav-settings", WAIT).await.unwrap();
+        owns = s
+            .wait_for_text("#passkey-list .passkey-owns", WAIT, |t| !t.is_empty())
+            .await
+            .unwrap();
+        if owns.starts_with("Owns:") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        owns.starts_with("Owns:"),
+        "the passkey owns the Safe: {owns}"
+    );
+    let owners = node(
+        "eth_call",
+        json!([{"to": smart, "data": "0xa0e67e2b"}, "latest"]),
+    )
+    .await;
+    let words = owners["result"].as_str().unwrap().len().saturating_sub(2) / 64;
+    assert_eq!(
+        words, 4,
+        "two owners on chain (offset, length, two words): {owners}"
+    );
+    s.execute("document.getElementById('passkeys-card').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(out.join("gui-passkeys.png"), s.screenshot().await.unwrap()).unwrap();
+    // And taken off again (the recovery below replaces the Safe's single owner).
+    s.click_on("#passkey-off-safe", WAIT).await.unwrap();
+    s.wait_for_text("#passkey-message", Duration::from_secs(60), |t| {
+        t.contains("Sent")
+    })
+    .await
+    .unwrap();
+    for _ in 0..60 {
+        s.click_on("#nav-accounts", WAIT).await.unwrap();
+        s.click_on("#nav-settings", WAIT).await.unwrap();
+        owns = s
+            .wait_for_text("#passkey-list .passkey-owns", WAIT, |t| !t.is_empty())
+            .await
+            .unwrap();
+        if owns.starts_with("Owns none") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(owns.starts_with("Owns none"), "taken off the Safe: {owns}");
 
     // Guarded sending: set up two-factor in Settings (the secret shown for manual entry gives
     // the codes), ask for a code from risk score 50, then send to a look-alike of an address

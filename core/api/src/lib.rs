@@ -92,6 +92,13 @@ pub mod cmd {
     pub const BRIDGE_TOKEN_REVOKE: &str = "bridge_token_revoke";
     pub const BRIDGE_GRANTS: &str = "bridge_grants";
     pub const BRIDGE_GRANT_REVOKE: &str = "bridge_grant_revoke";
+    pub const PASSKEYS: &str = "passkeys";
+    pub const PASSKEY_ADD: &str = "passkey_add";
+    pub const PASSKEY_CHECK: &str = "passkey_check";
+    pub const PASSKEY_REMOVE: &str = "passkey_remove";
+    pub const PASSKEY_ACCOUNTS: &str = "passkey_accounts";
+    pub const SAFE_PASSKEY_ADD: &str = "safe_passkey_add";
+    pub const SAFE_PASSKEY_REMOVE: &str = "safe_passkey_remove";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -1477,6 +1484,37 @@ pub struct PasskeyInfo {
     pub label: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+/// This device's passkeys, and whether it has an authenticator to make and use them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyList {
+    pub available: bool,
+    pub passkeys: Vec<PasskeyInfo>,
+}
+
+/// Make a passkey named `label`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyLabel {
+    pub label: String,
+}
+
+/// One passkey, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyRequest {
+    pub id: i64,
+}
+
+/// Add passkey `passkey_id` to (or take it off) the Safe `account`'s owners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafePasskeyRequest {
+    pub account: String,
+    pub passkey_id: i64,
+    /// Ask the network's paymaster to pay the gas.
+    #[serde(default)]
+    pub sponsored: bool,
+    #[serde(default)]
+    pub mfa_code: Option<String>,
 }
 
 /// A token a local program calls the bridge with. `token` is there once, when it is made.

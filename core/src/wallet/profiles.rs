@@ -68,6 +68,8 @@ pub struct Device {
     current: RwLock<(String, Wallet)>,
     /// The sealed channel to the page, shared by every profile: it carries their passwords.
     channel: crate::keys::channel::ChannelDesk,
+    /// The device's passkey authenticator, given to every profile's wallet.
+    authenticator: RwLock<Option<std::sync::Arc<dyn crate::passkeys::Authenticator>>>,
 }
 
 impl Device {
@@ -79,6 +81,7 @@ impl Device {
             template,
             current: RwLock::new((name.to_string(), wallet)),
             channel: crate::keys::channel::ChannelDesk::new(),
+            authenticator: RwLock::new(None),
         })
     }
 
@@ -107,6 +110,19 @@ impl Device {
             .unwrap_or_else(|e| e.into_inner())
             .1
             .clone()
+    }
+
+    /// The passkey authenticator of this device (the app's plugin; a software one only in a
+    /// test build): the profile in use gets it now, the others when they are opened.
+    pub fn set_authenticator(
+        &self,
+        authenticator: std::sync::Arc<dyn crate::passkeys::Authenticator>,
+    ) {
+        self.wallet().set_authenticator(authenticator.clone());
+        *self
+            .authenticator
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(authenticator);
     }
 
     /// The name of the profile in use.
@@ -140,6 +156,14 @@ impl Device {
         // Nothing listens for a profile that is not in use.
         old.bridge_shutdown();
         let wallet = Self::wallet_for(&self.root, name, &self.template)?;
+        if let Some(a) = self
+            .authenticator
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            wallet.set_authenticator(a);
+        }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) =
             (name.to_string(), wallet.clone());
         tracing::info!(profile = name, "profile switched");

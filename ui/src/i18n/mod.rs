@@ -24,6 +24,7 @@ pub(crate) mod dashboard;
 pub(crate) mod networks;
 pub(crate) mod notices;
 pub(crate) mod onboarding;
+pub(crate) mod passkeys;
 pub(crate) mod recovery;
 pub(crate) mod security;
 pub(crate) mod send;

@@ -6,6 +6,7 @@ mod appearance;
 mod bridge;
 mod contacts;
 mod networks;
+mod passkeys;
 mod prices;
 mod recovery;
 mod security;
@@ -45,6 +46,7 @@ pub(crate) fn settings_tab(props: &SettingsTabProps) -> Html {
             <contacts::ContactsCard />
             <networks::NetworksCard switched={props.switched.clone()} />
             <bridge::BridgeCard />
+            <passkeys::PasskeysCard />
             <section class="card">
                 <h2>{ tr::audit_log() }</h2>
                 <p class="muted small">{ tr::audit_log_note() }</p>
