@@ -1025,7 +1025,66 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
         .await
         .unwrap();
     std::fs::write(out.join("gui-passkeys.png"), s.screenshot().await.unwrap()).unwrap();
+    // The passkey signs a payment from the Safe: chosen in the send form, named in the review,
+    // and the payee is paid on chain.
+    s.click_on("#nav-send", WAIT).await.unwrap();
+    s.wait_for("#send-from", WAIT).await.unwrap();
+    s.execute(&format!(
+        "const f = document.getElementById('send-from'); f.value = '{smart}'; \
+         f.dispatchEvent(new Event('change', {{bubbles: true}}))"
+    ))
+    .await
+    .unwrap();
+    s.wait_for("#send-signer", WAIT).await.unwrap();
+    s.execute(
+        "const f = document.getElementById('send-signer'); f.selectedIndex = 1; \
+         f.dispatchEvent(new Event('change', {bubbles: true}))",
+    )
+    .await
+    .unwrap();
+    let payee = "0x000000000000000000000000000000000000cafe";
+    s.type_into("#send-to", payee, WAIT).await.unwrap();
+    s.type_into("#send-amount", "0.5", WAIT).await.unwrap();
+    let mut signer = String::new();
+    for _ in 0..20 {
+        click_review(&s).await;
+        match s
+            .wait_for_text("#review-signer, #send-error", WAIT, |t| !t.is_empty())
+            .await
+        {
+            Ok(t) if t.contains("Laptop") => {
+                signer = t;
+                break;
+            }
+            // Not synced yet: the worker reads balances twice a second.
+            seen => {
+                signer = format!("{seen:?}");
+                tokio::time::sleep(Duration::from_millis(500)).await
+            }
+        }
+    }
+    std::fs::write(
+        out.join("gui-passkey-review.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    assert!(
+        signer.contains("Passkey"),
+        "the review names the passkey: {signer}"
+    );
+    s.click_on("#send-confirm", WAIT).await.unwrap();
+    let mut paid = json!(null);
+    for _ in 0..120 {
+        paid = node("eth_getBalance", json!([payee, "latest"])).await;
+        if paid["result"] == "0x6f05b59d3b20000" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(paid["result"], "0x6f05b59d3b20000", "0.5 ETH paid: {paid}");
+
     // And taken off again (the recovery below replaces the Safe's single owner).
+    s.click_on("#nav-settings", WAIT).await.unwrap();
     s.click_on("#passkey-off-safe", WAIT).await.unwrap();
     s.wait_for_text("#passkey-message", Duration::from_secs(60), |t| {
         t.contains("Sent")

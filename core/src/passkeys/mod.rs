@@ -191,8 +191,12 @@ impl Passkeys<'_> {
         Ok(info(row))
     }
 
+    /// A read the window repeats with each block: not activity (it must not keep the wallet
+    /// from locking itself).
     pub(crate) async fn list(&self) -> Result<Vec<PasskeyInfo>> {
-        let rows = self.with_session(|s| Ok(s.ledger.passkeys()?)).await?;
+        let rows = self
+            .with_session_quiet(|s| Ok(s.ledger.passkeys()?))
+            .await?;
         Ok(rows.into_iter().map(info).collect())
     }
 
@@ -361,7 +365,7 @@ impl Passkeys<'_> {
     pub(crate) async fn owned_accounts(&self, id: i64) -> Result<Vec<String>> {
         let chain_id = self.ctx.network().chain_id;
         let (signer, safes) = self
-            .with_session(|s| {
+            .with_session_quiet(|s| {
                 let signer = s.ledger.passkey_signer(id, chain_id)?;
                 let safes: Vec<String> = s
                     .ledger

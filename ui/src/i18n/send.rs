@@ -20,6 +20,8 @@ texts! {
     tokens => "tokens", "Token";
     approve => "Approve", "Genehmigen";
     signed_by => "Signed by", "Signiert von";
+    sign_with => "Sign with", "Signieren mit";
+    the_accounts_key => "The account's key", "Dem Schlüssel des Kontos";
     gas_paid_by => "Gas paid by", "Gas bezahlt von";
     deploys => "This first operation also deploys your smart account.",
         "Diese erste Operation stellt auch Ihren Smart Account bereit.";
@@ -60,6 +62,7 @@ texts! {
 }
 
 formats! {
+    passkey_named(label) => "Passkey “{label}”", "Passkey „{label}“";
     // Recipient picker: what each choice is, for assistive technology.
     recipient_account(name, address) => "Your account {name}, {address}",
         "Ihr Konto {name}, {address}";

@@ -163,6 +163,9 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     // From a smart account: a user operation, its gas optionally paid by the paymaster, with an
     // optional approval of the token in the same batch.
     let sponsored = use_state(|| false);
+    // Who signs a Safe's operation: its key (empty) or one of this device's passkeys (its id).
+    let signer = use_state(String::new);
+    let passkeys = use_state(Vec::<cairn_api::PasskeyInfo>::new);
     let approve_spender = use_state(String::new);
     let approve_amount = use_state(String::new);
     let op_quote = use_state(|| None::<(UserOpRequest, UserOpQuote)>);
@@ -185,6 +188,22 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
     // read, no network).
     let preview = use_state(|| None::<SendPreview>);
     let tick = use_chain_tick();
+    {
+        // Asked again when the sender changes and with each block (a local read, like the
+        // figures below): the page stays mounted while passkeys come and go in Settings.
+        let passkeys = passkeys.clone();
+        use_effect_with((from.clone(), tick), move |_| {
+            spawn_local(async move {
+                if let Ok(l) =
+                    call::<_, cairn_api::PasskeyList>(cmd::PASSKEYS, &crate::ipc::NoArgs {}).await
+                {
+                    if l.available {
+                        passkeys.set(l.passkeys);
+                    }
+                }
+            });
+        });
+    }
     // Answers can come back out of order while the user types: only the newest one counts.
     let asked = use_mut_ref(|| 0u64);
     {
@@ -247,7 +266,10 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
             speed: request.speed.clone(),
             mfa_code: None,
             override_risk: false,
-            signer: None,
+            signer: smart
+                .as_deref()
+                .filter(|k| *k == "safe")
+                .and_then(|_| signer.parse::<i64>().ok()),
         }
     });
     let review = {
@@ -320,7 +342,12 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                         },
                     }) }
                     <dt>{ tr::from() }</dt><Address address={q.from.clone()} look={AddressLook::Field} />
-                    <dt>{ tr::signed_by() }</dt><Address address={q.owner.clone()} look={AddressLook::Field} />
+                    <dt>{ tr::signed_by() }</dt>
+                    if let Some(label) = &q.passkey {
+                        <dd id="review-signer">{ tr::passkey_named(label) }</dd>
+                    } else {
+                        <Address address={q.owner.clone()} look={AddressLook::Field} />
+                    }
                     <dt>{ tr::gas_paid_by() }</dt><dd id="review-gas-payer">{ q.gas_paid_by.clone() }</dd>
                     <dt>{ tr::network_fee() }</dt><MaxFee max={q.max_network_fee.clone()} symbol={q.native_symbol.clone()} gas={q.total_gas.clone()} />
                     <dt>{ tr::available() }</dt><Amount amount={q.available_native.clone()} symbol={q.native_symbol.clone()} look={AmountLook::Field} />
@@ -418,6 +445,15 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                     <fieldset class="smart" id="send-smart">
                         <legend>{ if version == "safe" { crate::i18n::accounts::safe_kind().to_string() } else { tr::smart_account(version) } }</legend>
                         <label class="check"><input id="send-sponsored" type="checkbox" checked={*sponsored} onclick={toggle_sponsored} />{ tr::let_paymaster_pay() }</label>
+                        if version == "safe" && !passkeys.is_empty() {
+                            <label for="send-signer">{ tr::sign_with() }</label>
+                            <select id="send-signer" onchange={select_field(&signer)}>
+                                <option value="" selected={signer.is_empty()}>{ tr::the_accounts_key() }</option>
+                                { for passkeys.iter().map(|p| html! {
+                                    <option value={p.id.to_string()} selected={*signer == p.id.to_string()}>{ tr::passkey_named(&p.label) }</option>
+                                }) }
+                            </select>
+                        }
                         if !token.is_empty() {
                             <label for="send-approve-spender">{ tr::approve_spender() }</label>
                             <input id="send-approve-spender" type="text" class="mono" placeholder={tr::spender_placeholder()} value={(*approve_spender).clone()} oninput={field(&approve_spender)} />
