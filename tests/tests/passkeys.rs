@@ -659,6 +659,11 @@ async fn a_passkey_joins_the_wallets_safe_signs_its_payments_and_leaves() {
         w.passkey_accounts(laptop.id).await.unwrap(),
         vec![safe.clone()]
     );
+    let again = w
+        .safe_passkey_add(&safe, laptop.id, true, None)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), ErrorCode::Duplicate, "{again}");
     let info = w
         .smart_accounts()
         .await

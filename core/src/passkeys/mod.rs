@@ -383,26 +383,32 @@ impl Passkeys<'_> {
         let Some(signer) = signer.and_then(|a| a.parse::<Address>().ok()) else {
             return Ok(Vec::new());
         };
-        let chain = self.ctx.chain();
+        let addresses: Vec<(String, Address)> = safes
+            .into_iter()
+            .filter_map(|safe| safe.parse::<Address>().ok().map(|a| (safe, a)))
+            .collect();
+        let calls: Vec<(Address, alloy::primitives::Bytes)> = addresses
+            .iter()
+            .map(|(_, a)| (*a, crate::primitives::aa::safe::get_owners_call().into()))
+            .collect();
+        // One batched request for every Safe.
+        let answers = match self.ctx.chain().calls(&calls).await {
+            Ok(answers) => answers,
+            Err(e) if e.is_offline() => {
+                return Ok(addresses.into_iter().map(|(safe, _)| safe).collect())
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut owned = Vec::new();
-        for safe in safes {
-            let Ok(address) = safe.parse::<Address>() else {
-                continue;
-            };
-            match chain
-                .call(address, &crate::primitives::aa::safe::get_owners_call())
-                .await
+        for ((safe, _), answer) in addresses.into_iter().zip(answers) {
+            // An error for one Safe (never deployed: a call to an empty account answers
+            // nothing) says nothing of the others.
+            if answer
+                .ok()
+                .and_then(|bytes| crate::primitives::aa::safe::decode_owners(&bytes))
+                .is_some_and(|o| o.contains(&signer))
             {
-                Ok(bytes) => {
-                    if crate::primitives::aa::safe::decode_owners(&bytes)
-                        .is_some_and(|o| o.contains(&signer))
-                    {
-                        owned.push(safe);
-                    }
-                }
-                Err(e) if e.is_offline() => owned.push(safe),
-                // No code there (never deployed): a call to an empty account answers nothing.
-                Err(_) => {}
+                owned.push(safe);
             }
         }
         Ok(owned)

@@ -57,6 +57,10 @@ pub enum SmartError {
     NotOwner { account: String, owner: String },
     #[error("passkey \"{label}\" does not own {account}: add it to the account first")]
     PasskeyNotOwner { account: String, label: String },
+    #[error("passkey \"{label}\" already owns {account}")]
+    PasskeyAlreadyOwns { account: String, label: String },
+    #[error("passkey \"{label}\" is the only owner of {account}: taking it off would leave no one to sign")]
+    LastOwner { account: String, label: String },
     #[error("only a Safe can be signed for by a passkey; {0} is a SimpleAccount")]
     PasskeyNeedsSafe(String),
     #[error(transparent)]
@@ -524,23 +528,7 @@ impl SmartAccounts<'_> {
         // is made with. `None` when a deployed Safe's node does not answer.
         let (owners, threshold) = match smart.kind {
             SmartKind::Safe if deployed => {
-                // Both in one request.
-                let answers = chain
-                    .calls(&[
-                        (address, aa::safe::get_owners_call().into()),
-                        (address, aa::safe::get_threshold_call().into()),
-                    ])
-                    .await
-                    .unwrap_or_default();
-                let mut answers = answers.into_iter().map(Result::ok);
-                let owners = answers
-                    .next()
-                    .flatten()
-                    .and_then(|b| aa::safe::decode_owners(&b));
-                let threshold = answers
-                    .next()
-                    .flatten()
-                    .and_then(|b| aa::safe::decode_threshold(&b));
+                let (owners, threshold) = self.safe_owners(address).await.unwrap_or((None, None));
                 (
                     owners.map(|o| o.iter().map(format_address).collect()),
                     threshold,
@@ -1179,10 +1167,34 @@ impl SmartAccounts<'_> {
         Ok(quote)
     }
 
-    /// Builds, checks against the available balance, signs (the owner's key) and queues a user
-    /// operation; the sync worker hands it to the bundler. Its userOpHash is stored first.
+    /// A deployed Safe's owners and threshold, asked of the node in one batched request (each
+    /// `None` when its answer does not decode).
+    async fn safe_owners(
+        &self,
+        address: Address,
+    ) -> Result<(Option<Vec<Address>>, Option<u64>), ChainError> {
+        let answers = self
+            .ctx
+            .chain()
+            .calls(&[
+                (address, aa::safe::get_owners_call().into()),
+                (address, aa::safe::get_threshold_call().into()),
+            ])
+            .await?;
+        let mut answers = answers.into_iter().map(Result::ok);
+        let owners = answers
+            .next()
+            .flatten()
+            .and_then(|b| aa::safe::decode_owners(&b));
+        let threshold = answers
+            .next()
+            .flatten()
+            .and_then(|b| aa::safe::decode_threshold(&b));
+        Ok((owners, threshold))
+    }
+
     /// A Safe's owners and threshold as the chain has them; before its deployment, the key it
-    /// is made for alone. `None` when no node answers.
+    /// is made for alone.
     async fn owners_of(&self, row: &AccountRow) -> Result<(Vec<Address>, u64)> {
         let address = parse_address(&row.address)?;
         let chain = self.ctx.chain();
@@ -1197,12 +1209,7 @@ impl SmartAccounts<'_> {
                 .await?;
             return Ok((vec![parse_address(&owner.address)?], 1));
         }
-        let owners = chain.call(address, &aa::safe::get_owners_call()).await?;
-        let threshold = chain.call(address, &aa::safe::get_threshold_call()).await?;
-        match (
-            aa::safe::decode_owners(&owners),
-            aa::safe::decode_threshold(&threshold),
-        ) {
+        match self.safe_owners(address).await? {
             (Some(o), Some(t)) => Ok((o, t)),
             _ => Err(SmartError::NoSafe(row.address.clone())),
         }
@@ -1234,10 +1241,10 @@ impl SmartAccounts<'_> {
         let signer = self.passkeys().signer(passkey_id).await?;
         let (owners, threshold) = self.owners_of(&row).await?;
         if owners.contains(&signer.address) {
-            return Err(SmartError::Internal(format!(
-                "passkey \"{}\" already owns {}",
-                signer.label, row.address
-            )));
+            return Err(SmartError::PasskeyAlreadyOwns {
+                account: row.address.clone(),
+                label: signer.label.clone(),
+            });
         }
         let d =
             crate::primitives::aa::safe::PasskeyDeployment::for_chain(self.ctx.network().chain_id)
@@ -1286,10 +1293,10 @@ impl SmartAccounts<'_> {
         })?;
         let left = owners.len().saturating_sub(1) as u64;
         if left == 0 {
-            return Err(SmartError::Internal(format!(
-                "passkey \"{}\" is the only owner of {}: it stays",
-                signer.label, row.address
-            )));
+            return Err(SmartError::LastOwner {
+                account: row.address.clone(),
+                label: signer.label.clone(),
+            });
         }
         let safe = parse_address(&row.address)?;
         let calls = vec![Call {
@@ -1347,6 +1354,9 @@ impl SmartAccounts<'_> {
         Ok(())
     }
 
+    /// Builds, checks against the available balance, signs (the owner's key, or the passkey
+    /// `req.signer` names) and queues a user operation; the sync worker hands it to the
+    /// bundler. Its userOpHash is stored first.
     pub(crate) async fn send_user_op(&self, req: &UserOpRequest) -> Result<Operation> {
         self.send_built(req, None).await
     }

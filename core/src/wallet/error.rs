@@ -379,6 +379,7 @@ fn send(e: &SendError) -> ErrorCode {
 fn smart(e: &SmartError) -> ErrorCode {
     match e {
         SmartError::Passkey(e) => passkey(e),
+        SmartError::PasskeyAlreadyOwns { .. } => ErrorCode::Duplicate,
         SmartError::Rejected { .. }
         | SmartError::NotOwner { .. }
         | SmartError::PasskeyNotOwner { .. }
@@ -392,6 +393,7 @@ fn smart(e: &SmartError) -> ErrorCode {
         SmartError::NotSmart(_)
         | SmartError::UnknownKind(_)
         | SmartError::PasskeyNeedsSafe(_)
+        | SmartError::LastOwner { .. }
         | SmartError::OwnerIsSmart(_)
         | SmartError::NoEntryPoint(_)
         | SmartError::EntryPointNotSupported(_)
