@@ -142,6 +142,7 @@ pub fn run() {
             passkeys::passkey_accounts,
             passkeys::safe_passkey_add,
             passkeys::safe_passkey_remove,
+            passkeys::passkey_safe,
             bridge::bridge_status,
             bridge::bridge_start,
             bridge::bridge_stop,

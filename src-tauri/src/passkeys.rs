@@ -1,8 +1,10 @@
 //! The shell's commands for passkeys: the device's passkeys (made, checked and forgotten
-//! through the authenticator the core was given) and the Safes they own. Each is one core call.
+//! through the authenticator the core was given), the Safes they own and the Safe made for one.
+//! Each is one core call.
 
 use cairn_api::{
-    ApiError, Operation, PasskeyInfo, PasskeyLabel, PasskeyList, PasskeyRequest, SafePasskeyRequest,
+    ApiError, Operation, PasskeyInfo, PasskeyLabel, PasskeyList, PasskeyRequest,
+    SafePasskeyRequest, SmartAccount,
 };
 use tauri::State;
 
@@ -89,4 +91,12 @@ pub async fn safe_passkey_remove(
         ),
     )
     .await
+}
+
+#[tauri::command]
+pub async fn passkey_safe(
+    state: State<'_, AppState>,
+    request: PasskeyRequest,
+) -> Result<SmartAccount, ApiError> {
+    traced("passkey_safe", state.wallet().passkey_safe(request.id)).await
 }

@@ -1105,6 +1105,55 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     }
     assert!(owns.starts_with("Owns none"), "taken off the Safe: {owns}");
 
+    // A Safe of the passkey's own, only behind its warning: nothing is made until the risk of
+    // a passkey-only account is ticked; then it is one of the wallet's accounts, signed for by
+    // the passkey alone.
+    s.click_on(".passkey-safe-new", WAIT).await.unwrap();
+    s.wait_for("#passkey-safe-warning", WAIT).await.unwrap();
+    assert_eq!(
+        s.execute("return document.getElementById('passkey-safe-confirm').disabled")
+            .await
+            .unwrap(),
+        json!(true),
+        "the Safe cannot be made before the warning is accepted"
+    );
+    s.execute("document.getElementById('passkey-safe-warning').scrollIntoView()")
+        .await
+        .unwrap();
+    std::fs::write(
+        out.join("gui-passkey-safe-warning.png"),
+        s.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    s.click_on("#passkey-safe-accept", WAIT).await.unwrap();
+    s.click_on("#passkey-safe-confirm", WAIT).await.unwrap();
+    s.wait_for_text("#passkey-message", WAIT, |t| t.contains("Laptop (Safe)"))
+        .await
+        .unwrap();
+    s.click_on("#nav-accounts", WAIT).await.unwrap();
+    let mut badges = json!(null);
+    for _ in 0..40 {
+        badges = s
+            .execute(
+                "return Array.from(document.querySelectorAll('.smart-badge')).map(b => b.textContent).join(' | ')",
+            )
+            .await
+            .unwrap();
+        if badges
+            .as_str()
+            .is_some_and(|b| b.contains("Safe of Passkey “Laptop”"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        badges
+            .as_str()
+            .is_some_and(|b| b.contains("Safe of Passkey “Laptop”")),
+        "the passkey's Safe is among the accounts: {badges}"
+    );
+
     // Guarded sending: set up two-factor in Settings (the secret shown for manual entry gives
     // the codes), ask for a code from risk score 50, then send to a look-alike of an address
     // already paid: the review shows the warning and the code field; without a code the core

@@ -744,3 +744,251 @@ async fn a_passkey_joins_the_wallets_safe_signs_its_payments_and_leaves() {
         .unwrap();
     wait_state(&w, sent.id, "confirmed").await;
 }
+
+/// A Safe only a passkey signs for, as a wallet account: made for the passkey (its address
+/// the same whenever asked, its one owner the shared signer, no key of the wallet behind it),
+/// it pays out through alto and the paymaster with the passkey's signature (the first
+/// operation deploying it); the passkey it was made for cannot be forgotten; a second passkey
+/// joins by an operation the first signs, the first is taken off by one it signs itself, and
+/// from then on the first is refused in words with nothing queued while the second pays.
+#[tokio::test]
+async fn a_passkey_only_safe_is_made_pays_and_hands_over_to_a_second_passkey() {
+    use cairn_api::ErrorCode;
+    use cairn_tests::passkey::SoftAuthenticator;
+    use cairn_tests::wallet::{eth_balance, new_wallet, stack_network, wait_state, wei};
+    use std::sync::Arc;
+
+    const PAYEE: &str = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF";
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, me) = new_wallet(dir.path(), stack_network(&e)).await;
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let phone = w.passkey_add("Phone").await.unwrap();
+
+    let made = w.passkey_safe(phone.id).await.unwrap();
+    let d = PasskeyDeployment::for_chain(cairn_core::primitives::DEVNET_CHAIN_ID).unwrap();
+    assert_eq!(made.passkey.as_deref(), Some("Phone"));
+    assert!(!made.deployed);
+    assert_eq!(made.kind, "safe");
+    assert_eq!(made.owner, d.shared_signer.to_checksum(None));
+    assert_eq!(made.owners, Some(vec![d.shared_signer.to_checksum(None)]));
+    let safe = made.address.clone();
+    assert_ne!(safe.to_lowercase(), me.to_lowercase());
+    assert_eq!(w.passkey_safe(phone.id).await.unwrap().address, safe);
+    let listed = w
+        .accounts(true)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == safe)
+        .expect("the Safe is one of the wallet's accounts");
+    assert_eq!(listed.smart.as_deref(), Some("safe"));
+    assert_eq!(listed.owner, None, "no account of the wallet owns it");
+    assert_eq!(
+        w.passkey_accounts(phone.id).await.unwrap(),
+        vec![safe.clone()]
+    );
+    let err = w.passkey_remove(phone.id).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Conflict, "{err}");
+
+    // Its first payment, sponsored, deploys it; the passkey signs it.
+    w.devnet_fund(&safe, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    let mut first = pay_from(&safe, PAYEE, "0.2", None);
+    first.sponsored = true;
+    let quote = w.quote_user_op(&first).await.unwrap();
+    assert!(quote.deploys);
+    assert!(quote.sponsored);
+    assert_eq!(quote.passkey.as_deref(), Some("Phone"));
+    let paid_before = eth_balance(&e.rpc_url, PAYEE).await;
+    let sent = w.send_user_op(&first).await.unwrap();
+    let done = wait_state(&w, sent.id, "confirmed").await;
+    assert!(done.error.is_none(), "{done:?}");
+    assert_eq!(
+        eth_balance(&e.rpc_url, PAYEE).await,
+        paid_before + wei("0.2"),
+        "the payee was paid on chain"
+    );
+    let info = w
+        .smart_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == safe)
+        .unwrap();
+    assert!(info.deployed);
+    assert_eq!(info.owners, Some(vec![d.shared_signer.to_checksum(None)]));
+
+    // A second passkey joins, signed by the first; the first is not added twice.
+    let key = w.passkey_add("Security key").await.unwrap();
+    let again = w
+        .safe_passkey_add(&safe, phone.id, true, None)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), ErrorCode::Duplicate, "{again}");
+    let joined = w.safe_passkey_add(&safe, key.id, true, None).await.unwrap();
+    wait_state(&w, joined.id, "confirmed").await;
+    assert_eq!(
+        w.passkey_accounts(key.id).await.unwrap(),
+        vec![safe.clone()]
+    );
+
+    // The first takes itself off; it can no longer sign there.
+    let left = w
+        .safe_passkey_remove(&safe, phone.id, true, None)
+        .await
+        .unwrap();
+    wait_state(&w, left.id, "confirmed").await;
+    assert!(w.passkey_accounts(phone.id).await.unwrap().is_empty());
+    let owners = w
+        .smart_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == safe)
+        .unwrap()
+        .owners
+        .unwrap();
+    assert_eq!(owners.len(), 1, "{owners:?}");
+    assert_ne!(owners[0], d.shared_signer.to_checksum(None));
+    let before = w.operations(100).await.unwrap().len();
+    let err = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Rejected, "{err}");
+    assert!(err.to_string().contains("does not own"), "{err}");
+    assert_eq!(w.operations(100).await.unwrap().len(), before);
+
+    // The second pays, its gas from the Safe.
+    let paid_before = eth_balance(&e.rpc_url, PAYEE).await;
+    let sent = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", Some(key.id)))
+        .await
+        .unwrap();
+    let done = wait_state(&w, sent.id, "confirmed").await;
+    assert!(done.error.is_none(), "{done:?}");
+    assert_eq!(
+        eth_balance(&e.rpc_url, PAYEE).await,
+        paid_before + wei("0.1")
+    );
+}
+
+/// The same through the `cairn` command line, each command a process of its own (the software
+/// authenticator keeps its credentials in a file between them): a passkey is made and listed;
+/// a passkey-only Safe is refused until the user accepts the risk in so many words, then made;
+/// its first payment (sponsored) deploys it, signed by the passkey; the passkey cannot be
+/// forgotten; a second passkey joins by `safe add-passkey` and signs a payment chosen with
+/// `--passkey`.
+#[tokio::test]
+async fn the_cli_makes_a_passkey_only_safe_and_pays_from_it() {
+    use cairn_tests::wallet::{cli, eth_balance, run_json, wei};
+
+    const PAYEE: &str = "0x6813Eb9362372EEF6200f3b1dbC3f819671cBA69";
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("authenticator.json");
+    let cairn = || {
+        let mut cmd = cli(root.path(), &e.rpc_url);
+        cmd.env("CAIRN_BUNDLER_URL", e.bundler_url.as_deref().unwrap())
+            .env("CAIRN_PAYMASTER_URL", e.paymaster_url.as_deref().unwrap())
+            .env("CAIRN_SOFT_PASSKEYS", "1")
+            .env("CAIRN_SOFT_PASSKEYS_FILE", &store);
+        cmd
+    };
+    let failed = |args: &[&str]| -> serde_json::Value {
+        let out = cairn().args(args).arg("--json").output().unwrap();
+        assert!(!out.status.success(), "cairn {args:?} succeeded");
+        serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+    };
+    run_json(cairn(), &["create"]);
+    let phone = run_json(cairn(), &["passkey", "add", "--label", "Phone"]);
+    assert_eq!(phone["label"], "Phone");
+    let phone_id = phone["id"].as_i64().unwrap().to_string();
+    let checked = run_json(cairn(), &["passkey", "check", &phone_id]);
+    assert!(checked["last_used_at"].is_i64(), "{checked}");
+
+    let refused = failed(&["passkey", "safe", &phone_id]);
+    assert!(
+        refused.to_string().contains("--accept-passkey-only"),
+        "{refused}"
+    );
+    let safe = run_json(
+        cairn(),
+        &["passkey", "safe", &phone_id, "--accept-passkey-only"],
+    );
+    assert_eq!(safe["passkey"], "Phone");
+    let safe = safe["address"].as_str().unwrap().to_string();
+    let listed = run_json(cairn(), &["passkey", "list"]);
+    assert_eq!(listed[0]["owns"], serde_json::json!([safe]), "{listed}");
+
+    run_json(cairn(), &["devnet-fund", &safe, "--eth", "1"]);
+    let paid_before = eth_balance(&e.rpc_url, PAYEE).await;
+    let sent = run_json(
+        cairn(),
+        &[
+            "smart",
+            "send",
+            "--from",
+            &safe,
+            "--to",
+            PAYEE,
+            "--amount",
+            "0.1",
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(sent["state"], "confirmed", "{sent}");
+    assert_eq!(
+        eth_balance(&e.rpc_url, PAYEE).await,
+        paid_before + wei("0.1")
+    );
+    let forget = failed(&["passkey", "remove", &phone_id]);
+    assert_eq!(forget["error"]["code"], "Conflict", "{forget}");
+
+    let key = run_json(cairn(), &["passkey", "add", "--label", "Key"]);
+    let key_id = key["id"].as_i64().unwrap().to_string();
+    let joined = run_json(
+        cairn(),
+        &[
+            "safe",
+            "add-passkey",
+            "--account",
+            &safe,
+            "--passkey",
+            &key_id,
+            "--sponsored",
+            "--wait",
+        ],
+    );
+    assert_eq!(joined["state"], "confirmed", "{joined}");
+    let owners = run_json(cairn(), &["safe", "owners", &safe]);
+    assert_eq!(owners["owners"].as_array().unwrap().len(), 2, "{owners}");
+    let paid_before = eth_balance(&e.rpc_url, PAYEE).await;
+    let sent = run_json(
+        cairn(),
+        &[
+            "smart",
+            "send",
+            "--from",
+            &safe,
+            "--to",
+            PAYEE,
+            "--amount",
+            "0.05",
+            "--passkey",
+            &key_id,
+            "--wait",
+        ],
+    );
+    assert_eq!(sent["state"], "confirmed", "{sent}");
+    assert_eq!(
+        eth_balance(&e.rpc_url, PAYEE).await,
+        paid_before + wei("0.05")
+    );
+}

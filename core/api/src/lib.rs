@@ -99,6 +99,7 @@ pub mod cmd {
     pub const PASSKEY_ACCOUNTS: &str = "passkey_accounts";
     pub const SAFE_PASSKEY_ADD: &str = "safe_passkey_add";
     pub const SAFE_PASSKEY_REMOVE: &str = "safe_passkey_remove";
+    pub const PASSKEY_SAFE: &str = "passkey_safe";
 }
 
 /// Names of the events the shell emits to the UI.
@@ -425,8 +426,12 @@ impl std::fmt::Debug for MfaEnrollment {
 pub struct SmartAccount {
     pub address: String,
     pub name: String,
-    /// The account whose key signs for it.
+    /// The account whose key signs for it; for a passkey's Safe, the shared signer its setup
+    /// configured with the passkey.
     pub owner: String,
+    /// A passkey's Safe: the passkey it was made with (its label); no key of the wallet signs.
+    #[serde(default)]
+    pub passkey: Option<String>,
     /// "safe" or "simple" (SimpleAccount).
     #[serde(default)]
     pub kind: String,

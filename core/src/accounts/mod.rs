@@ -32,6 +32,8 @@ pub enum AccountsError {
     Internal(String),
     #[error("{0}")]
     BackupCheck(String),
+    #[error("{0} is a passkey's Safe: its passkey signs for it, and no key of this wallet can")]
+    SignedByPasskey(String),
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
@@ -107,11 +109,10 @@ pub(crate) fn accounts_with_owners(ledger: &Ledger, include_hidden: bool) -> Res
         .filter(|row| include_hidden || !row.hidden)
         .map(|row| {
             let mut account = to_account(row);
-            account.owner = row.smart.and_then(|m| {
-                all.iter()
-                    .find(|o| o.id == m.owner_account_id)
-                    .map(|o| o.address.clone())
-            });
+            account.owner = row
+                .smart
+                .and_then(|m| m.owner_key())
+                .and_then(|id| all.iter().find(|o| o.id == id).map(|o| o.address.clone()));
             account
         })
         .collect())
@@ -243,8 +244,12 @@ pub(crate) fn signer_for(
     account: &AccountRow,
 ) -> Result<PrivateKeySigner> {
     if let Some(smart) = account.smart {
-        // A smart account has no key of its own: its owner signs its user operations.
-        let owner = ledger.account_by_id(smart.owner_account_id)?;
+        // A smart account has no key of its own: its owner signs its user operations (a
+        // passkey's Safe has no key of this wallet at all).
+        let owner_id = smart
+            .owner_key()
+            .ok_or_else(|| AccountsError::SignedByPasskey(account.address.clone()))?;
+        let owner = ledger.account_by_id(owner_id)?;
         if owner.smart.is_some() {
             return Err(AccountsError::Internal(
                 "a smart account owned by a smart account".into(),

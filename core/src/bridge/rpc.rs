@@ -705,13 +705,21 @@ impl Bridge<'_> {
                 "a SimpleAccount cannot sign messages others can check (it has no ERC-1271): sign with a Safe or with its owner's key",
             ));
         }
+        // A passkey's Safe would need the passkey's WebAuthn signature in Safe's message
+        // format, and its undeployed form the shared signer's setup: not offered yet.
+        let Some(owner_id) = smart.owner_key() else {
+            return Err(fail(
+                UNSUPPORTED,
+                "a passkey's Safe cannot sign messages here yet: sign with an account whose key this wallet holds",
+            ));
+        };
         let chain_id = self.ctx.network().chain_id;
         let safe = parse_address(account).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
         let message =
             crate::primitives::aa::guardians::safe_message_hash(chain_id, safe, hash.as_slice());
         let (signature, owner) = self
             .with_session(|s| {
-                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
+                let owner = s.ledger.account_by_id(owner_id)?;
                 let signer = crate::accounts::signer_for(&s.keys, &s.ledger, &row)
                     .map_err(|e| BridgeError::Sign(e.to_string()))?;
                 let sig = alloy::signers::SignerSync::sign_hash_sync(&signer, &message)

@@ -28,11 +28,21 @@ use crate::store::passkeys::PasskeyRow;
 pub mod soft;
 
 /// The software authenticator, when this build carries one (`test-support`) and the
-/// environment asks for it (`CAIRN_SOFT_PASSKEYS=1`: the GUI test's app). Never otherwise.
+/// environment asks for it (`CAIRN_SOFT_PASSKEYS=1`: the GUI test's app, the CLI tests, which
+/// keep its credentials in `CAIRN_SOFT_PASSKEYS_FILE`). Never otherwise.
 pub fn soft_authenticator_from_env() -> Option<Arc<dyn Authenticator>> {
     #[cfg(feature = "test-support")]
     if std::env::var("CAIRN_SOFT_PASSKEYS").as_deref() == Ok("1") {
-        return Some(Arc::new(soft::SoftAuthenticator::default()));
+        return match std::env::var_os("CAIRN_SOFT_PASSKEYS_FILE") {
+            Some(file) => match soft::SoftAuthenticator::kept_in(file.into()) {
+                Ok(a) => Some(Arc::new(a)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the software authenticator's file cannot be read");
+                    None
+                }
+            },
+            None => Some(Arc::new(soft::SoftAuthenticator::default())),
+        };
     }
     None
 }
@@ -66,6 +76,8 @@ pub enum PasskeyError {
     BadFactoryAnswer,
     #[error("passkey \"{label}\" still owns {account}: remove it from the account first, or it could no longer sign there")]
     StillOwns { label: String, account: String },
+    #[error("passkey \"{label}\" is the one {account} was made with: the wallet keeps it as long as it keeps that account")]
+    MadeAccount { label: String, account: String },
     #[error(transparent)]
     Chain(#[from] ChainError),
     #[error(transparent)]
@@ -203,10 +215,23 @@ impl Passkeys<'_> {
     /// Forgets passkey `id`; refused while it owns one of this wallet's Safes on the active
     /// network (as the node says), since the wallet could then no longer sign with it there.
     pub(crate) async fn remove(&self, id: i64, owned: &[String]) -> Result<()> {
-        let row = self
-            .with_session(|s| Ok(s.ledger.passkey(id)?))
-            .await?
-            .ok_or(PasskeyError::NotFound(id))?;
+        let (row, made) = self
+            .with_session(|s| {
+                let made = s
+                    .ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .find(|a| a.smart.and_then(|m| m.passkey()) == Some(id));
+                Ok((s.ledger.passkey(id)?, made))
+            })
+            .await?;
+        let row = row.ok_or(PasskeyError::NotFound(id))?;
+        if let Some(account) = made {
+            return Err(PasskeyError::MadeAccount {
+                label: row.label,
+                account: account.address,
+            });
+        }
         if let Some(account) = owned.first() {
             return Err(PasskeyError::StillOwns {
                 label: row.label,
@@ -359,55 +384,87 @@ impl Passkeys<'_> {
         Ok(encoded)
     }
 
-    /// This wallet's Safes that passkey `id` owns on the active network, as the node says
-    /// (none when it has no signer there yet). Offline, the ones it might own are named, so
-    /// nothing is forgotten on a guess.
+    /// Passkey `id` as the signer its own Safe was set up with: the shared signer, which reads
+    /// the key from that Safe's storage (no proxy, no node needed).
+    pub(crate) async fn shared_signer(&self, id: i64) -> Result<PasskeySigner> {
+        let chain_id = self.ctx.network().chain_id;
+        let d =
+            PasskeyDeployment::for_chain(chain_id).ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+        let row = self
+            .with_session(|s| Ok(s.ledger.passkey(id)?))
+            .await?
+            .ok_or(PasskeyError::NotFound(id))?;
+        let key = key_on(&row, chain_id)?;
+        let credential =
+            webauthn::from_base64url(&row.credential_id).ok_or(PasskeyError::NotFound(id))?;
+        Ok(PasskeySigner {
+            id,
+            label: row.label,
+            credential,
+            key,
+            address: d.shared_signer,
+        })
+    }
+
+    /// This wallet's Safes that passkey `id` owns on the active network, as the node says: its
+    /// signer proxy among a Safe's owners, or the shared signer among the owners of the Safe
+    /// made for it (which owns that Safe before it is deployed, too). Offline, the ones it
+    /// might own are named, so nothing is forgotten on a guess.
     pub(crate) async fn owned_accounts(&self, id: i64) -> Result<Vec<String>> {
         let chain_id = self.ctx.network().chain_id;
+        let shared = PasskeyDeployment::for_chain(chain_id).map(|d| d.shared_signer);
         let (signer, safes) = self
             .with_session_quiet(|s| {
                 let signer = s.ledger.passkey_signer(id, chain_id)?;
-                let safes: Vec<String> = s
+                let safes: Vec<(String, bool)> = s
                     .ledger
                     .accounts(true)?
                     .into_iter()
-                    .filter(|a| {
-                        a.smart
-                            .is_some_and(|m| m.kind == crate::primitives::aa::SmartKind::Safe)
+                    .filter_map(|a| {
+                        let m = a.smart?;
+                        (m.kind == crate::primitives::aa::SmartKind::Safe)
+                            .then(|| (a.address, m.passkey() == Some(id)))
                     })
-                    .map(|a| a.address)
                     .collect();
                 Ok((signer, safes))
             })
             .await?;
-        let Some(signer) = signer.and_then(|a| a.parse::<Address>().ok()) else {
-            return Ok(Vec::new());
-        };
-        let addresses: Vec<(String, Address)> = safes
+        let signer = signer.and_then(|a| a.parse::<Address>().ok());
+        // Per Safe, the owner that would be this passkey there.
+        let targets: Vec<(String, Address, Address)> = safes
             .into_iter()
-            .filter_map(|safe| safe.parse::<Address>().ok().map(|a| (safe, a)))
+            .filter_map(|(safe, own)| {
+                let owner = if own { shared } else { signer }?;
+                safe.parse::<Address>().ok().map(|a| (safe, a, owner))
+            })
             .collect();
-        let calls: Vec<(Address, alloy::primitives::Bytes)> = addresses
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let calls: Vec<(Address, alloy::primitives::Bytes)> = targets
             .iter()
-            .map(|(_, a)| (*a, crate::primitives::aa::safe::get_owners_call().into()))
+            .map(|(_, a, _)| (*a, crate::primitives::aa::safe::get_owners_call().into()))
             .collect();
         // One batched request for every Safe.
         let answers = match self.ctx.chain().calls(&calls).await {
             Ok(answers) => answers,
             Err(e) if e.is_offline() => {
-                return Ok(addresses.into_iter().map(|(safe, _)| safe).collect())
+                return Ok(targets.into_iter().map(|(safe, ..)| safe).collect())
             }
             Err(e) => return Err(e.into()),
         };
         let mut owned = Vec::new();
-        for ((safe, _), answer) in addresses.into_iter().zip(answers) {
-            // An error for one Safe (never deployed: a call to an empty account answers
-            // nothing) says nothing of the others.
-            if answer
+        for ((safe, _, owner), answer) in targets.into_iter().zip(answers) {
+            // A Safe not deployed answers nothing: the one made for this passkey is still its
+            // own (its setup names the passkey), any other is not.
+            let owners = answer
                 .ok()
-                .and_then(|bytes| crate::primitives::aa::safe::decode_owners(&bytes))
-                .is_some_and(|o| o.contains(&signer))
-            {
+                .and_then(|bytes| crate::primitives::aa::safe::decode_owners(&bytes));
+            let owns = match owners {
+                Some(o) => o.contains(&owner),
+                None => Some(owner) == shared,
+            };
+            if owns {
                 owned.push(safe);
             }
         }

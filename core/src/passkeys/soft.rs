@@ -2,14 +2,17 @@
 //! WebAuthn client over a CTAP2 authenticator) holding ES256 credentials for `cairn.app`,
 //! asked for assertions the way a browser or platform asks a real one — user verification
 //! required. Built only with `test-support` (release builds never carry it), and used by the
-//! app only when `CAIRN_SOFT_PASSKEYS=1` asks for it.
+//! app and the CLI only when `CAIRN_SOFT_PASSKEYS=1` asks for it. Each `cairn` command is a
+//! process of its own, so a CLI test names a file (`CAIRN_SOFT_PASSKEYS_FILE`) where the
+//! credentials, private keys included, are kept between commands — a test fixture in a temporary
+//! directory, the reason this authenticator never ships.
 
 use alloy::primitives::{B256, U256};
 use passkey::authenticator::{
     Authenticator as Ctap2Authenticator, UiHint, UserCheck, UserValidationMethod,
 };
 use passkey::client::{Client, DefaultClientData};
-use passkey::crypto::coset::{cbor::value::Value, iana, CoseKey, Label};
+use passkey::crypto::coset::{cbor::value::Value, iana, CborSerializable, CoseKey, Label};
 use passkey::crypto::rust_crypto::RustCryptoBackend;
 use passkey::types::ctap2::{Aaguid, AuthenticatorData, Ctap2Error};
 use passkey::types::webauthn::*;
@@ -69,17 +72,71 @@ fn coordinate(key: &CoseKey, label: i64) -> Result<U256, String> {
     }
 }
 
+/// A credential as a CLI test's file keeps it (hex: the id and the COSE private key).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    credential_id: String,
+    key: String,
+    rp_id: String,
+    counter: Option<u32>,
+    x: U256,
+    y: U256,
+}
+
 impl SoftPasskey {
+    fn client_with(passkey: Option<Passkey>) -> SoftClient {
+        Client::new(Ctap2Authenticator::new(
+            Aaguid::new_empty(),
+            passkey,
+            Verified,
+            RustCryptoBackend,
+        ))
+    }
+
+    fn kept(&self) -> Result<Kept, String> {
+        let passkey = self
+            .client
+            .authenticator()
+            .store()
+            .clone()
+            .ok_or("no credential in the store")?;
+        Ok(Kept {
+            credential_id: hex::encode(&self.credential_id),
+            key: hex::encode(passkey.key.to_vec().map_err(|e| format!("{e:?}"))?),
+            rp_id: passkey.rp_id.clone(),
+            counter: passkey.counter,
+            x: self.x,
+            y: self.y,
+        })
+    }
+
+    fn from_kept(k: &Kept) -> Result<SoftPasskey, String> {
+        let credential_id = hex::decode(&k.credential_id).map_err(|e| e.to_string())?;
+        let key = CoseKey::from_slice(&hex::decode(&k.key).map_err(|e| e.to_string())?)
+            .map_err(|e| format!("{e:?}"))?;
+        let passkey = Passkey {
+            key,
+            credential_id: credential_id.clone().into(),
+            rp_id: k.rp_id.clone(),
+            user_handle: Some(vec![1u8; 16].into()),
+            username: None,
+            user_display_name: None,
+            counter: k.counter,
+            extensions: Default::default(),
+        };
+        Ok(SoftPasskey {
+            client: Self::client_with(Some(passkey)),
+            origin: Url::parse(ORIGIN).map_err(|e| e.to_string())?,
+            credential_id,
+            x: k.x,
+            y: k.y,
+        })
+    }
+
     /// Registers a new credential (`navigator.credentials.create`), user verification required.
     pub async fn new() -> Result<SoftPasskey, String> {
         let origin = Url::parse(ORIGIN).map_err(|e| e.to_string())?;
-        let authenticator = Ctap2Authenticator::new(
-            Aaguid::new_empty(),
-            None::<Passkey>,
-            Verified,
-            RustCryptoBackend,
-        );
-        let mut client = Client::new(authenticator);
+        let mut client = Self::client_with(None);
         let request = CredentialCreationOptions {
             public_key: PublicKeyCredentialCreationOptions {
                 rp: PublicKeyCredentialRpEntity {
@@ -165,6 +222,39 @@ impl SoftPasskey {
 #[derive(Debug, Default)]
 pub struct SoftAuthenticator {
     credentials: tokio::sync::Mutex<Vec<SoftPasskey>>,
+    /// Where the credentials are kept between processes (a CLI test's), if anywhere.
+    file: Option<std::path::PathBuf>,
+}
+
+impl SoftAuthenticator {
+    /// An authenticator whose credentials live in `file` (read now, written after each change).
+    pub fn kept_in(file: std::path::PathBuf) -> Result<SoftAuthenticator, String> {
+        let credentials = match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice::<Vec<Kept>>(&bytes)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(SoftPasskey::from_kept)
+                .collect::<Result<_, _>>()?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(SoftAuthenticator {
+            credentials: tokio::sync::Mutex::new(credentials),
+            file: Some(file),
+        })
+    }
+
+    fn keep(&self, all: &[SoftPasskey]) -> Result<(), String> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let kept = all
+            .iter()
+            .map(SoftPasskey::kept)
+            .collect::<Result<Vec<_>, _>>()?;
+        let json = serde_json::to_vec(&kept).map_err(|e| e.to_string())?;
+        std::fs::write(file, json).map_err(|e| e.to_string())
+    }
 }
 
 impl Authenticator for SoftAuthenticator {
@@ -179,7 +269,9 @@ impl Authenticator for SoftAuthenticator {
                 x: made.x,
                 y: made.y,
             };
-            self.credentials.lock().await.push(made);
+            let mut all = self.credentials.lock().await;
+            all.push(made);
+            self.keep(&all)?;
             Ok(new)
         })
     }
@@ -195,7 +287,10 @@ impl Authenticator for SoftAuthenticator {
             let Some(key) = all.iter_mut().find(|k| k.credential_id == credential_id) else {
                 return Err("no such credential on this authenticator".to_string());
             };
-            key.assert(challenge).await
+            let answer = key.assert(challenge).await?;
+            // The signature counter moved.
+            self.keep(&all)?;
+            Ok(answer)
         })
     }
 }

@@ -320,19 +320,22 @@ impl Recovery<'_> {
     pub(crate) async fn set_guardians(&self, req: &GuardianRequest) -> Result<Operation> {
         let row = self.safe_row(&req.account).await?;
         let account = parse_address(&row.address)?;
+        // The key that owns it (none for a passkey's Safe, whose passkey is no address).
         let owner = self
             .with_session(|s| {
                 let smart = row
                     .smart
                     .ok_or_else(|| RecoveryError::NotSafe(row.address.clone()))?;
-                Ok(s.ledger.account_by_id(smart.owner_account_id)?)
+                match smart.owner_key() {
+                    Some(id) => Ok(Some(s.ledger.account_by_id(id)?.address)),
+                    None => Ok(None),
+                }
             })
             .await?;
         let mut list = Vec::new();
         for g in &req.guardians {
             let g = parse_address(g)?;
-            if g == account || g.to_string() == owner.address || format_address(&g) == owner.address
-            {
+            if g == account || owner.as_deref() == Some(format_address(&g).as_str()) {
                 return Err(RecoveryError::Invalid(
                     "the account and its own key cannot be its guardians: a lost key could not \
                      help recover itself"

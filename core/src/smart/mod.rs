@@ -35,7 +35,7 @@ use crate::primitives::erc20;
 use crate::primitives::units::{format_address, format_units, parse_address, parse_units};
 use crate::send::{fees_for, payment, recipient, SendError};
 use crate::session::{Ctx, WalletEvent};
-use crate::store::ledger::{now, AccountRow, Ledger};
+use crate::store::ledger::{now, AccountRow, Ledger, SmartOwner};
 use crate::store::operations::{AssetRow, FeeQuote, NewOperation, OpChange, OpState, OperationRow};
 
 /// Why a smart-account action cannot go ahead.
@@ -145,10 +145,33 @@ struct Resolved {
     kind: &'static str,
 }
 
+/// Who an account was made with: the owner account whose key signs, or (a passkey's Safe)
+/// the passkey, as the shared signer its setup configured.
+#[derive(Debug, Clone)]
+enum OwnerOf {
+    Key(AccountRow),
+    Passkey(PasskeySigner),
+}
+
+impl OwnerOf {
+    /// The address among the owners: the key's, or the shared signer.
+    fn address(&self) -> Result<Address> {
+        match self {
+            OwnerOf::Key(row) => Ok(parse_address(&row.address)?),
+            OwnerOf::Passkey(p) => Ok(p.address),
+        }
+    }
+
+    /// Whether `p` is this Safe's own passkey, signing as its setup configured it.
+    fn is_own(&self, p: &PasskeySigner) -> bool {
+        matches!(self, OwnerOf::Passkey(o) if o.id == p.id && o.address == p.address)
+    }
+}
+
 /// An operation before the chain, the bundler and the paymaster have had their say.
 struct Draft {
     account: AccountRow,
-    owner: AccountRow,
+    owner: OwnerOf,
     native: AssetRow,
     code: AccountCode,
     call_data: Bytes,
@@ -168,7 +191,7 @@ struct Draft {
 /// An operation worked out, ready to sign.
 struct Built {
     account: AccountRow,
-    owner: AccountRow,
+    owner: OwnerOf,
     code: AccountCode,
     op: UserOp,
     /// ETH the calls send.
@@ -390,6 +413,22 @@ impl<'a> SmartAccounts<'a> {
             authenticator: self.authenticator.clone(),
         }
     }
+
+    /// Who `account` (a smart account) was made with, its passkey read as a signer.
+    async fn owner_of(&self, account: &AccountRow) -> Result<OwnerOf> {
+        let smart = account
+            .smart
+            .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
+        match smart.owner {
+            SmartOwner::Key(id) => Ok(OwnerOf::Key(
+                self.with_session(|s| Ok(s.ledger.account_by_id(id)?))
+                    .await?,
+            )),
+            SmartOwner::Passkey(id) => {
+                Ok(OwnerOf::Passkey(self.passkeys().shared_signer(id).await?))
+            }
+        }
+    }
 }
 
 impl SmartAccounts<'_> {
@@ -417,47 +456,19 @@ impl SmartAccounts<'_> {
         let factory = code.factory();
         let deployed_live = chain.has_code(local).await.ok();
         if let AccountCode::Safe(d) = &code {
-            // A Safe whose module is missing could never validate an operation.
-            for (what, at) in [
+            self.code_present(&[
                 ("Safe4337Module", d.module),
                 ("SafeModuleSetup", d.module_setup),
-            ] {
-                match chain.has_code(at).await {
-                    Ok(false) => {
-                        return Err(SmartError::NoSafe(format!(
-                            "{what} {}",
-                            format_address(&at)
-                        )))
-                    }
-                    Ok(true) => {}
-                    Err(e) if e.is_offline() => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            ])
+            .await?;
         }
-        match chain
-            .call(factory, &code.address_check_call(owner_address))
-            .await
-        {
-            Ok(bytes) if bytes.len() == 32 => {
-                let onchain = Address::from_slice(&bytes[12..]);
-                if onchain != local {
-                    return Err(SmartError::AddressMismatch {
-                        local: format_address(&local),
-                        onchain: format_address(&onchain),
-                    });
-                }
-            }
-            // Safe's factory cannot deploy twice: once the Safe is there, its code stands in.
-            Err(ChainError::Rpc { .. })
-                if code.kind() == SmartKind::Safe && deployed_live == Some(true) => {}
-            Ok(_) | Err(ChainError::Rpc { .. }) => {
-                return Err(SmartError::NoFactory(format_address(&factory)));
-            }
-            // Offline the local computation stands: it is what the factory computes.
-            Err(e) if e.is_offline() => {}
-            Err(e) => return Err(e.into()),
-        }
+        self.factory_agrees(
+            factory,
+            &code.address_check_call(owner_address),
+            local,
+            code.kind() == SmartKind::Safe && deployed_live == Some(true),
+        )
+        .await?;
         let version = code.version();
         let row = self
             .with_session(|s| {
@@ -501,19 +512,121 @@ impl SmartAccounts<'_> {
         self.smart_info(&row, deployed_live).await
     }
 
+    /// Refuses a network where a contract the account needs has no code (a Safe whose module
+    /// is missing could never validate an operation). Offline, nothing is refused.
+    async fn code_present(&self, needed: &[(&str, Address)]) -> Result<()> {
+        for (what, at) in needed {
+            match self.ctx.chain().has_code(*at).await {
+                Ok(false) => {
+                    return Err(SmartError::NoSafe(format!("{what} {}", format_address(at))))
+                }
+                Ok(true) => {}
+                Err(e) if e.is_offline() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the factory (an `eth_call`, nothing deployed) for the account's address and refuses
+    /// one that differs from `local`. Safe's factory cannot deploy twice: once the Safe is
+    /// there (`deployed_safe`), its code stands in. Offline the local computation stands: it
+    /// is what the factory computes.
+    async fn factory_agrees(
+        &self,
+        factory: Address,
+        call: &[u8],
+        local: Address,
+        deployed_safe: bool,
+    ) -> Result<()> {
+        match self.ctx.chain().call(factory, call).await {
+            Ok(bytes) if bytes.len() == 32 => {
+                let onchain = Address::from_slice(&bytes[12..]);
+                if onchain != local {
+                    return Err(SmartError::AddressMismatch {
+                        local: format_address(&local),
+                        onchain: format_address(&onchain),
+                    });
+                }
+                Ok(())
+            }
+            Err(ChainError::Rpc { .. }) if deployed_safe => Ok(()),
+            Ok(_) | Err(ChainError::Rpc { .. }) => {
+                Err(SmartError::NoFactory(format_address(&factory)))
+            }
+            Err(e) if e.is_offline() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The Safe whose one owner is passkey `passkey_id` (configured in its setup through the
+    /// shared signer), added to the wallet the first time. No key of this wallet can sign for
+    /// it: whoever holds the passkey — on a synced passkey, whoever controls the account that
+    /// syncs it — holds the Safe (the window and the CLI say so before making one). Its
+    /// address is computed locally and checked against the factory, as for any Safe.
+    pub(crate) async fn passkey_safe(&self, passkey_id: i64) -> Result<SmartAccount> {
+        let chain_id = self.ctx.network().chain_id;
+        let p = self.passkeys().shared_signer(passkey_id).await?;
+        let d = aa::safe::SafeDeployment::for_chain(chain_id);
+        let pd = aa::safe::PasskeyDeployment::for_chain(chain_id)
+            .ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+        let local = aa::safe::passkey_account_address(&d, &pd, &p.key);
+        let deployed_live = self.ctx.chain().has_code(local).await.ok();
+        self.code_present(&[
+            ("Safe4337Module", d.module),
+            ("SafeModuleSetup", d.module_setup),
+            ("MultiSend", d.multi_send),
+            ("SafeWebAuthnSharedSigner", pd.shared_signer),
+        ])
+        .await?;
+        self.factory_agrees(
+            d.proxy_factory,
+            &aa::safe::passkey_create_proxy_call(&d, &pd, &p.key),
+            local,
+            deployed_live == Some(true),
+        )
+        .await?;
+        let address = format_address(&local);
+        let name = format!("{} (Safe)", p.label);
+        let row = self
+            .with_session(|s| {
+                let existing = s
+                    .ledger
+                    .accounts(true)?
+                    .into_iter()
+                    .find(|a| a.address == address);
+                let row = match existing {
+                    Some(row) if row.smart.and_then(|m| m.passkey()) == Some(passkey_id) => row,
+                    // Another account at this address could only be a collision of hashes.
+                    Some(row) => {
+                        return Err(SmartError::Internal(format!(
+                            "{} is already an account of this wallet",
+                            row.address
+                        )))
+                    }
+                    None => s.ledger.add_passkey_safe(passkey_id, &address, &name)?,
+                };
+                if deployed_live == Some(true) {
+                    s.ledger.set_deployed(row.id, chain_id)?;
+                }
+                Ok(row)
+            })
+            .await?;
+        tracing::info!(account = %row.address, passkey = passkey_id, "passkey Safe ready");
+        self.ctx.wake_sync();
+        self.smart_info(&row, deployed_live).await
+    }
+
     async fn smart_info(&self, row: &AccountRow, live: Option<bool>) -> Result<SmartAccount> {
         let chain_id = self.ctx.network().chain_id;
         let smart = row
             .smart
             .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
-        let (owner, known) = self
-            .with_session_quiet(|s| {
-                Ok((
-                    s.ledger.account_by_id(smart.owner_account_id)?,
-                    s.ledger.is_deployed(row.id, chain_id)?,
-                ))
-            })
+        let known = self
+            .with_session_quiet(|s| Ok(s.ledger.is_deployed(row.id, chain_id)?))
             .await?;
+        let owner = self.owner_of(row).await?;
+        let owner_address = format_address(&owner.address()?);
         let network = self.ctx.network();
         let chain = self.ctx.chain();
         let address = parse_address(&row.address)?;
@@ -534,12 +647,16 @@ impl SmartAccounts<'_> {
                     threshold,
                 )
             }
-            _ => (Some(vec![owner.address.clone()]), Some(1)),
+            _ => (Some(vec![owner_address.clone()]), Some(1)),
         };
         Ok(SmartAccount {
             address: row.address.clone(),
             name: row.name.clone(),
-            owner: owner.address,
+            owner: owner_address,
+            passkey: match &owner {
+                OwnerOf::Passkey(p) => Some(p.label.clone()),
+                OwnerOf::Key(_) => None,
+            },
             kind: smart.kind.as_str().to_string(),
             owners,
             threshold,
@@ -676,14 +793,10 @@ impl SmartAccounts<'_> {
     async fn build_user_op(&self, req: &UserOpRequest, raw: Option<&RawCalls>) -> Result<Built> {
         let chain_id = self.ctx.network().chain_id;
         let from = parse_address(&req.from)?;
-        let (account, owner, native, resolved) = self
+        let (account, native, resolved) = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account(&format_address(&from))?;
-                let smart = account
-                    .smart
-                    .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
-                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
                 let resolved = match raw {
                     Some(raw) => Resolved {
                         calls: raw.calls.clone(),
@@ -697,19 +810,24 @@ impl SmartAccounts<'_> {
                     },
                     None => Self::resolve_calls(&mut s.ledger, chain_id, &req.calls)?,
                 };
-                Ok((account, owner, native, resolved))
+                Ok((account, native, resolved))
             })
             .await?;
         let code = account
             .smart
             .map(|m| AccountCode::new(m.kind, m.version, chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
-        let passkey = match req.signer {
-            Some(_) if code.kind() != SmartKind::Safe => {
+        let owner = self.owner_of(&account).await?;
+        // A passkey's Safe is signed by its passkey unless another is named; that passkey
+        // signs as its setup configured it (the shared signer), any other through its proxy.
+        let passkey = match (req.signer, &owner) {
+            (Some(_), _) if code.kind() != SmartKind::Safe => {
                 return Err(SmartError::PasskeyNeedsSafe(account.address.clone()))
             }
-            Some(id) => Some(self.passkeys().signer(id).await?),
-            None => None,
+            (None, OwnerOf::Passkey(own)) => Some(own.clone()),
+            (Some(id), OwnerOf::Passkey(own)) if id == own.id => Some(own.clone()),
+            (Some(id), _) => Some(self.passkeys().signer(id).await?),
+            (None, OwnerOf::Key(_)) => None,
         };
         let call_data = code.call_data(&resolved.calls).map_err(SmartError::from)?;
         let calls = resolved.calls.clone();
@@ -894,13 +1012,13 @@ impl SmartAccounts<'_> {
         if !sponsored {
             crate::send::within_fee_ceiling(&self.ctx.network(), max_fee, &speed)?;
         }
-        let owner_address = parse_address(&owner.address)?;
+        let owner_address = owner.address()?;
         let signing = passkey.as_ref().map_or(owner_address, |p| p.address);
-        // A Safe not yet deployed is owned by the key it is made for alone: a passkey joins it
-        // by an operation of that key.
+        // A Safe not yet deployed is owned by what it is made for alone (a key, or a passkey
+        // through the shared signer): another passkey joins it by an operation of that owner.
         if let Some(p) = &passkey {
             let deployed_now = live.as_ref().map(|(d, ..)| *d);
-            if deploys || deployed_now == Some(false) {
+            if (deploys || deployed_now == Some(false)) && !owner.is_own(p) {
                 return Err(SmartError::PasskeyNotOwner {
                     account: account.address.clone(),
                     label: p.label.clone(),
@@ -922,7 +1040,7 @@ impl SmartAccounts<'_> {
                                 },
                                 None => SmartError::NotOwner {
                                     account: account.address.clone(),
-                                    owner: owner.address.clone(),
+                                    owner: format_address(&owner_address),
                                 },
                             });
                         }
@@ -950,7 +1068,14 @@ impl SmartAccounts<'_> {
             sender: from,
             nonce,
             factory: deploys.then_some(code.factory()),
-            factory_data: deploys.then(|| code.factory_data(owner_address)),
+            factory_data: match (&owner, &code) {
+                (OwnerOf::Passkey(p), AccountCode::Safe(d)) if deploys => {
+                    let pd = aa::safe::PasskeyDeployment::for_chain(chain_id)
+                        .ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+                    Some(aa::safe::passkey_create_proxy_call(d, &pd, &p.key).into())
+                }
+                _ => deploys.then(|| code.factory_data(owner_address)),
+            },
             call_data,
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: tip,
@@ -1057,7 +1182,11 @@ impl SmartAccounts<'_> {
         let sponsored = b.op.paymaster.is_some();
         UserOpQuote {
             from: b.account.address.clone(),
-            owner: b.owner.address.clone(),
+            owner: b
+                .owner
+                .address()
+                .map(|a| format_address(&a))
+                .unwrap_or_default(),
             passkey: b.passkey.as_ref().map(|p| p.label.clone()),
             calls: 1,
             deploys: b.deploys,
@@ -1199,15 +1328,7 @@ impl SmartAccounts<'_> {
         let address = parse_address(&row.address)?;
         let chain = self.ctx.chain();
         if !chain.has_code(address).await? {
-            let owner = self
-                .with_session(|s| {
-                    let smart = row
-                        .smart
-                        .ok_or_else(|| SmartError::NotSmart(row.address.clone()))?;
-                    Ok(s.ledger.account_by_id(smart.owner_account_id)?)
-                })
-                .await?;
-            return Ok((vec![parse_address(&owner.address)?], 1));
+            return Ok((vec![self.owner_of(row).await?.address()?], 1));
         }
         match self.safe_owners(address).await? {
             (Some(o), Some(t)) => Ok((o, t)),
@@ -1228,8 +1349,9 @@ impl SmartAccounts<'_> {
     }
 
     /// Makes passkey `passkey_id` an owner of the Safe `account` (its signer proxy created and
-    /// added, the threshold kept) in one user operation signed by the owner key; an owner
-    /// change, so behind two-factor when it is enrolled.
+    /// added, the threshold kept) in one user operation signed by its owner (the key, or the
+    /// passkey a passkey's Safe was made with); an owner change, so behind two-factor when it
+    /// is enrolled.
     pub(crate) async fn add_passkey_owner(
         &self,
         account: &str,
@@ -1238,6 +1360,15 @@ impl SmartAccounts<'_> {
         mfa_code: Option<String>,
     ) -> Result<Operation> {
         let row = self.safe_row(account).await?;
+        // The passkey a Safe was made with owns it already, through the shared signer.
+        if let OwnerOf::Passkey(own) = self.owner_of(&row).await? {
+            if own.id == passkey_id {
+                return Err(SmartError::PasskeyAlreadyOwns {
+                    account: row.address.clone(),
+                    label: own.label,
+                });
+            }
+        }
         let signer = self.passkeys().signer(passkey_id).await?;
         let (owners, threshold) = self.owners_of(&row).await?;
         if owners.contains(&signer.address) {
@@ -1274,7 +1405,8 @@ impl SmartAccounts<'_> {
     }
 
     /// Takes passkey `passkey_id` off the Safe `account`'s owners (the threshold lowered when
-    /// it would exceed the owners left), signed by the owner key. The last owner stays.
+    /// it would exceed the owners left), signed by its owner (as for adding). The last owner
+    /// stays.
     pub(crate) async fn remove_passkey_owner(
         &self,
         account: &str,
@@ -1283,7 +1415,12 @@ impl SmartAccounts<'_> {
         mfa_code: Option<String>,
     ) -> Result<Operation> {
         let row = self.safe_row(account).await?;
-        let signer = self.passkeys().signer(passkey_id).await?;
+        // The passkey a Safe was made with owns it as the shared signer; any other through
+        // its proxy.
+        let signer = match self.owner_of(&row).await? {
+            OwnerOf::Passkey(own) if own.id == passkey_id => own,
+            _ => self.passkeys().signer(passkey_id).await?,
+        };
         let (owners, threshold) = self.owners_of(&row).await?;
         let prev = aa::guardians::previous_in(&owners, signer.address).ok_or_else(|| {
             SmartError::PasskeyNotOwner {
@@ -1695,24 +1832,22 @@ impl SmartAccounts<'_> {
             .as_deref()
             .ok_or_else(|| SmartError::NotSmart(row.from.clone()))?;
         let previous = UserOp::from_json(json).map_err(SmartError::from)?;
-        let (account, owner, native) = self
+        let (account, native) = self
             .with_session(|s| {
                 let native = ops::native_asset(&mut s.ledger, &self.ctx.network())?;
                 let account = s.ledger.account_by_id(row.account_id)?;
-                let smart = account
-                    .smart
-                    .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
-                let owner = s.ledger.account_by_id(smart.owner_account_id)?;
-                Ok((account, owner, native))
+                Ok((account, native))
             })
             .await?;
+        let owner = self.owner_of(&account).await?;
         let code = account
             .smart
             .map(|m| AccountCode::new(m.kind, m.version, self.ctx.network().chain_id))
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
         // Signed by a passkey before: that passkey signs again.
-        let passkey = match aa::safe::contract_signer(&previous.signature) {
-            Some(address) if code.kind() == SmartKind::Safe => {
+        let passkey = match (aa::safe::contract_signer(&previous.signature), &owner) {
+            (Some(address), OwnerOf::Passkey(own)) if own.address == address => Some(own.clone()),
+            (Some(address), _) if code.kind() == SmartKind::Safe => {
                 Some(self.passkeys().signer_at(address).await?.ok_or_else(|| {
                     SmartError::Internal(format!(
                         "the operation was signed by {}, a passkey this wallet no longer has",

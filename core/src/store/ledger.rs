@@ -74,9 +74,36 @@ pub struct AccountRow {
 /// What makes an account a smart account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmartOf {
-    pub owner_account_id: i64,
+    pub owner: SmartOwner,
     pub kind: crate::primitives::aa::SmartKind,
     pub version: crate::primitives::aa::EntryPointVersion,
+}
+
+/// Who signs for a smart account it was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmartOwner {
+    /// An account of this wallet (its `accounts` id), whose key signs.
+    Key(i64),
+    /// A passkey (its `passkeys` id) configured in a Safe's setup; no key of the wallet signs.
+    Passkey(i64),
+}
+
+impl SmartOf {
+    /// The owner account whose key signs, `None` for a passkey's Safe.
+    pub fn owner_key(&self) -> Option<i64> {
+        match self.owner {
+            SmartOwner::Key(id) => Some(id),
+            SmartOwner::Passkey(_) => None,
+        }
+    }
+
+    /// The passkey a Safe was made for, `None` for a key's account.
+    pub fn passkey(&self) -> Option<i64> {
+        match self.owner {
+            SmartOwner::Key(_) => None,
+            SmartOwner::Passkey(id) => Some(id),
+        }
+    }
 }
 
 /// A row of `key_sources`, its secret still sealed.
@@ -134,7 +161,7 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 
 const ACCOUNT_COLUMNS: &str =
     "id, key_source_id, derivation_index, address, name, hidden, owner_account_id, entry_point_version, \
-     smart_kind";
+     smart_kind, passkey_id";
 
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     Ok(AccountRow {
@@ -144,23 +171,30 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
         address: r.get(3)?,
         name: r.get(4)?,
         hidden: r.get(5)?,
-        smart: match (
-            r.get::<_, Option<i64>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, Option<String>>(8)?,
-        ) {
-            (Some(owner_account_id), Some(v), Some(k)) => {
-                use crate::primitives::aa::{EntryPointVersion, SmartKind};
-                match (EntryPointVersion::parse(&v), SmartKind::parse(&k)) {
-                    (Ok(version), Some(kind)) => Some(SmartOf {
-                        owner_account_id,
-                        kind,
-                        version,
-                    }),
-                    _ => None,
+        smart: {
+            let owner = match (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<i64>>(9)?) {
+                (Some(id), _) => Some(SmartOwner::Key(id)),
+                (None, Some(id)) => Some(SmartOwner::Passkey(id)),
+                (None, None) => None,
+            };
+            match (
+                owner,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ) {
+                (Some(owner), Some(v), Some(k)) => {
+                    use crate::primitives::aa::{EntryPointVersion, SmartKind};
+                    match (EntryPointVersion::parse(&v), SmartKind::parse(&k)) {
+                        (Ok(version), Some(kind)) => Some(SmartOf {
+                            owner,
+                            kind,
+                            version,
+                        }),
+                        _ => None,
+                    }
                 }
+                _ => None,
             }
-            _ => None,
         },
     })
 }
@@ -696,7 +730,49 @@ impl Ledger {
             )?;
             Ok(AccountRow {
                 smart: Some(SmartOf {
-                    owner_account_id: owner_id,
+                    owner: SmartOwner::Key(owner_id),
+                    kind,
+                    version,
+                }),
+                ..row
+            })
+        })
+    }
+
+    /// Adds the Safe of passkey `passkey_id` (its address computed by the caller), filed under
+    /// the wallet's first key source (see V20: the column is NOT NULL; no key of it signs).
+    pub fn add_passkey_safe(
+        &mut self,
+        passkey_id: i64,
+        address: &str,
+        name: &str,
+    ) -> Result<AccountRow, LedgerError> {
+        let detail = format!("passkey Safe {address} of passkey {passkey_id}");
+        self.audited(AuditEvent::AccountAdded, &detail, |tx| {
+            let key_source_id = tx
+                .query_row("SELECT min(id) FROM key_sources", [], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })?
+                .ok_or_else(|| LedgerError::NotFound("a key source".into()))?;
+            let row = insert_account(
+                tx,
+                key_source_id,
+                &NewAccount {
+                    derivation_index: None,
+                    address,
+                    name,
+                },
+            )?;
+            let version = crate::primitives::aa::EntryPointVersion::V07;
+            let kind = crate::primitives::aa::SmartKind::Safe;
+            tx.execute(
+                "UPDATE accounts SET kind = 'smart', passkey_id = ?2, entry_point_version = ?3,
+                 smart_kind = ?4 WHERE id = ?1",
+                params![row.id, passkey_id, version.as_str(), kind.as_str()],
+            )?;
+            Ok(AccountRow {
+                smart: Some(SmartOf {
+                    owner: SmartOwner::Passkey(passkey_id),
                     kind,
                     version,
                 }),

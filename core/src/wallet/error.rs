@@ -253,7 +253,8 @@ fn accounts(e: &AccountsError) -> ErrorCode {
     match e {
         AccountsError::InvalidName
         | AccountsError::Unsupported(_)
-        | AccountsError::BackupCheck(_) => ErrorCode::InvalidInput,
+        | AccountsError::BackupCheck(_)
+        | AccountsError::SignedByPasskey(_) => ErrorCode::InvalidInput,
         AccountsError::Internal(_) => ErrorCode::Internal,
         AccountsError::Session(e) => session(e),
         AccountsError::Ledger(e) => ledger(e),
@@ -457,7 +458,7 @@ fn passkey(e: &crate::passkeys::PasskeyError) -> ErrorCode {
         P::Random => ErrorCode::Internal,
         P::NotOnNetwork(_) | P::BadFactoryAnswer => ErrorCode::Network,
         P::SignerUnknown => ErrorCode::Offline,
-        P::StillOwns { .. } => ErrorCode::Conflict,
+        P::StillOwns { .. } | P::MadeAccount { .. } => ErrorCode::Conflict,
         P::Chain(e) => chain(e),
         P::Session(e) => session(e),
         P::Ledger(e) => ledger(e),

@@ -807,6 +807,12 @@ impl Wallet {
             .await?)
     }
 
+    /// The Safe whose one owner is passkey `passkey_id` (no key of this wallet signs for it;
+    /// the caller has warned that a synced passkey is as safe as the account that syncs it).
+    pub async fn passkey_safe(&self, passkey_id: i64) -> Result<SmartAccount> {
+        Ok(self.smart().passkey_safe(passkey_id).await?)
+    }
+
     /// Takes passkey `passkey_id` off the Safe `account`'s owners.
     pub async fn safe_passkey_remove(
         &self,

@@ -22,6 +22,7 @@ texts! {
     signed_by => "Signed by", "Signiert von";
     sign_with => "Sign with", "Signieren mit";
     the_accounts_key => "The account's key", "Dem Schlüssel des Kontos";
+    its_own_passkey => "Its own passkey", "Seinem eigenen Passkey";
     gas_paid_by => "Gas paid by", "Gas bezahlt von";
     deploys => "This first operation also deploys your smart account.",
         "Diese erste Operation stellt auch Ihren Smart Account bereit.";

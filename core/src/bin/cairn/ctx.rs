@@ -54,6 +54,11 @@ impl<'a> Ctx<'a> {
             kdf: KdfParams::RELEASE,
             keychain: keychain::system_keychain(),
         })?;
+        // Passkeys need an authenticator; a CLI build has none of its own yet (a test build
+        // takes the software one when the environment asks for it).
+        if let Some(soft) = cairn_core::passkeys::soft_authenticator_from_env() {
+            wallet.set_authenticator(soft);
+        }
         Ok(Ctx {
             global,
             root,

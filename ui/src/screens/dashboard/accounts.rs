@@ -388,7 +388,8 @@ fn account_card(props: &AccountProps) -> Html {
                 <p class="badge smart-badge">{
                     match &*smart {
                         Some(s) if s.kind == "safe" => tr::safe_badge(
-                            &s.owner,
+                            // A passkey's Safe: its passkey, not the shared signer's address.
+                            s.passkey.as_deref().map_or_else(|| s.owner.clone(), crate::i18n::send::passkey_named),
                             s.threshold.map(|t| t.to_string()).unwrap_or_else(|| "?".into()),
                             s.owners.as_ref().map(|o| o.len().to_string()).unwrap_or_else(|| "?".into()),
                             if s.deployed { tr::deployed() } else { tr::not_deployed() },

@@ -245,6 +245,12 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
         .iter()
         .find(|a| a.address == from)
         .and_then(|a| a.smart.clone());
+    // A Safe made for a passkey has no owner account: its passkey signs unless another is
+    // chosen.
+    let passkey_safe = accounts
+        .list
+        .iter()
+        .any(|a| a.address == from && a.smart.is_some() && a.owner.is_none());
     let user_op = smart.is_some().then(|| {
         let mut calls = Vec::new();
         if !token.is_empty() && !approve_spender.trim().is_empty() {
@@ -448,7 +454,7 @@ pub(crate) fn send_page(props: &SendProps) -> Html {
                         if version == "safe" && !passkeys.is_empty() {
                             <label for="send-signer">{ tr::sign_with() }</label>
                             <select id="send-signer" onchange={select_field(&signer)}>
-                                <option value="" selected={signer.is_empty()}>{ tr::the_accounts_key() }</option>
+                                <option value="" selected={signer.is_empty()}>{ if passkey_safe { tr::its_own_passkey() } else { tr::the_accounts_key() } }</option>
                                 { for passkeys.iter().map(|p| html! {
                                     <option value={p.id.to_string()} selected={*signer == p.id.to_string()}>{ tr::passkey_named(&p.label) }</option>
                                 }) }

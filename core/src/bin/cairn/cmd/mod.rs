@@ -18,6 +18,7 @@ mod guard;
 mod history;
 mod mfa;
 mod network;
+mod passkey;
 mod prices;
 mod recovery;
 mod send;
@@ -50,6 +51,8 @@ pub enum Command {
     #[command(flatten)]
     Recovery(recovery::Cmd),
     #[command(flatten)]
+    Passkey(passkey::Cmd),
+    #[command(flatten)]
     Guard(guard::Cmd),
     #[command(flatten)]
     Sign(sign::Cmd),
@@ -77,6 +80,7 @@ pub async fn run(ctx: &Ctx<'_>, command: &Command) -> Result<(), CliError> {
         Command::Send(cmd) => send::run(ctx, cmd).await?,
         Command::Smart(cmd) => smart::run(ctx, cmd).await?,
         Command::Recovery(cmd) => recovery::run(ctx, cmd).await?,
+        Command::Passkey(cmd) => passkey::run(ctx, cmd).await?,
         Command::Guard(cmd) => guard::run(ctx, cmd).await?,
         Command::Sign(cmd) => sign::run(ctx, cmd).await?,
         Command::Mfa(cmd) => mfa::run(ctx, cmd).await?,
@@ -133,6 +137,7 @@ mod tests {
                 "safe",
                 "guardians",
                 "recovery",
+                "passkey",
                 "contact",
                 "denylist",
                 "assess",

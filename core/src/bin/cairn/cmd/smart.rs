@@ -34,6 +34,32 @@ pub enum SafeCmd {
         /// The Safe; the first one when absent.
         address: Option<String>,
     },
+    /// Make a passkey an owner of a Safe (one user operation signed by its owner; the
+    /// threshold stays). Afterwards `cairn smart send --passkey ID` signs with it.
+    AddPasskey {
+        /// The Safe.
+        #[arg(long)]
+        account: String,
+        /// The passkey's id (`cairn passkey list`).
+        #[arg(long)]
+        passkey: i64,
+        /// Ask the paymaster to pay the gas.
+        #[arg(long)]
+        sponsored: bool,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Take a passkey off a Safe's owners (the last owner stays).
+    RemovePasskey {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        passkey: i64,
+        #[arg(long)]
+        sponsored: bool,
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +103,10 @@ pub enum SmartCmd {
         /// Send even though the risk checks block it.
         #[arg(long)]
         override_risk: bool,
+        /// A Safe's operation signed by this passkey (its id, `cairn passkey list`) instead of
+        /// the owner key; a passkey's own Safe is signed by its passkey without it.
+        #[arg(long)]
+        passkey: Option<i64>,
     },
 }
 
@@ -110,6 +140,30 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             ctx.out.print(&safe, owners_text);
             return Ok(Done::Lock);
         }
+        Cmd::Safe(SafeCmd::AddPasskey {
+            account,
+            passkey,
+            sponsored,
+            wait,
+        }) => {
+            let op = wallet
+                .safe_passkey_add(account, *passkey, *sponsored, ctx.code()?)
+                .await?;
+            report_sent(ctx, op, *wait).await?;
+            return Ok(Done::Lock);
+        }
+        Cmd::Safe(SafeCmd::RemovePasskey {
+            account,
+            passkey,
+            sponsored,
+            wait,
+        }) => {
+            let op = wallet
+                .safe_passkey_remove(account, *passkey, *sponsored, ctx.code()?)
+                .await?;
+            report_sent(ctx, op, *wait).await?;
+            return Ok(Done::Lock);
+        }
     };
     match cmd {
         SmartCmd::Create { owner, kind } => {
@@ -133,6 +187,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
             quote,
             wait,
             override_risk,
+            passkey,
         } => {
             let mut calls = Vec::new();
             if let (Some(spec), Some(token)) = (approve, token) {
@@ -157,7 +212,7 @@ pub async fn run(ctx: &Ctx<'_>, cmd: &Cmd) -> Result<Done, CliError> {
                 speed: parse_speed(speed, None, None)?,
                 mfa_code: ctx.code()?,
                 override_risk: *override_risk,
-                signer: None,
+                signer: *passkey,
             };
             if *quote {
                 let q = wallet.quote_user_op(&request).await?;
@@ -195,7 +250,10 @@ fn line(a: &cairn_api::SmartAccount) -> String {
             "safe" => "Safe".to_string(),
             _ => format!("{} SimpleAccount", a.entry_point_version),
         },
-        a.owner,
+        match &a.passkey {
+            Some(label) => format!("passkey \"{label}\""),
+            None => a.owner.clone(),
+        },
         if a.deployed {
             "deployed"
         } else {

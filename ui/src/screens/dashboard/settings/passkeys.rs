@@ -1,7 +1,8 @@
 //! Settings → Passkeys: the passkeys of this device's authenticator (made, checked, forgotten)
 //! and which of the wallet's Safes each owns; one passkey added to or taken off a Safe's owners
-//! (a user operation signed by the account's key). Where the device has no authenticator the
-//! card says so and offers nothing it cannot do.
+//! (a user operation signed by the account's owner); a Safe of a passkey's own, made only after
+//! the user accepts what a passkey-only account risks. Where the device has no authenticator
+//! the card says so and offers nothing it cannot do.
 
 use std::collections::HashMap;
 
@@ -61,6 +62,9 @@ pub(crate) fn passkeys_card() -> Html {
     let error = use_state(|| None::<ApiError>);
     let message = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // The passkey whose own Safe is being asked for, and whether its warning was accepted.
+    let confirming = use_state(|| None::<i64>);
+    let accepted = use_state(|| false);
     let (mfa, _) = crate::hooks::use_mfa_status();
     let mfa_on = mfa.as_ref().is_some_and(|m| m.enabled);
     let has_paymaster = network.as_ref().is_some_and(|n| n.has_paymaster);
@@ -149,6 +153,63 @@ pub(crate) fn passkeys_card() -> Html {
                     }
                     Err(e) => error.set(Some(e)),
                 }
+            });
+        })
+    };
+    let ask_safe = |id: i64| {
+        let (confirming, accepted) = (confirming.clone(), accepted.clone());
+        Callback::from(move |_: MouseEvent| {
+            accepted.set(false);
+            confirming.set(Some(id));
+        })
+    };
+    let cancel_safe = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(None))
+    };
+    let toggle_accepted = {
+        let accepted = accepted.clone();
+        Callback::from(move |_: Event| accepted.set(!*accepted))
+    };
+    let make_safe = {
+        let (confirming, accepted, error, message, busy, reload) = (
+            confirming.clone(),
+            accepted.clone(),
+            error.clone(),
+            message.clone(),
+            busy.clone(),
+            reload.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let (Some(id), true) = (*confirming, *accepted) else {
+                return;
+            };
+            let (confirming, error, message, busy, reload) = (
+                confirming.clone(),
+                error.clone(),
+                message.clone(),
+                busy.clone(),
+                reload.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                let request = PasskeyRequest { id };
+                match call::<_, SmartAccount>(cmd::PASSKEY_SAFE, &Request { request: &request })
+                    .await
+                {
+                    Ok(safe) => {
+                        confirming.set(None);
+                        error.set(None);
+                        message.set(Some(tr::safe_made(format!(
+                            "{} ({})",
+                            safe.name,
+                            short(&safe.address)
+                        ))));
+                        reload.emit(());
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
             });
         })
     };
@@ -269,7 +330,19 @@ pub(crate) fn passkeys_card() -> Html {
                                 <span class="row-actions">
                                     <button class="link passkey-check" onclick={check(p.id)}>{ tr::check() }</button>
                                     <button class="link passkey-forget" onclick={forget(p.id)}>{ tr::forget() }</button>
+                                    <button class="link passkey-safe-new" onclick={ask_safe(p.id)}>{ tr::new_safe() }</button>
                                 </span>
+                            }
+                            if *confirming == Some(p.id) {
+                                <div class="notice warn" id="passkey-safe-warning" role="alertdialog" aria-labelledby="passkey-safe-warning-title">
+                                    <b id="passkey-safe-warning-title">{ tr::safe_warning_title() }</b>
+                                    <p class="small">{ tr::safe_warning() }</p>
+                                    <label class="check"><input id="passkey-safe-accept" type="checkbox" checked={*accepted} onchange={toggle_accepted.clone()} />{ tr::safe_warning_ok() }</label>
+                                    <div class="row-actions">
+                                        <button id="passkey-safe-confirm" class="secondary" disabled={*busy || !*accepted} onclick={make_safe.clone()}>{ tr::safe_make() }</button>
+                                        <button id="passkey-safe-cancel" class="link" onclick={cancel_safe.clone()}>{ tr::cancel() }</button>
+                                    </div>
+                                </div>
                             }
                         </li>
                     }) }
