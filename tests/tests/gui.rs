@@ -810,13 +810,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     )
     .unwrap();
     s.click_on("#nav-send", WAIT).await.unwrap();
-    s.wait_for("#send-from", WAIT).await.unwrap();
-    s.execute(&format!(
-        "const f = document.getElementById('send-from'); f.value = '{smart}'; \
-         f.dispatchEvent(new Event('change', {{bubbles: true}}))"
-    ))
-    .await
-    .unwrap();
+    choose_sender(&s, &smart).await;
     s.click_on("#send-sponsored", WAIT).await.unwrap();
     s.type_into(
         "#send-to",
@@ -1028,13 +1022,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     // The passkey signs a payment from the Safe: chosen in the send form, named in the review,
     // and the payee is paid on chain.
     s.click_on("#nav-send", WAIT).await.unwrap();
-    s.wait_for("#send-from", WAIT).await.unwrap();
-    s.execute(&format!(
-        "const f = document.getElementById('send-from'); f.value = '{smart}'; \
-         f.dispatchEvent(new Event('change', {{bubbles: true}}))"
-    ))
-    .await
-    .unwrap();
+    choose_sender(&s, &smart).await;
     s.wait_for("#send-signer", WAIT).await.unwrap();
     s.execute(
         "const f = document.getElementById('send-signer'); f.selectedIndex = 1; \
@@ -2033,6 +2021,29 @@ async fn change_password_repeated(s: &Session, old: &str, new: &str, repeat: &st
 
 /// Clicks Review once the form agrees the amount can be sent (it checks as the user types, and
 /// a person clicks after seeing the figures settle).
+/// Picks `address` in the send form's "From", once the accounts have loaded into it (setting a
+/// value the select does not offer yet would leave the first account chosen).
+async fn choose_sender(s: &Session, address: &str) {
+    s.wait_for("#send-from", WAIT).await.unwrap();
+    let mut chosen = json!(false);
+    for _ in 0..60 {
+        chosen = s
+            .execute(&format!(
+                "const f = document.getElementById('send-from'); \
+                 if (![...f.options].some(o => o.value === '{address}')) return false; \
+                 f.value = '{address}'; f.dispatchEvent(new Event('change', {{bubbles: true}})); \
+                 return true"
+            ))
+            .await
+            .unwrap();
+        if chosen == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(chosen, json!(true), "{address} is offered as a sender");
+}
+
 async fn click_review(s: &Session) {
     let enabled =
         "const b = document.getElementById('send-review-button'); return !!b && !b.disabled";
