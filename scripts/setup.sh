@@ -19,6 +19,8 @@ APT_PKGS=(
   clang llvm libc6-dev-arm64-cross
   # the OS-keychain test: a private D-Bus session with a Secret Service
   dbus gnome-keyring libdbus-1-dev
+  # passkeys on USB security keys (the WebAuthn plugin's CTAP2 transport finds them via udev)
+  libudev-dev
   # the dapp bridge's browser test: MetaMask's test dapp in Chromium with Cairn's extension
   chromium
 )

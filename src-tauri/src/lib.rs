@@ -2,6 +2,8 @@
 //! maps each UI command to one core call (`commands`). No wallet logic lives here.
 //! `run()` is shared by the desktop `main.rs` and the mobile entry point.
 
+#[cfg(not(target_os = "ios"))]
+mod authenticator;
 mod bridge;
 mod commands;
 mod lock;
@@ -44,6 +46,10 @@ pub fn run() {
     // Phones show notifications through Tauri's plugin; desktops through notify-rust.
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_notification::init());
+    // Passkeys on the device; driven by the shell (`authenticator.rs`), the page only answers
+    // a security key's PIN.
+    #[cfg(not(target_os = "ios"))]
+    let builder = builder.plugin(tauri_plugin_webauthn::init());
     let result = builder
         .setup(|app| {
             let state = start(app.handle())?;
@@ -193,11 +199,14 @@ fn start(app: &tauri::AppHandle) -> Result<AppState, Box<dyn std::error::Error>>
             keychain: keychain::system_keychain(),
         },
     )?;
-    // Passkeys need an authenticator: none yet on desktops (the platform plugin is still to
-    // come); a test build run by the GUI test may be given the software one.
+    // Passkeys: the platform's authenticator through the WebAuthn plugin; a test build run by
+    // the GUI test may be given the software one instead.
     if let Some(soft) = cairn_core::passkeys::soft_authenticator_from_env() {
         tracing::warn!("passkeys: the software authenticator of the test build is in use");
         device.set_authenticator(soft);
+    } else {
+        #[cfg(not(target_os = "ios"))]
+        device.set_authenticator(authenticator::PluginAuthenticator::new(app.clone()));
     }
     forward_events(app.clone(), device.wallet().subscribe());
     tracing::info!(ms = began.elapsed().as_millis() as u64, "wallet ready");

@@ -173,6 +173,15 @@ fn decoded(signature: &[u8]) -> (Vec<u8>, String, U256, U256) {
 #[tokio::test]
 async fn assertions_from_a_software_authenticator_encode_as_the_contracts_expect() {
     let mut passkey = SoftPasskey::new().await;
+    // Its `create` answer, read as the app reads a platform authenticator's: the credential
+    // and its key, for cairn.app only.
+    let made = webauthn::registration(&passkey.attestation_object, "cairn.app").unwrap();
+    assert_eq!(made.credential_id, passkey.credential_id);
+    assert_eq!((made.x, made.y), (passkey.x, passkey.y));
+    assert_eq!(
+        webauthn::registration(&passkey.attestation_object, "evil.example"),
+        Err(WebAuthnError::WrongRelyingParty)
+    );
     let mut short_seen = false;
     for i in 0..2000u32 {
         let hash = keccak256(i.to_be_bytes());

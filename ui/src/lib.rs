@@ -270,6 +270,7 @@ pub fn app() -> Html {
             </ContextProvider<LangHandle>>
             </ContextProvider<LiveHandle>>
             if start_screen { <profiles::ProfilePicker go={go.clone()} /> }
+            <components::AuthenticatorPrompt />
         </main>
     }
 }

@@ -117,6 +117,12 @@ pub mod event {
     pub const BRIDGE_LOCKED: &str = "wallet://bridge-locked";
     /// Payload: `NetworkInfo`. The active network changed.
     pub const NETWORK: &str = "wallet://network";
+    /// Payload: "waiting" (the device's authenticator was asked: the person must confirm on
+    /// it) or "done" (it answered, or gave up).
+    pub const PASSKEY: &str = "wallet://passkey";
+    /// The WebAuthn plugin's own events (a security key wants its PIN, a touch, a choice of
+    /// credential), named by the plugin.
+    pub const AUTHENTICATOR: &str = "tauri-plugin-webauthn";
 }
 
 /// How fast a send should be mined: fees from the recent fee market, or the user's own.

@@ -47,6 +47,17 @@ pub fn soft_authenticator_from_env() -> Option<Arc<dyn Authenticator>> {
     None
 }
 
+/// The challenge type of [`Authenticator::assert`], for front ends that implement one.
+pub use alloy::primitives::B256 as Challenge;
+
+/// 32 random bytes (a challenge, a user handle), from the system's generator.
+pub fn random_bytes() -> Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| PasskeyError::Random)?;
+    Ok(bytes)
+}
+
 /// The relying party Cairn's passkeys are made for (its domain serves the association files
 /// platform authenticators ask for; see docs/SECURITY.md).
 pub const RP_ID: &str = "cairn.app";
@@ -54,7 +65,7 @@ pub const RP_ID: &str = "cairn.app";
 /// Why a passkey step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PasskeyError {
-    #[error("no passkey authenticator on this device: passkeys need a platform authenticator (Touch ID, Windows Hello, Android) or a security key")]
+    #[error("no passkey authenticator Cairn can use on this device: it uses Windows Hello, Android's Credential Manager or a USB security key")]
     NoAuthenticator,
     #[error("the authenticator refused: {0}")]
     Authenticator(String),
@@ -272,10 +283,7 @@ impl Passkeys<'_> {
 
     /// One assertion over a random challenge, checked as the contracts check it.
     async fn prove(&self, credential: &[u8], x: U256, y: U256) -> Result<()> {
-        let mut challenge = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut challenge)
-            .map_err(|_| PasskeyError::Random)?;
-        let challenge = B256::from(challenge);
+        let challenge = B256::from(random_bytes()?);
         let a = self
             .authenticator()?
             .assert(RP_ID, credential, challenge)

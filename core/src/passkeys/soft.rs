@@ -57,6 +57,9 @@ pub struct SoftPasskey {
     pub credential_id: Vec<u8>,
     pub x: U256,
     pub y: U256,
+    /// What `create` answered (CBOR), for checking the core reads it as a platform's would be
+    /// read; empty for a credential read back from a CLI test's file.
+    pub attestation_object: Vec<u8>,
 }
 
 impl std::fmt::Debug for SoftPasskey {
@@ -130,6 +133,7 @@ impl SoftPasskey {
             credential_id,
             x: k.x,
             y: k.y,
+            attestation_object: Vec::new(),
         })
     }
 
@@ -180,6 +184,7 @@ impl SoftPasskey {
             x: coordinate(&attested.key, -2)?,
             y: coordinate(&attested.key, -3)?,
             credential_id: created.raw_id.to_vec(),
+            attestation_object: created.response.attestation_object.to_vec(),
             client,
             origin,
         })

@@ -4,8 +4,8 @@ use super::{formats, texts};
 
 texts! {
     title => "Passkeys", "Passkeys";
-    note => "A passkey lives in this device's authenticator (Touch ID, Windows Hello, Android, a security key) and never leaves it. Added to a Safe as an owner, it can sign that account's payments instead of the key.",
-        "Ein Passkey lebt im Authentifikator dieses Geräts (Touch ID, Windows Hello, Android, ein Sicherheitsschlüssel) und verlässt ihn nie. Als Eigentümer zu einem Safe hinzugefügt, kann er dessen Zahlungen statt des Schlüssels signieren.";
+    note => "A passkey lives in this device's authenticator (Windows Hello, Android, a USB security key) and never leaves it. Added to a Safe as an owner, it can sign that account's payments instead of the key.",
+        "Ein Passkey lebt im Authentifikator dieses Geräts (Windows Hello, Android, ein USB-Sicherheitsschlüssel) und verlässt ihn nie. Als Eigentümer zu einem Safe hinzugefügt, kann er dessen Zahlungen statt des Schlüssels signieren.";
     unavailable => "This device has no passkey authenticator Cairn can use, so passkeys cannot be made or used here.",
         "Dieses Gerät hat keinen Passkey-Authentifikator, den Cairn nutzen kann: Passkeys können hier weder erstellt noch genutzt werden.";
     none => "No passkey yet.", "Noch kein Passkey.";
@@ -30,10 +30,21 @@ texts! {
     safe_warning_ok => "I understand: only this passkey will sign for the Safe", "Ich verstehe: Nur dieser Passkey wird für den Safe signieren";
     safe_make => "Make the Safe", "Safe erstellen";
     cancel => "Cancel", "Abbrechen";
+    authenticator_title => "Your authenticator", "Ihr Authentifikator";
+    confirm_on_device => "Confirm on your authenticator: touch your security key, or follow the system's prompt (Windows Hello, the phone's screen lock).",
+        "Bestätigen Sie am Authentifikator: Berühren Sie Ihren Sicherheitsschlüssel oder folgen Sie der Aufforderung des Systems (Windows Hello, die Displaysperre des Telefons).";
+    touch_key => "Touch your security key now.", "Berühren Sie jetzt Ihren Sicherheitsschlüssel.";
+    key_blocked => "The security key refuses: its PIN or fingerprint is blocked. Reset it with its maker's tool.",
+        "Der Sicherheitsschlüssel verweigert: Seine PIN oder sein Fingerabdruck ist gesperrt. Setzen Sie ihn mit dem Werkzeug des Herstellers zurück.";
+    key_pin => "The security key's PIN", "Die PIN des Sicherheitsschlüssels";
+    wrong_pin_unknown => "Wrong PIN.", "Falsche PIN.";
+    send_pin => "Unlock the key", "Schlüssel entsperren";
+    which_passkey => "Which passkey on this key?", "Welcher Passkey auf diesem Schlüssel?";
 }
 
 formats! {
     owns(accounts) => "Owns: {accounts}", "Besitzt: {accounts}";
     last_used(when) => "last used {when}", "zuletzt benutzt {when}";
+    wrong_pin(left) => "Wrong PIN: {left} tries left.", "Falsche PIN: noch {left} Versuche.";
     safe_made(name) => "Made {name}: its first payment deploys it.", "{name} erstellt: Seine erste Zahlung stellt ihn bereit.";
 }

@@ -109,6 +109,10 @@ pub enum WebAuthnError {
     NotVerified(u8),
     #[error("the signature is not a DER-encoded P-256 signature: {0}")]
     Der(&'static str),
+    #[error("the authenticator's new credential does not hold: {0}")]
+    Attestation(&'static str),
+    #[error("the authenticator made the credential for another relying party")]
+    WrongRelyingParty,
 }
 
 pub type Result<T, E = WebAuthnError> = std::result::Result<T, E>;
@@ -302,6 +306,92 @@ pub fn verify(
     ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
         .verify(&signed_bytes(authenticator_data, client_data_json), &sig)
         .is_ok()
+}
+
+/// A new credential as an authenticator's `attestationObject` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub credential_id: Vec<u8>,
+    pub x: U256,
+    pub y: U256,
+}
+
+/// Flag of authenticator data: attested credential data follows the counter.
+const ATTESTED: u8 = 0x40;
+
+/// The most an attestation object may hold: a credential id is at most 1023 bytes, a P-256 key
+/// under 100, a certificate chain a few KiB.
+const MAX_ATTESTATION: usize = 16 * 1024;
+
+/// The credential an authenticator made (`navigator.credentials.create`'s `attestationObject`,
+/// CBOR): made for `rp_id` (its hash first in the authenticator data), the user present and
+/// verified, an ES256 P-256 key (COSE kty 2, alg -7, crv 1). The attestation statement is not
+/// checked — Cairn trusts no vendor's certificate; what it trusts is that the key then signs a
+/// fresh challenge (see `passkeys`), which nothing here can fake.
+pub fn registration(attestation_object: &[u8], rp_id: &str) -> Result<Registration> {
+    use ciborium::value::Value;
+    let bad = WebAuthnError::Attestation;
+    if attestation_object.len() > MAX_ATTESTATION {
+        return Err(bad("larger than any credential"));
+    }
+    let top: Value = ciborium::from_reader(attestation_object).map_err(|_| bad("not CBOR"))?;
+    let auth_data = top
+        .as_map()
+        .and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.as_text() == Some("authData"))
+                .and_then(|(_, v)| v.as_bytes())
+        })
+        .ok_or(bad("no authenticator data"))?;
+    // rpIdHash (32) · flags (1) · counter (4) · AAGUID (16) · id length (2) · id · COSE key
+    if auth_data.len() < 55 {
+        return Err(bad("authenticator data too short"));
+    }
+    let rp_hash = ring::digest::digest(&ring::digest::SHA256, rp_id.as_bytes());
+    if auth_data[..32] != *rp_hash.as_ref() {
+        return Err(WebAuthnError::WrongRelyingParty);
+    }
+    let flags = auth_data[32];
+    if flags & (USER_PRESENT | USER_VERIFIED) != USER_PRESENT | USER_VERIFIED {
+        return Err(WebAuthnError::NotVerified(flags));
+    }
+    if flags & ATTESTED == 0 {
+        return Err(bad("no attested credential data"));
+    }
+    let id_len = usize::from(u16::from_be_bytes([auth_data[53], auth_data[54]]));
+    if id_len == 0 || id_len > 1023 {
+        return Err(bad("credential id length"));
+    }
+    let credential_id = auth_data
+        .get(55..55 + id_len)
+        .ok_or(bad("credential id cut short"))?
+        .to_vec();
+    let key: Value = ciborium::from_reader(&auth_data[55 + id_len..])
+        .map_err(|_| bad("the public key is not CBOR"))?;
+    let key = key
+        .as_map()
+        .ok_or(bad("the public key is not a COSE key"))?;
+    let param = |label: i64| {
+        key.iter()
+            .find(|(k, _)| k.as_integer() == Some(label.into()))
+            .map(|(_, v)| v)
+    };
+    let int = |label: i64| param(label).and_then(|v| v.as_integer()).map(i128::from);
+    if int(1) != Some(2) || int(3) != Some(-7) || int(-1) != Some(1) {
+        return Err(bad("not an ES256 P-256 key"));
+    }
+    let coordinate = |label: i64| {
+        param(label)
+            .and_then(|v| v.as_bytes())
+            .filter(|b| b.len() == 32)
+            .map(|b| U256::from_be_slice(b))
+            .ok_or(bad("a coordinate of the key"))
+    };
+    Ok(Registration {
+        credential_id,
+        x: coordinate(-2)?,
+        y: coordinate(-3)?,
+    })
 }
 
 #[cfg(test)]
@@ -502,7 +592,125 @@ mod tests {
         assert_eq!(&no_precompile.verifiers().to_be_bytes::<22>()[..2], &[0, 0]);
     }
 
+    /// An attestation object as an authenticator answers `create`: "none" attestation, the
+    /// authenticator data with the attested credential, the key as COSE.
+    fn attestation(
+        flags: u8,
+        rp: &str,
+        id: &[u8],
+        cose: &[(i64, ciborium::value::Value)],
+    ) -> Vec<u8> {
+        use ciborium::value::Value;
+        let mut d = ring::digest::digest(&ring::digest::SHA256, rp.as_bytes())
+            .as_ref()
+            .to_vec();
+        d.push(flags);
+        d.extend_from_slice(&0u32.to_be_bytes());
+        d.extend_from_slice(&[0u8; 16]);
+        d.extend_from_slice(&(id.len() as u16).to_be_bytes());
+        d.extend_from_slice(id);
+        let key = Value::Map(
+            cose.iter()
+                .map(|(l, v)| (Value::Integer((*l).into()), v.clone()))
+                .collect(),
+        );
+        ciborium::into_writer(&key, &mut d).unwrap();
+        let top = Value::Map(vec![
+            (Value::Text("fmt".into()), Value::Text("none".into())),
+            (Value::Text("attStmt".into()), Value::Map(vec![])),
+            (Value::Text("authData".into()), Value::Bytes(d)),
+        ]);
+        let mut out = Vec::new();
+        ciborium::into_writer(&top, &mut out).unwrap();
+        out
+    }
+
+    fn es256(x: U256, y: U256) -> Vec<(i64, ciborium::value::Value)> {
+        use ciborium::value::Value;
+        vec![
+            (1, Value::Integer(2.into())),
+            (3, Value::Integer((-7).into())),
+            (-1, Value::Integer(1.into())),
+            (-2, Value::Bytes(x.to_be_bytes::<32>().to_vec())),
+            (-3, Value::Bytes(y.to_be_bytes::<32>().to_vec())),
+        ]
+    }
+
+    #[test]
+    fn a_new_credential_is_read_from_its_attestation_and_checked() {
+        let k = key();
+        let (x, y) = xy(&k);
+        let id = [0xc4u8; 20];
+        let flags = USER_PRESENT | USER_VERIFIED | ATTESTED;
+        let made = registration(
+            &attestation(flags, "cairn.app", &id, &es256(x, y)),
+            "cairn.app",
+        )
+        .unwrap();
+        assert_eq!(
+            made,
+            Registration {
+                credential_id: id.to_vec(),
+                x,
+                y
+            }
+        );
+        // Made for another site, or without the user verified, or without the credential.
+        assert_eq!(
+            registration(
+                &attestation(flags, "evil.example", &id, &es256(x, y)),
+                "cairn.app"
+            ),
+            Err(WebAuthnError::WrongRelyingParty)
+        );
+        assert_eq!(
+            registration(
+                &attestation(USER_PRESENT | ATTESTED, "cairn.app", &id, &es256(x, y)),
+                "cairn.app"
+            ),
+            Err(WebAuthnError::NotVerified(USER_PRESENT | ATTESTED))
+        );
+        assert!(matches!(
+            registration(
+                &attestation(USER_PRESENT | USER_VERIFIED, "cairn.app", &id, &es256(x, y)),
+                "cairn.app"
+            ),
+            Err(WebAuthnError::Attestation(_))
+        ));
+        // Another algorithm (EdDSA), a short coordinate, no id, no CBOR at all.
+        let mut eddsa = es256(x, y);
+        eddsa[1].1 = ciborium::value::Value::Integer((-8).into());
+        let mut short = es256(x, y);
+        short[3].1 = ciborium::value::Value::Bytes(vec![1; 31]);
+        for bad in [
+            attestation(flags, "cairn.app", &id, &eddsa),
+            attestation(flags, "cairn.app", &id, &short),
+            attestation(flags, "cairn.app", &[], &es256(x, y)),
+            b"not cbor".to_vec(),
+            vec![0u8; MAX_ATTESTATION + 1],
+        ] {
+            assert!(
+                matches!(
+                    registration(&bad, "cairn.app"),
+                    Err(WebAuthnError::Attestation(_))
+                ),
+                "{:?}",
+                registration(&bad, "cairn.app")
+            );
+        }
+        // Cut anywhere, it is refused, never a panic.
+        let whole = attestation(flags, "cairn.app", &id, &es256(x, y));
+        for end in 0..whole.len() {
+            assert!(registration(&whole[..end], "cairn.app").is_err());
+        }
+    }
+
     proptest! {
+        #[test]
+        fn registration_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = registration(&bytes, "cairn.app");
+        }
+
         #[test]
         fn der_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
             let _ = der_to_rs(&bytes);
