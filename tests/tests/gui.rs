@@ -1071,7 +1071,7 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     }
     assert_eq!(paid["result"], "0x6f05b59d3b20000", "0.5 ETH paid: {paid}");
 
-    // And taken off again (the recovery below replaces the Safe's single owner).
+    // And taken off again (the Safe's owner key signs it).
     s.click_on("#nav-settings", WAIT).await.unwrap();
     s.click_on("#passkey-off-safe", WAIT).await.unwrap();
     s.wait_for_text("#passkey-message", Duration::from_secs(60), |t| {

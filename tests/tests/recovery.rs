@@ -899,3 +899,93 @@ async fn a_passkey_guardian_approves_a_recovery() {
         "pending"
     );
 }
+
+/// A Safe owned by its key and a passkey loses the key: the recovery replaces the key alone
+/// (the request names it and the passkey before it in the Safe's list), the passkey stays an
+/// owner and still pays from the account, and the new device holds it too.
+#[tokio::test]
+async fn a_recovery_replaces_the_lost_key_and_keeps_the_passkey() {
+    use cairn_tests::passkey::SoftAuthenticator;
+    use std::sync::Arc;
+
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let url = e.rpc_url.clone();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (owner_w, owner_key, account) = wallet(dirs[0].path(), &e).await;
+    let (g1, g1_key, _) = wallet(dirs[1].path(), &e).await;
+    let (new_w, new_key, new_safe) = wallet(dirs[2].path(), &e).await;
+
+    owner_w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let phone = owner_w.passkey_add("Phone").await.unwrap();
+    let joined = owner_w
+        .safe_passkey_add(&account, phone.id, true, None)
+        .await
+        .unwrap();
+    wait_state(&owner_w, joined.id, "confirmed").await;
+    let set = owner_w
+        .set_guardians(&GuardianRequest {
+            account: account.clone(),
+            guardians: vec![g1_key.clone()],
+            threshold: 1,
+            delay_secs: Some(3600),
+            sponsored: true,
+            mfa_code: None,
+        })
+        .await
+        .unwrap();
+    wait_state(&owner_w, set.id, "confirmed").await;
+    w_fund(&owner_w, &account, "1").await;
+    let owners_before = owner_w
+        .smart_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == account)
+        .unwrap()
+        .owners
+        .unwrap();
+    assert_eq!(owners_before.len(), 2, "{owners_before:?}");
+    let passkey_signer = owners_before
+        .iter()
+        .find(|o| **o != owner_key)
+        .unwrap()
+        .clone();
+
+    let request = new_w.recovery_request(&account, None, None).await.unwrap();
+    let review = g1.recovery_review(&request).await.unwrap();
+    assert!(review.checked, "{review:?}");
+    assert_eq!(review.old_owner, owner_key, "the key is what is replaced");
+    let approval = g1.recovery_approve(&request, None).await.unwrap();
+    let scheduled = new_w
+        .recovery_submit(&request, &[approval], &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, scheduled.id, "confirmed").await;
+    time_passes(&url, 3601).await;
+    let run = new_w
+        .recovery_execute(&request, &new_safe, true)
+        .await
+        .unwrap();
+    wait_state(&new_w, run.id, "confirmed").await;
+    let status = new_w.recovery_status(&request).await.unwrap();
+    assert_eq!(status.state, "done");
+    let mut owners = status.owners.clone();
+    owners.sort();
+    let mut expected = vec![passkey_signer.clone(), new_key.clone()];
+    expected.sort();
+    assert_eq!(owners, expected, "the key replaced, the passkey kept");
+    assert!(status.adopted);
+
+    // The passkey still pays from the account.
+    let mut paid = pay(
+        &account,
+        "0x000000000000000000000000000000000000b0b0",
+        "0.1",
+    );
+    paid.signer = Some(phone.id);
+    let sent = owner_w.send_user_op(&paid).await.unwrap();
+    let done = wait_state(&owner_w, sent.id, "confirmed").await;
+    assert!(done.error.is_none(), "{done:?}");
+}

@@ -398,8 +398,9 @@ impl Passkeys<'_> {
         let chain_id = self.ctx.network().chain_id;
         let d =
             PasskeyDeployment::for_chain(chain_id).ok_or(PasskeyError::NotOnNetwork(chain_id))?;
+        // A read (the account list asks it too): not activity.
         let row = self
-            .with_session(|s| Ok(s.ledger.passkey(id)?))
+            .with_session_quiet(|s| Ok(s.ledger.passkey(id)?))
             .await?
             .ok_or(PasskeyError::NotFound(id))?;
         let key = key_on(&row, chain_id)?;

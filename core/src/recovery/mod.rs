@@ -220,13 +220,31 @@ impl Recovery<'_> {
         Ok(safe::decode_owners(&bytes))
     }
 
-    /// The one owner a recovery replaces (Cairn makes single-owner Safes).
-    fn single_owner(owners: &[Address]) -> Result<Address> {
-        match owners {
-            [owner] => Ok(*owner),
-            _ => Err(RecoveryError::Invalid(
-                "the account has several owners: recovery replaces a single owner".into(),
+    /// The owner a recovery replaces, and the one before it in the Safe's list: a Safe's one
+    /// owner (its key, or a passkey's shared signer when the passkey is what was lost); beside
+    /// passkeys (contracts: signer proxies, the shared signer), the one key, and the passkeys
+    /// stay. A Safe with several keys is refused: which one was lost is not the wallet's guess.
+    async fn owner_to_replace(&self, owners: &[Address]) -> Result<(Address, Address)> {
+        if let [owner] = owners {
+            return Ok((guardians::SENTINEL, *owner));
+        }
+        let mut keys = Vec::new();
+        for owner in owners {
+            if !self.ctx.chain().has_code(*owner).await.map_err(offline)? {
+                keys.push(*owner);
+            }
+        }
+        match keys[..] {
+            [key] => Ok((
+                guardians::previous_in(owners, key).unwrap_or(guardians::SENTINEL),
+                key,
             )),
+            _ => Err(RecoveryError::Invalid(format!(
+                "the account has {} owners, {} of them keys: recovery replaces the one key beside \
+                 its passkeys",
+                owners.len(),
+                keys.len()
+            ))),
         }
     }
 
@@ -548,7 +566,7 @@ impl Recovery<'_> {
             .owners_of(account)
             .await?
             .ok_or_else(|| RecoveryError::Mismatch("the account's owners".into()))?;
-        let owner = Self::single_owner(&owners)?;
+        let (prev_owner, owner) = self.owner_to_replace(&owners).await?;
         let guardian_nonce = self
             .read_word(g.guardian_safe, &guardians::nonce_call())
             .await?;
@@ -559,6 +577,7 @@ impl Recovery<'_> {
             guardian_safe: g.guardian_safe,
             guardian_nonce,
             owner,
+            prev_owner,
             delay_secs: g.delay_secs,
         })
         .map_err(|e| RecoveryError::BadRequest(e.to_string()))
@@ -606,7 +625,7 @@ impl Recovery<'_> {
                 timelock: kit.timelock,
                 guardian_safe: kit.guardian_safe,
                 guardian_nonce: kit.guardian_nonce,
-                prev_owner: guardians::SENTINEL,
+                prev_owner: kit.prev_owner,
                 old_owner: kit.owner,
                 new_owner,
                 salt: random_salt()?,
@@ -653,7 +672,7 @@ impl Recovery<'_> {
                 format_address(&account)
             )));
         }
-        let old_owner = Self::single_owner(&owners)?;
+        let (prev_owner, old_owner) = self.owner_to_replace(&owners).await?;
         let nonce = self
             .read_word(g.guardian_safe, &guardians::nonce_call())
             .await?;
@@ -663,7 +682,7 @@ impl Recovery<'_> {
             timelock: g.timelock,
             guardian_safe: g.guardian_safe,
             guardian_nonce: nonce,
-            prev_owner: guardians::SENTINEL,
+            prev_owner,
             old_owner,
             new_owner,
             salt: random_salt()?,

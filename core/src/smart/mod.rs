@@ -420,8 +420,9 @@ impl<'a> SmartAccounts<'a> {
             .smart
             .ok_or_else(|| SmartError::NotSmart(account.address.clone()))?;
         match smart.owner {
+            // A read (the account list asks it too): not activity.
             SmartOwner::Key(id) => Ok(OwnerOf::Key(
-                self.with_session(|s| Ok(s.ledger.account_by_id(id)?))
+                self.with_session_quiet(|s| Ok(s.ledger.account_by_id(id)?))
                     .await?,
             )),
             SmartOwner::Passkey(id) => {

@@ -235,7 +235,15 @@ pub struct RecoveryKit {
     pub guardian_nonce: U256,
     /// The owner a recovery replaces.
     pub owner: Address,
+    /// The owner before it in the Safe's list (a passkey added later sits before the key);
+    /// kits written before passkeys could own a Safe have none: the first.
+    #[serde(default = "sentinel")]
+    pub prev_owner: Address,
     pub delay_secs: u64,
+}
+
+fn sentinel() -> Address {
+    SENTINEL
 }
 
 /// A request to replace an owner of `account`, as it travels to the guardians (a file, a QR
