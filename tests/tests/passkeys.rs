@@ -882,6 +882,42 @@ async fn a_passkey_only_safe_is_made_pays_and_hands_over_to_a_second_passkey() {
         eth_balance(&e.rpc_url, PAYEE).await,
         paid_before + wei("0.1")
     );
+
+    // On a network without Safe's passkey contracts the Safe is still listed (its passkey
+    // named, its owners unknown there) and refuses to send, in words.
+    let away = cairn_tests::devnet::BareAnvil::start(424242).await.unwrap();
+    w.add_network(&cairn_api::NetworkSpec {
+        chain_id: 424242,
+        name: "Away".into(),
+        currency_symbol: "AWY".into(),
+        currency_decimals: 18,
+        rpc_urls: vec![away.url.clone()],
+        bundler_url: None,
+        paymaster_url: None,
+        explorer_api_url: None,
+        confirmations: 1,
+        fee_ceiling_gwei: None,
+        ws_url: None,
+        log_span_blocks: None,
+    })
+    .await
+    .unwrap();
+    w.use_network(424242).await.unwrap();
+    let there = w
+        .smart_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.address == safe)
+        .expect("listed on every network");
+    assert_eq!(there.passkey.as_deref(), Some("Phone"));
+    assert!(!there.deployed);
+    let err = w
+        .send_user_op(&pay_from(&safe, PAYEE, "0.1", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    assert!(err.to_string().contains("not known here"), "{err}");
 }
 
 /// The same through the `cairn` command line, each command a process of its own (the software

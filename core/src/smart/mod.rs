@@ -626,8 +626,22 @@ impl SmartAccounts<'_> {
         let known = self
             .with_session_quiet(|s| Ok(s.ledger.is_deployed(row.id, chain_id)?))
             .await?;
-        let owner = self.owner_of(row).await?;
-        let owner_address = format_address(&owner.address()?);
+        // Who it was made with, as shown: a passkey's Safe on a network without the passkey
+        // contracts still lists (its shared signer unknown there), it just cannot send.
+        let (owner_address, passkey) = match smart.owner {
+            SmartOwner::Key(_) => (format_address(&self.owner_of(row).await?.address()?), None),
+            SmartOwner::Passkey(id) => {
+                let label = self
+                    .with_session_quiet(|s| Ok(s.ledger.passkey(id)?))
+                    .await?
+                    .map(|p| p.label)
+                    .unwrap_or_default();
+                let shared = aa::safe::PasskeyDeployment::for_chain(chain_id)
+                    .map(|d| format_address(&d.shared_signer))
+                    .unwrap_or_default();
+                (shared, Some(label))
+            }
+        };
         let network = self.ctx.network();
         let chain = self.ctx.chain();
         let address = parse_address(&row.address)?;
@@ -648,16 +662,14 @@ impl SmartAccounts<'_> {
                     threshold,
                 )
             }
+            _ if owner_address.is_empty() => (None, None),
             _ => (Some(vec![owner_address.clone()]), Some(1)),
         };
         Ok(SmartAccount {
             address: row.address.clone(),
             name: row.name.clone(),
             owner: owner_address,
-            passkey: match &owner {
-                OwnerOf::Passkey(p) => Some(p.label.clone()),
-                OwnerOf::Key(_) => None,
-            },
+            passkey,
             kind: smart.kind.as_str().to_string(),
             owners,
             threshold,
