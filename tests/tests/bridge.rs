@@ -871,6 +871,41 @@ async fn a_dapp_calls_contracts_and_batches_atomically_from_a_smart_account() {
     assert!(ok, "viem signs as the deployed Safe: {lines:?}");
 }
 
+/// A Safe only a passkey signs for, shown to viem: viem's own verifiers accept its message and
+/// typed-data signatures before the Safe exists (ERC-6492 with the passkey Safe's deployment:
+/// the Safe asks the shared signer, which checks the WebAuthn assertion against the key in the
+/// Safe's storage) and after (ERC-1271); its two calls are one user operation the passkey signs.
+#[tokio::test]
+async fn viem_verifies_a_passkey_safes_signatures_and_its_calls_are_signed_by_the_passkey() {
+    use cairn_tests::passkey::SoftAuthenticator;
+    cairn_tests::init_tls();
+    let devnet = Devnet::start(Peers::Full).expect("devnet");
+    let e = devnet.endpoints.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _me) = new_wallet(dir.path(), stack_network(&e)).await;
+    let w = Arc::new(w);
+    w.set_authenticator(Arc::new(SoftAuthenticator::default()));
+    let phone = w.passkey_add("Phone").await.unwrap();
+    let safe = w.passkey_safe(phone.id).await.unwrap().address;
+    w.devnet_fund(&safe, "1").await.unwrap();
+    w.sync_once().await.unwrap();
+    let url = w.bridge_start(0).await.unwrap().url.unwrap();
+    let token = w.bridge_token_add("viem").await.unwrap().token.unwrap();
+
+    let answering = approver_sharing(w.clone(), vec![safe.clone()]);
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "sign").await;
+    assert!(ok, "viem verifies the undeployed passkey Safe: {lines:?}");
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "calls").await;
+    assert!(ok, "viem calls: {lines:?}");
+    let (ok, lines) = client("viem-client.mjs", &url, &token, "sign").await;
+    answering.abort();
+    assert!(ok, "viem verifies the deployed passkey Safe: {lines:?}");
+    let ops = w.operations(10).await.unwrap();
+    let from_safe: Vec<_> = ops.iter().filter(|o| o.from == safe).collect();
+    assert_eq!(from_safe.len(), 1, "one user operation: {from_safe:?}");
+    assert_eq!(from_safe[0].state, "confirmed", "{from_safe:?}");
+}
+
 #[tokio::test]
 async fn over_websocket_callers_are_checked_at_the_handshake_and_told_of_changes() {
     use futures_util::{SinkExt, StreamExt};

@@ -60,9 +60,26 @@ pub struct Shared {
     rates: server::Rates,
     /// When each caller last had the user asked to unlock.
     asked_unlock: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// The device's passkey authenticator (set by the front end): a passkey's Safe signs what
+    /// apps ask of it with it, as the window's sends do.
+    authenticator: std::sync::RwLock<Option<Arc<dyn crate::passkeys::Authenticator>>>,
 }
 
 impl Shared {
+    pub(crate) fn set_authenticator(&self, a: Arc<dyn crate::passkeys::Authenticator>) {
+        *self
+            .authenticator
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(a);
+    }
+
+    pub(crate) fn authenticator(&self) -> Option<Arc<dyn crate::passkeys::Authenticator>> {
+        self.authenticator
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn allow(&self, key: &str, cost: usize) -> bool {
         self.rates.allow(key, cost)
     }

@@ -705,18 +705,13 @@ impl Bridge<'_> {
                 "a SimpleAccount cannot sign messages others can check (it has no ERC-1271): sign with a Safe or with its owner's key",
             ));
         }
-        // A passkey's Safe would need the passkey's WebAuthn signature in Safe's message
-        // format, and its undeployed form the shared signer's setup: not offered yet.
-        let Some(owner_id) = smart.owner_key() else {
-            return Err(fail(
-                UNSUPPORTED,
-                "a passkey's Safe cannot sign messages here yet: sign with an account whose key this wallet holds",
-            ));
-        };
         let chain_id = self.ctx.network().chain_id;
         let safe = parse_address(account).map_err(|e| fail(INVALID_PARAMS, e.to_string()))?;
         let message =
             crate::primitives::aa::guardians::safe_message_hash(chain_id, safe, hash.as_slice());
+        let Some(owner_id) = smart.owner_key() else {
+            return self.as_passkey_safe(&row, safe, message).await.map(Some);
+        };
         let (signature, owner) = self
             .with_session(|s| {
                 let owner = s.ledger.account_by_id(owner_id)?;
@@ -739,6 +734,58 @@ impl Bridge<'_> {
             alloy::primitives::Bytes::from(signature),
         ));
         Ok(Some(format!("0x{}{}", hex::encode(wrapped), ERC6492_MAGIC)))
+    }
+
+    /// A passkey's Safe's signature of its `SafeMessage` hash: the passkey's assertion over it,
+    /// as the contract signature of the shared signer its setup configured (the Safe's
+    /// ERC-1271 asks that signer, which checks it against the key in the Safe's storage);
+    /// wrapped per ERC-6492 with the passkey Safe's deployment while it has no code.
+    async fn as_passkey_safe(
+        &self,
+        row: &crate::store::ledger::AccountRow,
+        safe: alloy::primitives::Address,
+        message: alloy::primitives::B256,
+    ) -> Result<String, RpcFail> {
+        use crate::primitives::aa::{guardians, safe as safe_kind};
+        let id = row
+            .smart
+            .and_then(|m| m.passkey())
+            .ok_or_else(|| fail(INTERNAL, "not a passkey's Safe"))?;
+        let passkeys = crate::passkeys::Passkeys {
+            ctx: self.ctx,
+            authenticator: self.shared.authenticator(),
+        };
+        let signer = passkeys
+            .shared_signer(id)
+            .await
+            .map_err(|e| fail(UNSUPPORTED, e.to_string()))?;
+        // No authenticator here: the app is told the method cannot be served; one that
+        // refused or timed out: as the user declining.
+        let webauthn = passkeys.sign(&signer, message).await.map_err(|e| match e {
+            crate::passkeys::PasskeyError::NoAuthenticator => fail(UNSUPPORTED, e.to_string()),
+            e => fail(REJECTED, e.to_string()),
+        })?;
+        let signature = guardians::signature_blob(&[(
+            signer.address,
+            guardians::GuardianSig::Contract(webauthn),
+        )]);
+        if self.ctx.chain().has_code(safe).await.unwrap_or(false) {
+            return Ok(format!("0x{}", hex::encode(signature)));
+        }
+        let chain_id = self.ctx.network().chain_id;
+        let d = safe_kind::SafeDeployment::for_chain(chain_id);
+        let p = safe_kind::PasskeyDeployment::for_chain(chain_id)
+            .ok_or_else(|| fail(UNSUPPORTED, "no passkey contracts on this network"))?;
+        let wrapped = alloy::sol_types::SolValue::abi_encode_params(&(
+            d.proxy_factory,
+            alloy::primitives::Bytes::from(safe_kind::passkey_create_proxy_call(
+                &d,
+                &p,
+                &signer.key,
+            )),
+            alloy::primitives::Bytes::from(signature),
+        ));
+        Ok(format!("0x{}{}", hex::encode(wrapped), ERC6492_MAGIC))
     }
 
     /// What the calls would do, for the card the user approves from: the simulation and the
@@ -929,6 +976,7 @@ impl Bridge<'_> {
                 needs_code: Some("contract calls a dapp asked for"),
             };
             return SmartAccounts::new(self.ctx)
+                .with_authenticator(self.shared.authenticator())
                 .send_raw_calls(&req, &raw)
                 .await
                 .map_err(internal);
@@ -1211,6 +1259,7 @@ impl Bridge<'_> {
             let mut op = crate::smart::payment_as_user_op(from.to_string(), req);
             op.sponsored = self.ctx.network().paymaster_url.is_some();
             return SmartAccounts::new(self.ctx)
+                .with_authenticator(self.shared.authenticator())
                 .send_user_op(&op)
                 .await
                 .map_err(internal);

@@ -73,10 +73,9 @@ pub struct DoctorReport {
 #[derive(Debug, Clone)]
 pub struct Wallet {
     ctx: Arc<Ctx>,
-    /// The dapp bridge's listener and waiting requests (off until started).
+    /// The dapp bridge's listener and waiting requests (off until started), and the device's
+    /// passkey authenticator, which the bridge's calls need as much as the window's.
     bridge: Arc<crate::bridge::Shared>,
-    /// Where passkeys live on this device, as the front end says (none until it does).
-    authenticator: Arc<std::sync::RwLock<Option<Arc<dyn crate::passkeys::Authenticator>>>>,
 }
 
 impl Drop for Wallet {
@@ -98,7 +97,6 @@ impl Wallet {
         Ok(Wallet {
             ctx: Arc::new(Ctx::new(config)?),
             bridge: Arc::default(),
-            authenticator: Arc::default(),
         })
     }
 
@@ -744,22 +742,16 @@ impl Wallet {
 
     /// The passkey authenticator of this device (a platform one through the app's plugin, a
     /// security key; a software one in tests). Without one, passkey steps say there is none.
+    /// It is kept with the bridge's shared state, whose calls (an app's send or signature from
+    /// a passkey's Safe) need it as much as the window's.
     pub fn set_authenticator(&self, authenticator: Arc<dyn crate::passkeys::Authenticator>) {
-        let mut slot = self
-            .authenticator
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        *slot = Some(authenticator);
+        self.bridge.set_authenticator(authenticator);
     }
 
     fn passkeys(&self) -> crate::passkeys::Passkeys<'_> {
         crate::passkeys::Passkeys {
             ctx: &self.ctx,
-            authenticator: self
-                .authenticator
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone(),
+            authenticator: self.bridge.authenticator(),
         }
     }
 
