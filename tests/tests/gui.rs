@@ -1519,9 +1519,28 @@ async fn create_wallet_see_address_and_balance_in_the_window() {
     .await
     .unwrap();
     s.click_on("#hidden-accounts summary", WAIT).await.unwrap();
-    s.click_on("#hidden-accounts .account-show", WAIT)
-        .await
-        .unwrap();
+    // A fresh-clone run once found the list closed again when it clicked (the accounts had
+    // re-rendered it between the two clicks: "element not interactable"): it is opened again
+    // and the click repeated, a few times at most.
+    let mut clicked = Err(String::new());
+    for _ in 0..10 {
+        match s.click_on("#hidden-accounts .account-show", WAIT).await {
+            Ok(()) => {
+                clicked = Ok(());
+                break;
+            }
+            Err(e) => {
+                clicked = Err(format!("{e:?}"));
+                s.execute(
+                    "const d = document.getElementById('hidden-accounts'); if (d) d.open = true;",
+                )
+                .await
+                .unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+    clicked.expect("the hidden account's Show");
     let deadline = std::time::Instant::now() + WAIT;
     while s.find("#hidden-accounts").await.unwrap().is_some() {
         assert!(std::time::Instant::now() < deadline, "still hidden");
