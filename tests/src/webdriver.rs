@@ -221,13 +221,28 @@ impl Session {
             })),
         )
         .await?;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{}/click", el.0),
-            Some(json!({})),
-        )
-        .await
-        .map(|_| ())
+        // Something passing over the element (a notice sliding in, a card re-rendering) makes
+        // the click land elsewhere: WebDriver refuses it rather than click the wrong thing, and
+        // a person would wait a moment and click again — so does this, for up to 3 s.
+        let mut tries = 0;
+        loop {
+            match self
+                .cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{}/click", el.0),
+                    Some(json!({})),
+                )
+                .await
+            {
+                Err(WebDriverError::Protocol { error, .. })
+                    if error == "element click intercepted" && tries < 10 =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                other => return other.map(|_| ()),
+            }
+        }
     }
 
     pub async fn type_text(&self, el: &Element, text: &str) -> Result<(), WebDriverError> {
