@@ -227,14 +227,7 @@ impl Passkeys<'_> {
     /// network (as the node says), since the wallet could then no longer sign with it there.
     pub(crate) async fn remove(&self, id: i64, owned: &[String]) -> Result<()> {
         let (row, made) = self
-            .with_session(|s| {
-                let made = s
-                    .ledger
-                    .accounts(true)?
-                    .into_iter()
-                    .find(|a| a.smart.and_then(|m| m.passkey()) == Some(id));
-                Ok((s.ledger.passkey(id)?, made))
-            })
+            .with_session(|s| Ok((s.ledger.passkey(id)?, s.ledger.passkey_safe(id)?)))
             .await?;
         let row = row.ok_or(PasskeyError::NotFound(id))?;
         if let Some(account) = made {

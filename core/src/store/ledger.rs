@@ -661,6 +661,50 @@ impl Ledger {
     }
 }
 
+/// A smart account's row: inserted, then marked smart with its owner (an owner account or a
+/// passkey), kind and EntryPoint version. `key_source_id` is the owner's; for a passkey's Safe,
+/// `None` files it under the wallet's first key source.
+fn insert_smart_account(
+    tx: &Transaction<'_>,
+    key_source_id: Option<i64>,
+    address: &str,
+    name: &str,
+    smart: SmartOf,
+) -> Result<AccountRow, LedgerError> {
+    let key_source_id = match key_source_id {
+        Some(id) => id,
+        None => tx
+            .query_row("SELECT min(id) FROM key_sources", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })?
+            .ok_or_else(|| LedgerError::NotFound("a key source".into()))?,
+    };
+    let row = insert_account(
+        tx,
+        key_source_id,
+        &NewAccount {
+            derivation_index: None,
+            address,
+            name,
+        },
+    )?;
+    tx.execute(
+        "UPDATE accounts SET kind = 'smart', owner_account_id = ?2, passkey_id = ?3,
+         entry_point_version = ?4, smart_kind = ?5 WHERE id = ?1",
+        params![
+            row.id,
+            smart.owner_key(),
+            smart.passkey(),
+            smart.version.as_str(),
+            smart.kind.as_str()
+        ],
+    )?;
+    Ok(AccountRow {
+        smart: Some(smart),
+        ..row
+    })
+}
+
 fn insert_account(
     tx: &Transaction<'_>,
     key_source_id: i64,
@@ -711,31 +755,14 @@ impl Ledger {
             version.as_str(),
             owner.address
         );
-        let owner_id = owner.id;
+        let smart = SmartOf {
+            owner: SmartOwner::Key(owner.id),
+            kind,
+            version,
+        };
         let key_source_id = owner.key_source_id;
         self.audited(AuditEvent::AccountAdded, &detail, |tx| {
-            let row = insert_account(
-                tx,
-                key_source_id,
-                &NewAccount {
-                    derivation_index: None,
-                    address,
-                    name,
-                },
-            )?;
-            tx.execute(
-                "UPDATE accounts SET kind = 'smart', owner_account_id = ?2, entry_point_version = ?3,
-                 smart_kind = ?4 WHERE id = ?1",
-                params![row.id, owner_id, version.as_str(), kind.as_str()],
-            )?;
-            Ok(AccountRow {
-                smart: Some(SmartOf {
-                    owner: SmartOwner::Key(owner_id),
-                    kind,
-                    version,
-                }),
-                ..row
-            })
+            insert_smart_account(tx, Some(key_source_id), address, name, smart)
         })
     }
 
@@ -748,37 +775,26 @@ impl Ledger {
         name: &str,
     ) -> Result<AccountRow, LedgerError> {
         let detail = format!("passkey Safe {address} of passkey {passkey_id}");
+        let smart = SmartOf {
+            owner: SmartOwner::Passkey(passkey_id),
+            kind: crate::primitives::aa::SmartKind::Safe,
+            version: crate::primitives::aa::EntryPointVersion::V07,
+        };
         self.audited(AuditEvent::AccountAdded, &detail, |tx| {
-            let key_source_id = tx
-                .query_row("SELECT min(id) FROM key_sources", [], |r| {
-                    r.get::<_, Option<i64>>(0)
-                })?
-                .ok_or_else(|| LedgerError::NotFound("a key source".into()))?;
-            let row = insert_account(
-                tx,
-                key_source_id,
-                &NewAccount {
-                    derivation_index: None,
-                    address,
-                    name,
-                },
-            )?;
-            let version = crate::primitives::aa::EntryPointVersion::V07;
-            let kind = crate::primitives::aa::SmartKind::Safe;
-            tx.execute(
-                "UPDATE accounts SET kind = 'smart', passkey_id = ?2, entry_point_version = ?3,
-                 smart_kind = ?4 WHERE id = ?1",
-                params![row.id, passkey_id, version.as_str(), kind.as_str()],
-            )?;
-            Ok(AccountRow {
-                smart: Some(SmartOf {
-                    owner: SmartOwner::Passkey(passkey_id),
-                    kind,
-                    version,
-                }),
-                ..row
-            })
+            insert_smart_account(tx, None, address, name, smart)
         })
+    }
+
+    /// The Safe made for passkey `passkey_id`, if the wallet has one (`accounts_by_passkey`).
+    pub fn passkey_safe(&self, passkey_id: i64) -> Result<Option<AccountRow>, LedgerError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE passkey_id = ?1"),
+                [passkey_id],
+                account_row,
+            )
+            .optional()?)
     }
 
     pub fn account_by_id(&self, id: i64) -> Result<AccountRow, LedgerError> {
