@@ -1335,13 +1335,13 @@ impl SmartAccounts<'_> {
         Ok((owners, threshold))
     }
 
-    /// A Safe's owners and threshold as the chain has them; before its deployment, the key it
-    /// is made for alone.
-    async fn owners_of(&self, row: &AccountRow) -> Result<(Vec<Address>, u64)> {
+    /// A Safe's owners and threshold as the chain has them; before its deployment, `owner`
+    /// (what it is made for, [`Self::owner_of`]) alone.
+    async fn owners_of(&self, row: &AccountRow, owner: &OwnerOf) -> Result<(Vec<Address>, u64)> {
         let address = parse_address(&row.address)?;
         let chain = self.ctx.chain();
         if !chain.has_code(address).await? {
-            return Ok((vec![self.owner_of(row).await?.address()?], 1));
+            return Ok((vec![owner.address()?], 1));
         }
         match self.safe_owners(address).await? {
             (Some(o), Some(t)) => Ok((o, t)),
@@ -1373,17 +1373,18 @@ impl SmartAccounts<'_> {
         mfa_code: Option<String>,
     ) -> Result<Operation> {
         let row = self.safe_row(account).await?;
+        let owner = self.owner_of(&row).await?;
         // The passkey a Safe was made with owns it already, through the shared signer.
-        if let OwnerOf::Passkey(own) = self.owner_of(&row).await? {
+        if let OwnerOf::Passkey(own) = &owner {
             if own.id == passkey_id {
                 return Err(SmartError::PasskeyAlreadyOwns {
                     account: row.address.clone(),
-                    label: own.label,
+                    label: own.label.clone(),
                 });
             }
         }
         let signer = self.passkeys().signer(passkey_id).await?;
-        let (owners, threshold) = self.owners_of(&row).await?;
+        let (owners, threshold) = self.owners_of(&row, &owner).await?;
         if owners.contains(&signer.address) {
             return Err(SmartError::PasskeyAlreadyOwns {
                 account: row.address.clone(),
@@ -1430,11 +1431,12 @@ impl SmartAccounts<'_> {
         let row = self.safe_row(account).await?;
         // The passkey a Safe was made with owns it as the shared signer; any other through
         // its proxy.
-        let signer = match self.owner_of(&row).await? {
-            OwnerOf::Passkey(own) if own.id == passkey_id => own,
+        let owner = self.owner_of(&row).await?;
+        let signer = match &owner {
+            OwnerOf::Passkey(own) if own.id == passkey_id => own.clone(),
             _ => self.passkeys().signer(passkey_id).await?,
         };
-        let (owners, threshold) = self.owners_of(&row).await?;
+        let (owners, threshold) = self.owners_of(&row, &owner).await?;
         let prev = aa::guardians::previous_in(&owners, signer.address).ok_or_else(|| {
             SmartError::PasskeyNotOwner {
                 account: row.address.clone(),
